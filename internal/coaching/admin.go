@@ -1,0 +1,114 @@
+package coaching
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"rapport/internal/app"
+)
+
+// NewUser is what an admin or operator gives to create a user ahead of their
+// first sign-in.
+type NewUser struct {
+	Email string   `json:"email"`
+	Name  string   `json:"name"`
+	Role  app.Role `json:"role"`
+}
+
+// CreateUser creates an invited user with a role (admin only). Their first
+// sign-in with that email makes them active and keeps the role.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
+	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	u := &User{Name: strings.TrimSpace(in.Name), Role: in.Role, Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := s.validateNewUser(u, in.Email); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// UserChange is an admin's change to a user; nil fields stay as they are.
+type UserChange struct {
+	Name   *string     `json:"name"`
+	Role   *app.Role   `json:"role"`
+	Status *UserStatus `json:"status"`
+}
+
+// UpdateUser changes a user's name, role or status (admin only). Admins may
+// not change their own role or status, so that nobody locks themselves out.
+// Because every request reloads the user, a change takes effect at once.
+func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*User, error) {
+	a, err := requireRole(ctx, app.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var u *User
+	err = s.Store.InTx(ctx, func(q Queries) error {
+		if u, err = q.UserByID(ctx, id); err != nil {
+			return err
+		}
+		if err := applyUserChange(u, ch, a.UserID == id); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.Clock.Now()
+		return q.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+func applyUserChange(u *User, ch UserChange, self bool) error {
+	fields := map[string]string{}
+	if ch.Name != nil {
+		if err := validName(*ch.Name); err != nil {
+			fields["name"] = err.Error()
+		}
+		u.Name = strings.TrimSpace(*ch.Name)
+	}
+	if ch.Role != nil {
+		if !ch.Role.Valid() {
+			fields["role"] = "must be one of admin, coach or client"
+		} else if self && *ch.Role != u.Role {
+			fields["role"] = "you cannot change your own role"
+		}
+		u.Role = *ch.Role
+	}
+	if ch.Status != nil {
+		if *ch.Status != StatusActive && *ch.Status != StatusDisabled && *ch.Status != u.Status {
+			fields["status"] = "must be active or disabled"
+		} else if self && *ch.Status != u.Status {
+			fields["status"] = "you cannot change your own status"
+		}
+		u.Status = *ch.Status
+	}
+	return app.Invalid(fields)
+}
+
+// ListUsers lists users (admin only).
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) {
+	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+		return nil, err
+	}
+	f.Page = f.Page.normalize()
+	return s.Store.ListUsers(ctx, f)
+}
+
+// UserByEmail finds a user by email (admin only), for the operator's commands.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+		return nil, err
+	}
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, app.Invalid(map[string]string{"email": err.Error()})
+	}
+	return s.Store.UserByEmail(ctx, e)
+}

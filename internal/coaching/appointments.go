@@ -1,0 +1,328 @@
+package coaching
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rapport/internal/app"
+)
+
+// The bounds of an appointment's length.
+const (
+	MinDuration = 15 * time.Minute
+	MaxDuration = 240 * time.Minute
+)
+
+// Booking is what a coach gives to book an appointment. An admin books on a
+// coach's behalf by naming CoachID.
+type Booking struct {
+	CoachID  int64
+	ClientID int64
+	Title    string
+	StartsAt time.Time
+	Duration time.Duration
+	Notes    string
+}
+
+// AppointmentChange is an edit of an appointment; nil fields stay as they are.
+type AppointmentChange struct {
+	Title    *string
+	StartsAt *time.Time
+	Duration *time.Duration
+	Notes    *string
+	Status   *AppointmentStatus
+}
+
+// Book creates an appointment between the calling coach and one of their
+// clients: in the future, 15 to 240 minutes long, and not overlapping the
+// coach's other scheduled appointments.
+func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
+	a, err := requireRole(ctx, app.RoleCoach, app.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role == app.RoleCoach {
+		b.CoachID = a.UserID
+	}
+	now := s.Clock.Now()
+	appt := &Appointment{
+		CoachID: b.CoachID, ClientID: b.ClientID, Title: strings.TrimSpace(b.Title),
+		StartsAt: b.StartsAt.UTC().Truncate(time.Second), Duration: b.Duration, Notes: b.Notes,
+		Status: ApptScheduled, RoomID: s.NewRoomID(), CreatedAt: now, UpdatedAt: now,
+	}
+	if appt.Title == "" {
+		appt.Title = "Coaching session"
+	}
+	if err := s.validateAppointment(appt, now); err != nil {
+		return nil, err
+	}
+	err = s.Store.InTx(ctx, func(q Queries) error {
+		if err := s.checkParties(ctx, q, appt, a); err != nil {
+			return err
+		}
+		if err := noOverlap(ctx, q, appt); err != nil {
+			return err
+		}
+		return q.CreateAppointment(ctx, appt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("book appointment: %w", err)
+	}
+	return appt, nil
+}
+
+// checkParties makes sure the coach is a coach and the client is theirs, and
+// locks the coach's row so that concurrent bookings cannot both pass the
+// overlap check.
+func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment, a *app.Actor) error {
+	coach, err := q.UserByID(ctx, appt.CoachID)
+	if app.ErrorCode(err) == app.ENOTFOUND || (err == nil && coach.Role != app.RoleCoach) {
+		return app.Invalid(map[string]string{"coach_id": "is not a coach"})
+	} else if err != nil {
+		return err
+	}
+	ok, err := q.IsCoachOf(ctx, appt.CoachID, appt.ClientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return app.Invalid(map[string]string{"client_id": "is not one of your clients"})
+	}
+	return q.LockUser(ctx, appt.CoachID)
+}
+
+// noOverlap refuses an appointment that overlaps another scheduled one of
+// the same coach.
+func noOverlap(ctx context.Context, q Queries, appt *Appointment) error {
+	clash, err := q.CoachOverlaps(ctx, appt.CoachID, appt.StartsAt, appt.EndsAt(), appt.ID)
+	if err != nil {
+		return err
+	}
+	if len(clash) > 0 {
+		c := clash[0]
+		return &app.Error{Code: app.ECONFLICT,
+			Message: fmt.Sprintf("overlaps %q at %s", c.Title, c.StartsAt.Format(time.RFC3339)),
+			Fields:  map[string]string{"starts_at": "overlaps another appointment"}}
+	}
+	return nil
+}
+
+// validateAppointment checks the fields of an appointment being written.
+func (s *Service) validateAppointment(a *Appointment, now time.Time) error {
+	fields := map[string]string{}
+	if a.ClientID <= 0 {
+		fields["client_id"] = "is required"
+	}
+	if utf8.RuneCountInString(a.Title) > 200 {
+		fields["title"] = "must be at most 200 characters"
+	}
+	if a.StartsAt.IsZero() {
+		fields["starts_at"] = "is required"
+	} else if !a.StartsAt.After(now) {
+		fields["starts_at"] = "must be in the future"
+	}
+	if a.Duration < MinDuration || a.Duration > MaxDuration {
+		fields["duration_minutes"] = "must be between 15 and 240 minutes"
+	} else if a.Duration%time.Minute != 0 {
+		fields["duration_minutes"] = "must be whole minutes"
+	}
+	if utf8.RuneCountInString(a.Notes) > 10000 {
+		fields["notes"] = "must be at most 10000 characters"
+	}
+	return app.Invalid(fields)
+}
+
+// Appointment returns an appointment the caller may see: their own as coach
+// or client, or any for an admin. Others are told it does not exist.
+func (s *Service) Appointment(ctx context.Context, id int64) (*Appointment, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	appt, err := s.Store.AppointmentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(a, appt) {
+		return nil, notFound("appointment")
+	}
+	return appt, nil
+}
+
+// AppointmentByRoom returns the appointment of a room, if the caller may see it.
+func (s *Service) AppointmentByRoom(ctx context.Context, roomID string) (*Appointment, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	appt, err := s.Store.AppointmentByRoom(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(a, appt) {
+		return nil, notFound("room")
+	}
+	return appt, nil
+}
+
+func canSee(a *app.Actor, appt *Appointment) bool {
+	return a.Role == app.RoleAdmin || appt.CoachID == a.UserID || appt.ClientID == a.UserID
+}
+
+func canEdit(a *app.Actor, appt *Appointment) bool {
+	return a.Role == app.RoleAdmin || (a.Role == app.RoleCoach && appt.CoachID == a.UserID)
+}
+
+// ListAppointments lists what the caller may see: a coach their own, a
+// client theirs, an admin all. The filter narrows it further.
+func (s *Service) ListAppointments(ctx context.Context, f AppointmentFilter) ([]*Appointment, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch a.Role {
+	case app.RoleCoach:
+		f.CoachID = a.UserID
+	case app.RoleClient:
+		f.ClientID = a.UserID
+	}
+	f.Page = f.Page.normalize()
+	return s.Store.ListAppointments(ctx, f)
+}
+
+// UpdateAppointment edits an appointment (its coach or an admin): retitle,
+// reschedule, change notes, or mark it completed or a no-show. A new time
+// must be in the future and free. Only scheduled appointments change.
+func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch AppointmentChange) (*Appointment, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var appt *Appointment
+	err = s.Store.InTx(ctx, func(q Queries) error {
+		if appt, err = s.editable(ctx, q, a, id); err != nil {
+			return err
+		}
+		moved := applyAppointmentChange(appt, ch)
+		return s.checkChanged(ctx, q, appt, moved)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update appointment %d: %w", id, err)
+	}
+	return appt, nil
+}
+
+// editable loads an appointment the actor may edit and that is still scheduled.
+func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+	appt, err := q.AppointmentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(a, appt) {
+		return nil, notFound("appointment")
+	}
+	if !canEdit(a, appt) {
+		return nil, app.Errorf(app.EFORBIDDEN, "only the coach can change this appointment")
+	}
+	if appt.Status != ApptScheduled {
+		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and can no longer change", appt.Status)
+	}
+	return appt, nil
+}
+
+// applyAppointmentChange writes ch onto appt and reports whether its time moved.
+func applyAppointmentChange(appt *Appointment, ch AppointmentChange) (moved bool) {
+	if ch.Title != nil {
+		appt.Title = strings.TrimSpace(*ch.Title)
+	}
+	if ch.Notes != nil {
+		appt.Notes = *ch.Notes
+	}
+	if ch.StartsAt != nil && !ch.StartsAt.Equal(appt.StartsAt) {
+		appt.StartsAt, moved = ch.StartsAt.UTC().Truncate(time.Second), true
+	}
+	if ch.Duration != nil && *ch.Duration != appt.Duration {
+		appt.Duration, moved = *ch.Duration, true
+	}
+	if ch.Status != nil {
+		appt.Status = *ch.Status
+	}
+	return moved
+}
+
+// checkChanged validates an edited appointment and writes it.
+func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment, moved bool) error {
+	now := s.Clock.Now()
+	fields := map[string]string{}
+	if err := s.validateAppointment(appt, now); err != nil {
+		fields = app.ErrorFields(err)
+	}
+	if !moved {
+		delete(fields, "starts_at") // an appointment under way may still be retitled or closed
+	}
+	if appt.Title == "" {
+		fields["title"] = "is required"
+	}
+	switch appt.Status {
+	case ApptScheduled, ApptCompleted, ApptNoShow:
+	case ApptCancelled:
+		fields["status"] = "use cancel to cancel an appointment"
+	default:
+		fields["status"] = "must be scheduled, completed or no_show"
+	}
+	if err := app.Invalid(fields); err != nil {
+		return err
+	}
+	if moved {
+		if err := q.LockUser(ctx, appt.CoachID); err != nil {
+			return err
+		}
+		if err := noOverlap(ctx, q, appt); err != nil {
+			return err
+		}
+	}
+	appt.UpdatedAt = now
+	return q.UpdateAppointment(ctx, appt)
+}
+
+// CancelAppointment cancels a scheduled appointment with a reason. Its coach,
+// its client and an admin may.
+func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string) (*Appointment, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > 1000 {
+		return nil, app.Invalid(map[string]string{"reason": "must be at most 1000 characters"})
+	}
+	var appt *Appointment
+	err = s.Store.InTx(ctx, func(q Queries) error {
+		if appt, err = q.AppointmentByID(ctx, id); err != nil {
+			return err
+		}
+		if !canSee(a, appt) {
+			return notFound("appointment")
+		}
+		if appt.Status != ApptScheduled {
+			return app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
+		}
+		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()
+		return q.UpdateAppointment(ctx, appt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)
+	}
+	return appt, nil
+}
+
+// CallSessions lists the calls held in an appointment the caller may see.
+func (s *Service) CallSessions(ctx context.Context, appointmentID int64) ([]*CallSession, error) {
+	if _, err := s.Appointment(ctx, appointmentID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListCallSessions(ctx, appointmentID)
+}

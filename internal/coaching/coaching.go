@@ -1,0 +1,203 @@
+// Package coaching is Rapport's domain: users, profiles, the links between
+// coaches and clients, appointments and their call sessions, and the rules of
+// who may see or do what.
+//
+// It knows neither HTTP nor SQL. It names the storage it needs as the Store
+// interface, which the store package implements for SQLite and PostgreSQL.
+package coaching
+
+import (
+	"context"
+	"time"
+
+	"rapport/internal/app"
+)
+
+// UserStatus says whether a user can sign in.
+type UserStatus string
+
+// The statuses of a user. An invited user exists before their first sign-in
+// (an operator, a coach or the membership sync created them); a disabled user
+// cannot sign in.
+const (
+	StatusActive   UserStatus = "active"
+	StatusInvited  UserStatus = "invited"
+	StatusDisabled UserStatus = "disabled"
+)
+
+// Valid reports whether s is a known status.
+func (s UserStatus) Valid() bool {
+	return s == StatusActive || s == StatusInvited || s == StatusDisabled
+}
+
+// User is a person on the platform.
+type User struct {
+	ID             int64      `json:"id"`
+	Email          string     `json:"email"`
+	Name           string     `json:"name"`
+	AvatarURL      string     `json:"avatar_url,omitempty"`
+	OIDCIssuer     string     `json:"-"`
+	OIDCSubject    string     `json:"-"`
+	Role           app.Role   `json:"role"`
+	Status         UserStatus `json:"status"`
+	SessionVersion int64      `json:"-"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// Actor returns the user as the domain rules see a caller.
+func (u *User) Actor() *app.Actor {
+	return &app.Actor{UserID: u.ID, Role: u.Role, Email: u.Email}
+}
+
+// DisplayName is the name to show, falling back to the email.
+func (u *User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// AppointmentStatus is where an appointment stands.
+type AppointmentStatus string
+
+// The statuses of an appointment.
+const (
+	ApptScheduled AppointmentStatus = "scheduled"
+	ApptCancelled AppointmentStatus = "cancelled"
+	ApptCompleted AppointmentStatus = "completed"
+	ApptNoShow    AppointmentStatus = "no_show"
+)
+
+// Valid reports whether s is a known appointment status.
+func (s AppointmentStatus) Valid() bool {
+	switch s {
+	case ApptScheduled, ApptCancelled, ApptCompleted, ApptNoShow:
+		return true
+	}
+	return false
+}
+
+// Appointment is a booked session between a coach and a client, with its own
+// private room.
+type Appointment struct {
+	ID           int64             `json:"id"`
+	CoachID      int64             `json:"coach_id"`
+	ClientID     int64             `json:"client_id"`
+	Title        string            `json:"title"`
+	StartsAt     time.Time         `json:"starts_at"`
+	Duration     time.Duration     `json:"-"`
+	Status       AppointmentStatus `json:"status"`
+	RoomID       string            `json:"room_id"`
+	Notes        string            `json:"notes"`
+	CancelReason string            `json:"cancel_reason,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+
+	// Coach and Client are filled by list and get queries for display.
+	Coach  *User `json:"coach,omitempty"`
+	Client *User `json:"client,omitempty"`
+}
+
+// EndsAt is when the appointment is scheduled to end.
+func (a *Appointment) EndsAt() time.Time { return a.StartsAt.Add(a.Duration) }
+
+// CallSession is one actual call in an appointment's room; an appointment can
+// have several (a dropped call that is resumed later, say).
+type CallSession struct {
+	ID            int64         `json:"id"`
+	AppointmentID int64         `json:"appointment_id"`
+	StartedAt     time.Time     `json:"started_at"`
+	EndedAt       *time.Time    `json:"ended_at,omitempty"`
+	Duration      time.Duration `json:"-"`
+}
+
+// Profile is what a user tells about themselves. Data is an open document so
+// that the UI can grow fields without a migration; the known ones have names.
+type Profile struct {
+	UserID    int64          `json:"user_id"`
+	Data      map[string]any `json:"data"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// normalize clamps a page to sane bounds: 50 by default, at most 200.
+func (p Page) normalize() Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 200 {
+		p.Limit = 200
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// AppointmentFilter narrows a list of appointments. Zero fields match all.
+type AppointmentFilter struct {
+	CoachID  int64
+	ClientID int64
+	Status   AppointmentStatus
+	From     time.Time // starts at or after
+	To       time.Time // starts before
+	Desc     bool      // newest first
+	Page     Page
+}
+
+// UserFilter narrows a list of users. Zero fields match all.
+type UserFilter struct {
+	Role   app.Role
+	Status UserStatus
+	Query  string // part of the name or email
+	Page   Page
+}
+
+// Store is the storage the domain needs. Every method takes a context; lists
+// are paged. Errors carry app codes: ENOTFOUND for a missing row, ECONFLICT
+// for a duplicate.
+type Store interface {
+	Queries
+	// InTx runs fn in one transaction: all of it is written, or none.
+	InTx(ctx context.Context, fn func(q Queries) error) error
+}
+
+// Queries are the reads and writes, inside a transaction or not.
+type Queries interface {
+	CreateUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, id int64) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	UserBySubject(ctx context.Context, issuer, subject string) (*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	// LockUser holds the user's row until the transaction ends, so that
+	// checks made under it (no overlapping bookings) stay true on commit.
+	LockUser(ctx context.Context, id int64) error
+
+	Profile(ctx context.Context, userID int64) (*Profile, error)
+	PutProfile(ctx context.Context, p *Profile) error
+
+	LinkCoachClient(ctx context.Context, coachID, clientID int64, at time.Time) error
+	IsCoachOf(ctx context.Context, coachID, clientID int64) (bool, error)
+	ListClients(ctx context.Context, coachID int64, p Page) ([]*User, error)
+	ListCoaches(ctx context.Context, clientID int64, p Page) ([]*User, error)
+
+	CreateAppointment(ctx context.Context, a *Appointment) error
+	AppointmentByID(ctx context.Context, id int64) (*Appointment, error)
+	AppointmentByRoom(ctx context.Context, roomID string) (*Appointment, error)
+	UpdateAppointment(ctx context.Context, a *Appointment) error
+	ListAppointments(ctx context.Context, f AppointmentFilter) ([]*Appointment, error)
+	// CoachOverlaps reports the coach's scheduled appointments that overlap
+	// [from, to), leaving out the one with ID except.
+	CoachOverlaps(ctx context.Context, coachID int64, from, to time.Time, except int64) ([]*Appointment, error)
+
+	CreateCallSession(ctx context.Context, s *CallSession) error
+	EndCallSession(ctx context.Context, id int64, at time.Time) error
+	ListCallSessions(ctx context.Context, appointmentID int64) ([]*CallSession, error)
+}

@@ -1,0 +1,68 @@
+package coaching
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+
+	"rapport/internal/app"
+)
+
+// Service applies the domain rules on top of a Store. Every method takes the
+// caller from the context (app.ActorFrom) and checks what they may do.
+type Service struct {
+	Store Store
+	Clock app.Clock
+	// NewRoomID makes the private room ID of a new appointment.
+	NewRoomID func() string
+}
+
+// NewService returns a service over store with the real clock and random
+// 160-bit room IDs.
+func NewService(store Store, clock app.Clock) *Service {
+	if clock == nil {
+		clock = app.SystemClock{}
+	}
+	return &Service{Store: store, Clock: clock, NewRoomID: RandomRoomID}
+}
+
+var roomEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// RandomRoomID returns 160 random bits as 32 lower-case base32 characters:
+// unguessable, and safe in a URL path.
+func RandomRoomID() string {
+	b := make([]byte, 20)
+	rand.Read(b) // never fails: crypto/rand panics rather than return short
+	return strings.ToLower(roomEncoding.EncodeToString(b))
+}
+
+// actor returns the caller, or EUNAUTHORIZED when nobody is signed in.
+func actor(ctx context.Context) (*app.Actor, error) {
+	a := app.ActorFrom(ctx)
+	if a == nil || a.UserID == 0 {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in")
+	}
+	return a, nil
+}
+
+// requireRole returns the caller when they have one of roles, EFORBIDDEN when
+// they have another, and EUNAUTHORIZED when nobody is signed in.
+func requireRole(ctx context.Context, roles ...app.Role) (*app.Actor, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		if a.Role == r {
+			return a, nil
+		}
+	}
+	return nil, app.Errorf(app.EFORBIDDEN, "your role may not do this")
+}
+
+// notFound is the error for a thing that is missing or that the caller may
+// not see: the two look the same, so that IDs cannot be probed.
+func notFound(what string) error {
+	return app.Errorf(app.ENOTFOUND, "%s not found", what)
+}

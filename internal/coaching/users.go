@@ -1,0 +1,198 @@
+package coaching
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"rapport/internal/app"
+)
+
+// Identity is what a sign-in provider vouches for.
+type Identity struct {
+	Issuer        string
+	Subject       string
+	Email         string
+	EmailVerified bool
+	Name          string
+	AvatarURL     string
+}
+
+// NormalizeEmail trims an address and checks that it is one. The domain
+// part is lower-cased; the whole is compared without regard to case.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", fmt.Errorf("is required")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || len(s) > 254 {
+		return "", fmt.Errorf("is not a valid email address")
+	}
+	at := strings.LastIndexByte(s, '@')
+	return s[:at] + strings.ToLower(s[at:]), nil
+}
+
+// validName checks a display name: at most 100 characters, no control characters.
+func validName(s string) error {
+	if utf8.RuneCountInString(s) > 100 {
+		return fmt.Errorf("must be at most 100 characters")
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("must not contain control characters")
+	}
+	return nil
+}
+
+// SignIn finds or creates the user for a verified identity. A first sign-in
+// creates a client, unless an operator or the membership sync created the
+// user beforehand with a role (status invited), which is kept.
+func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
+	if !id.EmailVerified {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "your email address is not verified with your sign-in provider")
+	}
+	email, err := NormalizeEmail(id.Email)
+	if err != nil {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "your sign-in provider gave no usable email address")
+	}
+	var user *User
+	err = s.Store.InTx(ctx, func(q Queries) error {
+		user, err = s.signInTx(ctx, q, id, email)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	return user, nil
+}
+
+func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email string) (*User, error) {
+	u, err := q.UserBySubject(ctx, id.Issuer, id.Subject)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		u, err = q.UserByEmail(ctx, email)
+	}
+	switch {
+	case app.ErrorCode(err) == app.ENOTFOUND:
+		u = &User{Email: email, Role: app.RoleClient, Status: StatusActive}
+		fillIdentity(u, id)
+		return u, q.CreateUser(ctx, u)
+	case err != nil:
+		return nil, err
+	case u.Status == StatusDisabled:
+		return nil, app.Errorf(app.EUNAUTHORIZED, "this account is disabled; ask your coach or the administrator")
+	case u.OIDCSubject != "" && (u.OIDCSubject != id.Subject || u.OIDCIssuer != id.Issuer):
+		return nil, app.Errorf(app.EUNAUTHORIZED, "this email address is linked to another sign-in account")
+	}
+	fillIdentity(u, id)
+	u.Status = StatusActive
+	u.UpdatedAt = s.Clock.Now()
+	return u, q.UpdateUser(ctx, u)
+}
+
+// fillIdentity copies what the provider says onto the user, keeping a name
+// the user already has.
+func fillIdentity(u *User, id Identity) {
+	u.OIDCIssuer, u.OIDCSubject = id.Issuer, id.Subject
+	if u.Name == "" || u.Status == StatusInvited {
+		if n := strings.TrimSpace(id.Name); n != "" && validName(n) == nil {
+			u.Name = n
+		}
+	}
+	if strings.HasPrefix(id.AvatarURL, "https://") && len(id.AvatarURL) < 1000 {
+		u.AvatarURL = id.AvatarURL
+	}
+}
+
+// DevSignIn signs in by email alone, creating the user or giving them role.
+// Only the dev sign-in, which exists on loopback alone, calls it.
+func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Role) (*User, error) {
+	u := &User{Name: strings.TrimSpace(name), Role: role, Status: StatusActive}
+	if err := s.validateNewUser(u, email); err != nil {
+		return nil, err
+	}
+	err := s.Store.InTx(ctx, func(q Queries) error {
+		old, err := q.UserByEmail(ctx, u.Email)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return q.CreateUser(ctx, u)
+		} else if err != nil {
+			return err
+		}
+		if old.Status == StatusDisabled {
+			return app.Errorf(app.EUNAUTHORIZED, "this account is disabled")
+		}
+		old.Role, old.Status = role, StatusActive
+		if u.Name != "" {
+			old.Name = u.Name
+		}
+		*u = *old
+		return q.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dev sign in: %w", err)
+	}
+	return u, nil
+}
+
+// validateNewUser normalizes the email of u and checks its fields.
+func (s *Service) validateNewUser(u *User, email string) error {
+	fields := map[string]string{}
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		fields["email"] = err.Error()
+	}
+	u.Email = e
+	if err := validName(u.Name); err != nil {
+		fields["name"] = err.Error()
+	}
+	if !u.Role.Valid() {
+		fields["role"] = "must be one of admin, coach or client"
+	}
+	if !u.Status.Valid() {
+		fields["status"] = "must be one of active, invited or disabled"
+	}
+	return app.Invalid(fields)
+}
+
+// Authenticate loads the user behind a session and checks that the session
+// still stands: the user exists, is not disabled, and has not signed out
+// everywhere since (their session version moved on).
+func (s *Service) Authenticate(ctx context.Context, userID, sessionVersion int64) (*User, error) {
+	u, err := s.Store.UserByID(ctx, userID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in again")
+	} else if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if u.Status == StatusDisabled || u.SessionVersion != sessionVersion {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in again")
+	}
+	return u, nil
+}
+
+// Me returns the signed-in user.
+func (s *Service) Me(ctx context.Context) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.UserByID(ctx, a.UserID)
+}
+
+// SignOutEverywhere ends every session of the caller on every device.
+func (s *Service) SignOutEverywhere(ctx context.Context) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(q Queries) error {
+		u, err := q.UserByID(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		u.SessionVersion++
+		u.UpdatedAt = s.Clock.Now()
+		return q.UpdateUser(ctx, u)
+	})
+}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"rapport/internal/coaching"
+)
+
+const apptColumns = `id, coach_id, client_id, title, starts_at, duration_minutes, status, room_id,
+	notes, cancel_reason, created_at, updated_at`
+
+// personColumns are the parts of a user shown beside an appointment.
+const personColumns = `id, email, name, avatar_url, role, status`
+
+// apptSelect reads appointments with their coach (co) and client (cl).
+var apptSelect = `SELECT ` + prefixed("a.", apptColumns) + `, ` + prefixed("co.", personColumns) +
+	`, ` + prefixed("cl.", personColumns) + ` FROM appointments a
+	JOIN users co ON co.id = a.coach_id JOIN users cl ON cl.id = a.client_id`
+
+func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, error) {
+	a := coaching.Appointment{Coach: &coaching.User{}, Client: &coaching.User{}}
+	var minutes int64
+	co, cl := a.Coach, a.Client
+	err := s.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes,
+		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
+		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
+		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	a.Duration = time.Duration(minutes) * time.Minute
+	return &a, nil
+}
+
+// CreateAppointment inserts a and sets its ID.
+func (q *queries) CreateAppointment(ctx context.Context, a *coaching.Appointment) error {
+	return mapErr(q.writeRow(ctx, `INSERT INTO appointments (coach_id, client_id, title, starts_at,
+		ends_at, duration_minutes, status, room_id, notes, cancel_reason, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.CoachID, a.ClientID, a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()),
+		int64(a.Duration/time.Minute), a.Status, a.RoomID, a.Notes, a.CancelReason,
+		q.d.Time(a.CreatedAt), q.d.Time(a.UpdatedAt)).Scan(&a.ID))
+}
+
+// AppointmentByID returns an appointment with its coach and client.
+func (q *queries) AppointmentByID(ctx context.Context, id int64) (*coaching.Appointment, error) {
+	return notFoundAs(scanAppointment(q.row(ctx, apptSelect+` WHERE a.id = ?`, id)))("appointment")
+}
+
+// AppointmentByRoom returns the appointment whose room is roomID.
+func (q *queries) AppointmentByRoom(ctx context.Context, roomID string) (*coaching.Appointment, error) {
+	return notFoundAs(scanAppointment(q.row(ctx, apptSelect+` WHERE a.room_id = ?`, roomID)))("room")
+}
+
+// UpdateAppointment writes the changeable fields of a.
+func (q *queries) UpdateAppointment(ctx context.Context, a *coaching.Appointment) error {
+	res, err := q.exec(ctx, `UPDATE appointments SET title = ?, starts_at = ?, ends_at = ?,
+		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`,
+		a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()), int64(a.Duration/time.Minute),
+		a.Status, a.Notes, a.CancelReason, q.d.Time(a.UpdatedAt), a.ID)
+	return mustAffect(res, err, "appointment")
+}
+
+// ListAppointments lists appointments by start time, filtered and paged.
+func (q *queries) ListAppointments(ctx context.Context, f coaching.AppointmentFilter) ([]*coaching.Appointment, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if f.CoachID != 0 {
+		add("a.coach_id = ?", f.CoachID)
+	}
+	if f.ClientID != 0 {
+		add("a.client_id = ?", f.ClientID)
+	}
+	if f.Status != "" {
+		add("a.status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("a.starts_at >= ?", q.d.Time(f.From))
+	}
+	if !f.To.IsZero() {
+		add("a.starts_at < ?", q.d.Time(f.To))
+	}
+	query := apptSelect
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Desc {
+		query += " ORDER BY a.starts_at DESC, a.id DESC"
+	} else {
+		query += " ORDER BY a.starts_at, a.id"
+	}
+	query += " LIMIT ? OFFSET ?"
+	return q.appointments(ctx, query, append(args, f.Page.Limit, f.Page.Offset)...)
+}
+
+// CoachOverlaps returns the coach's scheduled appointments that overlap
+// [from, to), but for the one with ID except.
+func (q *queries) CoachOverlaps(ctx context.Context, coachID int64, from, to time.Time, except int64) ([]*coaching.Appointment, error) {
+	return q.appointments(ctx, apptSelect+` WHERE a.coach_id = ? AND a.status = 'scheduled'
+		AND a.starts_at < ? AND a.ends_at > ? AND a.id <> ? ORDER BY a.starts_at LIMIT 5`,
+		coachID, q.d.Time(to), q.d.Time(from), except)
+}
+
+func (q *queries) appointments(ctx context.Context, query string, args ...any) ([]*coaching.Appointment, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*coaching.Appointment
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// prefixed puts prefix before every column of a comma-separated list.
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,207 @@
+// Package store keeps Rapport's data in SQLite (the embedded default, through
+// the pure-Go modernc.org/sqlite) or PostgreSQL (through pgx), with the same
+// SQL where the two agree and a small dialect where they do not.
+//
+// It implements coaching.Store. Driver errors become app errors: a broken
+// unique constraint is ECONFLICT, a missing row ENOTFOUND; nothing is dropped.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+// DB is an open database. On SQLite it holds two pools: one connection that
+// writes (SQLite allows one writer at a time; queueing in Go beats retrying
+// on SQLITE_BUSY) and several that read. On PostgreSQL both are the same pool.
+type DB struct {
+	queries
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	// Where is the database, for logs: a file path or a URL without password.
+	Where string
+}
+
+var _ coaching.Store = (*DB)(nil)
+
+// Open opens the database that databaseURL names: a postgres:// URL, or, when
+// it is empty, the SQLite file rapport.db in dataDir. A sqlite:// or file:
+// URL names another SQLite file.
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	var db *DB
+	var err error
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		db, err = openPostgres(databaseURL)
+	case databaseURL == "":
+		db, err = openSQLite(filepath.Join(dataDir, "rapport.db"))
+	case strings.HasPrefix(databaseURL, "sqlite://"):
+		db, err = openSQLite(strings.TrimPrefix(databaseURL, "sqlite://"))
+	case strings.HasPrefix(databaseURL, "file:"):
+		db, err = openSQLite(strings.TrimPrefix(databaseURL, "file:"))
+	default:
+		return nil, fmt.Errorf("DATABASE_URL must start with postgres:// or sqlite://, or be empty for SQLite in the data directory")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.Where, err)
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	d := sqliteDialect{}
+	return &DB{queries: queries{w: w, r: w, d: d}, Dialect: d, write: w, read: r, Where: path}, nil
+}
+
+func openPostgres(u string) (*DB, error) {
+	p, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, err
+	}
+	p.SetMaxOpenConns(20)
+	p.SetMaxIdleConns(10)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	d := postgresDialect{}
+	return &DB{queries: queries{w: p, r: p, d: d}, Dialect: d, write: p, read: p, Where: redact(u)}, nil
+}
+
+// useReaders sends reads outside transactions to the reading pool. It is
+// turned on once migrations have made the schema, which readers then see.
+func (db *DB) useReaders() { db.queries.r = db.read }
+
+// redact returns u without its password, for logs.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "postgres"
+	}
+	return p.Redacted()
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// Stats returns the pool statistics of the writing pool, for /metrics.
+func (db *DB) Stats() sql.DBStats { return db.write.Stats() }
+
+// ReadStats returns the pool statistics of the reading pool.
+func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
+
+// Pools returns the pools by name, for metrics.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"main": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}
+
+// InTx runs fn in a transaction on the writing connection. It commits when fn
+// returns nil and rolls back otherwise, so nothing half-written remains.
+func (db *DB) InTx(ctx context.Context, fn func(q coaching.Queries) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(&queries{w: tx, r: tx, d: db.Dialect, tx: true}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return mapErr(tx.Commit())
+}
+
+// dbtx is what *sql.DB and *sql.Tx have in common.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries runs the SQL, writing through w and reading through r.
+type queries struct {
+	w, r dbtx
+	d    Dialect
+	tx   bool
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.w.ExecContext(ctx, q.d.Rebind(query), args...)
+	return res, mapErr(err)
+}
+
+func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.r.QueryContext(ctx, q.d.Rebind(query), args...)
+	return rows, mapErr(err)
+}
+
+// row reads one row; in a transaction it reads through the transaction.
+func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.r.QueryRowContext(ctx, q.d.Rebind(query), args...)
+}
+
+// writeRow runs a write that returns a row (INSERT ... RETURNING).
+func (q *queries) writeRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.w.QueryRowContext(ctx, q.d.Rebind(query), args...)
+}
+
+// mustAffect turns "no row changed" into ENOTFOUND.
+func mustAffect(res sql.Result, err error, what string) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n == 0 {
+		return app.Errorf(app.ENOTFOUND, "%s not found", what)
+	}
+	return nil
+}
