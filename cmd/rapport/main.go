@@ -1,0 +1,96 @@
+// Command rapport is the whole Rapport coaching platform in one binary:
+// `rapport serve` runs it; `migrate`, `user` and `version` help operate it.
+// `rapport help` lists the commands and `rapport CMD -h` their flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
+)
+
+// command is one subcommand of the binary.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web server (the default)", runServe},
+		{"migrate", "apply, inspect or revert database migrations (up, status, down)", runMigrate},
+		{"user", "manage users from the server: list, create, set-role, disable, enable", runUser},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and returns the exit code: 0 for success,
+// 1 for a failure, 2 for a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			err := c.run(ctx, args, stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.As(err, new(usageError)):
+				fmt.Fprintf(stderr, "rapport %s: %v\n", name, err)
+				return 2
+			}
+			fmt.Fprintf(stderr, "rapport %s: %v\n", name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "rapport: unknown command %q\n\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Rapport: a self-hosted coaching platform.\n\nUsage: rapport <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nSettings come from the environment and a .env file; `rapport serve -h` lists them.")
+	fmt.Fprintln(w, "Run `rapport <command> -h` for the flags of a command.")
+}
+
+// usageError is a mistake in the command line rather than a failure.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// newFlags returns a flag set that prints its usage to stderr and returns
+// errors instead of exiting.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: rapport %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/auth"
+	"rapport/internal/coaching"
+	"rapport/internal/config"
+	"rapport/internal/store"
+	"rapport/internal/web"
+)
+
+// Main is the running program, wired by hand. Tests start it on port 0 with
+// a temporary database, exactly as `rapport serve` does.
+type Main struct {
+	Config *config.Config
+	Logger *slog.Logger
+	Clock  app.Clock // nil: the real clock
+	// AssetsDir, when set, serves templates and static files from this
+	// folder on every request (serve --dev).
+	AssetsDir string
+
+	DB       *store.DB
+	Service  *coaching.Service
+	Sessions *auth.Sessions
+	server   *http.Server
+	listener net.Listener
+	done     chan error
+}
+
+// URL is where the server answers, once Run has returned.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Run opens and migrates the database, wires the server and starts serving
+// in the background. It returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	cfg, log := m.Config, m.Logger
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.DB = db
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	for _, mg := range applied {
+		log.Info("applied migration", "version", mg.Version, "name", mg.Name)
+	}
+	log.Info("database ready", "dialect", db.Dialect.Name(), "where", db.Where)
+	if err := m.wire(log); err != nil {
+		return err
+	}
+	return m.listen()
+}
+
+// wire builds the service, sessions, sign-in and web server.
+func (m *Main) wire(log *slog.Logger) error {
+	cfg := m.Config
+	m.Service = coaching.NewService(m.DB, m.Clock)
+	secret := []byte(cfg.SessionSecret)
+	if len(secret) == 0 {
+		var err error
+		if secret, err = auth.LoadOrCreateSecret(cfg.DataDir); err != nil {
+			return err
+		}
+		log.Info("SESSION_SECRET is not set: using a random secret kept in the data directory (fine on loopback)")
+	}
+	m.Sessions = auth.NewSessions(secret, cfg.SecureCookies())
+	if m.Clock != nil {
+		m.Sessions.Clock = m.Clock
+	}
+	oidc := m.oidc(log)
+	opts := web.Options{Config: cfg, Service: m.Service, Sessions: m.Sessions, OIDC: oidc, DB: m.DB,
+		Logger: log, Metrics: web.NewMetrics(m.DB.Pools())}
+	if m.AssetsDir != "" {
+		opts.Assets = os.DirFS(m.AssetsDir)
+		log.Info("dev mode: templates and static files are read from disk on every request", "dir", m.AssetsDir)
+	}
+	srv, err := web.New(opts)
+	if err != nil {
+		return fmt.Errorf("build web server: %w", err)
+	}
+	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+// oidc returns the sign-in provider, or nil (saying once how to turn it on).
+func (m *Main) oidc(log *slog.Logger) *auth.OIDC {
+	cfg := m.Config
+	if !cfg.OIDCEnabled() {
+		if cfg.DevSignIn() {
+			log.Warn("dev sign-in is ON at /auth/dev: anyone who reaches this server can sign in as anyone; set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use Google instead")
+		} else {
+			log.Warn("sign-in is off: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET")
+		}
+		return nil
+	}
+	log.Info("sign-in with OpenID Connect", "issuer", cfg.OIDCIssuer)
+	return &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
+		RedirectURL: m.publicURL() + "/auth/callback", Sessions: m.Sessions}
+}
+
+// publicURL is PUBLIC_URL, or the address the server listens on.
+func (m *Main) publicURL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	return "http://" + m.Config.Addr()
+}
+
+func (m *Main) listen() error {
+	ln, err := net.Listen("tcp", m.Config.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set HOST and PORT to choose another address)", m.Config.Addr(), err)
+	}
+	m.listener, m.done = ln, make(chan error, 1)
+	m.Logger.Info("listening", "url", m.URL())
+	go func() {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.done <- err
+		}
+		close(m.done)
+	}()
+	return nil
+}
+
+// Wait blocks until ctx ends or the server fails.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-m.done:
+		return err
+	}
+}
+
+// Close stops taking requests, lets those in flight finish (for up to 20
+// seconds), and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// newLogger builds the slog logger the settings ask for.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadConfig reads .env and the environment.
+func loadConfig() (*config.Config, error) {
+	dotenv, err := config.ReadDotEnv(".env")
+	if err != nil {
+		return nil, err
+	}
+	return config.Load(config.Environ(dotenv))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--dev]", stderr)
+	dev := fs.Bool("dev", false, "read templates and static files from internal/web on every request (UI work without rebuilds)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: rapport serve [--dev]\n\nFlags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nSettings (environment variables, or a .env file in the working directory):")
+		for _, s := range config.Settings {
+			def := s.Default
+			if def == "" {
+				def = "-"
+			}
+			fmt.Fprintf(stderr, "  %-22s default %-28s %s\n", s.Name, def, s.Help)
+		}
+		fmt.Fprintln(stderr, "Each secret may instead be read from a file named by NAME_FILE.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	cfg.Dev = *dev
+	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
+	if cfg.Dev {
+		m.AssetsDir = "internal/web"
+		if _, err := os.Stat("internal/web/templates"); err != nil {
+			return fmt.Errorf("--dev reads internal/web from the working directory: run it from the repository root")
+		}
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	err = m.Wait(ctx)
+	m.Logger.Info("shutting down: finishing requests in flight")
+	return errors.Join(err, m.Close())
+}

@@ -1,0 +1,261 @@
+// Package config reads Rapport's settings from the environment (and a .env
+// file, and *_FILE variants for secrets) into one Config, and checks them:
+// a bad setting stops start-up with one line that names it and says why.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	DatabaseURL        string // empty: SQLite in DataDir
+	GoogleClientID     string
+	GoogleClientSecret string
+	SessionSecret      string
+	Host               string
+	Port               int
+	DataDir            string
+	PublicURL          string // the external base URL, e.g. https://coach.example.com
+	OIDCIssuer         string
+	LogFormat          string // text or json
+	LogLevel           slog.Level
+	Dev                bool // serve templates and static files from disk
+}
+
+// DefaultOIDCIssuer is Google's.
+const DefaultOIDCIssuer = "https://accounts.google.com"
+
+// Setting describes one environment variable, for `rapport help` and README.
+type Setting struct {
+	Name, Default, Help string
+	Secret              bool
+}
+
+// Settings lists every environment variable Rapport reads.
+var Settings = []Setting{
+	{Name: "DATABASE_URL", Help: "postgres://... for PostgreSQL; empty for SQLite in the data directory"},
+	{Name: "GOOGLE_CLIENT_ID", Help: "OAuth client ID for Google (or OIDC_ISSUER's) sign-in"},
+	{Name: "GOOGLE_CLIENT_SECRET", Help: "OAuth client secret", Secret: true},
+	{Name: "SESSION_SECRET", Help: "signs session cookies; 32+ bytes, required outside loopback", Secret: true},
+	{Name: "HOST", Default: "127.0.0.1", Help: "address to listen on"},
+	{Name: "PORT", Default: "8080", Help: "port to listen on (0 picks a free one)"},
+	{Name: "RAPPORT_DATA_DIR", Default: "./data", Help: "where the SQLite file and generated secrets live"},
+	{Name: "PUBLIC_URL", Help: "external base URL, for sign-in redirects and cookies (default http://HOST:PORT)"},
+	{Name: "OIDC_ISSUER", Default: DefaultOIDCIssuer, Help: "any OpenID Connect issuer (Keycloak, Authentik, Dex)"},
+	{Name: "LOG_FORMAT", Default: "text", Help: "text or json"},
+	{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
+}
+
+// Getenv looks up an environment variable; os.LookupEnv in production.
+type Getenv func(name string) (string, bool)
+
+// Load reads the settings through getenv. Secrets may come from the file a
+// NAME_FILE variable points at. The result is checked with Validate.
+func Load(getenv Getenv) (*Config, error) {
+	r := reader{getenv: getenv}
+	c := &Config{
+		DatabaseURL:        r.str("DATABASE_URL"),
+		GoogleClientID:     r.str("GOOGLE_CLIENT_ID"),
+		GoogleClientSecret: r.secret("GOOGLE_CLIENT_SECRET"),
+		SessionSecret:      r.secret("SESSION_SECRET"),
+		Host:               r.strOr("HOST", "127.0.0.1"),
+		Port:               r.port("PORT", 8080),
+		DataDir:            r.strOr("RAPPORT_DATA_DIR", "./data"),
+		PublicURL:          strings.TrimSuffix(r.str("PUBLIC_URL"), "/"),
+		OIDCIssuer:         r.strOr("OIDC_ISSUER", DefaultOIDCIssuer),
+		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
+		LogLevel:           r.level("LOG_LEVEL"),
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings together. Outside loopback it requires a
+// SESSION_SECRET of at least 32 bytes.
+func (c *Config) Validate() error {
+	if c.DatabaseURL != "" && !hasAnyPrefix(c.DatabaseURL, "postgres://", "postgresql://", "sqlite://", "file:") {
+		return errors.New("DATABASE_URL: must start with postgres:// or sqlite://, or be empty for SQLite in the data directory")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return errors.New("PUBLIC_URL: must be an http:// or https:// URL with a host and no path, like https://coach.example.com")
+		}
+	}
+	if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		return errors.New("GOOGLE_CLIENT_SECRET: GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together")
+	}
+	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+		return errors.New("OIDC_ISSUER: must be an https:// URL (http:// only on loopback)")
+	}
+	if !c.Loopback() && len(c.SessionSecret) < 32 {
+		return fmt.Errorf("SESSION_SECRET: must be at least 32 bytes when HOST (%s) is not a loopback address", c.Host)
+	}
+	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
+		return errors.New("SESSION_SECRET: must be at least 32 bytes; try `openssl rand -base64 48`")
+	}
+	return nil
+}
+
+// Loopback reports whether the server listens on loopback only.
+func (c *Config) Loopback() bool { return isLoopbackHost(c.Host) }
+
+// OIDCEnabled reports whether a sign-in provider is configured.
+func (c *Config) OIDCEnabled() bool { return c.GoogleClientID != "" }
+
+// DevSignIn reports whether the dev sign-in is on: only when no provider is
+// configured and the server listens on loopback.
+func (c *Config) DevSignIn() bool { return !c.OIDCEnabled() && c.Loopback() }
+
+// Addr is the address to listen on.
+func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// SecureCookies reports whether cookies must be Secure (PUBLIC_URL is https).
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// reader reads settings and keeps the first error.
+type reader struct {
+	getenv Getenv
+	err    error
+}
+
+func (r *reader) fail(name, format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *reader) str(name string) string {
+	v, _ := r.getenv(name)
+	return strings.TrimSpace(v)
+}
+
+func (r *reader) strOr(name, def string) string {
+	if v := r.str(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads NAME, or the file NAME_FILE names; setting both is an error.
+func (r *reader) secret(name string) string {
+	v := r.str(name)
+	path := r.str(name + "_FILE")
+	if path == "" {
+		return v
+	}
+	if v != "" {
+		r.fail(name, "set either %s or %s_FILE, not both", name, name)
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		r.fail(name+"_FILE", "cannot read %s: %v", path, errors.Unwrap(err))
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (r *reader) port(name string, def int) int {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 0 || p > 65535 {
+		r.fail(name, "must be a port number from 0 to 65535, not %q", v)
+	}
+	return p
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.strOr(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
+	return def
+}
+
+func (r *reader) level(name string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(r.strOr(name, "info"))); err != nil {
+		r.fail(name, "must be debug, info, warn or error, not %q", r.str(name))
+	}
+	return l
+}
+
+// ReadDotEnv reads KEY=VALUE lines from path into a map (a missing file is
+// no error). Blank lines and # comments are skipped; values may be quoted.
+func ReadDotEnv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("%s line %d: expected KEY=VALUE", path, n)
+		}
+		out[strings.TrimSpace(k)] = unquote(strings.TrimSpace(v))
+	}
+	return out, sc.Err()
+}
+
+func unquote(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// Environ returns a Getenv that prefers the process environment and falls
+// back to the values of a .env file.
+func Environ(dotenv map[string]string) Getenv {
+	return func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
+		}
+		v, ok := dotenv[name]
+		return v, ok
+	}
+}

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) Getenv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr() != "127.0.0.1:8080" || c.DataDir != "./data" || c.OIDCIssuer != DefaultOIDCIssuer || !c.DevSignIn() {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestLoadErrorsNameTheSetting(t *testing.T) {
+	long := strings.Repeat("s", 32)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"BadPort", map[string]string{"PORT": "http"}, "PORT:"},
+		{"PortRange", map[string]string{"PORT": "70000"}, "PORT:"},
+		{"LogFormat", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT:"},
+		{"LogLevel", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL:"},
+		{"DatabaseURL", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL:"},
+		{"PublicURL", map[string]string{"PUBLIC_URL": "coach.example.com"}, "PUBLIC_URL:"},
+		{"HalfOAuth", map[string]string{"GOOGLE_CLIENT_ID": "id"}, "GOOGLE_CLIENT_SECRET:"},
+		{"NoSecretOutsideLoopback", map[string]string{"HOST": "0.0.0.0"}, "SESSION_SECRET:"},
+		{"ShortSecret", map[string]string{"SESSION_SECRET": "short"}, "SESSION_SECRET:"},
+		{"SecretTwice", map[string]string{"SESSION_SECRET": long, "SESSION_SECRET_FILE": "/x"}, "SESSION_SECRET:"},
+		{"MissingSecretFile", map[string]string{"SESSION_SECRET_FILE": "/no/such/file"}, "SESSION_SECRET_FILE:"},
+		{"HTTPIssuer", map[string]string{"OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(tc.env))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %v, want one line starting %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPublicHostNeedsSecretAndHasNoDevSignIn(t *testing.T) {
+	c, err := Load(env(map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("k", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DevSignIn() {
+		t.Fatal("dev sign-in must be off outside loopback")
+	}
+}
+
+func TestSecretFromFileAndDotEnv(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(secret, []byte(strings.Repeat("f", 40)+"\n"), 0o600)
+	dotenv := filepath.Join(dir, ".env")
+	os.WriteFile(dotenv, []byte("# comment\nexport PORT=9090\nPUBLIC_URL=\"https://coach.example.com/\"\n\nSESSION_SECRET_FILE="+secret+"\n"), 0o600)
+	m, err := ReadDotEnv(dotenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 9090 || c.SessionSecret != strings.Repeat("f", 40) || c.PublicURL != "https://coach.example.com" || !c.SecureCookies() {
+		t.Fatalf("loaded %+v", c)
+	}
+	if _, err := ReadDotEnv(filepath.Join(dir, "missing")); err != nil {
+		t.Fatal("a missing .env is no error")
+	}
+	os.WriteFile(dotenv, []byte("NOT A SETTING\n"), 0o600)
+	if _, err := ReadDotEnv(dotenv); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("bad line: %v", err)
+	}
+}

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"rapport/internal/app"
+)
+
+var (
+	errNoRoute     = app.Errorf(app.ENOTFOUND, "there is no page here")
+	errCrossOrigin = app.Errorf(app.EFORBIDDEN, "this request came from another site and was refused")
+)
+
+// statusOf maps an app error code to an HTTP status.
+var statusOf = map[string]int{
+	app.EINVALID:        http.StatusBadRequest,
+	app.EUNAUTHORIZED:   http.StatusUnauthorized,
+	app.EFORBIDDEN:      http.StatusForbidden,
+	app.ENOTFOUND:       http.StatusNotFound,
+	app.ECONFLICT:       http.StatusConflict,
+	app.ETOOMANYREQUEST: http.StatusTooManyRequests,
+	app.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// Error answers a request with err: JSON for the API, a page otherwise. Only
+// internal errors are logged, and their details never reach the user. A page
+// request from someone not signed in is sent to the sign-in page.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := app.ErrorCode(err)
+	status := statusOf[code]
+	if code == app.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})
+		return
+	}
+	if code == app.EUNAUTHORIZED && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, status, "error", errorPage{Status: status, Title: http.StatusText(status), Message: app.ErrorMessage(err)})
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+type errorPage struct {
+	Status         int
+	Title, Message string
+}
+
+// wantsJSON reports whether r is an API call.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") ||
+		(strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html"))
+}

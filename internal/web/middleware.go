@@ -1,0 +1,168 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/auth"
+	"rapport/internal/coaching"
+)
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer (for flushing
+// and hijacking, which the room's signaling will need).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withLogAndMetrics writes one log line per request and counts it by route.
+func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		route := r.Pattern // set by the ServeMux on this same request
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observe(route, r.Method, sw.status, elapsed)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
+		if u := userFrom(r.Context()); u != nil {
+			attrs = append(attrs, "user", u.ID)
+		}
+		s.log.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+// withRecover turns a panic into a 500 with the stack in the log only.
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Error(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withSecurityHeaders sets a strict CSP (scripts only from our own files),
+// no framing, no sniffing, a referrer policy, and HSTS under https.
+func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
+	hsts := s.cfg.SecureCookies()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows our own scripts and styles only; avatars may
+// come from Google's image host.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data: https://*.googleusercontent.com; connect-src 'self'; media-src 'self' blob:; " +
+	"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+type userKey struct{}
+
+// withSession loads the signed-in user when the request carries a valid
+// session. The user is reloaded on every request, so that signing out
+// everywhere, disabling and role changes take effect at once. A session
+// older than RenewAfter gets a fresh cookie (sliding expiry).
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			if u := s.authenticate(w, r); u != nil {
+				ctx := context.WithValue(app.WithActor(r.Context(), u.Actor()), userKey{}, u)
+				r = r.WithContext(ctx)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate returns the user of r's session, or nil (clearing a cookie
+// that no longer stands).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *coaching.User {
+	claims, err := s.sessions.Parse(r)
+	if err != nil {
+		if _, cerr := r.Cookie(auth.SessionCookie); cerr == nil {
+			s.sessions.Clear(w)
+		}
+		return nil
+	}
+	u, err := s.svc.Authenticate(r.Context(), claims.UserID(), claims.Version)
+	if err != nil {
+		if app.ErrorCode(err) == app.EINTERNAL {
+			s.log.ErrorContext(r.Context(), "load session user", "err", err)
+		} else {
+			s.sessions.Clear(w)
+		}
+		return nil
+	}
+	if s.sessions.NeedsRenewal(claims) {
+		if err := s.sessions.Issue(w, u.ID, u.SessionVersion); err != nil {
+			s.log.ErrorContext(r.Context(), "renew session", "err", err)
+		}
+	}
+	return u
+}
+
+// userFrom returns the signed-in user of ctx, or nil.
+func userFrom(ctx context.Context) *coaching.User {
+	u, _ := ctx.Value(userKey{}).(*coaching.User)
+	return u
+}
+
+// signedIn wraps a handler that needs a signed-in user.
+func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *coaching.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := userFrom(r.Context())
+		if u == nil {
+			s.Error(w, r, app.Errorf(app.EUNAUTHORIZED, "please sign in"))
+			return
+		}
+		h(w, r, u)
+	}
+}

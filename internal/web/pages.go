@@ -1,0 +1,145 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+// viewerLocation is the signed-in user's profile time zone, else UTC. The
+// browser shows every time in the viewer's zone; the server needs it to read
+// times typed into forms and to know when "today" is.
+func (s *Server) viewerLocation(r *http.Request) *time.Location {
+	if u := userFrom(r.Context()); u != nil {
+		if p, err := s.svc.Profile(r.Context(), u.ID); err == nil {
+			if loc := p.Timezone(); loc != nil {
+				return loc
+			}
+		}
+	}
+	return time.UTC
+}
+
+// canJoin reports whether the room of a is open: from 15 minutes before the
+// start until the scheduled end, while it is still scheduled.
+func canJoin(a *coaching.Appointment, now time.Time) bool {
+	return a.Status == coaching.ApptScheduled && now.After(a.StartsAt.Add(-15*time.Minute)) && now.Before(a.EndsAt())
+}
+
+// apptRow is an appointment as a list shows it.
+type apptRow struct {
+	*coaching.Appointment
+	CanJoin bool
+	Other   *coaching.User // the other party, from the viewer's side
+}
+
+func rows(list []*coaching.Appointment, viewer *coaching.User, now time.Time) []apptRow {
+	out := make([]apptRow, len(list))
+	for i, a := range list {
+		other := a.Client
+		if viewer.ID == a.ClientID {
+			other = a.Coach
+		}
+		out[i] = apptRow{Appointment: a, CanJoin: canJoin(a, now), Other: other}
+	}
+	return out
+}
+
+type dashboardData struct {
+	Today, Upcoming, Past []apptRow
+	Next                  *apptRow
+	People                []*coaching.User // a coach's clients, a client's coaches, an admin's newest users
+}
+
+func (dashboardData) PageTitle() string { return "Dashboard" }
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	ctx := r.Context()
+	now := s.svc.Clock.Now()
+	loc := s.viewerLocation(r)
+	y, m, d := now.In(loc).Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	dayEnd := dayStart.AddDate(0, 0, 1)
+	sched := coaching.ApptScheduled
+	var data dashboardData
+	today, err := s.svc.ListAppointments(ctx, coaching.AppointmentFilter{Status: sched, From: dayStart, To: dayEnd})
+	if err == nil {
+		var upcoming, past []*coaching.Appointment
+		upcoming, err = s.svc.ListAppointments(ctx, coaching.AppointmentFilter{Status: sched, From: dayEnd, Page: coaching.Page{Limit: 10}})
+		if err == nil {
+			past, err = s.svc.ListAppointments(ctx, coaching.AppointmentFilter{To: now, Desc: true, Page: coaching.Page{Limit: 10}})
+		}
+		data.Today, data.Upcoming, data.Past = rows(today, u, now), rows(upcoming, u, now), rows(past, u, now)
+	}
+	if err == nil {
+		data.People, err = s.people(r, u)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	data.Next = nextAppointment(data.Today, data.Upcoming, now)
+	s.render(w, r, http.StatusOK, "dashboard", data)
+}
+
+// nextAppointment is the first appointment that has not ended yet.
+func nextAppointment(today, upcoming []apptRow, now time.Time) *apptRow {
+	for _, list := range [][]apptRow{today, upcoming} {
+		for i := range list {
+			if list[i].EndsAt().After(now) {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// people are the dashboard's side list for the viewer's role.
+func (s *Server) people(r *http.Request, u *coaching.User) ([]*coaching.User, error) {
+	p := coaching.Page{Limit: 8}
+	switch u.Role {
+	case app.RoleCoach:
+		return s.svc.ListClients(r.Context(), p)
+	case app.RoleAdmin:
+		return s.svc.ListUsers(r.Context(), coaching.UserFilter{Page: p})
+	}
+	return s.svc.ListCoaches(r.Context(), p)
+}
+
+type roomData struct {
+	Appointment *coaching.Appointment
+	CanJoin     bool
+}
+
+func (roomData) PageTitle() string { return "Room" }
+
+// roomPage opens an appointment's room to its coach and client; the live
+// room arrives with the rooms issue. Anyone else is told it does not exist.
+func (s *Server) roomPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	a, err := s.svc.AppointmentByRoom(r.Context(), r.PathValue("room_id"))
+	if err == nil && u.Role == app.RoleAdmin && a.CoachID != u.ID && a.ClientID != u.ID {
+		err = app.Errorf(app.ENOTFOUND, "room not found") // a room is private to its two people
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "room", roomData{Appointment: a, CanJoin: canJoin(a, s.svc.Clock.Now())})
+}
+
+// redirectFlash sends the browser to path with a short notice.
+func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
+	http.Redirect(w, r, path+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+}
+
+// parseForm reads a form body of at most 1 MiB.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return app.Errorf(app.EINVALID, "the form could not be read")
+	}
+	return nil
+}

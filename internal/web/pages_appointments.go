@@ -1,0 +1,268 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+// formTimeLayout is how <input type="datetime-local"> sends a time.
+const formTimeLayout = "2006-01-02T15:04"
+
+type appointmentsData struct {
+	Rows   []apptRow
+	Status string
+	Scope  string // upcoming or past
+	More   bool
+	Next   int
+}
+
+func (appointmentsData) PageTitle() string { return "Appointments" }
+
+func (s *Server) appointmentsPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	now := s.svc.Clock.Now()
+	d := appointmentsData{Status: q.Get("status"), Scope: q.Get("scope")}
+	f := coaching.AppointmentFilter{Page: coaching.Page{Limit: 26, Offset: max(offset, 0)}}
+	if d.Scope == "past" {
+		f.To, f.Desc = now, true
+	} else {
+		d.Scope, f.From = "upcoming", now.Add(-4*time.Hour)
+	}
+	if st := coaching.AppointmentStatus(d.Status); st.Valid() {
+		f.Status = st
+	}
+	list, err := s.svc.ListAppointments(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(list) > 25 {
+		list, d.More, d.Next = list[:25], true, f.Page.Offset+25
+	}
+	d.Rows = rows(list, u, now)
+	s.render(w, r, http.StatusOK, "appointments", d)
+}
+
+type appointmentData struct {
+	Appointment *coaching.Appointment
+	Sessions    []*coaching.CallSession
+	CanJoin     bool
+	CanEdit     bool
+	CanCancel   bool
+}
+
+func (d appointmentData) PageTitle() string { return d.Appointment.Title }
+
+func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	a, ok := s.loadAppointment(w, r)
+	if !ok {
+		return
+	}
+	sessions, err := s.svc.CallSessions(r.Context(), a.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	open := a.Status == coaching.ApptScheduled
+	s.render(w, r, http.StatusOK, "appointment", appointmentData{
+		Appointment: a, Sessions: sessions, CanJoin: canJoin(a, s.svc.Clock.Now()) && u.Role != app.RoleAdmin,
+		CanEdit: open && (u.Role == app.RoleAdmin || u.ID == a.CoachID), CanCancel: open,
+	})
+}
+
+// loadAppointment reads {id} and the appointment, answering the error itself.
+func (s *Server) loadAppointment(w http.ResponseWriter, r *http.Request) (*coaching.Appointment, bool) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var a *coaching.Appointment
+		if a, err = s.svc.Appointment(r.Context(), id); err == nil {
+			return a, true
+		}
+	}
+	s.Error(w, r, err)
+	return nil, false
+}
+
+// appointmentForm is the booking and editing form, with what was typed, so
+// that a refused form comes back with nothing lost.
+type appointmentForm struct {
+	ID       int64
+	ClientID string
+	Title    string
+	StartsAt string // datetime-local, in TZ
+	TZ       string
+	Minutes  string
+	Notes    string
+	Clients  []*coaching.User
+	Fields   map[string]string
+	Message  string
+}
+
+func (f appointmentForm) PageTitle() string {
+	if f.ID != 0 {
+		return "Edit appointment"
+	}
+	return "New appointment"
+}
+
+func (s *Server) newAppointmentPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	loc := s.viewerLocation(r)
+	start := s.svc.Clock.Now().In(loc).Add(24 * time.Hour).Truncate(time.Hour)
+	f := appointmentForm{ClientID: r.URL.Query().Get("client"), StartsAt: start.Format(formTimeLayout),
+		Minutes: "60", TZ: tzName(loc)}
+	s.renderAppointmentForm(w, r, http.StatusOK, f)
+}
+
+func (s *Server) renderAppointmentForm(w http.ResponseWriter, r *http.Request, status int, f appointmentForm) {
+	if f.ID == 0 {
+		clients, err := s.svc.ListClients(r.Context(), coaching.Page{Limit: 200})
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		f.Clients = clients
+	}
+	s.render(w, r, status, "appointment_form", f)
+}
+
+// readAppointmentForm reads the posted form and the time in its zone.
+func readAppointmentForm(r *http.Request) (appointmentForm, time.Time, time.Duration, error) {
+	f := appointmentForm{ClientID: r.PostFormValue("client_id"), Title: r.PostFormValue("title"),
+		StartsAt: r.PostFormValue("starts_at"), TZ: r.PostFormValue("tz"), Minutes: r.PostFormValue("duration_minutes"),
+		Notes: r.PostFormValue("notes")}
+	fields := map[string]string{}
+	loc, err := time.LoadLocation(f.TZ)
+	if err != nil || f.TZ == "" || f.TZ == "Local" {
+		loc = time.UTC
+	}
+	start, err := time.ParseInLocation(formTimeLayout, strings.TrimSpace(f.StartsAt), loc)
+	if err != nil {
+		fields["starts_at"] = "must be a date and time"
+	}
+	minutes, err := strconv.Atoi(strings.TrimSpace(f.Minutes))
+	if err != nil {
+		fields["duration_minutes"] = "must be a number of minutes"
+	}
+	return f, start, time.Duration(minutes) * time.Minute, app.Invalid(fields)
+}
+
+func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if err := parseForm(w, r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f, start, dur, err := readAppointmentForm(r)
+	if err == nil {
+		clientID, _ := strconv.ParseInt(f.ClientID, 10, 64)
+		var a *coaching.Appointment
+		a, err = s.svc.Book(r.Context(), coaching.Booking{ClientID: clientID, Title: f.Title, StartsAt: start, Duration: dur, Notes: f.Notes})
+		if err == nil {
+			redirectFlash(w, r, "/appointments/"+itoa(a.ID), "booked")
+			return
+		}
+	}
+	s.formError(w, r, err, func(status int) {
+		f.Fields, f.Message = app.ErrorFields(err), app.ErrorMessage(err)
+		s.renderAppointmentForm(w, r, status, f)
+	})
+}
+
+// formError shows a refused form again with its errors, or answers any
+// other error (not found, forbidden) the usual way.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, again func(status int)) {
+	switch app.ErrorCode(err) {
+	case app.EINVALID:
+		again(http.StatusBadRequest)
+	case app.ECONFLICT:
+		again(http.StatusConflict)
+	default:
+		s.Error(w, r, err)
+	}
+}
+
+func (s *Server) editAppointmentPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	a, ok := s.loadAppointment(w, r)
+	if !ok {
+		return
+	}
+	if u.Role != app.RoleAdmin && u.ID != a.CoachID {
+		s.Error(w, r, app.Errorf(app.EFORBIDDEN, "only the coach can change this appointment"))
+		return
+	}
+	loc := s.viewerLocation(r)
+	s.renderAppointmentForm(w, r, http.StatusOK, appointmentForm{ID: a.ID, ClientID: itoa(a.ClientID), Title: a.Title,
+		StartsAt: a.StartsAt.In(loc).Format(formTimeLayout), TZ: tzName(loc),
+		Minutes: strconv.Itoa(int(a.Duration / time.Minute)), Notes: a.Notes})
+}
+
+func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f, start, dur, err := readAppointmentForm(r)
+	f.ID = id
+	if err == nil {
+		_, err = s.svc.UpdateAppointment(r.Context(), id, coaching.AppointmentChange{Title: &f.Title, StartsAt: &start, Duration: &dur, Notes: &f.Notes})
+		if err == nil {
+			redirectFlash(w, r, "/appointments/"+itoa(id), "saved")
+			return
+		}
+	}
+	s.formError(w, r, err, func(status int) {
+		f.Fields, f.Message = app.ErrorFields(err), app.ErrorMessage(err)
+		s.renderAppointmentForm(w, r, status, f)
+	})
+}
+
+type cancelData struct {
+	Appointment *coaching.Appointment
+	Reason      string
+	Fields      map[string]string
+	Message     string
+}
+
+func (cancelData) PageTitle() string { return "Cancel appointment" }
+
+func (s *Server) cancelAppointmentPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if a, ok := s.loadAppointment(w, r); ok {
+		s.render(w, r, http.StatusOK, "appointment_cancel", cancelData{Appointment: a})
+	}
+}
+
+func (s *Server) cancelAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	a, ok := s.loadAppointment(w, r)
+	if !ok {
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	reason := r.PostFormValue("reason")
+	if _, err := s.svc.CancelAppointment(r.Context(), a.ID, reason); err != nil {
+		s.formError(w, r, err, func(status int) {
+			s.render(w, r, status, "appointment_cancel", cancelData{Appointment: a, Reason: reason,
+				Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+		})
+		return
+	}
+	redirectFlash(w, r, "/appointments/"+itoa(a.ID), "cancelled")
+}
+
+func tzName(loc *time.Location) string {
+	if loc == nil || loc.String() == "Local" {
+		return "UTC"
+	}
+	return loc.String()
+}

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+type clientsData struct {
+	Clients []*coaching.User
+	Email   string
+	Name    string
+	Fields  map[string]string
+	Message string
+}
+
+func (clientsData) PageTitle() string { return "Clients" }
+
+func (s *Server) clientsPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	s.renderClients(w, r, http.StatusOK, clientsData{})
+}
+
+func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status int, d clientsData) {
+	clients, err := s.svc.ListClients(r.Context(), coaching.Page{Limit: 200})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Clients = clients
+	s.render(w, r, status, "clients", d)
+}
+
+func (s *Server) inviteClientForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if err := parseForm(w, r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	in := coaching.Invite{Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
+	if _, err := s.svc.InviteClient(r.Context(), in); err != nil {
+		s.formError(w, r, err, func(status int) {
+			s.renderClients(w, r, status, clientsData{Email: in.Email, Name: in.Name,
+				Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+		})
+		return
+	}
+	redirectFlash(w, r, "/clients", "invited")
+}
+
+type clientData struct {
+	Client       *coaching.User
+	Profile      *coaching.Profile
+	Appointments []apptRow
+}
+
+func (d clientData) PageTitle() string { return d.Client.DisplayName() }
+
+func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	id, err := pathID(r, "id")
+	var d clientData
+	if err == nil {
+		d.Client, err = s.svc.Client(r.Context(), id)
+	}
+	if err == nil {
+		d.Profile, err = s.svc.Profile(r.Context(), id)
+	}
+	if err == nil {
+		var list []*coaching.Appointment
+		list, err = s.svc.ListAppointments(r.Context(), coaching.AppointmentFilter{ClientID: id, Desc: true, Page: coaching.Page{Limit: 50}})
+		d.Appointments = rows(list, u, s.svc.Clock.Now())
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "client", d)
+}
+
+type profileData struct {
+	Bio, Goals, Timezone, Phone string
+	Fields                      map[string]string
+	Message                     string
+}
+
+func (profileData) PageTitle() string { return "Your profile" }
+
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	p, err := s.svc.Profile(r.Context(), u.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "profile", profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
+		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone)})
+}
+
+// saveProfileForm writes the form's fields into the profile, keeping the
+// fields the form does not show.
+func (s *Server) saveProfileForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if err := parseForm(w, r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := profileData{Bio: r.PostFormValue("bio"), Goals: r.PostFormValue("goals"),
+		Timezone: strings.TrimSpace(r.PostFormValue("timezone")), Phone: strings.TrimSpace(r.PostFormValue("phone"))}
+	p, err := s.svc.Profile(r.Context(), u.ID)
+	if err == nil {
+		data := p.Data
+		data[coaching.ProfileBio], data[coaching.ProfileGoals] = d.Bio, d.Goals
+		data[coaching.ProfileTimezone], data[coaching.ProfilePhone] = d.Timezone, d.Phone
+		_, err = s.svc.PutProfile(r.Context(), data)
+	}
+	if err != nil {
+		s.formError(w, r, err, func(status int) {
+			d.Fields, d.Message = app.ErrorFields(err), app.ErrorMessage(err)
+			s.render(w, r, status, "profile", d)
+		})
+		return
+	}
+	redirectFlash(w, r, "/profile", "saved")
+}
+
+type usersData struct {
+	Users   []*coaching.User
+	Query   string
+	Role    string
+	New     coaching.NewUser
+	Fields  map[string]string
+	Message string
+}
+
+func (usersData) PageTitle() string { return "Users" }
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	s.renderUsers(w, r, http.StatusOK, usersData{Query: r.URL.Query().Get("q"), Role: r.URL.Query().Get("role"),
+		New: coaching.NewUser{Role: app.RoleCoach}})
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, d usersData) {
+	f := coaching.UserFilter{Query: d.Query, Page: coaching.Page{Limit: 200}}
+	if role := app.Role(d.Role); role.Valid() {
+		f.Role = role
+	}
+	users, err := s.svc.ListUsers(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Users = users
+	s.render(w, r, status, "users", d)
+}
+
+func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if err := parseForm(w, r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	in := coaching.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: app.Role(r.PostFormValue("role"))}
+	if _, err := s.svc.CreateUser(r.Context(), in); err != nil {
+		s.formError(w, r, err, func(status int) {
+			s.renderUsers(w, r, status, usersData{New: in, Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+		})
+		return
+	}
+	redirectFlash(w, r, "/users", "created")
+}
+
+func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var ch coaching.UserChange
+	if v := r.PostFormValue("role"); v != "" {
+		role := app.Role(v)
+		ch.Role = &role
+	}
+	if v := r.PostFormValue("status"); v != "" {
+		st := coaching.UserStatus(v)
+		ch.Status = &st
+	}
+	if _, err := s.svc.UpdateUser(r.Context(), id, ch); err != nil {
+		s.formError(w, r, err, func(status int) {
+			s.renderUsers(w, r, status, usersData{New: coaching.NewUser{Role: app.RoleCoach}, Message: app.ErrorMessage(err)})
+		})
+		return
+	}
+	redirectFlash(w, r, "/users", "saved")
+}

@@ -1,0 +1,208 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+//go:embed templates static
+var embedded embed.FS
+
+// Pages are the parsed page templates: each page is the layout, the
+// partials, and its own file.
+type Pages struct {
+	assets fs.FS
+	dev    bool // re-parse from disk on every render
+	mu     sync.Mutex
+	byName map[string]*template.Template
+}
+
+// LoadPages parses every page under templates/. Any error fails start-up.
+func LoadPages(assets fs.FS, dev bool) (*Pages, error) {
+	p := &Pages{assets: assets, dev: dev}
+	byName, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	p.byName = byName
+	return p, nil
+}
+
+func (p *Pages) parse() (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(p.assets, "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	files, err := fs.Glob(p.assets, "templates/*.html")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no page templates found: %v", err)
+	}
+	out := map[string]*template.Template{}
+	for _, f := range files {
+		t, err := template.Must(base.Clone()).ParseFS(p.assets, f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("page %s defines no content block", f)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// Names lists the pages.
+func (p *Pages) Names() []string {
+	var out []string
+	for n := range p.byName {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (p *Pages) get(name string) (*template.Template, error) {
+	if p.dev {
+		byName, err := p.parse()
+		if err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		p.byName = byName
+		p.mu.Unlock()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := p.byName[name]
+	if t == nil {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	return t, nil
+}
+
+// View is what every page gets: the signed-in user, where they are, and the
+// page's own data.
+type View struct {
+	User     *coaching.User
+	Title    string
+	Path     string
+	Timezone string // the viewer's profile time zone, "" for the browser's
+	Flash    string
+	DevAuth  bool
+	Data     any
+}
+
+// render executes a page into a buffer first, so that a failing template
+// gives a clean error page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, err := s.pages.get(name)
+	var buf bytes.Buffer
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", s.view(r, data))
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+func (s *Server) view(r *http.Request, data any) *View {
+	v := &View{User: userFrom(r.Context()), Path: r.URL.Path, Data: data, DevAuth: s.cfg.DevSignIn(),
+		Flash: r.URL.Query().Get("flash")}
+	if t, ok := data.(interface{ PageTitle() string }); ok {
+		v.Title = t.PageTitle()
+	}
+	if v.User != nil {
+		if p, err := s.svc.Profile(r.Context(), v.User.ID); err == nil {
+			v.Timezone = p.Text(coaching.ProfileTimezone)
+		}
+	}
+	return v
+}
+
+// flashes are the short notices a redirect may carry (?flash=key); keeping
+// them to a fixed list means a link cannot put arbitrary text on our pages.
+var flashes = map[string]string{
+	"booked":    "Appointment booked.",
+	"saved":     "Saved.",
+	"cancelled": "Appointment cancelled.",
+	"invited":   "Client invited.",
+	"created":   "User created.",
+	"signedout": "You have been signed out everywhere.",
+}
+
+var funcs = template.FuncMap{
+	"when":     when,
+	"whenDate": func(t time.Time) template.HTML { return timeTag(t, "date", "Mon 2 Jan 2006") },
+	"whenTime": func(t time.Time) template.HTML { return timeTag(t, "time", "15:04") },
+	"minutes":  func(d time.Duration) int { return int(d / time.Minute) },
+	"flash":    func(key string) string { return flashes[key] },
+	"isCoach":  func(u *coaching.User) bool { return u != nil && u.Role == app.RoleCoach },
+	"isClient": func(u *coaching.User) bool { return u != nil && u.Role == app.RoleClient },
+	"isAdmin":  func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
+	"initials": initials,
+	"duration": func(d time.Duration) string { return d.Round(time.Second).String() },
+	"field":    func(f map[string]string, k string) string { return f[k] },
+	"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	"ne":       func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
+	"list":     func(v ...string) []string { return v },
+}
+
+// when shows a time as a <time> element; app.js rewrites it in the viewer's
+// time zone (their profile's, else the browser's). The text is UTC until then.
+func when(t time.Time) template.HTML {
+	return timeTag(t, "datetime", "Mon 2 Jan 2006, 15:04 MST")
+}
+
+func timeTag(t time.Time, format, layout string) template.HTML {
+	u := t.UTC()
+	return template.HTML(fmt.Sprintf(`<time datetime="%s" data-format="%s">%s</time>`,
+		u.Format(time.RFC3339), format, template.HTMLEscapeString(u.Format(layout))))
+}
+
+func initials(u *coaching.User) string {
+	if u == nil {
+		return "?"
+	}
+	var out []rune
+	for _, w := range strings.Fields(u.DisplayName()) {
+		out = append(out, []rune(strings.ToUpper(w))[0])
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+// staticHandler serves CSS, scripts and images; cached for an hour unless in
+// dev mode.
+func staticHandler(files fs.FS, dev bool) http.Handler {
+	fsrv := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if dev {
+			w.Header().Set("Cache-Control", "no-cache")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		fsrv.ServeHTTP(w, r)
+	})
+}

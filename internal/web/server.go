@@ -1,0 +1,156 @@
+// Package web is Rapport's HTTP face: the pages (html/template over
+// embed.FS), the JSON API under /api/v1, sign-in routes, health and metrics,
+// and the middleware every request passes: logging, metrics, security
+// headers, cross-origin protection and the session.
+//
+// Handlers are thin: they decode, call the coaching service, and encode. One
+// function, Error, turns an app error into a status and an HTML or JSON answer.
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"rapport/internal/auth"
+	"rapport/internal/coaching"
+	"rapport/internal/config"
+)
+
+// Pinger tells whether the database answers, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds what the handlers need. Build it with New.
+type Server struct {
+	cfg      *config.Config
+	svc      *coaching.Service
+	sessions *auth.Sessions
+	oidc     *auth.OIDC // nil when no provider is configured
+	db       Pinger
+	log      *slog.Logger
+	metrics  *Metrics
+	pages    *Pages
+	static   http.Handler
+	limiter  *auth.RateLimiter
+	mux      *http.ServeMux
+	started  time.Time
+}
+
+// Options are the parts New wires together.
+type Options struct {
+	Config   *config.Config
+	Service  *coaching.Service
+	Sessions *auth.Sessions
+	OIDC     *auth.OIDC
+	DB       Pinger
+	Logger   *slog.Logger
+	Metrics  *Metrics
+	// Assets overrides the embedded templates and static files (serve --dev
+	// passes the source folder so that edits show without a rebuild).
+	Assets fs.FS
+}
+
+// New parses and checks every template and registers the routes; a broken
+// template fails here, at start-up, and not on a request.
+func New(o Options) (*Server, error) {
+	assets, dev := o.Assets, o.Assets != nil
+	if assets == nil {
+		assets = embedded
+	}
+	pages, err := LoadPages(assets, dev)
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB,
+		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
+		static: staticHandler(static, dev), mux: http.NewServeMux(), started: time.Now(),
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(nil)
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the whole site with its middleware.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, errCrossOrigin)
+	}))
+	var h http.Handler = s.mux
+	h = s.withSession(h)
+	h = cop.Handler(h)
+	h = s.withSecurityHeaders(h)
+	h = s.withRecover(h)
+	h = s.withLogAndMetrics(h)
+	return h
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /static/", http.StripPrefix("/static/", s.static))
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", s.metrics.Handler())
+	m.HandleFunc("GET /{$}", s.home)
+
+	s.authRoutes()
+	s.pageRoutes()
+	s.apiRoutes()
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
+}
+
+func (s *Server) pageRoutes() {
+	m := s.mux
+	m.HandleFunc("GET /dashboard", s.signedIn(s.dashboard))
+	m.HandleFunc("GET /appointments", s.signedIn(s.appointmentsPage))
+	m.HandleFunc("GET /appointments/new", s.signedIn(s.newAppointmentPage))
+	m.HandleFunc("POST /appointments", s.signedIn(s.createAppointmentForm))
+	m.HandleFunc("GET /appointments/{id}", s.signedIn(s.appointmentPage))
+	m.HandleFunc("GET /appointments/{id}/edit", s.signedIn(s.editAppointmentPage))
+	m.HandleFunc("POST /appointments/{id}", s.signedIn(s.updateAppointmentForm))
+	m.HandleFunc("GET /appointments/{id}/cancel", s.signedIn(s.cancelAppointmentPage))
+	m.HandleFunc("POST /appointments/{id}/cancel", s.signedIn(s.cancelAppointmentForm))
+	m.HandleFunc("GET /clients", s.signedIn(s.clientsPage))
+	m.HandleFunc("POST /clients", s.signedIn(s.inviteClientForm))
+	m.HandleFunc("GET /clients/{id}", s.signedIn(s.clientPage))
+	m.HandleFunc("GET /profile", s.signedIn(s.profilePage))
+	m.HandleFunc("POST /profile", s.signedIn(s.saveProfileForm))
+	m.HandleFunc("GET /users", s.signedIn(s.usersPage))
+	m.HandleFunc("POST /users", s.signedIn(s.createUserForm))
+	m.HandleFunc("POST /users/{id}", s.signedIn(s.updateUserForm))
+	m.HandleFunc("GET /rooms/{room_id}", s.signedIn(s.roomPage))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "not answering"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if userFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
