@@ -71,7 +71,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("book appointment: %w", err)
 	}
-	return appt, nil
+	return s.Store.AppointmentByID(ctx, appt.ID) // with its coach and client
 }
 
 // checkParties makes sure the coach is a coach and the client is theirs, and

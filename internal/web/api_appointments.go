@@ -37,12 +37,12 @@ func toAppointmentJSON(a *coaching.Appointment) *appointmentJSON {
 
 // bookingJSON is the body of POST /api/v1/appointments.
 type bookingJSON struct {
-	CoachID         int64     `json:"coach_id"`
-	ClientID        int64     `json:"client_id"`
-	Title           string    `json:"title"`
-	StartsAt        string    `json:"starts_at"`
-	DurationMinutes int       `json:"duration_minutes"`
-	Notes           string    `json:"notes"`
+	CoachID         int64  `json:"coach_id"`
+	ClientID        int64  `json:"client_id"`
+	Title           string `json:"title"`
+	StartsAt        string `json:"starts_at"`
+	DurationMinutes int    `json:"duration_minutes"`
+	Notes           string `json:"notes"`
 }
 
 // changeJSON is the body of PATCH /api/v1/appointments/{id}.

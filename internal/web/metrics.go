@@ -35,7 +35,7 @@ func NewMetrics(pools map[string]*sql.DB) *Metrics {
 	reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for name, db := range pools {
-		reg.MustRegister(collectors.NewDBStatsCollector(db, "rapport_"+name))
+		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	return m
 }

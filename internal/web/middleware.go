@@ -45,12 +45,12 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		var route string
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
-		route := r.Pattern // set by the ServeMux on this same request
 		if route == "" {
 			route = "unmatched"
 		}
@@ -61,6 +61,20 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 			attrs = append(attrs, "user", u.ID)
 		}
 		s.log.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+type routeKey struct{}
+
+// withRoute tells withLogAndMetrics which pattern of the ServeMux matched:
+// the mux records it on the request it was given, which middleware in
+// between has copied, so it travels back through the context.
+func (s *Server) withRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = r.Pattern
+		}
 	})
 }
 

@@ -87,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, errCrossOrigin)
 	}))
-	var h http.Handler = s.mux
+	var h http.Handler = s.withRoute(s.mux)
 	h = s.withSession(h)
 	h = cop.Handler(h)
 	h = s.withSecurityHeaders(h)

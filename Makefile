@@ -1,0 +1,27 @@
+# Rapport. `make run` serves it; `make test` runs every test.
+.PHONY: run dev test build bench vet fmt clean
+
+run:
+	go run ./cmd/rapport serve
+
+dev:
+	go run ./cmd/rapport serve --dev
+
+test:
+	scripts/test.sh
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/rapport ./cmd/rapport
+
+bench:
+	RAPPORT_TEST_POSTGRES=$${RAPPORT_TEST_POSTGRES:-$$(scripts/test-deps.sh | sed -n 's/^RAPPORT_TEST_POSTGRES=//p')} \
+		go test -run '^$$' -bench . -benchmem ./...
+
+vet:
+	go vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin test-artifacts

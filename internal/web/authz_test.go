@@ -1,0 +1,129 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestAuthorizationMatrix asks every endpoint as the coach, another coach,
+// the client, another client, an admin and nobody, and checks the status:
+// 404 for what the caller may not see, 403 for what they see but may not
+// change, 401 for nobody (a redirect to sign-in for pages).
+func TestAuthorizationMatrix(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		actors := []struct {
+			name string
+			c    *client
+		}{{"coach", w.coach}, {"otherCoach", w.otherCoach}, {"client", w.client}, {"otherClient", w.otherClient}, {"admin", w.admin}, {"anon", w.anon}}
+		appt := fmt.Sprintf("/api/v1/appointments/%d", w.apptID)
+		hours := 100
+		for _, tc := range []struct {
+			name, method, path string
+			body               func() any
+			want               [6]int // coach, otherCoach, client, otherClient, admin, anon
+		}{
+			{"Me", "GET", "/api/v1/me", nil, [6]int{200, 200, 200, 200, 200, 401}},
+			{"ListAppointments", "GET", "/api/v1/appointments", nil, [6]int{200, 200, 200, 200, 200, 401}},
+			{"Book", "POST", "/api/v1/appointments", func() any {
+				hours += 3
+				return map[string]any{"client_id": w.clientID, "starts_at": time.Now().Add(time.Duration(hours) * time.Hour).Format(time.RFC3339), "duration_minutes": 30}
+			}, [6]int{201, 400, 403, 403, 400, 401}},
+			{"GetAppointment", "GET", appt, nil, [6]int{200, 404, 200, 404, 200, 401}},
+			{"PatchAppointment", "PATCH", appt, func() any { return map[string]any{"notes": "n"} }, [6]int{200, 404, 403, 404, 200, 401}},
+			{"ListClients", "GET", "/api/v1/clients", nil, [6]int{200, 200, 403, 403, 200, 401}},
+			{"InviteClient", "POST", "/api/v1/clients", func() any { return map[string]any{"email": "new@example.com"} }, [6]int{201, 201, 403, 403, 403, 401}},
+			{"GetProfile", "GET", "/api/v1/profile", nil, [6]int{200, 200, 200, 200, 200, 401}},
+			{"PutProfile", "PUT", "/api/v1/profile", func() any { return map[string]any{"data": map[string]any{"bio": "hi"}} }, [6]int{200, 200, 200, 200, 200, 401}},
+			{"ListUsers", "GET", "/api/v1/users", nil, [6]int{403, 403, 403, 403, 200, 401}},
+			{"PatchUser", "PATCH", fmt.Sprintf("/api/v1/users/%d", w.clientID), func() any { return map[string]any{"name": "Renamed"} }, [6]int{403, 403, 403, 403, 200, 401}},
+			{"CreateUser", "POST", "/api/v1/users", func() any {
+				hours++
+				return map[string]any{"email": fmt.Sprintf("u%d@example.com", hours), "role": "coach"}
+			}, [6]int{403, 403, 403, 403, 201, 401}},
+			{"AppointmentPage", "GET", fmt.Sprintf("/appointments/%d", w.apptID), nil, [6]int{200, 404, 200, 404, 200, 303}},
+			{"EditPage", "GET", fmt.Sprintf("/appointments/%d/edit", w.apptID), nil, [6]int{200, 404, 403, 404, 200, 303}},
+			{"RoomPage", "GET", "/rooms/" + w.roomID, nil, [6]int{200, 404, 200, 404, 404, 303}},
+			{"ClientPage", "GET", fmt.Sprintf("/clients/%d", w.clientID), nil, [6]int{200, 404, 200, 404, 200, 303}},
+			{"UsersPage", "GET", "/users", nil, [6]int{403, 403, 403, 403, 200, 303}},
+			{"Dashboard", "GET", "/dashboard", nil, [6]int{200, 200, 200, 200, 200, 303}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for i, a := range actors {
+					var body any
+					if tc.body != nil {
+						body = tc.body()
+					}
+					var res *response
+					if body == nil && tc.method == "GET" {
+						res = a.c.get(tc.path)
+					} else {
+						res = a.c.api(tc.method, tc.path, body)
+					}
+					if res.StatusCode != tc.want[i] {
+						t.Errorf("%s %s as %s: %d, want %d (%s)", tc.method, tc.path, a.name, res.StatusCode, tc.want[i], res.body)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestCancelMatrix cancels a fresh appointment as each actor.
+func TestCancelMatrix(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		for i, tc := range []struct {
+			name string
+			c    *client
+			want int
+		}{{"otherCoach", w.otherCoach, 404}, {"otherClient", w.otherClient, 404}, {"anon", w.anon, 401},
+			{"coach", w.coach, 200}, {"client", w.client, 200}, {"admin", w.admin, 200}} {
+			res := w.coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": w.clientID,
+				"starts_at": time.Now().Add(time.Duration(200+i*2) * time.Hour).Format(time.RFC3339), "duration_minutes": 45})
+			var a struct{ ID int64 }
+			res.json(t, &a)
+			got := tc.c.api("DELETE", fmt.Sprintf("/api/v1/appointments/%d", a.ID), map[string]string{"reason": "sick"})
+			if got.StatusCode != tc.want {
+				t.Errorf("cancel as %s: %d, want %d (%s)", tc.name, got.StatusCode, tc.want, got.body)
+			}
+			if tc.want == 200 {
+				again := tc.c.api("DELETE", fmt.Sprintf("/api/v1/appointments/%d", a.ID), nil)
+				if again.StatusCode != http.StatusConflict {
+					t.Errorf("second cancel as %s: %d, want 409", tc.name, again.StatusCode)
+				}
+			}
+		}
+	})
+}
+
+// TestListingsShowOnlyWhatIsVisible checks the contents, not just the status.
+func TestListingsShowOnlyWhatIsVisible(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		for _, tc := range []struct {
+			name string
+			c    *client
+			path string
+			want int
+		}{
+			{"coach appointments", w.coach, "/api/v1/appointments", 1},
+			{"other coach appointments", w.otherCoach, "/api/v1/appointments", 0},
+			{"client appointments", w.client, "/api/v1/appointments", 1},
+			{"other client appointments", w.otherClient, "/api/v1/appointments", 0},
+			{"coach clients", w.coach, "/api/v1/clients", 1},
+			{"other coach clients", w.otherCoach, "/api/v1/clients", 0},
+			{"admin clients", w.admin, "/api/v1/clients", 2},
+			{"admin users", w.admin, "/api/v1/users", 5},
+		} {
+			var list struct{ Items []map[string]any }
+			w := tc.c.get(tc.path)
+			w.json(t, &list)
+			if len(list.Items) != tc.want {
+				t.Errorf("%s: %d items, want %d", tc.name, len(list.Items), tc.want)
+			}
+		}
+	})
+}

@@ -1,0 +1,197 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/auth"
+	"rapport/internal/coaching"
+	"rapport/internal/config"
+	"rapport/internal/store"
+	"rapport/internal/store/storetest"
+	"rapport/internal/web"
+)
+
+// env is a running server over a real database, and its parts.
+type env struct {
+	t    *testing.T
+	srv  *httptest.Server
+	db   *store.DB
+	svc  *coaching.Service
+	sess *auth.Sessions
+	cfg  *config.Config
+}
+
+func mustConfig(t testing.TB, vars map[string]string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// newEnv starts the web server on dialect with the dev sign-in on.
+func newEnv(t *testing.T, dialect string) *env {
+	t.Helper()
+	return newEnvWith(t, dialect, mustConfig(t, nil), nil)
+}
+
+func newEnvWith(t *testing.T, dialect string, cfg *config.Config, oidc *auth.OIDC) *env {
+	t.Helper()
+	db := storetest.MustOpen(t, dialect)
+	svc := coaching.NewService(db, nil)
+	sess := auth.NewSessions([]byte(strings.Repeat("k", 32)), false)
+	if oidc != nil {
+		oidc.Sessions = sess
+	}
+	s, err := web.New(web.Options{Config: cfg, Service: svc, Sessions: sess, OIDC: oidc, DB: db,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: web.NewMetrics(db.Pools())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, db: db, svc: svc, sess: sess, cfg: cfg}
+}
+
+// client is a browser-like HTTP client with its own cookies that does not
+// follow redirects.
+type client struct {
+	e  *env
+	hc *http.Client
+}
+
+func (e *env) anon() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// signIn signs in through POST /auth/dev, as scripts do.
+func (e *env) signIn(email string, role app.Role) *client {
+	e.t.Helper()
+	c := e.anon()
+	res := c.form("POST", "/auth/dev", url.Values{"email": {email}, "name": {"Name " + email}, "role": {string(role)}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard" {
+		e.t.Fatalf("dev sign-in %s: %d %s", email, res.StatusCode, res.Header.Get("Location"))
+	}
+	return c
+}
+
+type response struct {
+	*http.Response
+	body []byte
+}
+
+func (r *response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r *response) errorBody(t *testing.T) (code string, fields map[string]string) {
+	t.Helper()
+	var b struct {
+		Error struct {
+			Code   string            `json:"code"`
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	r.json(t, &b)
+	return b.Error.Code, b.Error.Fields
+}
+
+func (c *client) do(req *http.Request) *response {
+	c.e.t.Helper()
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return &response{Response: res, body: body}
+}
+
+func (c *client) raw(method, path, contentType string, body io.Reader) *response {
+	c.e.t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), method, c.e.srv.URL+path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return c.do(req)
+}
+
+func (c *client) get(path string) *response { return c.raw("GET", path, "", nil) }
+
+func (c *client) api(method, path string, v any) *response {
+	c.e.t.Helper()
+	var body io.Reader
+	if v != nil {
+		b, _ := json.Marshal(v)
+		body = bytes.NewReader(b)
+	}
+	return c.raw(method, path, "application/json", body)
+}
+
+func (c *client) form(method, path string, v url.Values) *response {
+	return c.raw(method, path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+}
+
+// world is a coach with a client and an appointment, plus strangers.
+type world struct {
+	coach, otherCoach, client, otherClient, admin, anon *client
+	clientID, apptID                                    int64
+	roomID                                              string
+}
+
+func (e *env) world() *world {
+	e.t.Helper()
+	w := &world{coach: e.signIn("coach@example.com", app.RoleCoach), otherCoach: e.signIn("coach2@example.com", app.RoleCoach),
+		client: e.signIn("client@example.com", app.RoleClient), otherClient: e.signIn("client2@example.com", app.RoleClient),
+		admin: e.signIn("admin@example.com", app.RoleAdmin), anon: e.anon()}
+	var u struct{ ID int64 }
+	res := w.coach.api("POST", "/api/v1/clients", map[string]string{"email": "CLIENT@example.com"})
+	if res.StatusCode != http.StatusCreated {
+		e.t.Fatalf("invite: %d %s", res.StatusCode, res.body)
+	}
+	res.json(e.t, &u)
+	w.clientID = u.ID
+	var a struct {
+		ID     int64
+		RoomID string `json:"room_id"`
+	}
+	res = w.coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": w.clientID, "title": "Kickoff",
+		"starts_at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "duration_minutes": 60})
+	if res.StatusCode != http.StatusCreated {
+		e.t.Fatalf("book: %d %s", res.StatusCode, res.body)
+	}
+	res.json(e.t, &a)
+	w.apptID, w.roomID = a.ID, a.RoomID
+	return w
+}
+
+// each runs fn on both databases.
+func each(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newEnv(t, d))
+		})
+	}
+}
+
+func itoa(n int64) string { return fmt.Sprint(n) }

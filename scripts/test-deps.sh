@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Finds, starts or installs what the tests need, then prints the settings
+# the tests read (KEY=VALUE lines) on stdout. Progress goes to stderr.
+# Under CI=true a part that cannot be had is an error, never a skip.
+set -euo pipefail
+
+say() { echo "test-deps: $*" >&2; }
+die() { echo "test-deps: FAILED: $*" >&2; exit 1; }
+
+apt_install() {
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		return 1
+	fi
+	if [ -z "${APT_UPDATED:-}" ]; then
+		say "apt-get update"
+		apt-get update -qq >&2 || true
+		APT_UPDATED=1
+	fi
+	say "installing $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# --- Chromium, for the browser tests ---------------------------------------
+chromium=${RAPPORT_CHROMIUM:-}
+if [ -z "$chromium" ]; then
+	chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+fi
+if [ -z "$chromium" ]; then
+	apt_install chromium || die "Chromium is missing and could not be installed (apt-get install chromium)"
+	chromium=$(command -v chromium) || die "chromium installed but not on PATH"
+fi
+say "chromium: $chromium"
+echo "RAPPORT_CHROMIUM=$chromium"
+
+# --- PostgreSQL, for the store suite on the second dialect -----------------
+pg_ok() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
+
+pg_url=${RAPPORT_TEST_POSTGRES:-}
+if [ -n "$pg_url" ]; then
+	pg_ok "$pg_url" || die "RAPPORT_TEST_POSTGRES=$pg_url does not answer"
+else
+	if ! command -v psql >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+		apt_install postgresql postgresql-client || die "PostgreSQL is missing and could not be installed"
+	fi
+	system_url="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	if pg_ok "$system_url"; then
+		pg_url=$system_url
+	elif command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ] && \
+		pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >&2 2>&1 && \
+		sleep 2 && pg_ok "$system_url"; then
+		say "started the system PostgreSQL"
+		pg_url=$system_url
+	else
+		# A throwaway cluster of our own, with trust auth on a private port.
+		bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+		dir=${TMPDIR:-/tmp}/rapport-test-pg
+		port=55432
+		own_url="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+		if ! pg_ok "$own_url"; then
+			runas=()
+			if [ "$(id -u)" = 0 ]; then
+				id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+				runas=(runuser -u postgres --)
+			fi
+			rm -rf "$dir" && mkdir -p "$dir"
+			[ "$(id -u)" = 0 ] && chown postgres "$dir"
+			say "starting a throwaway PostgreSQL in $dir on port $port"
+			"${runas[@]}" "$bin/initdb" -D "$dir" -A trust -U postgres >/dev/null
+			"${runas[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/log" -w \
+				-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >&2
+		fi
+		pg_ok "$own_url" || die "could not start PostgreSQL (see $dir/log)"
+		pg_url=$own_url
+	fi
+fi
+say "postgres: $pg_url"
+echo "RAPPORT_TEST_POSTGRES=$pg_url"

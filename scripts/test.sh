@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: gets what the tests need, then vet, gofmt and the whole
+# suite with the race detector. This is what `make test` and CI run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+settings=$(scripts/test-deps.sh)
+while IFS= read -r line; do
+	[ -n "$line" ] && export "${line?}"
+done <<<"$settings"
+
+echo "== go vet"
+go vet ./...
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+echo "== go test -race"
+mkdir -p test-artifacts
+go test -race -count=1 -timeout 15m "$@" ./...
