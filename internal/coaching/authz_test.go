@@ -298,3 +298,34 @@ func TestListingsShowOnlyWhatTheActorMaySee(t *testing.T) {
 		}
 	})
 }
+
+// TestListAppointmentsPages checks that pages are clamped and follow on.
+func TestListAppointmentsPages(t *testing.T) {
+	t.Parallel()
+	w := MustWorld(t)
+	var all []int64
+	for i := range 5 {
+		all = append(all, MustBook(t, w, w.coach, w.client, tomorrow.Add(time.Duration(i)*time.Hour)).ID)
+	}
+	cases := []struct {
+		name string
+		page coaching.Page
+		want []int64
+	}{
+		{"no limit means the default", coaching.Page{}, all},
+		{"a limit over the maximum is clamped", coaching.Page{Limit: 100000}, all},
+		{"a first page", coaching.Page{Limit: 2}, all[:2]},
+		{"a second page", coaching.Page{Limit: 2, Offset: 2}, all[2:4]},
+		{"a negative offset is the start", coaching.Page{Limit: 2, Offset: -5}, all[:2]},
+		{"past the end is empty", coaching.Page{Limit: 2, Offset: 10}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			list, err := w.svc.ListAppointments(as(w.client), coaching.AppointmentFilter{Page: c.page})
+			MustCode(t, err, "")
+			if got := apptIDs(list); !slices.Equal(got, c.want) {
+				t.Errorf("page %+v: %v, want %v", c.page, got, c.want)
+			}
+		})
+	}
+}

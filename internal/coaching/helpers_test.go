@@ -167,7 +167,7 @@ func keys(m map[string]string) []string {
 	return out
 }
 
-// ids returns the IDs of appointments, in order.
+// apptIDs returns the IDs of appointments, in order.
 func apptIDs(list []*coaching.Appointment) []int64 {
 	out := make([]int64, len(list))
 	for i, a := range list {

@@ -27,13 +27,17 @@ var (
 )
 
 // Profile returns a user's profile: their own, a client's for their coach,
-// anyone's for an admin. A user with no profile yet gets an empty one.
+// anyone's for an admin. A user with no profile yet gets an empty one; a
+// user who does not exist is not found, even by an admin.
 func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
 	if err := s.canReadUser(ctx, userID); err != nil {
 		return nil, err
 	}
 	p, err := s.Store.Profile(ctx, userID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
+		if _, err := s.Store.UserByID(ctx, userID); err != nil {
+			return nil, err
+		}
 		return &Profile{UserID: userID, Data: map[string]any{}}, nil
 	}
 	return p, err

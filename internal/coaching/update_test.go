@@ -235,10 +235,12 @@ func TestCancelAppointment(t *testing.T) {
 			},
 			reason: "second", code: app.ECONFLICT, wantStatus: coaching.ApptCancelled, wantReason: "first"},
 		{name: "a completed appointment cannot be cancelled", by: func(w *world) *coaching.User { return w.coach },
-			setup: func(t *testing.T, w *world, s *coaching.Appointment) { MustSetStatus(t, w, s.ID, coaching.ApptCompleted) },
+			setup: func(t *testing.T, w *world, s *coaching.Appointment) {
+				MustSetStatus(t, w, s.ID, coaching.ApptCompleted)
+			},
 			reason: "x", code: app.ECONFLICT, wantStatus: coaching.ApptCompleted},
 		{name: "a no-show cannot be cancelled", by: func(w *world) *coaching.User { return w.admin },
-			setup: func(t *testing.T, w *world, s *coaching.Appointment) { MustSetStatus(t, w, s.ID, coaching.ApptNoShow) },
+			setup:  func(t *testing.T, w *world, s *coaching.Appointment) { MustSetStatus(t, w, s.ID, coaching.ApptNoShow) },
 			reason: "x", code: app.ECONFLICT, wantStatus: coaching.ApptNoShow},
 	}
 	for _, c := range cases {

@@ -73,9 +73,10 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		u, err = q.UserByEmail(ctx, email)
 	}
+	now := s.Clock.Now()
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
-		u = &User{Email: email, Role: app.RoleClient, Status: StatusActive}
+		u = &User{Email: email, Role: app.RoleClient, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
 		fillIdentity(u, id)
 		return u, q.CreateUser(ctx, u)
 	case err != nil:
@@ -87,7 +88,7 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	}
 	fillIdentity(u, id)
 	u.Status = StatusActive
-	u.UpdatedAt = s.Clock.Now()
+	u.UpdatedAt = now
 	return u, q.UpdateUser(ctx, u)
 }
 
@@ -108,7 +109,8 @@ func fillIdentity(u *User, id Identity) {
 // DevSignIn signs in by email alone, creating the user or giving them role.
 // Only the dev sign-in, which exists on loopback alone, calls it.
 func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Role) (*User, error) {
-	u := &User{Name: strings.TrimSpace(name), Role: role, Status: StatusActive}
+	now := s.Clock.Now()
+	u := &User{Name: strings.TrimSpace(name), Role: role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
 	if err := s.validateNewUser(u, email); err != nil {
 		return nil, err
 	}
@@ -122,7 +124,7 @@ func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Ro
 		if old.Status == StatusDisabled {
 			return app.Errorf(app.EUNAUTHORIZED, "this account is disabled")
 		}
-		old.Role, old.Status = role, StatusActive
+		old.Role, old.Status, old.UpdatedAt = role, StatusActive, now
 		if u.Name != "" {
 			old.Name = u.Name
 		}

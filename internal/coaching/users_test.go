@@ -101,7 +101,9 @@ func TestSignIn(t *testing.T) {
 				}
 			}},
 		{name: "an invited coach keeps the role and becomes active", id: ident("s-1", "pre@EXAMPLE.com"), users: 6,
-			setup: func(t *testing.T, w *world) *coaching.User { return MustCreateUser(t, w, "Pre@example.com", app.RoleCoach) },
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustCreateUser(t, w, "Pre@example.com", app.RoleCoach)
+			},
 			check: func(t *testing.T, w *world, before, got *coaching.User) {
 				if got.ID != before.ID || got.Role != app.RoleCoach || got.Status != coaching.StatusActive {
 					t.Errorf("signed in as %+v, want coach %d active", got, before.ID)
@@ -112,7 +114,9 @@ func TestSignIn(t *testing.T) {
 				}
 			}},
 		{name: "an invited admin keeps the role", id: ident("s-1", "boss@example.com"), users: 6,
-			setup: func(t *testing.T, w *world) *coaching.User { return MustCreateUser(t, w, "boss@example.com", app.RoleAdmin) },
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustCreateUser(t, w, "boss@example.com", app.RoleAdmin)
+			},
 			check: func(t *testing.T, w *world, before, got *coaching.User) {
 				if got.ID != before.ID || got.Role != app.RoleAdmin || got.Status != coaching.StatusActive {
 					t.Errorf("signed in as %+v", got)
@@ -148,7 +152,9 @@ func TestSignIn(t *testing.T) {
 		{name: "no email is refused", id: ident("s-1", ""), code: app.EUNAUTHORIZED, users: 5},
 		{name: "a second identity for a linked email is refused", id: ident("s-2", "first@example.com"),
 			code: app.EUNAUTHORIZED, users: 6,
-			setup: func(t *testing.T, w *world) *coaching.User { return MustSignIn(t, w, ident("s-1", "first@example.com")) },
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustSignIn(t, w, ident("s-1", "first@example.com"))
+			},
 			check: func(t *testing.T, w *world, before, _ *coaching.User) {
 				if s := MustGetUser(t, w, before.ID); s.OIDCSubject != "s-1" {
 					t.Errorf("subject became %q", s.OIDCSubject)
@@ -156,7 +162,9 @@ func TestSignIn(t *testing.T) {
 			}},
 		{name: "the same subject from another issuer is refused", code: app.EUNAUTHORIZED, users: 6,
 			id: coaching.Identity{Issuer: "https://evil.example.com", Subject: "s-1", Email: "first@example.com", EmailVerified: true},
-			setup: func(t *testing.T, w *world) *coaching.User { return MustSignIn(t, w, ident("s-1", "first@example.com")) }},
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustSignIn(t, w, ident("s-1", "first@example.com"))
+			}},
 		{name: "a provider name with control characters is not taken", users: 6,
 			id: coaching.Identity{Issuer: issuer, Subject: "s-1", Email: "new@example.com", EmailVerified: true, Name: "a\x00b"},
 			check: func(t *testing.T, w *world, _, got *coaching.User) {
@@ -478,4 +486,60 @@ func TestNormalizeEmail(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDevSignIn(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		name  string
+		email string
+		role  app.Role
+		code  string
+		field string
+		check func(t *testing.T, w *world, got *coaching.User)
+	}
+	cases := []tc{
+		{name: "a new email creates an active user of the role", email: "dev@Example.com", role: app.RoleCoach,
+			check: func(t *testing.T, w *world, got *coaching.User) {
+				stored := MustGetUser(t, w, got.ID)
+				if stored.Email != "dev@example.com" || stored.Role != app.RoleCoach || stored.Status != coaching.StatusActive {
+					t.Errorf("stored %+v", stored)
+				}
+				if !stored.CreatedAt.Equal(now.Add(time.Minute)) || !stored.UpdatedAt.Equal(now.Add(time.Minute)) {
+					t.Errorf("stored created %s updated %s, want both %s", stored.CreatedAt, stored.UpdatedAt, now.Add(time.Minute))
+				}
+			}},
+		{name: "an existing user gets the role", email: "CLIENT@example.com", role: app.RoleAdmin,
+			check: func(t *testing.T, w *world, got *coaching.User) {
+				stored := MustGetUser(t, w, got.ID)
+				if got.ID != w.client.ID || stored.Role != app.RoleAdmin || !stored.CreatedAt.Equal(now) ||
+					!stored.UpdatedAt.Equal(now.Add(time.Minute)) {
+					t.Errorf("stored %+v", stored)
+				}
+			}},
+		{name: "a bad email is refused", email: "nobody", role: app.RoleClient, code: app.EINVALID, field: "email"},
+		{name: "a bad role is refused", email: "dev@example.com", role: "wizard", code: app.EINVALID, field: "role"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			w := MustWorld(t)
+			w.clock.Advance(time.Minute)
+			got, err := w.svc.DevSignIn(context.Background(), c.email, "", c.role)
+			MustField(t, err, c.code, c.field)
+			if err == nil && c.check != nil {
+				c.check(t, w, got)
+			}
+		})
+	}
+	t.Run("a disabled user is refused", func(t *testing.T) {
+		t.Parallel()
+		w := MustWorld(t)
+		MustUser(t, w.db, "gone@example.com", app.RoleClient, coaching.StatusDisabled)
+		_, err := w.svc.DevSignIn(context.Background(), "gone@example.com", "", app.RoleAdmin)
+		MustCode(t, err, app.EUNAUTHORIZED)
+		if u, _ := w.db.UserByEmail(context.Background(), "gone@example.com"); u.Role != app.RoleClient {
+			t.Errorf("role became %s", u.Role)
+		}
+	})
 }

@@ -26,12 +26,13 @@ import (
 
 // env is a running server over a real database, and its parts.
 type env struct {
-	t    *testing.T
-	srv  *httptest.Server
-	db   *store.DB
-	svc  *coaching.Service
-	sess *auth.Sessions
-	cfg  *config.Config
+	t       *testing.T
+	srv     *httptest.Server
+	handler http.Handler
+	db      *store.DB
+	svc     *coaching.Service
+	sess    *auth.Sessions
+	cfg     *config.Config
 }
 
 func mustConfig(t testing.TB, vars map[string]string) *config.Config {
@@ -51,6 +52,20 @@ func newEnv(t *testing.T, dialect string) *env {
 
 func newEnvWith(t *testing.T, dialect string, cfg *config.Config, oidc *auth.OIDC) *env {
 	t.Helper()
+	e := build(t, dialect, cfg, oidc)
+	e.t = t
+	e.srv = httptest.NewServer(e.handler)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// newBenchEnv builds the server without a listener, for benchmarks.
+func newBenchEnv(b *testing.B, dialect string) *env {
+	return build(b, dialect, mustConfig(b, nil), nil)
+}
+
+func build(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC) *env {
+	t.Helper()
 	db := storetest.MustOpen(t, dialect)
 	svc := coaching.NewService(db, nil)
 	sess := auth.NewSessions([]byte(strings.Repeat("k", 32)), false)
@@ -62,9 +77,7 @@ func newEnvWith(t *testing.T, dialect string, cfg *config.Config, oidc *auth.OID
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, svc: svc, sess: sess, cfg: cfg}
+	return &env{db: db, svc: svc, sess: sess, cfg: cfg, handler: s.Handler()}
 }
 
 // client is a browser-like HTTP client with its own cookies that does not
