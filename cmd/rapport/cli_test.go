@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/config"
+	"rapport/internal/store/storetest"
+)
+
+// runCLI runs the binary's entry point with args and the settings in env.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	t.Chdir(t.TempDir()) // no stray .env
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "help")
+	for _, c := range []string{"serve", "migrate", "user", "version"} {
+		if code != 0 || !strings.Contains(out, "  "+c) {
+			t.Fatalf("help lacks %s: %d %s", c, code, out)
+		}
+	}
+	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "rapport ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, _, errs := runCLI(t, nil, "serve", "-h"); code != 0 || !strings.Contains(errs, "SESSION_SECRET") || !strings.Contains(errs, "--dev") && !strings.Contains(errs, "-dev") {
+		t.Fatalf("serve -h: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, nil, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, errs)
+	}
+}
+
+func TestBadSettingStopsStartWithOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"Port", map[string]string{"PORT": "eighty"}, "PORT: must be a port number"},
+		{"PublicHostWithoutSecret", map[string]string{"HOST": "0.0.0.0"}, "SESSION_SECRET: must be at least 32 bytes"},
+		{"Database", map[string]string{"DATABASE_URL": "mysql://db"}, "DATABASE_URL: must start with"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, tc.env, "serve")
+			lines := strings.Split(strings.TrimSpace(errs), "\n")
+			if code != 1 || len(lines) != 1 || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want one line with %q", code, errs, tc.want)
+			}
+		})
+	}
+}
+
+func TestMigrateAndUserCommands(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			env := map[string]string{"DATABASE_URL": storetest.URL(t, d), "RAPPORT_DATA_DIR": t.TempDir()}
+			steps := []struct {
+				args []string
+				code int
+				want string
+			}{
+				{[]string{"migrate", "status"}, 0, "pending"},
+				{[]string{"migrate"}, 0, "applied 0001 init"},
+				{[]string{"migrate", "up"}, 0, "up to date"},
+				{[]string{"user", "create", "--email", "Boss@Example.com", "--role", "admin", "--name", "The Boss"}, 0, "admin, invited"},
+				{[]string{"user", "create", "--email", "boss@example.com", "--role", "coach"}, 1, "exists already"},
+				{[]string{"user", "create", "--email", "nope", "--role", "coach"}, 1, "email is not a valid email address"},
+				{[]string{"user", "create", "--email", "c@example.com", "--role", "coach"}, 0, "coach, invited"},
+				{[]string{"user", "set-role", "--email", "C@example.com", "--role", "client"}, 0, "client"},
+				{[]string{"user", "set-role", "--email", "c@example.com", "--role", "wizard"}, 1, "role must be one of"},
+				{[]string{"user", "disable", "--email", "c@example.com"}, 0, "disabled"},
+				{[]string{"user", "disable", "--email", "ghost@example.com"}, 1, "user not found"},
+				{[]string{"user", "list", "--role", "admin"}, 0, "Boss@example.com"},
+				{[]string{"user", "teleport"}, 2, "unknown action"},
+				{[]string{"migrate", "status"}, 0, "init  " + time.Now().UTC().Format("2006-01-02")},
+				{[]string{"migrate", "down"}, 0, "reverted 0001 init"},
+				{[]string{"migrate", "down"}, 0, "nothing to revert"},
+				{[]string{"migrate", "sideways"}, 2, "unknown action"},
+			}
+			for _, s := range steps {
+				code, out, errs := runCLI(t, env, s.args...)
+				if code != s.code || !strings.Contains(out+errs, s.want) {
+					t.Fatalf("rapport %s: exit %d (want %d), output %q, want it to contain %q", strings.Join(s.args, " "), code, s.code, out+errs, s.want)
+				}
+			}
+		})
+	}
+}
+
+// startMain starts the real server on port 0 with a fresh database.
+func startMain(t *testing.T, dialect string) *Main {
+	t.Helper()
+	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir(), "DATABASE_URL": storetest.URL(t, dialect)}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// TestScriptedCheck is the check the issue names, done as a script would:
+// a coach signs in with POST /auth/dev, invites a client and books through
+// the API; the client signs in and lists it; another client gets 404.
+func TestScriptedCheck(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			m := startMain(t, d)
+			coach := devSignIn(t, m.URL(), "coach@example.com", "coach")
+			var client struct{ ID int64 }
+			mustDo(t, coach, "POST", m.URL()+"/api/v1/clients", `{"email":"client@example.com","name":"Cli"}`, 201, &client)
+			var appt struct {
+				ID     int64
+				RoomID string `json:"room_id"`
+			}
+			start := time.Now().Add(30 * time.Hour).UTC().Format(time.RFC3339)
+			mustDo(t, coach, "POST", m.URL()+"/api/v1/appointments",
+				fmt.Sprintf(`{"client_id":%d,"title":"First session","starts_at":%q,"duration_minutes":50}`, client.ID, start), 201, &appt)
+
+			cl := devSignIn(t, m.URL(), "client@example.com", "client")
+			var list struct {
+				Items []struct {
+					ID    int64
+					Title string
+				}
+			}
+			mustDo(t, cl, "GET", m.URL()+"/api/v1/appointments", "", 200, &list)
+			if len(list.Items) != 1 || list.Items[0].ID != appt.ID || list.Items[0].Title != "First session" {
+				t.Fatalf("client sees %+v", list.Items)
+			}
+			other := devSignIn(t, m.URL(), "other@example.com", "client")
+			mustDo(t, other, "GET", fmt.Sprintf("%s/api/v1/appointments/%d", m.URL(), appt.ID), "", 404, nil)
+		})
+	}
+}
+
+func devSignIn(t *testing.T, base, email, role string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(base+"/auth/dev", url.Values{"email": {email}, "role": {role}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dev sign-in: %d", res.StatusCode)
+	}
+	return c
+}
+
+func mustDo(t *testing.T, c *http.Client, method, u, body string, status int, into any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		t.Fatalf("%s %s: %d, want %d: %s", method, u, res.StatusCode, status, b)
+	}
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestGracefulShutdown: a request in flight when Close is called finishes,
+// and the server then refuses new connections.
+func TestGracefulShutdown(t *testing.T) {
+	m := startMain(t, "sqlite")
+	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", m.listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Send a sign-in whose body has not all arrived: its handler is now
+	// running, reading the form, when the server is told to stop.
+	form := "email=late%40example.com&role=coach"
+	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:10])
+	time.Sleep(100 * time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a request was in flight")
+	default:
+	}
+	fmt.Fprint(conn, form[10:])
+	reply, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 303") || !strings.Contains(string(reply), "rapport_session=") {
+		t.Fatalf("in-flight request got %q", reply)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(m.URL() + "/healthz"); err == nil {
+		t.Fatal("server still answers after Close")
+	}
+}
