@@ -3,6 +3,7 @@ package auth
 import (
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,10 +32,7 @@ func NewRateLimiter(interval time.Duration, burst int) *RateLimiter {
 
 // Allow reports whether a request from r's address may go ahead.
 func (l *RateLimiter) Allow(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := ClientIP(r)
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -46,6 +44,27 @@ func (l *RateLimiter) Allow(r *http.Request) bool {
 	}
 	v.seen = now
 	return v.lim.AllowN(now, 1)
+}
+
+// ClientIP is the address of whoever sent r. When the request came through
+// a reverse proxy on this same host (a loopback peer), it is the last address
+// the proxy added to X-Forwarded-For; a remote peer cannot claim one.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return host
+	}
+	xff := r.Header.Get("X-Forwarded-For")
+	if i := strings.LastIndexByte(xff, ','); i >= 0 {
+		xff = xff[i+1:]
+	}
+	if ip := net.ParseIP(strings.TrimSpace(xff)); ip != nil {
+		return ip.String()
+	}
+	return host
 }
 
 // sweep forgets addresses idle for ten minutes, once a minute.

@@ -56,7 +56,7 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 		}
 		s.metrics.observe(route, r.Method, sw.status, elapsed)
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
+			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "client", auth.ClientIP(r)}
 		if u := userFrom(r.Context()); u != nil {
 			attrs = append(attrs, "user", u.ID)
 		}
