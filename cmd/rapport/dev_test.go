@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rapport/internal/config"
+)
+
+// TestDevModeReadsFromDisk: with serve --dev, an edited template shows on
+// the next request, without a restart.
+func TestDevModeReadsFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../internal/web")); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir()}
+	cfg, _ := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AssetsDir: dir}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	get := func(path string) string {
+		res, err := http.Get(m.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if !strings.Contains(get("/signin"), "Welcome to Rapport") {
+		t.Fatal("sign-in page missing")
+	}
+	page := filepath.Join(dir, "templates", "signin.html")
+	b, _ := os.ReadFile(page)
+	os.WriteFile(page, []byte(strings.Replace(string(b), "Welcome to Rapport", "Edited on disk", 1)), 0o644)
+	if !strings.Contains(get("/signin"), "Edited on disk") {
+		t.Fatal("the edited template did not show")
+	}
+	os.WriteFile(filepath.Join(dir, "static", "app.css"), []byte("body{color:red}"), 0o644)
+	if get("/static/app.css") != "body{color:red}" {
+		t.Fatal("the edited stylesheet did not show")
+	}
+}
