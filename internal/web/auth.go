@@ -95,7 +95,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.InfoContext(r.Context(), "sign-in refused", "reason", err)
 		s.render(w, r, http.StatusUnauthorized, "signin", signinData{Next: "/dashboard", OIDC: true,
-			ProviderName: "Google", Error: app.ErrorMessage(err)})
+			ProviderName: "Google", Error: sentence(app.ErrorMessage(err))})
 		return
 	}
 	s.startSession(w, r, u, next)

@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"rapport/internal/app"
 )
@@ -41,7 +44,48 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, status, "error", errorPage{Status: status, Title: http.StatusText(status), Message: app.ErrorMessage(err)})
+	s.render(w, r, status, "error", errorPage{Status: status, Title: http.StatusText(status), Message: sentence(app.ErrorMessage(err))})
+}
+
+// formMessage is the notice above a refused form. When the fields say what
+// is wrong beside each input, the notice only points at them.
+func formMessage(err error) string {
+	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+		return "Please correct the highlighted fields."
+	}
+	return sentence(app.ErrorMessage(err))
+}
+
+// summary spells out every field's reason, for forms that have no place
+// beside an input to show them ("Role: you cannot change your own role.").
+func summary(err error) string {
+	fields := app.ErrorFields(err)
+	if len(fields) == 0 {
+		return sentence(app.ErrorMessage(err))
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = sentence(strings.ReplaceAll(k, "_", " ") + ": " + fields[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// sentence starts s with a capital and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
 }
 
 type errorBody struct {

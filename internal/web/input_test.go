@@ -92,6 +92,7 @@ func TestFormErrorsKeepWhatWasTyped(t *testing.T) {
 		"title": {"Deep <dive>"}, "starts_at": {"2001-01-01T10:00"}, "duration_minutes": {"60"}, "tz": {"Europe/Berlin"}, "notes": {"bring goals"}})
 	body := string(res.body)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "must be in the future") ||
+		!strings.Contains(body, "Please correct the highlighted fields.") ||
 		!strings.Contains(body, `value="Deep &lt;dive&gt;"`) || !strings.Contains(body, "bring goals") {
 		t.Fatalf("form error page: %d\n%s", res.StatusCode, body)
 	}
@@ -108,5 +109,45 @@ func TestFormErrorsKeepWhatWasTyped(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	if h := a.StartsAt.In(berlin).Hour(); h != 10 {
 		t.Errorf("10:00 in Berlin stored as %v (%d o'clock there)", a.StartsAt, h)
+	}
+}
+
+// TestFormTimeInBrowserZone: with no zone in the form or the profile, a
+// typed time is read in the browser's zone, which app.js keeps in a cookie.
+func TestFormTimeInBrowserZone(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	w := e.world()
+	u, _ := url.Parse(e.srv.URL)
+	w.coach.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "rapport_tz", Value: "Asia%2FTokyo"}})
+	day := time.Now().Add(120 * time.Hour).Format("2006-01-02")
+	res := w.coach.form("POST", "/appointments", map[string][]string{"client_id": {fmt.Sprint(w.clientID)},
+		"starts_at": {day + "T10:00"}, "duration_minutes": {"30"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("form: %d %s", res.StatusCode, res.body)
+	}
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	var a struct {
+		StartsAt time.Time `json:"starts_at"`
+	}
+	w.coach.get("/api/v1"+loc.Path).json(t, &a)
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	if got := a.StartsAt.In(tokyo).Format("2006-01-02 15:04"); got != day+" 10:00" {
+		t.Fatalf("10:00 in Tokyo stored as %v (%s there)", a.StartsAt, got)
+	}
+}
+
+// TestErrorPagesSpeakInSentences: a 404 page reads as a sentence, and a
+// refused role change names the field in words.
+func TestErrorPagesSpeakInSentences(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	w := e.world()
+	if body := string(w.otherClient.get(fmt.Sprintf("/appointments/%d", w.apptID)).body); !strings.Contains(body, "Appointment not found.") {
+		t.Fatalf("404 page: %s", body)
+	}
+	var me struct{ ID int64 }
+	w.admin.get("/api/v1/me").json(t, &me)
+	res := w.admin.form("POST", fmt.Sprintf("/users/%d", me.ID), map[string][]string{"role": {"client"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(res.body), "Role: you cannot change your own role.") {
+		t.Fatalf("own role change: %d %s", res.StatusCode, res.body)
 	}
 }

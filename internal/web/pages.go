@@ -9,13 +9,24 @@ import (
 	"rapport/internal/coaching"
 )
 
-// viewerLocation is the signed-in user's profile time zone, else UTC. The
-// browser shows every time in the viewer's zone; the server needs it to read
-// times typed into forms and to know when "today" is.
+// tzCookie is where app.js keeps the browser's time zone for the server.
+const tzCookie = "rapport_tz"
+
+// viewerLocation is the viewer's time zone: their profile's, else their
+// browser's (which app.js puts in a cookie), else UTC. The browser shows every
+// time in it; the server needs it to read times typed into forms and to know
+// when "today" is.
 func (s *Server) viewerLocation(r *http.Request) *time.Location {
 	if u := userFrom(r.Context()); u != nil {
 		if p, err := s.svc.Profile(r.Context(), u.ID); err == nil {
 			if loc := p.Timezone(); loc != nil {
+				return loc
+			}
+		}
+	}
+	if ck, err := r.Cookie(tzCookie); err == nil {
+		if name, err := url.QueryUnescape(ck.Value); err == nil && name != "" && name != "Local" && len(name) < 64 {
+			if loc, err := time.LoadLocation(name); err == nil {
 				return loc
 			}
 		}

@@ -131,15 +131,17 @@ func (s *Server) renderAppointmentForm(w http.ResponseWriter, r *http.Request, s
 	s.render(w, r, status, "appointment_form", f)
 }
 
-// readAppointmentForm reads the posted form and the time in its zone.
-func readAppointmentForm(r *http.Request) (appointmentForm, time.Time, time.Duration, error) {
+// readAppointmentForm reads the posted form and the time in its zone (the
+// form's tz field, else the viewer's zone).
+func (s *Server) readAppointmentForm(r *http.Request) (appointmentForm, time.Time, time.Duration, error) {
 	f := appointmentForm{ClientID: r.PostFormValue("client_id"), Title: r.PostFormValue("title"),
 		StartsAt: r.PostFormValue("starts_at"), TZ: r.PostFormValue("tz"), Minutes: r.PostFormValue("duration_minutes"),
 		Notes: r.PostFormValue("notes")}
 	fields := map[string]string{}
 	loc, err := time.LoadLocation(f.TZ)
 	if err != nil || f.TZ == "" || f.TZ == "Local" {
-		loc = time.UTC
+		loc = s.viewerLocation(r)
+		f.TZ = tzName(loc)
 	}
 	start, err := time.ParseInLocation(formTimeLayout, strings.TrimSpace(f.StartsAt), loc)
 	if err != nil {
@@ -157,7 +159,7 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		s.Error(w, r, err)
 		return
 	}
-	f, start, dur, err := readAppointmentForm(r)
+	f, start, dur, err := s.readAppointmentForm(r)
 	if err == nil {
 		clientID, _ := strconv.ParseInt(f.ClientID, 10, 64)
 		var a *coaching.Appointment
@@ -168,7 +170,7 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		}
 	}
 	s.formError(w, r, err, func(status int) {
-		f.Fields, f.Message = app.ErrorFields(err), app.ErrorMessage(err)
+		f.Fields, f.Message = app.ErrorFields(err), formMessage(err)
 		s.renderAppointmentForm(w, r, status, f)
 	})
 }
@@ -210,7 +212,7 @@ func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		s.Error(w, r, err)
 		return
 	}
-	f, start, dur, err := readAppointmentForm(r)
+	f, start, dur, err := s.readAppointmentForm(r)
 	f.ID = id
 	if err == nil {
 		_, err = s.svc.UpdateAppointment(r.Context(), id, coaching.AppointmentChange{Title: &f.Title, StartsAt: &start, Duration: &dur, Notes: &f.Notes})
@@ -220,7 +222,7 @@ func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		}
 	}
 	s.formError(w, r, err, func(status int) {
-		f.Fields, f.Message = app.ErrorFields(err), app.ErrorMessage(err)
+		f.Fields, f.Message = app.ErrorFields(err), formMessage(err)
 		s.renderAppointmentForm(w, r, status, f)
 	})
 }
@@ -253,7 +255,7 @@ func (s *Server) cancelAppointmentForm(w http.ResponseWriter, r *http.Request, u
 	if _, err := s.svc.CancelAppointment(r.Context(), a.ID, reason); err != nil {
 		s.formError(w, r, err, func(status int) {
 			s.render(w, r, status, "appointment_cancel", cancelData{Appointment: a, Reason: reason,
-				Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+				Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}

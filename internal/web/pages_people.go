@@ -41,7 +41,7 @@ func (s *Server) inviteClientForm(w http.ResponseWriter, r *http.Request, u *coa
 	if _, err := s.svc.InviteClient(r.Context(), in); err != nil {
 		s.formError(w, r, err, func(status int) {
 			s.renderClients(w, r, status, clientsData{Email: in.Email, Name: in.Name,
-				Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+				Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}
@@ -113,7 +113,7 @@ func (s *Server) saveProfileForm(w http.ResponseWriter, r *http.Request, u *coac
 	}
 	if err != nil {
 		s.formError(w, r, err, func(status int) {
-			d.Fields, d.Message = app.ErrorFields(err), app.ErrorMessage(err)
+			d.Fields, d.Message = app.ErrorFields(err), formMessage(err)
 			s.render(w, r, status, "profile", d)
 		})
 		return
@@ -159,7 +159,7 @@ func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, u *coach
 	in := coaching.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: app.Role(r.PostFormValue("role"))}
 	if _, err := s.svc.CreateUser(r.Context(), in); err != nil {
 		s.formError(w, r, err, func(status int) {
-			s.renderUsers(w, r, status, usersData{New: in, Fields: app.ErrorFields(err), Message: app.ErrorMessage(err)})
+			s.renderUsers(w, r, status, usersData{New: in, Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}
@@ -186,7 +186,7 @@ func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, u *coach
 	}
 	if _, err := s.svc.UpdateUser(r.Context(), id, ch); err != nil {
 		s.formError(w, r, err, func(status int) {
-			s.renderUsers(w, r, status, usersData{New: coaching.NewUser{Role: app.RoleCoach}, Message: app.ErrorMessage(err)})
+			s.renderUsers(w, r, status, usersData{New: coaching.NewUser{Role: app.RoleCoach}, Message: summary(err)})
 		})
 		return
 	}

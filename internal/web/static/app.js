@@ -46,6 +46,13 @@ function autoSubmit() {
   }
 }
 
+// The server reads the browser's zone from this cookie when the profile names
+// none, to know when "today" is and to read times typed into forms.
+function rememberZone() {
+  document.cookie = `rapport_tz=${encodeURIComponent(browserZone)}; path=/; max-age=31536000; SameSite=Lax`;
+}
+
+rememberZone();
 localizeTimes();
 fillZoneFields();
 autoSubmit();
