@@ -103,13 +103,17 @@ type Appointment struct {
 func (a *Appointment) EndsAt() time.Time { return a.StartsAt.Add(a.Duration) }
 
 // CallSession is one actual call in an appointment's room; an appointment can
-// have several (a dropped call that is resumed later, say).
+// have several (a call resumed after everyone left, say). It opens when the
+// first person joins, starts (and its timer runs) when the second arrives,
+// and ends once the room has stayed empty for a grace period.
 type CallSession struct {
-	ID            int64         `json:"id"`
-	AppointmentID int64         `json:"appointment_id"`
-	StartedAt     time.Time     `json:"started_at"`
-	EndedAt       *time.Time    `json:"ended_at,omitempty"`
-	Duration      time.Duration `json:"-"`
+	ID            int64
+	AppointmentID int64
+	OpenedAt      time.Time
+	StartedAt     *time.Time // nil until the second person arrives
+	EndedAt       *time.Time // nil while open
+	LastActiveAt  time.Time  // when someone was last in the room
+	Duration      time.Duration
 }
 
 // Profile is what a user tells about themselves. Data is an open document so
@@ -197,7 +201,18 @@ type Queries interface {
 	// [from, to), leaving out the one with ID except.
 	CoachOverlaps(ctx context.Context, coachID int64, from, to time.Time, except int64) ([]*Appointment, error)
 
-	CreateCallSession(ctx context.Context, s *CallSession) error
-	EndCallSession(ctx context.Context, id int64, at time.Time) error
+	// OpenCallSession returns the appointment's open call session, or opens one.
+	OpenCallSession(ctx context.Context, appointmentID int64, at time.Time) (*CallSession, error)
+	// StartCallSession sets the start of a session that has none yet.
+	StartCallSession(ctx context.Context, id int64, at time.Time) error
+	// TouchCallSession records that someone was in the room at at.
+	TouchCallSession(ctx context.Context, id int64, at time.Time) error
+	// EndCallSession closes a session at at with its duration from the start.
+	// A session that never started and holds no message is deleted instead;
+	// kept says which happened.
+	EndCallSession(ctx context.Context, id int64, at time.Time) (kept bool, err error)
+	CallSessionByID(ctx context.Context, id int64) (*CallSession, error)
 	ListCallSessions(ctx context.Context, appointmentID int64) ([]*CallSession, error)
+	// StaleCallSessions lists open sessions nobody was in since before.
+	StaleCallSessions(ctx context.Context, before time.Time) ([]*CallSession, error)
 }

@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
 
@@ -17,7 +18,7 @@ import (
 func BenchmarkListCoachAppointments(b *testing.B) {
 	for _, d := range storetest.Dialects {
 		b.Run(d, func(b *testing.B) {
-			db := storetest.MustOpen(b, d)
+			db := openBench(b, d)
 			ctx := context.Background()
 			coach := &coaching.User{Email: "coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
 			db.CreateUser(ctx, coach)
@@ -52,3 +53,5 @@ func BenchmarkListCoachAppointments(b *testing.B) {
 		})
 	}
 }
+
+func openBench(b *testing.B, dialect string) *store.DB { return storetest.MustOpen(b, dialect) }

@@ -5,50 +5,108 @@ import (
 	"database/sql"
 	"time"
 
+	"rapport/internal/app"
 	"rapport/internal/coaching"
 )
 
-// CreateCallSession inserts a call session and sets its ID.
-func (q *queries) CreateCallSession(ctx context.Context, s *coaching.CallSession) error {
-	return mapErr(q.writeRow(ctx, `INSERT INTO call_sessions (appointment_id, started_at)
-		VALUES (?, ?) RETURNING id`, s.AppointmentID, q.d.Time(s.StartedAt)).Scan(&s.ID))
+const sessionColumns = `id, appointment_id, opened_at, started_at, ended_at, last_active_at, duration_seconds`
+
+func scanSession(s interface{ Scan(...any) error }) (*coaching.CallSession, error) {
+	var cs coaching.CallSession
+	var secs sql.NullInt64
+	err := s.Scan(&cs.ID, &cs.AppointmentID, timeScan{&cs.OpenedAt}, nullTimeScan{&cs.StartedAt},
+		nullTimeScan{&cs.EndedAt}, timeScan{&cs.LastActiveAt}, &secs)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	cs.Duration = time.Duration(secs.Int64) * time.Second
+	return &cs, nil
 }
 
-// EndCallSession records when a call ended and how long it ran.
-func (q *queries) EndCallSession(ctx context.Context, id int64, at time.Time) error {
-	var started time.Time
-	if err := q.row(ctx, `SELECT started_at FROM call_sessions WHERE id = ?`, id).
-		Scan(timeScan{&started}); err != nil {
-		return notFoundErr(mapErr(err), "call session")
+// OpenCallSession returns the appointment's open session or opens one. The
+// unique index on open sessions makes a concurrent second open fail rather
+// than make two.
+func (q *queries) OpenCallSession(ctx context.Context, appointmentID int64, at time.Time) (*coaching.CallSession, error) {
+	cs, err := scanSession(q.row(ctx, `SELECT `+sessionColumns+` FROM call_sessions
+		WHERE appointment_id = ? AND ended_at IS NULL`, appointmentID))
+	if app.ErrorCode(err) != app.ENOTFOUND {
+		return cs, err
 	}
-	secs := int64(at.Sub(started) / time.Second)
-	res, err := q.exec(ctx, `UPDATE call_sessions SET ended_at = ?, duration_seconds = ? WHERE id = ?`,
-		q.d.Time(at), max(secs, 0), id)
+	cs = &coaching.CallSession{AppointmentID: appointmentID, OpenedAt: at, LastActiveAt: at}
+	err = q.writeRow(ctx, `INSERT INTO call_sessions (appointment_id, opened_at, last_active_at)
+		VALUES (?, ?, ?) RETURNING id`, appointmentID, q.d.Time(at), q.d.Time(at)).Scan(&cs.ID)
+	return cs, mapErr(err)
+}
+
+// StartCallSession sets started_at once; a started session keeps its start.
+func (q *queries) StartCallSession(ctx context.Context, id int64, at time.Time) error {
+	_, err := q.exec(ctx, `UPDATE call_sessions SET started_at = ?, last_active_at = ?
+		WHERE id = ? AND started_at IS NULL`, q.d.Time(at), q.d.Time(at), id)
+	return err
+}
+
+// TouchCallSession records when someone was last in the room.
+func (q *queries) TouchCallSession(ctx context.Context, id int64, at time.Time) error {
+	res, err := q.exec(ctx, `UPDATE call_sessions SET last_active_at = ? WHERE id = ?`, q.d.Time(at), id)
 	return mustAffect(res, err, "call session")
+}
+
+// EndCallSession closes a session, or deletes one that never started and
+// holds no message.
+func (q *queries) EndCallSession(ctx context.Context, id int64, at time.Time) (bool, error) {
+	cs, err := q.CallSessionByID(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if cs.StartedAt == nil {
+		res, err := q.exec(ctx, `DELETE FROM call_sessions WHERE id = ?
+			AND NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ?)`, id, id)
+		if err != nil {
+			return false, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return false, nil
+		}
+	}
+	var secs int64
+	if cs.StartedAt != nil {
+		secs = max(int64(at.Sub(*cs.StartedAt)/time.Second), 0)
+	}
+	res, err := q.exec(ctx, `UPDATE call_sessions SET ended_at = ?, last_active_at = ?, duration_seconds = ?
+		WHERE id = ?`, q.d.Time(at), q.d.Time(at), secs, id)
+	return true, mustAffect(res, err, "call session")
+}
+
+// CallSessionByID returns a session, or ENOTFOUND.
+func (q *queries) CallSessionByID(ctx context.Context, id int64) (*coaching.CallSession, error) {
+	return notFoundAs(scanSession(q.row(ctx, `SELECT `+sessionColumns+` FROM call_sessions WHERE id = ?`, id)))("call session")
 }
 
 // ListCallSessions lists the calls of an appointment, oldest first.
 func (q *queries) ListCallSessions(ctx context.Context, appointmentID int64) ([]*coaching.CallSession, error) {
-	rows, err := q.query(ctx, `SELECT id, appointment_id, started_at, ended_at, duration_seconds
-		FROM call_sessions WHERE appointment_id = ? ORDER BY started_at, id LIMIT 500`, appointmentID)
+	return q.sessions(ctx, `SELECT `+sessionColumns+` FROM call_sessions WHERE appointment_id = ?
+		ORDER BY opened_at, id LIMIT 500`, appointmentID)
+}
+
+// StaleCallSessions lists open sessions whose room was last used before before.
+func (q *queries) StaleCallSessions(ctx context.Context, before time.Time) ([]*coaching.CallSession, error) {
+	return q.sessions(ctx, `SELECT `+sessionColumns+` FROM call_sessions WHERE ended_at IS NULL
+		AND last_active_at < ? ORDER BY id LIMIT 500`, q.d.Time(before))
+}
+
+func (q *queries) sessions(ctx context.Context, query string, args ...any) ([]*coaching.CallSession, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*coaching.CallSession
 	for rows.Next() {
-		var s coaching.CallSession
-		var secs sql.NullInt64
-		if err := rows.Scan(&s.ID, &s.AppointmentID, timeScan{&s.StartedAt}, nullTimeScan{&s.EndedAt}, &secs); err != nil {
-			return nil, mapErr(err)
+		cs, err := scanSession(rows)
+		if err != nil {
+			return nil, err
 		}
-		s.Duration = time.Duration(secs.Int64) * time.Second
-		out = append(out, &s)
+		out = append(out, cs)
 	}
 	return out, mapErr(rows.Err())
-}
-
-func notFoundErr(err error, what string) error {
-	_, err = notFoundAs(struct{}{}, err)(what)
-	return err
 }

@@ -148,6 +148,11 @@ func (db *DB) Pools() map[string]*sql.DB {
 // InTx runs fn in a transaction on the writing connection. It commits when fn
 // returns nil and rolls back otherwise, so nothing half-written remains.
 func (db *DB) InTx(ctx context.Context, fn func(q coaching.Queries) error) error {
+	return db.inTx(ctx, func(q *queries) error { return fn(q) })
+}
+
+// inTx is InTx for the store's own methods.
+func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)

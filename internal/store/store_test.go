@@ -204,18 +204,47 @@ func TestCallSessions(t *testing.T) {
 		coach := mustUser(t, db, "coach@example.com", app.RoleCoach)
 		client := mustUser(t, db, "client@example.com", app.RoleClient)
 		a := mustAppt(t, db, coach, client, t0, "room-aaaaaaaaaaaaaaaaaaaaaaaaaaaa")
-		s := &coaching.CallSession{AppointmentID: a.ID, StartedAt: t0}
-		if err := db.CreateCallSession(ctx, s); err != nil {
+		s, err := db.OpenCallSession(ctx, a.ID, t0)
+		if err != nil || s.StartedAt != nil || s.EndedAt != nil {
+			t.Fatalf("open: %+v %v", s, err)
+		}
+		again, err := db.OpenCallSession(ctx, a.ID, t0.Add(time.Minute))
+		if err != nil || again.ID != s.ID || !again.OpenedAt.Equal(t0) {
+			t.Fatalf("second open made another session: %+v %v", again, err)
+		}
+		start := t0.Add(2 * time.Minute)
+		for _, at := range []time.Time{start, start.Add(time.Hour)} { // a start is set once
+			if err := db.StartCallSession(ctx, s.ID, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.TouchCallSession(ctx, s.ID, start.Add(40*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.EndCallSession(ctx, s.ID, t0.Add(42*time.Minute+5*time.Second)); err != nil {
-			t.Fatal(err)
+		stale, _ := db.StaleCallSessions(ctx, start.Add(41*time.Minute))
+		fresh, _ := db.StaleCallSessions(ctx, start.Add(39*time.Minute))
+		if len(stale) != 1 || len(fresh) != 0 {
+			t.Fatalf("stale %d, fresh %d", len(stale), len(fresh))
+		}
+		kept, err := db.EndCallSession(ctx, s.ID, start.Add(42*time.Minute+5*time.Second))
+		if err != nil || !kept {
+			t.Fatal(kept, err)
 		}
 		list, err := db.ListCallSessions(ctx, a.ID)
-		if err != nil || len(list) != 1 || list[0].EndedAt == nil || list[0].Duration != 42*time.Minute+5*time.Second {
-			t.Fatalf("sessions: %+v %v", list, err)
+		if err != nil || len(list) != 1 || list[0].EndedAt == nil || list[0].Duration != 42*time.Minute+5*time.Second || !list[0].StartedAt.Equal(start) {
+			t.Fatalf("sessions: %+v %v", list[0], err)
 		}
-		if err := db.EndCallSession(ctx, 999, t0); app.ErrorCode(err) != app.ENOTFOUND {
+		next, _ := db.OpenCallSession(ctx, a.ID, t0.Add(3*time.Hour))
+		if next.ID == s.ID {
+			t.Fatal("an ended session was reopened")
+		}
+		if kept, err := db.EndCallSession(ctx, next.ID, t0.Add(4*time.Hour)); err != nil || kept {
+			t.Fatalf("a session that never started was kept: %v %v", kept, err)
+		}
+		if _, err := db.CallSessionByID(ctx, next.ID); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("empty session still there: %v", err)
+		}
+		if _, err := db.EndCallSession(ctx, 999, t0); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Fatalf("end missing: %v", err)
 		}
 	})
@@ -242,14 +271,17 @@ func TestMigrateDownAndUp(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		m, err := db.MigrateDown(ctx)
-		if err != nil || m == nil || m.Version != 1 {
+		if err != nil || m == nil || m.Version != 2 {
 			t.Fatalf("down: %+v %v", m, err)
 		}
+		if _, err := db.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := db.UserByID(ctx, 1); err == nil {
-			t.Fatal("users table survived the down migration")
+			t.Fatal("users table survived the down migrations")
 		}
 		done, err := db.Migrate(ctx)
-		if err != nil || len(done) != 1 {
+		if err != nil || len(done) != 2 {
 			t.Fatalf("up again: %v %v", done, err)
 		}
 		again, err := db.Migrate(ctx)

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+
+	"rapport/internal/chat"
+)
+
+var _ chat.Store = (*DB)(nil)
+
+// messageColumns are the columns written per message, in order.
+const messageColumns = `session_id, sender_id, kind, body, seq, client_msg_id, created_at`
+
+// insertChunk is how many messages one INSERT statement carries.
+const insertChunk = 100
+
+// insertSQL caches the multi-row INSERT for each row count.
+var insertSQL sync.Map // map[int]string
+
+func insertMessagesSQL(rows int) string {
+	if s, ok := insertSQL.Load(rows); ok {
+		return s.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO messages (` + messageColumns + `) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING id, session_id, seq`)
+	insertSQL.Store(rows, b.String())
+	return b.String()
+}
+
+// AppendMessages stores a batch of messages in one transaction, many rows to
+// a statement. A message whose client ID its session holds already is not
+// stored again but filled in from the stored one and marked Duplicate.
+func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(q *queries) error {
+		for start := 0; start < len(msgs); start += insertChunk {
+			if err := q.insertMessages(ctx, msgs[start:min(start+insertChunk, len(msgs))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type sessionSeq struct{ session, seq int64 }
+
+func (q *queries) insertMessages(ctx context.Context, msgs []*chat.Message) error {
+	args := make([]any, 0, len(msgs)*7)
+	for _, m := range msgs {
+		args = append(args, m.SessionID, sql.NullInt64{Int64: m.SenderID, Valid: m.SenderID != 0}, m.Kind, m.Body,
+			m.Seq, nullString(m.ClientID), q.d.Time(m.CreatedAt))
+	}
+	rows, err := q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(len(msgs))), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	ids := make(map[sessionSeq]int64, len(msgs))
+	for rows.Next() {
+		var id int64
+		var k sessionSeq
+		if err := rows.Scan(&id, &k.session, &k.seq); err != nil {
+			rows.Close()
+			return mapErr(err)
+		}
+		ids[k] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return mapErr(err)
+	}
+	for _, m := range msgs {
+		if id, ok := ids[sessionSeq{m.SessionID, m.Seq}]; ok {
+			m.ID = id
+		} else if err := q.fillDuplicate(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillDuplicate fills m from the message its session stored under its client ID.
+func (q *queries) fillDuplicate(ctx context.Context, m *chat.Message) error {
+	err := q.row(ctx, `SELECT id, seq, body, created_at FROM messages WHERE session_id = ? AND client_msg_id = ?`,
+		m.SessionID, m.ClientID).Scan(&m.ID, &m.Seq, &m.Body, timeScan{&m.CreatedAt})
+	if err != nil {
+		return mapErr(err)
+	}
+	m.Duplicate = true
+	return nil
+}
+
+const messageSelect = `SELECT id, session_id, sender_id, kind, body, seq, client_msg_id, created_at FROM messages`
+
+// MessagesAfter returns up to limit messages with seq above after, oldest first.
+func (db *DB) MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*chat.Message, error) {
+	return db.messages(ctx, messageSelect+` WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`, sessionID, after, limit)
+}
+
+// MessagesBefore returns up to limit messages below before (0: the newest),
+// oldest first.
+func (db *DB) MessagesBefore(ctx context.Context, sessionID, before int64, limit int) ([]*chat.Message, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	list, err := db.messages(ctx, messageSelect+` WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, sessionID, before, limit)
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, err
+}
+
+// LastSeq returns the highest sequence number of a session, 0 for none.
+func (db *DB) LastSeq(ctx context.Context, sessionID int64) (int64, error) {
+	var seq sql.NullInt64
+	err := db.row(ctx, `SELECT max(seq) FROM messages WHERE session_id = ?`, sessionID).Scan(&seq)
+	return seq.Int64, mapErr(err)
+}
+
+func (db *DB) messages(ctx context.Context, query string, args ...any) ([]*chat.Message, error) {
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*chat.Message
+	for rows.Next() {
+		var m chat.Message
+		var sender sql.NullInt64
+		var clientID sql.NullString
+		if err := rows.Scan(&m.ID, &m.SessionID, &sender, &m.Kind, &m.Body, &m.Seq, &clientID, timeScan{&m.CreatedAt}); err != nil {
+			return nil, mapErr(err)
+		}
+		m.SenderID, m.ClientID = sender.Int64, clientID.String
+		out = append(out, &m)
+	}
+	return out, mapErr(rows.Err())
+}

@@ -1,0 +1,164 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/store"
+)
+
+// mustSession makes a coach, a client, an appointment and an open session.
+func mustSession(t testing.TB, db *store.DB) (*coaching.User, *coaching.CallSession) {
+	t.Helper()
+	ctx := context.Background()
+	coach := &coaching.User{Email: "coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	client := &coaching.User{Email: "client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	db.CreateUser(ctx, coach)
+	db.CreateUser(ctx, client)
+	a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0, Duration: time.Hour,
+		Status: coaching.ApptScheduled, RoomID: "room-aaaaaaaaaaaaaaaaaaaaaaaaaaaa", CreatedAt: t0, UpdatedAt: t0}
+	if err := db.CreateAppointment(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.OpenCallSession(ctx, a.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return coach, s
+}
+
+func msg(s *coaching.CallSession, sender int64, seq int64, clientID string) *chat.Message {
+	return &chat.Message{SessionID: s.ID, SenderID: sender, Kind: chat.KindText, Body: fmt.Sprintf("hello %d", seq),
+		Seq: seq, ClientID: clientID, CreatedAt: t0.Add(time.Duration(seq) * time.Second)}
+}
+
+func TestAppendMessages(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		coach, s := mustSession(t, db)
+		var batch []*chat.Message
+		for i := int64(1); i <= 250; i++ { // more than one INSERT statement
+			batch = append(batch, msg(s, coach.ID, i, fmt.Sprintf("c-%d", i)))
+		}
+		batch = append(batch, &chat.Message{SessionID: s.ID, Kind: chat.KindSystem, Body: "call started", Seq: 251, CreatedAt: t0})
+		if err := db.AppendMessages(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if batch[0].ID == 0 || batch[249].ID == 0 || batch[250].ID == 0 || batch[0].Duplicate {
+			t.Fatalf("ids not set: %+v %+v", batch[0], batch[250])
+		}
+		// A retry of c-7 under a new seq, and c-300 twice in one batch.
+		retry := []*chat.Message{msg(s, coach.ID, 252, "c-7"), msg(s, coach.ID, 253, "c-300"), msg(s, coach.ID, 254, "c-300")}
+		if err := db.AppendMessages(ctx, retry); err != nil {
+			t.Fatal(err)
+		}
+		if !retry[0].Duplicate || retry[0].Seq != 7 || retry[0].ID != batch[6].ID || retry[0].Body != "hello 7" {
+			t.Fatalf("retry of c-7: %+v", retry[0])
+		}
+		if retry[1].Duplicate || !retry[2].Duplicate || retry[2].Seq != 253 {
+			t.Fatalf("c-300 twice: %+v %+v", retry[1], retry[2])
+		}
+		last, err := db.LastSeq(ctx, s.ID)
+		if err != nil || last != 253 {
+			t.Fatalf("last seq %d %v", last, err)
+		}
+		after, _ := db.MessagesAfter(ctx, s.ID, 245, 5)
+		if len(after) != 5 || after[0].Seq != 246 || after[4].Seq != 250 || after[0].SenderID != coach.ID || after[0].ClientID != "c-246" {
+			t.Fatalf("after 245: %+v", after)
+		}
+		before, _ := db.MessagesBefore(ctx, s.ID, 0, 3)
+		if len(before) != 3 || before[0].Seq != 250 || before[1].Seq != 251 || before[2].Seq != 253 ||
+			before[1].SenderID != 0 || before[1].Kind != chat.KindSystem {
+			t.Fatalf("newest 3: %+v", before)
+		}
+		older, _ := db.MessagesBefore(ctx, s.ID, 3, 10)
+		if len(older) != 2 || older[0].Seq != 1 || !older[0].CreatedAt.Equal(t0.Add(time.Second)) {
+			t.Fatalf("before 3: %+v", older)
+		}
+	})
+}
+
+func TestAppendMessagesIsAllOrNothing(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		coach, s := mustSession(t, db)
+		db.AppendMessages(ctx, []*chat.Message{msg(s, coach.ID, 1, "a")})
+		// seq 1 again under another client ID breaks the unique seq: the
+		// whole batch must fail, and nothing of it stay.
+		err := db.AppendMessages(ctx, []*chat.Message{msg(s, coach.ID, 2, "b"), msg(s, coach.ID, 1, "c")})
+		if app.ErrorCode(err) != app.ECONFLICT {
+			t.Fatalf("seq clash: %v", err)
+		}
+		if last, _ := db.LastSeq(ctx, s.ID); last != 1 {
+			t.Fatalf("half a batch stayed: last seq %d", last)
+		}
+	})
+}
+
+func TestWriterBatchesInOrder(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		coach, s := mustSession(t, db)
+		w := chat.NewWriter(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		const n = 2000
+		var mu sync.Mutex
+		var order []int64
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for i := int64(1); i <= n; i++ {
+			w.Submit(msg(s, coach.ID, i, fmt.Sprint(i)), func(m *chat.Message, err error) {
+				if err != nil || m.ID == 0 {
+					t.Errorf("message %d: %v", m.Seq, err)
+				}
+				mu.Lock()
+				order = append(order, m.Seq)
+				mu.Unlock()
+				wg.Done()
+			})
+		}
+		wg.Wait()
+		for i, seq := range order {
+			if seq != int64(i+1) {
+				t.Fatalf("callback %d was for seq %d", i, seq)
+			}
+		}
+		w.Close()
+		var got error
+		w.Submit(msg(s, coach.ID, n+1, "late"), func(_ *chat.Message, err error) { got = err })
+		if got != chat.ErrClosed {
+			t.Fatalf("after close: %v", got)
+		}
+		if last, _ := db.LastSeq(context.Background(), s.ID); last != n {
+			t.Fatalf("stored up to %d", last)
+		}
+	})
+}
+
+// BenchmarkWriter stores messages through the batching writer, as rooms do:
+// many submitters, one transaction per batch.
+func BenchmarkWriter(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			db := openBench(b, d)
+			coach, s := mustSession(b, db)
+			w := chat.NewWriter(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			defer w.Close()
+			var wg sync.WaitGroup
+			b.ReportAllocs()
+			i := int64(0)
+			for b.Loop() {
+				i++
+				wg.Add(1)
+				w.Submit(msg(s, coach.ID, i, ""), func(*chat.Message, error) { wg.Done() })
+			}
+			wg.Wait()
+		})
+	}
+}
