@@ -116,7 +116,8 @@ func (o *OIDC) Finish(w http.ResponseWriter, r *http.Request) (coaching.Identity
 	}
 	tok, err := o.config(p).Exchange(o.ctx(r.Context()), r.URL.Query().Get("code"), oauth2.VerifierOption(fc.Verifier))
 	if err != nil {
-		return id, "", app.Errorf(app.EUNAUTHORIZED, "the sign-in provider refused the sign-in; please try again")
+		return id, "", fmt.Errorf("exchange the code (%v): %w", err,
+			app.Errorf(app.EUNAUTHORIZED, "the sign-in provider refused the sign-in; please try again"))
 	}
 	id, err = o.verify(r.Context(), p, tok, fc.Nonce)
 	return id, fc.Next, err
@@ -144,7 +145,8 @@ func (o *OIDC) verify(ctx context.Context, p *oidc.Provider, tok *oauth2.Token, 
 	}
 	idt, err := p.Verifier(&oidc.Config{ClientID: o.ClientID, Now: o.Sessions.Clock.Now}).Verify(o.ctx(ctx), raw)
 	if err != nil {
-		return id, app.Errorf(app.EUNAUTHORIZED, "the ID token did not verify: %v", err)
+		return id, fmt.Errorf("verify the ID token (%v): %w", err,
+			app.Errorf(app.EUNAUTHORIZED, "the sign-in provider's answer did not verify; please try again"))
 	}
 	if idt.Nonce != nonce {
 		return id, app.Errorf(app.EUNAUTHORIZED, "the ID token was not made for this sign-in")
@@ -158,7 +160,10 @@ func (o *OIDC) verify(ctx context.Context, p *oidc.Provider, tok *oauth2.Token, 
 	if err := idt.Claims(&c); err != nil {
 		return id, app.Errorf(app.EUNAUTHORIZED, "the ID token's claims are unreadable")
 	}
-	return coaching.Identity{Issuer: idt.Issuer, Subject: idt.Subject, Email: c.Email,
+	// The configured issuer, not the token's iss: Google writes it with and
+	// without https://, and go-oidc accepts both, so one person must not
+	// become two.
+	return coaching.Identity{Issuer: o.Issuer, Subject: idt.Subject, Email: c.Email,
 		EmailVerified: c.EmailVerified == true || c.EmailVerified == "true", Name: c.Name, AvatarURL: c.Picture}, nil
 }
 

@@ -42,7 +42,8 @@ type UserChange struct {
 
 // UpdateUser changes a user's name, role or status (admin only). Admins may
 // not change their own role or status, so that nobody locks themselves out.
-// Because every request reloads the user, a change takes effect at once.
+// Because every request reloads the user, a change takes effect at once;
+// disabling also ends every session, so that enabling again revives none.
 func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*User, error) {
 	a, err := requireRole(ctx, app.RoleAdmin)
 	if err != nil {
@@ -50,7 +51,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 	}
 	var u *User
 	err = s.Store.InTx(ctx, func(q Queries) error {
-		if u, err = q.UserByID(ctx, id); err != nil {
+		if u, err = lockedUser(ctx, q, id); err != nil {
 			return err
 		}
 		if err := applyUserChange(u, ch, a.UserID == id); err != nil {
@@ -86,6 +87,9 @@ func applyUserChange(u *User, ch UserChange, self bool) error {
 			fields["status"] = "must be active or disabled"
 		} else if self && *ch.Status != u.Status {
 			fields["status"] = "you cannot change your own status"
+		}
+		if *ch.Status == StatusDisabled && u.Status != StatusDisabled {
+			u.SessionVersion++ // enabling again later must not revive old sessions
 		}
 		u.Status = *ch.Status
 	}

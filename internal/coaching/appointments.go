@@ -88,7 +88,14 @@ func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment
 	if err != nil {
 		return err
 	}
-	if !ok {
+	var client *User
+	if ok {
+		client, err = q.UserByID(ctx, appt.ClientID)
+		if err != nil {
+			return err
+		}
+	}
+	if !ok || client.Role != app.RoleClient || client.Status == StatusDisabled {
 		return app.Invalid(map[string]string{"client_id": "is not one of your clients"})
 	}
 	return q.LockUser(ctx, appt.CoachID)
@@ -152,8 +159,10 @@ func (s *Service) Appointment(ctx context.Context, id int64) (*Appointment, erro
 	return appt, nil
 }
 
-// AppointmentByRoom returns the appointment of a room, if the caller may see it.
-func (s *Service) AppointmentByRoom(ctx context.Context, roomID string) (*Appointment, error) {
+// Room returns the appointment of a room the caller may enter. A room is
+// private to the appointment's coach and client: anyone else, admins too,
+// is told it does not exist.
+func (s *Service) Room(ctx context.Context, roomID string) (*Appointment, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -162,11 +171,20 @@ func (s *Service) AppointmentByRoom(ctx context.Context, roomID string) (*Appoin
 	if err != nil {
 		return nil, err
 	}
-	if !canSee(a, appt) {
+	if !CanEnterRoom(a, appt) {
 		return nil, notFound("room")
 	}
 	return appt, nil
 }
+
+// CanEnterRoom reports whether a may enter appt's room: only its coach and
+// its client.
+func CanEnterRoom(a *app.Actor, appt *Appointment) bool {
+	return a != nil && (appt.CoachID == a.UserID || appt.ClientID == a.UserID)
+}
+
+// CanEdit reports whether a may change appt: its coach, or an admin.
+func CanEdit(a *app.Actor, appt *Appointment) bool { return canEdit(a, appt) }
 
 func canSee(a *app.Actor, appt *Appointment) bool {
 	return a.Role == app.RoleAdmin || appt.CoachID == a.UserID || appt.ClientID == a.UserID
@@ -217,6 +235,9 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 
 // editable loads an appointment the actor may edit and that is still scheduled.
 func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+	if err := q.LockAppointment(ctx, id); err != nil {
+		return nil, err
+	}
 	appt, err := q.AppointmentByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -267,7 +288,11 @@ func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment
 		fields["title"] = "is required"
 	}
 	switch appt.Status {
-	case ApptScheduled, ApptCompleted, ApptNoShow:
+	case ApptScheduled:
+	case ApptCompleted, ApptNoShow:
+		if now.Before(appt.StartsAt) {
+			fields["status"] = "can be set once the appointment has started"
+		}
 	case ApptCancelled:
 		fields["status"] = "use cancel to cancel an appointment"
 	default:
@@ -301,6 +326,9 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 	}
 	var appt *Appointment
 	err = s.Store.InTx(ctx, func(q Queries) error {
+		if err := q.LockAppointment(ctx, id); err != nil {
+			return err
+		}
 		if appt, err = q.AppointmentByID(ctx, id); err != nil {
 			return err
 		}

@@ -95,9 +95,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				_, err := w.svc.Appointment(ctx, 9999)
 				return err
 			}},
-		{name: "AppointmentByRoom", want: [6]string{ok, NF, ok, NF, ok, UA},
+		{name: "Room", want: [6]string{ok, NF, ok, NF, NF, UA},
 			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
-				_, err := w.svc.AppointmentByRoom(ctx, w.appt.RoomID)
+				_, err := w.svc.Room(ctx, w.appt.RoomID)
 				return err
 			}},
 		{name: "CallSessions", want: [6]string{ok, NF, ok, NF, ok, UA},

@@ -230,7 +230,7 @@ func TestBookRoomsDiffer(t *testing.T) {
 	if a.RoomID == b.RoomID {
 		t.Fatalf("two appointments share room %q", a.RoomID)
 	}
-	got, err := w.svc.AppointmentByRoom(as(w.client), b.RoomID)
+	got, err := w.svc.Room(as(w.client), b.RoomID)
 	MustCode(t, err, "")
 	if got.ID != b.ID {
 		t.Fatalf("room %q is appointment %d, want %d", b.RoomID, got.ID, b.ID)

@@ -183,6 +183,9 @@ type Queries interface {
 	// LockUser holds the user's row until the transaction ends, so that
 	// checks made under it (no overlapping bookings) stay true on commit.
 	LockUser(ctx context.Context, id int64) error
+	// LockAppointment holds the appointment's row until the transaction
+	// ends, so that two edits cannot undo each other.
+	LockAppointment(ctx context.Context, id int64) error
 
 	Profile(ctx context.Context, userID int64) (*Profile, error)
 	PutProfile(ctx context.Context, p *Profile) error

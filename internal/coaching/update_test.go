@@ -52,6 +52,9 @@ func TestUpdateAppointment(t *testing.T) {
 			}
 		}
 	}
+	started := func(t *testing.T, w *world, subject *coaching.Appointment) {
+		w.clock.Advance(subject.StartsAt.Sub(w.clock.Now()) + time.Minute)
+	}
 	closed := func(s coaching.AppointmentStatus) func(t *testing.T, w *world, subject *coaching.Appointment) {
 		return func(t *testing.T, w *world, subject *coaching.Appointment) {
 			if s == coaching.ApptCancelled {
@@ -121,8 +124,14 @@ func TestUpdateAppointment(t *testing.T) {
 		{name: "a missing appointment is not found", by: byCoach, id: func(*coaching.Appointment) int64 { return 9999 },
 			change: at(tomorrow.Add(24 * time.Hour)), code: app.ENOTFOUND},
 
-		{name: "coach marks it completed", by: byCoach, change: status(coaching.ApptCompleted), check: hasStatus(coaching.ApptCompleted)},
-		{name: "coach marks it a no-show", by: byCoach, change: status(coaching.ApptNoShow), check: hasStatus(coaching.ApptNoShow)},
+		{name: "coach marks it completed once it started", by: byCoach, change: status(coaching.ApptCompleted),
+			setup: started, check: hasStatus(coaching.ApptCompleted)},
+		{name: "coach marks it a no-show once it started", by: byCoach, change: status(coaching.ApptNoShow),
+			setup: started, check: hasStatus(coaching.ApptNoShow)},
+		{name: "completed before the start is refused", by: byCoach, change: status(coaching.ApptCompleted),
+			code: app.EINVALID, field: "status"},
+		{name: "no-show before the start is refused", by: byCoach, change: status(coaching.ApptNoShow),
+			code: app.EINVALID, field: "status"},
 		{name: "setting scheduled again changes nothing", by: byCoach, change: status(coaching.ApptScheduled),
 			check: hasStatus(coaching.ApptScheduled)},
 		{name: "cancelling through update is refused", by: byCoach, change: status(coaching.ApptCancelled),

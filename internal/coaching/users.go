@@ -73,6 +73,9 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		u, err = q.UserByEmail(ctx, email)
 	}
+	if err == nil {
+		u, err = lockedUser(ctx, q, u.ID)
+	}
 	now := s.Clock.Now()
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
@@ -90,6 +93,15 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	u.Status = StatusActive
 	u.UpdatedAt = now
 	return u, q.UpdateUser(ctx, u)
+}
+
+// lockedUser loads a user under a row lock, so that what the transaction
+// writes back cannot undo a change made meanwhile (a disable, a sign-out).
+func lockedUser(ctx context.Context, q Queries, id int64) (*User, error) {
+	if err := q.LockUser(ctx, id); err != nil {
+		return nil, err
+	}
+	return q.UserByID(ctx, id)
 }
 
 // fillIdentity copies what the provider says onto the user, keeping a name
@@ -118,7 +130,11 @@ func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Ro
 		old, err := q.UserByEmail(ctx, u.Email)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return q.CreateUser(ctx, u)
-		} else if err != nil {
+		}
+		if err == nil {
+			old, err = lockedUser(ctx, q, old.ID)
+		}
+		if err != nil {
 			return err
 		}
 		if old.Status == StatusDisabled {
@@ -189,7 +205,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context) error {
 		return err
 	}
 	return s.Store.InTx(ctx, func(q Queries) error {
-		u, err := q.UserByID(ctx, a.UserID)
+		u, err := lockedUser(ctx, q, a.UserID)
 		if err != nil {
 			return err
 		}

@@ -241,7 +241,7 @@ func TestAuthenticate(t *testing.T) {
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Status: ptr(coaching.StatusDisabled)})
 				return u.ID, u.SessionVersion
 			}},
-		{name: "a session of a re-enabled user stands again",
+		{name: "a session from before a disable stays ended after enabling again", code: app.EUNAUTHORIZED,
 			setup: func(t *testing.T, w *world) (int64, int64) {
 				u := signedIn(t, w)
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Status: ptr(coaching.StatusDisabled)})

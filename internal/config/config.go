@@ -115,8 +115,20 @@ func (c *Config) Loopback() bool { return isLoopbackHost(c.Host) }
 func (c *Config) OIDCEnabled() bool { return c.GoogleClientID != "" }
 
 // DevSignIn reports whether the dev sign-in is on: only when no provider is
-// configured and the server listens on loopback.
-func (c *Config) DevSignIn() bool { return !c.OIDCEnabled() && c.Loopback() }
+// configured, the server listens on loopback, and no PUBLIC_URL says it is
+// served to others (through a reverse proxy, say). Each request is checked
+// again by the web layer.
+func (c *Config) DevSignIn() bool {
+	return !c.OIDCEnabled() && c.Loopback() && (c.PublicURL == "" || isLoopbackHost(publicHost(c.PublicURL)))
+}
+
+func publicHost(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Hostname()
+}
 
 // Addr is the address to listen on.
 func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }

@@ -85,3 +85,23 @@ func TestSecretFromFileAndDotEnv(t *testing.T) {
 		t.Fatalf("bad line: %v", err)
 	}
 }
+
+func TestDevSignInOffBehindAPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		vars map[string]string
+		want bool
+	}{
+		{nil, true},
+		{map[string]string{"PUBLIC_URL": "http://localhost:8080"}, true},
+		{map[string]string{"PUBLIC_URL": "https://coach.example.com"}, false},
+		{map[string]string{"GOOGLE_CLIENT_ID": "id", "GOOGLE_CLIENT_SECRET": "s"}, false},
+	} {
+		c, err := Load(env(tc.vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DevSignIn() != tc.want {
+			t.Errorf("%v: dev sign-in %v, want %v", tc.vars, c.DevSignIn(), tc.want)
+		}
+	}
+}

@@ -75,6 +75,17 @@ func (q *queries) LockUser(ctx context.Context, id int64) error {
 	return mapErr(err)
 }
 
+// LockAppointment locks the appointment's row until the transaction ends
+// (PostgreSQL); SQLite's single writer needs no lock.
+func (q *queries) LockAppointment(ctx context.Context, id int64) error {
+	if q.d.ForUpdate() == "" {
+		return nil
+	}
+	var got int64
+	err := q.row(ctx, `SELECT id FROM appointments WHERE id = ?`+q.d.ForUpdate(), id).Scan(&got)
+	return notFoundErr(mapErr(err), "appointment")
+}
+
 // ListUsers lists users by ID, filtered.
 func (q *queries) ListUsers(ctx context.Context, f coaching.UserFilter) ([]*coaching.User, error) {
 	var where []string
@@ -120,12 +131,15 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// notFoundAs names what was not found in an ENOTFOUND error.
+// notFoundAs names what was not found in an ENOTFOUND error of a lookup.
 func notFoundAs[T any](v T, err error) func(what string) (T, error) {
-	return func(what string) (T, error) {
-		if app.ErrorCode(err) == app.ENOTFOUND {
-			return v, app.Errorf(app.ENOTFOUND, "%s not found", what)
-		}
-		return v, err
+	return func(what string) (T, error) { return v, notFoundErr(err, what) }
+}
+
+// notFoundErr names what was not found in an ENOTFOUND error.
+func notFoundErr(err error, what string) error {
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return app.Errorf(app.ENOTFOUND, "%s not found", what)
 	}
+	return err
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"rapport/internal/app"
@@ -16,9 +18,40 @@ func (s *Server) authRoutes() {
 	m.HandleFunc("POST /auth/logout", s.logout)
 	m.HandleFunc("POST /auth/logout-everywhere", s.signedIn(s.logoutEverywhere))
 	if s.cfg.DevSignIn() {
-		m.HandleFunc("GET /auth/dev", s.devSigninPage)
-		m.HandleFunc("POST /auth/dev", s.limited(s.devSignin))
+		m.HandleFunc("GET /auth/dev", s.localOnly(s.devSigninPage))
+		m.HandleFunc("POST /auth/dev", s.localOnly(s.limited(s.devSignin)))
 	}
+}
+
+// localOnly answers 404 unless the request comes straight from this machine:
+// a loopback peer, no proxy headers, and a loopback Host (which also stops
+// DNS rebinding from a web page). The dev sign-in must never be reachable
+// through a reverse proxy, whatever the settings say.
+func (s *Server) localOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !fromThisMachine(r) {
+			s.Error(w, r, errNoRoute)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func fromThisMachine(r *http.Request) bool {
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
+		return false
+	}
+	peer, _, err := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(peer); err != nil || ip == nil || !ip.IsLoopback() {
+		return false
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // limited refuses a client that signs in too often (guessing, floods).
@@ -34,11 +67,18 @@ func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // localPath keeps next only when it is a path on this site, so that a
-// sign-in link cannot send anyone elsewhere afterwards.
+// sign-in link cannot send anyone elsewhere afterwards. Backslashes and
+// control characters are refused outright: browsers drop or turn them into
+// slashes, which makes "/\t/evil.example" mean "//evil.example".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
-		return "/dashboard"
+	const home = "/dashboard"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }
@@ -47,7 +87,7 @@ type signinData struct {
 	Next         string
 	OIDC         bool
 	ProviderName string
-	Error        string
+	Error        string // set by the server only, never from the URL
 }
 
 func (signinData) PageTitle() string { return "Sign in" }
@@ -62,7 +102,7 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 		provider = "your organisation"
 	}
 	s.render(w, r, http.StatusOK, "signin", signinData{Next: localPath(r.URL.Query().Get("next")),
-		OIDC: s.oidc != nil, ProviderName: provider, Error: r.URL.Query().Get("error")})
+		OIDC: s.oidc != nil, ProviderName: provider})
 }
 
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {

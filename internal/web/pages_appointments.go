@@ -71,8 +71,8 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 	}
 	open := a.Status == coaching.ApptScheduled
 	s.render(w, r, http.StatusOK, "appointment", appointmentData{
-		Appointment: a, Sessions: sessions, CanJoin: canJoin(a, s.svc.Clock.Now()) && u.Role != app.RoleAdmin,
-		CanEdit: open && (u.Role == app.RoleAdmin || u.ID == a.CoachID), CanCancel: open,
+		Appointment: a, Sessions: sessions, CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
+		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
 	})
 }
 
@@ -193,7 +193,7 @@ func (s *Server) editAppointmentPage(w http.ResponseWriter, r *http.Request, u *
 	if !ok {
 		return
 	}
-	if u.Role != app.RoleAdmin && u.ID != a.CoachID {
+	if !coaching.CanEdit(u.Actor(), a) {
 		s.Error(w, r, app.Errorf(app.EFORBIDDEN, "only the coach can change this appointment"))
 		return
 	}

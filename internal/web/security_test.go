@@ -220,3 +220,45 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Fatalf("readyz with the database closed: %d", res.StatusCode)
 	}
 }
+
+func TestLocalPathRefusesOtherSites(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, next := range []string{"//evil.example", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",
+		"https://evil.example", "/x\\y", "javascript:alert(1)", "/\n/evil"} {
+		res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"n@example.com"}, "role": {"client"}, "next": {next}})
+		if loc := res.Header.Get("Location"); loc != "/dashboard" && loc != "/%09/evil.example" {
+			t.Errorf("next %q sent the browser to %q", next, loc)
+		}
+	}
+	c := e.signIn("m@example.com", app.RoleClient)
+	if loc := c.get("/signin?next=/appointments?scope=past").Header.Get("Location"); loc != "/appointments?scope=past" {
+		t.Errorf("a local next was refused: %q", loc)
+	}
+	if loc := c.get("/signin?next=%2F%09%2Fevil.example").Header.Get("Location"); loc != "/dashboard" {
+		t.Errorf("tab trick: %q", loc)
+	}
+}
+
+// TestDevSignInRefusesProxiedRequests: even where the dev sign-in is on, a
+// request that came through a proxy, or names another host, gets 404.
+func TestDevSignInRefusesProxiedRequests(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for name, set := range map[string]func(*http.Request){
+		"XForwardedFor": func(r *http.Request) { r.Header.Set("X-Forwarded-For", "203.0.113.9") },
+		"Forwarded":     func(r *http.Request) { r.Header.Set("Forwarded", "for=203.0.113.9") },
+		"PublicHost":    func(r *http.Request) { r.Host = "coach.example.com" },
+		"RebindHost":    func(r *http.Request) { r.Host = "attacker.example:8080" },
+	} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/auth/dev", strings.NewReader("email=a%40b.co&role=admin"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		set(req)
+		if res := e.anon().do(req); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d", name, res.StatusCode)
+		}
+	}
+	cfg := mustConfig(t, map[string]string{"PUBLIC_URL": "https://coach.example.com"})
+	behind := newEnvWith(t, "sqlite", cfg, nil)
+	if res := behind.anon().form("POST", "/auth/dev", url.Values{"email": {"a@b.co"}, "role": {"admin"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("with a public PUBLIC_URL: %d", res.StatusCode)
+	}
+}
