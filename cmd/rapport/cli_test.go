@@ -79,7 +79,7 @@ func TestMigrateAndUserCommands(t *testing.T) {
 				want string
 			}{
 				{[]string{"migrate", "status"}, 0, "pending"},
-				{[]string{"migrate"}, 0, "applied 0001 init"},
+				{[]string{"migrate"}, 0, "applied 0001 init\napplied 0002 live_rooms"},
 				{[]string{"migrate", "up"}, 0, "up to date"},
 				{[]string{"user", "create", "--email", "Boss@Example.com", "--role", "admin", "--name", "The Boss"}, 0, "admin, invited"},
 				{[]string{"user", "create", "--email", "boss@example.com", "--role", "coach"}, 1, "exists already"},
@@ -91,7 +91,8 @@ func TestMigrateAndUserCommands(t *testing.T) {
 				{[]string{"user", "disable", "--email", "ghost@example.com"}, 1, "user not found"},
 				{[]string{"user", "list", "--role", "admin"}, 0, "Boss@example.com"},
 				{[]string{"user", "teleport"}, 2, "unknown action"},
-				{[]string{"migrate", "status"}, 0, "init  " + time.Now().UTC().Format("2006-01-02")},
+				{[]string{"migrate", "status"}, 0, "init        " + time.Now().UTC().Format("2006-01-02")},
+				{[]string{"migrate", "down"}, 0, "reverted 0002 live_rooms"},
 				{[]string{"migrate", "down"}, 0, "reverted 0001 init"},
 				{[]string{"migrate", "down"}, 0, "nothing to revert"},
 				{[]string{"migrate", "sideways"}, 2, "unknown action"},
@@ -204,7 +205,7 @@ func TestGracefulShutdown(t *testing.T) {
 	// Send a sign-in whose body has not all arrived: its handler is now
 	// running, reading the form, when the server is told to stop.
 	form := "email=late%40example.com&role=coach"
-	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:10])
+	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:10])
 	time.Sleep(100 * time.Millisecond)
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()

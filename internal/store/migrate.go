@@ -44,7 +44,11 @@ func (db *DB) Migrations(ctx context.Context) ([]*Migration, error) {
 	for _, m := range all {
 		if t, ok := applied[m.Version]; ok {
 			m.AppliedAt = &t
+			delete(applied, m.Version)
 		}
+	}
+	for v := range applied {
+		return all, fmt.Errorf("the database has migration %04d, which this binary does not know: it was made by a newer Rapport; run that version or restore a backup", v)
 	}
 	return all, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -291,6 +292,21 @@ func TestMigrateDownAndUp(t *testing.T) {
 		all, _ := db.Migrations(ctx)
 		if len(all) == 0 || all[0].AppliedAt == nil {
 			t.Fatal("status does not show the applied migration")
+		}
+	})
+}
+
+func TestMigrateRefusesANewerSchema(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.InTx(ctx, func(q coaching.Queries) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', ?)`, db.Dialect.Time(t0)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "newer Rapport") {
+			t.Fatalf("migrate over a newer schema: %v", err)
 		}
 	})
 }

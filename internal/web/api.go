@@ -69,10 +69,10 @@ func page(r *http.Request) (coaching.Page, error) {
 		return coaching.Page{}, err
 	}
 	offset, err := queryInt(r, "offset", 0)
-	if limit > 200 {
-		limit = 200
+	if limit <= 0 {
+		limit = 50
 	}
-	return coaching.Page{Limit: limit, Offset: offset}, err
+	return coaching.Page{Limit: min(limit, 200), Offset: offset}, err
 }
 
 func (s *Server) apiListClients(w http.ResponseWriter, r *http.Request, u *coaching.User) {

@@ -3,8 +3,11 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"rapport/internal/app"
 )
 
 // TestAuthorizationMatrix asks every endpoint as the coach, another coach,
@@ -126,4 +129,75 @@ func TestListingsShowOnlyWhatIsVisible(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFormRoutesAuthorization asks the state-changing form routes as each
+// actor: the same answers as the API, with a redirect on success.
+func TestFormRoutesAuthorization(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		actors := []*client{w.coach, w.otherCoach, w.client, w.otherClient, w.admin, w.anon}
+		names := []string{"coach", "otherCoach", "client", "otherClient", "admin", "anon"}
+		day := 30
+		for _, tc := range []struct {
+			name, path string
+			form       func() map[string][]string
+			want       [6]int
+		}{
+			{"Book", "/appointments", func() map[string][]string {
+				day++
+				return map[string][]string{"client_id": {itoa(w.clientID)}, "tz": {"UTC"}, "duration_minutes": {"30"},
+					"starts_at": {time.Now().AddDate(0, 0, day).Format("2006-01-02") + "T09:00"}}
+			}, [6]int{303, 400, 403, 403, 400, 401}},
+			{"Edit", fmt.Sprintf("/appointments/%d", w.apptID), func() map[string][]string {
+				return map[string][]string{"title": {"T"}, "tz": {"UTC"}, "duration_minutes": {"60"},
+					"starts_at": {time.Now().AddDate(0, 0, 2).UTC().Format("2006-01-02T15:04")}}
+			}, [6]int{303, 404, 403, 404, 303, 401}},
+			{"Invite", "/clients", func() map[string][]string { return map[string][]string{"email": {"f@example.com"}} },
+				[6]int{303, 303, 403, 403, 403, 401}},
+			{"Profile", "/profile", func() map[string][]string { return map[string][]string{"bio": {"b"}} },
+				[6]int{303, 303, 303, 303, 303, 401}},
+			{"CreateUser", "/users", func() map[string][]string {
+				day++
+				return map[string][]string{"email": {fmt.Sprintf("n%d@example.com", day)}, "role": {"coach"}}
+			}, [6]int{403, 403, 403, 403, 303, 401}},
+			{"UpdateUser", fmt.Sprintf("/users/%d", w.clientID), func() map[string][]string { return map[string][]string{"role": {"client"}} },
+				[6]int{403, 403, 403, 403, 303, 401}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for i, c := range actors {
+					res := c.form("POST", tc.path, tc.form())
+					if res.StatusCode != tc.want[i] {
+						t.Errorf("POST %s as %s: %d, want %d", tc.path, names[i], res.StatusCode, tc.want[i])
+					}
+				}
+			})
+		}
+		// Cancelling last: a fresh appointment for each actor who may.
+		for i, c := range actors {
+			var a struct{ ID int64 }
+			w.coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": w.clientID,
+				"starts_at": time.Now().Add(time.Duration(500+i*2) * time.Hour).Format(time.RFC3339), "duration_minutes": 30}).json(t, &a)
+			want := [6]int{303, 404, 303, 404, 303, 401}[i]
+			if res := c.form("POST", fmt.Sprintf("/appointments/%d/cancel", a.ID), map[string][]string{"reason": {"r"}}); res.StatusCode != want {
+				t.Errorf("cancel form as %s: %d, want %d", names[i], res.StatusCode, want)
+			}
+		}
+	})
+}
+
+func TestUsersPagePages(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	admin := e.signIn("admin@example.com", app.RoleAdmin)
+	for i := range 104 {
+		admin.api("POST", "/api/v1/users", map[string]string{"email": fmt.Sprintf("u%03d@example.com", i), "role": "client"})
+	}
+	first := string(admin.get("/users").body)
+	second := string(admin.get("/users?offset=100").body)
+	if !strings.Contains(first, "offset=100") || !strings.Contains(first, "u098@example.com") || strings.Contains(first, "u099@example.com") {
+		t.Fatal("first page wrong")
+	}
+	if !strings.Contains(second, "u103@example.com") || !strings.Contains(second, "Previous") || strings.Contains(second, ">Next<") {
+		t.Fatal("second page wrong")
+	}
 }

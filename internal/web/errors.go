@@ -32,7 +32,10 @@ var statusOf = map[string]int{
 // request from someone not signed in is sent to the sign-in page.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := app.ErrorCode(err)
-	status := statusOf[code]
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = app.EINTERNAL, http.StatusInternalServerError
+	}
 	if code == app.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

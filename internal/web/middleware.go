@@ -45,35 +45,46 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		var route string
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
+		rec := &requestRecord{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
+		route := rec.route
 		if route == "" {
 			route = "unmatched"
 		}
 		s.metrics.observe(route, r.Method, sw.status, elapsed)
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "client", auth.ClientIP(r)}
-		if u := userFrom(r.Context()); u != nil {
-			attrs = append(attrs, "user", u.ID)
+		if rec.userID != 0 {
+			attrs = append(attrs, "user", rec.userID)
 		}
 		s.log.InfoContext(r.Context(), "request", attrs...)
 	})
 }
 
-type routeKey struct{}
+// requestRecord carries what inner layers learn back to the log line: the
+// middleware in between copies the request, so it travels in the context.
+type requestRecord struct {
+	route  string // the ServeMux pattern that matched
+	userID int64  // who was signed in
+}
 
-// withRoute tells withLogAndMetrics which pattern of the ServeMux matched:
-// the mux records it on the request it was given, which middleware in
-// between has copied, so it travels back through the context.
+type recordKey struct{}
+
+func recordFrom(ctx context.Context) *requestRecord {
+	rec, _ := ctx.Value(recordKey{}).(*requestRecord)
+	return rec
+}
+
+// withRoute records which pattern of the ServeMux matched.
 func (s *Server) withRoute(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
-		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
-			*p = r.Pattern
+		if rec := recordFrom(r.Context()); rec != nil {
+			rec.route = r.Pattern
 		}
 	})
 }
@@ -130,6 +141,9 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			if u := s.authenticate(w, r); u != nil {
 				ctx := context.WithValue(app.WithActor(r.Context(), u.Actor()), userKey{}, u)
 				r = r.WithContext(ctx)
+				if rec := recordFrom(ctx); rec != nil {
+					rec.userID = u.ID
+				}
 			}
 		}
 		next.ServeHTTP(w, r)

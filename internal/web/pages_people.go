@@ -2,18 +2,47 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 )
 
+// pageSize is how many people a list page shows.
+const pageSize = 100
+
+// pager is the position in a paged list, for Previous and Next links.
+type pager struct {
+	Offset, Prev, Next int
+	HasPrev, HasNext   bool
+}
+
+// pageOf reads ?offset= and returns the page to ask for: one row more than
+// shown, so that a full page knows whether another follows.
+func pageOf(r *http.Request) (coaching.Page, int) {
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	offset = max(offset, 0)
+	return coaching.Page{Limit: pageSize + 1, Offset: offset}, offset
+}
+
+// trim cuts the extra row off a page and fills the pager.
+func trim[T any](list []T, offset int) ([]T, pager) {
+	p := pager{Offset: offset, HasPrev: offset > 0, Prev: max(offset-pageSize, 0), Next: offset + pageSize}
+	if len(list) > pageSize {
+		list, p.HasNext = list[:pageSize], true
+	}
+	return list, p
+}
+
 type clientsData struct {
-	Clients []*coaching.User
-	Email   string
-	Name    string
-	Fields  map[string]string
-	Message string
+	Pager       pager
+	Query, Role string // unused filters, so that pages share the pager
+	Clients     []*coaching.User
+	Email       string
+	Name        string
+	Fields      map[string]string
+	Message     string
 }
 
 func (clientsData) PageTitle() string { return "Clients" }
@@ -23,12 +52,13 @@ func (s *Server) clientsPage(w http.ResponseWriter, r *http.Request, u *coaching
 }
 
 func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status int, d clientsData) {
-	clients, err := s.svc.ListClients(r.Context(), coaching.Page{Limit: 200})
+	p, offset := pageOf(r)
+	clients, err := s.svc.ListClients(r.Context(), p)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d.Clients = clients
+	d.Clients, d.Pager = trim(clients, offset)
 	s.render(w, r, status, "clients", d)
 }
 
@@ -122,6 +152,7 @@ func (s *Server) saveProfileForm(w http.ResponseWriter, r *http.Request, u *coac
 }
 
 type usersData struct {
+	Pager   pager
 	Users   []*coaching.User
 	Query   string
 	Role    string
@@ -138,7 +169,8 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *coaching.U
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, d usersData) {
-	f := coaching.UserFilter{Query: d.Query, Page: coaching.Page{Limit: 200}}
+	p, offset := pageOf(r)
+	f := coaching.UserFilter{Query: d.Query, Page: p}
 	if role := app.Role(d.Role); role.Valid() {
 		f.Role = role
 	}
@@ -147,7 +179,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		s.Error(w, r, err)
 		return
 	}
-	d.Users = users
+	d.Users, d.Pager = trim(users, offset)
 	s.render(w, r, status, "users", d)
 }
 
