@@ -1,0 +1,246 @@
+package room
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/notify"
+)
+
+// Calls keeps call sessions; coaching.Service does.
+type Calls interface {
+	OpenCall(ctx context.Context, appt *coaching.Appointment) (*coaching.CallSession, error)
+	StartCall(ctx context.Context, cs *coaching.CallSession) error
+	TouchCall(ctx context.Context, cs *coaching.CallSession, at time.Time) error
+	EndCall(ctx context.Context, cs *coaching.CallSession, at time.Time) error
+	EndStaleCalls(ctx context.Context, before time.Time, live func(appointmentID int64) bool) (int, error)
+}
+
+// History reads stored chat; the store does.
+type History interface {
+	MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*chat.Message, error)
+	MessagesBefore(ctx context.Context, sessionID, before int64, limit int) ([]*chat.Message, error)
+	LastSeq(ctx context.Context, sessionID int64) (int64, error)
+}
+
+// ChatWriter stores messages; chat.Writer does.
+type ChatWriter interface {
+	Submit(msg *chat.Message, done func(*chat.Message, error))
+}
+
+// Notifier reaches people outside the room; notify.Hub does.
+type Notifier interface {
+	Notify(userID int64, ev notify.Event)
+	Online(userID int64) bool
+}
+
+// Manager holds the live rooms of this server.
+type Manager struct {
+	Calls   Calls
+	History History
+	Chat    ChatWriter
+	Notify  Notifier
+	Clock   app.Clock
+	Log     *slog.Logger
+	// Grace is how long an empty room waits for a rejoin before its call ends.
+	Grace time.Duration
+	// ChatRate and ChatBurst limit each participant's messages per second.
+	ChatRate  float64
+	ChatBurst int
+
+	mu      sync.Mutex
+	rooms   map[string]*Room
+	closing bool
+}
+
+// NewManager returns a manager with the defaults: a 60-second grace period
+// and 10 messages a second (bursts of 20) per participant.
+func NewManager(calls Calls, history History, w ChatWriter, n Notifier, clock app.Clock, log *slog.Logger) *Manager {
+	if clock == nil {
+		clock = app.SystemClock{}
+	}
+	return &Manager{Calls: calls, History: history, Chat: w, Notify: n, Clock: clock, Log: log,
+		Grace: 60 * time.Second, ChatRate: 10, ChatBurst: 20, rooms: map[string]*Room{}}
+}
+
+// Join puts user in the room of appt over conn and sends them "joined" (as
+// the answer to the request reqID). The caller has checked that user may
+// enter. The returned Handle is how the connection speaks to the room.
+func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Conn, req JoinRequest, reqID string) (*Handle, error) {
+	for {
+		r, err := m.room(appt)
+		if err != nil {
+			return nil, err
+		}
+		ran := r.do(func() { _, err = r.join(user, conn, req, reqID) })
+		if !ran {
+			continue // the room ended meanwhile: the next try makes a new one
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Handle{r: r, userID: user.ID, conn: conn}, nil
+	}
+}
+
+// room returns the live room of appt, making it if needed.
+func (m *Manager) room(appt *coaching.Appointment) (*Room, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closing {
+		return nil, errClosing
+	}
+	r := m.rooms[appt.RoomID]
+	if r == nil {
+		r = newRoom(m, appt)
+		m.rooms[appt.RoomID] = r
+	}
+	return r, nil
+}
+
+// forget drops an ended room.
+func (m *Manager) forget(r *Room) {
+	m.mu.Lock()
+	if m.rooms[r.id] == r {
+		delete(m.rooms, r.id)
+	}
+	m.mu.Unlock()
+}
+
+// Live reports whether the appointment's room is live here.
+func (m *Manager) Live(appointmentID int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.rooms {
+		if r.appt.ID == appointmentID {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns how many rooms are live.
+func (m *Manager) Count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rooms)
+}
+
+// Shutdown stops taking joins and chat, waits (until ctx ends) for the
+// messages in flight to be stored and delivered, then tells every client
+// that the server is restarting. Call sessions stay open: clients that
+// reconnect to the next server continue them.
+func (m *Manager) Shutdown(ctx context.Context) {
+	m.mu.Lock()
+	m.closing = true
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	for _, r := range rooms {
+		r.box.post(func() { r.closing = true })
+	}
+	for _, r := range rooms {
+		r.drain(ctx)
+	}
+}
+
+// drain waits for the room's pending messages, then closes it for a restart.
+func (r *Room) drain(ctx context.Context) {
+	for {
+		var pending int
+		if !r.do(func() { pending = r.pending }) {
+			return
+		}
+		if pending == 0 || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	r.do(func() {
+		now := r.now()
+		for _, mb := range r.members {
+			mb.removed = true
+			mb.conn.Close(ReasonRestart)
+		}
+		r.members = map[int64]*member{}
+		if r.session != nil {
+			ctx, cancel := r.ctx()
+			if err := r.m.Calls.TouchCall(ctx, r.session, now); err != nil {
+				r.m.Log.Error("touch call session", "room", r.id, "err", err)
+			}
+			cancel()
+		}
+		r.end()
+	})
+	<-r.done
+}
+
+// Sweep ends the calls that nobody has been in for the grace period and
+// whose rooms are not live here: those left open by a server that stopped
+// and that nobody came back to.
+func (m *Manager) Sweep(ctx context.Context) (int, error) {
+	return m.Calls.EndStaleCalls(ctx, m.Clock.Now().Add(-m.Grace), m.Live)
+}
+
+// RunSweeper sweeps every interval until ctx ends.
+func (m *Manager) RunSweeper(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Error("sweep stale calls", "err", err)
+		} else if n > 0 {
+			m.Log.Info("ended stale calls", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Handle is one joined connection's way to speak to its room. Its methods
+// may be called from the connection's reader goroutine; they never block on
+// other connections.
+type Handle struct {
+	r      *Room
+	userID int64
+	conn   Conn
+}
+
+// Chat sends a message (already checked with chat.CheckBody and
+// chat.CheckClientID) as the answer-to-be of request reqID.
+func (h *Handle) Chat(reqID, clientID, body string) {
+	h.r.box.post(func() { h.r.sendChat(h.userID, h.conn, reqID, clientID, body) })
+}
+
+// Sync asks for the messages after a sequence number.
+func (h *Handle) Sync(reqID string, after int64) {
+	h.r.box.post(func() { h.r.syncChat(h.userID, h.conn, reqID, after) })
+}
+
+// Typing says the member started or stopped typing.
+func (h *Handle) Typing(active bool) {
+	h.r.box.post(func() { h.r.typing(h.userID, h.conn, active) })
+}
+
+// Presence says what the member's devices and network path are.
+func (h *Handle) Presence(p Presence) {
+	h.r.box.post(func() { h.r.presence(h.userID, h.conn, p) })
+}
+
+// Leave takes the member out of the room, for the reason given.
+func (h *Handle) Leave(reason string) {
+	h.r.box.post(func() { h.r.leave(h.userID, h.conn, reason) })
+}

@@ -1,0 +1,203 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/time/rate"
+
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/notify"
+)
+
+// JoinRequest is what a client says when it joins: for a reconnect, the
+// session and last message it saw, so that it gets exactly what it missed.
+type JoinRequest struct {
+	SessionID int64 `json:"session_id"`
+	LastSeq   int64 `json:"last_seq"`
+	Presence
+}
+
+// tailSize is how many messages a fresh join gets; missedMax how many a
+// reconnect gets at once (more come with chat.sync).
+const (
+	tailSize  = 50
+	missedMax = 500
+)
+
+var errClosing = app.Errorf(app.ECONFLICT, "the server is restarting; please reconnect in a moment")
+
+// join adds a person (runs in the room's goroutine). The newer connection of
+// a person already here takes over and the older one is told so.
+func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID string) (*member, error) {
+	if r.closing {
+		return nil, errClosing
+	}
+	if err := r.ensureSession(); err != nil {
+		return nil, err
+	}
+	r.stopGrace()
+	mb := r.members[user.ID]
+	if mb != nil {
+		old := mb.conn
+		mb.conn = conn
+		old.Send(NewFrame("replaced", map[string]string{"reason": "you joined from another tab or device"}))
+		old.Close(ReasonReplaced)
+	} else {
+		mb = &member{conn: conn, chat: rate.NewLimiter(rate.Limit(r.m.ChatRate), r.m.ChatBurst)}
+		r.members[user.ID] = mb
+	}
+	mb.info = Participant{UserID: user.ID, Name: user.DisplayName(), Role: string(user.Role),
+		AvatarURL: user.AvatarURL, JoinedAt: r.now(), Presence: cleanPresence(req.Presence)}
+	if err := r.startIfTwo(); err != nil {
+		r.m.Log.Error("start call", "room", r.id, "err", err)
+	}
+	joined, err := r.joined(mb, req)
+	if err != nil {
+		delete(r.members, user.ID)
+		return nil, err
+	}
+	r.send(mb, Reply(reqID, "joined", joined))
+	r.broadcast(NewFrame("participant.joined", mb.info), user.ID)
+	if joined.WaitingFor != nil {
+		r.m.Notify.Notify(joined.WaitingFor.UserID, notify.Event{Type: "room.waiting", Data: map[string]any{
+			"room_id": r.id, "appointment_id": r.appt.ID, "title": r.appt.Title, "who": user.DisplayName()}})
+	}
+	return mb, nil
+}
+
+// ensureSession opens the call session (or finds the one still open after a
+// restart) and reads where its chat stands.
+func (r *Room) ensureSession() error {
+	if r.session != nil {
+		return nil
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	cs, err := r.m.Calls.OpenCall(ctx, r.appt)
+	if err != nil {
+		return fmt.Errorf("open call session: %w", err)
+	}
+	last, err := r.m.History.LastSeq(ctx, cs.ID)
+	if err != nil {
+		return fmt.Errorf("read last message: %w", err)
+	}
+	r.session, r.nextSeq, r.fannedSeq = cs, last+1, last
+	if cs.StartedAt != nil {
+		r.scheduleWarnings()
+	}
+	return nil
+}
+
+// joined builds the answer to a join: who is here, the session and timer,
+// and the chat the member has not seen.
+func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
+	msgs, more, err := r.catchUp(req)
+	if err != nil {
+		return nil, err
+	}
+	j := &Joined{Protocol: ProtocolVersion, You: mb.info, Participants: r.participants(), RoomID: r.id,
+		Appointment: AppointmentRef{ID: r.appt.ID, Title: r.appt.Title, StartsAt: r.appt.StartsAt, EndsAt: r.appt.EndsAt()},
+		Session:     SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
+		Timer:       r.timerInfo(), Messages: msgs, More: more}
+	other := r.appt.Coach
+	if mb.info.UserID == r.appt.CoachID {
+		other = r.appt.Client
+	}
+	if _, here := r.members[other.ID]; !here {
+		j.WaitingFor = &Waiting{UserID: other.ID, Name: other.DisplayName(), Online: r.m.Notify.Online(other.ID)}
+	}
+	return j, nil
+}
+
+// catchUp returns what a joining client has not seen: after its last
+// sequence number when it reconnects to the same session, else the tail.
+// Only messages already sent to everyone are included; later ones reach the
+// member as they are stored, so nothing arrives twice.
+func (r *Room) catchUp(req JoinRequest) ([]Message, bool, error) {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if req.SessionID == r.session.ID && req.LastSeq > 0 {
+		if req.LastSeq >= r.fannedSeq {
+			return []Message{}, false, nil
+		}
+		list, err := r.m.History.MessagesAfter(ctx, r.session.ID, req.LastSeq, missedMax)
+		list = upTo(list, r.fannedSeq)
+		return r.messagesOf(list), len(list) == missedMax, err
+	}
+	list, err := r.m.History.MessagesBefore(ctx, r.session.ID, r.fannedSeq+1, tailSize)
+	return r.messagesOf(list), false, err
+}
+
+// upTo keeps the messages with a sequence number up to max.
+func upTo(list []*chat.Message, max int64) []*chat.Message {
+	for i, m := range list {
+		if m.Seq > max {
+			return list[:i]
+		}
+	}
+	return list
+}
+
+// leave removes the member whose connection is conn (runs in the room's
+// goroutine). A connection that was replaced removes nobody.
+func (r *Room) leave(userID int64, conn Conn, reason string) {
+	if mb := r.members[userID]; mb != nil {
+		r.remove(mb, conn, reason)
+	}
+}
+
+// remove takes a member out and tells the others; when the room empties the
+// grace period starts.
+func (r *Room) remove(mb *member, conn Conn, reason string) {
+	if mb.removed || mb.conn != conn {
+		return
+	}
+	mb.removed = true
+	delete(r.members, mb.info.UserID)
+	conn.Close(reason)
+	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), 0)
+	if len(r.members) == 0 {
+		r.emptied()
+	}
+}
+
+// presence records and shares a member's presence.
+func (r *Room) presence(userID int64, conn Conn, p Presence) {
+	mb := r.members[userID]
+	if mb == nil || mb.conn != conn {
+		return
+	}
+	mb.info.Presence = cleanPresence(p)
+	r.broadcast(NewFrame("presence", PresenceChange{UserID: userID, Presence: mb.info.Presence}), 0)
+}
+
+// typing shares that a member started or stopped typing, once per change.
+func (r *Room) typing(userID int64, conn Conn, active bool) {
+	mb := r.members[userID]
+	if mb == nil || mb.conn != conn || mb.typing == active {
+		return
+	}
+	mb.typing = active
+	r.broadcast(NewFrame("typing", Typing{UserID: userID, Active: active}), userID)
+}
+
+// knownPaths are the network paths a client may report.
+var knownPaths = map[string]bool{"": true, "none": true, "sfu-udp": true, "sfu-tcp": true, "turn-udp": true,
+	"turn-tcp": true, "turn-tls": true, "p2p": true, "relay": true}
+
+func cleanPresence(p Presence) Presence {
+	if !knownPaths[p.Path] {
+		p.Path = "unknown"
+	}
+	if p.Path == "" {
+		p.Path = "none"
+	}
+	return p
+}
+
+// ErrRoomEnded is returned to a join that raced with the room's end; the
+// caller joins again and gets a new room.
+var ErrRoomEnded = errors.New("room ended")

@@ -1,0 +1,217 @@
+// Package room is a live call room: who is in it, their presence, the call
+// session and its timer (kept by the server), and the chat that is stored
+// before anyone is told of it. It knows connections only through the Conn
+// interface and media not at all, so it is tested without a network.
+//
+// Each room runs one goroutine that owns all of its state; everything that
+// happens to a room (a join, a message, a timer) is posted to it as a
+// function. Nothing ever waits on a connection: frames are queued, and a
+// connection whose queue is full is dropped.
+package room
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+)
+
+// Close reasons, told to a client whose connection the room ends.
+const (
+	ReasonReplaced  = "replaced"   // the same person joined from elsewhere
+	ReasonTooSlow   = "too_slow"   // the connection could not keep up
+	ReasonRestart   = "restarting" // the server is restarting: reconnect
+	ReasonLeft      = "left"       // the client said leave
+	ReasonGone      = "gone"       // the connection ended
+	ReasonRoomEnded = "room_ended"
+)
+
+// Conn is one participant's connection, as the room sees it.
+type Conn interface {
+	// Send queues a frame without waiting. It returns false when the
+	// connection cannot keep up; the connection then closes itself.
+	Send(f *Frame) bool
+	// Close ends the connection, telling the client why.
+	Close(reason string)
+}
+
+// Room is one live room. Its fields belong to its goroutine.
+type Room struct {
+	id   string
+	appt *coaching.Appointment
+	m    *Manager
+
+	box mailbox
+
+	members   map[int64]*member
+	session   *coaching.CallSession
+	nextSeq   int64 // the sequence number of the next chat message
+	fannedSeq int64 // the highest sequence number sent to everyone
+	pending   int   // messages submitted and not yet stored
+	emptiedAt time.Time
+	grace     *time.Timer
+	warnings  []*time.Timer
+	closing   bool // the server is shutting down: no more chat
+	done      chan struct{}
+}
+
+// member is a person in the room with their connection.
+type member struct {
+	info    Participant
+	conn    Conn
+	chat    *rate.Limiter
+	typing  bool
+	removed bool
+}
+
+// mailbox is an unbounded queue of functions for the room's goroutine. It is
+// unbounded so that posting never blocks the poster (the chat writer serves
+// every room and must not wait on one); the senders are rate-limited.
+type mailbox struct {
+	mu     sync.Mutex
+	fns    []func()
+	wake   chan struct{}
+	closed bool
+}
+
+func (b *mailbox) post(fn func()) bool {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return false
+	}
+	b.fns = append(b.fns, fn)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take returns what is queued, waiting for something if nothing is.
+func (b *mailbox) take(buf []func()) []func() {
+	for {
+		b.mu.Lock()
+		if len(b.fns) > 0 {
+			buf = append(buf[:0], b.fns...)
+			clear(b.fns)
+			b.fns = b.fns[:0]
+			b.mu.Unlock()
+			return buf
+		}
+		b.mu.Unlock()
+		<-b.wake
+	}
+}
+
+func (b *mailbox) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+}
+
+func newRoom(m *Manager, appt *coaching.Appointment) *Room {
+	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{},
+		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// loop runs everything posted to the room until the room ends.
+func (r *Room) loop() {
+	defer close(r.done)
+	var buf []func()
+	for {
+		buf = r.box.take(buf)
+		for i, fn := range buf {
+			fn()
+			buf[i] = nil
+			if r.finished() {
+				return
+			}
+		}
+	}
+}
+
+// finished reports whether the room has ended; its mailbox is then closed.
+func (r *Room) finished() bool {
+	r.box.mu.Lock()
+	defer r.box.mu.Unlock()
+	return r.box.closed
+}
+
+// do runs fn in the room's goroutine and waits for it. It reports false when
+// the room has ended.
+func (r *Room) do(fn func()) bool {
+	ran := make(chan struct{})
+	if !r.box.post(func() { fn(); close(ran) }) {
+		return false
+	}
+	select {
+	case <-ran:
+		return true
+	case <-r.done:
+		select {
+		case <-ran:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// broadcast sends f to every member but except (0 for nobody).
+func (r *Room) broadcast(f *Frame, except int64) {
+	for id, mb := range r.members {
+		if id != except {
+			r.send(mb, f)
+		}
+	}
+}
+
+// send queues f on a member's connection, dropping a member who cannot keep up.
+func (r *Room) send(mb *member, f *Frame) {
+	if !mb.conn.Send(f) {
+		r.remove(mb, mb.conn, ReasonTooSlow)
+	}
+}
+
+func (r *Room) participants() []Participant {
+	out := make([]Participant, 0, len(r.members))
+	for _, mb := range r.members {
+		out = append(out, mb.info)
+	}
+	return out
+}
+
+func (r *Room) now() time.Time { return r.m.Clock.Now() }
+
+// ctx is the context for the room's own database work.
+func (r *Room) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}
+
+// messageOf dresses a stored message for clients.
+func (r *Room) messageOf(m *chat.Message) Message {
+	out := Message{Message: m}
+	switch m.SenderID {
+	case r.appt.CoachID:
+		out.SenderName = r.appt.Coach.DisplayName()
+	case r.appt.ClientID:
+		out.SenderName = r.appt.Client.DisplayName()
+	}
+	return out
+}
+
+func (r *Room) messagesOf(list []*chat.Message) []Message {
+	out := make([]Message, len(list))
+	for i, m := range list {
+		out[i] = r.messageOf(m)
+	}
+	return out
+}
