@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"rapport/internal/app"
-	"rapport/internal/auth"
-	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/server"
 	"rapport/internal/store"
-	"rapport/internal/web"
 )
 
 // Main is the running program, wired by hand. Tests start it on port 0 with
@@ -30,8 +28,7 @@ type Main struct {
 	AssetsDir string
 
 	DB       *store.DB
-	Service  *coaching.Service
-	Sessions *auth.Sessions
+	App      *server.App
 	server   *http.Server
 	listener net.Listener
 	done     chan error
@@ -40,8 +37,8 @@ type Main struct {
 // URL is where the server answers, once Run has returned.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
-// Run opens and migrates the database, wires the server and starts serving
-// in the background. It returns once the server listens.
+// Run opens and migrates the database, builds the application and starts
+// serving in the background. It returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
 	cfg, log := m.Config, m.Logger
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
@@ -57,67 +54,17 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("applied migration", "version", mg.Version, "name", mg.Name)
 	}
 	log.Info("database ready", "dialect", db.Dialect.Name(), "where", db.Where)
-	if err := m.wire(log); err != nil {
-		return err
-	}
-	return m.listen()
-}
-
-// wire builds the service, sessions, sign-in and web server.
-func (m *Main) wire(log *slog.Logger) error {
-	cfg := m.Config
-	m.Service = coaching.NewService(m.DB, m.Clock)
-	secret := []byte(cfg.SessionSecret)
-	if len(secret) == 0 {
-		var err error
-		if secret, err = auth.LoadOrCreateSecret(cfg.DataDir); err != nil {
-			return err
-		}
-		log.Info("SESSION_SECRET is not set: using a random secret kept in the data directory (fine on loopback)")
-	}
-	m.Sessions = auth.NewSessions(secret, cfg.SecureCookies())
-	if m.Clock != nil {
-		m.Sessions.Clock = m.Clock
-	}
-	oidc := m.oidc(log)
-	opts := web.Options{Config: cfg, Service: m.Service, Sessions: m.Sessions, OIDC: oidc, DB: m.DB,
-		Logger: log, Metrics: web.NewMetrics(m.DB.Pools())}
+	opts := server.Options{Config: cfg, DB: db, Logger: log, Clock: m.Clock}
 	if m.AssetsDir != "" {
 		opts.Assets = os.DirFS(m.AssetsDir)
 		log.Info("dev mode: templates and static files are read from disk on every request", "dir", m.AssetsDir)
 	}
-	srv, err := web.New(opts)
-	if err != nil {
-		return fmt.Errorf("build web server: %w", err)
+	if m.App, err = server.New(opts); err != nil {
+		return err
 	}
-	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	return nil
-}
-
-// oidc returns the sign-in provider, or nil (saying once how to turn it on).
-func (m *Main) oidc(log *slog.Logger) *auth.OIDC {
-	cfg := m.Config
-	if !cfg.OIDCEnabled() {
-		if cfg.DevSignIn() {
-			log.Warn("dev sign-in is ON at /auth/dev: anyone who reaches this server can sign in as anyone; set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use Google instead")
-		} else {
-			log.Warn("sign-in is off: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET")
-		}
-		return nil
-	}
-	log.Info("sign-in with OpenID Connect", "issuer", cfg.OIDCIssuer)
-	return &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
-		RedirectURL: m.publicURL() + "/auth/callback", Sessions: m.Sessions}
-}
-
-// publicURL is PUBLIC_URL, or the address the server listens on.
-func (m *Main) publicURL() string {
-	if m.Config.PublicURL != "" {
-		return m.Config.PublicURL
-	}
-	return "http://" + m.Config.Addr()
+	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	return m.listen()
 }
 
 func (m *Main) listen() error {
@@ -146,14 +93,21 @@ func (m *Main) Wait(ctx context.Context) error {
 	}
 }
 
-// Close stops taking requests, lets those in flight finish (for up to 20
-// seconds), and closes the database.
+// Close stops gracefully: rooms store and deliver the chat in flight and
+// tell their clients to reconnect, requests in flight finish (all within 20
+// seconds), then the chat writer and the database close.
 func (m *Main) Close() error {
 	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if m.App != nil {
+		m.App.Drain(ctx)
+	}
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
 		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.App != nil {
+		m.App.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

@@ -17,8 +17,9 @@ type Event struct {
 
 // Hub routes events to the open streams of each user.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[int64]map[*Sub]struct{}
+	mu     sync.Mutex
+	subs   map[int64]map[*Sub]struct{}
+	closed bool
 }
 
 // NewHub returns an empty hub.
@@ -31,10 +32,16 @@ type Sub struct {
 	userID int64
 }
 
-// Subscribe opens a stream for a user. Close it when the page goes.
+// Subscribe opens a stream for a user. Close it when the page goes. After
+// the hub has closed, the stream's channel is closed at once.
 func (h *Hub) Subscribe(userID int64) *Sub {
 	s := &Sub{C: make(chan []byte, 16), hub: h, userID: userID}
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		close(s.C)
+		return s
+	}
 	if h.subs[userID] == nil {
 		h.subs[userID] = map[*Sub]struct{}{}
 	}
@@ -47,11 +54,28 @@ func (h *Hub) Subscribe(userID int64) *Sub {
 func (s *Sub) Close() {
 	h := s.hub
 	h.mu.Lock()
+	if _, open := h.subs[s.userID][s]; open {
+		close(s.C)
+	}
 	delete(h.subs[s.userID], s)
 	if len(h.subs[s.userID]) == 0 {
 		delete(h.subs, s.userID)
 	}
 	h.mu.Unlock()
+}
+
+// Close ends every stream (their channels close) and every later one: the
+// server is shutting down and the pages should reconnect elsewhere.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for _, subs := range h.subs {
+		for s := range subs {
+			close(s.C)
+		}
+	}
+	h.subs = map[int64]map[*Sub]struct{}{}
 }
 
 // Notify sends ev to every open stream of the user. It never blocks: a
@@ -61,13 +85,9 @@ func (h *Hub) Notify(userID int64, ev Event) {
 	if err != nil {
 		return
 	}
-	h.mu.Lock()
-	subs := make([]*Sub, 0, len(h.subs[userID]))
+	h.mu.Lock() // held while sending, so that no stream closes meanwhile; sends never block
+	defer h.mu.Unlock()
 	for s := range h.subs[userID] {
-		subs = append(subs, s)
-	}
-	h.mu.Unlock()
-	for _, s := range subs {
 		select {
 		case s.C <- b:
 		default:

@@ -21,7 +21,7 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
-	"rapport/internal/web"
+	"rapport/internal/server"
 )
 
 // env is a running server over a real database, and its parts.
@@ -29,6 +29,7 @@ type env struct {
 	t       *testing.T
 	srv     *httptest.Server
 	handler http.Handler
+	app     *server.App
 	db      *store.DB
 	svc     *coaching.Service
 	sess    *auth.Sessions
@@ -67,17 +68,18 @@ func newBenchEnv(b *testing.B, dialect string) *env {
 func build(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC) *env {
 	t.Helper()
 	db := storetest.MustOpen(t, dialect)
-	svc := coaching.NewService(db, nil)
-	sess := auth.NewSessions([]byte(strings.Repeat("k", 32)), false)
-	if oidc != nil {
-		oidc.Sessions = sess
-	}
-	s, err := web.New(web.Options{Config: cfg, Service: svc, Sessions: sess, OIDC: oidc, DB: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: web.NewMetrics(db.Pools())})
+	a, err := server.New(server.Options{Config: cfg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{db: db, svc: svc, sess: sess, cfg: cfg, handler: s.Handler()}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.Drain(ctx)
+		a.Close()
+	})
+	return &env{db: db, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a}
 }
 
 // client is a browser-like HTTP client with its own cookies that does not

@@ -10,6 +10,7 @@ package web
 import (
 	"context"
 	"io/fs"
+	"net/url"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,7 +18,23 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/notify"
+	"rapport/internal/room"
+	"rapport/internal/signal"
 )
+
+// originPatterns are the origins besides the request's own host that may
+// open a room's WebSocket: the host of PUBLIC_URL (a proxy may rewrite Host).
+func originPatterns(cfg *config.Config) []string {
+	if cfg.PublicURL == "" {
+		return nil
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return []string{u.Host}
+}
 
 // Pinger tells whether the database answers, for /readyz.
 type Pinger interface {
@@ -38,6 +55,11 @@ type Server struct {
 	limiter  *auth.RateLimiter
 	mux      *http.ServeMux
 	started  time.Time
+
+	signal         *signal.Server
+	hub            *notify.Hub
+	history        room.History
+	originPatterns []string
 }
 
 // Options are the parts New wires together.
@@ -52,6 +74,11 @@ type Options struct {
 	// Assets overrides the embedded templates and static files (serve --dev
 	// passes the source folder so that edits show without a rebuild).
 	Assets fs.FS
+	// Signal serves the rooms' connections; Hub the notices to pages;
+	// History the stored chat.
+	Signal  *signal.Server
+	Hub     *notify.Hub
+	History room.History
 }
 
 // New parses and checks every template and registers the routes; a broken
@@ -73,6 +100,7 @@ func New(o Options) (*Server, error) {
 		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		static: staticHandler(static, dev), mux: http.NewServeMux(), started: time.Now(),
+		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
@@ -107,6 +135,7 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.pageRoutes()
 	s.apiRoutes()
+	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }
 

@@ -1,0 +1,154 @@
+// Package server wires Rapport's parts into one running application: the
+// domain service over the store, sessions and sign-in, the live rooms and
+// their chat writer, the notices hub, the signaling transports and the web
+// handler. cmd/rapport and the tests build the application the same way.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/auth"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/config"
+	"rapport/internal/notify"
+	"rapport/internal/room"
+	"rapport/internal/signal"
+	"rapport/internal/store"
+	"rapport/internal/web"
+)
+
+// Options are what the application is built from.
+type Options struct {
+	Config *config.Config
+	DB     *store.DB // open and migrated
+	Logger *slog.Logger
+	Clock  app.Clock // nil: the real clock
+	// SessionSecret signs cookies; nil reads SESSION_SECRET or the data
+	// directory's generated secret.
+	SessionSecret []byte
+	// OIDC overrides the sign-in provider made from the settings (tests).
+	OIDC *auth.OIDC
+	// Assets serves templates and static files from elsewhere (serve --dev).
+	Assets fs.FS
+}
+
+// App is the running application, less its listener and database.
+type App struct {
+	Config   *config.Config
+	DB       *store.DB
+	Service  *coaching.Service
+	Sessions *auth.Sessions
+	Hub      *notify.Hub
+	Chat     *chat.Writer
+	Rooms    *room.Manager
+	Signal   *signal.Server
+	Web      *web.Server
+	log      *slog.Logger
+	stop     context.CancelFunc
+	stopped  chan struct{}
+}
+
+// New builds the application and starts its background work (the sweep of
+// abandoned calls, the reaper of idle long polls).
+func New(o Options) (*App, error) {
+	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub()}
+	a.Service = coaching.NewService(o.DB, o.Clock)
+	if err := a.sessions(o); err != nil {
+		return nil, err
+	}
+	a.Chat = chat.NewWriter(o.DB, o.Logger)
+	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
+	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
+	oidc := o.OIDC
+	if oidc == nil {
+		oidc = a.oidc()
+	} else {
+		oidc.Sessions = a.Sessions
+	}
+	w, err := web.New(web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
+		Logger: o.Logger, Metrics: web.NewMetrics(o.DB.Pools()), Assets: o.Assets,
+		Signal: a.Signal, Hub: a.Hub, History: o.DB})
+	if err != nil {
+		a.Chat.Close()
+		return nil, fmt.Errorf("build web server: %w", err)
+	}
+	a.Web = w
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop, a.stopped = cancel, make(chan struct{})
+	go a.background(ctx)
+	return a, nil
+}
+
+func (a *App) sessions(o Options) error {
+	secret := o.SessionSecret
+	if secret == nil {
+		secret = []byte(o.Config.SessionSecret)
+	}
+	if len(secret) == 0 {
+		var err error
+		if secret, err = auth.LoadOrCreateSecret(o.Config.DataDir); err != nil {
+			return err
+		}
+		a.log.Info("SESSION_SECRET is not set: using a random secret kept in the data directory (fine on loopback)")
+	}
+	a.Sessions = auth.NewSessions(secret, o.Config.SecureCookies())
+	if o.Clock != nil {
+		a.Sessions.Clock = o.Clock
+	}
+	return nil
+}
+
+// oidc returns the sign-in provider the settings name, or nil (saying once
+// how to turn it on).
+func (a *App) oidc() *auth.OIDC {
+	cfg := a.Config
+	if !cfg.OIDCEnabled() {
+		if cfg.DevSignIn() {
+			a.log.Warn("dev sign-in is ON at /auth/dev (for requests from this machine only); set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use Google instead")
+		} else {
+			a.log.Warn("sign-in is off: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET")
+		}
+		return nil
+	}
+	public := cfg.PublicURL
+	if public == "" {
+		public = "http://" + cfg.Addr()
+	}
+	a.log.Info("sign-in with OpenID Connect", "issuer", cfg.OIDCIssuer)
+	return &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
+		RedirectURL: public + "/auth/callback", Sessions: a.Sessions}
+}
+
+func (a *App) background(ctx context.Context) {
+	defer close(a.stopped)
+	done := make(chan struct{})
+	go func() { a.Signal.RunReaper(ctx); close(done) }()
+	a.Rooms.RunSweeper(ctx, time.Minute)
+	<-done
+}
+
+// Handler is the whole web application.
+func (a *App) Handler() http.Handler { return a.Web.Handler() }
+
+// Drain is the first step of a graceful stop: rooms store and deliver the
+// messages in flight, then tell their clients to reconnect; pages' notice
+// streams end. Call it before the HTTP server's Shutdown.
+func (a *App) Drain(ctx context.Context) {
+	a.Rooms.Shutdown(ctx)
+	a.Hub.Close()
+}
+
+// Close stops the background work and the chat writer (after storing what
+// it holds). The database stays open: its owner closes it.
+func (a *App) Close() {
+	a.stop()
+	<-a.stopped
+	a.Chat.Close()
+}

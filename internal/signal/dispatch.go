@@ -1,0 +1,167 @@
+package signal
+
+import (
+	"sync"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/room"
+)
+
+// client is one connection's conversation with its room: it turns frames
+// into room calls. Both transports feed it; it is not safe for concurrent
+// use, so each transport calls it from one goroutine (or under a lock).
+type client struct {
+	rooms  *room.Manager
+	appt   *coaching.Appointment
+	user   *coaching.User
+	conn   room.Conn
+	joined *room.Handle
+	clock  func() time.Time
+}
+
+// handlers maps a frame type to what it does. A handler returns an error to
+// answer the frame with; nil means it answered (or needs no answer).
+var handlers = map[string]func(c *client, in *Inbound) error{
+	"join":      (*client).join,
+	"chat.send": (*client).chatSend,
+	"chat.sync": (*client).chatSync,
+	"typing":    (*client).typing,
+	"presence":  (*client).presence,
+	"leave":     (*client).leave,
+	"ping":      (*client).ping,
+}
+
+// handle processes one raw frame. Whatever is wrong with it gets an error
+// frame; nothing a client sends can crash the server or hurt others.
+func (c *client) receive(raw []byte) {
+	in, err := Decode(raw)
+	if err == nil {
+		h := handlers[in.Type]
+		switch {
+		case h == nil:
+			err = app.Errorf(app.EINVALID, "unknown frame type %q", in.Type)
+		case c.joined == nil && in.Type != "join" && in.Type != "ping":
+			err = app.Errorf(app.EINVALID, "join the room first")
+		default:
+			err = h(c, in)
+		}
+	}
+	if err != nil {
+		id := ""
+		if in != nil {
+			id = in.ID
+		}
+		c.conn.Send(room.ErrorFrame(id, err))
+	}
+}
+
+func (c *client) join(in *Inbound) error {
+	if c.joined != nil {
+		return app.Errorf(app.ECONFLICT, "already joined")
+	}
+	var req room.JoinRequest
+	if err := decodeData(in, &req); err != nil {
+		return err
+	}
+	h, err := c.rooms.Join(c.appt, c.user, c.conn, req, in.ID)
+	if err != nil {
+		return err
+	}
+	c.joined = h
+	return nil
+}
+
+type chatSend struct {
+	ClientID string `json:"client_id"`
+	Body     string `json:"body"`
+}
+
+func (c *client) chatSend(in *Inbound) error {
+	var m chatSend
+	if err := decodeData(in, &m); err != nil {
+		return err
+	}
+	if err := chat.CheckClientID(m.ClientID); err != nil {
+		return err
+	}
+	if err := chat.CheckBody(m.Body); err != nil {
+		return err
+	}
+	c.joined.Chat(in.ID, m.ClientID, m.Body)
+	return nil
+}
+
+func (c *client) chatSync(in *Inbound) error {
+	var m struct {
+		AfterSeq int64 `json:"after_seq"`
+	}
+	if err := decodeData(in, &m); err != nil {
+		return err
+	}
+	c.joined.Sync(in.ID, max(m.AfterSeq, 0))
+	return nil
+}
+
+func (c *client) typing(in *Inbound) error {
+	var m struct {
+		Active bool `json:"active"`
+	}
+	if err := decodeData(in, &m); err != nil {
+		return err
+	}
+	c.joined.Typing(m.Active)
+	return c.ok(in)
+}
+
+func (c *client) presence(in *Inbound) error {
+	var p room.Presence
+	if err := decodeData(in, &p); err != nil {
+		return err
+	}
+	c.joined.Presence(p)
+	return c.ok(in)
+}
+
+func (c *client) leave(in *Inbound) error {
+	c.ok(in)
+	c.joined.Leave(room.ReasonLeft)
+	return nil
+}
+
+func (c *client) ping(in *Inbound) error {
+	c.conn.Send(room.Reply(in.ID, "pong", map[string]time.Time{"server_time": c.clock()}))
+	return nil
+}
+
+// ok answers a request that has an id and no answer of its own.
+func (c *client) ok(in *Inbound) error {
+	if in.ID != "" {
+		c.conn.Send(room.Reply(in.ID, "ok", nil))
+	}
+	return nil
+}
+
+// gone tells the room that the connection ended.
+func (c *client) gone() {
+	if c.joined != nil {
+		c.joined.Leave(room.ReasonGone)
+	}
+}
+
+// closeOnce runs a close once, for the transports.
+type closeOnce struct {
+	once   sync.Once
+	done   chan struct{}
+	reason string
+}
+
+func newCloseOnce() closeOnce { return closeOnce{done: make(chan struct{})} }
+
+func (c *closeOnce) close(reason string) bool {
+	first := false
+	c.once.Do(func() { c.reason, first = reason, true; close(c.done) })
+	return first
+}

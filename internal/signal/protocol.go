@@ -1,0 +1,72 @@
+// Package signal carries the room protocol between browsers and the server:
+// versioned JSON frames over a WebSocket, or over HTTP long polling where
+// WebSockets are blocked, both authenticated by the session cookie. One
+// dispatcher serves both; docs/protocol.md describes the frames.
+package signal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+
+	"rapport/internal/app"
+)
+
+// Inbound is a frame from a client: {"v":1,"type":"chat.send","id":"7","data":{...}}.
+type Inbound struct {
+	V    int             `json:"v"`
+	Type string          `json:"type"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Limits of a client frame.
+const (
+	MaxFrame  = 64 << 10 // bytes, the read limit of a connection
+	maxType   = 40
+	maxIDSize = 64
+)
+
+// Decode parses one client frame and checks its envelope. The data is left
+// for the handler of its type. Errors are app errors (EINVALID) fit for an
+// error frame.
+func Decode(b []byte) (*Inbound, error) {
+	if len(b) > MaxFrame {
+		return nil, app.Errorf(app.EINVALID, "the frame is larger than 64 KiB")
+	}
+	var in Inbound
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&in); err != nil {
+		return nil, app.Errorf(app.EINVALID, "the frame is not a JSON object with v, type, id and data")
+	}
+	if dec.More() {
+		return nil, app.Errorf(app.EINVALID, "the frame has data after its JSON object")
+	}
+	switch {
+	case in.V != 1:
+		return &in, app.Errorf(app.EINVALID, "protocol version %d is not spoken here; use 1", in.V)
+	case in.Type == "" || len(in.Type) > maxType:
+		return &in, app.Errorf(app.EINVALID, "the frame needs a type of 1 to %d characters", maxType)
+	case len(in.ID) > maxIDSize:
+		in.ID = ""
+		return &in, app.Errorf(app.EINVALID, "the frame id is longer than %d characters", maxIDSize)
+	}
+	return &in, nil
+}
+
+// decodeData reads a frame's data into v; absent data leaves v as it is.
+func decodeData(in *Inbound, v any) error {
+	if len(in.Data) == 0 || string(in.Data) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(in.Data, v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return app.Invalid(map[string]string{typ.Field: "has the wrong type"})
+		}
+		return app.Errorf(app.EINVALID, "the data of %s must be a JSON object", in.Type)
+	}
+	return nil
+}
+
+var errBinary = app.Errorf(app.EINVALID, "binary frames are not part of this protocol")

@@ -1,0 +1,166 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"rapport/internal/coaching"
+	"rapport/internal/room"
+)
+
+// wsConn is a room connection over a WebSocket: one reader (the handler's
+// goroutine), one writer fed by a bounded queue, and a pinger.
+type wsConn struct {
+	ws  *websocket.Conn
+	out chan *room.Frame
+	closeOnce
+}
+
+// closeCodes tell a client why its WebSocket closed, so that it knows
+// whether to reconnect.
+var closeCodes = map[string]websocket.StatusCode{
+	room.ReasonReplaced:  4001,
+	room.ReasonTooSlow:   4002,
+	room.ReasonRestart:   websocket.StatusServiceRestart,
+	room.ReasonLeft:      websocket.StatusNormalClosure,
+	room.ReasonGone:      websocket.StatusGoingAway,
+	room.ReasonRoomEnded: 4003,
+}
+
+// Send queues a frame. A full queue means the client cannot keep up: it is
+// closed, and the room drops it.
+func (c *wsConn) Send(f *room.Frame) bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+	}
+	select {
+	case c.out <- f:
+		return true
+	default:
+		c.Close(room.ReasonTooSlow)
+		return false
+	}
+}
+
+// Close ends the connection once; the writer says why to the client.
+func (c *wsConn) Close(reason string) { c.close(reason) }
+
+// ServeWS upgrades a request to the room's WebSocket. The caller has checked
+// that user may enter appt's room. The Origin must be this host (or one of
+// originPatterns): a page of another site cannot open it with our cookie.
+func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, originPatterns []string) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	ws.SetReadLimit(MaxFrame)
+	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), closeOnce: newCloseOnce()}
+	cl := s.newClient(appt, user, c)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	wrote := make(chan struct{})
+	go func() { c.writeLoop(ctx); close(wrote) }()
+	go c.pingLoop(ctx)
+	c.readLoop(ctx, cl)
+	c.Close(room.ReasonGone)
+	cl.gone()
+	<-wrote
+}
+
+// readLoop reads frames until the connection ends. The first must be a
+// join, within joinWithin.
+func (c *wsConn) readLoop(ctx context.Context, cl *client) {
+	for {
+		readCtx, cancel := ctx, context.CancelFunc(func() {})
+		if cl.joined == nil {
+			readCtx, cancel = context.WithTimeout(ctx, joinWithin)
+		}
+		typ, data, err := c.ws.Read(readCtx)
+		cancel()
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			c.Send(room.ErrorFrame("", errBinary))
+			continue
+		}
+		cl.receive(data)
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+}
+
+// writeLoop writes queued frames; once the connection is closed it writes
+// what is still queued (a "replaced" notice, say) and the close frame.
+func (c *wsConn) writeLoop(ctx context.Context) {
+	for {
+		select {
+		case f := <-c.out:
+			if err := c.write(ctx, f); err != nil {
+				c.Close(room.ReasonGone)
+			}
+		case <-c.done:
+			c.flush()
+			code, ok := closeCodes[c.reason]
+			if !ok {
+				code = websocket.StatusGoingAway
+			}
+			c.ws.Close(code, c.reason)
+			return
+		}
+	}
+}
+
+func (c *wsConn) write(ctx context.Context, f *room.Frame) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, f.Bytes())
+}
+
+// flush writes what is queued, briefly, before the close frame.
+func (c *wsConn) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for {
+		select {
+		case f := <-c.out:
+			if c.write(ctx, f) != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// pingLoop pings after every pingEvery; no pong within deadAfter-pingEvery
+// ends the connection.
+func (c *wsConn) pingLoop(ctx context.Context) {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.done:
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, deadAfter-pingEvery)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil && !errors.Is(err, context.Canceled) {
+				c.Close(room.ReasonGone)
+				return
+			}
+		}
+	}
+}
