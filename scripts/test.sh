@@ -19,3 +19,5 @@ fi
 echo "== go test -race"
 mkdir -p test-artifacts
 go test -race -count=1 -timeout 15m "$@" ./...
+echo "== fuzz the protocol decoder"
+go test -run '^$' -fuzz FuzzDecode -fuzztime 5s ./internal/signal

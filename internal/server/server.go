@@ -142,6 +142,7 @@ func (a *App) Handler() http.Handler { return a.Web.Handler() }
 // streams end. Call it before the HTTP server's Shutdown.
 func (a *App) Drain(ctx context.Context) {
 	a.Rooms.Shutdown(ctx)
+	a.Signal.Shutdown()
 	a.Hub.Close()
 }
 

@@ -60,6 +60,20 @@ func (s *Server) RunReaper(ctx context.Context) {
 	}
 }
 
+// Shutdown closes every long-poll connection, so that no poll holds the
+// server's shutdown; the clients reconnect elsewhere.
+func (s *Server) Shutdown() {
+	s.mu.Lock()
+	polls := make([]*pollConn, 0, len(s.polls))
+	for _, pc := range s.polls {
+		polls = append(polls, pc)
+	}
+	s.mu.Unlock()
+	for _, pc := range polls {
+		pc.Close(room.ReasonRestart)
+	}
+}
+
 func (s *Server) reap(now time.Time) {
 	s.mu.Lock()
 	var dead []*pollConn

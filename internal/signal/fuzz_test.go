@@ -1,0 +1,46 @@
+package signal
+
+import (
+	"encoding/json"
+	"testing"
+
+	"rapport/internal/app"
+	"rapport/internal/room"
+)
+
+// FuzzDecode feeds the frame decoder anything at all: it must never panic,
+// must refuse with an EINVALID error, and what it accepts must be a frame of
+// version 1 with a sensible type and id whose data every handler can read or
+// refuse.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		`{"v":1,"type":"join","id":"1","data":{"session_id":3,"last_seq":9}}`,
+		`{"v":1,"type":"chat.send","id":"2","data":{"client_id":"a","body":"hi"}}`,
+		`{"v":1,"type":"presence","data":{"mic":true,"cam":false,"path":"sfu-udp"}}`,
+		`{"v":1,"type":"typing","data":{"active":true}}`,
+		`{"v":1,"type":"chat.sync","id":"x","data":{"after_seq":-1}}`,
+		`{"v":2,"type":"join"}`, `{"v":1}`, `[]`, `null`, `{"v":1,"type":"ping"} {}`, "\xff\xfe", ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in, err := Decode(b)
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("decode error with code %q: %v", app.ErrorCode(err), err)
+			}
+			return
+		}
+		if in.V != 1 || in.Type == "" || len(in.Type) > maxType || len(in.ID) > maxIDSize {
+			t.Fatalf("accepted a bad envelope: %+v", in)
+		}
+		for _, v := range []any{&room.JoinRequest{}, &chatSend{}, &room.Presence{}, &struct{ AfterSeq int64 }{}} {
+			if err := decodeData(in, v); err != nil && app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("data error with code %q", app.ErrorCode(err))
+			}
+		}
+		if _, err := json.Marshal(in); err != nil {
+			t.Fatalf("an accepted frame does not encode again: %v", err)
+		}
+	})
+}
