@@ -45,3 +45,30 @@ func TestRateLimiterIsPerClient(t *testing.T) {
 		t.Fatal("another client was limited too")
 	}
 }
+
+func TestAgentToken(t *testing.T) {
+	s := NewSessions([]byte("0123456789abcdef0123456789abcdef"), false)
+	tok, _ := s.AgentToken("room-1", time.Now().Add(time.Hour))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	if room, err := s.AgentRoom(r); err != nil || room != "room-1" {
+		t.Fatalf("agent room %q %v", room, err)
+	}
+	if _, err := s.ParseToken(tok); err == nil {
+		t.Fatal("an agent token passed as a session")
+	}
+	session, _ := s.Token(7, 0)
+	r.Header.Set("Authorization", "Bearer "+session)
+	if _, err := s.AgentRoom(r); err == nil {
+		t.Fatal("a session token passed as an agent token")
+	}
+	old, _ := s.AgentToken("room-1", time.Now().Add(-time.Minute))
+	r.Header.Set("Authorization", "Bearer "+old)
+	if _, err := s.AgentRoom(r); err == nil {
+		t.Fatal("an expired agent token passed")
+	}
+	r.Header.Del("Authorization")
+	if room, err := s.AgentRoom(r); room != "" || err != nil {
+		t.Fatal("no header must mean no agent")
+	}
+}

@@ -354,3 +354,16 @@ func (s *Service) CallSessions(ctx context.Context, appointmentID int64) ([]*Cal
 	}
 	return s.Store.ListCallSessions(ctx, appointmentID)
 }
+
+// RoomForAgent returns the appointment of a room for the holder of its agent
+// token (checked by the caller), while the appointment is still scheduled.
+func (s *Service) RoomForAgent(ctx context.Context, roomID string) (*Appointment, error) {
+	appt, err := s.Store.AppointmentByRoom(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if appt.Status != ApptScheduled {
+		return nil, notFound("room")
+	}
+	return appt, nil
+}

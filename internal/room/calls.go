@@ -5,7 +5,7 @@ import "time"
 // startIfTwo starts the call when the second person is here: the session's
 // start is stored and everyone gets the timer.
 func (r *Room) startIfTwo() error {
-	if len(r.members) < 2 || r.session.StartedAt != nil {
+	if r.humans() < 2 || r.session.StartedAt != nil {
 		return nil
 	}
 	ctx, cancel := r.ctx()
@@ -67,7 +67,7 @@ func (r *Room) stopGrace() {
 // graceOver ends the session of a room that stayed empty: it ended when the
 // last person left. A scheduled appointment whose call started is completed.
 func (r *Room) graceOver() {
-	if len(r.members) > 0 || r.grace == nil {
+	if r.humans() > 0 || r.grace == nil {
 		return
 	}
 	r.grace = nil
@@ -81,6 +81,10 @@ func (r *Room) graceOver() {
 		r.m.Log.Error("end call session", "room", r.id, "err", err)
 	}
 	r.m.Log.Info("call ended", "room", r.id, "session", r.session.ID, "started", r.session.StartedAt != nil)
+	for _, mb := range r.members { // the AI, if it stayed
+		mb.removed = true
+		mb.conn.Close(ReasonRoomEnded)
+	}
 	r.end()
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/chat"
+	"rapport/internal/coaching"
 )
 
 // sendChat stores a member's message and, once it is stored, acknowledges it
@@ -24,6 +25,9 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	}
 	msg := &chat.Message{SessionID: r.session.ID, SenderID: userID, Kind: chat.KindText, Body: body,
 		Seq: r.nextSeq, ClientID: clientID, CreatedAt: r.now()}
+	if userID == 0 {
+		msg.Kind = chat.KindAI
+	}
 	r.nextSeq++
 	r.pending++
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
@@ -71,6 +75,19 @@ func (r *Room) syncChat(userID int64, conn Conn, reqID string, after int64) {
 	}
 	list = upTo(list, r.fannedSeq)
 	r.send(mb, Reply(reqID, "chat.messages", Messages{Messages: r.messagesOf(list), More: len(list) == missedMax}))
+}
+
+// SenderName is the name shown with a message of appt's room.
+func SenderName(appt *coaching.Appointment, m *chat.Message) string {
+	switch {
+	case m.Kind == chat.KindAI:
+		return AIName
+	case m.SenderID == appt.CoachID:
+		return appt.Coach.DisplayName()
+	case m.SenderID == appt.ClientID:
+		return appt.Client.DisplayName()
+	}
+	return ""
 }
 
 // errorFrame answers a request with an error; internal details stay here.

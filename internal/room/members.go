@@ -27,6 +27,16 @@ const (
 	missedMax = 500
 )
 
+// AIName is how the AI co-coach appears in rooms.
+const AIName = "AI co-coach"
+
+// AIUser is the AI co-coach's seat: a participant without a user row (ID 0),
+// taken by whoever holds the room's agent token. It does not count as a
+// person for starting the call or keeping the room open.
+func AIUser() *coaching.User {
+	return &coaching.User{ID: 0, Name: AIName, Role: app.Role("ai"), Status: coaching.StatusActive}
+}
+
 var errClosing = app.Errorf(app.ECONFLICT, "the server is restarting; please reconnect in a moment")
 
 // join adds a person (runs in the room's goroutine). The newer connection of
@@ -38,7 +48,9 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 	if err := r.ensureSession(); err != nil {
 		return nil, err
 	}
-	r.stopGrace()
+	if user.ID != 0 {
+		r.stopGrace() // a person came back in time: the same session goes on
+	}
 	mb := r.members[user.ID]
 	if mb != nil {
 		old := mb.conn
@@ -60,8 +72,11 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 		return nil, err
 	}
 	r.send(mb, Reply(reqID, "joined", joined))
+	if r.humans() == 0 && r.grace == nil {
+		r.emptied() // the AI alone does not keep a room open
+	}
 	r.broadcast(NewFrame("participant.joined", mb.info), user.ID)
-	if joined.WaitingFor != nil {
+	if joined.WaitingFor != nil && user.ID != 0 {
 		r.m.Notify.Notify(joined.WaitingFor.UserID, notify.Event{Type: "room.waiting", Data: map[string]any{
 			"room_id": r.id, "appointment_id": r.appt.ID, "title": r.appt.Title, "who": user.DisplayName()}})
 	}
@@ -106,7 +121,7 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 	if mb.info.UserID == r.appt.CoachID {
 		other = r.appt.Client
 	}
-	if _, here := r.members[other.ID]; !here {
+	if _, here := r.members[other.ID]; !here && mb.info.UserID != 0 {
 		j.WaitingFor = &Waiting{UserID: other.ID, Name: other.DisplayName(), Online: r.m.Notify.Online(other.ID)}
 	}
 	return j, nil
@@ -159,7 +174,7 @@ func (r *Room) remove(mb *member, conn Conn, reason string) {
 	delete(r.members, mb.info.UserID)
 	conn.Close(reason)
 	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), 0)
-	if len(r.members) == 0 {
+	if r.humans() == 0 && r.grace == nil {
 		r.emptied()
 	}
 }

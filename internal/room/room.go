@@ -181,6 +181,15 @@ func (r *Room) send(mb *member, f *Frame) {
 	}
 }
 
+// humans counts the people in the room, leaving out the AI's seat.
+func (r *Room) humans() int {
+	n := len(r.members)
+	if _, ai := r.members[0]; ai {
+		n--
+	}
+	return n
+}
+
 func (r *Room) participants() []Participant {
 	out := make([]Participant, 0, len(r.members))
 	for _, mb := range r.members {
@@ -198,14 +207,7 @@ func (r *Room) ctx() (context.Context, context.CancelFunc) {
 
 // messageOf dresses a stored message for clients.
 func (r *Room) messageOf(m *chat.Message) Message {
-	out := Message{Message: m}
-	switch m.SenderID {
-	case r.appt.CoachID:
-		out.SenderName = r.appt.Coach.DisplayName()
-	case r.appt.ClientID:
-		out.SenderName = r.appt.Client.DisplayName()
-	}
-	return out
+	return Message{Message: m, SenderName: SenderName(r.appt, m)}
 }
 
 func (r *Room) messagesOf(list []*chat.Message) []Message {

@@ -140,6 +140,23 @@ type wsPeer struct {
 	resume chan struct{}
 }
 
+// agentToken asks, as the coach, for the room's AI seat.
+func (e *env) agentToken(t *testing.T) string {
+	t.Helper()
+	var list struct{ Items []struct{ ID int64 } }
+	e.api(e.coach, "GET", "/api/v1/appointments", "", &list)
+	var tok struct{ Token string }
+	if code := e.api(e.coach, "POST", fmt.Sprintf("/api/v1/appointments/%d/agent-token", list.Items[0].ID), "", &tok); code != http.StatusCreated {
+		t.Fatalf("agent token: %d", code)
+	}
+	return tok.Token
+}
+
+// dialAgent connects to the room's WebSocket with an agent token.
+func (e *env) dialAgent(t *testing.T, token string) (*wsPeer, *http.Response, error) {
+	return e.dial(t, http.Header{"Authorization": {"Bearer " + token}})
+}
+
 func (e *env) dialWS(t *testing.T, hc *http.Client) (*wsPeer, *http.Response, error) {
 	u, _ := url.Parse(e.srv.URL)
 	header := http.Header{}
@@ -148,6 +165,10 @@ func (e *env) dialWS(t *testing.T, hc *http.Client) (*wsPeer, *http.Response, er
 			header.Add("Cookie", c.Name+"="+c.Value)
 		}
 	}
+	return e.dial(t, header)
+}
+
+func (e *env) dial(t *testing.T, header http.Header) (*wsPeer, *http.Response, error) {
 	ws, res, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/rooms/"+e.roomID+"/signal",
 		&websocket.DialOptions{HTTPHeader: header})
 	if err != nil {

@@ -106,8 +106,13 @@ type errorPage struct {
 	Title, Message string
 }
 
-// wantsJSON reports whether r is an API call.
+// wantsJSON reports whether r is an API call: the JSON API, the room
+// transports and the notices stream, or a client that asks for JSON.
 func wantsJSON(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") ||
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/rooms/") && (strings.HasSuffix(p, "/signal") || strings.Contains(p, "/poll")) {
+		return true
+	}
+	return strings.HasPrefix(p, "/api/") || p == "/events" || r.Header.Get("Upgrade") != "" ||
 		(strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html"))
 }

@@ -15,24 +15,47 @@ func (s *Server) roomRoutes() {
 	m := s.mux
 	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.roomSignal))
 	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.roomPollOpen))
-	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.signedIn(s.roomPollSend))
-	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.signedIn(s.roomPoll))
-	m.HandleFunc("DELETE /rooms/{room_id}/poll/{conn}", s.signedIn(s.roomPollClose))
+	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollSend))
+	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPoll))
+	m.HandleFunc("DELETE /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollClose))
+	m.HandleFunc("POST /api/v1/appointments/{id}/agent-token", s.signedIn(s.apiAgentToken))
 	m.HandleFunc("GET /events", s.signedIn(s.events))
 	m.HandleFunc("GET /api/v1/sessions/{id}/messages", s.signedIn(s.apiSessionMessages))
 }
 
-// inRoom wraps a handler for a room the signed-in user may enter; anyone
-// else is told the room does not exist.
+// inRoom wraps a handler for a room the caller may enter: its coach or
+// client by their session, or the AI co-coach's seat by the room's agent
+// token. Anyone else is told the room does not exist.
 func (s *Server) inRoom(h func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment)) http.HandlerFunc {
-	return s.signedIn(func(w http.ResponseWriter, r *http.Request, u *coaching.User) {
-		appt, err := s.svc.Room(r.Context(), r.PathValue("room_id"))
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, appt, err := s.roomCaller(r)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
 		h(w, r, u, appt)
-	})
+	}
+}
+
+func (s *Server) roomCaller(r *http.Request) (*coaching.User, *coaching.Appointment, error) {
+	roomID := r.PathValue("room_id")
+	agentRoom, err := s.sessions.AgentRoom(r)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case agentRoom != "":
+		if agentRoom != roomID {
+			return nil, nil, app.Errorf(app.ENOTFOUND, "room not found")
+		}
+		appt, err := s.svc.RoomForAgent(r.Context(), roomID)
+		return room.AIUser(), appt, err
+	}
+	u := userFrom(r.Context())
+	if u == nil {
+		return nil, nil, app.Errorf(app.EUNAUTHORIZED, "please sign in")
+	}
+	appt, err := s.svc.Room(r.Context(), roomID)
+	return u, appt, err
 }
 
 // roomSignal opens the room's WebSocket, authenticated like every page by
@@ -45,19 +68,19 @@ func (s *Server) roomPollOpen(w http.ResponseWriter, r *http.Request, u *coachin
 	s.signal.OpenPoll(w, r, appt, u)
 }
 
-func (s *Server) roomPollSend(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+func (s *Server) roomPollSend(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
 	if err := s.signal.PollSend(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
 }
 
-func (s *Server) roomPoll(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+func (s *Server) roomPoll(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
 	if err := s.signal.Poll(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
 }
 
-func (s *Server) roomPollClose(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+func (s *Server) roomPollClose(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
 	if err := s.signal.ClosePoll(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
@@ -146,7 +169,7 @@ func (s *Server) sessionMessages(r *http.Request, sessionID, before int64, limit
 	}
 	page := &messagesPage{Items: make([]room.Message, len(list))}
 	for i, m := range list {
-		page.Items[i] = room.Message{Message: m, SenderName: senderName(appt, m.SenderID)}
+		page.Items[i] = room.Message{Message: m, SenderName: room.SenderName(appt, m)}
 	}
 	if len(list) == limit && list[0].Seq > 1 {
 		page.Before = list[0].Seq
@@ -154,12 +177,35 @@ func (s *Server) sessionMessages(r *http.Request, sessionID, before int64, limit
 	return page, nil
 }
 
-func senderName(appt *coaching.Appointment, id int64) string {
-	switch id {
-	case appt.CoachID:
-		return appt.Coach.DisplayName()
-	case appt.ClientID:
-		return appt.Client.DisplayName()
+
+// apiAgentToken gives the appointment's coach a token that lets a program
+// take the AI co-coach's seat in the room (the co-coach worker, a load
+// generator), valid until an hour after the scheduled end, 12 hours at most.
+func (s *Server) apiAgentToken(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	id, err := pathID(r, "id")
+	var appt *coaching.Appointment
+	if err == nil {
+		appt, err = s.svc.Appointment(r.Context(), id)
 	}
-	return ""
+	if err == nil && appt.CoachID != u.ID {
+		err = app.Errorf(app.EFORBIDDEN, "only the appointment's coach can bring the AI co-coach in")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	now := s.svc.Clock.Now()
+	expires := appt.EndsAt().Add(time.Hour)
+	if limit := now.Add(12 * time.Hour); expires.After(limit) {
+		expires = limit
+	}
+	if soon := now.Add(time.Hour); expires.Before(soon) {
+		expires = soon
+	}
+	tok, err := s.sessions.AgentToken(appt.RoomID, expires)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": tok, "room_id": appt.RoomID, "expires_at": expires})
 }
