@@ -316,7 +316,9 @@ func (p *pollPeer) close() {
 
 // joined is the part of a joined frame the tests read.
 type joined struct {
-	You     struct{ UserID int64 `json:"user_id"` }
+	You struct {
+		UserID int64 `json:"user_id"`
+	}
 	Session struct {
 		ID        int64
 		StartedAt *time.Time `json:"started_at"`

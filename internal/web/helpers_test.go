@@ -19,9 +19,9 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/server"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
-	"rapport/internal/server"
 )
 
 // env is a running server over a real database, and its parts.

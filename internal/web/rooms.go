@@ -177,7 +177,6 @@ func (s *Server) sessionMessages(r *http.Request, sessionID, before int64, limit
 	return page, nil
 }
 
-
 // apiAgentToken gives the appointment's coach a token that lets a program
 // take the AI co-coach's seat in the room (the co-coach worker, a load
 // generator), valid until an hour after the scheduled end, 12 hours at most.

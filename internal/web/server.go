@@ -10,9 +10,9 @@ package web
 import (
 	"context"
 	"io/fs"
-	"net/url"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"rapport/internal/auth"
