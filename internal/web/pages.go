@@ -122,20 +122,31 @@ func (s *Server) people(r *http.Request, u *coaching.User) ([]*coaching.User, er
 
 type roomData struct {
 	Appointment *coaching.Appointment
-	CanJoin     bool
+	CanJoin     bool           // the room is open: room.js connects
+	Other       *coaching.User // the other party, from the viewer's side
+	OpensAt     time.Time      // when the room opens (15 minutes before the start)
 }
 
 func (roomData) PageTitle() string { return "Room" }
 
-// roomPage opens an appointment's room to its coach and client; the live
-// room arrives with the rooms issue. Anyone else is told it does not exist.
+// roomPage opens an appointment's room to its coach and client; room.js
+// connects while it is open. Anyone else is told it does not exist.
 func (s *Server) roomPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	a, err := s.svc.Room(r.Context(), r.PathValue("room_id"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "room", roomData{Appointment: a, CanJoin: canJoin(a, s.svc.Clock.Now())})
+	d := roomData{Appointment: a, CanJoin: canJoin(a, s.svc.Clock.Now()), Other: a.Client, OpensAt: a.StartsAt.Add(-15 * time.Minute)}
+	if u.ID == a.ClientID {
+		d.Other = a.Coach
+	}
+	// A call that runs past its scheduled end is never cut: its page still
+	// reconnects while the room is live.
+	if !d.CanJoin && a.Status == coaching.ApptScheduled && s.signal != nil && s.signal.Rooms.Live(a.ID) {
+		d.CanJoin = true
+	}
+	s.render(w, r, http.StatusOK, "room", d)
 }
 
 // redirectFlash sends the browser to path with a short notice.

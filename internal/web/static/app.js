@@ -56,3 +56,106 @@ rememberZone();
 localizeTimes();
 fillZoneFields();
 autoSubmit();
+
+// Notices while signed in: someone waiting in one of your rooms gets a
+// toast with a Join link, and a short chime. Not on the room page itself.
+function listenForNotices() {
+  if (!document.body.dataset.user || !window.EventSource) return;
+  if (location.pathname.startsWith("/rooms/")) return;
+  const events = new EventSource("/events");
+  events.addEventListener("open", () => { document.body.dataset.events = "open"; });
+  events.addEventListener("error", () => { document.body.dataset.events = "closed"; });
+  events.addEventListener("message", (e) => {
+    let ev;
+    try {
+      ev = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    if (ev && ev.type === "room.waiting" && ev.data) roomWaiting(ev.data);
+  });
+  addEventListener("pagehide", () => events.close());
+}
+
+function toastArea() {
+  let area = document.querySelector(".toasts");
+  if (!area) {
+    area = document.createElement("div");
+    area.className = "toasts";
+    area.setAttribute("role", "region");
+    area.setAttribute("aria-label", "Notifications");
+    document.body.append(area);
+  }
+  return area;
+}
+
+// roomWaiting shows "X is waiting in your room", once per room. Built from
+// text nodes: the names and title are never parsed as HTML.
+function roomWaiting(d) {
+  const roomID = String(d.room_id || "");
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(roomID)) return;
+  const area = toastArea();
+  area.querySelector(`.toast[data-room-id="${roomID}"]`)?.remove();
+  const toast = document.createElement("div");
+  toast.className = "toast";
+  toast.dataset.roomId = roomID;
+  toast.setAttribute("role", "status");
+  const text = document.createElement("div");
+  text.className = "toast-text";
+  const strong = document.createElement("strong");
+  strong.textContent = `${d.who || "Someone"} is waiting in your room`;
+  text.append(strong);
+  if (d.title) {
+    const small = document.createElement("span");
+    small.className = "muted small";
+    small.textContent = String(d.title);
+    text.append(small);
+  }
+  const join = document.createElement("a");
+  join.className = "btn btn-primary btn-small";
+  join.href = `/rooms/${encodeURIComponent(roomID)}`;
+  join.textContent = "Join";
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-close";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "×";
+  close.addEventListener("click", () => toast.remove());
+  toast.append(text, join, close);
+  area.append(toast);
+  chime();
+}
+
+// chime plays two soft notes with WebAudio (no audio files). Browsers allow
+// sound only once the person has interacted with the page; before that it
+// stays quiet rather than warn.
+let audio;
+function chime() {
+  const AC = window.AudioContext || window.webkitAudioContext;
+  if (!AC || !(navigator.userActivation ? navigator.userActivation.hasBeenActive : true)) {
+    document.body.dataset.chime = "muted";
+    return;
+  }
+  try {
+    audio = audio || new AC();
+    const now = audio.currentTime;
+    for (const [i, freq] of [659.25, 880].entries()) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      const at = now + i * 0.18;
+      osc.type = "sine";
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0, at);
+      gain.gain.linearRampToValueAtTime(0.12, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.6);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(at);
+      osc.stop(at + 0.65);
+    }
+    document.body.dataset.chime = "played";
+  } catch {
+    document.body.dataset.chime = "failed";
+  }
+}
+
+listenForNotices();
