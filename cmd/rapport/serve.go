@@ -26,6 +26,9 @@ type Main struct {
 	// AssetsDir, when set, serves templates and static files from this
 	// folder on every request (serve --dev).
 	AssetsDir string
+	// Tune, when set, adjusts the application before it takes requests
+	// (tests lift rate limits with it).
+	Tune func(*server.App)
 
 	DB       *store.DB
 	App      *server.App
@@ -61,6 +64,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.App, err = server.New(opts); err != nil {
 		return err
+	}
+	if m.Tune != nil {
+		m.Tune(m.App)
 	}
 	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED   = "unauthorized" // nobody is signed in
 	EFORBIDDEN      = "forbidden"    // visible, but the caller may not change it
 	ETOOMANYREQUEST = "rate_limited" // slow down
+	EUNAVAILABLE    = "unavailable"  // the server is restarting: try again in a moment
 )
 
 // Error is an application error: a code, a message fit for the user, and

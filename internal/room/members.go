@@ -37,7 +37,7 @@ func AIUser() *coaching.User {
 	return &coaching.User{ID: 0, Name: AIName, Role: app.Role("ai"), Status: coaching.StatusActive}
 }
 
-var errClosing = app.Errorf(app.ECONFLICT, "the server is restarting; please reconnect in a moment")
+var errClosing = app.Errorf(app.EUNAVAILABLE, "the server is restarting; please reconnect in a moment")
 
 // join adds a person (runs in the room's goroutine). The newer connection of
 // a person already here takes over and the older one is told so.

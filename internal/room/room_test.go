@@ -304,7 +304,7 @@ func TestShutdownKeepsTheSessionForTheNextServer(t *testing.T) {
 	if got := coachConn.count("chat.ack"); got != 50 {
 		t.Fatalf("%d of 50 messages acknowledged before the restart", got)
 	}
-	if _, err := f.m.Join(f.appt, f.coach, newConn(), room.JoinRequest{}, "x"); app.ErrorCode(err) != app.ECONFLICT {
+	if _, err := f.m.Join(f.appt, f.coach, newConn(), room.JoinRequest{}, "x"); app.ErrorCode(err) != app.EUNAVAILABLE {
 		t.Fatalf("join during shutdown: %v", err)
 	}
 	next := room.NewManager(f.svc, f.db, f.w, f.hub, f.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -144,6 +144,13 @@ func (c *client) ok(in *Inbound) error {
 	return nil
 }
 
+// left tells the room that the person left on purpose.
+func (c *client) left() {
+	if c.joined != nil {
+		c.joined.Leave(room.ReasonLeft)
+	}
+}
+
 // gone tells the room that the connection ended.
 func (c *client) gone() {
 	if c.joined != nil {

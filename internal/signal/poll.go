@@ -144,8 +144,13 @@ func (s *Server) pollFor(r *http.Request, userID int64) *pollConn {
 // PollSend takes one frame, or a JSON array of frames, from the client.
 func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching.User) error {
 	p := s.pollFor(r, user.ID)
-	if p == nil || p.isClosed() {
+	if p == nil {
 		return app.Errorf(app.ENOTFOUND, "this connection has ended; open a new one")
+	}
+	if p.isClosed() { // it closed a moment ago: its next poll says why
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*MaxFrame))
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16*MaxFrame))
 	if err != nil {
@@ -208,7 +213,9 @@ func (s *Server) ClosePoll(w http.ResponseWriter, r *http.Request, user *coachin
 		return app.Errorf(app.ENOTFOUND, "no such connection")
 	}
 	p.Close(room.ReasonLeft)
-	p.gone()
+	p.recvMu.Lock()
+	p.client.left()
+	p.recvMu.Unlock()
 	s.forget(p)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	app.ENOTFOUND:       http.StatusNotFound,
 	app.ECONFLICT:       http.StatusConflict,
 	app.ETOOMANYREQUEST: http.StatusTooManyRequests,
+	app.EUNAVAILABLE:    http.StatusServiceUnavailable,
 	app.EINTERNAL:       http.StatusInternalServerError,
 }
 
