@@ -26,6 +26,7 @@ func commands() []command {
 		{"serve", "run the web server (the default)", runServe},
 		{"migrate", "apply, inspect or revert database migrations (up, status, down)", runMigrate},
 		{"user", "manage users from the server: list, create, set-role, disable, enable", runUser},
+		{"loadtest", "generate load against a server on loopback and measure it (chat)", runLoadtest},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -21,6 +21,9 @@ type Writer struct {
 	log      *slog.Logger
 	maxBatch int
 	timeout  time.Duration
+	// Linger is how long a small batch waits for company before it is
+	// written: a commit costs the same for one message as for hundreds.
+	Linger time.Duration
 
 	mu     sync.Mutex
 	queue  []pending
@@ -36,7 +39,7 @@ type pending struct {
 
 // NewWriter starts a writer over store.
 func NewWriter(store Store, log *slog.Logger) *Writer {
-	w := &Writer{store: store, log: log, maxBatch: 500, timeout: 10 * time.Second,
+	w := &Writer{store: store, log: log, maxBatch: 500, timeout: 10 * time.Second, Linger: 5 * time.Millisecond,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go w.loop()
 	return w
@@ -93,6 +96,9 @@ func (w *Writer) loop() {
 		}
 		if n == 0 {
 			<-w.wake
+			if w.Linger > 0 {
+				time.Sleep(w.Linger) // let the batch fill
+			}
 			continue
 		}
 		msgs = msgs[:0]

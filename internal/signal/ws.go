@@ -120,15 +120,16 @@ func (c *wsConn) writeLoop(ctx context.Context) {
 	}
 }
 
+// write writes one frame. It takes no timeout of its own (a timer per frame
+// costs more than the write): a client that stops reading fills its queue
+// and is dropped, which closes the socket and ends a blocked write.
 func (c *wsConn) write(ctx context.Context, f *room.Frame) error {
-	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, f.Bytes())
 }
 
 // flush writes what is queued, briefly, before the close frame.
 func (c *wsConn) flush() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout/10)
 	defer cancel()
 	for {
 		select {

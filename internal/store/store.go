@@ -75,8 +75,13 @@ func openSQLite(path string) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
+	// WAL with synchronous=NORMAL: a commit writes the log without waiting
+	// for the disk (a power cut may lose the last commits, never corrupt).
+	// Statement journals and temporary tables stay in memory, the page cache
+	// is 32 MiB, and checkpoints run every 4,000 pages rather than 1,000.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(4000)"
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, err

@@ -1,0 +1,290 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rapport/internal/roomclient"
+)
+
+// ChatOptions describe a chat load: Rooms rooms of Participants people (2:
+// coach and client; 3: and the AI seat), sending Rate messages a second in
+// all per room, for Duration.
+type ChatOptions struct {
+	Server       string
+	Rooms        int
+	Participants int
+	Rate         float64
+	Duration     time.Duration
+	ServerPID    int           // read the server's CPU from /proc; 0: from its /metrics
+	Drain        time.Duration // how long to wait for the last deliveries
+	// Progress, when set, is told each second how the run goes.
+	Progress func(phase string, done, total int, sent int64)
+}
+
+// ChatResult is what a chat load measured. The JSON names are stable: the
+// last line of `rapport loadtest chat` is this object.
+type ChatResult struct {
+	Rooms             int     `json:"rooms"`
+	Participants      int     `json:"participants"`
+	DurationS         float64 `json:"duration_s"`
+	Sent              int64   `json:"sent"`
+	Acked             int64   `json:"acked"`
+	Delivered         int64   `json:"delivered"`
+	MessagesPerS      float64 `json:"messages_per_s"`
+	DeliveriesPerS    float64 `json:"deliveries_per_s"`
+	P50Ms             float64 `json:"p50_ms"`
+	P99Ms             float64 `json:"p99_ms"`
+	MaxMs             float64 `json:"max_ms"`
+	Lost              int64   `json:"lost"`
+	Unacked           int64   `json:"unacked"`
+	Skipped           int64   `json:"skipped"`
+	ServerCPUS        float64 `json:"server_cpu_s"`
+	ServerCores       float64 `json:"server_cores"`
+	DeliveriesPerCPUS float64 `json:"deliveries_per_cpu_s"`
+}
+
+// seat is one participant of the load.
+type seat struct {
+	c         *roomclient.Client
+	queue     chan string
+	mu        sync.Mutex
+	latencies []int32 // microseconds from send to delivery
+	delivered atomic.Int64
+}
+
+// onMessage records a delivery and its fan-out latency, read from the
+// send time the body starts with.
+func (s *seat) onMessage(m roomclient.Message) {
+	s.delivered.Add(1)
+	t, ok := strings.CutPrefix(m.Body, "t=")
+	if !ok {
+		return
+	}
+	end := strings.IndexByte(t, ' ')
+	if end < 0 {
+		return
+	}
+	ns, err := strconv.ParseInt(t[:end], 10, 64)
+	if err != nil {
+		return
+	}
+	us := time.Since(time.Unix(0, ns)).Microseconds()
+	s.mu.Lock()
+	s.latencies = append(s.latencies, int32(min(us, 1<<31-1)))
+	s.mu.Unlock()
+}
+
+// Chat runs a chat load and measures it.
+func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
+	if o.Participants < 2 || o.Participants > 3 {
+		return nil, errors.New("--participants must be 2 (coach and client) or 3 (and the AI seat)")
+	}
+	if o.Rooms < 1 || o.Rate <= 0 || o.Duration <= 0 {
+		return nil, errors.New("--rooms, --rate and --duration must be positive")
+	}
+	if o.Drain == 0 {
+		o.Drain = 3 * time.Second
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = func(string, int, int, int64) {}
+	}
+	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	setups, err := setupRooms(ctx, o.Server, run, o.Rooms, o.Participants, 16, progress)
+	if err != nil {
+		return nil, fmt.Errorf("set up rooms: %w", err)
+	}
+	seats, err := connect(ctx, o, setups, progress)
+	defer func() {
+		for _, room := range seats {
+			for _, s := range room {
+				if s != nil && s.c != nil {
+					s.c.Close()
+				}
+			}
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	return measure(ctx, o, seats, progress)
+}
+
+// connect joins every participant, 32 at a time.
+func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress func(string, int, int, int64)) ([][]*seat, error) {
+	seats := make([][]*seat, len(setups))
+	var done atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i, rs := range setups {
+		seats[i] = make([]*seat, len(rs.seats))
+		for j, h := range rs.seats {
+			s := &seat{queue: make(chan string, 256)}
+			seats[i][j] = s
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				c, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: o.Server, RoomID: rs.roomID, Header: h, OnMessage: s.onMessage})
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("join room %d: %w", i, err)
+				}
+				s.c = c
+				mu.Unlock()
+				progress("join", int(done.Add(1)), len(setups)*o.Participants, 0)
+			}()
+		}
+	}
+	wg.Wait()
+	return seats, firstErr
+}
+
+// measure sends for the duration, waits for the last deliveries, and
+// computes the result.
+func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(string, int, int, int64)) (*ChatResult, error) {
+	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
+	if err != nil {
+		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	}
+	var sent, acked, unacked, skipped atomic.Int64
+	runCtx, stop := context.WithTimeout(ctx, o.Duration)
+	defer stop()
+	var senders sync.WaitGroup
+	for _, room := range seats {
+		for _, s := range room {
+			senders.Add(1)
+			go func() { defer senders.Done(); s.send(&acked, &unacked) }()
+		}
+	}
+	var tickers sync.WaitGroup
+	for r, room := range seats {
+		tickers.Add(1)
+		go func() { defer tickers.Done(); schedule(runCtx, r, room, o.Rate, &sent, &skipped) }()
+	}
+	start := time.Now()
+	go reportProgress(runCtx, o.Duration, &sent, progress)
+	tickers.Wait()
+	elapsed := time.Since(start)
+	for _, room := range seats {
+		for _, s := range room {
+			close(s.queue)
+		}
+	}
+	senders.Wait()
+	time.Sleep(o.Drain)
+	cpu1, err := serverCPU(ctx, o.Server, o.ServerPID)
+	if err != nil {
+		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	}
+	r := result(o, seats, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
+	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
+	return r, nil
+}
+
+// schedule hands a room's messages to its seats in turn at the rate.
+func schedule(ctx context.Context, room int, seats []*seat, rate float64, sent, skipped *atomic.Int64) {
+	every := time.Duration(float64(time.Second) / rate)
+	// Rooms start spread over one interval, as real rooms would.
+	select {
+	case <-time.After(time.Duration(room%1000) * every / 1000):
+	case <-ctx.Done():
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			body := fmt.Sprintf("t=%d room %d message %d: how did the exercise go this week?", now.UnixNano(), room, n)
+			select {
+			case seats[n%len(seats)].queue <- body:
+				sent.Add(1)
+			default:
+				skipped.Add(1) // the seat is still waiting for acks: the server is behind
+			}
+		}
+	}
+}
+
+// send sends a seat's messages, each acknowledged before the next.
+func (s *seat) send(acked, unacked *atomic.Int64) {
+	for body := range s.queue {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if _, err := s.c.Send(ctx, body); err != nil {
+			unacked.Add(1)
+		} else {
+			acked.Add(1)
+		}
+		cancel()
+	}
+}
+
+func reportProgress(ctx context.Context, total time.Duration, sent *atomic.Int64, progress func(string, int, int, int64)) {
+	start := time.Now()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			progress("send", int(total/time.Second), int(total/time.Second), sent.Load())
+			return
+		case <-t.C:
+			progress("send", int(time.Since(start)/time.Second), int(total/time.Second), sent.Load())
+		}
+	}
+}
+
+func result(o ChatOptions, seats [][]*seat, elapsed time.Duration, sent, acked, unacked, skipped int64, cpu float64) *ChatResult {
+	var delivered int64
+	var lat []int32
+	for _, room := range seats {
+		for _, s := range room {
+			delivered += s.delivered.Load()
+			s.mu.Lock()
+			lat = append(lat, s.latencies...)
+			s.mu.Unlock()
+		}
+	}
+	slices.Sort(lat)
+	secs := elapsed.Seconds()
+	r := &ChatResult{Rooms: o.Rooms, Participants: o.Participants, DurationS: round(secs, 2), Sent: sent, Acked: acked,
+		Delivered: delivered, MessagesPerS: round(float64(acked)/secs, 1),
+		DeliveriesPerS: round(float64(acked+delivered)/secs, 1), P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99),
+		Lost: max(acked*int64(o.Participants-1)-delivered, 0), Unacked: unacked, Skipped: skipped,
+		ServerCPUS: round(cpu, 2)}
+	if len(lat) > 0 {
+		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
+	}
+	if cpu > 0 {
+		r.DeliveriesPerCPUS = round(float64(acked+delivered)/cpu, 0)
+	}
+	return r
+}
+
+func pct(sorted []int32, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return round(float64(sorted[int(p*float64(len(sorted)-1))])/1000, 2)
+}
+
+func round(v float64, places int) float64 {
+	f := 1.0
+	for range places {
+		f *= 10
+	}
+	return float64(int64(v*f+0.5)) / f
+}

@@ -1,0 +1,60 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat times; it
+// is 100 on every Linux this runs on.
+const clockTicks = 100
+
+// serverCPU returns the CPU seconds the server process has used: from
+// /proc/PID/stat when pid is set, else from its /metrics.
+func serverCPU(ctx context.Context, server string, pid int) (float64, error) {
+	if pid > 0 {
+		return procCPU(pid)
+	}
+	return metricsCPU(ctx, server)
+}
+
+// procCPU reads utime and stime of a process.
+func procCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	utime, err1 := strconv.ParseFloat(fields[11], 64)
+	stime, err2 := strconv.ParseFloat(fields[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unreadable times", pid)
+	}
+	return (utime + stime) / clockTicks, nil
+}
+
+// metricsCPU reads process_cpu_seconds_total from the server's /metrics.
+func metricsCPU(ctx context.Context, server string) (float64, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", server+"/metrics", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("the server's /metrics has no process_cpu_seconds_total")
+}

@@ -1,0 +1,145 @@
+// Package loadtest generates load against a running Rapport server on
+// loopback, as real clients do, and measures what the server does with it.
+// It signs its users in through the dev sign-in, so it needs a server that
+// offers it (loopback, no OIDC client configured).
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// seatSetup is how one participant of a room joins: its headers.
+type roomSetup struct {
+	roomID string
+	seats  []http.Header
+}
+
+// setupRooms signs in a coach and a client per room, books them a session,
+// and, for a third participant, asks for the room's AI seat. It runs
+// workers at a time.
+func setupRooms(ctx context.Context, server, run string, rooms, participants, workers int, progress func(string, int, int, int64)) ([]roomSetup, error) {
+	out := make([]roomSetup, rooms)
+	var done atomic.Int64
+	errs := make(chan error, rooms)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				rs, err := setupRoom(ctx, server, run, i, participants)
+				if err != nil {
+					errs <- fmt.Errorf("room %d: %w", i, err)
+					continue
+				}
+				out[i] = rs
+				progress("setup", int(done.Add(1)), rooms, 0)
+			}
+		}()
+	}
+	for i := range rooms {
+		select {
+		case next <- i:
+		case err := <-errs:
+			close(next)
+			wg.Wait()
+			return nil, err
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	return out, nil
+}
+
+func setupRoom(ctx context.Context, server, run string, i, participants int) (roomSetup, error) {
+	coach, err := devSignIn(ctx, server, fmt.Sprintf("lt-%s-coach-%d@example.com", run, i), "coach")
+	if err != nil {
+		return roomSetup{}, err
+	}
+	client, err := devSignIn(ctx, server, fmt.Sprintf("lt-%s-client-%d@example.com", run, i), "client")
+	if err != nil {
+		return roomSetup{}, err
+	}
+	var c struct{ ID int64 }
+	if err := call(ctx, coach, "POST", server+"/api/v1/clients", fmt.Sprintf(`{"email":"lt-%s-client-%d@example.com"}`, run, i), &c); err != nil {
+		return roomSetup{}, err
+	}
+	var appt struct {
+		ID     int64
+		RoomID string `json:"room_id"`
+	}
+	start := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
+	body := fmt.Sprintf(`{"client_id":%d,"title":"Load test","starts_at":%q,"duration_minutes":240}`, c.ID, start)
+	if err := call(ctx, coach, "POST", server+"/api/v1/appointments", body, &appt); err != nil {
+		return roomSetup{}, err
+	}
+	rs := roomSetup{roomID: appt.RoomID, seats: []http.Header{cookies(coach, server), cookies(client, server)}}
+	if participants == 3 {
+		var tok struct{ Token string }
+		if err := call(ctx, coach, "POST", fmt.Sprintf("%s/api/v1/appointments/%d/agent-token", server, appt.ID), "", &tok); err != nil {
+			return roomSetup{}, err
+		}
+		rs.seats = append(rs.seats, http.Header{"Authorization": {"Bearer " + tok.Token}})
+	}
+	return rs, nil
+}
+
+// devSignIn signs in through POST /auth/dev and returns a client with the cookie.
+func devSignIn(ctx context.Context, server, email, role string) (*http.Client, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", server+"/auth/dev", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("dev sign-in of %s: HTTP %d (is the server on loopback with the dev sign-in on?)", email, res.StatusCode)
+	}
+	return hc, nil
+}
+
+func call(ctx context.Context, hc *http.Client, method, u, body string, into any) error {
+	req, _ := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, u, res.StatusCode, b)
+	}
+	return json.NewDecoder(res.Body).Decode(into)
+}
+
+func cookies(hc *http.Client, server string) http.Header {
+	u, _ := url.Parse(server)
+	h := http.Header{}
+	for _, c := range hc.Jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	return h
+}
