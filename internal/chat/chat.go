@@ -30,8 +30,9 @@ const MaxBody = 4000
 const MaxClientID = 64
 
 // Message is one chat message of a call session. Seq orders the messages of
-// a session; ClientID is the sender's own ID for it, so that a message sent
-// twice (a retry after a lost acknowledgement) is stored once.
+// a session; ClientID is the sender's own ID for it, by which the room that
+// owns the session knows a message sent twice (a retry after a lost
+// acknowledgement) and stores it once.
 type Message struct {
 	ID        int64     `json:"id"`
 	SessionID int64     `json:"session_id"`
@@ -41,10 +42,6 @@ type Message struct {
 	Seq       int64     `json:"seq"`
 	ClientID  string    `json:"client_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
-
-	// Duplicate is set by the store when ClientID was stored before: the
-	// other fields then describe the message stored the first time.
-	Duplicate bool `json:"-"`
 }
 
 // CheckBody returns the reason a message text is refused, or nil. Blank
@@ -79,10 +76,11 @@ func CheckClientID(id string) error {
 
 // Store keeps messages.
 type Store interface {
-	// AppendMessages stores messages in one transaction. A message whose
-	// (session, client ID) was stored before is not stored again: it comes
-	// back with Duplicate set and the stored ID, Seq and CreatedAt.
+	// AppendMessages stores messages in one transaction and sets their IDs.
 	AppendMessages(ctx context.Context, msgs []*Message) error
+	// ClientIDs returns the client IDs a session holds, with their
+	// sequence numbers: a room loads them to know retries.
+	ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error)
 	// MessagesAfter returns up to limit messages of a session with a
 	// sequence number above after, oldest first.
 	MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*Message, error)

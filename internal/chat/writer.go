@@ -39,7 +39,7 @@ type pending struct {
 
 // NewWriter starts a writer over store.
 func NewWriter(store Store, log *slog.Logger) *Writer {
-	w := &Writer{store: store, log: log, maxBatch: 500, timeout: 10 * time.Second, Linger: 5 * time.Millisecond,
+	w := &Writer{store: store, log: log, maxBatch: 500, timeout: 10 * time.Second, Linger: 4 * time.Millisecond,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go w.loop()
 	return w

@@ -2,17 +2,32 @@ package room
 
 import (
 	"errors"
+	"fmt"
 
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 )
 
+// retry is a second sending of a message still being stored: it gets the
+// same acknowledgement.
+type retry struct {
+	mb    *member
+	conn  Conn
+	reqID string
+}
+
 // sendChat stores a member's message and, once it is stored, acknowledges it
 // to the sender and sends it to the others (runs in the room's goroutine).
+// A message whose client ID the session holds already (a retry after a lost
+// acknowledgement) is acknowledged again, not stored again.
 func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	mb := r.members[userID]
 	if mb == nil || mb.conn != conn {
+		return
+	}
+	if seq, seen := r.sent[clientID]; seen {
+		r.ackAgain(mb, conn, reqID, clientID, seq)
 		return
 	}
 	switch {
@@ -30,32 +45,62 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	}
 	r.nextSeq++
 	r.pending++
+	r.sent[clientID] = 0 // being stored
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
 		r.box.post(func() { r.stored(mb, conn, reqID, m, err) })
 	})
 }
 
-// stored finishes a message once the store has answered.
+// ackAgain answers a message sent again: at once when it is stored, else
+// when it is.
+func (r *Room) ackAgain(mb *member, conn Conn, reqID, clientID string, seq int64) {
+	if seq == 0 {
+		r.retries[clientID] = append(r.retries[clientID], retry{mb, conn, reqID})
+		return
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	list, err := r.m.History.MessagesAfter(ctx, r.session.ID, seq-1, 1)
+	if err != nil || len(list) == 0 || list[0].ClientID != clientID {
+		r.send(mb, errorFrame(reqID, fmt.Errorf("read message %d again: %w", seq, errors.Join(err, errors.New("not found")))))
+		return
+	}
+	out := r.messageOf(list[0])
+	r.send(mb, NewRawFrame("chat.ack", reqID, appendAck(nil, out, appendMessage(nil, out))))
+}
+
+// stored finishes a message once the store has answered: the sender (and
+// any retries) get the acknowledgement, everyone else the message, encoded
+// once for all.
 func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err error) {
 	r.pending--
+	waiting := append(r.retries[m.ClientID], retry{mb, conn, reqID})
+	delete(r.retries, m.ClientID)
 	if err != nil {
+		delete(r.sent, m.ClientID) // a later retry may try again
 		if errors.Is(err, chat.ErrClosed) {
 			err = errClosing
 		}
-		if mb.conn == conn && !mb.removed {
-			r.send(mb, errorFrame(reqID, err))
+		for _, w := range waiting {
+			r.answer(w, errorFrame(w.reqID, err))
 		}
 		return
 	}
+	r.sent[m.ClientID] = m.Seq
 	out := r.messageOf(m)
-	if mb.conn == conn && !mb.removed {
-		r.send(mb, Reply(reqID, "chat.ack", Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: out}))
+	msg := appendMessage(make([]byte, 0, 192+len(m.Body)), out)
+	for _, w := range waiting {
+		r.answer(w, NewRawFrame("chat.ack", w.reqID, appendAck(make([]byte, 0, 96+len(msg)), out, msg)))
 	}
-	if m.Duplicate {
-		return // everyone had it the first time, or gets it with their catch-up
-	}
-	r.broadcast(NewFrame("chat.message", out), m.SenderID)
+	r.broadcast(NewRawFrame("chat.message", "", msg), m.SenderID)
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
+}
+
+// answer sends f to a member if the connection that asked is still theirs.
+func (r *Room) answer(w retry, f *Frame) {
+	if w.mb.conn == w.conn && !w.mb.removed {
+		r.send(w.mb, f)
+	}
 }
 
 // syncChat answers chat.sync: the messages after a sequence number that

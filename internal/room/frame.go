@@ -17,6 +17,7 @@ type Frame struct {
 	Type    string
 	ReplyTo string // the id of the request this answers, if any
 	Data    any
+	raw     []byte // data already encoded as JSON, instead of Data
 
 	once sync.Once
 	b    []byte
@@ -27,6 +28,11 @@ func NewFrame(typ string, data any) *Frame { return &Frame{Type: typ, Data: data
 
 // Reply returns a frame that answers the request with id.
 func Reply(id, typ string, data any) *Frame { return &Frame{Type: typ, ReplyTo: id, Data: data} }
+
+// NewRawFrame returns a frame whose data is already JSON.
+func NewRawFrame(typ, replyTo string, data []byte) *Frame {
+	return &Frame{Type: typ, ReplyTo: replyTo, raw: data}
+}
 
 // envelope is a frame on the wire.
 type envelope struct {
@@ -39,6 +45,10 @@ type envelope struct {
 // Bytes returns the frame as JSON: {"v":1,"type":...,"id":...,"data":...}.
 func (f *Frame) Bytes() []byte {
 	f.once.Do(func() {
+		if f.raw != nil {
+			f.b = f.rawEnvelope()
+			return
+		}
 		b, err := json.Marshal(envelope{V: ProtocolVersion, Type: f.Type, ID: f.ReplyTo, Data: f.Data})
 		if err != nil {
 			b, _ = json.Marshal(envelope{V: ProtocolVersion, Type: "error", ID: f.ReplyTo,
@@ -161,4 +171,19 @@ type Messages struct {
 type Warning struct {
 	Kind         string    `json:"kind"` // "five_minutes" or "ended"
 	ScheduledEnd time.Time `json:"scheduled_end"`
+}
+
+// rawEnvelope wraps already encoded data, as json.Marshal of an envelope
+// would.
+func (f *Frame) rawEnvelope() []byte {
+	b := make([]byte, 0, len(f.raw)+len(f.Type)+len(f.ReplyTo)+40)
+	b = append(b, `{"v":1,"type":`...)
+	b = appendString(b, f.Type)
+	if f.ReplyTo != "" {
+		b = append(b, `,"id":`...)
+		b = appendString(b, f.ReplyTo)
+	}
+	b = append(b, `,"data":`...)
+	b = append(b, f.raw...)
+	return append(b, '}')
 }

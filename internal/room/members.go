@@ -99,7 +99,11 @@ func (r *Room) ensureSession() error {
 	if err != nil {
 		return fmt.Errorf("read last message: %w", err)
 	}
-	r.session, r.nextSeq, r.fannedSeq = cs, last+1, last
+	sent, err := r.m.History.ClientIDs(ctx, cs.ID)
+	if err != nil {
+		return fmt.Errorf("read client message IDs: %w", err)
+	}
+	r.session, r.nextSeq, r.fannedSeq, r.sent = cs, last+1, last, sent
 	if cs.StartedAt != nil {
 		r.scheduleWarnings()
 	}

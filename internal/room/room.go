@@ -49,9 +49,11 @@ type Room struct {
 
 	members   map[int64]*member
 	session   *coaching.CallSession
-	nextSeq   int64 // the sequence number of the next chat message
-	fannedSeq int64 // the highest sequence number sent to everyone
-	pending   int   // messages submitted and not yet stored
+	nextSeq   int64              // the sequence number of the next chat message
+	fannedSeq int64              // the highest sequence number sent to everyone
+	pending   int                // messages submitted and not yet stored
+	sent      map[string]int64   // the session's client IDs: their seq, 0 while being stored
+	retries   map[string][]retry // second sendings of messages being stored
 	emptiedAt time.Time
 	grace     *time.Timer
 	warnings  []*time.Timer
@@ -116,7 +118,7 @@ func (b *mailbox) close() {
 }
 
 func newRoom(m *Manager, appt *coaching.Appointment) *Room {
-	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{},
+	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[string][]retry{},
 		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{})}
 	go r.loop()
 	return r

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"rapport/internal/app"
@@ -128,10 +129,15 @@ func (a *App) oidc() *auth.OIDC {
 
 func (a *App) background(ctx context.Context) {
 	defer close(a.stopped)
-	done := make(chan struct{})
-	go func() { a.Signal.RunReaper(ctx); close(done) }()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Signal.RunReaper(ctx) }()
+	go func() {
+		defer wg.Done()
+		a.DB.Checkpoints(ctx, time.Second, func(err error) { a.log.Warn("checkpoint the SQLite log", "err", err) })
+	}()
 	a.Rooms.RunSweeper(ctx, time.Minute)
-	<-done
+	wg.Wait()
 }
 
 // Handler is the whole web application.

@@ -44,3 +44,20 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeChat decodes a chat.send frame as the reader does for every
+// message: the envelope, then its data.
+func BenchmarkDecodeChat(b *testing.B) {
+	raw := []byte(`{"v":1,"type":"chat.send","id":"c7f3a1","data":{"client_id":"c7f3a1","body":"How did the exercise go this week?"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		in, err := Decode(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var m chatSend
+		if err := decodeData(in, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,7 +5,6 @@
 package signal
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 
@@ -35,12 +34,8 @@ func Decode(b []byte) (*Inbound, error) {
 		return nil, app.Errorf(app.EINVALID, "the frame is larger than 64 KiB")
 	}
 	var in Inbound
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&in); err != nil {
-		return nil, app.Errorf(app.EINVALID, "the frame is not a JSON object with v, type, id and data")
-	}
-	if dec.More() {
-		return nil, app.Errorf(app.EINVALID, "the frame has data after its JSON object")
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, app.Errorf(app.EINVALID, "the frame is not one JSON object with v, type, id and data")
 	}
 	switch {
 	case in.V != 1:

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -15,8 +16,9 @@ import (
 // wsConn is a room connection over a WebSocket: one reader (the handler's
 // goroutine), one writer fed by a bounded queue, and a pinger.
 type wsConn struct {
-	ws  *websocket.Conn
-	out chan *room.Frame
+	ws     *websocket.Conn
+	out    chan *room.Frame
+	cancel context.CancelFunc // ends the connection's context: a blocked read or write gives up
 	closeOnce
 }
 
@@ -48,8 +50,14 @@ func (c *wsConn) Send(f *room.Frame) bool {
 	}
 }
 
-// Close ends the connection once; the writer says why to the client.
-func (c *wsConn) Close(reason string) { c.close(reason) }
+// Close ends the connection once; the writer says why to the client. A
+// writer stuck on a client that stopped reading cannot, so after a grace of
+// two seconds the connection is cut.
+func (c *wsConn) Close(reason string) {
+	if c.close(reason) {
+		time.AfterFunc(2*time.Second, c.cancel)
+	}
+}
 
 // ServeWS upgrades a request to the room's WebSocket. The caller has checked
 // that user may enter appt's room. The Origin must be this host (or one of
@@ -60,10 +68,10 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 		return // Accept has answered the request
 	}
 	ws.SetReadLimit(MaxFrame)
-	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), closeOnce: newCloseOnce()}
-	cl := s.newClient(appt, user, c)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), cancel: cancel, closeOnce: newCloseOnce()}
+	cl := s.newClient(appt, user, c)
 	wrote := make(chan struct{})
 	go func() { c.writeLoop(ctx); close(wrote) }()
 	go c.pingLoop(ctx)
@@ -76,12 +84,17 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 // readLoop reads frames until the connection ends. The first must be a
 // join, within joinWithin.
 func (c *wsConn) readLoop(ctx context.Context, cl *client) {
+	var buf bytes.Buffer // reused: the dispatcher copies what it keeps
 	for {
 		readCtx, cancel := ctx, context.CancelFunc(func() {})
 		if cl.joined == nil {
 			readCtx, cancel = context.WithTimeout(ctx, joinWithin)
 		}
-		typ, data, err := c.ws.Read(readCtx)
+		typ, r, err := c.ws.Reader(readCtx)
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		cancel()
 		if err != nil {
 			return
@@ -90,7 +103,7 @@ func (c *wsConn) readLoop(ctx context.Context, cl *client) {
 			c.Send(room.ErrorFrame("", errBinary))
 			continue
 		}
-		cl.receive(data)
+		cl.receive(buf.Bytes())
 		select {
 		case <-c.done:
 			return

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -32,14 +33,13 @@ func insertMessagesSQL(rows int) string {
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 	}
-	b.WriteString(` ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING id, session_id, seq`)
+	b.WriteString(` RETURNING id, session_id, seq`)
 	insertSQL.Store(rows, b.String())
 	return b.String()
 }
 
 // AppendMessages stores a batch of messages in one transaction, many rows to
-// a statement. A message whose client ID its session holds already is not
-// stored again but filled in from the stored one and marked Duplicate.
+// a statement, and sets their IDs.
 func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -81,24 +81,33 @@ func (q *queries) insertMessages(ctx context.Context, msgs []*chat.Message) erro
 		return mapErr(err)
 	}
 	for _, m := range msgs {
-		if id, ok := ids[sessionSeq{m.SessionID, m.Seq}]; ok {
-			m.ID = id
-		} else if err := q.fillDuplicate(ctx, m); err != nil {
-			return err
+		id, ok := ids[sessionSeq{m.SessionID, m.Seq}]
+		if !ok {
+			return fmt.Errorf("message %d of session %d was not stored", m.Seq, m.SessionID)
 		}
+		m.ID = id
 	}
 	return nil
 }
 
-// fillDuplicate fills m from the message its session stored under its client ID.
-func (q *queries) fillDuplicate(ctx context.Context, m *chat.Message) error {
-	err := q.row(ctx, `SELECT id, seq, body, created_at FROM messages WHERE session_id = ? AND client_msg_id = ?`,
-		m.SessionID, m.ClientID).Scan(&m.ID, &m.Seq, &m.Body, timeScan{&m.CreatedAt})
+// ClientIDs returns the client IDs of a session's messages with their
+// sequence numbers.
+func (db *DB) ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error) {
+	rows, err := db.query(ctx, `SELECT client_msg_id, seq FROM messages WHERE session_id = ? AND client_msg_id IS NOT NULL`, sessionID)
 	if err != nil {
-		return mapErr(err)
+		return nil, err
 	}
-	m.Duplicate = true
-	return nil
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, mapErr(err)
+		}
+		out[id] = seq
+	}
+	return out, mapErr(rows.Err())
 }
 
 const messageSelect = `SELECT id, session_id, sender_id, kind, body, seq, client_msg_id, created_at FROM messages`

@@ -28,4 +28,3 @@ CREATE TABLE messages (
 	created_at    TIMESTAMPTZ NOT NULL,
 	UNIQUE (session_id, seq)
 );
-CREATE UNIQUE INDEX messages_client_msg ON messages (session_id, client_msg_id);

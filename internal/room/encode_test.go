@@ -1,0 +1,63 @@
+package room
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"rapport/internal/chat"
+)
+
+func sample(body string) Message {
+	return Message{Message: &chat.Message{ID: 9, SessionID: 3, SenderID: 7, Kind: chat.KindText, Body: body, Seq: 41,
+		ClientID: "k-1", CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 60700, time.UTC)}, SenderName: "Cora <coach>"}
+}
+
+func TestHandEncodingMatchesEncodingJSON(t *testing.T) {
+	for _, body := range []string{"hello", `quote " and \ backslash`, "line\nbreak\ttab\r", "<b>&amp;</b>",
+		"\u2028\u2029", "\x00\x1f\x7f", "héllo wörld ✓ 👋", "bad \xff utf8", ""} {
+		m := sample(body)
+		want, _ := json.Marshal(m)
+		if got := appendMessage(nil, m); string(got) != string(want) {
+			t.Errorf("message %q:\n got %s\nwant %s", body, got, want)
+		}
+		wantAck, _ := json.Marshal(Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: m})
+		if got := appendAck(nil, m, appendMessage(nil, m)); string(got) != string(wantAck) {
+			t.Errorf("ack %q:\n got %s\nwant %s", body, got, wantAck)
+		}
+	}
+	ai := Message{Message: &chat.Message{ID: 1, SessionID: 2, Kind: chat.KindAI, Body: "x", Seq: 1, CreatedAt: time.Unix(0, 0).UTC()}}
+	want, _ := json.Marshal(ai)
+	if got := appendMessage(nil, ai); string(got) != string(want) {
+		t.Errorf("AI message:\n got %s\nwant %s", got, want)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("hello \"world\" <\u2028>")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+	})
+}
+
+func BenchmarkEncodeChatFrames(b *testing.B) {
+	m := sample("t=1764124800000000000 room 12 message 40: how did the exercise go this week?")
+	b.ReportAllocs()
+	for b.Loop() {
+		msg := appendMessage(make([]byte, 0, 256), m)
+		NewRawFrame("chat.message", "", msg).Bytes()
+		NewRawFrame("chat.ack", "r7", appendAck(make([]byte, 0, 384), m, msg)).Bytes()
+	}
+}
+
+func BenchmarkEncodeChatFramesReflect(b *testing.B) {
+	m := sample("t=1764124800000000000 room 12 message 40: how did the exercise go this week?")
+	b.ReportAllocs()
+	for b.Loop() {
+		NewFrame("chat.message", m).Bytes()
+		Reply("r7", "chat.ack", Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: m}).Bytes()
+	}
+}
