@@ -3,6 +3,7 @@ package signal_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -331,3 +332,26 @@ func TestHistoryAPI(t *testing.T) {
 }
 
 var _ sync.Mutex
+
+// TestAppointmentPageShowsEarlierChat: after a call, the appointment page
+// carries its chat, as text.
+func TestAppointmentPageShowsEarlierChat(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	coach := e.mustWS(t, e.coach)
+	join(t, coach, nil)
+	coach.send(t, "chat.send", "1", map[string]string{"client_id": "x1", "body": "notes at https://example.com/plan <script>"})
+	wait(t, coach, "chat.ack")
+	var list struct{ Items []struct{ ID int64 } }
+	e.api(e.client, "GET", "/api/v1/appointments", "", &list)
+	res, err := e.client.Get(fmt.Sprintf("%s/appointments/%d", e.srv.URL, list.Items[0].ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	page := string(b)
+	if !strings.Contains(page, `<a href="https://example.com/plan" rel="noopener noreferrer nofollow"`) ||
+		!strings.Contains(page, "&lt;script&gt;") || strings.Contains(page, "<script>") {
+		t.Fatalf("appointment page chat:\n%s", page)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rapport/internal/web"
 )
 
 // TestBadInputIsRefusedAndWritesNothing sends broken bodies to the API and
@@ -149,5 +151,18 @@ func TestErrorPagesSpeakInSentences(t *testing.T) {
 	res := w.admin.form("POST", fmt.Sprintf("/users/%d", me.ID), map[string][]string{"role": {"client"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(res.body), "Role: you cannot change your own role.") {
 		t.Fatalf("own role change: %d %s", res.StatusCode, res.body)
+	}
+}
+
+func TestLinkify(t *testing.T) {
+	for in, want := range map[string]string{
+		"see https://example.com/a?b=1&c=2.":  `see <a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow" target="_blank">https://example.com/a?b=1&amp;c=2</a>.`,
+		"<b>bold</b> & javascript:alert(1)":   `&lt;b&gt;bold&lt;/b&gt; &amp; javascript:alert(1)`,
+		`(http://x.io/"onmouseover=alert(1))`: `(<a href="http://x.io/" rel="noopener noreferrer nofollow" target="_blank">http://x.io/</a>&#34;onmouseover=alert(1))`,
+		"plain text":                          "plain text",
+	} {
+		if got := string(web.Linkify(in)); got != want {
+			t.Errorf("%q:\n got %s\nwant %s", in, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/room"
 )
 
 // formTimeLayout is how <input type="datetime-local"> sends a time.
@@ -52,6 +53,7 @@ func (s *Server) appointmentsPage(w http.ResponseWriter, r *http.Request, u *coa
 type appointmentData struct {
 	Appointment *coaching.Appointment
 	Sessions    []*coaching.CallSession
+	Transcripts []transcript // the chat of each call, newest call first
 	CanJoin     bool
 	CanEdit     bool
 	CanCancel   bool
@@ -69,11 +71,42 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 		s.Error(w, r, err)
 		return
 	}
+	transcripts, err := s.transcripts(r, a, sessions)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	open := a.Status == coaching.ApptScheduled
 	s.render(w, r, http.StatusOK, "appointment", appointmentData{
-		Appointment: a, Sessions: sessions, CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
+		Appointment: a, Sessions: sessions, Transcripts: transcripts, CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
 	})
+}
+
+// transcriptMax is how many messages of a call the appointment page shows;
+// the API pages through the rest.
+const transcriptMax = 200
+
+// transcript is the chat of one call, for the appointment page.
+type transcript struct {
+	Session  *coaching.CallSession
+	Messages []room.Message
+	Earlier  bool // more messages than shown
+}
+
+// transcripts reads the chat of each call that has one, newest call first.
+func (s *Server) transcripts(r *http.Request, a *coaching.Appointment, sessions []*coaching.CallSession) ([]transcript, error) {
+	var out []transcript
+	for i := len(sessions) - 1; i >= 0; i-- {
+		page, err := s.sessionMessages(r, sessions[i].ID, 0, transcriptMax)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Items) > 0 {
+			out = append(out, transcript{Session: sessions[i], Messages: page.Items, Earlier: page.Before != 0})
+		}
+	}
+	return out, nil
 }
 
 // loadAppointment reads {id} and the appointment, answering the error itself.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"regexp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -162,6 +163,7 @@ var funcs = template.FuncMap{
 	"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	"ne":       func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
 	"list":     func(v ...string) []string { return v },
+	"linkify":  linkify,
 }
 
 // when shows a time as a <time> element; app.js rewrites it in the viewer's
@@ -174,6 +176,28 @@ func timeTag(t time.Time, format, layout string) template.HTML {
 	u := t.UTC()
 	return template.HTML(fmt.Sprintf(`<time datetime="%s" data-format="%s">%s</time>`,
 		u.Format(time.RFC3339), format, template.HTMLEscapeString(u.Format(layout))))
+}
+
+// linkRe finds web addresses in chat text.
+var linkRe = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// linkify shows chat text as text, with its http(s) addresses as links that
+// open apart from the app. Everything is escaped; only the <a> is ours.
+func linkify(text string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range linkRe.FindAllStringIndex(text, -1) {
+		start, end := m[0], m[1]
+		for end > start && strings.ContainsRune(".,;:!?)]}", rune(text[end-1])) {
+			end-- // sentence punctuation after an address is not part of it
+		}
+		b.WriteString(template.HTMLEscapeString(text[last:start]))
+		u := template.HTMLEscapeString(text[start:end])
+		fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer nofollow" target="_blank">%s</a>`, u, u)
+		last = end
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return template.HTML(b.String())
 }
 
 func initials(u *coaching.User) string {

@@ -1,0 +1,4 @@
+package web
+
+// Linkify is linkify, for the tests.
+var Linkify = linkify
