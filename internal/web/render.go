@@ -2,13 +2,13 @@ package web
 
 import (
 	"bytes"
-	"regexp"
 	"embed"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
