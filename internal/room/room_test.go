@@ -330,3 +330,27 @@ func TestChatRateLimit(t *testing.T) {
 		t.Fatalf("error %v", limited)
 	}
 }
+
+func TestTimerWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		kind    string
+		advance func(f *fixture) time.Duration // how far to move the clock before the call starts
+	}{
+		{"five_minutes", func(f *fixture) time.Duration { return f.appt.EndsAt().Add(-5*time.Minute).Sub(f.clock.Now()) - 100*time.Millisecond }},
+		{"ended", func(f *fixture) time.Duration { return f.appt.EndsAt().Sub(f.clock.Now()) - 100*time.Millisecond }},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			f := newFixture(t)
+			f.clock.Advance(tc.advance(f))
+			coachConn, _, _ := f.join(t, f.coach, room.JoinRequest{})
+			f.join(t, f.client, room.JoinRequest{})
+			w := coachConn.wait(t, "timer.warning")["data"].(map[string]any)
+			if w["kind"] != tc.kind {
+				t.Fatalf("warning %v, want %s", w, tc.kind)
+			}
+			if coachConn.closedWith() != "" {
+				t.Fatal("the call was cut at the warning")
+			}
+		})
+	}
+}
