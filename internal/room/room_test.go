@@ -336,7 +336,9 @@ func TestTimerWarnings(t *testing.T) {
 		kind    string
 		advance func(f *fixture) time.Duration // how far to move the clock before the call starts
 	}{
-		{"five_minutes", func(f *fixture) time.Duration { return f.appt.EndsAt().Add(-5*time.Minute).Sub(f.clock.Now()) - 100*time.Millisecond }},
+		{"five_minutes", func(f *fixture) time.Duration {
+			return f.appt.EndsAt().Add(-5*time.Minute).Sub(f.clock.Now()) - 100*time.Millisecond
+		}},
 		{"ended", func(f *fixture) time.Duration { return f.appt.EndsAt().Sub(f.clock.Now()) - 100*time.Millisecond }},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
