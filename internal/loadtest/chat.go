@@ -25,7 +25,7 @@ type ChatOptions struct {
 	Duration     time.Duration
 	ServerPID    int           // read the server's CPU from /proc; 0: from its /metrics
 	Drain        time.Duration // how long to wait for the last deliveries
-	// Progress, when set, is told each second how the run goes.
+	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
 }
 
@@ -93,9 +93,14 @@ func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
 	if o.Drain == 0 {
 		o.Drain = 3 * time.Second
 	}
-	progress := o.Progress
-	if progress == nil {
-		progress = func(string, int, int, int64) {}
+	progress := func(string, int, int, int64) {}
+	if o.Progress != nil { // called from many goroutines: one at a time
+		var mu sync.Mutex
+		progress = func(phase string, done, total int, sent int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			o.Progress(phase, done, total, sent)
+		}
 	}
 	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	setups, err := setupRooms(ctx, o.Server, run, o.Rooms, o.Participants, 16, progress)

@@ -1,0 +1,53 @@
+package loadtest_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/config"
+	"rapport/internal/loadtest"
+	"rapport/internal/server"
+	"rapport/internal/store/storetest"
+)
+
+// TestChatLoad runs a small load against the real application and checks
+// what it reports: every message acknowledged and delivered, latencies and
+// the server's CPU time read from its /metrics.
+func TestChatLoad(t *testing.T) {
+	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
+	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer func() { a.Drain(context.Background()); srv.Close(); a.Close() }()
+	var phases []string
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 3, Participants: 3, Rate: 20,
+		Duration: 1500 * time.Millisecond, Drain: 300 * time.Millisecond,
+		Progress: func(phase string, done, total int, sent int64) {
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent < 60 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 || res.Unacked != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.MessagesPerS < 30 {
+		t.Fatalf("measurements %+v", res)
+	}
+	if strings.Join(phases, ",") != "setup,join,send" {
+		t.Fatalf("progress phases %v", phases)
+	}
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 1, Participants: 5, Rate: 1, Duration: time.Second}); err == nil {
+		t.Fatal("five participants accepted")
+	}
+}
