@@ -51,10 +51,10 @@ func findOrCreateClient(ctx context.Context, q Queries, fresh *User) (*User, err
 		return fresh, q.CreateUser(ctx, fresh)
 	case err != nil:
 		return nil, err
-	case u.Role != app.RoleClient:
-		return nil, app.Invalid(map[string]string{"email": "belongs to a " + string(u.Role) + ", not a client"})
-	case u.Status == StatusDisabled:
-		return nil, app.Invalid(map[string]string{"email": "belongs to a disabled account"})
+	case u.Role != app.RoleClient || u.Status == StatusDisabled:
+		// One answer for every such account, so that an invitation cannot
+		// be used to learn who is a coach, an admin or disabled.
+		return nil, app.Invalid(map[string]string{"email": "cannot be invited as a client"})
 	}
 	return u, nil
 }
