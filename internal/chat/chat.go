@@ -78,8 +78,9 @@ func CheckClientID(id string) error {
 type Store interface {
 	// AppendMessages stores messages in one transaction and sets their IDs.
 	AppendMessages(ctx context.Context, msgs []*Message) error
-	// ClientIDs returns the client IDs a session holds, with their
-	// sequence numbers: a room loads them to know retries.
+	// ClientIDs returns the client IDs a session holds, keyed
+	// "senderID:clientID" (0 for the AI), with their sequence numbers: a
+	// room loads them to know retries.
 	ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error)
 	// MessagesAfter returns up to limit messages of a session with a
 	// sequence number above after, oldest first.

@@ -3,19 +3,19 @@ package room
 import "time"
 
 // startIfTwo starts the call when the second person is here: the session's
-// start is stored and everyone gets the timer.
-func (r *Room) startIfTwo() error {
+// start is stored. It reports whether it started, so that the caller sends
+// everyone the timer.
+func (r *Room) startIfTwo() (bool, error) {
 	if r.humans() < 2 || r.session.StartedAt != nil {
-		return nil
+		return false, nil
 	}
 	ctx, cancel := r.ctx()
 	defer cancel()
 	if err := r.m.Calls.StartCall(ctx, r.session); err != nil {
-		return err
+		return false, err
 	}
-	r.broadcast(NewFrame("timer", r.timerInfo()), 0)
 	r.scheduleWarnings()
-	return nil
+	return true, nil
 }
 
 func (r *Room) timerInfo() TimerInfo {
@@ -37,7 +37,7 @@ func (r *Room) scheduleWarnings() {
 		}
 		kind := kind
 		r.warnings = append(r.warnings, time.AfterFunc(wait, func() {
-			r.box.post(func() { r.broadcast(NewFrame("timer.warning", Warning{Kind: kind, ScheduledEnd: end}), 0) })
+			r.box.post(func() { r.broadcast(NewFrame("timer.warning", Warning{Kind: kind, ScheduledEnd: end}), nobody) })
 		}))
 	}
 }
@@ -54,27 +54,30 @@ func (r *Room) emptied() {
 	if err := r.m.Calls.TouchCall(ctx, r.session, r.emptiedAt); err != nil {
 		r.m.Log.Error("touch call session", "room", r.id, "err", err)
 	}
-	r.grace = time.AfterFunc(r.m.Grace, func() { r.box.post(r.graceOver) })
+	r.graceGen++
+	gen := r.graceGen
+	r.grace = time.AfterFunc(r.m.Grace, func() { r.box.post(func() { r.graceOver(gen) }) })
 }
 
 func (r *Room) stopGrace() {
 	if r.grace != nil {
 		r.grace.Stop()
 		r.grace = nil
+		r.graceGen++ // a timer that fired meanwhile finds itself stale
 	}
 }
 
 // graceOver ends the session of a room that stayed empty: it ended when the
 // last person left. A scheduled appointment whose call started is completed.
-func (r *Room) graceOver() {
-	if r.humans() > 0 || r.grace == nil {
+func (r *Room) graceOver(gen int) {
+	if gen != r.graceGen || r.humans() > 0 || r.grace == nil {
+		return
+	}
+	if r.pending > 0 { // let the last messages land first
+		r.grace = time.AfterFunc(100*time.Millisecond, func() { r.box.post(func() { r.graceOver(gen) }) })
 		return
 	}
 	r.grace = nil
-	if r.pending > 0 { // let the last messages land first
-		r.grace = time.AfterFunc(100*time.Millisecond, func() { r.box.post(r.graceOver) })
-		return
-	}
 	ctx, cancel := r.ctx()
 	defer cancel()
 	if err := r.m.Calls.EndCall(ctx, r.session, r.emptiedAt); err != nil {

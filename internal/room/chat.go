@@ -3,6 +3,8 @@ package room
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"rapport/internal/app"
 	"rapport/internal/chat"
@@ -26,16 +28,17 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	if mb == nil || mb.conn != conn {
 		return
 	}
-	if seq, seen := r.sent[clientID]; seen {
-		r.ackAgain(mb, conn, reqID, clientID, seq)
-		return
-	}
 	switch {
 	case r.closing:
 		r.send(mb, errorFrame(reqID, errClosing))
 		return
-	case !mb.chat.Allow():
+	case !mb.chat.Allow(): // retries count too: each costs the room work
 		r.send(mb, errorFrame(reqID, app.Errorf(app.ETOOMANYREQUEST, "you are sending messages too fast; wait a moment")))
+		return
+	}
+	key := sentKey(userID, clientID)
+	if seq, seen := r.sent[key]; seen {
+		r.ackAgain(mb, conn, reqID, key, seq)
 		return
 	}
 	msg := &chat.Message{SessionID: r.session.ID, SenderID: userID, Kind: chat.KindText, Body: body,
@@ -45,19 +48,31 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	}
 	r.nextSeq++
 	r.pending++
-	r.sent[clientID] = 0 // being stored
+	r.sent[key] = 0 // being stored
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
 		r.box.post(func() { r.stored(mb, conn, reqID, m, err) })
 	})
 }
 
+// sentKey keys the room's record of client IDs by sender too: one person
+// cannot claim another's message by sending its ID.
+func sentKey(senderID int64, clientID string) string {
+	return strconv.FormatInt(senderID, 10) + ":" + clientID
+}
+
+// maxRetries is how many second sendings of one message may wait for it.
+const maxRetries = 8
+
 // ackAgain answers a message sent again: at once when it is stored, else
 // when it is.
-func (r *Room) ackAgain(mb *member, conn Conn, reqID, clientID string, seq int64) {
+func (r *Room) ackAgain(mb *member, conn Conn, reqID, key string, seq int64) {
 	if seq == 0 {
-		r.retries[clientID] = append(r.retries[clientID], retry{mb, conn, reqID})
+		if len(r.retries[key]) < maxRetries {
+			r.retries[key] = append(r.retries[key], retry{mb, conn, reqID})
+		}
 		return
 	}
+	clientID := key[strings.IndexByte(key, ':')+1:]
 	ctx, cancel := r.ctx()
 	defer cancel()
 	list, err := r.m.History.MessagesAfter(ctx, r.session.ID, seq-1, 1)
@@ -74,10 +89,11 @@ func (r *Room) ackAgain(mb *member, conn Conn, reqID, clientID string, seq int64
 // once for all.
 func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err error) {
 	r.pending--
-	waiting := append(r.retries[m.ClientID], retry{mb, conn, reqID})
-	delete(r.retries, m.ClientID)
+	key := sentKey(m.SenderID, m.ClientID)
+	waiting := append(r.retries[key], retry{mb, conn, reqID})
+	delete(r.retries, key)
 	if err != nil {
-		delete(r.sent, m.ClientID) // a later retry may try again
+		delete(r.sent, key) // a later retry may try again
 		if errors.Is(err, chat.ErrClosed) {
 			err = errClosing
 		}
@@ -86,13 +102,20 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err 
 		}
 		return
 	}
-	r.sent[m.ClientID] = m.Seq
+	r.sent[key] = m.Seq
 	out := r.messageOf(m)
 	msg := appendMessage(make([]byte, 0, 192+len(m.Body)), out)
 	for _, w := range waiting {
 		r.answer(w, NewRawFrame("chat.ack", w.reqID, appendAck(make([]byte, 0, 96+len(msg)), out, msg)))
 	}
-	r.broadcast(NewRawFrame("chat.message", "", msg), m.SenderID)
+	// Everyone gets the message but the connection that sent it: a tab of
+	// the sender that took over meanwhile gets it too.
+	f := NewRawFrame("chat.message", "", msg)
+	for _, other := range r.members {
+		if other.conn != conn {
+			r.send(other, f)
+		}
+	}
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
 }
 

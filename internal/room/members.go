@@ -46,6 +46,7 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 		return nil, errClosing
 	}
 	if err := r.ensureSession(); err != nil {
+		r.settle()
 		return nil, err
 	}
 	if user.ID != 0 {
@@ -63,18 +64,23 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 	}
 	mb.info = Participant{UserID: user.ID, Name: user.DisplayName(), Role: string(user.Role),
 		AvatarURL: user.AvatarURL, JoinedAt: r.now(), Presence: cleanPresence(req.Presence)}
-	if err := r.startIfTwo(); err != nil {
+	started, err := r.startIfTwo()
+	if err != nil {
 		r.m.Log.Error("start call", "room", r.id, "err", err)
 	}
 	joined, err := r.joined(mb, req)
 	if err != nil {
+		mb.removed = true
 		delete(r.members, user.ID)
+		r.broadcast(NewFrame("participant.left", Left{UserID: user.ID, Reason: ReasonGone}), nobody)
+		r.settle()
 		return nil, err
 	}
 	r.send(mb, Reply(reqID, "joined", joined))
-	if r.humans() == 0 && r.grace == nil {
-		r.emptied() // the AI alone does not keep a room open
+	if started { // after "joined", which carries the timer to the newcomer
+		r.broadcast(NewFrame("timer", r.timerInfo()), user.ID)
 	}
+	r.settle() // the AI alone does not keep a room open
 	r.broadcast(NewFrame("participant.joined", mb.info), user.ID)
 	if joined.WaitingFor != nil && user.ID != 0 {
 		r.m.Notify.Notify(joined.WaitingFor.UserID, notify.Event{Type: "room.waiting", Data: map[string]any{
@@ -177,10 +183,21 @@ func (r *Room) remove(mb *member, conn Conn, reason string) {
 	mb.removed = true
 	delete(r.members, mb.info.UserID)
 	conn.Close(reason)
-	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), 0)
-	if r.humans() == 0 && r.grace == nil {
-		r.emptied()
+	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), nobody)
+	r.settle()
+}
+
+// settle starts the grace period when no person is left in the room (the
+// AI's seat does not count), so that an emptied room always ends.
+func (r *Room) settle() {
+	if r.humans() > 0 || r.grace != nil {
+		return
 	}
+	if r.session == nil { // nothing was opened: nothing to wait for
+		r.end()
+		return
+	}
+	r.emptied()
 }
 
 // presence records and shares a member's presence.
@@ -190,7 +207,7 @@ func (r *Room) presence(userID int64, conn Conn, p Presence) {
 		return
 	}
 	mb.info.Presence = cleanPresence(p)
-	r.broadcast(NewFrame("presence", PresenceChange{UserID: userID, Presence: mb.info.Presence}), 0)
+	r.broadcast(NewFrame("presence", PresenceChange{UserID: userID, Presence: mb.info.Presence}), nobody)
 }
 
 // typing shares that a member started or stopped typing, once per change.

@@ -11,6 +11,7 @@ package room
 
 import (
 	"context"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -56,6 +57,7 @@ type Room struct {
 	retries   map[string][]retry // second sendings of messages being stored
 	emptiedAt time.Time
 	grace     *time.Timer
+	graceGen  int // which grace timer is current
 	warnings  []*time.Timer
 	closing   bool // the server is shutting down: no more chat
 	done      chan struct{}
@@ -131,13 +133,24 @@ func (r *Room) loop() {
 	for {
 		buf = r.box.take(buf)
 		for i, fn := range buf {
-			fn()
+			r.run(fn)
 			buf[i] = nil
 			if r.finished() {
 				return
 			}
 		}
 	}
+}
+
+// run runs one posted function; a panic in it is logged, and the room
+// (and the server) go on.
+func (r *Room) run(fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.m.Log.Error("room panic", "room", r.id, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
 }
 
 // finished reports whether the room has ended; its mailbox is then closed.
@@ -167,7 +180,11 @@ func (r *Room) do(fn func()) bool {
 	}
 }
 
-// broadcast sends f to every member but except (0 for nobody).
+// nobody is the member ID that broadcast leaves out when it should leave
+// out no one (0 is the AI's seat).
+const nobody = -1
+
+// broadcast sends f to every member but except (nobody for none).
 func (r *Room) broadcast(f *Frame, except int64) {
 	for id, mb := range r.members {
 		if id != except {

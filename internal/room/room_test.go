@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,5 +355,73 @@ func TestTimerWarnings(t *testing.T) {
 				t.Fatal("the call was cut at the warning")
 			}
 		})
+	}
+}
+
+// TestAISeatHearsTheRoom: the AI's seat gets what everyone gets: the timer,
+// presence changes, people leaving.
+func TestAISeatHearsTheRoom(t *testing.T) {
+	f := newFixture(t)
+	aiConn, _, _ := f.join(t, room.AIUser(), room.JoinRequest{})
+	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	_, client, _ := f.join(t, f.client, room.JoinRequest{})
+	aiConn.wait(t, "timer")
+	coach.Presence(room.Presence{Mic: true, Path: "sfu-udp"})
+	aiConn.wait(t, "presence")
+	client.Leave(room.ReasonLeft)
+	aiConn.wait(t, "participant.left")
+}
+
+// TestNewTabGetsTheMessageInFlight: a message sent from a tab that is
+// replaced before it is stored reaches the new tab.
+func TestNewTabGetsTheMessageInFlight(t *testing.T) {
+	f := newFixture(t)
+	slow := &slowWriter{release: make(chan struct{}), next: f.w}
+	f.m.Chat = slow
+	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	clientConn, _, _ := f.join(t, f.client, room.JoinRequest{})
+	coach.Chat("r1", "c1", "sent from the old tab")
+	for slow.waiting() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	newTab, _, _ := f.join(t, f.coach, room.JoinRequest{})
+	close(slow.release)
+	if m := newTab.wait(t, "chat.message")["data"].(map[string]any); m["body"] != "sent from the old tab" {
+		t.Fatalf("new tab got %v", m)
+	}
+	clientConn.wait(t, "chat.message")
+}
+
+// slowWriter holds messages until released.
+type slowWriter struct {
+	release chan struct{}
+	next    room.ChatWriter
+	n       atomic.Int64
+}
+
+func (w *slowWriter) Submit(m *chat.Message, done func(*chat.Message, error)) {
+	w.n.Add(1)
+	go func() { <-w.release; w.next.Submit(m, done) }()
+}
+
+func (w *slowWriter) waiting() int64 { return w.n.Load() }
+
+func TestRetriesAreRateLimitedAndPerSender(t *testing.T) {
+	f := newFixture(t)
+	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	coach.Chat("r", "same-id", "from the coach")
+	coachConn.wait(t, "chat.ack")
+	// The client using the coach's message ID sends a message of its own.
+	client.Chat("r", "same-id", "from the client")
+	ack := clientConn.wait(t, "chat.ack")["data"].(map[string]any)
+	if ack["message"].(map[string]any)["body"] != "from the client" {
+		t.Fatalf("the client's message was taken for the coach's: %v", ack)
+	}
+	for range 30 {
+		coach.Chat("again", "same-id", "from the coach")
+	}
+	if e := coachConn.wait(t, "error")["data"].(map[string]any); e["code"] != "rate_limited" {
+		t.Fatalf("retries were not limited: %v", e)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -90,22 +91,23 @@ func (q *queries) insertMessages(ctx context.Context, msgs []*chat.Message) erro
 	return nil
 }
 
-// ClientIDs returns the client IDs of a session's messages with their
-// sequence numbers.
+// ClientIDs returns the client IDs of a session's messages, each as
+// "senderID:clientID" (0 for the AI's seat), with their sequence numbers.
 func (db *DB) ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error) {
-	rows, err := db.query(ctx, `SELECT client_msg_id, seq FROM messages WHERE session_id = ? AND client_msg_id IS NOT NULL`, sessionID)
+	rows, err := db.query(ctx, `SELECT COALESCE(sender_id, 0), client_msg_id, seq FROM messages
+		WHERE session_id = ? AND client_msg_id IS NOT NULL`, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
+		var sender, seq int64
 		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
+		if err := rows.Scan(&sender, &id, &seq); err != nil {
 			return nil, mapErr(err)
 		}
-		out[id] = seq
+		out[strconv.FormatInt(sender, 10)+":"+id] = seq
 	}
 	return out, mapErr(rows.Err())
 }

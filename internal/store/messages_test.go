@@ -56,8 +56,9 @@ func TestAppendMessages(t *testing.T) {
 			t.Fatalf("ids not set: %+v %+v", batch[0], batch[250])
 		}
 		ids, err := db.ClientIDs(ctx, s.ID)
-		if err != nil || len(ids) != 250 || ids["c-7"] != 7 {
-			t.Fatalf("client ids: %d, c-7 at %d, %v", len(ids), ids["c-7"], err)
+		key := fmt.Sprintf("%d:c-7", coach.ID)
+		if err != nil || len(ids) != 250 || ids[key] != 7 {
+			t.Fatalf("client ids: %d, c-7 at %d, %v", len(ids), ids[key], err)
 		}
 		db.AppendMessages(ctx, []*chat.Message{msg(s, coach.ID, 253, "c-253")})
 		last, err := db.LastSeq(ctx, s.ID)
