@@ -39,7 +39,10 @@ func nothingLost(t *testing.T, dialect string) {
 	}
 	start := func() *Main {
 		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Tune: func(a *server.App) { a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6 }} // this test is about loss, not limits
+			Tune: func(a *server.App) { // this test is about loss, not limits
+				a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
+				a.Signal.FrameRate, a.Signal.FrameBurst = 1e6, 1e6
+			}}
 		if err := m.Run(context.Background()); err != nil {
 			t.Error(err)
 		}

@@ -109,15 +109,32 @@ func (w *Writer) loop() {
 	}
 }
 
-// write stores one batch and reports each message's outcome.
+// write stores one batch and reports each message's outcome. A batch that
+// fails is tried again one message at a time, so that one bad message (of a
+// session that just ended, say) does not fail the others.
 func (w *Writer) write(msgs []*Message, batch []pending) {
-	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
-	err := w.store.AppendMessages(ctx, msgs)
-	cancel()
-	if err != nil {
-		w.log.Error("store chat messages", "count", len(msgs), "err", err)
+	err := w.append(msgs)
+	if err == nil || len(batch) == 1 {
+		if err != nil {
+			w.log.Error("store chat message", "session", msgs[0].SessionID, "err", err)
+		}
+		for _, p := range batch {
+			p.done(p.msg, err)
+		}
+		return
 	}
+	w.log.Warn("store chat messages: batch failed, storing one by one", "count", len(msgs), "err", err)
 	for _, p := range batch {
+		err := w.append([]*Message{p.msg})
+		if err != nil {
+			w.log.Error("store chat message", "session", p.msg.SessionID, "err", err)
+		}
 		p.done(p.msg, err)
 	}
+}
+
+func (w *Writer) append(msgs []*Message) error {
+	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
+	defer cancel()
+	return w.store.AppendMessages(ctx, msgs)
 }

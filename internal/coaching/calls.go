@@ -17,9 +17,16 @@ import (
 func (s *Service) OpenCall(ctx context.Context, appt *Appointment) (*CallSession, error) {
 	var cs *CallSession
 	err := s.Store.InTx(ctx, func(q Queries) error {
+		if err := q.LockAppointment(ctx, appt.ID); err != nil {
+			return err
+		}
 		var err error
-		cs, err = q.OpenCallSession(ctx, appt.ID, s.Clock.Now())
-		return err
+		now := s.Clock.Now()
+		if cs, err = q.OpenCallSession(ctx, appt.ID, now); err != nil {
+			return err
+		}
+		cs.LastActiveAt = now // taken up: no sweep may end it now
+		return q.TouchCallSession(ctx, cs.ID, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open call of appointment %d: %w", appt.ID, err)
@@ -55,22 +62,29 @@ func (s *Service) TouchCall(ctx context.Context, cs *CallSession, at time.Time) 
 // no trace.
 func (s *Service) EndCall(ctx context.Context, cs *CallSession, at time.Time) error {
 	err := s.Store.InTx(ctx, func(q Queries) error {
-		kept, err := q.EndCallSession(ctx, cs.ID, at)
-		if err != nil || !kept || cs.StartedAt == nil {
+		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
 			return err
 		}
-		appt, err := q.AppointmentByID(ctx, cs.AppointmentID)
-		if err != nil || appt.Status != ApptScheduled {
-			return err
-		}
-		appt.Status, appt.UpdatedAt = ApptCompleted, at
-		return q.UpdateAppointment(ctx, appt)
+		return s.endCall(ctx, q, cs, at)
 	})
 	if err != nil {
 		return fmt.Errorf("end call %d: %w", cs.ID, err)
 	}
 	cs.EndedAt = &at
 	return nil
+}
+
+func (s *Service) endCall(ctx context.Context, q Queries, cs *CallSession, at time.Time) error {
+	kept, err := q.EndCallSession(ctx, cs.ID, at)
+	if err != nil || !kept || cs.StartedAt == nil {
+		return err
+	}
+	appt, err := q.AppointmentByID(ctx, cs.AppointmentID)
+	if err != nil || appt.Status != ApptScheduled {
+		return err
+	}
+	appt.Status, appt.UpdatedAt = ApptCompleted, at
+	return q.UpdateAppointment(ctx, appt)
 }
 
 // EndStaleCalls ends the open calls nobody has been in since before, but
@@ -85,12 +99,34 @@ func (s *Service) EndStaleCalls(ctx context.Context, before time.Time, live func
 		if live != nil && live(cs.AppointmentID) {
 			continue
 		}
-		if err := s.EndCall(ctx, cs, cs.LastActiveAt); err != nil {
+		ended, err := s.endIfStale(ctx, cs, before)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if ended {
+			n++
+		}
 	}
 	return n, nil
+}
+
+// endIfStale ends a call that is still open and idle since before, checked
+// again under a lock: a room may have taken it up meanwhile (OpenCall marks
+// it active).
+func (s *Service) endIfStale(ctx context.Context, cs *CallSession, before time.Time) (bool, error) {
+	ended := false
+	err := s.Store.InTx(ctx, func(q Queries) error {
+		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
+			return err
+		}
+		now, err := q.CallSessionByID(ctx, cs.ID)
+		if err != nil || now.EndedAt != nil || !now.LastActiveAt.Before(before) {
+			return err
+		}
+		ended = true
+		return s.endCall(ctx, q, now, now.LastActiveAt)
+	})
+	return ended, err
 }
 
 // CallSession returns a call session of an appointment the caller may see.

@@ -163,6 +163,13 @@ func (c *Client) run() {
 			time.Sleep(backoff + time.Duration(randInt(int(backoff/2))))
 			backoff = min(backoff*2, c.opt.MaxBackoff)
 			err = c.connect(context.Background())
+			if err == nil && c.isClosed() { // Close came while reconnecting
+				c.mu.Lock()
+				c.ws.Close(websocket.StatusNormalClosure, "leaving")
+				c.mu.Unlock()
+				c.end(nil)
+				return
+			}
 			if err == nil {
 				backoff = 50 * time.Millisecond
 				break
@@ -206,8 +213,11 @@ func (c *Client) read() error {
 	for {
 		_, b, err := ws.Read(context.Background())
 		if err != nil {
-			if websocket.CloseStatus(err) == 4001 {
+			switch websocket.CloseStatus(err) {
+			case 4001:
 				return ErrReplaced
+			case 4003: // the room ended: coming back would open another call
+				return fmt.Errorf("the room ended: %w", errPermanent)
 			}
 			return err
 		}
@@ -240,8 +250,12 @@ func (c *Client) handle(f frame) error {
 		}
 		json.Unmarshal(f.Data, &ms)
 		c.deliver(ms.Messages)
-		if ms.More {
-			go c.sync()
+		if ms.More && len(ms.Messages) > 0 {
+			go c.sync(ms.Messages[len(ms.Messages)-1].Seq)
+		}
+	case "error":
+		if f.ID == "join" {
+			return joinError(f)
 		}
 	case "chat.ack":
 		var a Ack
@@ -276,8 +290,10 @@ func (c *Client) onJoined(f frame) error {
 	close(c.joined)
 	c.mu.Unlock()
 	c.deliver(j.Messages)
-	if j.More {
-		go c.sync()
+	if j.More && len(j.Messages) > 0 {
+		// Page on from the last caught-up message, not from lastSeq, which
+		// live messages raise meanwhile.
+		go c.sync(j.Messages[len(j.Messages)-1].Seq)
 	}
 	for id, body := range resend {
 		c.write(context.Background(), "chat.send", id, map[string]string{"client_id": id, "body": body})
@@ -285,11 +301,20 @@ func (c *Client) onJoined(f frame) error {
 	return nil
 }
 
-func (c *Client) sync() {
-	c.mu.Lock()
-	after := c.lastSeq
-	c.mu.Unlock()
+// sync asks for the messages after a sequence number.
+func (c *Client) sync(after int64) {
 	c.write(context.Background(), "chat.sync", "sync", map[string]int64{"after_seq": after})
+}
+
+// joinError turns a refused join into the client's fate: a restarting
+// server is tried again, anything else ends the client.
+func joinError(f frame) error {
+	var e struct{ Code, Message string }
+	json.Unmarshal(f.Data, &e)
+	if e.Code == "unavailable" {
+		return errors.New("server unavailable: " + e.Message)
+	}
+	return fmt.Errorf("join refused: %s: %w", e.Message, errPermanent)
 }
 
 // deliver hands each message not seen before to OnMessage.

@@ -148,7 +148,7 @@ func (a *App) Handler() http.Handler { return a.Web.Handler() }
 // streams end. Call it before the HTTP server's Shutdown.
 func (a *App) Drain(ctx context.Context) {
 	a.Rooms.Shutdown(ctx)
-	a.Signal.Shutdown()
+	a.Signal.Shutdown(ctx)
 	a.Hub.Close()
 }
 

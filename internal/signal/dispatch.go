@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
@@ -14,6 +16,8 @@ import (
 // into room calls. Both transports feed it; it is not safe for concurrent
 // use, so each transport calls it from one goroutine (or under a lock).
 type client struct {
+	frames *rate.Limiter // every frame a client sends counts
+	opened time.Time     // when the connection opened: it must join within joinWithin
 	rooms  *room.Manager
 	appt   *coaching.Appointment
 	user   *coaching.User
@@ -37,6 +41,10 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 // handle processes one raw frame. Whatever is wrong with it gets an error
 // frame; nothing a client sends can crash the server or hurt others.
 func (c *client) receive(raw []byte) {
+	if !c.frames.Allow() {
+		c.conn.Send(room.ErrorFrame("", errTooFast))
+		return
+	}
 	in, err := Decode(raw)
 	if err == nil {
 		h := handlers[in.Type]

@@ -78,6 +78,18 @@ func (p *pollConn) isClosed() bool {
 	return p.closed != ""
 }
 
+// unjoinedSince is how long the connection has been open without joining.
+func (p *pollConn) unjoinedSince(now time.Time) time.Duration {
+	if !p.recvMu.TryLock() {
+		return 0 // a POST is being handled: perhaps the join
+	}
+	defer p.recvMu.Unlock()
+	if p.client.joined != nil {
+		return 0
+	}
+	return now.Sub(p.client.opened)
+}
+
 // idleSince is how long nobody has polled.
 func (p *pollConn) idleSince(now time.Time) time.Duration {
 	p.mu.Lock()
@@ -125,9 +137,38 @@ func (s *Server) OpenPoll(w http.ResponseWriter, r *http.Request, appt *coaching
 		wake: make(chan struct{}), lastPoll: time.Now()}
 	p.client = s.newClient(appt, user, p)
 	s.mu.Lock()
+	old := s.oldestPollOver(user.ID, appt.RoomID, maxPollsPerRoom-1)
 	s.polls[p.id] = p
 	s.mu.Unlock()
+	if old != nil { // a person has a few pages open at most: the oldest goes
+		old.Close(room.ReasonGone)
+		old.gone()
+		s.forget(old)
+	}
 	writeJSON(w, http.StatusCreated, map[string]string{"conn": p.id})
+}
+
+// maxPollsPerRoom is how many long-poll connections one person may hold to
+// one room; opening another closes the oldest.
+const maxPollsPerRoom = 4
+
+// oldestPollOver returns the user's oldest connection to the room when they
+// hold more than keep; s.mu is held.
+func (s *Server) oldestPollOver(userID int64, roomID string, keep int) *pollConn {
+	var oldest *pollConn
+	n := 0
+	for _, p := range s.polls {
+		if p.userID == userID && p.roomID == roomID {
+			n++
+			if oldest == nil || p.client.opened.Before(oldest.client.opened) {
+				oldest = p
+			}
+		}
+	}
+	if n > keep {
+		return oldest
+	}
+	return nil
 }
 
 // pollFor returns the caller's own long-poll connection of the room, or nil.
@@ -162,6 +203,9 @@ func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching
 		if err := json.Unmarshal(b, &list); err != nil {
 			return app.Errorf(app.EINVALID, "the body is not a JSON array of frames")
 		}
+		if len(list) > maxFramesPerPost {
+			return app.Errorf(app.EINVALID, "send at most %d frames at once", maxFramesPerPost)
+		}
 		frames = frames[:0]
 		for _, f := range list {
 			frames = append(frames, f)
@@ -175,6 +219,9 @@ func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// maxFramesPerPost bounds a long-poll POST: more is a flood, not a queue.
+const maxFramesPerPost = 100
 
 // pollAnswer is the body of a poll: the frames after the client's last, the
 // number of the last one, and why the connection closed, if it did.

@@ -64,4 +64,8 @@ func decodeData(in *Inbound, v any) error {
 	return nil
 }
 
+// errTooFast answers frames past a connection's limit (Server.FrameRate):
+// typing and presence floods must not drown a room.
+var errTooFast = app.Errorf(app.ETOOMANYREQUEST, "too many frames; slow down")
+
 var errBinary = app.Errorf(app.EINVALID, "binary frames are not part of this protocol")

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 	"rapport/internal/room"
@@ -28,9 +30,14 @@ type Server struct {
 	Rooms *room.Manager
 	Log   *slog.Logger
 	Clock app.Clock
+	// FrameRate and FrameBurst limit the frames each connection may send:
+	// 50 a second in bursts of 100 by default.
+	FrameRate  float64
+	FrameBurst int
 
 	mu    sync.Mutex
 	polls map[string]*pollConn
+	ws    sync.WaitGroup // the WebSocket handlers running
 }
 
 // NewServer returns a server for rooms.
@@ -38,11 +45,12 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 	if clock == nil {
 		clock = app.SystemClock{}
 	}
-	return &Server{Rooms: rooms, Log: log, Clock: clock, polls: map[string]*pollConn{}}
+	return &Server{Rooms: rooms, Log: log, Clock: clock, FrameRate: 50, FrameBurst: 100, polls: map[string]*pollConn{}}
 }
 
 func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, conn room.Conn) *client {
-	return &client{rooms: s.Rooms, appt: appt, user: user, conn: conn, clock: s.Clock.Now}
+	return &client{rooms: s.Rooms, appt: appt, user: user, conn: conn, clock: s.Clock.Now,
+		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now()}
 }
 
 // RunReaper closes long-poll connections nobody has polled for 45 seconds,
@@ -61,8 +69,18 @@ func (s *Server) RunReaper(ctx context.Context) {
 }
 
 // Shutdown closes every long-poll connection, so that no poll holds the
-// server's shutdown; the clients reconnect elsewhere.
-func (s *Server) Shutdown() {
+// server's shutdown, and waits (until ctx ends) for the WebSockets to write
+// what they hold and close: the HTTP server's own shutdown does not see
+// them. The rooms have closed their connections before.
+func (s *Server) Shutdown(ctx context.Context) {
+	defer func() {
+		done := make(chan struct{})
+		go func() { s.ws.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}()
 	s.mu.Lock()
 	polls := make([]*pollConn, 0, len(s.polls))
 	for _, pc := range s.polls {
@@ -78,7 +96,7 @@ func (s *Server) reap(now time.Time) {
 	s.mu.Lock()
 	var dead []*pollConn
 	for id, pc := range s.polls {
-		if pc.idleSince(now) > deadAfter || pc.isClosed() {
+		if pc.idleSince(now) > deadAfter || pc.isClosed() || pc.unjoinedSince(now) > joinWithin {
 			dead = append(dead, pc)
 			delete(s.polls, id)
 		}

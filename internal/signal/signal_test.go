@@ -177,6 +177,7 @@ func TestTwoTabsOfOnePerson(t *testing.T) {
 func TestSlowConsumerIsDroppedWhileOthersCarryOn(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	e.app.Rooms.ChatRate, e.app.Rooms.ChatBurst = 1e6, 1e6
+	e.app.Signal.FrameRate, e.app.Signal.FrameBurst = 1e6, 1e6
 	coach := e.mustWS(t, e.coach)
 	join(t, coach, nil)
 	slow, _, err := e.dialWS(t, e.client)
@@ -353,5 +354,41 @@ func TestAppointmentPageShowsEarlierChat(t *testing.T) {
 	if !strings.Contains(page, `<a href="https://example.com/plan" rel="noopener noreferrer nofollow"`) ||
 		!strings.Contains(page, "&lt;script&gt;") || strings.Contains(page, "<script>") {
 		t.Fatalf("appointment page chat:\n%s", page)
+	}
+}
+
+func TestFloodsAreLimitedPerConnection(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	coach := e.mustWS(t, e.coach)
+	join(t, coach, nil)
+	client := e.mustWS(t, e.client)
+	join(t, client, nil)
+	for i := range 300 {
+		coach.send(t, "typing", "", map[string]bool{"active": i%2 == 0})
+	}
+	var e429 struct{ Code string }
+	wait(t, coach, "error").decode(t, &e429)
+	if e429.Code != "rate_limited" {
+		t.Fatalf("flood answered %+v", e429)
+	}
+	client.send(t, "ping", "p", nil) // the other person is fine
+	wait(t, client, "pong")
+}
+
+func TestRoomsOpenNearTheirTime(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var c struct{ ID int64 }
+	e.api(e.coach, "POST", "/api/v1/clients", `{"email":"later@example.com"}`, &c)
+	var later struct {
+		RoomID string `json:"room_id"`
+	}
+	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":30}`,
+		c.ID, time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339)), &later)
+	e.roomID = later.RoomID
+	if _, res, err := e.dialWS(t, e.coach); err == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a room three hours early: %v %v", err, res)
+	}
+	if code := e.api(e.coach, "POST", "/rooms/"+later.RoomID+"/poll", "", nil); code != http.StatusForbidden {
+		t.Fatalf("long poll three hours early: %d", code)
 	}
 }

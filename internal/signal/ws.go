@@ -67,6 +67,8 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 	if err != nil {
 		return // Accept has answered the request
 	}
+	s.ws.Add(1)
+	defer s.ws.Done()
 	ws.SetReadLimit(MaxFrame)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -87,8 +89,8 @@ func (c *wsConn) readLoop(ctx context.Context, cl *client) {
 	var buf bytes.Buffer // reused: the dispatcher copies what it keeps
 	for {
 		readCtx, cancel := ctx, context.CancelFunc(func() {})
-		if cl.joined == nil {
-			readCtx, cancel = context.WithTimeout(ctx, joinWithin)
+		if cl.joined == nil { // one deadline from the start: pings do not extend it
+			readCtx, cancel = context.WithDeadline(ctx, cl.opened.Add(joinWithin))
 		}
 		typ, r, err := c.ws.Reader(readCtx)
 		if err == nil {

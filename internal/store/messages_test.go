@@ -157,3 +157,49 @@ func BenchmarkWriter(b *testing.B) {
 		})
 	}
 }
+
+// TestWriterIsolatesABadMessage: one message that cannot be stored (its
+// session is gone) fails alone; the rest of its batch is stored.
+func TestWriterIsolatesABadMessage(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		coach, s := mustSession(t, db)
+		w := chat.NewWriter(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		defer w.Close()
+		w.Linger = 50 * time.Millisecond // so that all three share a batch
+		bad := msg(s, coach.ID, 2, "bad")
+		bad.SessionID = 9999
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i, m := range []*chat.Message{msg(s, coach.ID, 1, "a"), bad, msg(s, coach.ID, 3, "c")} {
+			wg.Add(1)
+			w.Submit(m, func(_ *chat.Message, err error) { errs[i] = err; wg.Done() })
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] == nil || errs[2] != nil {
+			t.Fatalf("outcomes %v", errs)
+		}
+	})
+}
+
+func TestSweepEndsOnlyIdleCalls(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := app.NewFixedClock(t0)
+		svc := coaching.NewService(db, clock)
+		_, s := mustSession(t, db) // opened at t0
+		a, _ := db.AppointmentByID(ctx, s.AppointmentID)
+		clock.Advance(10 * time.Minute)
+		if _, err := svc.OpenCall(ctx, a); err != nil { // a room takes it up again
+			t.Fatal(err)
+		}
+		if n, err := svc.EndStaleCalls(ctx, t0.Add(5*time.Minute), nil); err != nil || n != 0 {
+			t.Fatalf("a call just taken up was swept: %d %v", n, err)
+		}
+		if n, _ := svc.EndStaleCalls(ctx, t0.Add(11*time.Minute), func(int64) bool { return true }); n != 0 {
+			t.Fatal("a live call was swept")
+		}
+		if n, err := svc.EndStaleCalls(ctx, t0.Add(11*time.Minute), nil); err != nil || n != 1 {
+			t.Fatalf("the idle call was not swept: %d %v", n, err)
+		}
+	})
+}

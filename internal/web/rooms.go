@@ -13,8 +13,8 @@ import (
 
 func (s *Server) roomRoutes() {
 	m := s.mux
-	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.roomSignal))
-	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.roomPollOpen))
+	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.whileOpen(s.roomSignal)))
+	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.whileOpen(s.roomPollOpen)))
 	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollSend))
 	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPoll))
 	m.HandleFunc("DELETE /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollClose))
@@ -56,6 +56,41 @@ func (s *Server) roomCaller(r *http.Request) (*coaching.User, *coaching.Appointm
 	}
 	appt, err := s.svc.Room(r.Context(), roomID)
 	return u, appt, err
+}
+
+// Rooms open a quarter of an hour before the start and take newcomers until
+// an hour after the scheduled end; a call under way goes on regardless.
+const (
+	roomOpensBefore = 15 * time.Minute
+	roomJoinAfter   = time.Hour
+)
+
+// whileOpen lets a connection in only while the room is open: the
+// appointment is scheduled and its time is near, or its call is live.
+func (s *Server) whileOpen(h func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment)) func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment) {
+	return func(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
+		if err := s.roomOpen(appt); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		h(w, r, u, appt)
+	}
+}
+
+func (s *Server) roomOpen(appt *coaching.Appointment) error {
+	if s.signal.Rooms.Live(appt.ID) {
+		return nil
+	}
+	now := s.svc.Clock.Now()
+	switch {
+	case appt.Status != coaching.ApptScheduled:
+		return app.Errorf(app.EFORBIDDEN, "this appointment is %s; its room is closed", appt.Status)
+	case now.Before(appt.StartsAt.Add(-roomOpensBefore)):
+		return app.Errorf(app.EFORBIDDEN, "the room opens 15 minutes before the start")
+	case now.After(appt.EndsAt().Add(roomJoinAfter)):
+		return app.Errorf(app.EFORBIDDEN, "the appointment is over; its room is closed")
+	}
+	return nil
 }
 
 // roomSignal opens the room's WebSocket, authenticated like every page by
@@ -163,16 +198,17 @@ func (s *Server) sessionMessages(r *http.Request, sessionID, before int64, limit
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.history.MessagesBefore(r.Context(), cs.ID, before, limit)
+	list, err := s.history.MessagesBefore(r.Context(), cs.ID, before, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	page := &messagesPage{Items: make([]room.Message, len(list))}
-	for i, m := range list {
-		page.Items[i] = room.Message{Message: m, SenderName: room.SenderName(appt, m)}
-	}
-	if len(list) == limit && list[0].Seq > 1 {
+	page := &messagesPage{Items: make([]room.Message, 0, len(list))}
+	if len(list) > limit { // one more than asked for: an earlier page exists
+		list = list[1:]
 		page.Before = list[0].Seq
+	}
+	for _, m := range list {
+		page.Items = append(page.Items, room.Message{Message: m, SenderName: room.SenderName(appt, m)})
 	}
 	return page, nil
 }

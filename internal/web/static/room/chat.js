@@ -206,13 +206,19 @@ export class Chat {
       this.lastSeq = 0;
     }
     this.sessionId = sid;
-    this.addAll(j.messages || [], !fresh);
+    const first = j.messages || [];
+    this.addAll(first, !fresh);
+    // Page through the rest with a cursor of our own: live messages that
+    // arrive meanwhile raise lastSeq, and must not make a page skip.
+    let cursor = first.length ? first[first.length - 1].seq : this.lastSeq;
     let more = j.more;
     while (more) {
       try {
-        const f = await this.signal.request("chat.sync", { after_seq: this.lastSeq });
-        this.addAll(f.data?.messages || [], true);
-        more = f.data?.more && (f.data?.messages || []).length > 0;
+        const f = await this.signal.request("chat.sync", { after_seq: cursor });
+        const page = f.data?.messages || [];
+        this.addAll(page, true);
+        if (page.length) cursor = page[page.length - 1].seq;
+        more = f.data?.more && page.length > 0;
       } catch {
         return; // the next join catches up
       }

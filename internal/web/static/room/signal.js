@@ -270,7 +270,7 @@ export class Signal extends EventTarget {
         if (this.outbox.get(clientId) !== e) return;
         // Kept for the next connection: it was never answered, or the server
         // is restarting. Anything else is the server's final word.
-        if (["disconnected", "timeout", "conflict"].includes(err.code)) return;
+        if (["disconnected", "timeout", "conflict", "unavailable"].includes(err.code)) return;
         this.outbox.delete(clientId);
         e.reject(err);
       },
