@@ -269,6 +269,39 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	client.wantMessage(meanwhile, "Carla Coach")
 	sameTimer(coach, client)
 
+	// A reload while a message is still sending does not lose it: the tab
+	// keeps it in sessionStorage, the new page shows it as sending again and
+	// sends it (with its client_id) once it is in the room. Only the room's
+	// connection is down, so that the page itself reloads.
+	proxy.pollOutage(true)
+	client.waitFor(`document.body.dataset.roomState === "reconnecting"`)
+	const reloaded = "Written just before a reload."
+	client.do(chromedp.SendKeys(chromedp.CSS("#chat-input"), reloaded))
+	client.pressEnter()
+	pendingJS := `[...document.querySelectorAll(".msg-mine.is-pending .msg-body")].filter(b => b.textContent === ` + jsString(reloaded) + `).length === 1`
+	client.waitFor(pendingJS)
+	resp, err := chromedp.RunResponse(client.ctx, chromedp.Reload())
+	client.loaded(resp, err, "reload "+roomURL, 200)
+	client.waitFor(pendingJS)
+	proxy.pollOutage(false)
+	client.eval(`document.querySelector("[data-conn-retry]:not([hidden])")?.click()`)
+	client.waitFor(together("longpoll"))
+	client.waitAcked(reloaded)
+	coach.wantMessage(reloaded, "Cleo Client")
+	client.wantMessage(meanwhile, "Carla Coach")
+	if n := eval[int](client, `sessionStorage.length`); n != 0 {
+		t.Errorf("the client's tab still stores %d outboxes after its message was stored", n)
+	}
+	// Stored once: the session's history has it once.
+	stored := eval[int](coach, `(async () => {
+		const sid = document.querySelector(".chat-log .msg[data-key]").dataset.key.split(":")[0];
+		const r = await fetch("/api/v1/sessions/" + sid + "/messages?limit=200", {headers: {Accept: "application/json"}});
+		return (await r.json()).items.filter(m => m.body === `+jsString(reloaded)+`).length;
+	})()`, chromedp.EvalAwaitPromise)
+	if stored != 1 {
+		t.Errorf("the message sent across a reload is stored %d times, want once", stored)
+	}
+
 	client.do(chromedp.Click(chromedp.CSS("[data-leave]")))
 	client.waitFor(`document.body.dataset.roomState === "left"`)
 	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
@@ -285,6 +318,7 @@ type wsBlockingProxy struct {
 	mu       sync.Mutex
 	nref     int
 	down     bool
+	pollDown bool // only the room's long polls fail
 	inflight map[*http.Request]context.CancelFunc
 }
 
@@ -303,7 +337,7 @@ func newWSBlockingProxy(t *testing.T) *wsBlockingProxy {
 			p.mu.Unlock()
 			http.Error(w, "WebSockets are not allowed on this network", http.StatusForbidden)
 			return
-		case p.down:
+		case p.down, p.pollDown && strings.Contains(r.URL.Path, "/poll"):
 			p.mu.Unlock()
 			w.WriteHeader(http.StatusBadGateway)
 			return
@@ -332,6 +366,21 @@ func (p *wsBlockingProxy) outage(down bool) {
 	if down {
 		for _, cancel := range p.inflight {
 			cancel()
+		}
+	}
+}
+
+// pollOutage makes the room's long polls fail (those under way too), or
+// work again; pages still load.
+func (p *wsBlockingProxy) pollOutage(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pollDown = down
+	if down {
+		for r, cancel := range p.inflight {
+			if strings.Contains(r.URL.Path, "/poll") {
+				cancel()
+			}
 		}
 	}
 }

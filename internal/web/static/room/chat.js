@@ -6,6 +6,7 @@
 const MAX_BODY = 4000;
 const TYPING_IDLE = 4000; // ms without a keystroke before "stopped typing"
 const TYPING_STALE = 45000; // ms after which another's "typing" is dropped (a lost "stopped")
+const MAX_SHOWN = 2000; // messages kept on the page: a long session must not grow it without end
 
 // linkify returns the text as DOM nodes: text nodes, and <a> elements for
 // http(s) URLs only. Nothing in text is ever parsed as HTML.
@@ -95,8 +96,9 @@ export class Chat {
 
     this.sessionId = 0;
     this.lastSeq = 0; // the highest seq seen in this session
-    this.byId = new Map(); // message id -> element
-    this.order = []; // shown messages in order: {key: [session, seq], el}
+    this.byId = new Map(); // message id -> element, for those shown
+    this.order = []; // shown messages in order: {key: [session, seq], id, el}
+    this.floor = null; // the key of the newest message dropped for MAX_SHOWN
     this.pending = new Map(); // client_id -> element
     this.unread = 0;
     this.marker = null;
@@ -108,6 +110,9 @@ export class Chat {
 
     this.wire();
     this.updateUnread();
+    // What an earlier page of this tab was still sending (a reload, say):
+    // shown as sending again, and sent once the room is joined.
+    for (const m of signal.savedChat()) this.send(m.client_id, m.body, m.at);
   }
 
   wire() {
@@ -257,6 +262,10 @@ export class Chat {
   add(m, live, seen) {
     if (!m || typeof m.id !== "number" || this.byId.has(m.id)) return false;
     if (m.session_id === this.sessionId) this.lastSeq = Math.max(this.lastSeq, m.seq);
+    // At or before the last message dropped for MAX_SHOWN: shown already
+    // (byId has forgotten it), or too old to show now.
+    const key = [m.session_id, m.seq];
+    if (this.floor && !before(this.floor, key)) return false;
     const mine = m.sender_id === this.me && m.kind === "text";
     if (mine && m.client_id && this.pending.has(m.client_id)) {
       // our message, stored, whose acknowledgement was lost: done
@@ -266,7 +275,9 @@ export class Chat {
     }
     const li = this.render(m, mine);
     this.byId.set(m.id, li);
-    this.insert([m.session_id, m.seq], li);
+    this.insert(key, m.id, li);
+    this.trim();
+    if (!li.isConnected) return false; // older than all MAX_SHOWN kept
     this.empty.hidden = true;
     if (live && !mine && m.kind !== "system" && !seen) {
       if (this.unread === 0) this.placeMarker(li);
@@ -276,14 +287,40 @@ export class Chat {
     return true;
   }
 
-  insert(key, li) {
+  insert(key, id, li) {
     li.dataset.key = key.join(":");
     const o = this.order;
     let i = o.length;
     while (i > 0 && before(key, o[i - 1].key)) i--;
     const next = i < o.length ? o[i].el : this.firstPending();
-    o.splice(i, 0, { key, el: li });
+    o.splice(i, 0, { key, id, el: li });
     this.log.insertBefore(li, next || null);
+  }
+
+  // trim drops the oldest messages past MAX_SHOWN from the page and from
+  // byId and order. floor remembers the newest one dropped, so that add
+  // still shows each message once: anything newer is checked by id,
+  // anything older is not shown again. lastSeq is left alone: it is what
+  // the server has given us, not what is on the page.
+  trim() {
+    if (this.order.length <= MAX_SHOWN) return;
+    while (this.order.length > MAX_SHOWN) {
+      const o = this.order.shift();
+      this.byId.delete(o.id);
+      this.floor = o.key;
+      o.el.remove();
+    }
+    // Dividers left above the oldest message kept mark nothing now; the
+    // unread marker stays if it is right above it.
+    const first = this.order[0].el;
+    for (let x = first.previousElementSibling; x; ) {
+      const prev = x.previousElementSibling;
+      if (x !== this.marker || x.nextElementSibling !== first) {
+        if (x === this.marker) this.marker = null;
+        x.remove();
+      }
+      x = prev;
+    }
   }
 
   firstPending() {
@@ -347,7 +384,9 @@ export class Chat {
     this.input.focus();
   }
 
-  send(clientId, body) {
+  // send shows a message of ours as sending and hands it to the Signal,
+  // which keeps it until it is stored. at: when it was written, in ms.
+  send(clientId, body, at = Date.now()) {
     const li = el("li", "msg msg-mine is-pending");
     li.dataset.clientId = clientId;
     li.setAttribute("aria-busy", "true");
@@ -360,7 +399,7 @@ export class Chat {
     this.log.append(li);
     this.empty.hidden = true;
     this.scrollToEnd();
-    this.signal.sendChat(clientId, body).then(
+    this.signal.sendChat(clientId, body, at).then(
       (ack) => {
         if (this.pending.get(clientId) === li) {
           li.remove();

@@ -10,10 +10,10 @@
 // For tests the page exposes its state read-only: body[data-transport]
 // ("websocket" or "longpoll" once connected), body[data-room-state] and the
 // section's data-conn (connecting, open, reconnecting, replaced, left,
-// ended), the stage's data-call (waiting, together), the timer's
-// data-started-at. ?transport=longpoll skips the WebSocket.
+// ended, signed_out, closed), the stage's data-call (waiting, together), the
+// timer's data-started-at. ?transport=longpoll skips the WebSocket.
 
-import { Signal } from "./signal.js";
+import { Signal, isFinal } from "./signal.js";
 import { Chat } from "./chat.js";
 import { CallTimer } from "./timer.js";
 
@@ -36,6 +36,15 @@ function el(tag, cls, text) {
   return e;
 }
 
+// sentence starts a server's message with a capital and ends it with a
+// full stop, as the server does on its own pages.
+function sentence(s) {
+  s = String(s || "").trim();
+  if (!s) return s;
+  s = s[0].toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(s) ? s : s + ".";
+}
+
 const CONN_TEXT = {
   connecting: "Connecting…",
   open: "Connected",
@@ -43,6 +52,8 @@ const CONN_TEXT = {
   replaced: "Open in another tab",
   left: "You left",
   ended: "The call has ended",
+  signed_out: "Signed out",
+  closed: "Room closed",
 };
 
 const LEFT_TEXT = {
@@ -72,11 +83,17 @@ function start(root) {
   const announcer = $("[data-announce]");
   const leaveBtn = $("[data-leave]");
   const rejoinBtn = $("[data-rejoin]");
+  // Signed out: a way back to this very room after signing in.
+  const signinLink = el("a", "btn btn-primary", "Sign in again");
+  signinLink.href = `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+  signinLink.hidden = true;
+  stageActions.prepend(signinLink);
 
   const media = { mic: false, cam: false, path: "none" };
   const people = new Map(); // user id -> participant, for those present
   let otherAway = { reason: "not_yet", online: false }; // the other person, while away
   let joinedOnce = false;
+  let refusal = ""; // what the server said when it did not let us in
 
   const signal = new Signal({
     roomId: root.dataset.room,
@@ -154,7 +171,8 @@ function start(root) {
     announcer.textContent = text;
   }
 
-  function showConnection({ state, transport, retryAt }) {
+  function showConnection({ state, transport, retryAt, message }) {
+    refusal = state === "closed" ? sentence(message) : "";
     root.dataset.conn = state;
     root.dataset.wsFailures = String(signal.wsFailures);
     document.body.dataset.roomState = state;
@@ -182,11 +200,12 @@ function start(root) {
       tickDown();
       showConnection.countdown = setInterval(tickDown, 1000);
     }
-    const final = state === "left" || state === "replaced" || state === "ended";
+    const final = isFinal(state);
     leaveBtn.hidden = final;
     leaveBtn.disabled = false;
     chat.enable(!final);
     if (final) {
+      chat.reconnected(); // nobody is typing to a page that is out of the room
       people.clear();
       otherAway = { reason: "", online: false };
     }
@@ -198,7 +217,7 @@ function start(root) {
     const state = signal.state;
     const otherHere = people.has(other.id);
     const call = otherHere ? "together" : "waiting";
-    stage.dataset.call = joinedOnce && state !== "left" && state !== "replaced" && state !== "ended" ? call : state;
+    stage.dataset.call = joinedOnce && !isFinal(state) ? call : state;
     root.dataset.call = stage.dataset.call;
 
     // the list: me, the other person (here or not), then anyone else (the AI)
@@ -231,6 +250,8 @@ function start(root) {
     let title = "";
     let sub = "";
     stageActions.hidden = true;
+    signinLink.hidden = state !== "signed_out";
+    rejoinBtn.hidden = state === "signed_out";
     switch (state) {
       case "idle":
       case "connecting":
@@ -251,6 +272,17 @@ function start(root) {
       case "ended":
         title = "The call has ended.";
         rejoinBtn.textContent = "Start it again";
+        stageActions.hidden = false;
+        break;
+      case "signed_out":
+        title = "You have been signed out.";
+        sub = "Sign in again to come back to this room. Messages still sending are kept in this tab.";
+        stageActions.hidden = false;
+        break;
+      case "closed":
+        title = "The room is not open.";
+        sub = refusal || "The server did not let this page into the room.";
+        rejoinBtn.textContent = "Try again";
         stageActions.hidden = false;
         break;
     }
@@ -289,7 +321,7 @@ function start(root) {
     } else {
       status.classList.add("muted");
       let text = "Not here yet";
-      if (id === me) text = signal.state === "left" ? "Left" : "Joining…";
+      if (id === me) text = signal.state === "left" ? "Left" : isFinal(signal.state) ? "Not connected" : "Joining…";
       else if (otherAway.reason && otherAway.reason !== "not_yet") text = otherAway.reason === "left" ? "Left the room" : "Connection lost";
       else if (otherAway.online) text = "Not here yet · has Rapport open";
       status.append(el("span", "dot", ""), text);
