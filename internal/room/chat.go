@@ -103,6 +103,7 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err 
 		return
 	}
 	r.sent[key] = m.Seq
+	r.m.Observe.ChatStored(r.now().Sub(m.CreatedAt))
 	out := r.messageOf(m)
 	msg := appendMessage(make([]byte, 0, 192+len(m.Body)), out)
 	for _, w := range waiting {

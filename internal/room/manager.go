@@ -40,6 +40,21 @@ type Notifier interface {
 	Online(userID int64) bool
 }
 
+// Observer is told how the rooms do, for metrics. Its methods are called
+// from room goroutines and must not block.
+type Observer interface {
+	// ChatStored is called when a message is stored and about to go out,
+	// with how long that took since the room received it.
+	ChatStored(took time.Duration)
+	// RoomsChanged is called with the number of live rooms.
+	RoomsChanged(live int)
+}
+
+type noObserver struct{}
+
+func (noObserver) ChatStored(time.Duration) {}
+func (noObserver) RoomsChanged(int)         {}
+
 // Manager holds the live rooms of this server.
 type Manager struct {
 	Calls   Calls
@@ -53,6 +68,8 @@ type Manager struct {
 	// ChatRate and ChatBurst limit each participant's messages per second.
 	ChatRate  float64
 	ChatBurst int
+	// Observe is told how the rooms do (metrics); set it before use.
+	Observe Observer
 
 	mu      sync.Mutex
 	rooms   map[string]*Room
@@ -66,7 +83,7 @@ func NewManager(calls Calls, history History, w ChatWriter, n Notifier, clock ap
 		clock = app.SystemClock{}
 	}
 	return &Manager{Calls: calls, History: history, Chat: w, Notify: n, Clock: clock, Log: log,
-		Grace: 60 * time.Second, ChatRate: 10, ChatBurst: 20, rooms: map[string]*Room{}}
+		Grace: 60 * time.Second, ChatRate: 10, ChatBurst: 20, Observe: noObserver{}, rooms: map[string]*Room{}}
 }
 
 // Join puts user in the room of appt over conn and sends them "joined" (as
@@ -100,6 +117,7 @@ func (m *Manager) room(appt *coaching.Appointment) (*Room, error) {
 	if r == nil {
 		r = newRoom(m, appt)
 		m.rooms[appt.RoomID] = r
+		m.Observe.RoomsChanged(len(m.rooms))
 	}
 	return r, nil
 }
@@ -109,6 +127,7 @@ func (m *Manager) forget(r *Room) {
 	m.mu.Lock()
 	if m.rooms[r.id] == r {
 		delete(m.rooms, r.id)
+		m.Observe.RoomsChanged(len(m.rooms))
 	}
 	m.mu.Unlock()
 }

@@ -73,8 +73,10 @@ func New(o Options) (*App, error) {
 	} else {
 		oidc.Sessions = a.Sessions
 	}
+	metrics := web.NewMetrics(o.DB.Pools())
+	a.Rooms.Observe = newRoomMetrics(metrics.Registry())
 	w, err := web.New(web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
-		Logger: o.Logger, Metrics: web.NewMetrics(o.DB.Pools()), Assets: o.Assets,
+		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Signal: a.Signal, Hub: a.Hub, History: o.DB})
 	if err != nil {
 		a.Chat.Close()

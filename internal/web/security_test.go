@@ -262,3 +262,13 @@ func TestDevSignInRefusesProxiedRequests(t *testing.T) {
 		t.Errorf("with a public PUBLIC_URL: %d", res.StatusCode)
 	}
 }
+
+func TestRoomMetrics(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	body := string(e.anon().get("/metrics").body)
+	for _, want := range []string{"rapport_rooms_live 0", "rapport_chat_stored_seconds_count 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
