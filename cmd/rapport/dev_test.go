@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/config"
 )
@@ -48,4 +50,36 @@ func TestDevModeReadsFromDisk(t *testing.T) {
 	if get("/static/app.css") != "body{color:red}" {
 		t.Fatal("the edited stylesheet did not show")
 	}
+}
+
+// TestProfilerOnItsOwnListener: RAPPORT_PPROF_ADDR serves Go's profiler on a
+// loopback listener of its own, and the site itself has none.
+func TestProfilerOnItsOwnListener(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir(), "RAPPORT_PPROF_ADDR": addr}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var res *http.Response
+	for range 50 { // the profiler's listener starts beside the server
+		if res, err = http.Get("http://" + addr + "/debug/pprof/"); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("profiler: %v %v", err, res)
+	}
+	res.Body.Close()
+	site, _ := http.Get(m.URL() + "/debug/pprof/")
+	if site.StatusCode != http.StatusNotFound {
+		t.Fatalf("the site serves the profiler: %d", site.StatusCode)
+	}
+	site.Body.Close()
 }

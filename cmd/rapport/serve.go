@@ -33,6 +33,7 @@ type Main struct {
 	DB       *store.DB
 	App      *server.App
 	server   *http.Server
+	pprof    *http.Server
 	listener net.Listener
 	done     chan error
 }
@@ -68,6 +69,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Tune != nil {
 		m.Tune(m.App)
 	}
+	m.pprof = servePprof(cfg.PprofAddr, log)
 	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return m.listen()
@@ -114,6 +116,9 @@ func (m *Main) Close() error {
 	}
 	if m.App != nil {
 		m.App.Close()
+	}
+	if m.pprof != nil {
+		m.pprof.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

@@ -28,7 +28,8 @@ type Config struct {
 	OIDCIssuer         string
 	LogFormat          string // text or json
 	LogLevel           slog.Level
-	Dev                bool // serve templates and static files from disk
+	PprofAddr          string // a loopback address for Go's profiler, or "" for none
+	Dev                bool   // serve templates and static files from disk
 }
 
 // DefaultOIDCIssuer is Google's.
@@ -53,6 +54,7 @@ var Settings = []Setting{
 	{Name: "OIDC_ISSUER", Default: DefaultOIDCIssuer, Help: "any OpenID Connect issuer (Keycloak, Authentik, Dex)"},
 	{Name: "LOG_FORMAT", Default: "text", Help: "text or json"},
 	{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
+	{Name: "RAPPORT_PPROF_ADDR", Help: "a loopback address (127.0.0.1:6060) to serve Go's profiler on; off when empty"},
 }
 
 // Getenv looks up an environment variable; os.LookupEnv in production.
@@ -74,6 +76,7 @@ func Load(getenv Getenv) (*Config, error) {
 		OIDCIssuer:         r.strOr("OIDC_ISSUER", DefaultOIDCIssuer),
 		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
 		LogLevel:           r.level("LOG_LEVEL"),
+		PprofAddr:          r.str("RAPPORT_PPROF_ADDR"),
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -98,6 +101,12 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
 		return errors.New("OIDC_ISSUER: must be an https:// URL (http:// only on loopback)")
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if err != nil || !isLoopbackHost(host) {
+			return errors.New("RAPPORT_PPROF_ADDR: must be a loopback address with a port, like 127.0.0.1:6060: the profiler shows the server's insides")
+		}
 	}
 	if !c.Loopback() && len(c.SessionSecret) < 32 {
 		return fmt.Errorf("SESSION_SECRET: must be at least 32 bytes when HOST (%s) is not a loopback address", c.Host)

@@ -40,6 +40,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"SecretTwice", map[string]string{"SESSION_SECRET": long, "SESSION_SECRET_FILE": "/x"}, "SESSION_SECRET:"},
 		{"MissingSecretFile", map[string]string{"SESSION_SECRET_FILE": "/no/such/file"}, "SESSION_SECRET_FILE:"},
 		{"HTTPIssuer", map[string]string{"OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER:"},
+		{"PublicProfiler", map[string]string{"RAPPORT_PPROF_ADDR": "0.0.0.0:6060"}, "RAPPORT_PPROF_ADDR:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))
