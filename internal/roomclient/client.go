@@ -7,6 +7,7 @@
 package roomclient
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -210,8 +211,14 @@ func (c *Client) read() error {
 	c.mu.Lock()
 	ws := c.ws
 	c.mu.Unlock()
+	var buf bytes.Buffer // reused: frames are decoded, not kept
 	for {
-		_, b, err := ws.Read(context.Background())
+		_, r, err := ws.Reader(context.Background())
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		b := buf.Bytes()
 		if err != nil {
 			switch websocket.CloseStatus(err) {
 			case 4001:
