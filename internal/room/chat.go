@@ -30,10 +30,10 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	}
 	switch {
 	case r.closing:
-		r.send(mb, errorFrame(reqID, errClosing))
+		r.send(mb, ErrorFrame(reqID, errClosing))
 		return
 	case !mb.chat.Allow(): // retries count too: each costs the room work
-		r.send(mb, errorFrame(reqID, app.Errorf(app.ETOOMANYREQUEST, "you are sending messages too fast; wait a moment")))
+		r.send(mb, ErrorFrame(reqID, app.Errorf(app.ETOOMANYREQUEST, "you are sending messages too fast; wait a moment")))
 		return
 	}
 	key := sentKey(userID, clientID)
@@ -77,7 +77,7 @@ func (r *Room) ackAgain(mb *member, conn Conn, reqID, key string, seq int64) {
 	defer cancel()
 	list, err := r.m.History.MessagesAfter(ctx, r.session.ID, seq-1, 1)
 	if err != nil || len(list) == 0 || list[0].ClientID != clientID {
-		r.send(mb, errorFrame(reqID, fmt.Errorf("read message %d again: %w", seq, errors.Join(err, errors.New("not found")))))
+		r.send(mb, ErrorFrame(reqID, fmt.Errorf("read message %d again: %w", seq, errors.Join(err, errors.New("not found")))))
 		return
 	}
 	out := r.messageOf(list[0])
@@ -98,7 +98,7 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err 
 			err = errClosing
 		}
 		for _, w := range waiting {
-			r.answer(w, errorFrame(w.reqID, err))
+			r.answer(w, ErrorFrame(w.reqID, err))
 		}
 		return
 	}
@@ -139,7 +139,7 @@ func (r *Room) syncChat(userID int64, conn Conn, reqID string, after int64) {
 	list, err := r.m.History.MessagesAfter(ctx, r.session.ID, after, missedMax)
 	if err != nil {
 		r.m.Log.Error("read chat", "room", r.id, "err", err)
-		r.send(mb, errorFrame(reqID, err))
+		r.send(mb, ErrorFrame(reqID, err))
 		return
 	}
 	list = upTo(list, r.fannedSeq)
@@ -159,10 +159,7 @@ func SenderName(appt *coaching.Appointment, m *chat.Message) string {
 	return ""
 }
 
-// errorFrame answers a request with an error; internal details stay here.
-func errorFrame(reqID string, err error) *Frame {
+// ErrorFrame answers a request with an error; internal details stay here.
+func ErrorFrame(reqID string, err error) *Frame {
 	return Reply(reqID, "error", ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)})
 }
-
-// ErrorFrame is errorFrame for the transports.
-func ErrorFrame(reqID string, err error) *Frame { return errorFrame(reqID, err) }

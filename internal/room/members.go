@@ -1,7 +1,6 @@
 package room
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/time/rate"
@@ -233,7 +232,3 @@ func cleanPresence(p Presence) Presence {
 	}
 	return p
 }
-
-// ErrRoomEnded is returned to a join that raced with the room's end; the
-// caller joins again and gets a new room.
-var ErrRoomEnded = errors.New("room ended")

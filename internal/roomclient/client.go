@@ -411,13 +411,6 @@ func unavailable(f frame) bool {
 	return e.Code == "unavailable"
 }
 
-// Joined returns a channel closed while the client is joined.
-func (c *Client) Joined() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.joined
-}
-
 // Close leaves the room.
 func (c *Client) Close() {
 	c.mu.Lock()

@@ -169,12 +169,6 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
 }
 
-// Stats returns the pool statistics of the writing pool, for /metrics.
-func (db *DB) Stats() sql.DBStats { return db.write.Stats() }
-
-// ReadStats returns the pool statistics of the reading pool.
-func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
-
 // Pools returns the pools by name, for metrics.
 func (db *DB) Pools() map[string]*sql.DB {
 	if db.read == db.write {
@@ -195,7 +189,7 @@ func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(&queries{w: tx, r: tx, d: db.Dialect, tx: true}); err != nil {
+	if err := fn(&queries{w: tx, r: tx, d: db.Dialect}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -213,7 +207,6 @@ type dbtx interface {
 type queries struct {
 	w, r dbtx
 	d    Dialect
-	tx   bool
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -64,15 +64,6 @@ func (p *Pages) parse() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// Names lists the pages.
-func (p *Pages) Names() []string {
-	var out []string
-	for n := range p.byName {
-		out = append(out, n)
-	}
-	return out
-}
-
 func (p *Pages) get(name string) (*template.Template, error) {
 	if p.dev {
 		byName, err := p.parse()

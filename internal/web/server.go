@@ -54,7 +54,6 @@ type Server struct {
 	static   http.Handler
 	limiter  *auth.RateLimiter
 	mux      *http.ServeMux
-	started  time.Time
 
 	signal         *signal.Server
 	hub            *notify.Hub
@@ -99,7 +98,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
-		static: staticHandler(static, dev), mux: http.NewServeMux(), started: time.Now(),
+		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),
 	}
 	if s.metrics == nil {
