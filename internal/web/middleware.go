@@ -70,6 +70,9 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 type requestRecord struct {
 	route  string // the ServeMux pattern that matched
 	userID int64  // who was signed in
+
+	profile       *coaching.Profile // the viewer's, once a page has read it
+	profileLoaded bool
 }
 
 type recordKey struct{}

@@ -17,12 +17,8 @@ const tzCookie = "rapport_tz"
 // time in it; the server needs it to read times typed into forms and to know
 // when "today" is.
 func (s *Server) viewerLocation(r *http.Request) *time.Location {
-	if u := userFrom(r.Context()); u != nil {
-		if p, err := s.svc.Profile(r.Context(), u.ID); err == nil {
-			if loc := p.Timezone(); loc != nil {
-				return loc
-			}
-		}
+	if loc := s.viewerProfile(r).Timezone(); loc != nil {
+		return loc
 	}
 	if ck, err := r.Cookie(tzCookie); err == nil {
 		if name, err := url.QueryUnescape(ck.Value); err == nil && name != "" && name != "Local" && len(name) < 64 {
@@ -32,6 +28,26 @@ func (s *Server) viewerLocation(r *http.Request) *time.Location {
 		}
 	}
 	return time.UTC
+}
+
+// viewerProfile is the signed-in viewer's profile (nil for nobody, or
+// when it cannot be read), read once per request: the layout and the page
+// both want its time zone.
+func (s *Server) viewerProfile(r *http.Request) *coaching.Profile {
+	rec := recordFrom(r.Context())
+	if rec != nil && rec.profileLoaded {
+		return rec.profile
+	}
+	var p *coaching.Profile
+	if u := userFrom(r.Context()); u != nil {
+		if got, err := s.svc.Profile(r.Context(), u.ID); err == nil {
+			p = got
+		}
+	}
+	if rec != nil {
+		rec.profile, rec.profileLoaded = p, true
+	}
+	return p
 }
 
 // canJoin reports whether the room of a is open: from 15 minutes before the

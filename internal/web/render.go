@@ -120,11 +120,7 @@ func (s *Server) view(r *http.Request, data any) *View {
 	if t, ok := data.(interface{ PageTitle() string }); ok {
 		v.Title = t.PageTitle()
 	}
-	if v.User != nil {
-		if p, err := s.svc.Profile(r.Context(), v.User.ID); err == nil {
-			v.Timezone = p.Text(coaching.ProfileTimezone)
-		}
-	}
+	v.Timezone = s.viewerProfile(r).Text(coaching.ProfileTimezone)
 	return v
 }
 
