@@ -1,0 +1,233 @@
+package sfu
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// testSFU starts an SFU narrowed to loopback.
+func testSFU(t *testing.T) *SFU {
+	t.Helper()
+	s, err := New(Settings{LoopbackOnly: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// client is a pion peer that talks to the SFU as a browser would, with the
+// signaling done in process: frames from the server are handled on the
+// client's own goroutine, as they would be after a trip over a socket.
+type client struct {
+	t       *testing.T
+	pc      *webrtc.PeerConnection
+	peer    *Peer         // set before hasPeer closes
+	hasPeer chan struct{} // the server's offer can come before Connect returns
+	frames  chan func()
+	tracks  chan *webrtc.TrackRemote
+	plis    atomic.Int64 // keyframe requests the server sent about what we publish
+}
+
+// newClient makes a client; extra interceptors sit nearest the network.
+func newClient(t *testing.T, extra ...interceptor.Factory) *client {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	ir := &interceptor.Registry{}
+	for _, f := range extra {
+		ir.Add(f)
+	}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// The dropper loses packets after decryption, where a repair looks like a
+	// replay; on a real network the loss comes first and SRTP never sees it.
+	se.DisableSRTPReplayProtection(true)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, pc: pc, hasPeer: make(chan struct{}), frames: make(chan func(), 64), tracks: make(chan *webrtc.TrackRemote, 16)}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.tracks <- tr })
+	done := make(chan struct{})
+	go c.loop(done)
+	t.Cleanup(func() { close(done); pc.Close() })
+	return c
+}
+
+func (c *client) loop(done chan struct{}) {
+	for {
+		select {
+		case fn := <-c.frames:
+			fn()
+		case <-done:
+			return
+		}
+	}
+}
+
+// signal is the server's side of the signaling: it must not block.
+func (c *client) signal(typ string, data any) {
+	c.frames <- func() {
+		switch typ {
+		case "media.offer":
+			c.answer(data.(Description))
+		case "media.candidate":
+			if err := c.pc.AddICECandidate(data.(webrtc.ICECandidateInit)); err != nil {
+				c.t.Errorf("add the server's candidate: %v", err)
+			}
+		}
+	}
+}
+
+func (c *client) answer(d Description) {
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
+		c.t.Errorf("take the server's offer: %v", err)
+		return
+	}
+	a, err := c.pc.CreateAnswer(nil)
+	if err == nil {
+		err = c.pc.SetLocalDescription(a)
+	}
+	if err == nil {
+		<-c.hasPeer
+		err = c.peer.Answer(Description{SDP: a.SDP})
+	}
+	if err != nil {
+		c.t.Errorf("answer the server: %v", err)
+	}
+}
+
+// join offers what the client publishes and connects it to the room.
+func (c *client) join(s *SFU, room string, user int64) {
+	c.t.Helper()
+	var mu sync.Mutex // candidates wait for the peer
+	var early []webrtc.ICECandidateInit
+	c.pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
+		if ic == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if c.peer == nil {
+			early = append(early, ic.ToJSON())
+			return
+		}
+		c.peer.Candidate(ic.ToJSON())
+	})
+	offer, err := c.pc.CreateOffer(nil)
+	if err == nil {
+		err = c.pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	p, err := s.Connect(room, user, Description{SDP: offer.SDP}, c.signal, func(a string) {
+		c.frames <- func() {
+			answered <- c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a})
+		}
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	mu.Lock()
+	c.peer = p
+	close(c.hasPeer)
+	for _, ic := range early {
+		p.Candidate(ic)
+	}
+	mu.Unlock()
+	if err := <-answered; err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// publishVideo adds a VP8 track and sends synthetic packets until stop
+// closes; it counts the keyframe requests the server sends back.
+func (c *client) publishVideo(stop chan struct{}) *webrtc.TrackLocalStaticRTP {
+	c.t.Helper()
+	tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", "cam")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	sender, err := c.pc.AddTrack(tr)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if _, ok := p.(*rtcp.PictureLossIndication); ok {
+					c.plis.Add(1)
+				}
+			}
+		}
+	}()
+	go sendVP8(tr, stop)
+	return tr
+}
+
+// sendVP8 writes a packet every 5 ms: a VP8 payload descriptor and bytes.
+func sendVP8(tr *webrtc.TrackLocalStaticRTP, stop chan struct{}) {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	payload := make([]byte, 900)
+	payload[0] = 0x10 // start of a partition
+	for seq := uint16(1000); ; seq++ {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		_ = tr.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 450, Marker: true}, Payload: payload})
+	}
+}
+
+// nextTrack waits for a track the server sends the client.
+func (c *client) nextTrack(within time.Duration) *webrtc.TrackRemote {
+	c.t.Helper()
+	select {
+	case tr := <-c.tracks:
+		return tr
+	case <-time.After(within):
+		c.t.Fatalf("no track arrived within %v", within)
+		return nil
+	}
+}
+
+// waitFor polls cond until it holds.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

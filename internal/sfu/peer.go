@@ -1,0 +1,324 @@
+package sfu
+
+import (
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/app"
+)
+
+// Description is a session description as the signaling protocol carries
+// it. Tracks, in a client's offer, says what each of its sending m-lines
+// (by mid) publishes: "mic", "camera" or "screen".
+type Description struct {
+	SDP    string            `json:"sdp"`
+	Tracks map[string]string `json:"tracks,omitempty"`
+}
+
+// Purposes a published track can have.
+const (
+	PurposeMic    = "mic"
+	PurposeCamera = "camera"
+	PurposeScreen = "screen"
+)
+
+// ErrGlare answers a client's offer that crossed the server's own: the
+// server is the impolite peer, so its offer stands and the client answers
+// it (and offers again afterwards).
+var ErrGlare = app.Errorf(app.ECONFLICT, "offer collision: answer the server's offer, then offer again")
+
+// Peer is one participant's peer connection with the SFU.
+type Peer struct {
+	sfu    *SFU
+	user   int64
+	pc     *webrtc.PeerConnection
+	signal Signal
+	ready  chan struct{} // closed once the peer is in its room
+	done   chan struct{} // closed when the peer is closed
+
+	life   sync.Mutex // guards room and closed, which join and Close race on
+	room   *Room      // set before ready is closed
+	closed bool
+
+	mu       sync.Mutex // negotiation: one description at a time
+	pending  bool       // the server must offer once the signaling state is stable
+	early    []webrtc.ICECandidateInit
+	purposes map[string]string // mid -> purpose, from the client's offers
+
+	downs map[*forwarder]*subscription // guarded by the room's mutex
+
+	candMu    sync.Mutex // the server's candidates wait for its first description
+	described bool
+	held      []webrtc.ICECandidateInit
+
+	closeOnce sync.Once
+}
+
+// enter puts the peer in a room, unless it has been closed. The room's
+// mutex is held.
+func (p *Peer) enter(r *Room) bool {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.closed {
+		return false
+	}
+	p.room = r
+	close(p.ready)
+	return true
+}
+
+// subscription is a track the peer receives.
+type subscription struct {
+	sender *webrtc.RTPSender
+	down   *downTrack
+}
+
+func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, app.Errorf(app.EINTERNAL, "make a peer connection: %v", err)
+	}
+	p := &Peer{sfu: s, user: userID, pc: pc, signal: signal, ready: make(chan struct{}), done: make(chan struct{}),
+		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}}
+	pc.OnICECandidate(p.onCandidate)
+	pc.OnTrack(p.onTrack)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateClosed {
+			p.Close()
+		}
+	})
+	return p, nil
+}
+
+// User is the participant's user ID.
+func (p *Peer) User() int64 { return p.user }
+
+// Offer answers a client's offer; reply gets the answer before the server
+// makes an offer of its own, so that the client sees them in that order.
+func (p *Peer) Offer(d Description, reply func(answer string)) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		return ErrGlare
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
+		return app.Invalid(map[string]string{"sdp": "is not an offer this server can take: " + err.Error()})
+	}
+	for mid, purpose := range d.Tracks {
+		p.purposes[mid] = purpose
+	}
+	p.addEarlyCandidates()
+	answer, err := p.pc.CreateAnswer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(answer)
+	}
+	if err != nil {
+		return app.Errorf(app.EINTERNAL, "answer the offer: %v", err)
+	}
+	reply(answer.SDP)
+	p.sentDescription()
+	if p.pending {
+		p.offerLocked()
+	}
+	return nil
+}
+
+// Answer takes the client's answer to the server's offer.
+func (p *Peer) Answer(d Description) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return app.Errorf(app.ECONFLICT, "there is no offer of the server's to answer")
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: d.SDP}); err != nil {
+		return app.Invalid(map[string]string{"sdp": "is not an answer to the server's offer: " + err.Error()})
+	}
+	p.addEarlyCandidates()
+	if p.pending {
+		p.offerLocked()
+	}
+	return nil
+}
+
+// Candidate adds a client's ICE candidate. One that comes before the
+// client's description waits for it; an empty one (the end of candidates)
+// is taken as read.
+func (p *Peer) Candidate(c webrtc.ICECandidateInit) error {
+	if c.Candidate == "" {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pc.RemoteDescription() == nil {
+		if len(p.early) < 64 {
+			p.early = append(p.early, c)
+		}
+		return nil
+	}
+	if err := p.pc.AddICECandidate(c); err != nil {
+		return app.Invalid(map[string]string{"candidate": err.Error()})
+	}
+	return nil
+}
+
+func (p *Peer) addEarlyCandidates() {
+	for _, c := range p.early {
+		_ = p.pc.AddICECandidate(c) // a bad early candidate costs only itself
+	}
+	p.early = nil
+}
+
+// negotiate offers the client the peer's current tracks, now or, when a
+// negotiation is under way, as soon as it ends.
+func (p *Peer) negotiate() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.offerLocked()
+}
+
+func (p *Peer) offerLocked() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	if p.pc.SignalingState() != webrtc.SignalingStateStable {
+		p.pending = true
+		return
+	}
+	p.pending = false
+	offer, err := p.pc.CreateOffer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.sfu.log.Warn("sfu: offer", "user", p.user, "err", err)
+		return
+	}
+	p.signal("media.offer", Description{SDP: offer.SDP})
+	p.sentDescription()
+}
+
+// onCandidate trickles one of the server's candidates to the client, once
+// the client has a description of the server's to add it to.
+func (p *Peer) onCandidate(c *webrtc.ICECandidate) {
+	if c == nil {
+		return
+	}
+	p.candMu.Lock()
+	defer p.candMu.Unlock()
+	if !p.described {
+		p.held = append(p.held, c.ToJSON())
+		return
+	}
+	p.signal("media.candidate", c.ToJSON())
+}
+
+// sentDescription lets the held candidates go.
+func (p *Peer) sentDescription() {
+	p.candMu.Lock()
+	defer p.candMu.Unlock()
+	if p.described {
+		return
+	}
+	p.described = true
+	for _, c := range p.held {
+		p.signal("media.candidate", c)
+	}
+	p.held = nil
+}
+
+// subscribe makes the peer receive a track. The room's mutex is held.
+func (p *Peer) subscribe(f *forwarder) bool {
+	if _, ok := p.downs[f]; ok {
+		return false
+	}
+	d := newDownTrack(f)
+	tr, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		p.sfu.log.Warn("sfu: subscribe", "user", p.user, "err", err)
+		return false
+	}
+	p.downs[f] = &subscription{sender: tr.Sender(), down: d}
+	f.add(d)
+	go d.readRTCP(tr.Sender())
+	return true
+}
+
+// unsubscribe stops a track the peer receives. The room's mutex is held.
+func (p *Peer) unsubscribe(f *forwarder) bool {
+	s := p.downs[f]
+	if s == nil {
+		return false
+	}
+	delete(p.downs, f)
+	f.remove(s.down)
+	return p.pc.RemoveTrack(s.sender) == nil
+}
+
+// dropAll stops every track the peer receives. The room's mutex is held.
+func (p *Peer) dropAll() {
+	for f, s := range p.downs {
+		f.remove(s.down)
+	}
+	clear(p.downs)
+}
+
+// onTrack starts forwarding a track the client publishes.
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	select {
+	case <-p.ready:
+	case <-p.done:
+		return
+	}
+	f := newForwarder(p, remote, p.purposeOf(receiver, remote.Kind()))
+	go drainRTCP(receiver)
+	p.room.publish(f)
+	f.run()
+	p.room.unpublish(f)
+}
+
+// purposeOf says what a received track is, from the mid the client named
+// in its offer; otherwise microphone for audio and camera for video.
+func (p *Peer) purposeOf(receiver *webrtc.RTPReceiver, kind webrtc.RTPCodecType) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.pc.GetTransceivers() {
+		if t.Receiver() == receiver {
+			switch purpose := p.purposes[t.Mid()]; purpose {
+			case PurposeMic, PurposeCamera, PurposeScreen:
+				return purpose
+			}
+		}
+	}
+	if kind == webrtc.RTPCodecTypeAudio {
+		return PurposeMic
+	}
+	return PurposeCamera
+}
+
+// drainRTCP reads a receiver's RTCP (sender reports) so that the
+// interceptors see it.
+func drainRTCP(r *webrtc.RTPReceiver) {
+	for {
+		if _, _, err := r.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}
+
+// Close ends the peer connection and takes its tracks out of the room.
+func (p *Peer) Close() {
+	p.closeOnce.Do(func() {
+		close(p.done)
+		_ = p.pc.Close()
+		p.life.Lock()
+		p.closed = true
+		r := p.room
+		p.life.Unlock()
+		if r != nil {
+			r.leave(p)
+		}
+	})
+}

@@ -1,0 +1,145 @@
+// Package sfu is Rapport's selective forwarding unit, on pion/webrtc. Each
+// participant has one PeerConnection with the server: it publishes its
+// microphone, camera and screen, and receives everyone else's tracks.
+// Negotiation travels over the room's signaling protocol; the server is the
+// impolite side of the perfect negotiation pattern.
+package sfu
+
+import (
+	"fmt"
+	"net"
+	"slices"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+)
+
+// Settings are the network settings of the SFU. The zero value gathers on
+// every interface with ports the system picks.
+type Settings struct {
+	UDPPort      int      // one UDP port for every peer (ICE UDP mux); 0: a port per peer
+	UDPPortMin   uint16   // with UDPPortMax, the range of per-peer ports; 0: any
+	UDPPortMax   uint16   //
+	TCPPort      int      // ICE over TCP on this port, for networks that block UDP; 0: off
+	PublicIPs    []string // the public addresses of a host behind 1:1 NAT
+	Interfaces   []string // the network interfaces to gather candidates on; empty: all
+	LoopbackOnly bool     // gather loopback candidates only (test machines without a network)
+}
+
+// newAPI builds the one webrtc.API every peer connection is made with: the
+// codecs an SFU can forward to anyone (VP8, Opus), the RTCP interceptors
+// (NACK, reports, TWCC), and the network settings. It returns what must be
+// closed with the SFU (shared sockets).
+func newAPI(s Settings) (*webrtc.API, []func() error, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, nil, err
+	}
+	se, closers, err := settingEngine(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(*se))
+	return api, closers, nil
+}
+
+// Codecs the SFU negotiates. One video and one audio codec, so that what a
+// publisher sends every subscriber can decode.
+var (
+	videoCodec = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}}},
+		PayloadType: 96,
+	}
+	audioCodec = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000,
+			Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		PayloadType: 111,
+	}
+)
+
+// AudioLevelURI is the RTP header extension that carries a packet's audio
+// level (RFC 6464); it drives active-speaker detection.
+const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+func registerCodecs(m *webrtc.MediaEngine) error {
+	if err := m.RegisterCodec(videoCodec, webrtc.RTPCodecTypeVideo); err != nil {
+		return err
+	}
+	if err := m.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		return err
+	}
+	return m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio)
+}
+
+// settingEngine turns Settings into pion's SettingEngine.
+func settingEngine(s Settings) (*webrtc.SettingEngine, []func() error, error) {
+	se := &webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.LoggerFactory = quietLogs()
+	var closers []func() error
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if s.LoopbackOnly {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+		types = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	}
+	if len(s.Interfaces) > 0 {
+		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(s.Interfaces, name) })
+	}
+	if len(s.PublicIPs) > 0 {
+		se.SetNAT1To1IPs(s.PublicIPs, webrtc.ICECandidateTypeHost)
+	}
+	switch {
+	case s.UDPPort > 0:
+		mux, err := ice.NewMultiUDPMuxFromPort(s.UDPPort, udpMuxOptions(s)...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("WEBRTC_UDP_PORT %d: %w", s.UDPPort, err)
+		}
+		se.SetICEUDPMux(mux)
+		closers = append(closers, mux.Close)
+	case s.UDPPortMin > 0 || s.UDPPortMax > 0:
+		if err := se.SetEphemeralUDPPortRange(s.UDPPortMin, s.UDPPortMax); err != nil {
+			return nil, nil, fmt.Errorf("WEBRTC_UDP_PORTS %d-%d: %w", s.UDPPortMin, s.UDPPortMax, err)
+		}
+	}
+	if s.TCPPort > 0 {
+		l, err := net.ListenTCP("tcp", &net.TCPAddr{Port: s.TCPPort})
+		if err != nil {
+			return nil, nil, fmt.Errorf("WEBRTC_TCP_PORT %d: %w", s.TCPPort, err)
+		}
+		se.SetICETCPMux(webrtc.NewICETCPMux(nil, l, 64))
+		closers = append(closers, l.Close)
+		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(types)
+	return se, closers, nil
+}
+
+// udpMuxOptions narrows the shared UDP port to the interfaces and addresses
+// the settings allow.
+func udpMuxOptions(s Settings) []ice.UDPMuxFromPortOption {
+	var opts []ice.UDPMuxFromPortOption
+	if s.LoopbackOnly {
+		opts = append(opts, ice.UDPMuxFromPortWithLoopback(),
+			ice.UDPMuxFromPortWithIPFilter(func(ip net.IP) bool { return ip.IsLoopback() }),
+			ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4))
+	}
+	if len(s.Interfaces) > 0 {
+		opts = append(opts, ice.UDPMuxFromPortWithInterfaceFilter(func(name string) bool { return slices.Contains(s.Interfaces, name) }))
+	}
+	return opts
+}
+
+// quietLogs keeps pion's own logging to errors.
+func quietLogs() logging.LoggerFactory {
+	f := logging.NewDefaultLoggerFactory()
+	f.DefaultLogLevel = logging.LogLevelError
+	return f
+}

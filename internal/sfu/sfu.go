@@ -1,0 +1,101 @@
+package sfu
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Signal sends a signaling frame to a peer's client: "media.offer" or
+// "media.candidate" with its data. It must not block.
+type Signal func(typ string, data any)
+
+// SFU forwards every participant's tracks to the others in the same room.
+type SFU struct {
+	api     *webrtc.API
+	closers []func() error
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	rooms map[string]*Room
+}
+
+// New starts an SFU with the given network settings.
+func New(s Settings, log *slog.Logger) (*SFU, error) {
+	api, closers, err := newAPI(s)
+	if err != nil {
+		return nil, err
+	}
+	return &SFU{api: api, closers: closers, log: log, rooms: map[string]*Room{}}, nil
+}
+
+// Connect answers a participant's first offer (reply gets the answer): it
+// makes the participant's peer connection in the room, and subscribes it to
+// everyone else's tracks, which the server then offers. A participant
+// already connected (another tab) is replaced.
+func (s *SFU) Connect(roomID string, userID int64, offer Description, signal Signal, reply func(answer string)) (*Peer, error) {
+	p, err := s.newPeer(userID, signal)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Offer(offer, reply); err != nil {
+		p.Close()
+		return nil, err
+	}
+	for !s.room(roomID).join(p) {
+	}
+	return p, nil
+}
+
+// room returns the room with this ID, making it if need be.
+func (s *SFU) room(id string) *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[id]
+	if r == nil {
+		r = &Room{sfu: s, id: id, peers: map[int64]*Peer{}}
+		s.rooms[id] = r
+	}
+	return r
+}
+
+// forget drops a room that has emptied.
+func (s *SFU) forget(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.peers) == 0 && s.rooms[r.id] == r {
+		r.gone = true
+		delete(s.rooms, r.id)
+	}
+}
+
+// Rooms is how many rooms have media.
+func (s *SFU) Rooms() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rooms)
+}
+
+// Close ends every peer connection and releases the shared sockets.
+func (s *SFU) Close() error {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		for _, p := range r.members() {
+			p.Close()
+		}
+	}
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}

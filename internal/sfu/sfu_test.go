@@ -1,0 +1,203 @@
+package sfu
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// listen is a subscriber's usual m-line: a microphone it may not use yet.
+func (c *client) listen() {
+	c.t.Helper()
+	if _, err := c.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
+		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// readSeqs reads a track's packets and records their sequence numbers.
+func readSeqs(tr *webrtc.TrackRemote) (func() map[uint16]int, func() int) {
+	var mu sync.Mutex
+	seen := map[uint16]int{}
+	go func() {
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			seen[p.SequenceNumber]++
+			mu.Unlock()
+		}
+	}()
+	snapshot := func() map[uint16]int {
+		mu.Lock()
+		defer mu.Unlock()
+		m := make(map[uint16]int, len(seen))
+		for k, v := range seen {
+			m[k] = v
+		}
+		return m
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(seen) }
+	return snapshot, count
+}
+
+func TestForwardsATrackToTheOtherParticipant(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+
+	coach := newClient(t)
+	coach.publishVideo(stop)
+	coach.join(s, "room-1", 1)
+
+	client := newClient(t)
+	client.listen()
+	client.join(s, "room-1", 2)
+
+	tr := client.nextTrack(10 * time.Second)
+	if tr.StreamID() != "1-camera" || tr.Kind() != webrtc.RTPCodecTypeVideo {
+		t.Fatalf("got stream %q kind %v, want the coach's camera (1-camera, video)", tr.StreamID(), tr.Kind())
+	}
+	if got := tr.Codec().MimeType; got != webrtc.MimeTypeVP8 {
+		t.Fatalf("codec %s, want VP8", got)
+	}
+	_, count := readSeqs(tr)
+	waitFor(t, 5*time.Second, "100 forwarded packets", func() bool { return count() >= 100 })
+
+	select {
+	case tr := <-coach.tracks:
+		t.Fatalf("the coach received a track (%s) though the client publishes none", tr.StreamID())
+	default:
+	}
+}
+
+func TestSubscriberJoiningAsksThePublisherForAKeyframe(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+
+	coach := newClient(t)
+	coach.publishVideo(stop)
+	coach.join(s, "room-pli", 1)
+	waitFor(t, 5*time.Second, "the coach's track at the server", func() bool { return s.tracksIn("room-pli") == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if n := coach.plis.Load(); n != 0 {
+		t.Fatalf("%d keyframe requests before anyone subscribed; want 0", n)
+	}
+
+	client := newClient(t)
+	client.listen()
+	client.join(s, "room-pli", 2)
+	client.nextTrack(10 * time.Second)
+	waitFor(t, 5*time.Second, "a PLI to the publisher", func() bool { return coach.plis.Load() >= 1 })
+}
+
+func TestNACKRepairsPacketsLostOnTheWayToASubscriber(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+
+	coach := newClient(t)
+	coach.publishVideo(stop)
+	coach.join(s, "room-nack", 1)
+
+	loss := &dropper{every: 7}
+	client := newClient(t, loss)
+	client.listen()
+	client.join(s, "room-nack", 2)
+	tr := client.nextTrack(10 * time.Second)
+	seqs, count := readSeqs(tr)
+	waitFor(t, 10*time.Second, "300 packets", func() bool { return count() >= 300 })
+	loss.stopDropping()
+	time.Sleep(500 * time.Millisecond) // the last repairs
+
+	got := seqs()
+	if loss.dropped() < 20 {
+		t.Fatalf("only %d packets dropped; the test needs losses to repair", loss.dropped())
+	}
+	first, last := span(got)
+	missing := 0
+	for s := first; s != last; s++ {
+		if got[s] == 0 {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d of %d packets never arrived though %d were dropped once each and NACKed", missing, int(last-first), loss.dropped())
+	}
+}
+
+// span is the lowest and highest sequence number seen, for a run shorter
+// than half the sequence space.
+func span(m map[uint16]int) (uint16, uint16) {
+	first, last := uint16(0), uint16(0)
+	started := false
+	for s := range m {
+		if !started {
+			first, last, started = s, s, true
+			continue
+		}
+		if int16(s-first) < 0 {
+			first = s
+		}
+		if int16(s-last) > 0 {
+			last = s
+		}
+	}
+	return first, last
+}
+
+// dropper is an interceptor that loses, once, every nth video packet the
+// client receives, before the NACK generator sees it.
+type dropper struct {
+	interceptor.NoOp
+	every int
+
+	mu     sync.Mutex
+	seen   map[uint16]bool
+	n      int
+	closed bool
+}
+
+func (d *dropper) NewInterceptor(string) (interceptor.Interceptor, error) { return d, nil }
+
+func (d *dropper) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	if info.MimeType != webrtc.MimeTypeVP8 {
+		return r
+	}
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		for {
+			n, a, err := r.Read(b, a)
+			if err != nil || n < 4 || !d.drop(uint16(b[2])<<8|uint16(b[3])) {
+				return n, a, err
+			}
+		}
+	})
+}
+
+func (d *dropper) drop(seq uint16) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[uint16]bool{}
+	}
+	if d.closed || d.seen[seq] || int(seq)%d.every != 0 {
+		return false
+	}
+	d.seen[seq] = true
+	d.n++
+	return true
+}
+
+func (d *dropper) dropped() int { d.mu.Lock(); defer d.mu.Unlock(); return d.n }
+
+func (d *dropper) stopDropping() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+}
