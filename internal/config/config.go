@@ -30,6 +30,20 @@ type Config struct {
 	LogLevel           slog.Level
 	PprofAddr          string // a loopback address for Go's profiler, or "" for none
 	Dev                bool   // serve templates and static files from disk
+	WebRTC             WebRTC
+}
+
+// WebRTC is the network side of calls: where the SFU takes media, and the
+// ICE servers browsers are given.
+type WebRTC struct {
+	UDPPort      int      // one UDP port for every peer; 0: a port per peer
+	UDPPortMin   uint16   // with UDPPortMax, the range of per-peer ports
+	UDPPortMax   uint16   //
+	TCPPort      int      // ICE over TCP; 0: off
+	PublicIPs    []string // the public addresses of a host behind 1:1 NAT
+	Interfaces   []string // the interfaces to gather on; empty: all
+	LoopbackOnly bool     // media on loopback only (the default when the whole server is)
+	STUNURLs     []string // STUN servers given to browsers, e.g. stun:stun.example.com:3478
 }
 
 // DefaultOIDCIssuer is Google's.
@@ -55,6 +69,13 @@ var Settings = []Setting{
 	{Name: "LOG_FORMAT", Default: "text", Help: "text or json"},
 	{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
 	{Name: "RAPPORT_PPROF_ADDR", Help: "a loopback address (127.0.0.1:6060) to serve Go's profiler on; off when empty"},
+	{Name: "WEBRTC_UDP_PORT", Help: "one UDP port for all call media (easiest to open in a firewall); empty: a port per peer"},
+	{Name: "WEBRTC_UDP_PORTS", Help: "the range of per-peer UDP ports when WEBRTC_UDP_PORT is empty, like 50000-60000"},
+	{Name: "WEBRTC_TCP_PORT", Help: "a TCP port for call media on networks that block UDP; off when empty"},
+	{Name: "WEBRTC_PUBLIC_IP", Help: "the public IP address(es) of a server behind 1:1 NAT, comma-separated"},
+	{Name: "WEBRTC_INTERFACES", Help: "network interfaces to take media on, comma-separated; empty: all"},
+	{Name: "WEBRTC_LOOPBACK_ONLY", Default: "auto", Help: "true: media on loopback only; auto: when HOST and PUBLIC_URL are loopback"},
+	{Name: "STUN_URLS", Help: "STUN servers for browsers, comma-separated, like stun:stun.example.com:3478"},
 }
 
 // Getenv looks up an environment variable; os.LookupEnv in production.
@@ -78,6 +99,7 @@ func Load(getenv Getenv) (*Config, error) {
 		LogLevel:           r.level("LOG_LEVEL"),
 		PprofAddr:          r.str("RAPPORT_PPROF_ADDR"),
 	}
+	c.WebRTC = r.webrtc(c)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -234,6 +256,65 @@ func (r *reader) level(name string) slog.Level {
 		r.fail(name, "must be debug, info, warn or error, not %q", r.str(name))
 	}
 	return l
+}
+
+// webrtc reads the WEBRTC_ settings.
+func (r *reader) webrtc(c *Config) WebRTC {
+	w := WebRTC{
+		UDPPort:    r.port("WEBRTC_UDP_PORT", 0),
+		TCPPort:    r.port("WEBRTC_TCP_PORT", 0),
+		PublicIPs:  r.list("WEBRTC_PUBLIC_IP"),
+		Interfaces: r.list("WEBRTC_INTERFACES"),
+		STUNURLs:   r.list("STUN_URLS"),
+	}
+	w.UDPPortMin, w.UDPPortMax = r.portRange("WEBRTC_UDP_PORTS")
+	for _, ip := range w.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			r.fail("WEBRTC_PUBLIC_IP", "%q is not an IP address", ip)
+		}
+	}
+	for _, u := range w.STUNURLs {
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
+			r.fail("STUN_URLS", "%q must start with stun: or stuns:", u)
+		}
+	}
+	switch v := strings.ToLower(r.strOr("WEBRTC_LOOPBACK_ONLY", "auto")); v {
+	case "auto":
+		w.LoopbackOnly = c.Loopback() && (c.PublicURL == "" || isLoopbackHost(publicHost(c.PublicURL)))
+	case "true", "1", "yes":
+		w.LoopbackOnly = true
+	case "false", "0", "no":
+	default:
+		r.fail("WEBRTC_LOOPBACK_ONLY", "must be true, false or auto, not %q", v)
+	}
+	return w
+}
+
+// list reads a comma-separated list.
+func (r *reader) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(r.str(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// portRange reads MIN-MAX.
+func (r *reader) portRange(name string) (uint16, uint16) {
+	v := r.str(name)
+	if v == "" {
+		return 0, 0
+	}
+	lo, hi, ok := strings.Cut(v, "-")
+	a, errA := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	b, errB := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if !ok || errA != nil || errB != nil || a == 0 || a > b {
+		r.fail(name, "must be a range of UDP ports like 50000-60000, not %q", v)
+		return 0, 0
+	}
+	return uint16(a), uint16(b)
 }
 
 // ReadDotEnv reads KEY=VALUE lines from path into a map (a missing file is

@@ -41,6 +41,12 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"MissingSecretFile", map[string]string{"SESSION_SECRET_FILE": "/no/such/file"}, "SESSION_SECRET_FILE:"},
 		{"HTTPIssuer", map[string]string{"OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER:"},
 		{"PublicProfiler", map[string]string{"RAPPORT_PPROF_ADDR": "0.0.0.0:6060"}, "RAPPORT_PPROF_ADDR:"},
+		{"UDPPort", map[string]string{"WEBRTC_UDP_PORT": "udp"}, "WEBRTC_UDP_PORT:"},
+		{"UDPRange", map[string]string{"WEBRTC_UDP_PORTS": "60000-50000"}, "WEBRTC_UDP_PORTS:"},
+		{"UDPRangeShape", map[string]string{"WEBRTC_UDP_PORTS": "50000"}, "WEBRTC_UDP_PORTS:"},
+		{"PublicIP", map[string]string{"WEBRTC_PUBLIC_IP": "203.0.113.7,example.com"}, "WEBRTC_PUBLIC_IP:"},
+		{"LoopbackOnly", map[string]string{"WEBRTC_LOOPBACK_ONLY": "maybe"}, "WEBRTC_LOOPBACK_ONLY:"},
+		{"STUN", map[string]string{"STUN_URLS": "turn:x.example.com"}, "STUN_URLS:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))
@@ -104,5 +110,32 @@ func TestDevSignInOffBehindAPublicURL(t *testing.T) {
 		if c.DevSignIn() != tc.want {
 			t.Errorf("%v: dev sign-in %v, want %v", tc.vars, c.DevSignIn(), tc.want)
 		}
+	}
+}
+
+func TestWebRTCSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"WEBRTC_UDP_PORTS": "50000-50100", "WEBRTC_PUBLIC_IP": "203.0.113.7, 2001:db8::1",
+		"WEBRTC_TCP_PORT": "7881", "STUN_URLS": "stun:stun.example.com:3478"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.WebRTC
+	if w.UDPPortMin != 50000 || w.UDPPortMax != 50100 || w.TCPPort != 7881 || len(w.PublicIPs) != 2 || w.PublicIPs[1] != "2001:db8::1" ||
+		len(w.STUNURLs) != 1 || !w.LoopbackOnly {
+		t.Fatalf("settings: %+v", w)
+	}
+	c, err = Load(env(map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("k", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebRTC.LoopbackOnly {
+		t.Fatal("media must not be narrowed to loopback when the server listens on every interface")
+	}
+	c, err = Load(env(map[string]string{"PUBLIC_URL": "https://coach.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebRTC.LoopbackOnly {
+		t.Fatal("media must not be narrowed to loopback behind a public URL")
 	}
 }

@@ -124,6 +124,14 @@ type Joined struct {
 	Messages     []Message      `json:"messages"`
 	More         bool           `json:"more"` // more missed messages than sent: ask with chat.sync
 	WaitingFor   *Waiting       `json:"waiting_for"`
+	ICEServers   []ICEServer    `json:"ice_servers"` // for the browser's RTCPeerConnection
+}
+
+// ICEServer is one entry of RTCConfiguration.iceServers.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
 }
 
 // AppointmentRef is what a room tells of its appointment.

@@ -70,6 +70,9 @@ type Manager struct {
 	ChatBurst int
 	// Observe is told how the rooms do (metrics); set it before use.
 	Observe Observer
+	// ICEServers gives a joining user the STUN and TURN servers their browser
+	// may use (TURN credentials are per user and expire); nil gives none.
+	ICEServers func(userID int64) []ICEServer
 
 	mu      sync.Mutex
 	rooms   map[string]*Room

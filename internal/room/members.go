@@ -125,7 +125,10 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 	j := &Joined{Protocol: ProtocolVersion, You: mb.info, Participants: r.participants(), RoomID: r.id,
 		Appointment: AppointmentRef{ID: r.appt.ID, Title: r.appt.Title, StartsAt: r.appt.StartsAt, EndsAt: r.appt.EndsAt()},
 		Session:     SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
-		Timer:       r.timerInfo(), Messages: msgs, More: more}
+		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []ICEServer{}}
+	if r.m.ICEServers != nil {
+		j.ICEServers = r.m.ICEServers(mb.info.UserID)
+	}
 	other := r.appt.Coach
 	if mb.info.UserID == r.appt.CoachID {
 		other = r.appt.Client

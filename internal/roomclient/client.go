@@ -52,6 +52,11 @@ type Options struct {
 	OnMessage func(Message)
 	// OnFrame, when set, sees every frame's type (for tests and counters).
 	OnFrame func(typ string)
+	// OnMedia, when set, gets the SFU's own frames (media.offer,
+	// media.candidate), from the client's reader: it must not block.
+	OnMedia func(typ string, data json.RawMessage)
+	// OnJoined, when set, gets each "joined" (after every reconnect too).
+	OnJoined func(data json.RawMessage)
 	// Reconnect says whether to come back after a lost connection or a
 	// server restart (default true); MaxBackoff caps the wait between tries.
 	NoReconnect bool
@@ -270,6 +275,10 @@ func (c *Client) handle(f frame) error {
 		c.acked(a)
 	case "replaced":
 		return ErrReplaced
+	case "media.offer", "media.candidate":
+		if f.ID == "" && c.opt.OnMedia != nil {
+			c.opt.OnMedia(f.Type, f.Data)
+		}
 	}
 	c.answer(f)
 	return nil
@@ -296,6 +305,9 @@ func (c *Client) onJoined(f frame) error {
 	}
 	close(c.joined)
 	c.mu.Unlock()
+	if c.opt.OnJoined != nil {
+		c.opt.OnJoined(f.Data)
+	}
 	c.deliver(j.Messages)
 	if j.More && len(j.Messages) > 0 {
 		// Page on from the last caught-up message, not from lastSeq, which
@@ -403,6 +415,40 @@ func (c *Client) Send(ctx context.Context, body string) (Ack, error) {
 			return Ack{}, ctx.Err()
 		}
 	}
+}
+
+// Request sends a frame and waits for its answer: the answer's data, or
+// the server's error.
+func (c *Client) Request(ctx context.Context, typ string, data any) (json.RawMessage, error) {
+	id := NewID()
+	answer := make(chan frame, 1)
+	c.mu.Lock()
+	c.reqs[id] = answer
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.reqs, id)
+		c.mu.Unlock()
+	}()
+	if err := c.write(ctx, typ, id, data); err != nil {
+		return nil, err
+	}
+	select {
+	case f := <-answer:
+		if f.Type == "error" {
+			return nil, fmt.Errorf("server: %s", f.Data)
+		}
+		return f.Data, nil
+	case <-c.ended:
+		return nil, fmt.Errorf("connection ended: %w", c.err)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Tell sends a frame that wants no answer.
+func (c *Client) Tell(ctx context.Context, typ string, data any) error {
+	return c.write(ctx, typ, "", data)
 }
 
 func unavailable(f frame) bool {

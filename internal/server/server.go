@@ -20,6 +20,7 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/notify"
 	"rapport/internal/room"
+	"rapport/internal/sfu"
 	"rapport/internal/signal"
 	"rapport/internal/store"
 	"rapport/internal/web"
@@ -50,6 +51,7 @@ type App struct {
 	Chat     *chat.Writer
 	Rooms    *room.Manager
 	Signal   *signal.Server
+	Media    *sfu.SFU
 	Web      *web.Server
 	log      *slog.Logger
 	stop     context.CancelFunc
@@ -67,6 +69,10 @@ func New(o Options) (*App, error) {
 	a.Chat = chat.NewWriter(o.DB, o.Logger)
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
+	if err := a.media(); err != nil {
+		a.Chat.Close()
+		return nil, err
+	}
 	oidc := o.OIDC
 	if oidc == nil {
 		oidc = a.oidc()
@@ -80,6 +86,7 @@ func New(o Options) (*App, error) {
 		Signal: a.Signal, Hub: a.Hub, History: o.DB})
 	if err != nil {
 		a.Chat.Close()
+		a.Media.Close()
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.Web = w
@@ -87,6 +94,27 @@ func New(o Options) (*App, error) {
 	a.stop, a.stopped = cancel, make(chan struct{})
 	go a.background(ctx)
 	return a, nil
+}
+
+// media starts the SFU with the WEBRTC_ settings and gives browsers the
+// ICE servers.
+func (a *App) media() error {
+	w := a.Config.WebRTC
+	m, err := sfu.New(sfu.Settings{UDPPort: w.UDPPort, UDPPortMin: w.UDPPortMin, UDPPortMax: w.UDPPortMax, TCPPort: w.TCPPort,
+		PublicIPs: w.PublicIPs, Interfaces: w.Interfaces, LoopbackOnly: w.LoopbackOnly}, a.log)
+	if err != nil {
+		return fmt.Errorf("start the SFU: %w", err)
+	}
+	a.Media, a.Signal.Media = m, m
+	if w.LoopbackOnly {
+		a.log.Info("call media on loopback only, as the server is; set WEBRTC_LOOPBACK_ONLY=false to gather every interface")
+	}
+	servers := []room.ICEServer{}
+	if len(w.STUNURLs) > 0 {
+		servers = append(servers, room.ICEServer{URLs: w.STUNURLs})
+	}
+	a.Rooms.ICEServers = func(int64) []room.ICEServer { return servers }
+	return nil
 }
 
 func (a *App) sessions(o Options) error {
@@ -159,5 +187,6 @@ func (a *App) Drain(ctx context.Context) {
 func (a *App) Close() {
 	a.stop()
 	<-a.stopped
+	a.Media.Close()
 	a.Chat.Close()
 }

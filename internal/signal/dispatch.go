@@ -10,6 +10,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/room"
+	"rapport/internal/sfu"
 )
 
 // client is one connection's conversation with its room: it turns frames
@@ -24,6 +25,8 @@ type client struct {
 	conn   room.Conn
 	joined *room.Handle
 	clock  func() time.Time
+	media  *sfu.SFU  // nil: calls are off
+	peer   *sfu.Peer // the client's peer connection, from its first offer
 }
 
 // handlers maps a frame type to what it does. A handler returns an error to
@@ -36,6 +39,10 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"presence":  (*client).presence,
 	"leave":     (*client).leave,
 	"ping":      (*client).ping,
+
+	"media.offer":     (*client).mediaOffer,
+	"media.answer":    (*client).mediaAnswer,
+	"media.candidate": (*client).mediaCandidate,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error
@@ -135,6 +142,7 @@ func (c *client) presence(in *Inbound) error {
 
 func (c *client) leave(in *Inbound) error {
 	c.ok(in)
+	c.closeMedia()
 	c.joined.Leave(room.ReasonLeft)
 	return nil
 }
@@ -154,6 +162,7 @@ func (c *client) ok(in *Inbound) error {
 
 // left tells the room that the person left on purpose.
 func (c *client) left() {
+	c.closeMedia()
 	if c.joined != nil {
 		c.joined.Leave(room.ReasonLeft)
 	}
@@ -161,6 +170,7 @@ func (c *client) left() {
 
 // gone tells the room that the connection ended.
 func (c *client) gone() {
+	c.closeMedia()
 	if c.joined != nil {
 		c.joined.Leave(room.ReasonGone)
 	}

@@ -11,6 +11,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 	"rapport/internal/room"
+	"rapport/internal/sfu"
 )
 
 // Timing of a connection: a ping after 20 seconds of quiet, dead after 45
@@ -34,6 +35,8 @@ type Server struct {
 	// 50 a second in bursts of 100 by default.
 	FrameRate  float64
 	FrameBurst int
+	// Media is the SFU that carries calls' video and audio; nil turns calls off.
+	Media *sfu.SFU
 
 	mu    sync.Mutex
 	polls map[string]*pollConn
@@ -50,7 +53,7 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 
 func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, conn room.Conn) *client {
 	return &client{rooms: s.Rooms, appt: appt, user: user, conn: conn, clock: s.Clock.Now,
-		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now()}
+		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now(), media: s.Media}
 }
 
 // RunReaper closes long-poll connections nobody has polled for 45 seconds,

@@ -1,0 +1,77 @@
+package signal
+
+import (
+	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/app"
+	"rapport/internal/room"
+	"rapport/internal/sfu"
+)
+
+// errNoMedia answers media frames on a server whose SFU is off.
+var errNoMedia = app.Errorf(app.EUNAVAILABLE, "calls are off on this server: video and audio cannot be set up")
+
+// mediaOffer answers a client's offer with "media.answer". The first makes
+// the client's peer connection with the SFU.
+func (c *client) mediaOffer(in *Inbound) error {
+	if c.media == nil {
+		return errNoMedia
+	}
+	var d sfu.Description
+	if err := decodeData(in, &d); err != nil {
+		return err
+	}
+	if d.SDP == "" {
+		return app.Invalid(map[string]string{"sdp": "is required"})
+	}
+	reply := func(answer string) { c.conn.Send(room.Reply(in.ID, "media.answer", sfu.Description{SDP: answer})) }
+	if c.peer != nil {
+		return c.peer.Offer(d, reply)
+	}
+	p, err := c.media.Connect(c.appt.RoomID, c.user.ID, d, c.signalMedia, reply)
+	if err != nil {
+		return err
+	}
+	c.peer = p
+	return nil
+}
+
+// mediaAnswer takes the client's answer to the server's offer.
+func (c *client) mediaAnswer(in *Inbound) error {
+	if c.peer == nil {
+		return app.Errorf(app.ECONFLICT, "send media.offer first")
+	}
+	var d sfu.Description
+	if err := decodeData(in, &d); err != nil {
+		return err
+	}
+	if err := c.peer.Answer(d); err != nil {
+		return err
+	}
+	return c.ok(in)
+}
+
+// mediaCandidate adds one of the client's ICE candidates.
+func (c *client) mediaCandidate(in *Inbound) error {
+	if c.peer == nil {
+		return app.Errorf(app.ECONFLICT, "send media.offer first")
+	}
+	var ic webrtc.ICECandidateInit
+	if err := decodeData(in, &ic); err != nil {
+		return err
+	}
+	if err := c.peer.Candidate(ic); err != nil {
+		return err
+	}
+	return c.ok(in)
+}
+
+// signalMedia sends the SFU's frames (its offers and candidates).
+func (c *client) signalMedia(typ string, data any) { c.conn.Send(room.NewFrame(typ, data)) }
+
+// closeMedia ends the client's peer connection.
+func (c *client) closeMedia() {
+	if c.peer != nil {
+		c.peer.Close()
+	}
+}
