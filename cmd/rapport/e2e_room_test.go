@@ -31,23 +31,8 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 		t.Fatalf("the layout does not mark the signed-in user (coach %q, client %q)", coachID, clientID)
 	}
 
-	// Book through the JSON API from the coach's browser, a few minutes ahead.
-	type booked struct {
-		HTTP    int    `json:"http_status"`
-		ID      int64  `json:"id"`
-		Title   string `json:"title"`
-		RoomURL string `json:"room_url"`
-	}
 	const title = "Quick check-in"
-	appt := eval[booked](coach, `fetch("/api/v1/appointments", {method: "POST", credentials: "same-origin",
-		headers: {"Content-Type": "application/json", Accept: "application/json"},
-		body: JSON.stringify({client_id: `+clientID+`, title: "`+title+`", duration_minutes: 30,
-			starts_at: new Date(Math.ceil((Date.now() + 3*60000) / 60000) * 60000).toISOString()})})
-		.then(async r => ({...(await r.json()), http_status: r.status}))`, chromedp.EvalAwaitPromise)
-	if appt.HTTP != 201 || !strings.HasPrefix(appt.RoomURL, "/rooms/") {
-		t.Fatalf("booking a session in three minutes: %+v", appt)
-	}
-	roomURL := appt.RoomURL
+	roomURL := bookSoon(coach, clientID, title)
 
 	for _, p := range []*person{coach, client} {
 		// Both tabs count as focused, as two windows side by side would:
@@ -307,6 +292,25 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
 	coach.wantText("[data-stage-msg]", "Cleo Client left the room")
 	return client
+}
+
+// bookSoon books, through the JSON API from the coach's browser, a session
+// with the client that starts in three minutes (so that its room is open);
+// it returns the room's URL.
+func bookSoon(coach *person, clientID, title string) string {
+	type booked struct {
+		HTTP    int    `json:"http_status"`
+		RoomURL string `json:"room_url"`
+	}
+	appt := eval[booked](coach, `fetch("/api/v1/appointments", {method: "POST", credentials: "same-origin",
+		headers: {"Content-Type": "application/json", Accept: "application/json"},
+		body: JSON.stringify({client_id: `+clientID+`, title: "`+title+`", duration_minutes: 30,
+			starts_at: new Date(Math.ceil((Date.now() + 3*60000) / 60000) * 60000).toISOString()})})
+		.then(async r => ({...(await r.json()), http_status: r.status}))`, chromedp.EvalAwaitPromise)
+	if appt.HTTP != 201 || !strings.HasPrefix(appt.RoomURL, "/rooms/") {
+		coach.fatalf("booking a session in three minutes: %+v", appt)
+	}
+	return appt.RoomURL
 }
 
 // wsBlockingProxy is an HTTP proxy that passes plain requests on and

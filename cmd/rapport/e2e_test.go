@@ -58,7 +58,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 func runE2E(t *testing.T, chromium, dialect string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	base := startServer(t, dialect)
 	shots := newShooter(t, dialect)
@@ -269,6 +269,15 @@ func startBrowser(t *testing.T, ctx context.Context, chromium string) context.Co
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("lang", "en-US"),
+		// Calls: a fake camera (a test pattern) and microphone (a beep),
+		// permission prompts answered yes, sound without a gesture, and
+		// ICE candidates on loopback (the only network a test machine has).
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "Translate,WebRtcHideLocalIpsWithMdns"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)

@@ -78,9 +78,10 @@ type Participant struct {
 
 // Presence is what a participant's devices and network are doing.
 type Presence struct {
-	Mic  bool   `json:"mic"`
-	Cam  bool   `json:"cam"`
-	Path string `json:"path"` // which network path their media takes
+	Mic    bool   `json:"mic"`
+	Cam    bool   `json:"cam"`
+	Screen bool   `json:"screen"` // sharing their screen
+	Path   string `json:"path"`   // which network path their media takes
 }
 
 // Message is a chat message as clients see it: with the sender's name.

@@ -31,13 +31,14 @@ func testSFU(t *testing.T) *SFU {
 // signaling done in process: frames from the server are handled on the
 // client's own goroutine, as they would be after a trip over a socket.
 type client struct {
-	t       *testing.T
-	pc      *webrtc.PeerConnection
-	peer    *Peer         // set before hasPeer closes
-	hasPeer chan struct{} // the server's offer can come before Connect returns
-	frames  chan func()
-	tracks  chan *webrtc.TrackRemote
-	plis    atomic.Int64 // keyframe requests the server sent about what we publish
+	t                       *testing.T
+	pc                      *webrtc.PeerConnection
+	peer                    *Peer         // set before hasPeer closes
+	hasPeer                 chan struct{} // the server's offer can come before Connect returns
+	frames                  chan func()
+	tracks                  chan *webrtc.TrackRemote
+	plis                    atomic.Int64 // keyframe requests the server sent about what we publish
+	remoteCands, localCands atomic.Int64 // for a failure message
 }
 
 // newClient makes a client; extra interceptors sit nearest the network.
@@ -93,6 +94,7 @@ func (c *client) signal(typ string, data any) {
 		case "media.offer":
 			c.answer(data.(Description))
 		case "media.candidate":
+			c.remoteCands.Add(1)
 			if err := c.pc.AddICECandidate(data.(webrtc.ICECandidateInit)); err != nil {
 				c.t.Errorf("add the server's candidate: %v", err)
 			}
@@ -127,6 +129,7 @@ func (c *client) join(s *SFU, room string, user int64) {
 		if ic == nil {
 			return
 		}
+		c.localCands.Add(1)
 		mu.Lock()
 		defer mu.Unlock()
 		if c.peer == nil {

@@ -83,6 +83,11 @@ func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
 		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}}
 	pc.OnICECandidate(p.onCandidate)
 	pc.OnTrack(p.onTrack)
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateChecking {
+			go p.negotiatePending() // an offer that waited for ICE to start
+		}
+	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		if st == webrtc.PeerConnectionStateClosed {
 			p.Close()
@@ -169,6 +174,15 @@ func (p *Peer) addEarlyCandidates() {
 	p.early = nil
 }
 
+// negotiatePending makes the offer that waited, if one did.
+func (p *Peer) negotiatePending() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending {
+		p.offerLocked()
+	}
+}
+
 // negotiate offers the client the peer's current tracks, now or, when a
 // negotiation is under way, as soon as it ends.
 func (p *Peer) negotiate() {
@@ -183,7 +197,10 @@ func (p *Peer) offerLocked() {
 		return
 	default:
 	}
-	if p.pc.SignalingState() != webrtc.SignalingStateStable {
+	// Not while a negotiation is under way, nor before ICE has started: a
+	// pion client that takes an offer while its first answer is still being
+	// applied restarts ICE and loses its candidates (a browser does not).
+	if p.pc.SignalingState() != webrtc.SignalingStateStable || p.pc.ICEConnectionState() == webrtc.ICEConnectionStateNew {
 		p.pending = true
 		return
 	}

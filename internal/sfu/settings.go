@@ -7,12 +7,12 @@ package sfu
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -32,7 +32,7 @@ type Settings struct {
 // codecs an SFU can forward to anyone (VP8, Opus), the RTCP interceptors
 // (NACK, reports, TWCC), and the network settings. It returns what must be
 // closed with the SFU (shared sockets).
-func newAPI(s Settings) (*webrtc.API, []func() error, error) {
+func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
 		return nil, nil, err
@@ -41,7 +41,7 @@ func newAPI(s Settings) (*webrtc.API, []func() error, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, nil, err
 	}
-	se, closers, err := settingEngine(s)
+	se, closers, err := settingEngine(s, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,10 +79,10 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 }
 
 // settingEngine turns Settings into pion's SettingEngine.
-func settingEngine(s Settings) (*webrtc.SettingEngine, []func() error, error) {
+func settingEngine(s Settings, log *slog.Logger) (*webrtc.SettingEngine, []func() error, error) {
 	se := &webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.LoggerFactory = quietLogs()
+	se.LoggerFactory = pionLogs{log}
 	var closers []func() error
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	if s.LoopbackOnly {
@@ -135,11 +135,4 @@ func udpMuxOptions(s Settings) []ice.UDPMuxFromPortOption {
 		opts = append(opts, ice.UDPMuxFromPortWithInterfaceFilter(func(name string) bool { return slices.Contains(s.Interfaces, name) }))
 	}
 	return opts
-}
-
-// quietLogs keeps pion's own logging to errors.
-func quietLogs() logging.LoggerFactory {
-	f := logging.NewDefaultLoggerFactory()
-	f.DefaultLogLevel = logging.LogLevelError
-	return f
 }

@@ -24,7 +24,7 @@ type SFU struct {
 
 // New starts an SFU with the given network settings.
 func New(s Settings, log *slog.Logger) (*SFU, error) {
-	api, closers, err := newAPI(s)
+	api, closers, err := newAPI(s, log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,21 +1,26 @@
 // The room page: connects to the room, shows who is here (and whom we are
 // waiting for), the call timer, the chat and the state of the connection.
 //
-// Media comes later to the same page: each person present has a tile on the
-// stage ([data-tiles] > .tile[data-user-id] > .tile-media, empty for now),
-// and room.setMedia({mic, cam, path}) tells the others what the devices and
-// network path do (it is also sent with every join). Import `room` from this
-// module to reach the connection and the people.
+// Video and audio come from media.js (a Call): each person present has a
+// tile on the stage ([data-tiles] > .tile[data-user-id] > .tile-media) with
+// their camera, a shared screen gets a tile of its own
+// (.tile-screen[data-screen-of]), and the presence frame tells the others
+// what the devices and network path do. Import `room` from this module to
+// reach the connection, the call and the people.
 //
 // For tests the page exposes its state read-only: body[data-transport]
 // ("websocket" or "longpoll" once connected), body[data-room-state] and the
 // section's data-conn (connecting, open, reconnecting, replaced, left,
 // ended, signed_out, closed), the stage's data-call (waiting, together), the
-// timer's data-started-at. ?transport=longpoll skips the WebSocket.
+// timer's data-started-at, the stage's data-media (the call's state), each
+// tile's data-frames (video frames decoded), data-audio (audio energy
+// received), data-quality and data-speaking. ?transport=longpoll skips the
+// WebSocket; ?relay=1 sends media through TURN relays only.
 
 import { Signal, isFinal } from "./signal.js";
 import { Chat } from "./chat.js";
 import { CallTimer } from "./timer.js";
+import { Call } from "./media.js";
 
 // reloadWhenOpen reloads a closed room's page when it opens, if that is soon.
 function reloadWhenOpen(root) {
@@ -89,7 +94,7 @@ function start(root) {
   signinLink.hidden = true;
   stageActions.prepend(signinLink);
 
-  const media = { mic: false, cam: false, path: "none" };
+  const media = { mic: false, cam: false, screen: false, path: "none" };
   const people = new Map(); // user id -> participant, for those present
   let otherAway = { reason: "not_yet", online: false }; // the other person, while away
   let joinedOnce = false;
@@ -107,6 +112,19 @@ function start(root) {
   const chat = new Chat($("[data-chat]"), { signal, me, nameOf, zone });
   const timer = new CallTimer($("[data-timer]"), { now: () => signal.serverNow(), zone });
   timer.waiting(`The timer starts when ${other.name} joins.`);
+  const call = new Call({ signal, relay: q.get("relay") === "1" });
+  const bar = initCallBar($("[data-call-bar]"), call);
+  let layout = "speaker";
+  bar.onLayout = () => {
+    layout = layout === "speaker" ? "grid" : "speaker";
+    render();
+  };
+  call.addEventListener("change", () => {
+    const m = { mic: call.micLive, cam: call.camLive, screen: call.sharing, path: call.state === "connected" ? call.path : "none" };
+    if (Object.keys(m).some((k) => m[k] !== media[k])) setMedia(m);
+    render();
+  });
+  call.addEventListener("stats", (e) => showStats(e.detail));
 
   signal.addEventListener("state", (e) => showConnection(e.detail));
   signal.addEventListener("joined", (e) => joined(e.detail));
@@ -121,6 +139,7 @@ function start(root) {
 
   function joined(j) {
     joinedOnce = true;
+    call.joined(j);
     people.clear();
     for (const p of j.participants || []) people.set(p.user_id, p);
     if (j.you) people.set(j.you.user_id, j.you);
@@ -149,7 +168,7 @@ function start(root) {
         break;
       case "presence": {
         const p = people.get(d.user_id);
-        if (p) Object.assign(p, { mic: d.mic, cam: d.cam, path: d.path });
+        if (p) Object.assign(p, { mic: d.mic, cam: d.cam, screen: d.screen, path: d.path });
         render();
         break;
       }
@@ -162,6 +181,10 @@ function start(root) {
       case "chat.message":
       case "typing":
         chat.frame(f);
+        break;
+      case "media.offer":
+      case "media.candidate":
+        call.frame(f);
         break;
     }
   }
@@ -205,6 +228,7 @@ function start(root) {
     leaveBtn.disabled = false;
     chat.enable(!final);
     if (final) {
+      call.hangUp();
       chat.reconnected(); // nobody is typing to a page that is out of the room
       people.clear();
       otherAway = { reason: "", online: false };
@@ -224,27 +248,7 @@ function start(root) {
     const ids = [me, other.id, ...[...people.keys()].filter((id) => id !== me && id !== other.id)];
     list.replaceChildren(...ids.map((id) => personItem(id)));
 
-    // the tiles: everyone present; the media issue puts video in .tile-media
-    const keep = new Set();
-    for (const [id, p] of people) {
-      keep.add(String(id));
-      let tile = tiles.querySelector(`.tile[data-user-id="${id}"]`);
-      if (!tile) {
-        tile = el("div", "tile");
-        tile.dataset.userId = String(id);
-        const media = el("div", "tile-media");
-        media.append(el("span", "tile-avatar", initials(p.name)));
-        const label = el("div", "tile-label");
-        tile.append(media, label);
-        tiles.append(tile);
-        if (id === me) tiles.prepend(tile);
-      }
-      tile.dataset.mic = String(!!p.mic);
-      tile.dataset.cam = String(!!p.cam);
-      const label = tile.querySelector(".tile-label");
-      label.replaceChildren(el("span", "tile-name", id === me ? `${p.name} (you)` : p.name));
-    }
-    for (const t of [...tiles.children]) if (!keep.has(t.dataset.userId)) t.remove();
+    renderTiles();
 
     // what the stage says
     let title = "";
@@ -347,16 +351,239 @@ function start(root) {
     return out;
   }
 
+  // renderTiles draws a tile for everyone present, with their camera (or
+  // their initials), and one for each shared screen. The featured tile (a
+  // screen, else whoever speaks, else the other person) is the large one in
+  // speaker view.
+  function renderTiles() {
+    const keep = new Set();
+    for (const [id, p] of people) {
+      const tile = tileFor(`[data-user-id="${id}"]`, () => {
+        const t = el("div", "tile");
+        t.dataset.userId = String(id);
+        const box = el("div", "tile-media");
+        box.append(el("span", "tile-avatar", initials(p.name)));
+        t.append(box, el("div", "tile-label"));
+        return t;
+      });
+      keep.add(tile);
+      tile.dataset.mic = String(!!p.mic);
+      tile.dataset.cam = String(!!p.cam);
+      tile.classList.toggle("tile-self", id === me);
+      const camera = id === me ? localStream(call.tracks.camera) : p.cam ? call.remote.get(id)?.camera : null;
+      showVideo(tile, camera, id === me);
+      if (id !== me) playAudio(tile, call.remote.get(id)?.mic);
+      const label = tile.querySelector(".tile-label");
+      const name = el("span", "tile-name", id === me ? `${p.name} (you)` : p.name);
+      const parts = [name];
+      if (!p.mic) parts.push(el("span", "chip tile-muted", "muted"));
+      if (id !== me && tile.dataset.quality) {
+        const q = el("span", `quality quality-${tile.dataset.quality}`, "");
+        q.title = `Connection: ${tile.dataset.quality}`;
+        parts.unshift(q);
+      }
+      label.replaceChildren(...parts);
+      const screen = id === me ? localStream(call.tracks.screen) : p.screen ? call.remote.get(id)?.screen : null;
+      if (screen) {
+        const st = tileFor(`[data-screen-of="${id}"]`, () => {
+          const t = el("div", "tile tile-screen");
+          t.dataset.screenOf = String(id);
+          t.append(el("div", "tile-media"), el("div", "tile-label"));
+          t.querySelector(".tile-label").append(el("span", "tile-name", id === me ? "Your screen" : `${p.name}'s screen`));
+          return t;
+        });
+        keep.add(st);
+        showVideo(st, screen, false);
+      }
+    }
+    for (const t of [...tiles.children]) if (!keep.has(t)) t.remove();
+    const mine = tiles.querySelector(`.tile[data-user-id="${me}"]`);
+    if (mine && tiles.firstChild !== mine) tiles.prepend(mine);
+    feature();
+    stage.dataset.media = call.state;
+  }
+
+  function tileFor(sel, make) {
+    let t = tiles.querySelector(`.tile${sel}`);
+    if (!t) {
+      t = make();
+      tiles.append(t);
+    }
+    return t;
+  }
+
+  function feature() {
+    const all = [...tiles.children];
+    const pick =
+      all.find((t) => t.dataset.screenOf) ||
+      all.find((t) => t.dataset.speaking === "true" && Number(t.dataset.userId) !== me) ||
+      all.find((t) => t.dataset.userId && Number(t.dataset.userId) !== me) ||
+      all[0];
+    let slot = 0;
+    for (const t of all) {
+      t.toggleAttribute("data-featured", t === pick);
+      t.style.setProperty("--slot", t === pick ? "0" : String(slot++));
+    }
+    stage.dataset.layout = layout;
+    stage.dataset.tiles = String(all.length);
+  }
+
+  const localStreams = new WeakMap();
+  function localStream(track) {
+    if (!track) return null;
+    if (!localStreams.has(track)) localStreams.set(track, new MediaStream([track]));
+    return localStreams.get(track);
+  }
+
+  function showVideo(tile, stream, mirror) {
+    const box = tile.querySelector(".tile-media");
+    let v = box.querySelector("video");
+    if (stream) {
+      if (!v) {
+        v = document.createElement("video");
+        v.autoplay = true;
+        v.playsInline = true;
+        v.muted = true; // sound comes through the tile's audio element
+        box.append(v);
+      }
+      if (v.srcObject !== stream) v.srcObject = stream;
+      v.classList.toggle("mirror", mirror);
+    } else if (v) {
+      v.remove();
+    }
+    tile.dataset.video = String(!!stream);
+  }
+
+  function playAudio(tile, stream) {
+    let a = tile.querySelector("audio");
+    if (!stream) {
+      a?.remove();
+      return;
+    }
+    if (!a) {
+      a = document.createElement("audio");
+      a.autoplay = true;
+      tile.append(a);
+    }
+    if (a.srcObject !== stream) a.srcObject = stream;
+    if (bar.sinkId && a.setSinkId && a.sinkId !== bar.sinkId) a.setSinkId(bar.sinkId).catch(() => {});
+  }
+
+  // showStats marks each person's tile with what their media does.
+  function showStats(stats) {
+    let speakerChanged = false;
+    for (const [id, s] of stats) {
+      const tile = tiles.querySelector(`.tile[data-user-id="${id}"]`);
+      if (!tile) continue;
+      tile.dataset.frames = String(s.frames);
+      tile.dataset.audio = String(s.energy);
+      const speaking = String(s.level > 0.02);
+      if (tile.dataset.speaking !== speaking) speakerChanged = true;
+      tile.dataset.speaking = speaking;
+      if (tile.dataset.quality !== s.quality) {
+        tile.dataset.quality = s.quality;
+        speakerChanged = true;
+      }
+    }
+    if (speakerChanged) render();
+  }
+
   // setMedia records what the devices and network path do and tells the
-  // room (the media issue calls it).
+  // room.
   function setMedia(m) {
     Object.assign(media, m);
-    signal.notify("presence", { mic: media.mic, cam: media.cam, path: media.path });
+    signal.notify("presence", { mic: media.mic, cam: media.cam, screen: media.screen, path: media.path });
   }
 
   render();
   signal.start();
-  return { signal, chat, timer, people, setMedia, me, other };
+  return { signal, chat, timer, call, people, setMedia, me, other };
+}
+
+// initCallBar wires the call's buttons and the devices panel.
+function initCallBar(bar, call) {
+  const btn = (name) => bar.querySelector(`[data-ctl="${name}"]`);
+  const state = bar.querySelector("[data-call-state]");
+  const panel = bar.querySelector("[data-devices]");
+  const api = { onLayout: () => {}, sinkId: "" };
+  btn("mic").addEventListener("click", () => call.toggleMic());
+  btn("cam").addEventListener("click", () => call.toggleCamera());
+  btn("screen").addEventListener("click", () => call.toggleScreen());
+  btn("layout").addEventListener("click", () => {
+    const grid = btn("layout").getAttribute("aria-pressed") !== "true";
+    btn("layout").setAttribute("aria-pressed", String(grid));
+    api.onLayout();
+  });
+  if (!navigator.mediaDevices?.getDisplayMedia) btn("screen").hidden = true;
+  if (!("setSinkId" in HTMLMediaElement.prototype)) bar.querySelector("[data-speaker-field]").hidden = true;
+  const set = (name, on, text, title) => {
+    const b = btn(name);
+    b.setAttribute("aria-pressed", String(on));
+    b.querySelector("[data-ctl-text]").textContent = text;
+    b.title = title;
+  };
+  const show = () => {
+    set("mic", call.micLive, call.micLive ? "Mute" : "Unmute", call.micLive ? "Mute the microphone" : "Unmute the microphone");
+    set("cam", call.camLive, call.camLive ? "Stop video" : "Start video", call.camLive ? "Turn the camera off" : "Turn the camera on");
+    set("screen", call.sharing, call.sharing ? "Stop sharing" : "Share screen", call.sharing ? "Stop sharing your screen" : "Share your screen");
+    btn("mic").disabled = !call.tracks.mic;
+    const text = { connecting: "Connecting video and audio…", reconnecting: "Video and audio are reconnecting…", failed: "Video and audio could not connect." };
+    state.textContent = call.deviceError || text[call.state] || "";
+    state.dataset.kind = call.deviceError ? "error" : call.state;
+  };
+  call.addEventListener("change", show);
+  show();
+
+  // The devices panel lists what the browser has, and shows the
+  // microphone's level while it is open.
+  let meter = null;
+  panel.addEventListener("toggle", async () => {
+    if (!panel.open) {
+      meter?.stop();
+      meter = null;
+      return;
+    }
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    const current = { audioinput: call.tracks.mic?.getSettings().deviceId, videoinput: call.tracks.camera?.getSettings().deviceId, audiooutput: api.sinkId };
+    for (const select of panel.querySelectorAll("select[data-device]")) {
+      const kind = select.dataset.device;
+      const list = devices.filter((d) => d.kind === kind);
+      select.replaceChildren(...list.map((d, i) => new Option(d.label || `${kind === "audioinput" ? "Microphone" : kind === "videoinput" ? "Camera" : "Speaker"} ${i + 1}`, d.deviceId, false, d.deviceId === current[kind])));
+      select.disabled = list.length === 0;
+    }
+    if (call.tracks.mic) meter = levelMeter(call.tracks.mic, panel.querySelector("[data-mic-meter]"));
+  });
+  panel.addEventListener("change", (e) => {
+    const kind = e.target.dataset.device;
+    if (!kind) return;
+    if (kind === "audiooutput") {
+      api.sinkId = e.target.value;
+      for (const a of document.querySelectorAll(".tile audio")) a.setSinkId?.(api.sinkId).catch(() => {});
+    } else {
+      call.useDevice(kind, e.target.value);
+    }
+  });
+  return api;
+}
+
+// levelMeter shows a microphone's level in a bar until stopped.
+function levelMeter(track, bar) {
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const data = new Float32Array(analyser.fftSize);
+  let frame = 0;
+  const draw = () => {
+    analyser.getFloatTimeDomainData(data);
+    let sum = 0;
+    for (const x of data) sum += x * x;
+    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    bar.style.width = `${Math.round(level * 100)}%`;
+    frame = requestAnimationFrame(draw);
+  };
+  draw();
+  return { stop: () => { cancelAnimationFrame(frame); ctx.close(); } };
 }
 
 const root = document.querySelector("section.room[data-room]");

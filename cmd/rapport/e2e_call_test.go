@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestE2ECall is a video call in headless Chromium through the SFU, with
+// the fake camera and microphone: the coach and the client each decode the
+// other's video and hear the other's audio, a shared screen reaches the
+// other side, the camera goes off and on, and leaving and rejoining brings
+// the media back. The database plays no part in media: SQLite only.
+func TestE2ECall(t *testing.T) {
+	chromium := chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	base := startServer(t, "sqlite")
+	shots := newShooter(t, "call")
+	browser := startBrowser(t, ctx, chromium)
+
+	client := newPerson(t, browser, base, "client", "America/New_York", shots)
+	client.signIn("cleo@example.com", "Cleo Client", "client", false)
+	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
+	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
+	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	if clientID == "0" {
+		t.Fatal("the coach could not link the client")
+	}
+	coachID := eval[string](coach, `document.body.dataset.user || ""`)
+	roomURL := bookSoon(coach, clientID, "Video check-in")
+
+	coach.open(roomURL, 200)
+	client.open(roomURL, 200)
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("websocket"))
+		p.waitFor(`document.querySelector("[data-stage]").dataset.media === "connected"`)
+	}
+	// Each decodes the other's camera, frame after frame, and hears them.
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	coach.waitFor(`document.querySelector('.person[data-user-id="` + clientID + `"] [data-kind=path]')?.textContent === "sfu-udp"`)
+	coach.shot("call-coach")
+	client.shot("call-client")
+
+	// The client shares the screen: the coach gets a tile for it, featured.
+	client.do(chromedp.Click(chromedp.CSS(`[data-ctl="screen"]`)))
+	client.waitFor(`document.querySelector('[data-ctl="screen"]').getAttribute("aria-pressed") === "true"`)
+	screen := `document.querySelector('.tile-screen[data-screen-of="` + clientID + `"]`
+	coach.waitFor(screen + ` video')?.videoWidth > 0`)
+	coach.waitFor(screen + `')?.hasAttribute("data-featured")`)
+	coach.shot("call-coach-screen-share")
+	client.do(chromedp.Click(chromedp.CSS(`[data-ctl="screen"]`)))
+	coach.waitFor(`!` + screen + `')`)
+
+	// The coach's camera goes off (the client sees the initials) and on.
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ctl="cam"]`)))
+	client.waitFor(`document.querySelector('.tile[data-user-id="` + coachID + `"]').dataset.video === "false"`)
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ctl="cam"]`)))
+	client.wantMedia(coachID)
+
+	// The client leaves and comes back: media flows again both ways.
+	client.do(chromedp.Click(chromedp.CSS("[data-leave]")))
+	client.waitFor(`document.body.dataset.roomState === "left"`)
+	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
+	client.do(chromedp.Click(chromedp.CSS("[data-rejoin]")))
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("websocket"))
+	}
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	for _, p := range []*person{coach, client} {
+		p.checkConsole()
+	}
+}
+
+// wantMedia waits until the tile of user shows video whose decoded frames
+// keep growing, and audio with energy.
+func (p *person) wantMedia(user string) {
+	p.t.Helper()
+	tile := `document.querySelector('.tile[data-user-id="` + user + `"]')`
+	p.waitFor(tile + `?.dataset.video === "true" && Number(` + tile + `.dataset.frames || 0) > 10`)
+	first := eval[int](p, `Number(`+tile+`.dataset.frames)`)
+	p.waitFor(`Number(` + tile + `.dataset.frames) > ` + strconv.Itoa(first+20))
+	p.waitFor(`Number(` + tile + `.dataset.audio || 0) > 0`)
+}

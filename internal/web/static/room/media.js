@@ -1,0 +1,376 @@
+// The call's video and audio: one RTCPeerConnection with the server's SFU
+// (docs/protocol.md, "Media"). It publishes the microphone, the camera and
+// the screen on three send-only transceivers, so that turning a device on
+// or off is a replaceTrack and never a renegotiation, and it receives
+// everyone else's tracks, each in a stream named "<user id>-<purpose>".
+//
+// Negotiation is the perfect negotiation pattern with the browser as the
+// polite peer: every step (our offer and its answer, the server's offers,
+// its candidates) runs in order on one promise chain; an offer of ours that
+// crosses the server's is refused by the server and rolled back here, and
+// the browser offers again once the server's offer is answered.
+//
+// Recovery: ICE that fails is restarted (restartIce); if it has not come
+// back 10 s later, or the signaling connection was re-established (the
+// server drops a peer whose connection went), the peer connection is made
+// anew.
+//
+// Events (on the Call, an EventTarget):
+//   "change" the local devices, the remote streams or the state changed
+//   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy, level}
+
+const PURPOSES = ["mic", "camera", "screen"];
+const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
+const STATS_EVERY = 1000;
+
+// CAMERA are the camera constraints: 720p at most, 30 frames a second.
+const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
+const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+export class Call extends EventTarget {
+  // signal: the room's Signal; relay: force TURN relays (tests and
+  // hostile networks, ?relay=1).
+  constructor({ signal, relay = false }) {
+    super();
+    this.signal = signal;
+    this.relay = relay;
+    this.pc = null;
+    this.chain = Promise.resolve();
+    this.tracks = { mic: null, camera: null, screen: null }; // local MediaStreamTracks
+    this.micOn = true;
+    this.deviceError = "";
+    this.transceivers = {}; // purpose -> RTCRtpTransceiver
+    this.remote = new Map(); // user id -> {camera, mic, screen}: MediaStreams
+    this.iceServers = [];
+    this.state = "off"; // off, connecting, connected, reconnecting, failed
+    this.path = "none";
+    this.stats = new Map();
+    this.prevStats = new Map();
+    this.restartTimer = 0;
+    this.statsTimer = 0;
+    this.devices = this.openDevices();
+  }
+
+  // openDevices asks for the camera and microphone, settling for either one
+  // (or none: the call still receives).
+  async openDevices() {
+    for (const want of [{ audio: MIC, video: CAMERA }, { audio: MIC }, { video: CAMERA }]) {
+      try {
+        const s = await navigator.mediaDevices.getUserMedia(want);
+        this.tracks.mic = s.getAudioTracks()[0] || null;
+        this.tracks.camera = s.getVideoTracks()[0] || null;
+        if (this.tracks.mic) this.tracks.mic.enabled = this.micOn;
+        this.deviceError = want.video && want.audio ? "" : want.video ? "No microphone was found." : "No camera was found.";
+        this.changed();
+        return;
+      } catch (e) {
+        if (e.name === "NotAllowedError") {
+          this.deviceError = "The browser was not allowed to use the camera and microphone. Allow them in the address bar to be seen and heard.";
+          break;
+        }
+        this.deviceError = "No camera or microphone was found.";
+      }
+    }
+    this.changed();
+  }
+
+  // joined starts the peer connection anew after every join: the server
+  // keeps a peer only as long as the signaling connection that made it.
+  async joined(j) {
+    this.iceServers = j.ice_servers || [];
+    if (!this.devices) this.devices = this.openDevices();
+    await this.devices;
+    this.connect();
+  }
+
+  // frame takes the server's media frames.
+  frame(f) {
+    const pc = this.pc;
+    if (!pc) return;
+    if (f.type === "media.offer") this.enqueue(() => this.answer(pc, f.data.sdp));
+    else if (f.type === "media.candidate") this.enqueue(() => pc.addIceCandidate(f.data).catch(() => {}));
+  }
+
+  connect() {
+    this.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.relay ? "relay" : "all", bundlePolicy: "max-bundle" });
+    this.pc = pc;
+    this.transceivers = {};
+    for (const purpose of PURPOSES) {
+      const kind = purpose === "mic" ? "audio" : "video";
+      const t = pc.addTransceiver(kind, { direction: "sendonly" });
+      this.transceivers[purpose] = t;
+      if (this.tracks[purpose]) t.sender.replaceTrack(this.tracks[purpose]);
+    }
+    pc.onnegotiationneeded = () => this.enqueue(() => this.offer(pc));
+    pc.onicecandidate = (e) => {
+      if (e.candidate && pc === this.pc) this.signal.notify("media.candidate", e.candidate.toJSON());
+    };
+    pc.ontrack = (e) => this.track(e);
+    pc.onconnectionstatechange = () => this.connectionChanged(pc);
+    this.setState("connecting");
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+  }
+
+  close() {
+    clearTimeout(this.restartTimer);
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.remote.clear();
+    this.chain = Promise.resolve();
+  }
+
+  // enqueue runs a negotiation step after the ones before it. A step cut
+  // short by a lost connection needs nothing more: the next join makes the
+  // peer connection anew. One the server never answered starts it over.
+  enqueue(step) {
+    const pc = this.pc;
+    this.chain = this.chain.then(step).catch((e) => {
+      if (e?.code === "disconnected") return;
+      if (e?.code === "timeout" && pc === this.pc) {
+        this.connect();
+        return;
+      }
+      console.warn("media:", e);
+    });
+    return this.chain;
+  }
+
+  async offer(pc) {
+    if (pc !== this.pc || pc.signalingState !== "stable") return;
+    await pc.setLocalDescription();
+    const tracks = {};
+    for (const [purpose, t] of Object.entries(this.transceivers)) if (t.mid) tracks[t.mid] = purpose;
+    let a;
+    try {
+      a = (await this.signal.request("media.offer", { sdp: pc.localDescription.sdp, tracks })).data;
+    } catch (e) {
+      if (e.code === "conflict") return; // the server's offer stands: it comes next, and rolls this one back
+      throw e;
+    }
+    if (pc === this.pc && pc.signalingState === "have-local-offer") await pc.setRemoteDescription({ type: "answer", sdp: a.sdp });
+  }
+
+  async answer(pc, sdp) {
+    if (pc !== this.pc) return;
+    await pc.setRemoteDescription({ type: "offer", sdp }); // rolls back an offer of ours that crossed it
+    await pc.setLocalDescription();
+    await this.signal.request("media.answer", { sdp: pc.localDescription.sdp });
+  }
+
+  // track files a received track under its publisher and purpose.
+  track(e) {
+    const stream = e.streams[0];
+    const m = /^(\d+)-(mic|camera|screen)$/.exec(stream?.id || "");
+    if (!m) return;
+    const user = Number(m[1]);
+    const purpose = m[2];
+    const entry = this.remote.get(user) || {};
+    entry[purpose] = stream;
+    this.remote.set(user, entry);
+    const gone = () => {
+      if (stream.getTracks().some((t) => t.readyState === "live")) return;
+      if (this.remote.get(user)?.[purpose] === stream) delete this.remote.get(user)[purpose];
+      this.changed();
+    };
+    stream.onremovetrack = gone;
+    e.track.onended = gone;
+    e.track.onunmute = () => this.changed();
+    this.changed();
+  }
+
+  connectionChanged(pc) {
+    if (pc !== this.pc) return;
+    switch (pc.connectionState) {
+      case "connected":
+        clearTimeout(this.restartTimer);
+        this.restartTimer = 0;
+        this.setState("connected");
+        break;
+      case "disconnected":
+      case "failed":
+        this.setState("reconnecting");
+        if (!this.restartTimer) {
+          pc.restartIce();
+          this.restartTimer = setTimeout(() => {
+            this.restartTimer = 0;
+            if (pc === this.pc && pc.connectionState !== "connected") this.connect();
+          }, RESTART_GRACE);
+        }
+        break;
+    }
+  }
+
+  setState(s) {
+    if (this.state === s) return;
+    this.state = s;
+    this.changed();
+  }
+
+  changed() {
+    this.dispatchEvent(new Event("change"));
+  }
+
+  // Devices --------------------------------------------------------------
+
+  get micLive() {
+    return !!this.tracks.mic && this.micOn;
+  }
+
+  get camLive() {
+    return !!this.tracks.camera;
+  }
+
+  get sharing() {
+    return !!this.tracks.screen;
+  }
+
+  toggleMic() {
+    this.micOn = !this.micOn;
+    if (this.tracks.mic) this.tracks.mic.enabled = this.micOn;
+    this.changed();
+  }
+
+  // toggleCamera stops the camera (its light goes off) or starts it again.
+  async toggleCamera() {
+    if (this.tracks.camera) {
+      this.tracks.camera.stop();
+      this.setTrack("camera", null);
+      return;
+    }
+    try {
+      const s = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA, ...this.deviceConstraint("camera") } });
+      this.setTrack("camera", s.getVideoTracks()[0]);
+      this.deviceError = "";
+    } catch (e) {
+      this.deviceError = "The camera could not be started: " + (e.message || e.name);
+      this.changed();
+    }
+  }
+
+  async toggleScreen() {
+    if (this.tracks.screen) {
+      this.tracks.screen.stop();
+      this.setTrack("screen", null);
+      return;
+    }
+    try {
+      const s = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
+      const t = s.getVideoTracks()[0];
+      t.contentHint = "detail";
+      t.onended = () => this.setTrack("screen", null); // the browser's own "Stop sharing"
+      this.setTrack("screen", t);
+    } catch (e) {
+      if (e.name !== "NotAllowedError") {
+        this.deviceError = "The screen could not be shared: " + (e.message || e.name);
+        this.changed();
+      }
+    }
+  }
+
+  // useDevice switches the microphone or camera to another device.
+  async useDevice(kind, deviceId) {
+    this.chosen = { ...this.chosen, [kind]: deviceId };
+    const purpose = kind === "audioinput" ? "mic" : "camera";
+    const old = this.tracks[purpose];
+    if (!old && purpose === "camera") return; // the camera is off: the choice applies when it is turned on
+    try {
+      const c = { deviceId: { exact: deviceId } };
+      const s = await navigator.mediaDevices.getUserMedia(purpose === "mic" ? { audio: { ...MIC, ...c } } : { video: { ...CAMERA, ...c } });
+      const t = purpose === "mic" ? s.getAudioTracks()[0] : s.getVideoTracks()[0];
+      if (purpose === "mic") t.enabled = this.micOn;
+      old?.stop();
+      this.setTrack(purpose, t);
+    } catch (e) {
+      this.deviceError = "That device could not be used: " + (e.message || e.name);
+      this.changed();
+    }
+  }
+
+  deviceConstraint(purpose) {
+    const id = this.chosen?.[purpose === "mic" ? "audioinput" : "videoinput"];
+    return id ? { deviceId: { exact: id } } : {};
+  }
+
+  setTrack(purpose, track) {
+    this.tracks[purpose] = track;
+    this.transceivers[purpose]?.sender.replaceTrack(track).catch(() => {});
+    this.changed();
+  }
+
+  // Statistics -----------------------------------------------------------
+
+  // readStats measures, for each person we receive, the video frames
+  // decoded, packet loss and round-trip time, and rates the connection.
+  async readStats() {
+    const pc = this.pc;
+    if (!pc || pc.connectionState === "closed") return;
+    const report = await pc.getStats();
+    const byTrack = new Map(); // track identifier (remote stream) -> user
+    for (const [user, streams] of this.remote) {
+      for (const s of Object.values(streams)) for (const t of s.getTracks()) byTrack.set(t.id, user);
+    }
+    const now = new Map();
+    let rtt = 0;
+    let local = null;
+    report.forEach((r) => {
+      if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
+        rtt = r.currentRoundTripTime || 0;
+        local = report.get(r.localCandidateId);
+      }
+    });
+    report.forEach((r) => {
+      if (r.type !== "inbound-rtp") return;
+      const user = byTrack.get(r.trackIdentifier);
+      if (user === undefined) return;
+      const s = now.get(user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, level: 0, rtt };
+      if (r.kind === "video") {
+        s.frames += r.framesDecoded || 0;
+        s.fps = Math.max(s.fps, r.framesPerSecond || 0);
+      } else {
+        s.energy += r.totalAudioEnergy || 0;
+        s.level = Math.max(s.level, r.audioLevel || 0);
+      }
+      s.received += r.packetsReceived || 0;
+      s.lost += r.packetsLost || 0;
+      now.set(user, s);
+    });
+    for (const [user, s] of now) {
+      const prev = this.prevStats.get(user);
+      const got = s.received - (prev?.received || 0);
+      const lost = s.lost - (prev?.lost || 0);
+      s.loss = got + lost > 0 ? Math.max(0, lost) / (got + lost) : 0;
+      s.quality = s.loss > 0.1 || rtt > 0.5 ? "poor" : s.loss > 0.02 || rtt > 0.25 ? "fair" : "good";
+    }
+    this.prevStats = now;
+    this.stats = now;
+    this.setPath(local);
+    this.dispatchEvent(new CustomEvent("stats", { detail: now }));
+  }
+
+  setPath(local) {
+    let path = "none";
+    if (local) {
+      if (local.candidateType === "relay") path = `turn-${local.relayProtocol || "udp"}`;
+      else path = local.protocol === "tcp" ? "sfu-tcp" : "sfu-udp";
+    }
+    if (path !== this.path) {
+      this.path = path;
+      this.changed();
+    }
+  }
+
+  // hangUp ends the call and releases the devices (the camera's light goes
+  // off); the next join opens them again.
+  hangUp() {
+    clearInterval(this.statsTimer);
+    this.close();
+    for (const p of PURPOSES) {
+      this.tracks[p]?.stop();
+      this.tracks[p] = null;
+    }
+    this.devices = null;
+    this.setState("off");
+  }
+}
