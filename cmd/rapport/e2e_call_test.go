@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -13,12 +14,13 @@ import (
 // the fake camera and microphone: the coach and the client each decode the
 // other's video and hear the other's audio, a shared screen reaches the
 // other side, the camera goes off and on, and leaving and rejoining brings
-// the media back. The database plays no part in media: SQLite only.
+// the media back, then with the client forced through the embedded TURN
+// server (relay-only ICE). The database plays no part in media: SQLite only.
 func TestE2ECall(t *testing.T) {
 	chromium := chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	base := startServer(t, "sqlite")
+	base := startServer(t, "sqlite", "TURN_PORT", strconv.Itoa(freeUDPPort(t)), "TURN_SECRET", "a-turn-secret-for-tests")
 	shots := newShooter(t, "call")
 	browser := startBrowser(t, ctx, chromium)
 
@@ -73,9 +75,29 @@ func TestE2ECall(t *testing.T) {
 	}
 	coach.wantMedia(clientID)
 	client.wantMedia(coachID)
+
+	// The client on a network where only TURN gets through: its page forces
+	// relay-only ICE, and its media goes through the embedded TURN server.
+	client.open(roomURL+"?relay=1", 200)
+	client.waitFor(together("websocket"))
+	client.waitFor(`document.querySelector("[data-stage]").dataset.media === "connected"`)
+	coach.waitFor(`document.querySelector('.person[data-user-id="` + clientID + `"] [data-kind=path]')?.textContent === "turn-udp"`)
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	client.shot("call-client-relay")
 	for _, p := range []*person{coach, client} {
 		p.checkConsole()
 	}
+}
+
+// freeUDPPort is a UDP port nothing listens on now.
+func freeUDPPort(t *testing.T) int {
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.LocalAddr().(*net.UDPAddr).Port
 }
 
 // wantMedia waits until the tile of user shows video whose decoded frames

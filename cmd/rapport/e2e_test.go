@@ -203,10 +203,14 @@ func runE2E(t *testing.T, chromium, dialect string) {
 }
 
 // startServer runs Main on a free loopback port with a fresh database and
-// the real defaults of every other setting; it returns the base URL.
-func startServer(t *testing.T, dialect string) string {
+// the real defaults of every other setting (but extra); it returns the base
+// URL.
+func startServer(t *testing.T, dialect string, extra ...string) string {
 	t.Helper()
 	env := map[string]string{"HOST": "127.0.0.1", "PORT": "0", "RAPPORT_DATA_DIR": t.TempDir()}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
 	if dialect == "postgres" {
 		env["DATABASE_URL"] = storetest.URL(t, "postgres")
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of the server.
@@ -44,7 +45,26 @@ type WebRTC struct {
 	Interfaces   []string // the interfaces to gather on; empty: all
 	LoopbackOnly bool     // media on loopback only (the default when the whole server is)
 	STUNURLs     []string // STUN servers given to browsers, e.g. stun:stun.example.com:3478
+	TURN         TURN
 }
+
+// TURN is where browsers relay media when nothing else gets through: the
+// embedded server (Port), an external one sharing Secret (URLs), or Twilio.
+type TURN struct {
+	Port        int    // the embedded server on UDP and TCP; 0: off
+	TLSPort     int    // and on TLS, with TLSCert and TLSKey
+	TLSCert     string // PEM file
+	TLSKey      string // PEM file
+	Secret      string // shared with the TURN server: credentials are signed with it
+	URLs        []string
+	RelayIP     string        // the embedded server's relay address, as browsers see it
+	TTL         time.Duration // how long a browser's credentials last
+	TwilioSID   string
+	TwilioToken string
+}
+
+// Enabled reports whether browsers get a TURN server.
+func (t TURN) Enabled() bool { return t.Port > 0 || len(t.URLs) > 0 || t.TwilioSID != "" }
 
 // DefaultOIDCIssuer is Google's.
 const DefaultOIDCIssuer = "https://accounts.google.com"
@@ -76,6 +96,16 @@ var Settings = []Setting{
 	{Name: "WEBRTC_INTERFACES", Help: "network interfaces to take media on, comma-separated; empty: all"},
 	{Name: "WEBRTC_LOOPBACK_ONLY", Default: "auto", Help: "true: media on loopback only; auto: when HOST and PUBLIC_URL are loopback"},
 	{Name: "STUN_URLS", Help: "STUN servers for browsers, comma-separated, like stun:stun.example.com:3478"},
+	{Name: "TURN_PORT", Help: "run the embedded TURN server on this UDP and TCP port (3478 is usual); off when empty"},
+	{Name: "TURN_TLS_PORT", Default: "5349", Help: "the embedded TURN server's TLS port, when TURN_TLS_CERT is set"},
+	{Name: "TURN_TLS_CERT", Help: "certificate (PEM file) for TURN over TLS"},
+	{Name: "TURN_TLS_KEY", Help: "its private key (PEM file)"},
+	{Name: "TURN_SECRET", Help: "shared secret that signs browsers' TURN credentials; required with TURN_PORT or TURN_URLS (rapport setup-webrtc writes one)", Secret: true},
+	{Name: "TURN_URLS", Help: "an external TURN server sharing TURN_SECRET (coturn use-auth-secret), comma-separated turn: and turns: URLs"},
+	{Name: "TURN_RELAY_IP", Help: "the embedded server's public relay address (default: the first WEBRTC_PUBLIC_IP; 127.0.0.1 on loopback)"},
+	{Name: "TURN_TTL", Default: "12h", Help: "how long a browser's TURN credentials last"},
+	{Name: "TWILIO_ACCOUNT_SID", Help: "use Twilio's Network Traversal Service for TURN (with TWILIO_AUTH_TOKEN)"},
+	{Name: "TWILIO_AUTH_TOKEN", Help: "Twilio's auth token", Secret: true},
 }
 
 // Getenv looks up an environment variable; os.LookupEnv in production.
@@ -268,6 +298,7 @@ func (r *reader) webrtc(c *Config) WebRTC {
 		STUNURLs:   r.list("STUN_URLS"),
 	}
 	w.UDPPortMin, w.UDPPortMax = r.portRange("WEBRTC_UDP_PORTS")
+	w.TURN = r.turn()
 	for _, ip := range w.PublicIPs {
 		if net.ParseIP(ip) == nil {
 			r.fail("WEBRTC_PUBLIC_IP", "%q is not an IP address", ip)
@@ -276,6 +307,16 @@ func (r *reader) webrtc(c *Config) WebRTC {
 	for _, u := range w.STUNURLs {
 		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
 			r.fail("STUN_URLS", "%q must start with stun: or stuns:", u)
+		}
+	}
+	if w.TURN.Port > 0 && w.TURN.RelayIP == "" {
+		switch {
+		case len(w.PublicIPs) > 0:
+			w.TURN.RelayIP = w.PublicIPs[0]
+		case c.Loopback():
+			w.TURN.RelayIP = "127.0.0.1"
+		default:
+			r.fail("TURN_RELAY_IP", "required with TURN_PORT when the server is not on loopback and WEBRTC_PUBLIC_IP is empty: the address browsers reach relays at")
 		}
 	}
 	switch v := strings.ToLower(r.strOr("WEBRTC_LOOPBACK_ONLY", "auto")); v {
@@ -288,6 +329,54 @@ func (r *reader) webrtc(c *Config) WebRTC {
 		r.fail("WEBRTC_LOOPBACK_ONLY", "must be true, false or auto, not %q", v)
 	}
 	return w
+}
+
+// turn reads the TURN_ and TWILIO_ settings.
+func (r *reader) turn() TURN {
+	t := TURN{
+		Port:        r.port("TURN_PORT", 0),
+		TLSPort:     r.port("TURN_TLS_PORT", 5349),
+		TLSCert:     r.str("TURN_TLS_CERT"),
+		TLSKey:      r.str("TURN_TLS_KEY"),
+		Secret:      r.secret("TURN_SECRET"),
+		URLs:        r.list("TURN_URLS"),
+		RelayIP:     r.str("TURN_RELAY_IP"),
+		TTL:         r.duration("TURN_TTL", 12*time.Hour),
+		TwilioSID:   r.str("TWILIO_ACCOUNT_SID"),
+		TwilioToken: r.secret("TWILIO_AUTH_TOKEN"),
+	}
+	for _, u := range t.URLs {
+		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			r.fail("TURN_URLS", "%q must start with turn: or turns:", u)
+		}
+	}
+	switch {
+	case (t.Port > 0 || len(t.URLs) > 0) && len(t.Secret) < 16:
+		r.fail("TURN_SECRET", "at least 16 characters are required with TURN_PORT or TURN_URLS; `rapport setup-webrtc` writes one")
+	case (t.TLSCert == "") != (t.TLSKey == ""):
+		r.fail("TURN_TLS_KEY", "TURN_TLS_CERT and TURN_TLS_KEY must be set together")
+	case t.TLSCert != "" && t.Port == 0:
+		r.fail("TURN_TLS_CERT", "is for the embedded TURN server: set TURN_PORT too")
+	case (t.TwilioSID == "") != (t.TwilioToken == ""):
+		r.fail("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+	case t.RelayIP != "" && net.ParseIP(t.RelayIP) == nil:
+		r.fail("TURN_RELAY_IP", "%q is not an IP address", t.RelayIP)
+	}
+	return t
+}
+
+// duration reads a Go duration like 12h.
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		r.fail(name, "must be a duration of a minute or more, like 12h, not %q", v)
+		return def
+	}
+	return d
 }
 
 // list reads a comma-separated list.

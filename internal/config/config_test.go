@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv {
@@ -47,6 +48,13 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"PublicIP", map[string]string{"WEBRTC_PUBLIC_IP": "203.0.113.7,example.com"}, "WEBRTC_PUBLIC_IP:"},
 		{"LoopbackOnly", map[string]string{"WEBRTC_LOOPBACK_ONLY": "maybe"}, "WEBRTC_LOOPBACK_ONLY:"},
 		{"STUN", map[string]string{"STUN_URLS": "turn:x.example.com"}, "STUN_URLS:"},
+		{"TURNWithoutSecret", map[string]string{"TURN_PORT": "3478"}, "TURN_SECRET:"},
+		{"TURNShortSecret", map[string]string{"TURN_URLS": "turn:t.example.com:3478", "TURN_SECRET": "short"}, "TURN_SECRET:"},
+		{"TURNURL", map[string]string{"TURN_URLS": "stun:t.example.com", "TURN_SECRET": long}, "TURN_URLS:"},
+		{"TURNHalfTLS", map[string]string{"TURN_PORT": "3478", "TURN_SECRET": long, "TURN_TLS_CERT": "/c.pem"}, "TURN_TLS_KEY:"},
+		{"TURNTTL", map[string]string{"TURN_TTL": "soon"}, "TURN_TTL:"},
+		{"TURNRelayIP", map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": long, "TURN_PORT": "3478", "TURN_SECRET": long}, "TURN_RELAY_IP:"},
+		{"HalfTwilio", map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))
@@ -124,9 +132,13 @@ func TestWebRTCSettings(t *testing.T) {
 		len(w.STUNURLs) != 1 || !w.LoopbackOnly {
 		t.Fatalf("settings: %+v", w)
 	}
-	c, err = Load(env(map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("k", 32)}))
+	c, err = Load(env(map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("k", 32),
+		"TURN_PORT": "3478", "TURN_SECRET": strings.Repeat("t", 16), "WEBRTC_PUBLIC_IP": "203.0.113.7"}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.WebRTC.TURN.RelayIP != "203.0.113.7" || c.WebRTC.TURN.TTL != 12*time.Hour || !c.WebRTC.TURN.Enabled() {
+		t.Fatalf("TURN: %+v", c.WebRTC.TURN)
 	}
 	if c.WebRTC.LoopbackOnly {
 		t.Fatal("media must not be narrowed to loopback when the server listens on every interface")

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +26,7 @@ import (
 	"rapport/internal/sfu"
 	"rapport/internal/signal"
 	"rapport/internal/store"
+	"rapport/internal/turn"
 	"rapport/internal/web"
 )
 
@@ -52,6 +56,8 @@ type App struct {
 	Rooms    *room.Manager
 	Signal   *signal.Server
 	Media    *sfu.SFU
+	TURN     *turn.Server // the embedded TURN server, if on
+	twilio   *turn.Twilio
 	Web      *web.Server
 	log      *slog.Logger
 	stop     context.CancelFunc
@@ -86,7 +92,7 @@ func New(o Options) (*App, error) {
 		Signal: a.Signal, Hub: a.Hub, History: o.DB})
 	if err != nil {
 		a.Chat.Close()
-		a.Media.Close()
+		a.closeMedia()
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.Web = w
@@ -109,12 +115,68 @@ func (a *App) media() error {
 	if w.LoopbackOnly {
 		a.log.Info("call media on loopback only, as the server is; set WEBRTC_LOOPBACK_ONLY=false to gather every interface")
 	}
-	servers := []room.ICEServer{}
-	if len(w.STUNURLs) > 0 {
-		servers = append(servers, room.ICEServer{URLs: w.STUNURLs})
+	turns, err := a.turn()
+	if err != nil {
+		m.Close()
+		return err
 	}
-	a.Rooms.ICEServers = func(int64) []room.ICEServer { return servers }
+	var stun []room.ICEServer
+	if len(w.STUNURLs) > 0 {
+		stun = []room.ICEServer{{URLs: w.STUNURLs}}
+	}
+	a.Rooms.ICEServers = func(user int64) []room.ICEServer {
+		list := append([]room.ICEServer{}, stun...)
+		for _, t := range turns {
+			list = append(list, t(user)...)
+		}
+		return list
+	}
 	return nil
+}
+
+// closeMedia ends every call and stops the TURN server.
+func (a *App) closeMedia() {
+	a.Media.Close()
+	if a.TURN != nil {
+		a.TURN.Close()
+	}
+}
+
+// turn starts the embedded TURN server and the Twilio token keeper that the
+// settings ask for, and returns what gives each user their TURN servers.
+func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
+	w := a.Config.WebRTC
+	t := w.TURN
+	var out []func(int64) []room.ICEServer
+	if t.Port > 0 {
+		listen := "0.0.0.0"
+		if w.LoopbackOnly {
+			listen = "127.0.0.1"
+		}
+		host := t.RelayIP
+		if u, err := url.Parse(a.Config.PublicURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		srv, err := turn.Start(turn.Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
+			RelayIP: net.ParseIP(t.RelayIP), Host: host, Realm: "rapport", Secret: t.Secret, OwnIPs: turn.OwnIPs(w.PublicIPs...), Log: a.log})
+		if err != nil {
+			return nil, err
+		}
+		a.TURN = srv
+		a.log.Info("embedded TURN server", "urls", strings.Join(srv.URLs(), " "))
+		out = append(out, (&turn.Shared{URLs: srv.URLs(), Secret: t.Secret, TTL: t.TTL}).ICEServers)
+	}
+	if len(t.URLs) > 0 {
+		out = append(out, (&turn.Shared{URLs: t.URLs, Secret: t.Secret, TTL: t.TTL}).ICEServers)
+	}
+	if t.TwilioSID != "" {
+		a.twilio = &turn.Twilio{AccountSID: t.TwilioSID, AuthToken: t.TwilioToken, TTL: t.TTL, Log: a.log}
+		out = append(out, a.twilio.ICEServers)
+	}
+	if len(out) == 0 {
+		a.log.Info("no TURN server: calls from networks that block UDP may fail; set TURN_PORT and TURN_SECRET (rapport setup-webrtc), TURN_URLS or TWILIO_ACCOUNT_SID")
+	}
+	return out, nil
 }
 
 func (a *App) sessions(o Options) error {
@@ -162,6 +224,10 @@ func (a *App) background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); a.Signal.RunReaper(ctx) }()
+	if a.twilio != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.twilio.Run(ctx) }()
+	}
 	go func() {
 		defer wg.Done()
 		a.DB.Checkpoints(ctx, time.Second, func(err error) { a.log.Warn("checkpoint the SQLite log", "err", err) })
@@ -187,6 +253,6 @@ func (a *App) Drain(ctx context.Context) {
 func (a *App) Close() {
 	a.stop()
 	<-a.stopped
-	a.Media.Close()
+	a.closeMedia()
 	a.Chat.Close()
 }

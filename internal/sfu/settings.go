@@ -14,6 +14,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/pionlog"
 )
 
 // Settings are the network settings of the SFU. The zero value gathers on
@@ -82,7 +84,7 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 func settingEngine(s Settings, log *slog.Logger) (*webrtc.SettingEngine, []func() error, error) {
 	se := &webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.LoggerFactory = pionLogs{log}
+	se.LoggerFactory = pionlog.Factory(log)
 	var closers []func() error
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	if s.LoopbackOnly {

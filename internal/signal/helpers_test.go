@@ -34,7 +34,13 @@ type env struct {
 
 func newEnv(t *testing.T, dialect string) *env {
 	t.Helper()
-	cfg, err := config.Load(func(string) (string, bool) { return "", false })
+	return newEnvWith(t, dialect, nil)
+}
+
+// newEnvWith starts the application with settings.
+func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
+	t.Helper()
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := settings[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,11 @@ package signal_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +20,11 @@ import (
 
 // call joins the room's call as the person hc is signed in as.
 func (e *env) call(t *testing.T, hc *http.Client) *mediaclient.Client {
+	return e.callVia(t, hc, false)
+}
+
+// callVia joins, through TURN relays only when relay is set.
+func (e *env) callVia(t *testing.T, hc *http.Client, relay bool) *mediaclient.Client {
 	t.Helper()
 	u, _ := url.Parse(e.srv.URL)
 	header := http.Header{}
@@ -25,7 +33,7 @@ func (e *env) call(t *testing.T, hc *http.Client) *mediaclient.Client {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true,
+	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Relay: relay,
 		Room: roomclient.Options{BaseURL: e.srv.URL, RoomID: e.roomID, Header: header, NoReconnect: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -45,9 +53,43 @@ func (e *env) userID(t *testing.T, hc *http.Client) int64 {
 
 func TestCallMediaFlowsThroughTheSFUOverSignaling(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	coachID := e.userID(t, e.coach)
+	coach, client := e.call(t, e.coach), e.call(t, e.client)
+	if n := len(client.ICEServers()); n != 0 {
+		t.Fatalf("%d ICE servers with none configured", n)
+	}
+	e.coachReachesClient(t, coach, client)
+}
 
-	coach := e.call(t, e.coach)
+func TestCallMediaThroughTheEmbeddedTURNServer(t *testing.T) {
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	e := newEnvWith(t, "sqlite", map[string]string{"TURN_PORT": strconv.Itoa(port), "TURN_SECRET": strings.Repeat("t", 24)})
+	coach, client := e.call(t, e.coach), e.callVia(t, e.client, true)
+	servers := client.ICEServers()
+	clientID := e.userID(t, e.client)
+	if len(servers) != 1 || !strings.HasSuffix(servers[0].Username, fmt.Sprintf(":%d", clientID)) ||
+		!slices.Contains(servers[0].URLs, fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port)) {
+		t.Fatalf("ICE servers %+v; want the embedded TURN server with the client's own credentials", servers)
+	}
+	e.coachReachesClient(t, coach, client)
+	if n := e.app.TURN.Allocations(); n < 1 {
+		t.Fatalf("%d TURN allocations; the client's media did not go through the relay", n)
+	}
+	pair, err := client.PC.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Local.Typ != webrtc.ICECandidateTypeRelay {
+		t.Fatalf("the client's selected pair %v (%v); want a relay candidate", pair, err)
+	}
+}
+
+// coachReachesClient publishes the coach's camera and microphone and checks
+// that the client receives both, with packets the coach sent just now.
+func (e *env) coachReachesClient(t *testing.T, coach, client *mediaclient.Client) {
+	t.Helper()
+	coachID := e.userID(t, e.coach)
 	video, audio, err := coach.Tracks()
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +100,6 @@ func TestCallMediaFlowsThroughTheSFUOverSignaling(t *testing.T) {
 	if err := coach.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
-
-	client := e.call(t, e.client)
 	got := make(chan *webrtc.TrackRemote, 4)
 	client.PC.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { got <- tr })
 	if _, err := client.PC.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
@@ -69,7 +109,6 @@ func TestCallMediaFlowsThroughTheSFUOverSignaling(t *testing.T) {
 	if err := client.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
-
 	streams := map[string]bool{}
 	for len(streams) < 2 {
 		select {

@@ -1,4 +1,8 @@
-package sfu
+// Package pionlog sends pion's own logging (WebRTC, ICE, TURN) to the
+// server's log at debug level: its warnings and errors are mostly the
+// routine ends of hung-up calls (writes on closed transports) and expired
+// credentials; what matters Rapport logs itself.
+package pionlog
 
 import (
 	"context"
@@ -8,13 +12,18 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogs sends pion's own logging to the server's log at debug level:
-// its warnings and errors are mostly the routine ends of hung-up calls
-// (writes on closed transports); what matters the SFU logs itself.
-type pionLogs struct{ log *slog.Logger }
+// Factory returns a pion LoggerFactory that writes to log; nil discards.
+func Factory(log *slog.Logger) logging.LoggerFactory {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return factory{log}
+}
+
+type factory struct{ log *slog.Logger }
 
 // NewLogger gives one pion component (its scope) a logger.
-func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
+func (f factory) NewLogger(scope string) logging.LeveledLogger {
 	return pionLogger{f.log.With("pion", scope)}
 }
 
