@@ -14,23 +14,33 @@ import (
 )
 
 const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--duration D] [--server-pid PID]
+       rapport loadtest sfu --server URL [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
-on) in this process, and measures it. The last line of output is one JSON
-object: messages_per_s, deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s
-and more, for scripts to read. Pin the two processes to different cores for
-figures worth comparing:
+on) in this process, and measures it. chat: rooms of people chatting; the
+last line of output is one JSON object with messages_per_s,
+deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s and more. sfu: pion
+peers publishing synthetic VP8 and Opus to rooms of subscribers (the server
+must run with serve --loadtest); its JSON has forwarded_pps, server_cpu_s,
+pps_per_cpu_s, loss_pct, p50_ms, p99_ms and more. Pin the two processes to
+different cores for figures worth comparing:
 
   taskset -c 0 rapport serve &
-  taskset -c 1 rapport loadtest chat --server http://127.0.0.1:8080 --rooms 1000 --rate 10 --duration 30s --server-pid $!`
+  taskset -c 1 rapport loadtest chat --server http://127.0.0.1:8080 --rooms 1000 --rate 10 --duration 30s --server-pid $!
+
+  taskset -c 0 rapport serve --loadtest &
+  taskset -c 1 rapport loadtest sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!`
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "chat" && args[0] != "-h" && args[0] != "--help") {
+	if len(args) == 0 || (args[0] != "chat" && args[0] != "sfu") {
 		fmt.Fprintln(stderr, "Usage: rapport "+loadtestSynopsis)
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return flag.ErrHelp
 		}
-		return usageError{fmt.Sprintf("unknown load %q: use chat", args[0])}
+		return usageError{fmt.Sprintf("unknown load %q: use chat or sfu", args[0])}
+	}
+	if args[0] == "sfu" {
+		return runLoadSFU(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("loadtest chat", loadtestSynopsis, stderr)
 	o := loadtest.ChatOptions{}
@@ -51,6 +61,38 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	printChatResult(stdout, res)
+	return nil
+}
+
+func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadtest sfu", loadtestSynopsis, stderr)
+	o := loadtest.SFUOptions{}
+	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback, serve --loadtest)")
+	fs.IntVar(&o.Rooms, "rooms", 1, "rooms")
+	fs.IntVar(&o.Publishers, "publishers", 2, "peers per room that send video and audio")
+	fs.IntVar(&o.Subscribers, "subscribers", 100, "peers per room that only receive")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after every peer receives every track")
+	fs.IntVar(&o.VideoKbps, "kbps", 500, "each publisher's video bitrate")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Rooms < 1 || o.Publishers < 1 || o.Subscribers < 0 || o.Duration < time.Second || o.VideoKbps < 10 {
+		return usageError{"--rooms and --publishers must be at least 1, --duration at least 1s, --kbps at least 10"}
+	}
+	bar := newLoadBar(stderr)
+	o.Progress = bar.update
+	res, err := loadtest.SFU(ctx, o)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rooms %d x (%d publishers + %d subscribers) for %.1f s\n", res.Rooms, res.Publishers, res.Subscribers, res.DurationS)
+	fmt.Fprintf(stdout, "forwarded  %.0f packets/s (%.1f Mbit/s received), loss %.3f%%\n", res.ForwardedPPS, res.ReceivedMbps, res.LossPct)
+	fmt.Fprintf(stdout, "latency    p50 %.2f ms, p99 %.2f ms, max %.2f ms (publisher's send to subscriber's read)\n", res.P50Ms, res.P99Ms, res.MaxMs)
+	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.0f packets per CPU-second\n", res.ServerCPUS, 100*res.ServerCores, res.PPSPerCPUS)
+	b, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(b))
 	return nil
 }
 
@@ -77,13 +119,17 @@ func (b *loadBar) update(phase string, done, total int, sent int64) {
 	if phase != b.phase {
 		b.finish()
 		b.phase = phase
-		desc := map[string]string{"setup": "signing in and booking", "join": "joining rooms", "send": "sending"}[phase]
+		desc := map[string]string{"setup": "signing in and booking", "join": "joining rooms", "send": "sending",
+			"media": "waiting for every track", "measure": "measuring"}[phase]
 		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}
-	if phase == "send" {
+	switch phase {
+	case "send":
 		b.bar.Describe(fmt.Sprintf("sending (%d messages)", sent))
+	case "measure":
+		b.bar.Describe(fmt.Sprintf("measuring (%d packets received)", sent))
 	}
 	b.bar.Set(done)
 }

@@ -145,10 +145,11 @@ func loadConfig() (*config.Config, error) {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--dev]", stderr)
+	fs := newFlags("serve", "serve [--dev] [--loadtest]", stderr)
 	dev := fs.Bool("dev", false, "read templates and static files from internal/web on every request (UI work without rebuilds)")
+	load := fs.Bool("loadtest", false, "take `rapport loadtest sfu`'s peers: rooms of any size without appointments (loopback dev servers only)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: rapport serve [--dev]\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: rapport serve [--dev] [--loadtest]\n\nFlags:")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nSettings (environment variables, or a .env file in the working directory):")
 		for _, s := range config.Settings {
@@ -168,6 +169,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.Dev = *dev
+	cfg.LoadTest = *load
+	if cfg.LoadTest && !cfg.DevSignIn() {
+		return fmt.Errorf("--loadtest: only on a loopback server without sign-in settings (the dev sign-in), never on a real one")
+	}
 	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
 	if cfg.Dev {
 		m.AssetsDir = "internal/web"

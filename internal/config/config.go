@@ -31,6 +31,7 @@ type Config struct {
 	LogLevel           slog.Level
 	PprofAddr          string // a loopback address for Go's profiler, or "" for none
 	Dev                bool   // serve templates and static files from disk
+	LoadTest           bool   // serve --loadtest: media rooms for the SFU load generator
 	WebRTC             WebRTC
 }
 

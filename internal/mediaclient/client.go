@@ -69,7 +69,9 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 	var j struct {
 		ICEServers []webrtc.ICEServer `json:"ice_servers"`
 	}
-	_ = json.Unmarshal(<-joined, &j)
+	if !opt.Room.MediaOnly {
+		_ = json.Unmarshal(<-joined, &j)
+	}
 	c.iceServers = j.ICEServers
 	api := opt.API
 	if api == nil {

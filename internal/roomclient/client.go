@@ -61,6 +61,10 @@ type Options struct {
 	// server restart (default true); MaxBackoff caps the wait between tries.
 	NoReconnect bool
 	MaxBackoff  time.Duration
+	// Path replaces /rooms/{RoomID}/signal; with MediaOnly the connection
+	// sends no join (a load generator's media peer).
+	Path      string
+	MediaOnly bool
 }
 
 // Client is one participant's connection to a room.
@@ -119,7 +123,11 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 // connect opens the WebSocket and sends the join, with where the client
 // stands when this is a reconnect.
 func (c *Client) connect(ctx context.Context) error {
-	u := "ws" + strings.TrimPrefix(c.opt.BaseURL, "http") + "/rooms/" + c.opt.RoomID + "/signal"
+	path := c.opt.Path
+	if path == "" {
+		path = "/rooms/" + c.opt.RoomID + "/signal"
+	}
+	u := "ws" + strings.TrimPrefix(c.opt.BaseURL, "http") + path
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	ws, res, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: c.opt.Header})
@@ -132,6 +140,11 @@ func (c *Client) connect(ctx context.Context) error {
 	ws.SetReadLimit(1 << 20)
 	c.mu.Lock()
 	c.ws = ws
+	if c.opt.MediaOnly {
+		close(c.joined)
+		c.mu.Unlock()
+		return nil
+	}
 	join := map[string]int64{"session_id": c.sessionID, "last_seq": c.lastSeq}
 	c.mu.Unlock()
 	return c.write(ctx, "join", "join", join)

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,8 @@ type client struct {
 	clock  func() time.Time
 	media  *sfu.SFU  // nil: calls are off
 	peer   *sfu.Peer // the client's peer connection, from its first offer
+	// mediaOnly is a load generator's peer: media frames without a join.
+	mediaOnly bool
 }
 
 // handlers maps a frame type to what it does. A handler returns an error to
@@ -58,6 +61,12 @@ func (c *client) receive(raw []byte) {
 		switch {
 		case h == nil:
 			err = app.Errorf(app.EINVALID, "unknown frame type %q", in.Type)
+		case c.mediaOnly:
+			if !strings.HasPrefix(in.Type, "media.") && in.Type != "ping" {
+				err = app.Errorf(app.EINVALID, "this connection carries media frames only")
+			} else {
+				err = h(c, in)
+			}
 		case c.joined == nil && in.Type != "join" && in.Type != "ping":
 			err = app.Errorf(app.EINVALID, "join the room first")
 		default:

@@ -63,6 +63,22 @@ func (c *wsConn) Close(reason string) {
 // that user may enter appt's room. The Origin must be this host (or one of
 // originPatterns): a page of another site cannot open it with our cookie.
 func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, originPatterns []string) {
+	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, c) })
+}
+
+// ServeLoadMedia serves one peer of `rapport loadtest sfu`: a WebSocket that
+// carries only the media frames, into an SFU room of the load generator's
+// own ("load-" + room), with no appointment, chat or timer. The caller
+// registers it only on a loopback server started for load tests.
+func (s *Server) ServeLoadMedia(w http.ResponseWriter, r *http.Request, room string, peer int64, originPatterns []string) {
+	s.serveWS(w, r, originPatterns, func(c *wsConn) *client {
+		cl := s.newClient(&coaching.Appointment{RoomID: "load-" + room}, &coaching.User{ID: peer}, c)
+		cl.mediaOnly = true
+		return cl
+	})
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns []string, newClient func(*wsConn) *client) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
 	if err != nil {
 		return // Accept has answered the request
@@ -73,7 +89,7 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), cancel: cancel, closeOnce: newCloseOnce()}
-	cl := s.newClient(appt, user, c)
+	cl := newClient(c)
 	wrote := make(chan struct{})
 	go func() { c.writeLoop(ctx); close(wrote) }()
 	go c.pingLoop(ctx)
@@ -89,7 +105,7 @@ func (c *wsConn) readLoop(ctx context.Context, cl *client) {
 	var buf bytes.Buffer // reused: the dispatcher copies what it keeps
 	for {
 		readCtx, cancel := ctx, context.CancelFunc(func() {})
-		if cl.joined == nil { // one deadline from the start: pings do not extend it
+		if cl.joined == nil && !cl.mediaOnly { // one deadline from the start: pings do not extend it
 			readCtx, cancel = context.WithDeadline(ctx, cl.opened.Add(joinWithin))
 		}
 		typ, r, err := c.ws.Reader(readCtx)

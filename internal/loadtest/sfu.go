@@ -1,0 +1,313 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/mediaclient"
+	"rapport/internal/roomclient"
+)
+
+// SFUOptions describe a media load: Rooms rooms, each with Publishers that
+// send synthetic VP8 (VideoKbps) and Opus, and Subscribers that receive
+// every publisher's tracks, for Duration. The server must run with
+// `serve --loadtest`.
+type SFUOptions struct {
+	Server      string
+	Rooms       int
+	Publishers  int
+	Subscribers int
+	Duration    time.Duration
+	VideoKbps   int
+	ServerPID   int // read the server's CPU from /proc; 0: from its /metrics
+	// Progress, when set, is told how the run goes (one call at a time).
+	Progress func(phase string, done, total int, sent int64)
+}
+
+// SFUResult is what a media load measured. The JSON names are stable: the
+// last line of `rapport loadtest sfu` is this object.
+type SFUResult struct {
+	Rooms        int     `json:"rooms"`
+	Publishers   int     `json:"publishers"`
+	Subscribers  int     `json:"subscribers"`
+	DurationS    float64 `json:"duration_s"`
+	Received     int64   `json:"received"`      // packets the peers received in the window
+	ForwardedPPS float64 `json:"forwarded_pps"` // of those, per second
+	ReceivedMbps float64 `json:"received_mbps"`
+	LossPct      float64 `json:"loss_pct"`
+	P50Ms        float64 `json:"p50_ms"` // the time from the publisher's send to a subscriber's read
+	P99Ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	ServerCPUS   float64 `json:"server_cpu_s"`
+	ServerCores  float64 `json:"server_cores"`
+	PPSPerCPUS   float64 `json:"pps_per_cpu_s"`
+}
+
+// SFU runs a media load and measures it.
+func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
+	progress := o.Progress
+	if progress == nil {
+		progress = func(string, int, int, int64) {}
+	}
+	hc, err := devSignIn(ctx, o.Server, "loadtest-sfu@example.com", "coach")
+	if err != nil {
+		return nil, err
+	}
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	peers := make([]*mediaPeer, 0, o.Rooms*(o.Publishers+o.Subscribers))
+	defer func() {
+		for _, p := range peers {
+			p.c.Close()
+		}
+	}()
+	sendCtx, stopSending := context.WithCancel(ctx)
+	defer stopSending()
+	total := o.Rooms * (o.Publishers + o.Subscribers)
+	for r := range o.Rooms {
+		for i := range o.Publishers + o.Subscribers {
+			p, err := dialPeer(ctx, o, cookies(hc, o.Server), fmt.Sprintf("%s-%d", run, r), i+1, i < o.Publishers, sendCtx)
+			if err != nil {
+				return nil, fmt.Errorf("room %d, peer %d: %w", r, i+1, err)
+			}
+			peers = append(peers, p)
+			progress("join", len(peers), total, 0)
+		}
+	}
+	want := 2 * (o.Publishers - 1)
+	if err := waitTracks(ctx, peers, o.Publishers, want, progress); err != nil {
+		return nil, err
+	}
+	return measureSFU(ctx, o, peers, progress)
+}
+
+// waitTracks waits until every subscriber receives every publisher's two
+// tracks (and every publisher the others').
+func waitTracks(ctx context.Context, peers []*mediaPeer, publishers, pubWant int, progress func(string, int, int, int64)) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ready := 0
+		for _, p := range peers {
+			want := 2 * publishers
+			if p.publisher {
+				want = pubWant
+			}
+			if int(p.tracks.Load()) >= want {
+				ready++
+			}
+		}
+		progress("media", ready, len(peers), 0)
+		if ready == len(peers) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after 60 s only %d of %d peers receive every track", ready, len(peers))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress func(string, int, int, int64)) (*SFUResult, error) {
+	time.Sleep(2 * time.Second) // keyframes and bandwidth estimates settle
+	for _, p := range peers {
+		p.reset()
+	}
+	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
+	if err != nil {
+		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	}
+	start := time.Now()
+	secs := int(o.Duration / time.Second)
+	for i := 1; i <= secs; i++ {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Until(start.Add(time.Duration(i) * time.Second))):
+		}
+		progress("measure", i, secs, received(peers))
+	}
+	cpu1, err := serverCPU(ctx, o.Server, o.ServerPID)
+	if err != nil {
+		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	}
+	elapsed := time.Since(start)
+	return sfuResult(o, peers, elapsed, cpu1-cpu0), nil
+}
+
+func received(peers []*mediaPeer) int64 {
+	var n int64
+	for _, p := range peers {
+		n += p.packets.Load()
+	}
+	return n
+}
+
+func sfuResult(o SFUOptions, peers []*mediaPeer, elapsed time.Duration, cpu float64) *SFUResult {
+	var got, expected, bytes int64
+	var lat []int32
+	for _, p := range peers {
+		g, e, b, l := p.collect()
+		got, expected, bytes = got+g, expected+e, bytes+b
+		lat = append(lat, l...)
+	}
+	slices.Sort(lat)
+	secs := elapsed.Seconds()
+	r := &SFUResult{Rooms: o.Rooms, Publishers: o.Publishers, Subscribers: o.Subscribers, DurationS: round(secs, 2),
+		Received: got, ForwardedPPS: round(float64(got)/secs, 0), ReceivedMbps: round(float64(bytes)*8/secs/1e6, 1),
+		P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99), ServerCPUS: round(cpu, 2), ServerCores: round(cpu/secs, 3)}
+	if expected > 0 {
+		r.LossPct = round(100*float64(max(expected-got, 0))/float64(expected), 3)
+	}
+	if len(lat) > 0 {
+		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
+	}
+	if cpu > 0 {
+		r.PPSPerCPUS = round(float64(got)/cpu, 0)
+	}
+	return r
+}
+
+// mediaPeer is one pion peer of the load: it publishes (if a publisher)
+// and reads every track it receives, counting packets, gaps and delays.
+type mediaPeer struct {
+	c         *mediaclient.Client
+	publisher bool
+	tracks    atomic.Int32
+	packets   atomic.Int64
+
+	mu      sync.Mutex
+	streams []*streamStats
+}
+
+func dialPeer(ctx context.Context, o SFUOptions, header map[string][]string, room string, n int, publisher bool, sendCtx context.Context) (*mediaPeer, error) {
+	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Room: roomclient.Options{BaseURL: o.Server,
+		Path: fmt.Sprintf("/loadtest/sfu/%s/%d", room, n), Header: header, MediaOnly: true, NoReconnect: true}})
+	if err != nil {
+		if strings.Contains(err.Error(), "HTTP 404") {
+			return nil, errNoLoadRoute
+		}
+		return nil, err
+	}
+	p := &mediaPeer{c: c, publisher: publisher}
+	c.PC.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { p.read(tr) })
+	if publisher {
+		video, audio, err := c.Tracks()
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		go mediaclient.Send(sendCtx, video, audio, o.VideoKbps)
+	} else if _, err := c.PC.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
+		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := c.Connect(cctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// read counts a received track's packets until it ends.
+func (p *mediaPeer) read(tr *webrtc.TrackRemote) {
+	s := &streamStats{}
+	p.mu.Lock()
+	p.streams = append(p.streams, s)
+	p.mu.Unlock()
+	p.tracks.Add(1)
+	buf := make([]byte, 1500)
+	var h rtp.Header
+	for {
+		n, _, err := tr.Read(buf)
+		if err != nil {
+			return
+		}
+		off, err := h.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		p.packets.Add(1)
+		s.add(h.SequenceNumber, buf[off:n], n)
+	}
+}
+
+func (p *mediaPeer) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.packets.Store(0)
+	for _, s := range p.streams {
+		s.reset()
+	}
+}
+
+func (p *mediaPeer) collect() (got, expected, bytes int64, lat []int32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.streams {
+		g, e, b, l := s.take()
+		got, expected, bytes = got+g, expected+e, bytes+b
+		lat = append(lat, l...)
+	}
+	return got, expected, bytes, lat
+}
+
+// streamStats is what one received track did since its last reset.
+type streamStats struct {
+	mu       sync.Mutex
+	started  bool
+	ext      int64 // the last sequence number, unwrapped
+	first    int64
+	got      int64
+	bytes    int64
+	lat      []int32 // microseconds from send to read
+}
+
+func (s *streamStats) add(seq uint16, payload []byte, size int) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started {
+		s.started, s.ext, s.first = true, int64(seq), int64(seq)
+	} else {
+		next := s.ext + int64(int16(seq-uint16(s.ext)))
+		s.ext = max(s.ext, next)
+	}
+	s.got++
+	s.bytes += int64(size)
+	if sent, ok := mediaclient.SentAt(payload); ok {
+		s.lat = append(s.lat, int32(now.Sub(sent)/time.Microsecond))
+	}
+}
+
+func (s *streamStats) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started, s.got, s.bytes, s.lat = false, 0, 0, s.lat[:0]
+}
+
+func (s *streamStats) take() (got, expected, bytes int64, lat []int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started {
+		return 0, 0, 0, nil
+	}
+	return s.got, s.ext - s.first + 1, s.bytes, slices.Clone(s.lat)
+}
+
+var errNoLoadRoute = errors.New("the server has no /loadtest/sfu: start it with `rapport serve --loadtest`")

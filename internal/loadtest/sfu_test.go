@@ -1,0 +1,68 @@
+package loadtest_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/config"
+	"rapport/internal/loadtest"
+	"rapport/internal/server"
+	"rapport/internal/store/storetest"
+)
+
+// startApp runs the application on a test server; loadTest is serve --loadtest.
+func startApp(t *testing.T, loadTest bool) string {
+	t.Helper()
+	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
+	cfg.LoadTest = loadTest
+	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() { a.Drain(context.Background()); srv.Close(); a.Close() })
+	return srv.URL
+}
+
+// TestSFULoad runs a small media load through the real SFU and checks what
+// it reports: every subscriber gets every publisher's packets (and each
+// publisher the other's), with latencies and the server's CPU time.
+func TestSFULoad(t *testing.T) {
+	url := startApp(t, true)
+	var phases []string
+	res, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, Rooms: 1, Publishers: 2, Subscribers: 3,
+		Duration: 2 * time.Second, VideoKbps: 200,
+		Progress: func(phase string, done, total int, sent int64) {
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each publisher sends about 30 video and 50 audio packets a second, to
+	// 3 subscribers and the other publisher: 2 x 80 x 4 = 640 a second.
+	if res.ForwardedPPS < 450 || res.ForwardedPPS > 900 || res.LossPct > 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.PPSPerCPUS <= 0 {
+		t.Fatalf("measurements %+v", res)
+	}
+	if strings.Join(phases, ",") != "join,media,measure" {
+		t.Fatalf("progress phases %v", phases)
+	}
+}
+
+func TestSFULoadNeedsAServerStartedForIt(t *testing.T) {
+	url := startApp(t, false)
+	_, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, Rooms: 1, Publishers: 1, Subscribers: 1, Duration: time.Second, VideoKbps: 100})
+	if err == nil || !strings.Contains(err.Error(), "serve --loadtest") {
+		t.Fatalf("error %v; want one that says to start the server with --loadtest", err)
+	}
+}
