@@ -269,13 +269,13 @@ func (p *mediaPeer) collect() (got, expected, bytes int64, lat []int32) {
 
 // streamStats is what one received track did since its last reset.
 type streamStats struct {
-	mu       sync.Mutex
-	started  bool
-	ext      int64 // the last sequence number, unwrapped
-	first    int64
-	got      int64
-	bytes    int64
-	lat      []int32 // microseconds from send to read
+	mu      sync.Mutex
+	started bool
+	ext     int64 // the last sequence number, unwrapped
+	first   int64
+	got     int64
+	bytes   int64
+	lat     []int32 // microseconds from send to read
 }
 
 func (s *streamStats) add(seq uint16, payload []byte, size int) {
