@@ -17,7 +17,7 @@ import (
 )
 
 // testSFU starts an SFU narrowed to loopback.
-func testSFU(t *testing.T) *SFU {
+func testSFU(t testing.TB) *SFU {
 	t.Helper()
 	s, err := New(Settings{LoopbackOnly: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -31,7 +31,7 @@ func testSFU(t *testing.T) *SFU {
 // signaling done in process: frames from the server are handled on the
 // client's own goroutine, as they would be after a trip over a socket.
 type client struct {
-	t                       *testing.T
+	t                       testing.TB
 	pc                      *webrtc.PeerConnection
 	peer                    *Peer         // set before hasPeer closes
 	hasPeer                 chan struct{} // the server's offer can come before Connect returns
@@ -42,7 +42,7 @@ type client struct {
 }
 
 // newClient makes a client; extra interceptors sit nearest the network.
-func newClient(t *testing.T, extra ...interceptor.Factory) *client {
+func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -224,7 +224,7 @@ func (c *client) nextTrack(within time.Duration) *webrtc.TrackRemote {
 }
 
 // waitFor polls cond until it holds.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

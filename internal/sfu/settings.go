@@ -13,6 +13,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/pionlog"
@@ -39,8 +41,8 @@ func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 	if err := registerCodecs(m); err != nil {
 		return nil, nil, err
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+	ir, err := interceptors(m)
+	if err != nil {
 		return nil, nil, err
 	}
 	se, closers, err := settingEngine(s, log)
@@ -49,6 +51,40 @@ func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(*se))
 	return api, closers, nil
+}
+
+// interceptors are what every packet passes through: NACKs asked of
+// publishers and answered to subscribers, RTCP sender and receiver reports,
+// and transport-wide congestion control feedback to publishers (their
+// browsers' send-side bandwidth estimation). The transport-cc header
+// extension is negotiated for what the SFU receives only: what it sends
+// carries none, so subscribers' browsers estimate their own downlink and
+// report it with REMB. pion's stats interceptor is left out: it costs a lock
+// and a record per packet, and the SFU keeps its own counters.
+func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, kind)
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind,
+			webrtc.RTPTransceiverDirectionRecvonly); err != nil {
+			return nil, err
+		}
+	}
+	feedback, err := twcc.NewSenderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	ir.Add(feedback)
+	return ir, nil
 }
 
 // Codecs the SFU negotiates. One video and one audio codec, so that what a
