@@ -39,6 +39,7 @@ type client struct {
 	tracks                  chan *webrtc.TrackRemote
 	plis                    atomic.Int64 // keyframe requests the server sent about what we publish
 	remoteCands, localCands atomic.Int64 // for a failure message
+	speakers                chan int64   // the speaker frames the server sent
 }
 
 // newClient makes a client; extra interceptors sit nearest the network.
@@ -46,6 +47,9 @@ func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
 	ir := &interceptor.Registry{}
@@ -68,7 +72,7 @@ func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, pc: pc, hasPeer: make(chan struct{}), frames: make(chan func(), 64), tracks: make(chan *webrtc.TrackRemote, 16)}
+	c := &client{t: t, pc: pc, hasPeer: make(chan struct{}), speakers: make(chan int64, 64), frames: make(chan func(), 64), tracks: make(chan *webrtc.TrackRemote, 16)}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.tracks <- tr })
 	done := make(chan struct{})
 	go c.loop(done)
@@ -93,6 +97,8 @@ func (c *client) signal(typ string, data any) {
 		switch typ {
 		case "media.offer":
 			c.answer(data.(Description))
+		case "speaker":
+			c.speakers <- data.(Speaker).UserID
 		case "media.candidate":
 			c.remoteCands.Add(1)
 			if err := c.pc.AddICECandidate(data.(webrtc.ICECandidateInit)); err != nil {
@@ -233,4 +239,48 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// publishAudio adds an Opus track and sends a packet every 20 ms with the
+// audio level level() in its header, until stop closes.
+func (c *client) publishAudio(stop chan struct{}, level func() byte) {
+	c.t.Helper()
+	tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "mic")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	sender, err := c.pc.AddTrack(tr)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	go func() {
+		for {
+			if _, _, err := sender.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		payload := make([]byte, 60)
+		for seq := uint16(0); ; seq++ {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			var id uint8
+			for _, e := range sender.GetParameters().HeaderExtensions {
+				if e.URI == AudioLevelURI {
+					id = uint8(e.ID)
+				}
+			}
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 960}, Payload: payload}
+			if id != 0 {
+				_ = p.Header.SetExtension(id, []byte{level()})
+			}
+			_ = tr.WriteRTP(p)
+		}
+	}()
 }

@@ -20,6 +20,7 @@ type forwarder struct {
 	remote  *webrtc.TrackRemote
 	purpose string
 	video   bool
+	voice   *voice // a microphone's speech, for the active speaker
 
 	mu    sync.Mutex                   // serialises changes to downs
 	downs atomic.Pointer[[]*downTrack] // read per packet without a lock
@@ -31,8 +32,8 @@ type forwarder struct {
 // publisher: subscribers joining or losing packets together ask once.
 const keyframeEvery = 200 * time.Millisecond
 
-func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string) *forwarder {
-	f := &forwarder{pub: pub, remote: remote, purpose: purpose, video: remote.Kind() == webrtc.RTPCodecTypeVideo}
+func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string, v *voice) *forwarder {
+	f := &forwarder{pub: pub, remote: remote, purpose: purpose, video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v}
 	f.downs.Store(&[]*downTrack{})
 	return f
 }
@@ -82,6 +83,11 @@ func (f *forwarder) run() {
 func (f *forwarder) forward(b []byte, pkt *rtp.Packet) {
 	if err := pkt.Unmarshal(b); err != nil || len(pkt.Payload) == 0 {
 		return
+	}
+	if f.voice != nil && f.voice.ext != 0 {
+		if level := pkt.Header.GetExtension(f.voice.ext); len(level) > 0 {
+			f.voice.note(level[0])
+		}
 	}
 	pkt.Header.Extension = false
 	pkt.Header.Extensions = pkt.Header.Extensions[:0]

@@ -289,7 +289,11 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	case <-p.done:
 		return
 	}
-	f := newForwarder(p, remote, p.purposeOf(receiver, remote.Kind()))
+	var v *voice
+	if remote.Kind() == webrtc.RTPCodecTypeAudio {
+		v = voiceOf(receiver)
+	}
+	f := newForwarder(p, remote, p.purposeOf(receiver, remote.Kind()), v)
 	go drainRTCP(receiver)
 	p.room.publish(f)
 	f.run()

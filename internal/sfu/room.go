@@ -3,6 +3,8 @@ package sfu
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Room is the media of one call: its peers and the tracks they publish.
@@ -14,6 +16,43 @@ type Room struct {
 	peers  map[int64]*Peer
 	tracks []*forwarder
 	gone   bool // forgotten by the SFU: a joiner must ask for the room again
+
+	detector detector      // the speaker loop's own
+	speaker  atomic.Int64  // who speaks now, for a peer that joins
+	stop     chan struct{} // ends the speaker loop when the room is forgotten
+}
+
+// speakerLoop tells the room's peers who speaks, until the room is forgotten.
+func (r *Room) speakerLoop() {
+	t := time.NewTicker(speakerTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			r.tickSpeaker()
+		}
+	}
+}
+
+func (r *Room) tickSpeaker() {
+	r.mu.Lock()
+	var mics []*forwarder
+	for _, f := range r.tracks {
+		if f.voice != nil {
+			mics = append(mics, f)
+		}
+	}
+	r.mu.Unlock()
+	who, changed := r.detector.pick(mics)
+	if !changed {
+		return
+	}
+	r.speaker.Store(who)
+	for _, p := range r.members() {
+		p.signal("speaker", Speaker{UserID: who})
+	}
 }
 
 // join adds a peer and subscribes it to the other peers' tracks. Another
@@ -43,6 +82,9 @@ func (r *Room) join(p *Peer) bool {
 	}
 	if added {
 		p.negotiate()
+	}
+	if who := r.speaker.Load(); who != 0 {
+		p.signal("speaker", Speaker{UserID: who})
 	}
 	return true
 }

@@ -55,8 +55,9 @@ func (s *SFU) room(id string) *Room {
 	defer s.mu.Unlock()
 	r := s.rooms[id]
 	if r == nil {
-		r = &Room{sfu: s, id: id, peers: map[int64]*Peer{}}
+		r = &Room{sfu: s, id: id, peers: map[int64]*Peer{}, stop: make(chan struct{})}
 		s.rooms[id] = r
+		go r.speakerLoop()
 	}
 	return r
 }
@@ -69,6 +70,7 @@ func (s *SFU) forget(r *Room) {
 	defer r.mu.Unlock()
 	if len(r.peers) == 0 && s.rooms[r.id] == r {
 		r.gone = true
+		close(r.stop)
 		delete(s.rooms, r.id)
 	}
 }

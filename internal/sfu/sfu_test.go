@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,4 +208,49 @@ func (d *dropper) stopDropping() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
+}
+
+func TestActiveSpeakerFollowsTheAudioLevel(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	var loud atomic.Int64 // which user is loud
+	loud.Store(1)
+	levelOf := func(user int64) func() byte {
+		return func() byte {
+			if loud.Load() == user {
+				return 20 // -20 dBov: speech
+			}
+			return 110 // near silence
+		}
+	}
+	coach := newClient(t)
+	coach.publishAudio(stop, levelOf(1))
+	coach.join(s, "room-speaker", 1)
+	client := newClient(t)
+	client.publishAudio(stop, levelOf(2))
+	client.join(s, "room-speaker", 2)
+
+	wantSpeaker(t, client, 1)
+	loud.Store(2)
+	wantSpeaker(t, client, 2)
+	wantSpeaker(t, coach, 2)
+	loud.Store(0)
+	wantSpeaker(t, client, 0) // a stretch of silence: nobody
+}
+
+// wantSpeaker waits for a speaker frame naming user.
+func wantSpeaker(t *testing.T, c *client, user int64) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case got := <-c.speakers:
+			if got == user {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no speaker frame naming %d within 5 s", user)
+		}
+	}
 }

@@ -17,7 +17,7 @@
 //
 // Events (on the Call, an EventTarget):
 //   "change" the local devices, the remote streams or the state changed
-//   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy, level}
+//   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy}
 
 const PURPOSES = ["mic", "camera", "screen"];
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
@@ -324,13 +324,12 @@ export class Call extends EventTarget {
       if (r.type !== "inbound-rtp") return;
       const user = byTrack.get(r.trackIdentifier);
       if (user === undefined) return;
-      const s = now.get(user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, level: 0, rtt };
+      const s = now.get(user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt };
       if (r.kind === "video") {
         s.frames += r.framesDecoded || 0;
         s.fps = Math.max(s.fps, r.framesPerSecond || 0);
       } else {
         s.energy += r.totalAudioEnergy || 0;
-        s.level = Math.max(s.level, r.audioLevel || 0);
       }
       s.received += r.packetsReceived || 0;
       s.lost += r.packetsLost || 0;

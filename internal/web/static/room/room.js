@@ -14,7 +14,7 @@
 // ended, signed_out, closed), the stage's data-call (waiting, together), the
 // timer's data-started-at, the stage's data-media (the call's state), each
 // tile's data-frames (video frames decoded), data-audio (audio energy
-// received), data-quality and data-speaking. ?transport=longpoll skips the
+// received), data-quality and data-speaking (the server's active speaker). ?transport=longpoll skips the
 // WebSocket; ?relay=1 sends media through TURN relays only.
 
 import { Signal, isFinal } from "./signal.js";
@@ -115,6 +115,7 @@ function start(root) {
   const call = new Call({ signal, relay: q.get("relay") === "1" });
   const bar = initCallBar($("[data-call-bar]"), call);
   let layout = "speaker";
+  let speaker = 0; // who speaks, as the server hears it
   bar.onLayout = () => {
     layout = layout === "speaker" ? "grid" : "speaker";
     render();
@@ -185,6 +186,11 @@ function start(root) {
       case "media.offer":
       case "media.candidate":
         call.frame(f);
+        break;
+      case "speaker":
+        speaker = d.user_id || 0;
+        for (const t of tiles.querySelectorAll(".tile[data-user-id]")) t.dataset.speaking = String(Number(t.dataset.userId) === speaker);
+        render();
         break;
     }
   }
@@ -369,6 +375,7 @@ function start(root) {
       keep.add(tile);
       tile.dataset.mic = String(!!p.mic);
       tile.dataset.cam = String(!!p.cam);
+      tile.dataset.speaking = String(id === speaker);
       tile.classList.toggle("tile-self", id === me);
       const camera = id === me ? localStream(call.tracks.camera) : p.cam ? call.remote.get(id)?.camera : null;
       showVideo(tile, camera, id === me);
@@ -471,21 +478,18 @@ function start(root) {
 
   // showStats marks each person's tile with what their media does.
   function showStats(stats) {
-    let speakerChanged = false;
+    let changed = false;
     for (const [id, s] of stats) {
       const tile = tiles.querySelector(`.tile[data-user-id="${id}"]`);
       if (!tile) continue;
       tile.dataset.frames = String(s.frames);
       tile.dataset.audio = String(s.energy);
-      const speaking = String(s.level > 0.02);
-      if (tile.dataset.speaking !== speaking) speakerChanged = true;
-      tile.dataset.speaking = speaking;
       if (tile.dataset.quality !== s.quality) {
         tile.dataset.quality = s.quality;
-        speakerChanged = true;
+        changed = true;
       }
     }
-    if (speakerChanged) render();
+    if (changed) render();
   }
 
   // setMedia records what the devices and network path do and tells the
