@@ -46,6 +46,17 @@ func TestE2ECall(t *testing.T) {
 	coach.wantMedia(clientID)
 	client.wantMedia(coachID)
 	coach.waitFor(`document.querySelector('.person[data-user-id="` + clientID + `"] [data-kind=path]')?.textContent === "sfu-udp"`)
+	// The camera goes out in simulcast layers (the fake camera's 640x480
+	// makes Chromium send two of the three).
+	layers := eval[int](coach, `(async () => {
+		const room = (await import("/static/room/room.js")).room;
+		const rids = new Set();
+		(await room.call.pc.getStats()).forEach(s => { if (s.type === "outbound-rtp" && s.kind === "video" && s.rid && s.bytesSent > 0) rids.add(s.rid); });
+		return rids.size;
+	})()`, chromedp.EvalAwaitPromise)
+	if layers < 2 {
+		t.Errorf("the coach's camera goes out in %d simulcast layers, want 2 or more", layers)
+	}
 	coach.shot("call-coach")
 	client.shot("call-client")
 
@@ -104,9 +115,27 @@ func freeUDPPort(t *testing.T) int {
 // keep growing, and audio with energy.
 func (p *person) wantMedia(user string) {
 	p.t.Helper()
+	defer func() {
+		if p.t.Failed() {
+			p.t.Logf("%s's received video: %s", p.name, eval[string](p, mediaStatsJS, chromedp.EvalAwaitPromise))
+		}
+	}()
 	tile := `document.querySelector('.tile[data-user-id="` + user + `"]')`
 	p.waitFor(tile + `?.dataset.video === "true" && Number(` + tile + `.dataset.frames || 0) > 10`)
 	first := eval[int](p, `Number(`+tile+`.dataset.frames)`)
 	p.waitFor(`Number(` + tile + `.dataset.frames) > ` + strconv.Itoa(first+20))
 	p.waitFor(`Number(` + tile + `.dataset.audio || 0) > 0`)
 }
+
+// mediaStatsJS describes the page's received video streams, for a failure.
+const mediaStatsJS = `(async () => {
+	const room = (await import("/static/room/room.js")).room;
+	if (!room.call.pc) return "no peer connection";
+	const out = [];
+	(await room.call.pc.getStats()).forEach(s => {
+		if (s.type === "inbound-rtp" && s.kind === "video") out.push(JSON.stringify({packets: s.packetsReceived,
+			frames: s.framesDecoded, keyframes: s.keyFramesDecoded, plis: s.pliCount, nacks: s.nackCount, width: s.frameWidth,
+			lost: s.packetsLost, received: s.framesReceived, dropped: s.framesDropped}));
+	});
+	return out.join(" ") + " streams from " + JSON.stringify([...room.call.remote.keys()]) + " state " + room.call.state;
+})()`

@@ -24,11 +24,14 @@ func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 // publisher's packet once, then rewrite and hand it to each of 100
 // subscribers. ns/op and allocs/op are per packet received (100 sent).
 func BenchmarkForward(b *testing.B) {
-	f := &forwarder{video: true}
+	f := &forwarder{video: true, mime: webrtc.MimeTypeVP8}
 	f.downs.Store(&[]*downTrack{})
+	l := &layer{}
+	f.layers[0].Store(l)
 	for i := range 100 {
-		d := newDownTrack(f)
+		d := newDownTrack(f, nil)
 		d.bound.Store(&binding{ssrc: uint32(1000 + i), pt: 96, w: &nopWriter{}})
+		d.current.Store(0)
 		f.add(d)
 	}
 	in := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 3000, SSRC: 42},
@@ -44,7 +47,7 @@ func BenchmarkForward(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)) * 100)
 	for b.Loop() {
-		f.forward(raw, &pkt)
+		f.forward(l, raw, &pkt)
 	}
 }
 
@@ -89,9 +92,10 @@ func BenchmarkForwardThroughPion(b *testing.B) {
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 42}, Payload: make([]byte, 1100)}
 	b.ReportAllocs()
 	b.ResetTimer()
+	in := inbound{layer: int(d.current.Load()), keyframe: true}
 	for i := 0; b.Loop(); i++ {
-		pkt.SequenceNumber = uint16(i)
-		d.write(&pkt)
+		in.seq, in.ts, in.at = uint16(i), uint32(i)*3000, time.Now().UnixNano()
+		d.write(&in, &pkt)
 	}
 }
 

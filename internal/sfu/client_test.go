@@ -13,7 +13,10 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/pionlog"
 )
 
 // testSFU starts an SFU narrowed to loopback.
@@ -67,6 +70,7 @@ func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	// The dropper loses packets after decryption, where a repair looks like a
 	// replay; on a real network the loss comes first and SRTP never sees it.
 	se.DisableSRTPReplayProtection(true)
+	se.LoggerFactory = pionlog.Factory(nil) // a hung-up peer's last writes are no news
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -284,3 +288,95 @@ func (c *client) publishAudio(stop chan struct{}, level func() byte) {
 		}
 	}()
 }
+
+// publishSimulcast adds a camera in three layers (q, h, f) sending
+// synthetic VP8 at about kbps[i] each: payload byte 1 is the VP8 frame's
+// first byte (0: keyframe), byte 2 the layer. A layer sends a keyframe
+// every two seconds and at once when the server asks (PLI).
+func (c *client) publishSimulcast(stop chan struct{}, kbps [3]int) {
+	c.t.Helper()
+	codec := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	var tracks [3]*webrtc.TrackLocalStaticRTP
+	for i, rid := range []string{"q", "h", "f"} {
+		tr, err := webrtc.NewTrackLocalStaticRTP(codec, "video", "cam", webrtc.WithRTPStreamID(rid))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		tracks[i] = tr
+	}
+	t, err := c.pc.AddTransceiverFromTrack(tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	sender := t.Sender()
+	for _, tr := range tracks[1:] {
+		if err := sender.AddEncoding(tr); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	var wantKey [3]atomic.Bool
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				pli, ok := p.(*rtcp.PictureLossIndication)
+				if !ok {
+					continue
+				}
+				for _, e := range sender.GetParameters().Encodings {
+					if uint32(e.SSRC) == pli.MediaSSRC {
+						wantKey[ridIndex(e.RID)].Store(true)
+					}
+				}
+			}
+		}
+	}()
+	for i, tr := range tracks {
+		go func() {
+			tick := time.NewTicker(time.Second / 30)
+			defer tick.Stop()
+			frameBytes := kbps[i] * 1000 / 8 / 30
+			buf := make([]byte, 1100)
+			var seq uint16
+			for frame := uint32(0); ; frame++ {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				key := frame%60 == 0 || wantKey[i].Swap(false)
+				for left := frameBytes; left > 0; {
+					n := min(left, 1100)
+					first := left == frameBytes
+					left -= n
+					p := buf[:max(n, 3)]
+					p[0], p[1], p[2] = 0x00, 0x01, byte(i)
+					if first {
+						p[0] = 0x10
+						if key {
+							p[1] = 0x00
+						}
+					}
+					pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: frame * 3000, Marker: left == 0}, Payload: p}
+					// pion does not write the mid and rid a simulcast receiver
+					// demultiplexes by: a browser does, and so does this.
+					for _, e := range sender.GetParameters().HeaderExtensions {
+						switch e.URI {
+						case sdp.SDESMidURI:
+							_ = pkt.Header.SetExtension(uint8(e.ID), []byte(t.Mid()))
+						case sdp.SDESRTPStreamIDURI:
+							_ = pkt.Header.SetExtension(uint8(e.ID), []byte(tr.RID()))
+						}
+					}
+					_ = tr.WriteRTP(pkt)
+					seq++
+				}
+			}
+		}()
+	}
+}
+
+func ridIndex(rid string) int { return map[string]int{"q": 0, "h": 1, "f": 2}[rid] }

@@ -12,31 +12,76 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// forwarder reads one published track and writes each packet to every
-// subscriber's downTrack. It owns the packet it reads into: no allocation,
-// lock or copy per packet.
+// forwarder is one published track: a microphone, a screen, or a camera
+// that may come in up to three simulcast layers. Each layer is read by a
+// goroutine of its own, which writes every packet to the subscribers'
+// downTracks; each downTrack takes the packets of the layer it forwards.
+// The list of subscribers is read per packet through an atomic pointer: no
+// allocation, lock or copy per packet on the way in.
 type forwarder struct {
 	pub     *Peer
-	remote  *webrtc.TrackRemote
 	purpose string
+	kind    webrtc.RTPCodecType
+	mime    string
 	video   bool
 	voice   *voice // a microphone's speech, for the active speaker
 
+	layers [maxLayers]atomic.Pointer[layer] // by quality: 0 the lowest
+
 	mu    sync.Mutex                   // serialises changes to downs
 	downs atomic.Pointer[[]*downTrack] // read per packet without a lock
+}
+
+// maxLayers is the number of simulcast layers a camera may send.
+const maxLayers = 3
+
+// layer is one encoding of a published track, as it arrives.
+type layer struct {
+	index  int
+	remote *webrtc.TrackRemote
+	bytes  atomic.Int64 // since the last measure
+	last   atomic.Int64 // unix nanoseconds of the last packet
+	bps    atomic.Int64 // measured bitrate, bits a second
 
 	lastKeyframeAsk atomic.Int64 // unix nanoseconds
 }
 
 // keyframeEvery is the least time between two keyframe requests to a
-// publisher: subscribers joining or losing packets together ask once.
+// publisher's layer: subscribers joining or losing packets together ask once.
 const keyframeEvery = 200 * time.Millisecond
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string, v *voice) *forwarder {
-	f := &forwarder{pub: pub, remote: remote, purpose: purpose, video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v}
+	f := &forwarder{pub: pub, purpose: purpose, kind: remote.Kind(), mime: remote.Codec().MimeType,
+		video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v}
 	f.downs.Store(&[]*downTrack{})
 	return f
 }
+
+// ridLayer maps a simulcast stream ID to its layer: q(uarter), h(alf),
+// f(ull), as browsers and LiveKit name them; also l/m/h and 0/1/2. A track
+// without simulcast is layer 0.
+func ridLayer(rid string) int {
+	switch rid {
+	case "h", "m", "1":
+		return 1
+	case "f", "2":
+		return 2
+	}
+	return 0
+}
+
+// addLayer takes a received encoding; it returns false if the layer is
+// already taken.
+func (f *forwarder) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
+	l := &layer{index: ridLayer(remote.RID()), remote: remote}
+	if !f.layers[l.index].CompareAndSwap(nil, l) {
+		return nil, false
+	}
+	return l, true
+}
+
+// simulcast reports whether the track comes in more than one layer.
+func (f *forwarder) simulcast() bool { return f.layers[1].Load() != nil || f.layers[2].Load() != nil }
 
 // streamID names the publisher and the purpose, "12-camera", so that a
 // subscriber knows whose track it receives and what it is.
@@ -62,16 +107,16 @@ func (f *forwarder) remove(d *downTrack) {
 	f.downs.Store(&list)
 }
 
-// run forwards packets until the track ends.
-func (f *forwarder) run() {
+// run forwards a layer's packets until it ends.
+func (f *forwarder) run(l *layer) {
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
-		n, _, err := f.remote.Read(buf)
+		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			return
 		}
-		f.forward(buf[:n], &pkt)
+		f.forward(l, buf[:n], &pkt)
 	}
 }
 
@@ -80,10 +125,13 @@ func (f *forwarder) run() {
 // subscribers): they are dropped, and each subscriber's interceptors add
 // their own. Padding-only packets (bandwidth probes) are the publisher's
 // business and are not forwarded.
-func (f *forwarder) forward(b []byte, pkt *rtp.Packet) {
+func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	if err := pkt.Unmarshal(b); err != nil || len(pkt.Payload) == 0 {
 		return
 	}
+	now := time.Now().UnixNano()
+	l.bytes.Add(int64(len(b)))
+	l.last.Store(now)
 	if f.voice != nil && f.voice.ext != 0 {
 		if level := pkt.Header.GetExtension(f.voice.ext); len(level) > 0 {
 			f.voice.note(level[0])
@@ -93,100 +141,88 @@ func (f *forwarder) forward(b []byte, pkt *rtp.Packet) {
 	pkt.Header.Extensions = pkt.Header.Extensions[:0]
 	pkt.Header.Padding = false
 	pkt.PaddingSize = 0
+	in := inbound{layer: l.index, seq: pkt.SequenceNumber, ts: pkt.Timestamp, at: now,
+		keyframe: f.video && vp8Keyframe(pkt.Payload)}
 	for _, d := range *f.downs.Load() {
-		d.write(pkt)
+		d.write(&in, pkt)
 	}
 }
 
-// askKeyframe sends the publisher a picture loss indication, at most once
-// per keyframeEvery.
-func (f *forwarder) askKeyframe() {
-	if !f.video {
+// askKeyframe sends the publisher a picture loss indication for a layer, at
+// most once per keyframeEvery.
+func (f *forwarder) askKeyframe(index int) {
+	l := f.layers[index].Load()
+	if !f.video || l == nil {
 		return
 	}
 	now := time.Now().UnixNano()
-	last := f.lastKeyframeAsk.Load()
-	if now-last < int64(keyframeEvery) || !f.lastKeyframeAsk.CompareAndSwap(last, now) {
+	last := l.lastKeyframeAsk.Load()
+	if now-last < int64(keyframeEvery) || !l.lastKeyframeAsk.CompareAndSwap(last, now) {
 		return
 	}
-	_ = f.pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
+	_ = f.pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(l.remote.SSRC())}})
 }
 
-// downTrack is a forwarded track as one subscriber receives it: a
-// webrtc.TrackLocal that rewrites each packet's SSRC and payload type to
-// what was negotiated with that subscriber.
-type downTrack struct {
-	fwd   *forwarder
-	bound atomic.Pointer[binding]
-}
-
-// binding is what the subscriber's peer connection negotiated for a track.
-type binding struct {
-	ssrc uint32
-	pt   uint8
-	w    webrtc.TrackLocalWriter
-}
-
-func newDownTrack(f *forwarder) *downTrack { return &downTrack{fwd: f} }
-
-// Bind is called by pion when the subscriber's negotiation takes the track;
-// the publisher is asked for a keyframe so that the new subscriber can
-// start decoding at once.
-func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	want := d.fwd.remote.Codec().MimeType
-	for _, c := range ctx.CodecParameters() {
-		if strings.EqualFold(c.MimeType, want) {
-			d.bound.Store(&binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
-			d.fwd.askKeyframe()
-			return c, nil
+// measure updates each layer's bitrate over the elapsed time: a moving
+// average, so that a keyframe's burst does not swing it.
+func (f *forwarder) measure(elapsed time.Duration) {
+	for i := range f.layers {
+		l := f.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		bps := int64(float64(l.bytes.Swap(0)*8) / elapsed.Seconds())
+		old := l.bps.Load()
+		if old == 0 {
+			l.bps.Store(bps)
+		} else {
+			l.bps.Store((old*7 + bps*3) / 10)
 		}
 	}
-	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 }
 
-// Unbind is called by pion when the track is no longer sent.
-func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
-	d.bound.Store(nil)
-	return nil
+// live reports whether a layer has sent in the last second.
+func (f *forwarder) live(index int, now int64) bool {
+	l := f.layers[index].Load()
+	return l != nil && now-l.last.Load() < int64(time.Second)
 }
 
-// ID is the track's purpose: "mic", "camera" or "screen".
-func (d *downTrack) ID() string { return d.fwd.purpose }
-
-// RID is empty: a subscriber receives one layer.
-func (d *downTrack) RID() string { return "" }
-
-// StreamID names the publisher and the purpose.
-func (d *downTrack) StreamID() string { return d.fwd.streamID() }
-
-// Kind is audio or video.
-func (d *downTrack) Kind() webrtc.RTPCodecType { return d.fwd.remote.Kind() }
-
-// write sends one packet to the subscriber, once bound.
-func (d *downTrack) write(pkt *rtp.Packet) {
-	b := d.bound.Load()
-	if b == nil {
-		return
+// vp8Keyframe reports whether a VP8 RTP payload starts a keyframe: the
+// payload descriptor (RFC 7741) marks the start of partition 0, and the
+// frame's first byte has the inverse key frame flag clear.
+func vp8Keyframe(p []byte) bool {
+	if len(p) < 1 {
+		return false
 	}
-	pkt.Header.SSRC = b.ssrc
-	pkt.Header.PayloadType = b.pt
-	_, _ = b.w.WriteRTP(&pkt.Header, pkt.Payload)
-}
-
-// readRTCP reads what the subscriber says about the track (the NACK
-// responder answers its NACKs on the way) and passes keyframe requests on
-// to the publisher.
-func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
-	for {
-		pkts, _, err := s.ReadRTCP()
-		if err != nil {
-			return
+	s, pid := p[0]&0x10 != 0, p[0]&0x07
+	if !s || pid != 0 {
+		return false
+	}
+	i := 1
+	if p[0]&0x80 != 0 { // X: extensions follow
+		if len(p) < 2 {
+			return false
 		}
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.fwd.askKeyframe()
+		x := p[1]
+		i = 2
+		if x&0x80 != 0 { // I: picture ID, 7 or 15 bits
+			if len(p) <= i {
+				return false
 			}
+			if p[i]&0x80 != 0 {
+				i++
+			}
+			i++
+		}
+		if x&0x40 != 0 { // L: TL0PICIDX
+			i++
+		}
+		if x&0x30 != 0 { // T or K
+			i++
 		}
 	}
+	return len(p) > i && p[i]&0x01 == 0
 }
+
+// isMime compares codec names as RFC 6838 does: without regard to case.
+func isMime(a, b string) bool { return strings.EqualFold(a, b) }

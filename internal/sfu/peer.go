@@ -2,7 +2,10 @@ package sfu
 
 import (
 	"sync"
+	"sync/atomic"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/app"
@@ -47,6 +50,13 @@ type Peer struct {
 	purposes map[string]string // mid -> purpose, from the client's offers
 
 	downs map[*forwarder]*subscription // guarded by the room's mutex
+	// estimate is the subscriber's downlink bandwidth estimate (REMB), bits
+	// a second; 0 until the browser reports one.
+	estimate atomic.Int64
+	// tracks are the forwarders of what the peer publishes, by receiver
+	// (a simulcast camera's layers share one).
+	tracksMu sync.Mutex
+	tracks   map[*webrtc.RTPReceiver]*forwarder
 
 	candMu    sync.Mutex // the server's candidates wait for its first description
 	described bool
@@ -80,7 +90,7 @@ func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
 		return nil, app.Errorf(app.EINTERNAL, "make a peer connection: %v", err)
 	}
 	p := &Peer{sfu: s, user: userID, pc: pc, signal: signal, ready: make(chan struct{}), done: make(chan struct{}),
-		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}}
+		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}, tracks: map[*webrtc.RTPReceiver]*forwarder{}}
 	pc.OnICECandidate(p.onCandidate)
 	pc.OnTrack(p.onTrack)
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
@@ -251,7 +261,7 @@ func (p *Peer) subscribe(f *forwarder) bool {
 	if _, ok := p.downs[f]; ok {
 		return false
 	}
-	d := newDownTrack(f)
+	d := newDownTrack(f, p)
 	tr, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		p.sfu.log.Warn("sfu: subscribe", "user", p.user, "err", err)
@@ -282,22 +292,37 @@ func (p *Peer) dropAll() {
 	clear(p.downs)
 }
 
-// onTrack starts forwarding a track the client publishes.
+// onTrack starts forwarding a track the client publishes, or another
+// simulcast layer of one it publishes already.
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	select {
 	case <-p.ready:
 	case <-p.done:
 		return
 	}
-	var v *voice
-	if remote.Kind() == webrtc.RTPCodecTypeAudio {
-		v = voiceOf(receiver)
+	p.tracksMu.Lock()
+	f, layered := p.tracks[receiver]
+	if !layered {
+		var v *voice
+		if remote.Kind() == webrtc.RTPCodecTypeAudio {
+			v = voiceOf(receiver)
+		}
+		f = newForwarder(p, remote, p.purposeOf(receiver, remote.Kind()), v)
+		p.tracks[receiver] = f
 	}
-	f := newForwarder(p, remote, p.purposeOf(receiver, remote.Kind()), v)
-	go drainRTCP(receiver)
-	p.room.publish(f)
-	f.run()
-	p.room.unpublish(f)
+	p.tracksMu.Unlock()
+	l, ok := f.addLayer(remote)
+	if !ok {
+		return
+	}
+	go drainRTCP(receiver, remote.RID())
+	if !layered {
+		p.room.publish(f)
+	}
+	f.run(l)
+	if !layered {
+		p.room.unpublish(f)
+	}
 }
 
 // purposeOf says what a received track is, from the mid the client named
@@ -319,11 +344,16 @@ func (p *Peer) purposeOf(receiver *webrtc.RTPReceiver, kind webrtc.RTPCodecType)
 	return PurposeCamera
 }
 
-// drainRTCP reads a receiver's RTCP (sender reports) so that the
-// interceptors see it.
-func drainRTCP(r *webrtc.RTPReceiver) {
+// drainRTCP reads a received track's RTCP (sender reports) so that the
+// interceptors see it; a simulcast layer's by its RID (ReadRTCP would race
+// with pion adding a layer).
+func drainRTCP(r *webrtc.RTPReceiver, rid string) {
+	read := r.ReadRTCP
+	if rid != "" {
+		read = func() ([]rtcp.Packet, interceptor.Attributes, error) { return r.ReadSimulcastRTCP(rid) }
+	}
 	for {
-		if _, _, err := r.ReadRTCP(); err != nil {
+		if _, _, err := read(); err != nil {
 			return
 		}
 	}

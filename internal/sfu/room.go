@@ -22,7 +22,8 @@ type Room struct {
 	stop     chan struct{} // ends the speaker loop when the room is forgotten
 }
 
-// speakerLoop tells the room's peers who speaks, until the room is forgotten.
+// speakerLoop measures the room's layers, chooses its subscribers' layers
+// and tells its peers who speaks, every tick until the room is forgotten.
 func (r *Room) speakerLoop() {
 	t := time.NewTicker(speakerTick)
 	defer t.Stop()
@@ -31,20 +32,18 @@ func (r *Room) speakerLoop() {
 		case <-r.stop:
 			return
 		case <-t.C:
-			r.tickSpeaker()
+			r.tick(speakerTick)
 		}
 	}
 }
 
-func (r *Room) tickSpeaker() {
-	r.mu.Lock()
+func (r *Room) tickSpeaker(tracks []*forwarder) {
 	var mics []*forwarder
-	for _, f := range r.tracks {
+	for _, f := range tracks {
 		if f.voice != nil {
 			mics = append(mics, f)
 		}
 	}
-	r.mu.Unlock()
 	who, changed := r.detector.pick(mics)
 	if !changed {
 		return

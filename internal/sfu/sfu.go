@@ -22,8 +22,11 @@ type SFU struct {
 	rooms map[string]*Room
 }
 
-// New starts an SFU with the given network settings.
+// New starts an SFU with the given network settings; log may be nil.
 func New(s Settings, log *slog.Logger) (*SFU, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	api, closers, err := newAPI(s, log)
 	if err != nil {
 		return nil, err

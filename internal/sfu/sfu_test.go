@@ -1,12 +1,15 @@
 package sfu
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -251,6 +254,97 @@ func wantSpeaker(t *testing.T, c *client, user int64) {
 			}
 		case <-deadline:
 			t.Fatalf("no speaker frame naming %d within 5 s", user)
+		}
+	}
+}
+
+func TestSimulcastLayerFollowsTheBandwidthEstimate(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	coach := newClient(t)
+	coach.publishSimulcast(stop, [3]int{100, 400, 1200})
+	coach.join(s, "room-simulcast", 1)
+	client := newClient(t)
+	client.listen()
+	client.join(s, "room-simulcast", 2)
+	tr := client.nextTrack(10 * time.Second)
+
+	var cap atomic.Int64 // the client's bandwidth, as its REMB says
+	cap.Store(5_000_000)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			_ = client.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(cap.Load()), SSRCs: []uint32{uint32(tr.SSRC())}}})
+		}
+	}()
+	layers := make(chan int, 1024)
+	errs := make(chan string, 16)
+	go readLayers(tr, layers, errs)
+
+	for _, step := range []struct {
+		bps   int64
+		layer int
+	}{{5_000_000, 2}, {200_000, 0}, {700_000, 1}, {5_000_000, 2}} {
+		cap.Store(step.bps)
+		waitLayer(t, layers, errs, step.layer, fmt.Sprintf("a cap of %d bit/s", step.bps))
+	}
+}
+
+// readLayers reports the layer of every packet, and what is wrong with the
+// stream: a switch that does not start on a keyframe, a gap in the
+// sequence numbers, time going backwards.
+func readLayers(tr *webrtc.TrackRemote, layers chan<- int, errs chan<- string) {
+	var last rtp.Header
+	cur := -1
+	for {
+		p, _, err := tr.ReadRTP()
+		if err != nil {
+			return
+		}
+		layer := int(p.Payload[2])
+		if layer != cur {
+			if p.Payload[0]&0x10 == 0 || p.Payload[1]&0x01 != 0 {
+				errs <- fmt.Sprintf("switched to layer %d on a packet that does not start a keyframe", layer)
+			}
+			if cur >= 0 && p.SequenceNumber != last.SequenceNumber+1 {
+				errs <- fmt.Sprintf("switched to layer %d with sequence %d after %d", layer, p.SequenceNumber, last.SequenceNumber)
+			}
+			if cur >= 0 && int32(p.Timestamp-last.Timestamp) <= 0 {
+				errs <- fmt.Sprintf("switched to layer %d with time %d after %d", layer, p.Timestamp, last.Timestamp)
+			}
+			cur = layer
+		}
+		last = p.Header
+		select {
+		case layers <- layer:
+		default:
+		}
+	}
+}
+
+// waitLayer waits until 20 packets in a row are of layer.
+func waitLayer(t *testing.T, layers <-chan int, errs <-chan string, layer int, why string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	run := 0
+	got := -1
+	for run < 20 {
+		select {
+		case got = <-layers:
+			if got == layer {
+				run++
+			} else {
+				run = 0
+			}
+		case e := <-errs:
+			t.Fatal(e)
+		case <-deadline:
+			t.Fatalf("with %s the subscriber gets layer %d, want %d", why, got, layer)
 		}
 	}
 }

@@ -46,6 +46,7 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"media.offer":     (*client).mediaOffer,
 	"media.answer":    (*client).mediaAnswer,
 	"media.candidate": (*client).mediaCandidate,
+	"media.view":      (*client).mediaView,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error

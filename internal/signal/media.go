@@ -66,6 +66,27 @@ func (c *client) mediaCandidate(in *Inbound) error {
 	return c.ok(in)
 }
 
+// mediaView says how large the client shows a stream, so that the SFU
+// sends it a simulcast layer no larger than it can show.
+func (c *client) mediaView(in *Inbound) error {
+	if c.peer == nil {
+		return app.Errorf(app.ECONFLICT, "send media.offer first")
+	}
+	var v struct {
+		Stream string `json:"stream"`
+		Width  int    `json:"width"`
+		Height int    `json:"height"`
+	}
+	if err := decodeData(in, &v); err != nil {
+		return err
+	}
+	if v.Stream == "" || v.Width < 0 || v.Height < 0 || v.Width > 16384 || v.Height > 16384 {
+		return app.Invalid(map[string]string{"stream": "name a stream like 12-camera, with its width and height in pixels (0 to 16384)"})
+	}
+	c.peer.View(v.Stream, v.Width, v.Height)
+	return c.ok(in)
+}
+
 // signalMedia sends the SFU's frames (its offers and candidates).
 func (c *client) signalMedia(typ string, data any) { c.conn.Send(room.NewFrame(typ, data)) }
 

@@ -23,6 +23,15 @@ const PURPOSES = ["mic", "camera", "screen"];
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
 const STATS_EVERY = 1000;
 
+// SIMULCAST are the camera's layers: a quarter, a half and the whole
+// picture. The SFU sends each subscriber the one that fits its bandwidth
+// and the size of its tile (media.view).
+const SIMULCAST = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "f", maxBitrate: 1_500_000 },
+];
+
 // CAMERA are the camera constraints: 720p at most, 30 frames a second.
 const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
 const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -30,10 +39,14 @@ const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: t
 export class Call extends EventTarget {
   // signal: the room's Signal; relay: force TURN relays (tests and
   // hostile networks, ?relay=1).
-  constructor({ signal, relay = false }) {
+  constructor({ signal, relay = false, simulcast = true }) {
     super();
     this.signal = signal;
     this.relay = relay;
+    this.simulcast = simulcast;
+    this.views = new Map(); // stream id -> [width, height] shown
+    this.told = new Map(); // stream id -> "WxH" told to the current peer connection
+    this.offered = false; // the server has our peer connection (our first offer is answered)
     this.pc = null;
     this.chain = Promise.resolve();
     this.tracks = { mic: null, camera: null, screen: null }; // local MediaStreamTracks
@@ -98,7 +111,9 @@ export class Call extends EventTarget {
     this.transceivers = {};
     for (const purpose of PURPOSES) {
       const kind = purpose === "mic" ? "audio" : "video";
-      const t = pc.addTransceiver(kind, { direction: "sendonly" });
+      const init = { direction: "sendonly" };
+      if (purpose === "camera" && this.simulcast) init.sendEncodings = SIMULCAST;
+      const t = pc.addTransceiver(kind, init);
       this.transceivers[purpose] = t;
       if (this.tracks[purpose]) t.sender.replaceTrack(this.tracks[purpose]);
     }
@@ -113,7 +128,27 @@ export class Call extends EventTarget {
     this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
   }
 
+  // view tells the server how large a stream ("12-camera") is shown, when
+  // that changes, so that it sends a layer no larger than needed.
+  view(stream, width, height) {
+    this.views.set(stream, [Math.round(width), Math.round(height)]);
+    this.tell();
+  }
+
+  // tell sends the sizes the server has not heard, once it has our peer.
+  tell() {
+    if (!this.pc || !this.offered) return;
+    for (const [stream, [width, height]] of this.views) {
+      const size = `${width}x${height}`;
+      if (this.told.get(stream) === size) continue;
+      this.told.set(stream, size);
+      this.enqueue(() => this.signal.request("media.view", { stream, width, height }));
+    }
+  }
+
   close() {
+    this.told.clear();
+    this.offered = false;
     clearTimeout(this.restartTimer);
     if (this.pc) this.pc.close();
     this.pc = null;
@@ -150,6 +185,10 @@ export class Call extends EventTarget {
       throw e;
     }
     if (pc === this.pc && pc.signalingState === "have-local-offer") await pc.setRemoteDescription({ type: "answer", sdp: a.sdp });
+    if (pc === this.pc && !this.offered) {
+      this.offered = true;
+      this.tell();
+    }
   }
 
   async answer(pc, sdp) {

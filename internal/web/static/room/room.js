@@ -379,6 +379,7 @@ function start(root) {
       tile.classList.toggle("tile-self", id === me);
       const camera = id === me ? localStream(call.tracks.camera) : p.cam ? call.remote.get(id)?.camera : null;
       showVideo(tile, camera, id === me);
+      if (id !== me) watchSize(tile, `${id}-camera`);
       if (id !== me) playAudio(tile, call.remote.get(id)?.mic);
       const label = tile.querySelector(".tile-label");
       const name = el("span", "tile-name", id === me ? `${p.name} (you)` : p.name);
@@ -401,6 +402,7 @@ function start(root) {
         });
         keep.add(st);
         showVideo(st, screen, false);
+        if (id !== me) watchSize(st, `${id}-screen`);
       }
     }
     for (const t of [...tiles.children]) if (!keep.has(t)) t.remove();
@@ -433,6 +435,20 @@ function start(root) {
     }
     stage.dataset.layout = layout;
     stage.dataset.tiles = String(all.length);
+  }
+
+  // watchSize tells the server the size each remote video is shown at (the
+  // SFU picks the simulcast layer by it), as tiles change with the layout.
+  const sizes = new ResizeObserver((entries) => {
+    for (const e of entries) {
+      const stream = e.target.dataset.stream;
+      if (stream) call.view(stream, e.contentRect.width * devicePixelRatio, e.contentRect.height * devicePixelRatio);
+    }
+  });
+  function watchSize(tile, stream) {
+    if (tile.dataset.stream === stream) return;
+    tile.dataset.stream = stream;
+    sizes.observe(tile);
   }
 
   const localStreams = new WeakMap();

@@ -77,6 +77,7 @@ export class Signal extends EventTarget {
     this.probeTimer = 0;
     this.probeWait = WS_RETRY_AFTER;
     this.retryAt = 0;
+    this.leaving = false; // leave() was called: the connection ends as "left"
   }
 
   get base() {
@@ -118,6 +119,7 @@ export class Signal extends EventTarget {
   // rejoin connects again after a final state (left, replaced, ended, ...).
   rejoin() {
     if (!isFinal(this.state)) return;
+    this.leaving = false;
     this.attempt = 0;
     this.setState("connecting");
     this.connect();
@@ -196,6 +198,7 @@ export class Signal extends EventTarget {
     this.joined = false;
     clearTimeout(this.pingTimer);
     this.rejectPending(t);
+    if (this.leaving) reason = "left"; // a connection lost while leaving does not come back
     // The server moved us to the WebSocket that is joining: its answer
     // decides what comes next (see probeClosed).
     if (reason === "replaced" && this.probe?.joining) return;
@@ -434,6 +437,7 @@ export class Signal extends EventTarget {
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
     this.stopProbe();
+    this.leaving = true; // whatever happens to the connection meanwhile, the end is "left"
     const t = this.t;
     if (!this.joined || !t) {
       this.t = null;
@@ -446,7 +450,10 @@ export class Signal extends EventTarget {
     } catch {
       // closing is what matters
     }
-    if (this.t !== t) return;
+    if (this.t !== t) {
+      if (this.state !== "left") this.setState("left", { reason: "left" });
+      return;
+    }
     await new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

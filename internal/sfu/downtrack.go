@@ -1,0 +1,182 @@
+package sfu
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// downTrack is a forwarded track as one subscriber receives it: a
+// webrtc.TrackLocal that forwards one layer of the track at a time, and
+// rewrites each packet's SSRC, payload type, sequence number and timestamp
+// to what this subscriber has seen, so that a switch of layer (on a
+// keyframe) looks to it like one unbroken stream.
+type downTrack struct {
+	fwd   *forwarder
+	sub   *Peer // the subscriber
+	bound atomic.Pointer[binding]
+
+	current  atomic.Int32 // the layer forwarded; -1 before the first keyframe
+	target   atomic.Int32 // the layer to switch to on its next keyframe
+	maxLayer atomic.Int32 // the best layer worth sending, for the size shown
+
+	mu      sync.Mutex // the rewriting state, shared by the layers' goroutines
+	started bool
+	seqOff  uint16
+	tsOff   uint32
+	lastSeq uint16
+	lastTS  uint32
+	lastAt  int64 // unix nanoseconds of the last packet sent
+}
+
+// binding is what the subscriber's peer connection negotiated for a track.
+type binding struct {
+	ssrc uint32
+	pt   uint8
+	w    webrtc.TrackLocalWriter
+}
+
+// inbound is what the forwarder learnt of a packet before the subscribers
+// rewrite it.
+type inbound struct {
+	layer    int
+	seq      uint16
+	ts       uint32
+	at       int64
+	keyframe bool
+}
+
+func newDownTrack(f *forwarder, sub *Peer) *downTrack {
+	d := &downTrack{fwd: f, sub: sub}
+	d.current.Store(-1)
+	d.maxLayer.Store(maxLayers - 1)
+	return d
+}
+
+// Bind is called by pion when the subscriber's negotiation takes the track;
+// the publisher is asked for a keyframe so that the new subscriber can
+// start decoding at once.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	for _, c := range ctx.CodecParameters() {
+		if isMime(c.MimeType, d.fwd.mime) {
+			d.bound.Store(&binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
+			d.fwd.askKeyframe(int(d.target.Load()))
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+// Unbind is called by pion when the track is no longer sent.
+func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.bound.Store(nil)
+	return nil
+}
+
+// ID is the track's purpose: "mic", "camera" or "screen".
+func (d *downTrack) ID() string { return d.fwd.purpose }
+
+// RID is empty: a subscriber receives one layer at a time.
+func (d *downTrack) RID() string { return "" }
+
+// StreamID names the publisher and the purpose.
+func (d *downTrack) StreamID() string { return d.fwd.streamID() }
+
+// Kind is audio or video.
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.fwd.kind }
+
+// setTarget chooses the layer to forward; a new one is switched to on its
+// next keyframe, which is asked for.
+func (d *downTrack) setTarget(layer int) {
+	if int(d.target.Swap(int32(layer))) != layer && int(d.current.Load()) != layer {
+		d.fwd.askKeyframe(layer)
+	}
+}
+
+// write sends one packet to the subscriber if it is of the layer
+// forwarded, or a keyframe of the layer to switch to.
+func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
+	b := d.bound.Load()
+	if b == nil {
+		return
+	}
+	if int32(in.layer) != d.current.Load() && int32(in.layer) != d.target.Load() {
+		return
+	}
+	seq, ts, ok := d.rewrite(in)
+	if !ok {
+		return
+	}
+	pkt.Header.SSRC = b.ssrc
+	pkt.Header.PayloadType = b.pt
+	pkt.Header.SequenceNumber = seq
+	pkt.Header.Timestamp = ts
+	_, _ = b.w.WriteRTP(&pkt.Header, pkt.Payload)
+}
+
+// rewrite gives a packet its number and time in the subscriber's stream,
+// switching layers on a keyframe of the target.
+func (d *downTrack) rewrite(in *inbound) (uint16, uint32, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur, tgt := int(d.current.Load()), int(d.target.Load())
+	if in.layer == tgt && tgt != cur {
+		if !in.keyframe && d.fwd.video {
+			return 0, 0, false // wait for a keyframe of the new layer
+		}
+		d.switchTo(in)
+		cur = tgt
+	}
+	if in.layer != cur {
+		return 0, 0, false
+	}
+	seq, ts := in.seq+d.seqOff, in.ts+d.tsOff
+	if int16(seq-d.lastSeq) > 0 || !d.started {
+		d.lastSeq = seq
+	}
+	if int32(ts-d.lastTS) > 0 || !d.started {
+		d.lastTS, d.lastAt = ts, in.at
+	}
+	d.started = true
+	return seq, ts, true
+}
+
+// switchTo starts forwarding in's layer: its numbers follow on from the
+// last packet sent, and its time from the last packet's time plus the time
+// that has passed.
+func (d *downTrack) switchTo(in *inbound) {
+	if d.started {
+		d.seqOff = d.lastSeq + 1 - in.seq
+		clock := d.fwd.layers[in.layer].Load().remote.Codec().ClockRate
+		gap := uint32(max(1, (in.at-d.lastAt)*int64(clock)/1e9))
+		d.tsOff = d.lastTS + gap - in.ts
+	}
+	d.current.Store(int32(in.layer))
+}
+
+// readRTCP reads what the subscriber says (the NACK responder answers its
+// NACKs on the way): keyframe requests go on to the publisher, bandwidth
+// estimates (REMB) to the layer choice.
+func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p := p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				layer := int(d.current.Load())
+				if layer < 0 {
+					layer = int(d.target.Load())
+				}
+				d.fwd.askKeyframe(layer)
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				d.sub.estimate.Store(int64(p.Bitrate))
+			}
+		}
+	}
+}
