@@ -26,7 +26,9 @@ func commands() []command {
 		{"serve", "run the web server (the default)", runServe},
 		{"migrate", "apply, inspect or revert database migrations (up, status, down)", runMigrate},
 		{"user", "manage users from the server: list, create, set-role, disable, enable", runUser},
-		{"loadtest", "generate load against a server on loopback and measure it (chat)", runLoadtest},
+		{"diagnose", "check that calls can work here: ports, public address, TURN, a call through the SFU", runDiagnose},
+		{"setup-webrtc", "write a TURN secret into .env and print the ports a firewall must open", runSetupWebRTC},
+		{"loadtest", "generate load against a server on loopback and measure it (chat, sfu)", runLoadtest},
 		{"version", "print the version", runVersion},
 	}
 }

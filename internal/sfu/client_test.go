@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,19 +29,16 @@ func testSFU(t testing.TB) *SFU {
 	return s
 }
 
-// client is a pion peer that talks to the SFU as a browser would, with the
-// signaling done in process: frames from the server are handled on the
-// client's own goroutine, as they would be after a trip over a socket.
+// client is a pion peer that talks to the SFU as a browser would, through
+// Local (the signaling done in process).
 type client struct {
-	t                       testing.TB
-	pc                      *webrtc.PeerConnection
-	peer                    *Peer         // set before hasPeer closes
-	hasPeer                 chan struct{} // the server's offer can come before Connect returns
-	frames                  chan func()
-	tracks                  chan *webrtc.TrackRemote
-	plis                    atomic.Int64 // keyframe requests the server sent about what we publish
-	remoteCands, localCands atomic.Int64 // for a failure message
-	speakers                chan int64   // the speaker frames the server sent
+	t        testing.TB
+	pc       *webrtc.PeerConnection
+	local    *Local
+	peer     *Peer // the server's side
+	tracks   chan *webrtc.TrackRemote
+	plis     atomic.Int64 // keyframe requests the server sent about what we publish
+	speakers chan int64   // the speaker frames the server sent
 }
 
 // newClient makes a client; extra interceptors sit nearest the network.
@@ -76,104 +72,34 @@ func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, pc: pc, hasPeer: make(chan struct{}), speakers: make(chan int64, 64), frames: make(chan func(), 64), tracks: make(chan *webrtc.TrackRemote, 16)}
+	c := &client{t: t, pc: pc, speakers: make(chan int64, 64), tracks: make(chan *webrtc.TrackRemote, 16)}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.tracks <- tr })
-	done := make(chan struct{})
-	go c.loop(done)
-	t.Cleanup(func() { close(done); pc.Close() })
+	t.Cleanup(func() {
+		if c.local != nil {
+			c.local.Close()
+		}
+		pc.Close()
+	})
 	return c
-}
-
-func (c *client) loop(done chan struct{}) {
-	for {
-		select {
-		case fn := <-c.frames:
-			fn()
-		case <-done:
-			return
-		}
-	}
-}
-
-// signal is the server's side of the signaling: it must not block.
-func (c *client) signal(typ string, data any) {
-	c.frames <- func() {
-		switch typ {
-		case "media.offer":
-			c.answer(data.(Description))
-		case "speaker":
-			c.speakers <- data.(Speaker).UserID
-		case "media.candidate":
-			c.remoteCands.Add(1)
-			if err := c.pc.AddICECandidate(data.(webrtc.ICECandidateInit)); err != nil {
-				c.t.Errorf("add the server's candidate: %v", err)
-			}
-		}
-	}
-}
-
-func (c *client) answer(d Description) {
-	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
-		c.t.Errorf("take the server's offer: %v", err)
-		return
-	}
-	a, err := c.pc.CreateAnswer(nil)
-	if err == nil {
-		err = c.pc.SetLocalDescription(a)
-	}
-	if err == nil {
-		<-c.hasPeer
-		err = c.peer.Answer(Description{SDP: a.SDP})
-	}
-	if err != nil {
-		c.t.Errorf("answer the server: %v", err)
-	}
 }
 
 // join offers what the client publishes and connects it to the room.
 func (c *client) join(s *SFU, room string, user int64) {
 	c.t.Helper()
-	var mu sync.Mutex // candidates wait for the peer
-	var early []webrtc.ICECandidateInit
-	c.pc.OnICECandidate(func(ic *webrtc.ICECandidate) {
-		if ic == nil {
-			return
-		}
-		c.localCands.Add(1)
-		mu.Lock()
-		defer mu.Unlock()
-		if c.peer == nil {
-			early = append(early, ic.ToJSON())
-			return
-		}
-		c.peer.Candidate(ic.ToJSON())
-	})
-	offer, err := c.pc.CreateOffer(nil)
-	if err == nil {
-		err = c.pc.SetLocalDescription(offer)
-	}
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	answered := make(chan error, 1)
-	p, err := s.Connect(room, user, Description{SDP: offer.SDP}, c.signal, func(a string) {
-		c.frames <- func() {
-			answered <- c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a})
+	l, err := s.Dial(room, user, c.pc, func(typ string, data any) {
+		if typ == "speaker" {
+			c.speakers <- data.(Speaker).UserID
 		}
 	})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	mu.Lock()
-	c.peer = p
-	close(c.hasPeer)
-	for _, ic := range early {
-		p.Candidate(ic)
-	}
-	mu.Unlock()
-	if err := <-answered; err != nil {
-		c.t.Fatal(err)
-	}
+	c.local, c.peer = l, l.Peer
+	c.t.Cleanup(func() {
+		if errs := l.Errs(); len(errs) > 0 {
+			c.t.Errorf("signaling: %v", errs)
+		}
+	})
 }
 
 // publishVideo adds a VP8 track and sends synthetic packets until stop

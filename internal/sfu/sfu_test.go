@@ -100,10 +100,8 @@ func TestSubscriberJoiningAsksThePublisherForAKeyframe(t *testing.T) {
 	select {
 	case <-client.tracks:
 	case <-time.After(10 * time.Second):
-		t.Logf("candidates: local %d remote %d", client.localCands.Load(), client.remoteCands.Load())
 		t.Fatalf("no track; client pc %v ice %v sig %v; server pc %v sig %v; transceivers %d", client.pc.ConnectionState(), client.pc.ICEConnectionState(), client.pc.SignalingState(),
 			client.peer.pc.ConnectionState(), client.peer.pc.SignalingState(), len(client.pc.GetTransceivers()))
-		t.Logf("candidates: local %d remote %d", client.localCands.Load(), client.remoteCands.Load())
 	}
 	waitFor(t, 5*time.Second, "a PLI to the publisher", func() bool { return coach.plis.Load() >= 1 })
 }
