@@ -405,8 +405,15 @@ func together(transport string) string {
 // waitFor waits until the JavaScript expression is true on the page.
 func (p *person) waitFor(js string) {
 	p.t.Helper()
+	p.waitUpTo(10*time.Second, js)
+}
+
+// waitUpTo is waitFor with a time of its own: media takes longer than a
+// page when the machine is busy with the rest of the tests.
+func (p *person) waitUpTo(d time.Duration, js string) {
+	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js,
-		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		state := eval[string](p, `JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
 			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText})`)
 		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, state)

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -129,5 +130,60 @@ func BenchmarkLoopbackUDPSend(b *testing.B) {
 		if _, err := wc.WriteToUDPAddrPort(buf, to); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// seqWriter records the sequence numbers and timestamps written.
+type seqWriter struct {
+	seqs []uint16
+	ts   []uint32
+}
+
+func (w *seqWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.seqs = append(w.seqs, h.SequenceNumber)
+	w.ts = append(w.ts, h.Timestamp)
+	return len(payload), nil
+}
+
+func (w *seqWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func TestDownTrackKeepsOneUnbrokenStream(t *testing.T) {
+	f := &forwarder{video: true, mime: webrtc.MimeTypeVP8, clock: 90000}
+	f.downs.Store(&[]*downTrack{})
+	w := &seqWriter{}
+	d := newDownTrack(f, nil)
+	d.bound.Store(&binding{ssrc: 7, pt: 96, w: w})
+	f.add(d)
+	var pkt rtp.Packet
+	send := func(layer int, seq uint16, ts uint32, key bool) {
+		in := inbound{layer: layer, seq: seq, ts: ts, at: time.Now().UnixNano(), keyframe: key}
+		pkt = rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts}, Payload: []byte{1}}
+		d.write(&in, &pkt)
+	}
+	// Layer 0 starts on a keyframe; a delta frame before it is held back.
+	d.setTarget(0)
+	send(0, 100, 9000, false)
+	send(0, 101, 9000, true)
+	send(0, 102, 12000, false)
+	d.skip(0, 103) // padding
+	send(0, 104, 15000, false)
+	// Switch to layer 1: its packets wait for its keyframe, layer 0 goes on.
+	d.setTarget(1)
+	send(1, 5000, 700000, false)
+	send(0, 105, 18000, false)
+	send(1, 5001, 703000, true)
+	send(0, 106, 21000, false) // the old layer is no longer sent
+	send(1, 5002, 706000, false)
+	want := []uint16{101, 102, 103, 104, 105, 106}
+	if fmt.Sprint(w.seqs) != fmt.Sprint(want) {
+		t.Fatalf("sequence numbers %v, want %v", w.seqs, want)
+	}
+	for i := 1; i < len(w.ts); i++ {
+		if int32(w.ts[i]-w.ts[i-1]) < 0 {
+			t.Fatalf("timestamps go back: %v", w.ts)
+		}
+	}
+	if w.ts[4]-w.ts[3] == 0 || w.ts[5]-w.ts[4] != 3000 {
+		t.Fatalf("timestamps across the switch %v: the new layer must follow on and keep its own spacing", w.ts)
 	}
 }

@@ -106,6 +106,11 @@ func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 	if int32(in.layer) != d.current.Load() && int32(in.layer) != d.target.Load() {
 		return
 	}
+	// Numbered and written under one lock: during a switch two layers'
+	// goroutines write, and the packets must leave in the order of their
+	// new numbers.
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	seq, ts, ok := d.rewrite(in)
 	if !ok {
 		return
@@ -118,10 +123,8 @@ func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 }
 
 // rewrite gives a packet its number and time in the subscriber's stream,
-// switching layers on a keyframe of the target.
+// switching layers on a keyframe of the target. d.mu is held.
 func (d *downTrack) rewrite(in *inbound) (uint16, uint32, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	cur, tgt := int(d.current.Load()), int(d.target.Load())
 	if in.layer == tgt && tgt != cur {
 		if !in.keyframe && d.fwd.video {
@@ -144,14 +147,26 @@ func (d *downTrack) rewrite(in *inbound) (uint16, uint32, bool) {
 	return seq, ts, true
 }
 
+// skip takes a sequence number out of the subscriber's stream: a padding
+// packet of the layer forwarded, which is not sent, must leave no gap.
+func (d *downTrack) skip(layer int, seq uint16) {
+	if int32(layer) != d.current.Load() {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int32(layer) == d.current.Load() && d.started && int16(seq+d.seqOff-d.lastSeq) > 0 {
+		d.seqOff--
+	}
+}
+
 // switchTo starts forwarding in's layer: its numbers follow on from the
 // last packet sent, and its time from the last packet's time plus the time
 // that has passed.
 func (d *downTrack) switchTo(in *inbound) {
 	if d.started {
 		d.seqOff = d.lastSeq + 1 - in.seq
-		clock := d.fwd.layers[in.layer].Load().remote.Codec().ClockRate
-		gap := uint32(max(1, (in.at-d.lastAt)*int64(clock)/1e9))
+		gap := uint32(max(1, (in.at-d.lastAt)*d.fwd.clock/1e9))
 		d.tsOff = d.lastTS + gap - in.ts
 	}
 	d.current.Store(int32(in.layer))

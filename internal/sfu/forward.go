@@ -23,6 +23,7 @@ type forwarder struct {
 	purpose string
 	kind    webrtc.RTPCodecType
 	mime    string
+	clock   int64 // the codec's RTP clock rate
 	video   bool
 	voice   *voice // a microphone's speech, for the active speaker
 
@@ -51,7 +52,7 @@ type layer struct {
 const keyframeEvery = 200 * time.Millisecond
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string, v *voice) *forwarder {
-	f := &forwarder{pub: pub, purpose: purpose, kind: remote.Kind(), mime: remote.Codec().MimeType,
+	f := &forwarder{pub: pub, purpose: purpose, kind: remote.Kind(), mime: remote.Codec().MimeType, clock: int64(remote.Codec().ClockRate),
 		video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v}
 	f.downs.Store(&[]*downTrack{})
 	return f
@@ -123,13 +124,20 @@ func (f *forwarder) run(l *layer) {
 // forward writes one packet to every subscriber. Header extensions are the
 // publisher's (their IDs were negotiated with it, not with the
 // subscribers): they are dropped, and each subscriber's interceptors add
-// their own. Padding-only packets (bandwidth probes) are the publisher's
-// business and are not forwarded.
+// their own. Padding-only packets (the publisher's bandwidth probes) are
+// not forwarded, and the sequence numbers after them close up, so that a
+// subscriber sees no gap to ask for.
 func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
-	if err := pkt.Unmarshal(b); err != nil || len(pkt.Payload) == 0 {
+	if err := pkt.Unmarshal(b); err != nil {
 		return
 	}
 	now := time.Now().UnixNano()
+	if len(pkt.Payload) == 0 { // padding: its number is taken out of the subscribers' streams
+		for _, d := range *f.downs.Load() {
+			d.skip(l.index, pkt.SequenceNumber)
+		}
+		return
+	}
 	l.bytes.Add(int64(len(b)))
 	l.last.Store(now)
 	if f.voice != nil && f.voice.ext != 0 {

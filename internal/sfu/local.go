@@ -12,8 +12,9 @@ import (
 // server's offers answered in order, candidates both ways. `rapport
 // diagnose` makes a call through it; tests use it as a client.
 type Local struct {
-	Peer *Peer // the server's side
-	pc   *webrtc.PeerConnection
+	Peer    *Peer         // the server's side; set before hasPeer closes
+	hasPeer chan struct{} // the server's first offer can come before Connect returns
+	pc      *webrtc.PeerConnection
 
 	work chan func()
 	done chan struct{}
@@ -25,7 +26,7 @@ type Local struct {
 // set, sees the server's other frames (such as "speaker"); it must not
 // block.
 func (s *SFU) Dial(room string, user int64, pc *webrtc.PeerConnection, extra Signal) (*Local, error) {
-	l := &Local{pc: pc, work: make(chan func(), 256), done: make(chan struct{})}
+	l := &Local{pc: pc, hasPeer: make(chan struct{}), work: make(chan func(), 256), done: make(chan struct{})}
 	go l.loop()
 	var mu sync.Mutex // our candidates wait for the server's peer
 	var early []webrtc.ICECandidateInit
@@ -62,6 +63,7 @@ func (s *SFU) Dial(room string, user int64, pc *webrtc.PeerConnection, extra Sig
 	}
 	mu.Lock()
 	l.Peer = p
+	close(l.hasPeer)
 	for _, ic := range early {
 		l.note(p.Candidate(ic))
 	}
@@ -100,7 +102,12 @@ func (l *Local) answer(d Description) {
 		err = l.pc.SetLocalDescription(a)
 	}
 	if err == nil {
-		err = l.Peer.Answer(Description{SDP: a.SDP})
+		select {
+		case <-l.hasPeer:
+			err = l.Peer.Answer(Description{SDP: a.SDP})
+		case <-l.done:
+			return
+		}
 	}
 	l.note(err)
 }

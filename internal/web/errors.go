@@ -28,6 +28,10 @@ var statusOf = map[string]int{
 	app.EINTERNAL:       http.StatusInternalServerError,
 }
 
+// statusClientClosed is the status recorded for a request its client
+// abandoned.
+const statusClientClosed = 499
+
 // Error answers a request with err: JSON for the API, a page otherwise. Only
 // internal errors are logged, and their details never reach the user. A page
 // request from someone not signed in is sent to the sign-in page.
@@ -36,6 +40,12 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status, ok := statusOf[code]
 	if !ok {
 		code, status = app.EINTERNAL, http.StatusInternalServerError
+	}
+	if code == app.EINTERNAL && r.Context().Err() != nil {
+		// The client went away: nothing went wrong here and no one reads the
+		// answer; 499 (nginx's "client closed request") keeps the metrics true.
+		w.WriteHeader(statusClientClosed)
+		return
 	}
 	if code == app.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

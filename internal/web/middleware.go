@@ -165,9 +165,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *coaching.
 	}
 	u, err := s.svc.Authenticate(r.Context(), claims.UserID(), claims.Version)
 	if err != nil {
-		if app.ErrorCode(err) == app.EINTERNAL {
+		switch {
+		case r.Context().Err() != nil:
+			// The client went away mid-request: nothing to report.
+		case app.ErrorCode(err) == app.EINTERNAL:
 			s.log.ErrorContext(r.Context(), "load session user", "err", err)
-		} else {
+		default:
 			s.sessions.Clear(w)
 		}
 		return nil

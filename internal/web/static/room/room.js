@@ -21,6 +21,7 @@ import { Signal, isFinal } from "./signal.js";
 import { Chat } from "./chat.js";
 import { CallTimer } from "./timer.js";
 import { Call } from "./media.js";
+import { SetupCheck, levelMeter } from "./check.js";
 
 // reloadWhenOpen reloads a closed room's page when it opens, if that is soon.
 function reloadWhenOpen(root) {
@@ -113,6 +114,7 @@ function start(root) {
   const timer = new CallTimer($("[data-timer]"), { now: () => signal.serverNow(), zone });
   timer.waiting(`The timer starts when ${other.name} joins.`);
   const call = new Call({ signal, relay: q.get("relay") === "1" });
+  const check = new SetupCheck($("[data-setup-check]"), call);
   const bar = initCallBar($("[data-call-bar]"), call);
   let layout = "speaker";
   let speaker = 0; // who speaks, as the server hears it
@@ -125,7 +127,10 @@ function start(root) {
     if (Object.keys(m).some((k) => m[k] !== media[k])) setMedia(m);
     render();
   });
-  call.addEventListener("stats", (e) => showStats(e.detail));
+  call.addEventListener("stats", (e) => {
+    showStats(e.detail);
+    check.refresh();
+  });
 
   signal.addEventListener("state", (e) => showConnection(e.detail));
   signal.addEventListener("joined", (e) => joined(e.detail));
@@ -306,6 +311,8 @@ function start(root) {
         sub = `You will see them here as soon as they join. Meanwhile you can leave a message in the chat.`;
       }
     }
+    if (joinedOnce && !otherHere && !isFinal(state)) check.show();
+    else check.hide();
     stageTitle.textContent = title;
     stageSub.textContent = sub;
     stageSub.hidden = sub === "";
@@ -584,26 +591,6 @@ function initCallBar(bar, call) {
     }
   });
   return api;
-}
-
-// levelMeter shows a microphone's level in a bar until stopped.
-function levelMeter(track, bar) {
-  const ctx = new AudioContext();
-  const analyser = ctx.createAnalyser();
-  analyser.fftSize = 512;
-  ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-  const data = new Float32Array(analyser.fftSize);
-  let frame = 0;
-  const draw = () => {
-    analyser.getFloatTimeDomainData(data);
-    let sum = 0;
-    for (const x of data) sum += x * x;
-    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
-    bar.style.width = `${Math.round(level * 100)}%`;
-    frame = requestAnimationFrame(draw);
-  };
-  draw();
-  return { stop: () => { cancelAnimationFrame(frame); ctx.close(); } };
 }
 
 const root = document.querySelector("section.room[data-room]");

@@ -1,0 +1,135 @@
+// The setup check shown while one waits alone in the room: is the camera
+// on, does the microphone hear (a live level), does the call connect (and
+// how: directly or through a relay, with the round trip), and can a TURN
+// relay be reached for networks that block everything else.
+//
+// Each row is li[data-check] with data-ok="true|false" (unset while it is
+// being found out) and its text.
+
+const RELAY_TIMEOUT = 6000;
+
+export class SetupCheck {
+  constructor(list, call) {
+    this.list = list;
+    this.call = call;
+    this.meter = null;
+    this.relay = null; // the relay test's promise, once per page
+    this.active = false;
+  }
+
+  // show starts (or keeps) the check running; hide stops its meter.
+  show() {
+    this.list.hidden = false;
+    if (!this.active) {
+      this.active = true;
+      this.testRelay();
+    }
+    this.refresh();
+  }
+
+  hide() {
+    this.list.hidden = true;
+    this.active = false;
+    this.meter?.stop();
+    this.meter = null;
+  }
+
+  row(name, ok, text) {
+    const li = this.list.querySelector(`[data-check="${name}"]`);
+    if (ok === undefined) delete li.dataset.ok;
+    else li.dataset.ok = String(ok);
+    li.querySelector("[data-check-text]").textContent = text;
+  }
+
+  // refresh shows what the call knows now (called on every change).
+  refresh() {
+    if (!this.active) return;
+    const { call } = this;
+    const cam = call.tracks.camera;
+    if (cam) {
+      const s = cam.getSettings();
+      this.row("camera", true, `Camera on${s.width ? ` (${s.width}×${s.height})` : ""}`);
+    } else {
+      this.row("camera", false, call.deviceError || "Camera off");
+    }
+    const mic = call.tracks.mic;
+    if (mic && call.micOn) {
+      this.row("mic", true, "Microphone on: speak and watch the bar");
+      if (!this.meter || this.meter.track !== mic) {
+        this.meter?.stop();
+        this.meter = levelMeter(mic, this.list.querySelector("[data-check-meter]"));
+      }
+    } else {
+      this.meter?.stop();
+      this.meter = null;
+      this.row("mic", false, mic ? "Microphone muted" : "No microphone");
+    }
+    const rtt = [...call.stats.values()][0]?.rtt;
+    const how = { "sfu-udp": "directly (UDP)", "sfu-tcp": "directly (TCP)" }[call.path] || (call.path.startsWith("turn") ? `through a relay (${call.path})` : "");
+    if (call.state === "connected") {
+      this.row("connection", true, `Call connected ${how}${rtt ? `, ${Math.round(rtt * 1000)} ms round trip` : ""}`);
+    } else if (call.state === "reconnecting" || call.state === "failed") {
+      this.row("connection", false, "The call cannot connect: check the network, or try another one");
+    } else {
+      this.row("connection", undefined, "Connecting the call…");
+    }
+  }
+
+  // testRelay gathers candidates through the TURN servers the room gave:
+  // a relay candidate means a strict network can still carry the call.
+  async testRelay() {
+    const servers = (this.call.iceServers || []).filter((s) => [].concat(s.urls).some((u) => /^turns?:/.test(u)));
+    if (servers.length === 0) {
+      this.row("relay", undefined, "No relay on this server (most networks do not need one)");
+      return;
+    }
+    this.relay ||= gatherRelay(servers);
+    const ok = await this.relay;
+    this.row("relay", ok, ok ? "Relay reachable: strict networks can join too" : "The relay cannot be reached from this network");
+  }
+}
+
+function gatherRelay(iceServers) {
+  return new Promise((resolve) => {
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: "relay" });
+    const done = (ok) => {
+      clearTimeout(timer);
+      pc.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), RELAY_TIMEOUT);
+    pc.onicecandidate = (e) => {
+      if (e.candidate?.type === "relay" || / typ relay /.test(e.candidate?.candidate || "")) done(true);
+      else if (!e.candidate) done(false);
+    };
+    pc.createDataChannel("check");
+    pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => done(false));
+  });
+}
+
+// levelMeter shows a microphone's level in a bar until stopped.
+export function levelMeter(track, bar) {
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const data = new Float32Array(analyser.fftSize);
+  let frame = 0;
+  const draw = () => {
+    analyser.getFloatTimeDomainData(data);
+    let sum = 0;
+    for (const x of data) sum += x * x;
+    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    bar.style.width = `${Math.round(level * 100)}%`;
+    bar.parentElement.dataset.level = level.toFixed(3);
+    frame = requestAnimationFrame(draw);
+  };
+  draw();
+  return {
+    track,
+    stop: () => {
+      cancelAnimationFrame(frame);
+      ctx.close();
+    },
+  };
+}
