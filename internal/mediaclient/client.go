@@ -98,7 +98,7 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 // ICEServers is what the server gave in its join answer.
 func (c *Client) ICEServers() []webrtc.ICEServer { return c.iceServers }
 
-// DefaultAPI is pion with its default codecs and interceptors.
+// DefaultAPI is pion with its default codecs and a browser's interceptors.
 func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -108,7 +108,19 @@ func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error
 	for _, f := range extra {
 		ir.Add(f)
 	}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+	// What a browser does (NACK, reports, TWCC feedback, simulcast header
+	// extensions) without pion's stats recorder: a load generator runs a
+	// hundred of these on one core.
+	if err := webrtc.ConfigureNack(m, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, err
 	}
 	se := webrtc.SettingEngine{}
