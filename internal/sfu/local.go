@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -73,6 +74,26 @@ func (s *SFU) Dial(room string, user int64, pc *webrtc.PeerConnection, extra Sig
 		return nil, fmt.Errorf("take the answer: %w", err)
 	}
 	return l, nil
+}
+
+// Restart offers again with new ICE credentials, as a browser does when its
+// connection fails (RTCPeerConnection.restartIce), and applies the answer.
+func (l *Local) Restart() error {
+	errc := make(chan error, 1)
+	l.work <- func() {
+		o, err := l.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+		if err == nil {
+			err = l.pc.SetLocalDescription(o)
+		}
+		var answerErr error
+		if err == nil {
+			err = l.Peer.Offer(Description{SDP: o.SDP}, func(a string) {
+				answerErr = l.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a})
+			})
+		}
+		errc <- errors.Join(err, answerErr)
+	}
+	return <-errc
 }
 
 // signal takes a server frame on the peer's own goroutine, in order, as

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -353,4 +354,38 @@ func waitLayer(t *testing.T, layers <-chan int, errs <-chan string, layer int, w
 			t.Fatalf("with %s the subscriber gets layer %d, want %d", why, got, layer)
 		}
 	}
+}
+
+func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	coach := newClient(t)
+	coach.publishVideo(stop)
+	coach.join(s, "room-restart", 1)
+	client := newClient(t)
+	client.listen()
+	client.join(s, "room-restart", 2)
+	_, count := readSeqs(client.nextTrack(10 * time.Second))
+	waitFor(t, 5*time.Second, "packets before the restart", func() bool { return count() >= 50 })
+
+	ufrag := func() string {
+		for _, line := range strings.Split(client.pc.LocalDescription().SDP, "\n") {
+			if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	before := ufrag()
+	if err := client.local.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if after := ufrag(); after == before || after == "" {
+		t.Fatalf("ICE credentials %q before and %q after the restart", before, after)
+	}
+	n := count()
+	waitFor(t, 10*time.Second, "packets after the restart", func() bool {
+		return count() >= n+100 && client.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected
+	})
 }
