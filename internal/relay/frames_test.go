@@ -1,0 +1,154 @@
+package relay
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/pion/rtp"
+)
+
+// vp8Frame is a fake VP8 frame of n bytes: its first byte carries the key
+// frame flag (0: key), the rest its number.
+func vp8Frame(i int, key bool, n int) Frame {
+	d := bytes.Repeat([]byte{byte(i)}, n)
+	d[0] = 0x01
+	if key {
+		d[0] = 0x00
+	}
+	return Frame{Kind: Video, Keyframe: key, Timestamp: uint32(i) * 3000, Data: d}
+}
+
+// packetize makes the packets of frames in order.
+func packetize(kind Kind, frames []Frame) [][]*rtp.Packet {
+	p := NewPacketizer(kind, 1234, 96)
+	out := make([][]*rtp.Packet, len(frames))
+	for i := range frames {
+		out[i] = p.Packetize(&frames[i])
+	}
+	return out
+}
+
+func collect(d *Depacketizer, pkts []*rtp.Packet) []Frame {
+	var out []Frame
+	for _, p := range pkts {
+		out = append(out, d.Push(p)...)
+	}
+	return out
+}
+
+func TestVideoFramesSurviveReordering(t *testing.T) {
+	var frames []Frame
+	for i := range 12 {
+		frames = append(frames, vp8Frame(i, i%6 == 0, 500+i*300)) // up to 3,800 bytes: several packets
+	}
+	var pkts []*rtp.Packet
+	for _, fp := range packetize(Video, frames) {
+		pkts = append(pkts, fp...)
+	}
+	for i := 1; i+1 < len(pkts); i += 3 { // swap neighbours all along
+		pkts[i], pkts[i+1] = pkts[i+1], pkts[i]
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, pkts)
+	// The last frame waits for a packet of the next one to know it is whole.
+	if len(got) != len(frames)-1 {
+		t.Fatalf("%d frames out of %d in", len(got), len(frames))
+	}
+	for i, f := range got {
+		if !bytes.Equal(f.Data, frames[i].Data) || f.Keyframe != frames[i].Keyframe || f.Timestamp-got[0].Timestamp != frames[i].Timestamp {
+			t.Fatalf("frame %d: %d bytes key=%v ts=%d; want %d bytes key=%v", i, len(f.Data), f.Keyframe, f.Timestamp, len(frames[i].Data), frames[i].Keyframe)
+		}
+	}
+	if d.NeedKeyframe() {
+		t.Fatal("asked for a keyframe with nothing lost")
+	}
+}
+
+func TestALostVideoPacketDropsFramesUntilAKeyframe(t *testing.T) {
+	// 40 frames at 30 a second with keyframes at 0 and 20; frame 3 loses
+	// its first packet for good. The depacketizer waits for it (500 ms at
+	// most), then gives frames 0-2, drops 3 and what depends on it, and goes
+	// on from the keyframe at 20.
+	var frames []Frame
+	for i := range 40 {
+		frames = append(frames, vp8Frame(i, i == 0 || i == 20, 2500))
+	}
+	var pkts []*rtp.Packet
+	for i, fp := range packetize(Video, frames) {
+		if i == 3 {
+			fp = fp[1:]
+		}
+		pkts = append(pkts, fp...)
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, pkts)
+	var nums []int
+	for _, f := range got {
+		nums = append(nums, int(f.Data[1]))
+	}
+	want := []int{0, 1, 2}
+	for i := 20; i < 39; i++ {
+		want = append(want, i)
+	}
+	if fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Fatalf("frames out: %v\nwant        %v", nums, want)
+	}
+	if !d.NeedKeyframe() {
+		t.Fatal("frames were dropped and no keyframe was asked for")
+	}
+	if d.NeedKeyframe() {
+		t.Fatal("NeedKeyframe says it twice")
+	}
+}
+
+func TestVideoStartsAtAKeyframe(t *testing.T) {
+	frames := []Frame{vp8Frame(0, false, 300), vp8Frame(1, false, 300), vp8Frame(2, true, 300), vp8Frame(3, false, 300), vp8Frame(4, false, 300)}
+	var pkts []*rtp.Packet
+	for _, fp := range packetize(Video, frames) {
+		pkts = append(pkts, fp...)
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, pkts)
+	if len(got) != 2 || !got[0].Keyframe || got[0].Data[1] != 2 {
+		t.Fatalf("got %d frames, first key=%v; want frames 2 and 3, from the keyframe", len(got), len(got) > 0 && got[0].Keyframe)
+	}
+	if !d.NeedKeyframe() {
+		t.Fatal("a stream that starts mid-way must ask for a keyframe")
+	}
+}
+
+func TestAudioFramesRoundTrip(t *testing.T) {
+	var frames []Frame
+	for i := range 20 {
+		frames = append(frames, Frame{Kind: Audio, Timestamp: uint32(i) * 960, Data: bytes.Repeat([]byte{byte(i + 1)}, 60+i)})
+	}
+	var pkts []*rtp.Packet
+	for _, fp := range packetize(Audio, frames) {
+		pkts = append(pkts, fp...)
+	}
+	pkts[4], pkts[5] = pkts[5], pkts[4]
+	got := collect(NewDepacketizer(Audio), pkts)
+	if len(got) < 18 {
+		t.Fatalf("%d audio frames out of 20", len(got))
+	}
+	for i, f := range got {
+		if !bytes.Equal(f.Data, frames[i].Data) {
+			t.Fatalf("audio frame %d differs", i)
+		}
+	}
+}
+
+func TestWireFormat(t *testing.T) {
+	f := Frame{Kind: Video, Keyframe: true, Timestamp: 0xdeadbeef, Data: []byte("vp8!")}
+	b := f.Marshal(nil)
+	var g Frame
+	if err := g.Unmarshal(b); err != nil || g.Kind != Video || !g.Keyframe || g.Timestamp != 0xdeadbeef || string(g.Data) != "vp8!" {
+		t.Fatalf("round trip: %+v %v", g, err)
+	}
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 1}, {1, 2, 0, 0, 0, 0, 1}} {
+		if err := g.Unmarshal(bad); err == nil {
+			t.Fatalf("%v accepted", bad)
+		}
+	}
+}
