@@ -137,7 +137,12 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // loadConfig reads .env and the environment.
 func loadConfig() (*config.Config, error) {
-	dotenv, err := config.ReadDotEnv(".env")
+	return loadConfigFrom(".env")
+}
+
+// loadConfigFrom reads the settings with path as the .env file.
+func loadConfigFrom(path string) (*config.Config, error) {
+	dotenv, err := config.ReadDotEnv(path)
 	if err != nil {
 		return nil, err
 	}

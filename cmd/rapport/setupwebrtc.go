@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,7 @@ func runSetupWebRTC(_ context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "wrote %s to %s\n", k, *file)
 		}
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfigFrom(*file)
 	if err != nil {
 		return fmt.Errorf("the settings do not load now: %w", err)
 	}
@@ -90,10 +91,21 @@ func writeEnv(path string, set map[string]string) error {
 			out = append(out, k+"="+v)
 		}
 	}
-	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")+"\n"), 0o600); err != nil {
+	// A new file, the owner's only from the start, put in place in one step:
+	// the secret is never readable by others, even for a moment.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".env-*")
+	if err != nil {
 		return err
 	}
-	return os.Chmod(path, 0o600) // an existing file keeps its mode on write
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(strings.Join(out, "\n") + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // printFirewall lists the ports calls need open.

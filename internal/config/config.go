@@ -64,6 +64,15 @@ type TURN struct {
 	TwilioToken string
 }
 
+// TURNHost is the name or address browsers reach the embedded TURN server
+// at: PUBLIC_URL's host, else the relay address.
+func (c *Config) TURNHost() string {
+	if h := publicHost(c.PublicURL); h != "" {
+		return h
+	}
+	return c.WebRTC.TURN.RelayIP
+}
+
 // Enabled reports whether browsers get a TURN server.
 func (t TURN) Enabled() bool { return t.Port > 0 || len(t.URLs) > 0 || t.TwilioSID != "" }
 

@@ -187,7 +187,7 @@ func checkTURN(ctx context.Context, cfg *config.Config, log *slog.Logger) Check 
 // embedded server on it for the check.
 func embeddedTURN(c Check, cfg *config.Config, log *slog.Logger) Check {
 	t := cfg.WebRTC.TURN
-	host := t.RelayIP
+	host := cfg.TURNHost() // where browsers are sent
 	addr := net.JoinHostPort(host, strconv.Itoa(t.Port))
 	if l, err := net.ListenPacket("udp4", ":"+strconv.Itoa(t.Port)); err == nil {
 		l.Close()
@@ -196,7 +196,7 @@ func embeddedTURN(c Check, cfg *config.Config, log *slog.Logger) Check {
 			listen = "127.0.0.1"
 		}
 		srv, err := turn.Start(turn.Config{ListenIP: listen, Port: t.Port, RelayIP: net.ParseIP(t.RelayIP), Host: host,
-			Realm: "rapport", Secret: t.Secret, OwnIPs: turn.OwnIPs(cfg.WebRTC.PublicIPs...), Log: log})
+			Realm: "rapport", Secret: t.Secret, OwnIPs: turn.OwnIPs(cfg.WebRTC.LoopbackOnly, cfg.WebRTC.PublicIPs...), Log: log})
 		if err != nil {
 			c.Status, c.Detail, c.Fix = Fail, err.Error(), "free TURN_PORT or choose another"
 			return c

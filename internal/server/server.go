@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -153,12 +152,9 @@ func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
 		if w.LoopbackOnly {
 			listen = "127.0.0.1"
 		}
-		host := t.RelayIP
-		if u, err := url.Parse(a.Config.PublicURL); err == nil && u.Hostname() != "" {
-			host = u.Hostname()
-		}
 		srv, err := turn.Start(turn.Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
-			RelayIP: net.ParseIP(t.RelayIP), Host: host, Realm: "rapport", Secret: t.Secret, OwnIPs: turn.OwnIPs(w.PublicIPs...), Log: a.log})
+			RelayIP: net.ParseIP(t.RelayIP), Host: a.Config.TURNHost(), Realm: "rapport", Secret: t.Secret,
+			OwnIPs: turn.OwnIPs(w.LoopbackOnly, w.PublicIPs...), Log: a.log})
 		if err != nil {
 			return nil, err
 		}

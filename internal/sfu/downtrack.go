@@ -76,8 +76,9 @@ func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
 	return nil
 }
 
-// ID is the track's purpose: "mic", "camera" or "screen".
-func (d *downTrack) ID() string { return d.fwd.purpose }
+// ID names the track as its stream does, "12-camera": unique in the
+// subscriber's peer connection.
+func (d *downTrack) ID() string { return d.fwd.streamID() }
 
 // RID is empty: a subscriber receives one layer at a time.
 func (d *downTrack) RID() string { return "" }
@@ -103,7 +104,7 @@ func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 	if b == nil {
 		return
 	}
-	if int32(in.layer) != d.current.Load() && int32(in.layer) != d.target.Load() {
+	if int32(in.layer) != d.current.Load() && int32(in.layer) != d.target.Load() && !d.startsOn(in) {
 		return
 	}
 	// Numbered and written under one lock: during a switch two layers'
@@ -126,6 +127,10 @@ func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 // switching layers on a keyframe of the target. d.mu is held.
 func (d *downTrack) rewrite(in *inbound) (uint16, uint32, bool) {
 	cur, tgt := int(d.current.Load()), int(d.target.Load())
+	if d.startsOn(in) && in.layer != tgt {
+		tgt = in.layer // the first keyframe of any layer starts the stream
+		d.target.Store(int32(tgt))
+	}
 	if in.layer == tgt && tgt != cur {
 		if !in.keyframe && d.fwd.video {
 			return 0, 0, false // wait for a keyframe of the new layer
@@ -147,17 +152,12 @@ func (d *downTrack) rewrite(in *inbound) (uint16, uint32, bool) {
 	return seq, ts, true
 }
 
-// skip takes a sequence number out of the subscriber's stream: a padding
-// packet of the layer forwarded, which is not sent, must leave no gap.
-func (d *downTrack) skip(layer int, seq uint16) {
-	if int32(layer) != d.current.Load() {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if int32(layer) == d.current.Load() && d.started && int16(seq+d.seqOff-d.lastSeq) > 0 {
-		d.seqOff--
-	}
+// startsOn reports whether a packet can start a stream that has sent
+// nothing yet: a keyframe of any layer no larger than the tile needs. (When
+// the publisher's layers come and go, as a busy browser's do, waiting for
+// a keyframe of one chosen layer could wait for ever.)
+func (d *downTrack) startsOn(in *inbound) bool {
+	return d.current.Load() < 0 && in.keyframe && int32(in.layer) <= d.maxLayer.Load()
 }
 
 // switchTo starts forwarding in's layer: its numbers follow on from the

@@ -124,20 +124,12 @@ func (f *forwarder) run(l *layer) {
 // forward writes one packet to every subscriber. Header extensions are the
 // publisher's (their IDs were negotiated with it, not with the
 // subscribers): they are dropped, and each subscriber's interceptors add
-// their own. Padding-only packets (the publisher's bandwidth probes) are
-// not forwarded, and the sequence numbers after them close up, so that a
-// subscriber sees no gap to ask for.
+// their own.
 func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	if err := pkt.Unmarshal(b); err != nil {
 		return
 	}
 	now := time.Now().UnixNano()
-	if len(pkt.Payload) == 0 { // padding: its number is taken out of the subscribers' streams
-		for _, d := range *f.downs.Load() {
-			d.skip(l.index, pkt.SequenceNumber)
-		}
-		return
-	}
 	l.bytes.Add(int64(len(b)))
 	l.last.Store(now)
 	if f.voice != nil && f.voice.ext != 0 {
@@ -147,8 +139,14 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	}
 	pkt.Header.Extension = false
 	pkt.Header.Extensions = pkt.Header.Extensions[:0]
-	pkt.Header.Padding = false
-	pkt.PaddingSize = 0
+	// A padding-only packet (the publisher probing its bandwidth) goes on as
+	// it is: its sequence number is part of the stream, and a browser that
+	// resends a lost packet without RTX resends it under its own number.
+	// Padding after a payload is dropped.
+	pkt.Header.Padding = len(pkt.Payload) == 0 && pkt.Header.PaddingSize > 0
+	if !pkt.Header.Padding {
+		pkt.Header.PaddingSize = 0
+	}
 	in := inbound{layer: l.index, seq: pkt.SequenceNumber, ts: pkt.Timestamp, at: now,
 		keyframe: f.video && vp8Keyframe(pkt.Payload)}
 	for _, d := range *f.downs.Load() {

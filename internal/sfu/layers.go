@@ -16,8 +16,8 @@ const (
 	audioReserve  = 64_000 // bits a second for each subscriber's audio
 )
 
-// layerForWidth is the best layer worth sending to a tile that many CSS
-// pixels wide: the quarter layer to a thumbnail, the half to a middling
+// layerForWidth is the best layer worth sending to a tile that many device
+// pixels wide (the browser reports CSS pixels times devicePixelRatio): the quarter layer to a thumbnail, the half to a middling
 // tile, the full one to the stage. Zero (hidden) gets the lowest.
 func layerForWidth(width int) int {
 	switch {

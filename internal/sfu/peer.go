@@ -3,6 +3,7 @@ package sfu
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -17,6 +18,9 @@ import (
 type Description struct {
 	SDP    string            `json:"sdp"`
 	Tracks map[string]string `json:"tracks,omitempty"`
+	// New, in a client's offer, says that it comes from a new
+	// RTCPeerConnection: the server's peer for the connection starts over.
+	New bool `json:"new,omitempty"`
 }
 
 // Purposes a published track can have.
@@ -25,6 +29,14 @@ const (
 	PurposeCamera = "camera"
 	PurposeScreen = "screen"
 )
+
+// maxPublished is how many tracks one peer may publish: every one costs
+// every other peer a transceiver and a share of the server.
+const maxPublished = 3
+
+// failedGrace is how long a failed peer connection may take to come back
+// (an ICE restart) before the SFU closes it.
+const failedGrace = 20 * time.Second
 
 // ErrGlare answers a client's offer that crossed the server's own: the
 // server is the impolite peer, so its offer stands and the client answers
@@ -99,11 +111,31 @@ func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
 		}
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateClosed {
+		switch st {
+		case webrtc.PeerConnectionStateClosed:
 			p.Close()
+		case webrtc.PeerConnectionStateFailed:
+			// The browser restarts ICE, or makes a new peer connection; one
+			// that does neither is gone.
+			time.AfterFunc(failedGrace, func() {
+				if pc.ConnectionState() == webrtc.PeerConnectionStateFailed {
+					p.Close()
+				}
+			})
 		}
 	})
 	return p, nil
+}
+
+// Closed reports whether the peer has been closed (its connection failed,
+// or another tab took over).
+func (p *Peer) Closed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // User is the participant's user ID.
@@ -302,6 +334,10 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	}
 	p.tracksMu.Lock()
 	f, layered := p.tracks[receiver]
+	if !layered && len(p.tracks) >= maxPublished {
+		p.tracksMu.Unlock()
+		return // a microphone, a camera and a screen are all one may send
+	}
 	if !layered {
 		var v *voice
 		if remote.Kind() == webrtc.RTPCodecTypeAudio {

@@ -135,6 +135,7 @@ func (r *Room) leave(p *Peer) {
 	if r.peers[p.user] == p {
 		delete(r.peers, p.user)
 	}
+	p.dropAll() // out of every forwarder: a closed peer costs nothing more
 	var mine []*forwarder
 	for _, f := range r.tracks {
 		if f.pub == p {

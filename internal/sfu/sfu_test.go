@@ -389,3 +389,31 @@ func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
 		return count() >= n+100 && client.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected
 	})
 }
+
+func TestALeavingSubscriberIsTakenOutOfEveryForwarder(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	coach := newClient(t)
+	coach.publishVideo(stop)
+	coach.join(s, "room-leave", 1)
+	client := newClient(t)
+	client.listen()
+	client.join(s, "room-leave", 2)
+	client.nextTrack(10 * time.Second)
+	r := s.room("room-leave")
+	downs := func() int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		n := 0
+		for _, f := range r.tracks {
+			n += len(*f.downs.Load())
+		}
+		return n
+	}
+	if n := downs(); n != 1 {
+		t.Fatalf("%d subscriptions, want the client's one", n)
+	}
+	client.local.Close()
+	waitFor(t, 5*time.Second, "the client's subscription to go", func() bool { return downs() == 0 })
+}

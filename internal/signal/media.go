@@ -25,6 +25,10 @@ func (c *client) mediaOffer(in *Inbound) error {
 		return app.Invalid(map[string]string{"sdp": "is required"})
 	}
 	reply := func(answer string) { c.conn.Send(room.Reply(in.ID, "media.answer", sfu.Description{SDP: answer})) }
+	if c.peer != nil && (d.New || c.peer.Closed()) {
+		c.peer.Close() // the client started over with a new RTCPeerConnection
+		c.peer = nil
+	}
 	if c.peer != nil {
 		return c.peer.Offer(d, reply)
 	}

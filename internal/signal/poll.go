@@ -248,6 +248,7 @@ func (s *Server) Poll(w http.ResponseWriter, r *http.Request, user *coaching.Use
 	}
 	if closed != "" && len(frames) == 0 {
 		s.forget(p)
+		p.gone() // the reaper no longer sees it: its call must end here
 	}
 	writeJSON(w, http.StatusOK, ans)
 	return nil
@@ -257,7 +258,10 @@ func (s *Server) Poll(w http.ResponseWriter, r *http.Request, user *coaching.Use
 func (s *Server) ClosePoll(w http.ResponseWriter, r *http.Request, user *coaching.User) error {
 	p := s.pollFor(r, user.ID)
 	if p == nil {
-		return app.Errorf(app.ENOTFOUND, "no such connection")
+		// Closed already (the server ended it, and the page had not yet
+		// heard): DELETE is idempotent.
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	p.Close(room.ReasonLeft)
 	p.recvMu.Lock()

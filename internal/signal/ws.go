@@ -117,6 +117,11 @@ func (c *wsConn) readLoop(ctx context.Context, cl *client) {
 		if err != nil {
 			return
 		}
+		select {
+		case <-c.done: // closing (replaced, say): what it still sends is not heard
+			return
+		default:
+		}
 		if typ != websocket.MessageText {
 			c.Send(room.ErrorFrame("", errBinary))
 			continue

@@ -37,8 +37,10 @@ type Server struct {
 }
 
 // Start listens on UDP and TCP (and TLS) and serves allocations to holders
-// of valid credentials. It relays only to this server's own addresses: it
-// is the SFU's, not an open relay into the network it stands in.
+// of valid credentials. It relays only to the addresses in OwnIPs: it is the
+// SFU's, not an open relay into the network it stands in. (Permissions are
+// by address, not port: a holder of credentials may reach other UDP ports
+// of those addresses; keep other UDP services off them or firewalled.)
 func Start(c Config) (*Server, error) {
 	if c.Now == nil {
 		c.Now = time.Now
@@ -119,13 +121,19 @@ func (s *Server) Allocations() int { return s.srv.AllocationCount() }
 // Close stops the server and its relays.
 func (s *Server) Close() error { return s.srv.Close() }
 
-// OwnIPs are the addresses of this machine's interfaces, plus extra ones
-// (a public address behind NAT).
-func OwnIPs(extra ...string) []net.IP {
+// OwnIPs are the addresses media may be relayed to: this machine's own
+// interface addresses, without loopback and link-local ones (a relay to
+// those would reach services that trust the machine itself), plus extra
+// ones (a public address behind NAT). On a loopback-only server it is
+// 127.0.0.1 alone.
+func OwnIPs(loopbackOnly bool, extra ...string) []net.IP {
+	if loopbackOnly {
+		return []net.IP{net.IPv4(127, 0, 0, 1)}
+	}
 	var ips []net.IP
 	addrs, _ := net.InterfaceAddrs()
 	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
 			ips = append(ips, n.IP)
 		}
 	}

@@ -179,3 +179,17 @@ func TestSharedSecretServersGiveEachUserTheirOwnCredentials(t *testing.T) {
 		t.Fatal("a coturn with the same secret would refuse the credential")
 	}
 }
+
+func TestOwnIPsLeaveOutLoopbackAndLinkLocal(t *testing.T) {
+	for _, ip := range OwnIPs(false, "203.0.113.7") {
+		if ip.IsLoopback() || ip.IsLinkLocalUnicast() {
+			t.Fatalf("%v is a relay destination: a relay could reach this machine's own services", ip)
+		}
+	}
+	if got := OwnIPs(false, "203.0.113.7"); !got[len(got)-1].Equal(net.ParseIP("203.0.113.7")) {
+		t.Fatalf("the public address is missing from %v", got)
+	}
+	if got := OwnIPs(true); len(got) != 1 || !got[0].Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Fatalf("loopback only: %v", got)
+	}
+}

@@ -179,7 +179,10 @@ export class Call extends EventTarget {
     for (const [purpose, t] of Object.entries(this.transceivers)) if (t.mid) tracks[t.mid] = purpose;
     let a;
     try {
-      a = (await this.signal.request("media.offer", { sdp: pc.localDescription.sdp, tracks })).data;
+      // The first offer of a new RTCPeerConnection says so: the server's
+      // peer for this connection starts over too.
+      const fresh = !this.offered;
+      a = (await this.signal.request("media.offer", { sdp: pc.localDescription.sdp, tracks, ...(fresh ? { new: true } : {}) })).data;
     } catch (e) {
       if (e.code === "conflict") return; // the server's offer stands: it comes next, and rolls this one back
       throw e;
