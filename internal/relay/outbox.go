@@ -1,0 +1,149 @@
+package relay
+
+import (
+	"context"
+	"sync"
+)
+
+// Outbox holds the frames on their way to one relay client over its
+// WebSocket. It never grows without bound: when the client falls behind,
+// video goes first — every queued video frame is dropped, and so is every
+// video frame after them up to the next keyframe (which is asked for) —
+// and audio only when audio alone overflows, oldest first.
+type Outbox struct {
+	maxVideo int // video frames queued at most
+	maxAudio int // audio frames queued at most
+
+	mu       sync.Mutex
+	frames   []Frame
+	video    int
+	audio    int
+	skipping bool // dropping video until a keyframe
+	askKey   bool
+	dropped  int
+	wake     chan struct{}
+	closed   bool
+}
+
+// NewOutbox holds at most maxVideo video and maxAudio audio frames.
+func NewOutbox(maxVideo, maxAudio int) *Outbox {
+	return &Outbox{maxVideo: maxVideo, maxAudio: maxAudio, wake: make(chan struct{}, 1)}
+}
+
+// Push queues a frame (its Data must stay unchanged: it is not copied).
+func (o *Outbox) Push(f Frame) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return
+	}
+	switch f.Kind {
+	case Video:
+		if o.skipping && !f.Keyframe {
+			o.dropped++
+			return
+		}
+		o.skipping = false
+		if o.video >= o.maxVideo {
+			o.dropVideo()
+			if !f.Keyframe {
+				o.skipping, o.askKey = true, true
+				o.dropped++
+				return
+			}
+		}
+		o.video++
+	case Audio:
+		if o.audio >= o.maxAudio {
+			o.dropOldestAudio()
+		}
+		o.audio++
+	}
+	o.frames = append(o.frames, f)
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dropVideo takes every queued video frame out.
+func (o *Outbox) dropVideo() {
+	kept := o.frames[:0]
+	for _, f := range o.frames {
+		if f.Kind == Video {
+			o.dropped++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	clear(o.frames[len(kept):])
+	o.frames, o.video = kept, 0
+}
+
+func (o *Outbox) dropOldestAudio() {
+	for i, f := range o.frames {
+		if f.Kind == Audio {
+			o.frames = append(o.frames[:i], o.frames[i+1:]...)
+			o.audio--
+			o.dropped++
+			return
+		}
+	}
+}
+
+// Pop waits for the next frame; false once the outbox is closed or ctx ends.
+func (o *Outbox) Pop(ctx context.Context) (Frame, bool) {
+	for {
+		o.mu.Lock()
+		if len(o.frames) > 0 {
+			f := o.frames[0]
+			o.frames[0] = Frame{}
+			o.frames = o.frames[1:]
+			if f.Kind == Video {
+				o.video--
+			} else {
+				o.audio--
+			}
+			o.mu.Unlock()
+			return f, true
+		}
+		closed := o.closed
+		o.mu.Unlock()
+		if closed {
+			return Frame{}, false
+		}
+		select {
+		case <-o.wake:
+		case <-ctx.Done():
+			return Frame{}, false
+		}
+	}
+}
+
+// NeedKeyframe reports, once, that video was dropped and a keyframe is
+// wanted to go on.
+func (o *Outbox) NeedKeyframe() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ask := o.askKey
+	o.askKey = false
+	return ask
+}
+
+// Dropped is how many frames were dropped so far.
+func (o *Outbox) Dropped() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.dropped
+}
+
+// Close ends the outbox: Pop returns false once it is empty.
+func (o *Outbox) Close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}

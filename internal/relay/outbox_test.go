@@ -1,0 +1,81 @@
+package relay
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestAClientThatFallsBehindLosesVideoToTheNextKeyframeAndKeepsAudio(t *testing.T) {
+	o := NewOutbox(30, 100)
+	// Two seconds of a call while the client reads nothing: 60 video frames
+	// (keyframes at 0 and 45) and 100 audio frames.
+	for i := range 100 {
+		o.Push(Frame{Kind: Audio, Timestamp: uint32(i)})
+		if i < 60 {
+			o.Push(Frame{Kind: Video, Timestamp: uint32(i), Keyframe: i == 0 || i == 45})
+		}
+	}
+	if !o.NeedKeyframe() {
+		t.Fatal("video was dropped and no keyframe asked for")
+	}
+	var video []uint32
+	audio := 0
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	o.Close()
+	for {
+		f, ok := o.Pop(ctx)
+		if !ok {
+			break
+		}
+		if f.Kind == Audio {
+			audio++
+		} else {
+			video = append(video, f.Timestamp)
+		}
+	}
+	if audio != 100 {
+		t.Fatalf("%d of 100 audio frames delivered: audio must not go while video can", audio)
+	}
+	// Frames 0-29 filled the queue; 30 overflowed it: all video dropped,
+	// then nothing until the keyframe at 45, then 45-59.
+	if len(video) != 15 || video[0] != 45 || video[14] != 59 {
+		t.Fatalf("video delivered: %v", video)
+	}
+	if o.Dropped() != 45 {
+		t.Fatalf("%d frames dropped, want 45", o.Dropped())
+	}
+}
+
+func TestAudioAloneStaysBounded(t *testing.T) {
+	o := NewOutbox(10, 50)
+	for i := range 500 {
+		o.Push(Frame{Kind: Audio, Timestamp: uint32(i)})
+	}
+	f, ok := o.Pop(context.Background())
+	if !ok || f.Timestamp != 450 {
+		t.Fatalf("the oldest kept audio frame is %d, want 450: the oldest go first", f.Timestamp)
+	}
+	if o.Dropped() != 450 {
+		t.Fatalf("%d dropped", o.Dropped())
+	}
+}
+
+func TestPopWaitsForAFrame(t *testing.T) {
+	o := NewOutbox(10, 10)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		o.Push(Frame{Kind: Video, Keyframe: true, Data: []byte{0}})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if f, ok := o.Pop(ctx); !ok || !f.Keyframe {
+		t.Fatalf("pop: %+v %v", f, ok)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	if _, ok := o.Pop(ctx2); ok {
+		t.Fatal("pop of an empty outbox returned a frame")
+	}
+}
