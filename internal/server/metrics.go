@@ -32,3 +32,24 @@ func (m *roomMetrics) ChatStored(took time.Duration) {
 
 // RoomsChanged implements room.Observer.
 func (m *roomMetrics) RoomsChanged(live int) { m.live.Set(float64(live)) }
+
+// mediaMetrics reads the SFU's and the TURN server's counters when
+// /metrics is scraped: nothing is counted per packet for Prometheus.
+func mediaMetrics(reg *prometheus.Registry, a *App) {
+	gauge := func(name, help string, v func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v))
+	}
+	counter := func(name, help string, v func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v))
+	}
+	gauge("rapport_sfu_rooms", "Rooms with media in the SFU.", func() float64 { return float64(a.Media.Stats().Rooms) })
+	gauge("rapport_sfu_peers", "Peer connections with the SFU.", func() float64 { return float64(a.Media.Stats().Peers) })
+	gauge("rapport_sfu_tracks", "Tracks published to the SFU.", func() float64 { return float64(a.Media.Stats().Tracks) })
+	counter("rapport_sfu_forwarded_packets_total", "RTP packets the SFU forwarded to subscribers.",
+		func() float64 { return float64(a.Media.Stats().Forwarded) })
+	counter("rapport_sfu_keyframe_requests_total", "Keyframe requests (PLI) the SFU sent to publishers.",
+		func() float64 { return float64(a.Media.Stats().KeyframeRequests) })
+	if a.TURN != nil {
+		gauge("rapport_turn_allocations", "Relays open on the embedded TURN server.", func() float64 { return float64(a.TURN.Allocations()) })
+	}
+}

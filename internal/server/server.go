@@ -86,6 +86,7 @@ func New(o Options) (*App, error) {
 	}
 	metrics := web.NewMetrics(o.DB.Pools())
 	a.Rooms.Observe = newRoomMetrics(metrics.Registry())
+	mediaMetrics(metrics.Registry(), a)
 	w, err := web.New(web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Signal: a.Signal, Hub: a.Hub, History: o.DB})

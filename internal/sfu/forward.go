@@ -28,6 +28,7 @@ type forwarder struct {
 	voice   *voice // a microphone's speech, for the active speaker
 
 	layers [maxLayers]atomic.Pointer[layer] // by quality: 0 the lowest
+	sfu    *SFU                             // for its counters; nil in benchmarks
 
 	mu    sync.Mutex                   // serialises changes to downs
 	downs atomic.Pointer[[]*downTrack] // read per packet without a lock
@@ -53,7 +54,7 @@ const keyframeEvery = 200 * time.Millisecond
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string, v *voice) *forwarder {
 	f := &forwarder{pub: pub, purpose: purpose, kind: remote.Kind(), mime: remote.Codec().MimeType, clock: int64(remote.Codec().ClockRate),
-		video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v}
+		video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v, sfu: pub.sfu}
 	f.downs.Store(&[]*downTrack{})
 	return f
 }
@@ -149,8 +150,12 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	}
 	in := inbound{layer: l.index, seq: pkt.SequenceNumber, ts: pkt.Timestamp, at: now,
 		keyframe: f.video && vp8Keyframe(pkt.Payload)}
-	for _, d := range *f.downs.Load() {
+	downs := *f.downs.Load()
+	for _, d := range downs {
 		d.write(&in, pkt)
+	}
+	if f.sfu != nil {
+		f.sfu.forwarded.Add(uint64(len(downs)))
 	}
 }
 
@@ -167,6 +172,9 @@ func (f *forwarder) askKeyframe(index int) {
 		return
 	}
 	_ = f.pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(l.remote.SSRC())}})
+	if f.sfu != nil {
+		f.sfu.keyframes.Add(1)
+	}
 }
 
 // measure updates each layer's bitrate over the elapsed time: a moving

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -20,6 +21,35 @@ type SFU struct {
 
 	mu    sync.Mutex
 	rooms map[string]*Room
+
+	forwarded atomic.Uint64 // packets written to subscribers
+	keyframes atomic.Uint64 // keyframe requests sent to publishers
+}
+
+// Stats is what the SFU is doing, for metrics.
+type Stats struct {
+	Rooms, Peers, Tracks int
+	Forwarded            uint64 // packets forwarded to subscribers, since start
+	KeyframeRequests     uint64 // PLIs sent to publishers, since start
+}
+
+// Stats counts the rooms, peers and published tracks now, and the packets
+// forwarded and keyframes asked for so far.
+func (s *SFU) Stats() Stats {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load()}
+	for _, r := range rooms {
+		r.mu.Lock()
+		st.Peers += len(r.peers)
+		st.Tracks += len(r.tracks)
+		r.mu.Unlock()
+	}
+	return st
 }
 
 // New starts an SFU with the given network settings; log may be nil.

@@ -58,6 +58,9 @@ func TestCallMediaFlowsThroughTheSFUOverSignaling(t *testing.T) {
 		t.Fatalf("%d ICE servers with none configured", n)
 	}
 	e.coachReachesClient(t, coach, client)
+	if st := e.app.Media.Stats(); st.Rooms != 1 || st.Peers != 2 || st.Tracks != 2 || st.Forwarded == 0 || st.KeyframeRequests == 0 {
+		t.Fatalf("SFU stats %+v; want one room, two peers, the coach's two tracks, packets forwarded and a keyframe asked for", st)
+	}
 }
 
 func TestCallMediaThroughTheEmbeddedTURNServer(t *testing.T) {

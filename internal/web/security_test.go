@@ -266,7 +266,7 @@ func TestDevSignInRefusesProxiedRequests(t *testing.T) {
 func TestRoomMetrics(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	body := string(e.anon().get("/metrics").body)
-	for _, want := range []string{"rapport_rooms_live 0", "rapport_chat_stored_seconds_count 0"} {
+	for _, want := range []string{"rapport_rooms_live 0", "rapport_chat_stored_seconds_count 0", "rapport_sfu_peers 0", "rapport_sfu_forwarded_packets_total 0"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
