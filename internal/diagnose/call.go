@@ -48,7 +48,7 @@ func loopbackCall(ctx context.Context, log *slog.Logger) (int64, time.Duration, 
 		return 0, 0, err
 	}
 	defer pub.Close()
-	video, audio, err := synthetic(pub)
+	video, audio, err := mediaclient.AddTracks(pub)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -104,22 +104,4 @@ func loopbackCall(ctx context.Context, log *slog.Logger) (int64, time.Duration, 
 		return n, 0, fmt.Errorf("only %d packets arrived in 2 s", n)
 	}
 	return n, time.Duration(delay.Load() / n), nil
-}
-
-// synthetic adds a camera and a microphone that mediaclient.Send feeds.
-func synthetic(pc *webrtc.PeerConnection) (video, audio *webrtc.TrackLocalStaticRTP, err error) {
-	video, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "camera", "diagnose")
-	if err != nil {
-		return nil, nil, err
-	}
-	audio, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "diagnose")
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, t := range []*webrtc.TrackLocalStaticRTP{video, audio} {
-		if _, err := pc.AddTrack(t); err != nil {
-			return nil, nil, err
-		}
-	}
-	return video, audio, nil
 }

@@ -191,12 +191,7 @@ func embeddedTURN(c Check, cfg *config.Config, log *slog.Logger) Check {
 	addr := net.JoinHostPort(host, strconv.Itoa(t.Port))
 	if l, err := net.ListenPacket("udp4", ":"+strconv.Itoa(t.Port)); err == nil {
 		l.Close()
-		listen := "0.0.0.0"
-		if cfg.WebRTC.LoopbackOnly {
-			listen = "127.0.0.1"
-		}
-		srv, err := turn.Start(turn.Config{ListenIP: listen, Port: t.Port, RelayIP: net.ParseIP(t.RelayIP), Host: host,
-			Realm: "rapport", Secret: t.Secret, OwnIPs: turn.OwnIPs(cfg.WebRTC.LoopbackOnly, cfg.WebRTC.PublicIPs...), Log: log})
+		srv, err := turn.StartFor(cfg, log)
 		if err != nil {
 			c.Status, c.Detail, c.Fix = Fail, err.Error(), "free TURN_PORT or choose another"
 			return c

@@ -10,8 +10,15 @@ import (
 )
 
 // Tracks makes a synthetic camera (VP8) and microphone (Opus) and adds them
-// to the peer connection as "camera" and "mic".
+// to the client's peer connection as "camera" and "mic".
 func (c *Client) Tracks() (video, audio *webrtc.TrackLocalStaticRTP, err error) {
+	return AddTracks(c.PC)
+}
+
+// AddTracks adds a synthetic camera (VP8) and microphone (Opus), "camera"
+// and "mic", to any peer connection; Send feeds them. Their senders' RTCP
+// is read, so that the interceptors see it.
+func AddTracks(pc *webrtc.PeerConnection) (video, audio *webrtc.TrackLocalStaticRTP, err error) {
 	video, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "camera", "synthetic")
 	if err != nil {
 		return nil, nil, err
@@ -21,7 +28,7 @@ func (c *Client) Tracks() (video, audio *webrtc.TrackLocalStaticRTP, err error) 
 		return nil, nil, err
 	}
 	for _, t := range []webrtc.TrackLocal{video, audio} {
-		s, err := c.PC.AddTrack(t)
+		s, err := pc.AddTrack(t)
 		if err != nil {
 			return nil, nil, err
 		}

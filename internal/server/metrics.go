@@ -34,22 +34,35 @@ func (m *roomMetrics) ChatStored(took time.Duration) {
 func (m *roomMetrics) RoomsChanged(live int) { m.live.Set(float64(live)) }
 
 // mediaMetrics reads the SFU's and the TURN server's counters when
-// /metrics is scraped: nothing is counted per packet for Prometheus.
-func mediaMetrics(reg *prometheus.Registry, a *App) {
-	gauge := func(name, help string, v func() float64) {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v))
+// /metrics is scraped, once per scrape: nothing is counted per packet for
+// Prometheus.
+type mediaMetrics struct{ a *App }
+
+var (
+	sfuRooms     = prometheus.NewDesc("rapport_sfu_rooms", "Rooms with media in the SFU.", nil, nil)
+	sfuPeers     = prometheus.NewDesc("rapport_sfu_peers", "Peer connections with the SFU.", nil, nil)
+	sfuTracks    = prometheus.NewDesc("rapport_sfu_tracks", "Tracks published to the SFU.", nil, nil)
+	sfuForwarded = prometheus.NewDesc("rapport_sfu_forwarded_packets_total", "RTP packets the SFU forwarded to subscribers.", nil, nil)
+	sfuKeyframes = prometheus.NewDesc("rapport_sfu_keyframe_requests_total", "Keyframe requests (PLI) the SFU sent to publishers.", nil, nil)
+	turnAllocs   = prometheus.NewDesc("rapport_turn_allocations", "Relays open on the embedded TURN server.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (m mediaMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{sfuRooms, sfuPeers, sfuTracks, sfuForwarded, sfuKeyframes, turnAllocs} {
+		ch <- d
 	}
-	counter := func(name, help string, v func() float64) {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v))
-	}
-	gauge("rapport_sfu_rooms", "Rooms with media in the SFU.", func() float64 { return float64(a.Media.Stats().Rooms) })
-	gauge("rapport_sfu_peers", "Peer connections with the SFU.", func() float64 { return float64(a.Media.Stats().Peers) })
-	gauge("rapport_sfu_tracks", "Tracks published to the SFU.", func() float64 { return float64(a.Media.Stats().Tracks) })
-	counter("rapport_sfu_forwarded_packets_total", "RTP packets the SFU forwarded to subscribers.",
-		func() float64 { return float64(a.Media.Stats().Forwarded) })
-	counter("rapport_sfu_keyframe_requests_total", "Keyframe requests (PLI) the SFU sent to publishers.",
-		func() float64 { return float64(a.Media.Stats().KeyframeRequests) })
-	if a.TURN != nil {
-		gauge("rapport_turn_allocations", "Relays open on the embedded TURN server.", func() float64 { return float64(a.TURN.Allocations()) })
+}
+
+// Collect implements prometheus.Collector.
+func (m mediaMetrics) Collect(ch chan<- prometheus.Metric) {
+	st := m.a.Media.Stats()
+	ch <- prometheus.MustNewConstMetric(sfuRooms, prometheus.GaugeValue, float64(st.Rooms))
+	ch <- prometheus.MustNewConstMetric(sfuPeers, prometheus.GaugeValue, float64(st.Peers))
+	ch <- prometheus.MustNewConstMetric(sfuTracks, prometheus.GaugeValue, float64(st.Tracks))
+	ch <- prometheus.MustNewConstMetric(sfuForwarded, prometheus.CounterValue, float64(st.Forwarded))
+	ch <- prometheus.MustNewConstMetric(sfuKeyframes, prometheus.CounterValue, float64(st.KeyframeRequests))
+	if m.a.TURN != nil {
+		ch <- prometheus.MustNewConstMetric(turnAllocs, prometheus.GaugeValue, float64(m.a.TURN.Allocations()))
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -86,7 +85,7 @@ func New(o Options) (*App, error) {
 	}
 	metrics := web.NewMetrics(o.DB.Pools())
 	a.Rooms.Observe = newRoomMetrics(metrics.Registry())
-	mediaMetrics(metrics.Registry(), a)
+	metrics.Registry().MustRegister(mediaMetrics{a})
 	w, err := web.New(web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Signal: a.Signal, Hub: a.Hub, History: o.DB})
@@ -149,13 +148,7 @@ func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
 	t := w.TURN
 	var out []func(int64) []room.ICEServer
 	if t.Port > 0 {
-		listen := "0.0.0.0"
-		if w.LoopbackOnly {
-			listen = "127.0.0.1"
-		}
-		srv, err := turn.Start(turn.Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
-			RelayIP: net.ParseIP(t.RelayIP), Host: a.Config.TURNHost(), Realm: "rapport", Secret: t.Secret,
-			OwnIPs: turn.OwnIPs(w.LoopbackOnly, w.PublicIPs...), Log: a.log})
+		srv, err := turn.StartFor(a.Config, a.log)
 		if err != nil {
 			return nil, err
 		}

@@ -62,14 +62,7 @@ func BenchmarkForwardThroughPion(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	stop := make(chan struct{})
-	defer close(stop)
-	pub := newClient(b)
-	pub.publishVideo(stop)
-	pub.join(s, "bench", 1)
-	sub := newClient(b)
-	sub.listen()
-	sub.join(s, "bench", 2)
+	_, sub := videoCall(b, s, "bench")
 	var tr *webrtc.TrackRemote
 	select {
 	case tr = <-sub.tracks:

@@ -306,3 +306,18 @@ func (c *client) publishSimulcast(stop chan struct{}, kbps [3]int) {
 }
 
 func ridIndex(rid string) int { return map[string]int{"q": 0, "h": 1, "f": 2}[rid] }
+
+// videoCall joins a coach publishing synthetic video (user 1) and a client
+// who only receives (user 2) to a room of s; the video stops with the test.
+func videoCall(tb testing.TB, s *SFU, room string) (coach, client *client) {
+	tb.Helper()
+	stop := make(chan struct{})
+	tb.Cleanup(func() { close(stop) })
+	coach = newClient(tb)
+	coach.publishVideo(stop)
+	coach.join(s, room, 1)
+	client = newClient(tb)
+	client.listen()
+	client.join(s, room, 2)
+	return coach, client
+}

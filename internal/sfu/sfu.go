@@ -3,6 +3,8 @@ package sfu
 import (
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -36,12 +38,7 @@ type Stats struct {
 // Stats counts the rooms, peers and published tracks now, and the packets
 // forwarded and keyframes asked for so far.
 func (s *SFU) Stats() Stats {
-	s.mu.Lock()
-	rooms := make([]*Room, 0, len(s.rooms))
-	for _, r := range s.rooms {
-		rooms = append(rooms, r)
-	}
-	s.mu.Unlock()
+	rooms := s.roomList()
 	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load()}
 	for _, r := range rooms {
 		r.mu.Lock()
@@ -108,6 +105,13 @@ func (s *SFU) forget(r *Room) {
 	}
 }
 
+// roomList is the rooms now.
+func (s *SFU) roomList() []*Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Values(s.rooms))
+}
+
 // Rooms is how many rooms have media.
 func (s *SFU) Rooms() int {
 	s.mu.Lock()
@@ -117,13 +121,7 @@ func (s *SFU) Rooms() int {
 
 // Close ends every peer connection and releases the shared sockets.
 func (s *SFU) Close() error {
-	s.mu.Lock()
-	rooms := make([]*Room, 0, len(s.rooms))
-	for _, r := range s.rooms {
-		rooms = append(rooms, r)
-	}
-	s.mu.Unlock()
-	for _, r := range rooms {
+	for _, r := range s.roomList() {
 		for _, p := range r.members() {
 			p.Close()
 		}

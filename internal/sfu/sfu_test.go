@@ -52,17 +52,7 @@ func readSeqs(tr *webrtc.TrackRemote) (func() map[uint16]int, func() int) {
 }
 
 func TestForwardsATrackToTheOtherParticipant(t *testing.T) {
-	s := testSFU(t)
-	stop := make(chan struct{})
-	defer close(stop)
-
-	coach := newClient(t)
-	coach.publishVideo(stop)
-	coach.join(s, "room-1", 1)
-
-	client := newClient(t)
-	client.listen()
-	client.join(s, "room-1", 2)
+	coach, client := videoCall(t, testSFU(t), "room-1")
 
 	tr := client.nextTrack(10 * time.Second)
 	if tr.StreamID() != "1-camera" || tr.Kind() != webrtc.RTPCodecTypeVideo {
@@ -357,15 +347,7 @@ func waitLayer(t *testing.T, layers <-chan int, errs <-chan string, layer int, w
 }
 
 func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
-	s := testSFU(t)
-	stop := make(chan struct{})
-	defer close(stop)
-	coach := newClient(t)
-	coach.publishVideo(stop)
-	coach.join(s, "room-restart", 1)
-	client := newClient(t)
-	client.listen()
-	client.join(s, "room-restart", 2)
+	_, client := videoCall(t, testSFU(t), "room-restart")
 	_, count := readSeqs(client.nextTrack(10 * time.Second))
 	waitFor(t, 5*time.Second, "packets before the restart", func() bool { return count() >= 50 })
 
@@ -392,14 +374,7 @@ func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
 
 func TestALeavingSubscriberIsTakenOutOfEveryForwarder(t *testing.T) {
 	s := testSFU(t)
-	stop := make(chan struct{})
-	defer close(stop)
-	coach := newClient(t)
-	coach.publishVideo(stop)
-	coach.join(s, "room-leave", 1)
-	client := newClient(t)
-	client.listen()
-	client.join(s, "room-leave", 2)
+	_, client := videoCall(t, s, "room-leave")
 	client.nextTrack(10 * time.Second)
 	r := s.room("room-leave")
 	downs := func() int {

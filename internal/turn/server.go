@@ -11,6 +11,7 @@ import (
 
 	pionturn "github.com/pion/turn/v4"
 
+	"rapport/internal/config"
 	"rapport/internal/pionlog"
 )
 
@@ -110,6 +111,20 @@ func (c Config) auth(username, realm string, _ net.Addr) ([]byte, bool) {
 		return nil, false
 	}
 	return pionturn.GenerateAuthKey(username, realm, pass), true
+}
+
+// StartFor starts the embedded server the settings describe (TURN_PORT and
+// the rest): on loopback when media is, relaying to this server's own
+// addresses, reached by browsers at cfg.TURNHost().
+func StartFor(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	w, t := cfg.WebRTC, cfg.WebRTC.TURN
+	listen := "0.0.0.0"
+	if w.LoopbackOnly {
+		listen = "127.0.0.1"
+	}
+	return Start(Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
+		RelayIP: net.ParseIP(t.RelayIP), Host: cfg.TURNHost(), Realm: "rapport", Secret: t.Secret,
+		OwnIPs: OwnIPs(w.LoopbackOnly, w.PublicIPs...), Log: log})
 }
 
 // URLs are the server's addresses for browsers.
