@@ -13,6 +13,7 @@ import (
 // for want of a keyframe (a packet lost, or the client behind), askKeyframe
 // is called: the bridge passes it on to the publisher.
 type Downlink struct {
+	track       byte
 	out         *Outbox
 	askKeyframe func()
 
@@ -20,9 +21,10 @@ type Downlink struct {
 	dep *Depacketizer
 }
 
-// NewDownlink depacketizes one track of kind into out.
-func NewDownlink(kind Kind, out *Outbox, askKeyframe func()) *Downlink {
-	return &Downlink{out: out, askKeyframe: askKeyframe, dep: NewDepacketizer(kind)}
+// NewDownlink depacketizes one track of kind into out, its frames numbered
+// track.
+func NewDownlink(kind Kind, track byte, out *Outbox, askKeyframe func()) *Downlink {
+	return &Downlink{track: track, out: out, askKeyframe: askKeyframe, dep: NewDepacketizer(kind)}
 }
 
 // WriteRTP takes one packet. The SFU reuses its buffers, so the payload is
@@ -35,9 +37,10 @@ func (d *Downlink) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	ask := d.dep.NeedKeyframe()
 	d.mu.Unlock()
 	for _, f := range frames {
+		f.Track = d.track
 		d.out.Push(f)
 	}
-	if (ask || d.out.NeedKeyframe()) && d.askKeyframe != nil {
+	if (ask || d.out.NeedKeyframe(d.track)) && d.askKeyframe != nil {
 		d.askKeyframe()
 	}
 	return len(payload), nil

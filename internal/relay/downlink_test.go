@@ -13,7 +13,7 @@ import (
 func TestDownlinkTurnsForwardedRTPIntoFramesAndAsksForKeyframes(t *testing.T) {
 	out := NewOutbox(1000, 1000)
 	var asked atomic.Int32
-	dl := NewDownlink(Video, out, func() { asked.Add(1) })
+	dl := NewDownlink(Video, 7, out, func() { asked.Add(1) })
 	var frames []Frame
 	for i := range 40 {
 		frames = append(frames, vp8Frame(i, i == 0 || i == 20, 2500))
@@ -41,6 +41,9 @@ func TestDownlinkTurnsForwardedRTPIntoFramesAndAsksForKeyframes(t *testing.T) {
 		f, ok := out.Pop(context.Background())
 		if !ok {
 			break
+		}
+		if f.Track != 7 {
+			t.Fatalf("frame of track %d, want 7", f.Track)
 		}
 		got = append(got, int(f.Data[1]))
 	}

@@ -26,40 +26,56 @@ const (
 	Audio Kind = 2 // Opus
 )
 
-// Frame is one encoded video or audio frame.
+// Frame is one encoded video or audio frame of one track.
 type Frame struct {
-	Kind      Kind
-	Keyframe  bool
+	Kind     Kind
+	Keyframe bool
+	// Track is which track the frame belongs to: from a client, what it
+	// publishes (PurposeCode); to a client, the number the server gave the
+	// track it receives.
+	Track     byte
 	Timestamp uint32 // in the codec's RTP clock (90 kHz video, 48 kHz audio)
-	Data      []byte
+	// Level is an audio frame's loudness as RFC 6464 gives it, in -dBov: 0
+	// the loudest, 127 silence. It feeds the room's active speaker.
+	Level byte
+	Data  []byte
 }
 
 // Wire format of a frame in a binary WebSocket message: kind (1 byte),
-// flags (1 byte: bit 0 keyframe), timestamp (4 bytes, big endian), then the
-// encoded frame.
-const headerSize = 6
+// flags (1 byte: a video frame's bit 0 says keyframe; an audio frame's
+// bits 1-7 are its level), track (1 byte), timestamp (4 bytes, big endian),
+// then the encoded frame.
+const headerSize = 7
 
 // Marshal appends the frame in its wire format to b.
 func (f *Frame) Marshal(b []byte) []byte {
 	var flags byte
-	if f.Keyframe {
-		flags |= 1
+	switch {
+	case f.Kind == Audio:
+		flags = (f.Level & 0x7f) << 1
+	case f.Keyframe:
+		flags = 1
 	}
-	b = append(b, byte(f.Kind), flags)
+	b = append(b, byte(f.Kind), flags, f.Track)
 	b = binary.BigEndian.AppendUint32(b, f.Timestamp)
 	return append(b, f.Data...)
 }
 
 // ErrBadFrame is a message that is not a frame.
-var ErrBadFrame = errors.New("relay: not a frame (kind, flags, timestamp, data)")
+var ErrBadFrame = errors.New("relay: not a frame (kind, flags, track, timestamp, data)")
 
 // Unmarshal reads a frame in its wire format; Data aliases b.
 func (f *Frame) Unmarshal(b []byte) error {
-	if len(b) <= headerSize || (Kind(b[0]) != Video && Kind(b[0]) != Audio) || b[1]&^1 != 0 {
+	if len(b) <= headerSize || (Kind(b[0]) != Video && Kind(b[0]) != Audio) || (Kind(b[0]) == Video && b[1]&^1 != 0) || (Kind(b[0]) == Audio && b[1]&1 != 0) {
 		return ErrBadFrame
 	}
-	f.Kind, f.Keyframe = Kind(b[0]), b[1]&1 != 0
-	f.Timestamp = binary.BigEndian.Uint32(b[2:])
+	f.Kind, f.Track = Kind(b[0]), b[2]
+	f.Keyframe = f.Kind == Video && b[1]&1 != 0
+	f.Level = 127
+	if f.Kind == Audio {
+		f.Level = b[1] >> 1
+	}
+	f.Timestamp = binary.BigEndian.Uint32(b[3:])
 	f.Data = b[headerSize:]
 	return nil
 }
@@ -150,4 +166,31 @@ func randomUint32() uint32 {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return binary.BigEndian.Uint32(b[:])
+}
+
+// PurposeCode numbers what a relay client publishes, in the track byte of
+// the frames it sends: 1 microphone, 2 camera, 3 screen.
+func PurposeCode(purpose string) byte {
+	switch purpose {
+	case "mic":
+		return 1
+	case "camera":
+		return 2
+	case "screen":
+		return 3
+	}
+	return 0
+}
+
+// PurposeOf is the purpose a client's track byte names, or "" for none.
+func PurposeOf(code byte) string {
+	switch code {
+	case 1:
+		return "mic"
+	case 2:
+		return "camera"
+	case 3:
+		return "screen"
+	}
+	return ""
 }

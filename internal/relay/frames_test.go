@@ -140,13 +140,17 @@ func TestAudioFramesRoundTrip(t *testing.T) {
 }
 
 func TestWireFormat(t *testing.T) {
-	f := Frame{Kind: Video, Keyframe: true, Timestamp: 0xdeadbeef, Data: []byte("vp8!")}
+	f := Frame{Kind: Video, Keyframe: true, Track: 3, Timestamp: 0xdeadbeef, Data: []byte("vp8!")}
 	b := f.Marshal(nil)
 	var g Frame
-	if err := g.Unmarshal(b); err != nil || g.Kind != Video || !g.Keyframe || g.Timestamp != 0xdeadbeef || string(g.Data) != "vp8!" {
+	if err := g.Unmarshal(b); err != nil || g.Kind != Video || !g.Keyframe || g.Track != 3 || g.Timestamp != 0xdeadbeef || string(g.Data) != "vp8!" {
 		t.Fatalf("round trip: %+v %v", g, err)
 	}
-	for _, bad := range [][]byte{nil, {1, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 1}, {1, 2, 0, 0, 0, 0, 1}} {
+	a := Frame{Kind: Audio, Track: 1, Level: 42, Timestamp: 960, Data: []byte("opus")}
+	if err := g.Unmarshal(a.Marshal(nil)); err != nil || g.Kind != Audio || g.Level != 42 || g.Keyframe || string(g.Data) != "opus" {
+		t.Fatalf("audio round trip: %+v %v", g, err)
+	}
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 0, 1}, {1, 2, 0, 0, 0, 0, 0, 1}, {2, 1, 0, 0, 0, 0, 0, 1}} {
 		if err := g.Unmarshal(bad); err == nil {
 			t.Fatalf("%v accepted", bad)
 		}

@@ -6,10 +6,11 @@ import (
 )
 
 // Outbox holds the frames on their way to one relay client over its
-// WebSocket. It never grows without bound: when the client falls behind,
-// video goes first — every queued video frame is dropped, and so is every
-// video frame after them up to the next keyframe (which is asked for) —
-// and audio only when audio alone overflows, oldest first.
+// WebSocket, for every track it receives. It never grows without bound:
+// when the client falls behind, video goes first — every queued video frame
+// is dropped, and so is every later video frame of the same tracks up to
+// each track's next keyframe (which is asked for) — and audio only when
+// audio alone overflows, oldest first.
 type Outbox struct {
 	maxVideo int // video frames queued at most
 	maxAudio int // audio frames queued at most
@@ -18,8 +19,8 @@ type Outbox struct {
 	frames   []Frame
 	video    int
 	audio    int
-	skipping bool // dropping video until a keyframe
-	askKey   bool
+	skipping [256]bool // by track: dropping video until a keyframe
+	askKey   [256]bool // by track: a keyframe is wanted
 	dropped  int
 	wake     chan struct{}
 	closed   bool
@@ -39,15 +40,15 @@ func (o *Outbox) Push(f Frame) {
 	}
 	switch f.Kind {
 	case Video:
-		if o.skipping && !f.Keyframe {
+		if o.skipping[f.Track] && !f.Keyframe {
 			o.dropped++
 			return
 		}
-		o.skipping = false
+		o.skipping[f.Track] = false
 		if o.video >= o.maxVideo {
 			o.dropVideo()
 			if !f.Keyframe {
-				o.skipping, o.askKey = true, true
+				o.skip(f.Track)
 				o.dropped++
 				return
 			}
@@ -66,12 +67,17 @@ func (o *Outbox) Push(f Frame) {
 	}
 }
 
-// dropVideo takes every queued video frame out.
+// skip drops a track's video until its next keyframe, and asks for one.
+func (o *Outbox) skip(track byte) { o.skipping[track], o.askKey[track] = true, true }
+
+// dropVideo takes every queued video frame out; their tracks skip to their
+// next keyframes.
 func (o *Outbox) dropVideo() {
 	kept := o.frames[:0]
 	for _, f := range o.frames {
 		if f.Kind == Video {
 			o.dropped++
+			o.skip(f.Track)
 			continue
 		}
 		kept = append(kept, f)
@@ -120,13 +126,13 @@ func (o *Outbox) Pop(ctx context.Context) (Frame, bool) {
 	}
 }
 
-// NeedKeyframe reports, once, that video was dropped and a keyframe is
-// wanted to go on.
-func (o *Outbox) NeedKeyframe() bool {
+// NeedKeyframe reports, once, that a track's video was dropped and a
+// keyframe is wanted to go on.
+func (o *Outbox) NeedKeyframe(track byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	ask := o.askKey
-	o.askKey = false
+	ask := o.askKey[track]
+	o.askKey[track] = false
 	return ask
 }
 

@@ -16,8 +16,11 @@ func TestAClientThatFallsBehindLosesVideoToTheNextKeyframeAndKeepsAudio(t *testi
 			o.Push(Frame{Kind: Video, Timestamp: uint32(i), Keyframe: i == 0 || i == 45})
 		}
 	}
-	if !o.NeedKeyframe() {
+	if !o.NeedKeyframe(0) {
 		t.Fatal("video was dropped and no keyframe asked for")
+	}
+	if o.NeedKeyframe(0) {
+		t.Fatal("the keyframe was asked for twice")
 	}
 	var video []uint32
 	audio := 0
@@ -77,5 +80,36 @@ func TestPopWaitsForAFrame(t *testing.T) {
 	defer cancel2()
 	if _, ok := o.Pop(ctx2); ok {
 		t.Fatal("pop of an empty outbox returned a frame")
+	}
+}
+
+// TestSkippingIsPerTrack: two cameras share one outbox; when it overflows,
+// each camera skips to its own next keyframe (a keyframe of the other does
+// not end the skip), and a keyframe is asked of each.
+func TestSkippingIsPerTrack(t *testing.T) {
+	o := NewOutbox(4, 10)
+	for i := range 2 {
+		o.Push(Frame{Kind: Video, Track: 1, Keyframe: i == 0})
+		o.Push(Frame{Kind: Video, Track: 2, Keyframe: i == 0})
+	}
+	o.Push(Frame{Kind: Video, Track: 1}) // overflows: all four dropped
+	if !o.NeedKeyframe(1) || !o.NeedKeyframe(2) {
+		t.Fatal("a keyframe must be asked of both tracks")
+	}
+	o.Push(Frame{Kind: Video, Track: 2, Keyframe: true, Timestamp: 10})
+	o.Push(Frame{Kind: Video, Track: 1, Timestamp: 11}) // still skipping
+	o.Push(Frame{Kind: Video, Track: 2, Timestamp: 12})
+	o.Push(Frame{Kind: Video, Track: 1, Keyframe: true, Timestamp: 13})
+	o.Close()
+	var got []uint32
+	for {
+		f, ok := o.Pop(context.Background())
+		if !ok {
+			break
+		}
+		got = append(got, f.Timestamp)
+	}
+	if len(got) != 3 || got[0] != 10 || got[1] != 12 || got[2] != 13 {
+		t.Fatalf("delivered %v, want [10 12 13]", got)
 	}
 }

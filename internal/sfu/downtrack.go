@@ -184,14 +184,20 @@ func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
 		for _, p := range pkts {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				layer := int(d.current.Load())
-				if layer < 0 {
-					layer = int(d.target.Load())
-				}
-				d.fwd.askKeyframe(layer)
+				d.askKeyframe()
 			case *rtcp.ReceiverEstimatedMaximumBitrate:
 				d.sub.estimate.Store(int64(p.Bitrate))
 			}
 		}
 	}
+}
+
+// askKeyframe asks the publisher for a keyframe of the layer forwarded, or
+// of the layer awaited when none is yet.
+func (d *downTrack) askKeyframe() {
+	layer := int(d.current.Load())
+	if layer < 0 {
+		layer = int(d.target.Load())
+	}
+	d.fwd.askKeyframe(layer)
 }

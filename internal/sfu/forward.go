@@ -40,7 +40,10 @@ const maxLayers = 3
 // layer is one encoding of a published track, as it arrives.
 type layer struct {
 	index  int
-	remote *webrtc.TrackRemote
+	remote *webrtc.TrackRemote // nil for a relay participant's track
+	// keyframe asks the publisher for a keyframe of this layer: a picture
+	// loss indication, or a relay client's keyframe message.
+	keyframe func()
 	bytes  atomic.Int64 // since the last measure
 	last   atomic.Int64 // unix nanoseconds of the last packet
 	bps    atomic.Int64 // measured bitrate, bits a second
@@ -53,8 +56,12 @@ type layer struct {
 const keyframeEvery = 200 * time.Millisecond
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, purpose string, v *voice) *forwarder {
-	f := &forwarder{pub: pub, purpose: purpose, kind: remote.Kind(), mime: remote.Codec().MimeType, clock: int64(remote.Codec().ClockRate),
-		video: remote.Kind() == webrtc.RTPCodecTypeVideo, voice: v, sfu: pub.sfu}
+	return makeForwarder(pub, remote.Kind(), remote.Codec().RTPCodecCapability, purpose, v)
+}
+
+func makeForwarder(pub *Peer, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, purpose string, v *voice) *forwarder {
+	f := &forwarder{pub: pub, purpose: purpose, kind: kind, mime: codec.MimeType, clock: int64(codec.ClockRate),
+		video: kind == webrtc.RTPCodecTypeVideo, voice: v, sfu: pub.sfu}
 	f.downs.Store(&[]*downTrack{})
 	return f
 }
@@ -75,7 +82,10 @@ func ridLayer(rid string) int {
 // addLayer takes a received encoding; it returns false if the layer is
 // already taken.
 func (f *forwarder) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
-	l := &layer{index: ridLayer(remote.RID()), remote: remote}
+	pc, ssrc := f.pub.pc, uint32(remote.SSRC())
+	l := &layer{index: ridLayer(remote.RID()), remote: remote, keyframe: func() {
+		_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+	}}
 	if !f.layers[l.index].CompareAndSwap(nil, l) {
 		return nil, false
 	}
@@ -171,7 +181,7 @@ func (f *forwarder) askKeyframe(index int) {
 	if now-last < int64(keyframeEvery) || !l.lastKeyframeAsk.CompareAndSwap(last, now) {
 		return
 	}
-	_ = f.pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(l.remote.SSRC())}})
+	l.keyframe()
 	if f.sfu != nil {
 		f.sfu.keyframes.Add(1)
 	}

@@ -47,7 +47,8 @@ var ErrGlare = app.Errorf(app.ECONFLICT, "offer collision: answer the server's o
 type Peer struct {
 	sfu    *SFU
 	user   int64
-	pc     *webrtc.PeerConnection
+	pc     *webrtc.PeerConnection // nil for a relay participant
+	relay  *relayLink             // nil for a WebRTC participant
 	signal Signal
 	ready  chan struct{} // closed once the peer is in its room
 	done   chan struct{} // closed when the peer is closed
@@ -92,8 +93,9 @@ func (p *Peer) enter(r *Room) bool {
 
 // subscription is a track the peer receives.
 type subscription struct {
-	sender *webrtc.RTPSender
+	sender *webrtc.RTPSender // nil on the relay
 	down   *downTrack
+	track  byte // the track's number on the relay
 }
 
 func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
@@ -144,6 +146,9 @@ func (p *Peer) User() int64 { return p.user }
 // Offer answers a client's offer; reply gets the answer before the server
 // makes an offer of its own, so that the client sees them in that order.
 func (p *Peer) Offer(d Description, reply func(answer string)) error {
+	if p.pc == nil {
+		return errRelayPeer
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
@@ -173,6 +178,9 @@ func (p *Peer) Offer(d Description, reply func(answer string)) error {
 
 // Answer takes the client's answer to the server's offer.
 func (p *Peer) Answer(d Description) error {
+	if p.pc == nil {
+		return errRelayPeer
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
@@ -192,6 +200,9 @@ func (p *Peer) Answer(d Description) error {
 // client's description waits for it; an empty one (the end of candidates)
 // is taken as read.
 func (p *Peer) Candidate(c webrtc.ICECandidateInit) error {
+	if p.pc == nil {
+		return errRelayPeer
+	}
 	if c.Candidate == "" {
 		return nil
 	}
@@ -234,6 +245,9 @@ func (p *Peer) negotiate() {
 }
 
 func (p *Peer) offerLocked() {
+	if p.pc == nil {
+		return // the relay has nothing to negotiate
+	}
 	select {
 	case <-p.done:
 		return
@@ -293,6 +307,9 @@ func (p *Peer) subscribe(f *forwarder) bool {
 	if _, ok := p.downs[f]; ok {
 		return false
 	}
+	if p.relay != nil {
+		return p.subscribeRelay(f)
+	}
 	d := newDownTrack(f, p)
 	tr, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
@@ -311,6 +328,9 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 	if s == nil {
 		return false
 	}
+	if p.relay != nil {
+		return p.unsubscribeRelay(f, s)
+	}
 	delete(p.downs, f)
 	f.remove(s.down)
 	return p.pc.RemoveTrack(s.sender) == nil
@@ -322,6 +342,9 @@ func (p *Peer) dropAll() {
 		f.remove(s.down)
 	}
 	clear(p.downs)
+	if p.relay != nil {
+		p.relay.clear()
+	}
 }
 
 // onTrack starts forwarding a track the client publishes, or another
@@ -399,7 +422,12 @@ func drainRTCP(r *webrtc.RTPReceiver, rid string) {
 func (p *Peer) Close() {
 	p.closeOnce.Do(func() {
 		close(p.done)
-		_ = p.pc.Close()
+		if p.pc != nil {
+			_ = p.pc.Close()
+		}
+		if p.relay != nil {
+			p.relay.conn.Out.Close()
+		}
 		p.life.Lock()
 		p.closed = true
 		r := p.room
