@@ -44,9 +44,9 @@ type layer struct {
 	// keyframe asks the publisher for a keyframe of this layer: a picture
 	// loss indication, or a relay client's keyframe message.
 	keyframe func()
-	bytes  atomic.Int64 // since the last measure
-	last   atomic.Int64 // unix nanoseconds of the last packet
-	bps    atomic.Int64 // measured bitrate, bits a second
+	bytes    atomic.Int64 // since the last measure
+	last     atomic.Int64 // unix nanoseconds of the last packet
+	bps      atomic.Int64 // measured bitrate, bits a second
 
 	lastKeyframeAsk atomic.Int64 // unix nanoseconds
 }

@@ -296,7 +296,6 @@ func TestBridgeAsksTheWebRTCPublisherForAKeyframeWhenAFrameIsLost(t *testing.T) 
 	}
 }
 
-
 // TestBridgeTurnsRelayFramesIntoRTPForWebRTCAndAnotherRelay: what a relay
 // participant publishes reaches a WebRTC participant as an RTP track that
 // depacketizes into the same frames, and another relay participant as the
