@@ -24,6 +24,9 @@ type Kind byte
 const (
 	Video Kind = 1 // VP8
 	Audio Kind = 2 // Opus
+	// Text is not a frame on the wire: it is a control message (JSON) that
+	// an Outbox holds, sent as a WebSocket text message.
+	Text Kind = 0
 )
 
 // Frame is one encoded video or audio frame of one track.

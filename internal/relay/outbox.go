@@ -16,6 +16,7 @@ type Outbox struct {
 	maxAudio int // audio frames queued at most
 
 	mu       sync.Mutex
+	texts    [][]byte // control messages, sent before any frame
 	frames   []Frame
 	video    int
 	audio    int
@@ -97,10 +98,41 @@ func (o *Outbox) dropOldestAudio() {
 	}
 }
 
-// Pop waits for the next frame; false once the outbox is closed or ctx ends.
+// maxTexts bounds the control messages queued; past it the oldest goes
+// (each says all there is to know of its subject: the tracks, a keyframe).
+const maxTexts = 64
+
+// PushText queues a control message (JSON, sent as a WebSocket text
+// message) ahead of the frames queued: a track is announced before its
+// first frame is sent.
+func (o *Outbox) PushText(msg []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return
+	}
+	if len(o.texts) >= maxTexts {
+		o.texts = o.texts[1:]
+	}
+	o.texts = append(o.texts, msg)
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pop waits for the next control message or frame: a control message is a
+// Frame of kind Text. It returns false once the outbox is closed and empty,
+// or ctx ends.
 func (o *Outbox) Pop(ctx context.Context) (Frame, bool) {
 	for {
 		o.mu.Lock()
+		if len(o.texts) > 0 {
+			msg := o.texts[0]
+			o.texts = o.texts[1:]
+			o.mu.Unlock()
+			return Frame{Kind: Text, Data: msg}, true
+		}
 		if len(o.frames) > 0 {
 			f := o.frames[0]
 			o.frames[0] = Frame{}

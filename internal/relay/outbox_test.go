@@ -113,3 +113,20 @@ func TestSkippingIsPerTrack(t *testing.T) {
 		t.Fatalf("delivered %v, want [10 12 13]", got)
 	}
 }
+
+func TestControlMessagesGoFirstAndAreNeverDroppedForFrames(t *testing.T) {
+	o := NewOutbox(2, 2)
+	o.Push(Frame{Kind: Video, Keyframe: true, Track: 1, Timestamp: 1})
+	o.PushText([]byte(`{"type":"tracks"}`))
+	for i := range 10 {
+		o.Push(Frame{Kind: Audio, Timestamp: uint32(i)})
+	}
+	f, ok := o.Pop(context.Background())
+	if !ok || f.Kind != Text || string(f.Data) != `{"type":"tracks"}` {
+		t.Fatalf("first out: %+v", f)
+	}
+	f, _ = o.Pop(context.Background())
+	if f.Kind != Video || f.Timestamp != 1 {
+		t.Fatalf("then the video frame queued before it, got %+v", f)
+	}
+}

@@ -28,9 +28,9 @@ import (
 type RelayConn struct {
 	// Out queues the frames of every track the participant receives.
 	Out *relay.Outbox
-	// Changed says that the tracks the participant receives changed; the
-	// connection reads them with Peer.RelayTracks.
-	Changed func()
+	// Changed gives the tracks the participant receives whenever they
+	// change: a new track before its first frame is queued.
+	Changed func(tracks []RelayTrack)
 	// Keyframe asks the participant's encoder for a keyframe of what it
 	// publishes: "camera" or "screen".
 	Keyframe func(purpose string)
@@ -105,9 +105,9 @@ func (p *Peer) subscribeRelay(f *forwarder) bool {
 	}
 	d.bound.Store(&binding{ssrc: uint32(n), pt: 96, w: relay.NewDownlink(kind, n, p.relay.conn.Out, d.askKeyframe)})
 	p.downs[f] = &subscription{down: d, track: n}
+	p.relay.conn.Changed(p.RelayTracks())
 	f.add(d)
 	d.askKeyframe()
-	p.relay.conn.Changed()
 	return false
 }
 
@@ -117,7 +117,7 @@ func (p *Peer) unsubscribeRelay(f *forwarder, s *subscription) bool {
 	delete(p.downs, f)
 	f.remove(s.down)
 	p.relay.remove(s.track)
-	p.relay.conn.Changed()
+	p.relay.conn.Changed(p.RelayTracks())
 	return false
 }
 
