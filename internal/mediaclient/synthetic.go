@@ -46,9 +46,19 @@ func drainRTCP(s *webrtc.RTPSender) {
 }
 
 // Stamp is where a synthetic packet carries the time it was sent (Unix
-// nanoseconds), after a 1-byte payload header, so that a receiver can
-// measure what the path added.
-const Stamp = 1
+// nanoseconds), so that a receiver can measure what the path added: after
+// a VP8 payload descriptor and the VP8 frame's first byte (its key frame
+// flag), or an Opus TOC byte and a filler byte.
+const Stamp = 2
+
+// FrameSentAt reads the send time of a synthetic frame as a relay client
+// receives it (depacketized: a VP8 frame has lost its descriptor).
+func FrameSentAt(video bool, data []byte) (time.Time, bool) {
+	if video {
+		return SentAt(append([]byte{0}, data...))
+	}
+	return SentAt(data)
+}
 
 // SentAt reads the send time of a synthetic packet's payload.
 func SentAt(payload []byte) (time.Time, bool) {
@@ -77,7 +87,7 @@ func Send(ctx context.Context, video, audio *webrtc.TrackLocalStaticRTP, kbps in
 			return
 		case <-at.C:
 			if audio != nil {
-				p := stamp(buf[:80], 0xfc)
+				p := stamp(buf[:80], 0xfc, 0)
 				_ = audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aseq, Timestamp: apkt * 960, Marker: apkt == 0}, Payload: p})
 				aseq++
 				apkt++
@@ -93,7 +103,7 @@ func Send(ctx context.Context, video, audio *webrtc.TrackLocalStaticRTP, kbps in
 			for left := size; left > 0; {
 				n := min(left, 1100)
 				left -= n
-				p := stamp(buf[:max(n, Stamp+8)], vp8Descriptor(n == min(size, 1100)))
+				p := stamp(buf[:max(n, Stamp+8)], vp8Descriptor(n == min(size, 1100)), vp8Tag(frame%60 == 0))
 				_ = video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: vseq, Timestamp: frame * 3000, Marker: left == 0}, Payload: p})
 				vseq++
 			}
@@ -110,8 +120,17 @@ func vp8Descriptor(first bool) byte {
 	return 0x00
 }
 
-func stamp(p []byte, first byte) []byte {
-	p[0] = first
+// vp8Tag is a VP8 frame's first byte as far as a keyframe goes: bit 0 is
+// the inverse key frame flag.
+func vp8Tag(key bool) byte {
+	if key {
+		return 0x00
+	}
+	return 0x01
+}
+
+func stamp(p []byte, first, second byte) []byte {
+	p[0], p[1] = first, second
 	binary.BigEndian.PutUint64(p[Stamp:], uint64(time.Now().UnixNano()))
 	return p
 }

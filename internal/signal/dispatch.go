@@ -26,8 +26,14 @@ type client struct {
 	conn   room.Conn
 	joined *room.Handle
 	clock  func() time.Time
-	media  *sfu.SFU  // nil: calls are off
-	peer   *sfu.Peer // the client's peer connection, from its first offer
+	media  *sfu.SFU // nil: calls are off
+	// peer is the client's peer with the SFU, from its first offer or its
+	// relay connection (which another goroutine makes): guarded by peerMu,
+	// like mediaClosed (the client left: no more media).
+	peerMu      sync.Mutex
+	peer        *sfu.Peer
+	mediaClosed bool
+	relays      *tickets // the server's relay tickets
 	// mediaOnly is a load generator's peer: media frames without a join.
 	mediaOnly bool
 }
@@ -47,6 +53,7 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"media.answer":    (*client).mediaAnswer,
 	"media.candidate": (*client).mediaCandidate,
 	"media.view":      (*client).mediaView,
+	"media.relay":     (*client).mediaRelay,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error

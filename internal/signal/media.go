@@ -25,31 +25,56 @@ func (c *client) mediaOffer(in *Inbound) error {
 		return app.Invalid(map[string]string{"sdp": "is required"})
 	}
 	reply := func(answer string) { c.conn.Send(room.Reply(in.ID, "media.answer", sfu.Description{SDP: answer})) }
-	if c.peer != nil && (d.New || c.peer.Closed()) {
-		c.peer.Close() // the client started over with a new RTCPeerConnection
-		c.peer = nil
+	if p := c.mediaPeer(); p != nil && !d.New && !p.Closed() && !p.Relayed() {
+		return p.Offer(d, reply)
 	}
-	if c.peer != nil {
-		return c.peer.Offer(d, reply)
-	}
+	// The first offer, or the client started over (a new RTCPeerConnection,
+	// or back from the relay): a new peer connection.
 	p, err := c.media.Connect(c.appt.RoomID, c.user.ID, d, c.signalMedia, reply)
 	if err != nil {
 		return err
 	}
-	c.peer = p
+	c.setPeer(p)
 	return nil
+}
+
+// mediaPeer is the client's peer with the SFU, nil before its first offer.
+func (c *client) mediaPeer() *sfu.Peer {
+	c.peerMu.Lock()
+	defer c.peerMu.Unlock()
+	return c.peer
+}
+
+// setPeer makes p the client's peer and closes the one it replaces; once
+// the client's media is closed (it left), p is closed at once and false
+// returned.
+func (c *client) setPeer(p *sfu.Peer) bool {
+	c.peerMu.Lock()
+	old, closed := c.peer, c.mediaClosed
+	if !closed {
+		c.peer = p
+	}
+	c.peerMu.Unlock()
+	if old != nil && old != p {
+		old.Close()
+	}
+	if closed {
+		p.Close()
+	}
+	return !closed
 }
 
 // mediaAnswer takes the client's answer to the server's offer.
 func (c *client) mediaAnswer(in *Inbound) error {
-	if c.peer == nil {
+	p := c.mediaPeer()
+	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
 	}
 	var d sfu.Description
 	if err := decodeData(in, &d); err != nil {
 		return err
 	}
-	if err := c.peer.Answer(d); err != nil {
+	if err := p.Answer(d); err != nil {
 		return err
 	}
 	return c.ok(in)
@@ -57,14 +82,15 @@ func (c *client) mediaAnswer(in *Inbound) error {
 
 // mediaCandidate adds one of the client's ICE candidates.
 func (c *client) mediaCandidate(in *Inbound) error {
-	if c.peer == nil {
+	p := c.mediaPeer()
+	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
 	}
 	var ic webrtc.ICECandidateInit
 	if err := decodeData(in, &ic); err != nil {
 		return err
 	}
-	if err := c.peer.Candidate(ic); err != nil {
+	if err := p.Candidate(ic); err != nil {
 		return err
 	}
 	return c.ok(in)
@@ -73,7 +99,8 @@ func (c *client) mediaCandidate(in *Inbound) error {
 // mediaView says how large the client shows a stream, so that the SFU
 // sends it a simulcast layer no larger than it can show.
 func (c *client) mediaView(in *Inbound) error {
-	if c.peer == nil {
+	p := c.mediaPeer()
+	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
 	}
 	var v struct {
@@ -87,16 +114,20 @@ func (c *client) mediaView(in *Inbound) error {
 	if v.Stream == "" || v.Width < 0 || v.Height < 0 || v.Width > 16384 || v.Height > 16384 {
 		return app.Invalid(map[string]string{"stream": "name a stream like 12-camera, with its width and height in pixels (0 to 16384)"})
 	}
-	c.peer.View(v.Stream, v.Width, v.Height)
+	p.View(v.Stream, v.Width, v.Height)
 	return c.ok(in)
 }
 
 // signalMedia sends the SFU's frames (its offers and candidates).
 func (c *client) signalMedia(typ string, data any) { c.conn.Send(room.NewFrame(typ, data)) }
 
-// closeMedia ends the client's peer connection.
+// closeMedia ends the client's peer connection, and any that comes later.
 func (c *client) closeMedia() {
-	if c.peer != nil {
-		c.peer.Close()
+	c.peerMu.Lock()
+	p := c.peer
+	c.mediaClosed = true
+	c.peerMu.Unlock()
+	if p != nil {
+		p.Close()
 	}
 }

@@ -38,9 +38,10 @@ type Server struct {
 	// Media is the SFU that carries calls' video and audio; nil turns calls off.
 	Media *sfu.SFU
 
-	mu    sync.Mutex
-	polls map[string]*pollConn
-	ws    sync.WaitGroup // the WebSocket handlers running
+	mu      sync.Mutex
+	polls   map[string]*pollConn
+	tickets tickets        // for the media relay's WebSockets
+	ws      sync.WaitGroup // the WebSocket handlers running
 }
 
 // NewServer returns a server for rooms.
@@ -53,7 +54,7 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 
 func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, conn room.Conn) *client {
 	return &client{rooms: s.Rooms, appt: appt, user: user, conn: conn, clock: s.Clock.Now,
-		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now(), media: s.Media}
+		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now(), media: s.Media, relays: &s.tickets}
 }
 
 // RunReaper closes long-poll connections nobody has polled for 45 seconds,

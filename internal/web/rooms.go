@@ -14,6 +14,7 @@ import (
 func (s *Server) roomRoutes() {
 	m := s.mux
 	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.whileOpen(s.roomSignal)))
+	m.HandleFunc("GET /rooms/{room_id}/media", s.inRoom(s.whileOpen(s.roomRelay)))
 	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.whileOpen(s.roomPollOpen)))
 	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollSend))
 	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPoll))
@@ -110,6 +111,14 @@ func (s *Server) roomOpen(appt *coaching.Appointment) error {
 // the session cookie (no bypass), with the Origin checked.
 func (s *Server) roomSignal(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
 	s.signal.ServeWS(w, r, appt, u, s.originPatterns)
+}
+
+// roomRelay opens the media relay's WebSocket for a ticket the caller's
+// room connection was given ("media.relay").
+func (s *Server) roomRelay(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
+	if err := s.signal.ServeRelay(w, r, appt, u, s.originPatterns); err != nil {
+		s.Error(w, r, err)
+	}
 }
 
 func (s *Server) roomPollOpen(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {

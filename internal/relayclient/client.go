@@ -1,0 +1,201 @@
+// Package relayclient is a participant on the media relay, in Go: it joins
+// a room over the room protocol, asks for a relay ticket, and sends and
+// receives encoded frames over the relay's WebSocket, as a browser without
+// WebRTC does. The load test and the tests use it.
+package relayclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"rapport/internal/relay"
+	"rapport/internal/roomclient"
+	"rapport/internal/sfu"
+)
+
+// Options say where and who, as for a room connection.
+type Options struct {
+	Room roomclient.Options
+	// Frames is how many received frames wait for Frames' reader before the
+	// newest are dropped (default 256).
+	Frames int
+}
+
+// Client is one participant's relay connection and the room connection it
+// belongs to.
+type Client struct {
+	Room *roomclient.Client
+	ws   *websocket.Conn
+
+	frames    chan relay.Frame
+	keyframes chan string
+
+	mu     sync.Mutex
+	tracks []sfu.RelayTrack
+	errs   []string
+	wmu    sync.Mutex // one writer at a time
+	buf    []byte
+	done   chan struct{}
+}
+
+// Dial joins the room and opens its media relay.
+func Dial(ctx context.Context, opt Options) (*Client, error) {
+	rc, err := roomclient.Dial(ctx, opt.Room)
+	if err != nil {
+		return nil, err
+	}
+	c, err := open(ctx, rc, opt)
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func open(ctx context.Context, rc *roomclient.Client, opt Options) (*Client, error) {
+	raw, err := rc.Request(ctx, "media.relay", nil)
+	if err != nil {
+		return nil, fmt.Errorf("relay ticket: %w", err)
+	}
+	var t struct{ Ticket string }
+	if err := json.Unmarshal(raw, &t); err != nil || t.Ticket == "" {
+		return nil, fmt.Errorf("relay ticket: %s", raw)
+	}
+	u := strings.Replace(opt.Room.BaseURL, "http", "ws", 1) + "/rooms/" + opt.Room.RoomID + "/media?ticket=" + t.Ticket
+	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: opt.Room.Header})
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			return nil, fmt.Errorf("relay: %s: %w", resp.Status, err)
+		}
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	ws.SetReadLimit(1 << 20)
+	n := opt.Frames
+	if n <= 0 {
+		n = 256
+	}
+	c := &Client{Room: rc, ws: ws, frames: make(chan relay.Frame, n), keyframes: make(chan string, 16), done: make(chan struct{})}
+	go c.read()
+	return c, nil
+}
+
+// read takes the server's frames and control messages until the
+// connection ends.
+func (c *Client) read() {
+	defer close(c.done)
+	defer close(c.frames)
+	for {
+		typ, b, err := c.ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		if typ == websocket.MessageBinary {
+			var f relay.Frame
+			if f.Unmarshal(b) == nil {
+				select {
+				case c.frames <- f:
+				default: // the reader is behind: the newest go
+				}
+			}
+			continue
+		}
+		c.control(b)
+	}
+}
+
+func (c *Client) control(b []byte) {
+	var m struct {
+		Type    string
+		Tracks  []sfu.RelayTrack
+		Purpose string
+		Error   json.RawMessage
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return
+	}
+	switch m.Type {
+	case "tracks":
+		c.mu.Lock()
+		c.tracks = m.Tracks
+		c.mu.Unlock()
+	case "keyframe":
+		select {
+		case c.keyframes <- m.Purpose:
+		default:
+		}
+	case "error":
+		c.mu.Lock()
+		c.errs = append(c.errs, string(m.Error))
+		c.mu.Unlock()
+	}
+}
+
+// Frames delivers the frames received, of every track; it closes when the
+// relay connection ends.
+func (c *Client) Frames() <-chan relay.Frame { return c.frames }
+
+// KeyframeRequests delivers the server's requests for a keyframe of what
+// the client publishes ("camera", "screen").
+func (c *Client) KeyframeRequests() <-chan string { return c.keyframes }
+
+// Tracks is what the client receives now, as the server last said.
+func (c *Client) Tracks() []sfu.RelayTrack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]sfu.RelayTrack(nil), c.tracks...)
+}
+
+// Errors are the error messages the server sent, as JSON.
+func (c *Client) Errors() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.errs...)
+}
+
+// Send publishes one frame: its Track is relay.PurposeCode of what it is.
+func (c *Client) Send(ctx context.Context, f *relay.Frame) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.buf = f.Marshal(c.buf[:0])
+	return c.ws.Write(ctx, websocket.MessageBinary, c.buf)
+}
+
+// RequestKeyframe asks the publisher of a received track for a keyframe.
+func (c *Client) RequestKeyframe(ctx context.Context, track byte) error {
+	return c.text(ctx, map[string]any{"type": "keyframe", "track": track})
+}
+
+// View says how large the client shows a stream ("12-camera").
+func (c *Client) View(ctx context.Context, stream string, width, height int) error {
+	return c.text(ctx, map[string]any{"type": "view", "stream": stream, "width": width, "height": height})
+}
+
+// SendText sends a control message as it is (for tests of bad input).
+func (c *Client) SendText(ctx context.Context, msg []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.ws.Write(ctx, websocket.MessageText, msg)
+}
+
+func (c *Client) text(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.SendText(ctx, b)
+}
+
+// Done is closed when the relay connection has ended.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Close ends the relay and leaves the room.
+func (c *Client) Close() {
+	c.ws.Close(websocket.StatusNormalClosure, "")
+	c.Room.Close()
+}

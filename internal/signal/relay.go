@@ -1,0 +1,246 @@
+package signal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+	"rapport/internal/relay"
+	"rapport/internal/room"
+	"rapport/internal/sfu"
+)
+
+// The media relay's WebSocket carries a call's encoded frames for a browser
+// that cannot use WebRTC. A client asks for it on its room connection
+// ("media.relay"), which answers with a ticket; it then opens
+// /rooms/{room_id}/media?ticket=..., authenticated by its session cookie
+// like the room connection, and the ticket binds the relay to that room
+// connection: when the person leaves, the relay closes with it.
+
+// Limits of the relay.
+const (
+	ticketTTL      = 30 * time.Second
+	maxRelayFrame  = 1 << 20 // bytes: a large VP8 keyframe
+	relayVideoKeep = 90      // video frames queued for a slow client (three seconds of one camera)
+	relayAudioKeep = 150     // audio frames (three seconds)
+)
+
+// tickets are the relay tickets handed out and not yet used.
+type tickets struct {
+	mu sync.Mutex
+	m  map[string]ticket
+}
+
+type ticket struct {
+	c       *client
+	expires time.Time
+}
+
+// issue hands a client a ticket for one relay connection.
+func (t *tickets) issue(c *client, now time.Time) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]ticket{}
+	}
+	for k, v := range t.m {
+		if now.After(v.expires) {
+			delete(t.m, k)
+		}
+	}
+	t.m[token] = ticket{c: c, expires: now.Add(ticketTTL)}
+	return token
+}
+
+// take uses a ticket: the room connection it was handed to, if the ticket
+// is valid, unexpired and was handed to this user in this room.
+func (t *tickets) take(token, roomID string, userID int64, now time.Time) *client {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tk, ok := t.m[token]
+	if !ok {
+		return nil
+	}
+	delete(t.m, token)
+	if now.After(tk.expires) || tk.c.appt.RoomID != roomID || tk.c.user.ID != userID {
+		return nil
+	}
+	return tk.c
+}
+
+// mediaRelay answers with a ticket for the media relay's WebSocket.
+func (c *client) mediaRelay(in *Inbound) error {
+	if c.media == nil {
+		return errNoMedia
+	}
+	if c.mediaOnly {
+		return app.Errorf(app.EINVALID, "the relay needs a room connection that joined")
+	}
+	c.conn.Send(room.Reply(in.ID, "media.relay", map[string]string{"ticket": c.relays.issue(c, time.Now())}))
+	return nil
+}
+
+// ServeRelay opens the media relay's WebSocket for a ticket from the
+// caller's room connection (the caller has checked that user may enter
+// appt's room). A bad ticket is answered before the upgrade.
+func (s *Server) ServeRelay(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, originPatterns []string) error {
+	if s.Media == nil {
+		return errNoMedia
+	}
+	c := s.tickets.take(r.URL.Query().Get("ticket"), appt.RoomID, user.ID, time.Now())
+	if c == nil {
+		return app.Errorf(app.EFORBIDDEN, "the relay ticket is unknown, used or expired: ask for one with media.relay")
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
+	if err != nil {
+		return nil // Accept has answered the request
+	}
+	s.ws.Add(1)
+	defer s.ws.Done()
+	ws.SetReadLimit(maxRelayFrame)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	out := relay.NewOutbox(relayVideoKeep, relayAudioKeep)
+	p := s.Media.ConnectRelay(appt.RoomID, user.ID, relayConn(out), c.signalMedia)
+	defer p.Close()
+	if !c.setPeer(p) {
+		ws.Close(websocket.StatusNormalClosure, room.ReasonLeft)
+		return nil
+	}
+	go func() { relayWrite(ctx, ws, out); cancel() }()
+	go relayPing(ctx, ws, cancel)
+	relayRead(ctx, ws, p, out)
+	ws.Close(websocket.StatusNormalClosure, "")
+	return nil
+}
+
+// relayConn makes the SFU's callbacks into control messages in the
+// participant's outbox.
+func relayConn(out *relay.Outbox) sfu.RelayConn {
+	text := func(v any) {
+		b, _ := json.Marshal(v)
+		out.PushText(b)
+	}
+	return sfu.RelayConn{Out: out,
+		Changed:  func(tracks []sfu.RelayTrack) { text(relayTracks{Type: "tracks", Tracks: tracks}) },
+		Keyframe: func(purpose string) { text(relayKeyframe{Type: "keyframe", Purpose: purpose}) },
+	}
+}
+
+// The relay's control messages (docs/protocol.md).
+type relayTracks struct {
+	Type   string           `json:"type"` // "tracks"
+	Tracks []sfu.RelayTrack `json:"tracks"`
+}
+
+type relayKeyframe struct {
+	Type    string `json:"type"` // "keyframe"
+	Purpose string `json:"purpose,omitempty"`
+	Track   byte   `json:"track,omitempty"`
+}
+
+type relayError struct {
+	Type  string         `json:"type"` // "error"
+	Error room.ErrorData `json:"error"`
+}
+
+// relayIn is a control message from the client: "keyframe" for a track it
+// receives and cannot decode, "view" for how large it shows a stream.
+type relayIn struct {
+	Type   string `json:"type"`
+	Track  byte   `json:"track"`
+	Stream string `json:"stream"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// relayWrite sends the outbox's messages until it closes or ctx ends.
+func relayWrite(ctx context.Context, ws *websocket.Conn, out *relay.Outbox) {
+	var buf []byte
+	for {
+		f, ok := out.Pop(ctx)
+		if !ok {
+			return
+		}
+		var err error
+		if f.Kind == relay.Text {
+			err = ws.Write(ctx, websocket.MessageText, f.Data)
+		} else {
+			buf = f.Marshal(buf[:0])
+			err = ws.Write(ctx, websocket.MessageBinary, buf)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// relayRead publishes the client's frames and takes its control messages
+// until the connection ends. A bad message is answered with an error and
+// costs only itself.
+func relayRead(ctx context.Context, ws *websocket.Conn, p *sfu.Peer, out *relay.Outbox) {
+	fail := func(err error) {
+		b, _ := json.Marshal(relayError{Type: "error", Error: room.ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})
+		out.PushText(b)
+	}
+	for {
+		typ, b, err := ws.Read(ctx)
+		if err != nil || p.Closed() {
+			return
+		}
+		if typ == websocket.MessageBinary {
+			var f relay.Frame
+			if err := f.Unmarshal(b); err != nil {
+				fail(app.Invalid(map[string]string{"frame": err.Error()}))
+			} else if err := p.Publish(&f); err != nil {
+				fail(err)
+			}
+			continue
+		}
+		var m relayIn
+		if err := json.Unmarshal(b, &m); err != nil {
+			fail(app.Errorf(app.EINVALID, "a text message must be a JSON object with a type"))
+			continue
+		}
+		switch m.Type {
+		case "keyframe":
+			p.RequestKeyframe(m.Track)
+		case "view":
+			p.View(m.Stream, min(max(m.Width, 0), 16384), min(max(m.Height, 0), 16384))
+		default:
+			fail(app.Errorf(app.EINVALID, "unknown message type %q", m.Type))
+		}
+	}
+}
+
+// relayPing keeps the relay alive through proxies and notices a dead
+// client: no pong within deadAfter-pingEvery ends the connection.
+func relayPing(ctx context.Context, ws *websocket.Conn, cancel context.CancelFunc) {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, stop := context.WithTimeout(ctx, deadAfter-pingEvery)
+			err := ws.Ping(pctx)
+			stop()
+			if err != nil {
+				cancel()
+				return
+			}
+		}
+	}
+}
