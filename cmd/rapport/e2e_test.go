@@ -265,7 +265,8 @@ func (l *serverLog) errors() []string {
 
 // startBrowser starts one headless Chromium with an empty profile; each
 // person gets a browser context of their own in it (their own cookies).
-func startBrowser(t *testing.T, ctx context.Context, chromium string) context.Context {
+// Extra flags are name, value pairs.
+func startBrowser(t *testing.T, ctx context.Context, chromium string, extra ...string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
@@ -285,6 +286,9 @@ func startBrowser(t *testing.T, ctx context.Context, chromium string) context.Co
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	for i := 0; i+1 < len(extra); i += 2 {
+		opts = append(opts, chromedp.Flag(extra[i], extra[i+1]))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
 	browser, cancel := chromedp.NewContext(allocCtx)

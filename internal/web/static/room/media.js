@@ -10,16 +10,29 @@
 // crosses the server's is refused by the server and rolled back here, and
 // the browser offers again once the server's offer is answered.
 //
+// The fallback chain: a network may block UDP, or WebRTC altogether. The
+// call tries, in order, each step getting STEP_TIMEOUT to connect: WebRTC
+// to the SFU with every candidate (UDP first, then TCP, then the TURN
+// servers' relays, as ICE prefers them); WebRTC through TURN over TCP and
+// TLS only (when the server gives such TURN servers); the WebSocket media
+// relay (relay.js), where the browser has WebCodecs. The path it ends on
+// is reported ("path": sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls,
+// relay).
+//
 // Recovery: ICE that fails is restarted (restartIce); if it has not come
 // back 10 s later, or the signaling connection was re-established (the
-// server drops a peer whose connection went), the peer connection is made
-// anew.
+// server drops a peer whose connection went), the call goes down the chain
+// again from its first step. A relay WebSocket that closes is opened anew.
 //
 // Events (on the Call, an EventTarget):
 //   "change" the local devices, the remote streams or the state changed
 //   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy}
 
+import { RelayLink, relaySupported } from "./relay.js";
+
 const PURPOSES = ["mic", "camera", "screen"];
+const STEP_TIMEOUT = 8000; // ms a step of the fallback chain gets to connect
+const RELAY_RETRY = 1000; // ms before a closed relay WebSocket is opened again
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
 const STATS_EVERY = 1000;
 
@@ -38,11 +51,16 @@ const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: t
 
 export class Call extends EventTarget {
   // signal: the room's Signal; relay: force TURN relays (tests and
-  // hostile networks, ?relay=1).
-  constructor({ signal, relay = false, simulcast = true }) {
+  // hostile networks, ?relay=1); media: "relay" goes straight to the
+  // WebSocket media relay, "webrtc" never falls back to it (?media=).
+  constructor({ signal, relay = false, simulcast = true, media = "" }) {
     super();
     this.signal = signal;
     this.relay = relay;
+    this.media = media;
+    this.link = null; // the RelayLink, on the relay step
+    this.step = 0; // index in steps()
+    this.stepTimer = 0;
     this.simulcast = simulcast;
     this.views = new Map(); // stream id -> [width, height] shown
     this.told = new Map(); // stream id -> "WxH" told to the current peer connection
@@ -87,13 +105,93 @@ export class Call extends EventTarget {
     this.changed();
   }
 
-  // joined starts the peer connection anew after every join: the server
-  // keeps a peer only as long as the signaling connection that made it.
+  // joined starts the media anew after every join, from the first step of
+  // the chain: the server keeps a peer only as long as the signaling
+  // connection that made it, and the network may have changed.
   async joined(j) {
     this.iceServers = j.ice_servers || [];
     if (!this.devices) this.devices = this.openDevices();
     await this.devices;
-    this.connect();
+    this.step = 0;
+    this.tryStep();
+  }
+
+  // steps is the fallback chain for this browser and server.
+  steps() {
+    const steps = [];
+    if (this.media !== "relay") {
+      steps.push("webrtc");
+      if (!this.relay && tcpTurn(this.iceServers).length) steps.push("turn-tcp");
+    }
+    if (this.media !== "webrtc" && relaySupported()) steps.push("relay");
+    return steps.length ? steps : ["webrtc"];
+  }
+
+  // tryStep connects by the current step, and moves to the next one if it
+  // has not connected in time.
+  tryStep() {
+    const steps = this.steps();
+    const step = steps[Math.min(this.step, steps.length - 1)];
+    this.stepName = step;
+    if (step === "relay") this.connectRelay();
+    else this.connect(step === "turn-tcp");
+    clearTimeout(this.stepTimer);
+    this.stepTimer = setTimeout(() => {
+      if (this.state === "connected" || this.state === "off") return;
+      this.step = this.step + 1 < steps.length ? this.step + 1 : 0; // after the last, the chain starts over
+      this.tryStep();
+    }, STEP_TIMEOUT);
+  }
+
+  // connectRelay asks the room connection for a relay ticket and opens the
+  // media relay's WebSocket.
+  async connectRelay() {
+    this.close();
+    this.setState("connecting");
+    let ticket;
+    try {
+      ticket = (await this.signal.request("media.relay", {})).data.ticket;
+    } catch (e) {
+      console.warn("relay:", e);
+      return; // the step's timer moves on
+    }
+    if (this.stepName !== "relay" || this.state === "off") return;
+    const room = location.pathname.split("/")[2];
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${encodeURIComponent(room)}/media?ticket=${encodeURIComponent(ticket)}`;
+    const link = new RelayLink({
+      url,
+      onRemote: (user, purpose, stream) => this.relayed(user, purpose, stream),
+      onState: (s) => this.relayState(link, s),
+    });
+    this.link = link;
+    for (const p of PURPOSES) if (this.tracks[p]) link.setTrack(p, this.tracks[p]);
+    for (const [stream, [w, h]] of this.views) link.view(stream, w, h);
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+  }
+
+  relayed(user, purpose, stream) {
+    const entry = this.remote.get(user) || {};
+    if (stream) entry[purpose] = stream;
+    else delete entry[purpose];
+    this.remote.set(user, entry);
+    this.changed();
+  }
+
+  // relayState follows the relay's WebSocket: one that closes under a call
+  // is opened again.
+  relayState(link, s) {
+    if (link !== this.link) return;
+    if (s === "connected") {
+      this.setState("connected");
+      this.setPathName("relay");
+      return;
+    }
+    this.link = null;
+    this.setState("reconnecting");
+    setTimeout(() => {
+      if (this.state === "reconnecting" && !this.link && !this.pc && this.stepName === "relay") this.connectRelay();
+    }, RELAY_RETRY);
   }
 
   // frame takes the server's media frames.
@@ -104,9 +202,12 @@ export class Call extends EventTarget {
     else if (f.type === "media.candidate") this.enqueue(() => pc.addIceCandidate(f.data).catch(() => {}));
   }
 
-  connect() {
+  // connect makes a peer connection with the SFU; tcpOnly keeps to TURN
+  // over TCP and TLS (the chain's second step).
+  connect(tcpOnly = false) {
     this.close();
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.relay ? "relay" : "all", bundlePolicy: "max-bundle" });
+    const servers = tcpOnly ? tcpTurn(this.iceServers) : this.iceServers;
+    const pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: this.relay || tcpOnly ? "relay" : "all", bundlePolicy: "max-bundle" });
     this.pc = pc;
     this.transceivers = {};
     for (const purpose of PURPOSES) {
@@ -132,6 +233,7 @@ export class Call extends EventTarget {
   // that changes, so that it sends a layer no larger than needed.
   view(stream, width, height) {
     this.views.set(stream, [Math.round(width), Math.round(height)]);
+    this.link?.view(stream, Math.round(width), Math.round(height));
     this.tell();
   }
 
@@ -152,6 +254,9 @@ export class Call extends EventTarget {
     clearTimeout(this.restartTimer);
     if (this.pc) this.pc.close();
     this.pc = null;
+    const link = this.link;
+    this.link = null;
+    link?.close();
     this.remote.clear();
     this.chain = Promise.resolve();
   }
@@ -237,7 +342,10 @@ export class Call extends EventTarget {
           pc.restartIce();
           this.restartTimer = setTimeout(() => {
             this.restartTimer = 0;
-            if (pc === this.pc && pc.connectionState !== "connected") this.connect();
+            if (pc === this.pc && pc.connectionState !== "connected") {
+              this.step = 0; // down the chain again: the network has changed
+              this.tryStep();
+            }
           }, RESTART_GRACE);
         }
         break;
@@ -338,6 +446,7 @@ export class Call extends EventTarget {
   setTrack(purpose, track) {
     this.tracks[purpose] = track;
     this.transceivers[purpose]?.sender.replaceTrack(track).catch(() => {});
+    this.link?.setTrack(purpose, track);
     this.changed();
   }
 
@@ -346,6 +455,10 @@ export class Call extends EventTarget {
   // readStats measures, for each person we receive, the video frames
   // decoded, packet loss and round-trip time, and rates the connection.
   async readStats() {
+    if (this.link) {
+      this.relayStats();
+      return;
+    }
     const pc = this.pc;
     if (!pc || pc.connectionState === "closed") return;
     const report = await pc.getStats();
@@ -390,12 +503,33 @@ export class Call extends EventTarget {
     this.dispatchEvent(new CustomEvent("stats", { detail: now }));
   }
 
+  // relayStats counts what the relay's decoders did, as readStats does
+  // for a peer connection: frames decoded, audio energy, frames skipped.
+  relayStats() {
+    const now = this.link.stats();
+    for (const [user, s] of now) {
+      const prev = this.prevStats.get(user);
+      const got = s.received - (prev?.received || 0);
+      const lost = s.lost - (prev?.lost || 0);
+      s.fps = Math.max(0, s.frames - (prev?.frames || 0)) / (STATS_EVERY / 1000);
+      s.loss = got > 0 ? Math.max(0, lost) / got : 0;
+      s.quality = s.loss > 0.1 ? "poor" : s.loss > 0.02 ? "fair" : "good";
+    }
+    this.prevStats = now;
+    this.stats = now;
+    this.dispatchEvent(new CustomEvent("stats", { detail: now }));
+  }
+
   setPath(local) {
     let path = "none";
     if (local) {
       if (local.candidateType === "relay") path = `turn-${local.relayProtocol || "udp"}`;
       else path = local.protocol === "tcp" ? "sfu-tcp" : "sfu-udp";
     }
+    this.setPathName(path);
+  }
+
+  setPathName(path) {
     if (path !== this.path) {
       this.path = path;
       this.changed();
@@ -406,6 +540,7 @@ export class Call extends EventTarget {
   // off); the next join opens them again.
   hangUp() {
     clearInterval(this.statsTimer);
+    clearTimeout(this.stepTimer);
     this.close();
     for (const p of PURPOSES) {
       this.tracks[p]?.stop();
@@ -414,4 +549,15 @@ export class Call extends EventTarget {
     this.devices = null;
     this.setState("off");
   }
+}
+
+// tcpTurn keeps the TURN servers' TCP and TLS addresses (turns:, or
+// transport=tcp): what a network that blocks UDP still lets through.
+function tcpTurn(servers) {
+  const out = [];
+  for (const s of servers || []) {
+    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u) => /^turns:/.test(u) || /transport=tcp/.test(u));
+    if (urls.length) out.push({ ...s, urls });
+  }
+  return out;
 }

@@ -113,7 +113,7 @@ function start(root) {
   const chat = new Chat($("[data-chat]"), { signal, me, nameOf, zone });
   const timer = new CallTimer($("[data-timer]"), { now: () => signal.serverNow(), zone });
   timer.waiting(`The timer starts when ${other.name} joins.`);
-  const call = new Call({ signal, relay: q.get("relay") === "1" });
+  const call = new Call({ signal, relay: q.get("relay") === "1", media: q.get("media") || "" });
   const check = new SetupCheck($("[data-setup-check]"), call);
   const bar = initCallBar($("[data-call-bar]"), call);
   let layout = "speaker";

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// blockWebRTC puts a person's browser on a network that lets only web
+// traffic through: every peer connection its pages make may use TURN
+// relays only, and there are none, so ICE never connects (as when UDP and
+// TCP to anything but port 443 are blocked). The page itself is not told.
+func (p *person) blockWebRTC() {
+	p.t.Helper()
+	_, err := chromedp.Call(p.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+		const Real = RTCPeerConnection;
+		function Blocked(cfg) { return new Real({ ...cfg, iceServers: [], iceTransportPolicy: "relay" }); }
+		Blocked.prototype = Real.prototype;
+		window.RTCPeerConnection = Blocked;
+	})()`})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestE2ERelay is a call in headless Chromium where WebRTC cannot connect
+// for one person: the client's WebRTC finds no way out, falls down
+// the chain to the WebSocket media relay by itself (WebCodecs both ways),
+// and sees and hears the coach, who stays on WebRTC and sees and hears the
+// client; then the coach moves to the relay too.
+func TestE2ERelay(t *testing.T) {
+	chromium := chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	base := startServer(t, "sqlite")
+	shots := newShooter(t, "relay")
+	browser := startBrowser(t, ctx, chromium)
+
+	client := newPerson(t, browser, base, "client", "America/New_York", shots)
+	client.blockWebRTC()
+	client.signIn("cleo@example.com", "Cleo Client", "client", false)
+	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
+	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
+	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	coachID := eval[string](coach, `document.body.dataset.user || ""`)
+	roomURL := bookSoon(coach, clientID, "Hotel wifi")
+
+	coach.open(roomURL, 200)
+	client.open(roomURL, 200)
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("websocket"))
+		p.waitUpTo(40*time.Second, `document.querySelector("[data-stage]").dataset.media === "connected"`)
+	}
+	coach.waitUpTo(40*time.Second, `document.querySelector('.person[data-user-id="`+clientID+`"] [data-kind=path]')?.textContent === "relay"`)
+	client.waitFor(`document.querySelector('.person[data-user-id="` + coachID + `"] [data-kind=path]')?.textContent === "sfu-udp"`)
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	coach.shot("relay-coach-webrtc")
+	client.shot("relay-client")
+
+	// Both on the relay.
+	coach.open(roomURL+"?media=relay", 200)
+	coach.waitFor(together("websocket"))
+	client.waitUpTo(30*time.Second, `document.querySelector('.person[data-user-id="`+coachID+`"] [data-kind=path]')?.textContent === "relay"`)
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	coach.shot("relay-both")
+	for _, p := range []*person{coach, client} {
+		p.checkConsole()
+	}
+}

@@ -1,0 +1,380 @@
+// The media relay: the call's video and audio for a browser that cannot use
+// WebRTC at all (docs/protocol.md, "The media relay"). The camera, the
+// screen and the microphone are encoded here with WebCodecs (VP8 and Opus)
+// and their frames sent over a WebSocket; the server puts them into the SFU
+// like any participant's tracks, and sends back everyone else's tracks as
+// frames, which are decoded here and played through generated
+// MediaStreamTracks, so that the room shows them like any other stream.
+//
+// Back-pressure: a socket that cannot keep up (its buffer past a limit)
+// loses video up to the next keyframe, which is asked of our own encoder;
+// audio is sent while it can be. A decoder that falls behind, or a frame
+// it cannot decode, waits for a keyframe, which is asked of the publisher.
+
+const VIDEO = 1;
+const AUDIO = 2;
+const HEADER = 7; // kind, flags, track, timestamp (4 bytes)
+const PURPOSE_CODE = { mic: 1, camera: 2, screen: 3 };
+const VIDEO_BITRATE = { camera: 600_000, screen: 1_000_000 };
+const KEYFRAME_EVERY = 150; // frames: a keyframe every five seconds at 30 a second
+const SEND_BUFFER = 1 << 20; // bytes the socket may hold before video waits for a keyframe
+const DECODE_QUEUE = 8; // frames a decoder may hold before it skips to a keyframe
+const ASK_EVERY = 500; // ms between two keyframe requests for one track
+
+// relaySupported says whether this browser can use the relay: WebCodecs,
+// and tracks to read frames from and to play them into.
+export function relaySupported() {
+  return typeof VideoEncoder === "function" && typeof AudioEncoder === "function" &&
+    typeof VideoDecoder === "function" && typeof AudioDecoder === "function" &&
+    typeof MediaStreamTrackProcessor === "function" && typeof MediaStreamTrackGenerator === "function";
+}
+
+// RelayLink is one relay WebSocket and the encoders and decoders around it.
+// onRemote(user, purpose, stream|null) files received streams; onState(s)
+// reports "connected" or "closed".
+export class RelayLink {
+  constructor({ url, onRemote, onState }) {
+    this.onRemote = onRemote;
+    this.onState = onState;
+    this.encoders = new Map(); // purpose -> TrackEncoder
+    this.decoders = new Map(); // track number -> TrackDecoder
+    this.closed = false;
+    this.ws = new WebSocket(url);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.onopen = () => {
+      this.onState("connected");
+      for (const [stream, size] of this.views || []) this.sendView(stream, size);
+    };
+    this.ws.onclose = () => this.close();
+    this.ws.onmessage = (e) => (typeof e.data === "string" ? this.control(JSON.parse(e.data)) : this.frame(e.data));
+  }
+
+  // setTrack starts (or stops, with null) sending a local track.
+  setTrack(purpose, track) {
+    this.encoders.get(purpose)?.close();
+    this.encoders.delete(purpose);
+    if (track && !this.closed) this.encoders.set(purpose, new TrackEncoder(purpose, track, (b, video) => this.send(b, video)));
+  }
+
+  // send writes a frame unless the socket is too far behind; a video frame
+  // that cannot go returns false, and its encoder waits for a keyframe.
+  send(buf, video) {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (video && this.ws.bufferedAmount > SEND_BUFFER) return false;
+    if (!video && this.ws.bufferedAmount > 4 * SEND_BUFFER) return false;
+    this.ws.send(buf);
+    return true;
+  }
+
+  control(m) {
+    switch (m.type) {
+      case "tracks":
+        this.tracks(m.tracks || []);
+        break;
+      case "keyframe":
+        this.encoders.get(m.purpose)?.keyframe();
+        break;
+      case "error":
+        console.warn("relay:", m.error?.message);
+        break;
+    }
+  }
+
+  // tracks makes a decoder for each new track and ends the ones gone.
+  tracks(list) {
+    const now = new Set(list.map((t) => t.track));
+    for (const [n, d] of this.decoders) {
+      if (now.has(n)) continue;
+      d.close();
+      this.decoders.delete(n);
+      this.onRemote(d.user, d.purpose, null);
+    }
+    for (const t of list) {
+      if (this.decoders.has(t.track)) continue;
+      const d = new TrackDecoder(t, () => this.ask(t.track));
+      this.decoders.set(t.track, d);
+      this.onRemote(t.user_id, t.purpose, d.stream);
+    }
+  }
+
+  frame(buf) {
+    if (buf.byteLength <= HEADER) return;
+    const v = new DataView(buf);
+    const d = this.decoders.get(v.getUint8(2));
+    if (!d) return;
+    const kind = v.getUint8(0);
+    const flags = v.getUint8(1);
+    d.push(kind === VIDEO && (flags & 1) === 1, v.getUint32(3), new Uint8Array(buf, HEADER));
+  }
+
+  ask(track) {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "keyframe", track }));
+  }
+
+  // view tells the server how large a stream is shown.
+  view(stream, width, height) {
+    this.views = this.views || new Map();
+    this.views.set(stream, [width, height]);
+    if (this.ws.readyState === WebSocket.OPEN) this.sendView(stream, [width, height]);
+  }
+
+  sendView(stream, [width, height]) {
+    this.ws.send(JSON.stringify({ type: "view", stream, width, height }));
+  }
+
+  // stats are, per user, the video frames decoded and the audio energy
+  // played, as getStats would count them.
+  stats() {
+    const out = new Map();
+    for (const d of this.decoders.values()) {
+      const s = out.get(d.user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt: 0, loss: 0, quality: "good" };
+      s.frames += d.framesDecoded;
+      s.energy += d.energy;
+      s.received += d.received;
+      s.lost += d.skipped;
+      out.set(d.user, s);
+    }
+    return out;
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const e of this.encoders.values()) e.close();
+    for (const d of this.decoders.values()) {
+      d.close();
+      this.onRemote(d.user, d.purpose, null);
+    }
+    this.encoders.clear();
+    this.decoders.clear();
+    if (this.ws.readyState <= WebSocket.OPEN) this.ws.close();
+    this.onState("closed");
+  }
+}
+
+// packFrame writes a frame's header in front of its data.
+function packFrame(kind, flags, track, timestamp, chunk) {
+  const buf = new ArrayBuffer(HEADER + chunk.byteLength);
+  const v = new DataView(buf);
+  v.setUint8(0, kind);
+  v.setUint8(1, flags);
+  v.setUint8(2, track);
+  v.setUint32(3, timestamp >>> 0);
+  chunk.copyTo(new Uint8Array(buf, HEADER));
+  return buf;
+}
+
+// TrackEncoder reads a local track's frames and encodes them.
+class TrackEncoder {
+  constructor(purpose, track, send) {
+    this.purpose = purpose;
+    this.code = PURPOSE_CODE[purpose];
+    this.send = send;
+    this.video = track.kind === "video";
+    this.wantKey = true;
+    this.count = 0;
+    this.level = 127;
+    this.closed = false;
+    this.reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+    this.encoder = this.video
+      ? new VideoEncoder({ output: (c) => this.output(c), error: (e) => this.failed(e) })
+      : new AudioEncoder({ output: (c) => this.output(c), error: (e) => this.failed(e) });
+    this.pump();
+  }
+
+  keyframe() {
+    this.wantKey = true;
+  }
+
+  async pump() {
+    while (!this.closed) {
+      let r;
+      try {
+        r = await this.reader.read();
+      } catch {
+        return;
+      }
+      if (r.done) return;
+      try {
+        this.encode(r.value);
+      } catch (e) {
+        this.failed(e);
+      } finally {
+        r.value.close();
+      }
+    }
+  }
+
+  encode(media) {
+    if (this.encoder.state === "closed") return;
+    if (this.video) {
+      const w = media.displayWidth & ~1;
+      const h = media.displayHeight & ~1;
+      if (this.encoder.state !== "configured" || w !== this.width || h !== this.height) {
+        this.width = w;
+        this.height = h;
+        this.encoder.configure({ codec: "vp8", width: w, height: h, bitrate: VIDEO_BITRATE[this.purpose], framerate: 30, latencyMode: "realtime" });
+        this.wantKey = true;
+      }
+      if (this.encoder.encodeQueueSize > 2) return; // the encoder is behind: this frame goes
+      const key = this.wantKey || this.count % KEYFRAME_EVERY === 0;
+      this.wantKey = false;
+      this.count++;
+      this.encoder.encode(media, { keyFrame: key });
+      return;
+    }
+    if (this.encoder.state !== "configured") {
+      this.encoder.configure({ codec: "opus", sampleRate: media.sampleRate, numberOfChannels: 1, bitrate: 32_000 });
+    }
+    this.level = audioLevel(media);
+    this.encoder.encode(media);
+  }
+
+  output(chunk) {
+    if (this.video) {
+      const key = chunk.type === "key";
+      if (this.waitKey && !key) return; // the socket lost one: only a keyframe may follow
+      const ts = Math.round((chunk.timestamp * 9) / 100); // microseconds to 90 kHz
+      this.waitKey = !this.send(packFrame(VIDEO, key ? 1 : 0, this.code, ts, chunk), true);
+      if (this.waitKey) this.wantKey = true;
+      return;
+    }
+    const ts = Math.round((chunk.timestamp * 48) / 1000); // microseconds to 48 kHz
+    this.send(packFrame(AUDIO, (this.level & 0x7f) << 1, this.code, ts, chunk), false);
+  }
+
+  failed(e) {
+    console.warn(`relay: the ${this.purpose} encoder:`, e);
+    this.close();
+  }
+
+  close() {
+    this.closed = true;
+    this.reader.cancel().catch(() => {});
+    if (this.encoder.state !== "closed") this.encoder.close();
+  }
+}
+
+// audioLevel is a frame's loudness as RFC 6464 gives it: -dBov, 0 the
+// loudest, 127 silence.
+function audioLevel(data) {
+  const n = data.numberOfFrames;
+  const buf = new Float32Array(n);
+  try {
+    data.copyTo(buf, { planeIndex: 0, format: "f32-planar" });
+  } catch {
+    return 127;
+  }
+  let sum = 0;
+  for (const x of buf) sum += x * x;
+  const rms = Math.sqrt(sum / Math.max(n, 1));
+  if (rms <= 0) return 127;
+  return Math.min(127, Math.max(0, Math.round(-20 * Math.log10(rms))));
+}
+
+// TrackDecoder decodes one received track into a generated track.
+class TrackDecoder {
+  constructor(t, askKeyframe) {
+    this.user = t.user_id;
+    this.purpose = t.purpose;
+    this.video = t.kind === "video";
+    this.askKeyframe = askKeyframe;
+    this.waitKey = this.video;
+    this.lastAsk = 0;
+    this.framesDecoded = 0;
+    this.energy = 0;
+    this.received = 0;
+    this.skipped = 0;
+    this.clock = this.video ? 90000 : 48000;
+    this.ext = null; // the last timestamp, unwrapped
+    this.lastTS = 0;
+    const gen = new MediaStreamTrackGenerator({ kind: this.video ? "video" : "audio" });
+    this.writer = gen.writable.getWriter();
+    this.stream = new MediaStream([gen]);
+    this.decoder = this.video
+      ? new VideoDecoder({ output: (f) => this.play(f), error: () => this.reset() })
+      : new AudioDecoder({ output: (a) => this.play(a), error: () => this.reset() });
+    this.configure();
+  }
+
+  configure() {
+    if (this.video) this.decoder.configure({ codec: "vp8" });
+    else this.decoder.configure({ codec: "opus", sampleRate: 48000, numberOfChannels: 1 });
+  }
+
+  // push decodes one frame; a video frame is decodable only after a
+  // keyframe, and a decoder that is behind skips to the next one.
+  push(key, timestamp, data) {
+    this.received++;
+    if (this.decoder.state === "closed") return;
+    if (this.video) {
+      if (this.decoder.decodeQueueSize > DECODE_QUEUE) this.waitKey = true;
+      if (this.waitKey && !key) {
+        this.skipped++;
+        this.ask();
+        return;
+      }
+      this.waitKey = false;
+    }
+    const us = this.micros(timestamp);
+    const init = { type: key || !this.video ? "key" : "delta", timestamp: us, data };
+    try {
+      this.decoder.decode(this.video ? new EncodedVideoChunk(init) : new EncodedAudioChunk(init));
+    } catch {
+      this.reset();
+    }
+  }
+
+  // micros turns an RTP timestamp into microseconds since the track began,
+  // across the 32-bit wrap.
+  micros(ts) {
+    if (this.ext === null) this.ext = 0;
+    else this.ext += ((ts - this.lastTS) | 0);
+    this.lastTS = ts;
+    return Math.round((this.ext * 1e6) / this.clock);
+  }
+
+  ask() {
+    const now = performance.now();
+    if (now - this.lastAsk < ASK_EVERY) return;
+    this.lastAsk = now;
+    this.askKeyframe();
+  }
+
+  play(media) {
+    if (this.video) this.framesDecoded++;
+    else this.energy += audioEnergy(media);
+    this.writer.write(media).catch(() => media.close());
+  }
+
+  // reset starts the decoder over after an error: it waits for a keyframe.
+  reset() {
+    if (this.decoder.state !== "closed") this.decoder.close();
+    this.decoder = this.video
+      ? new VideoDecoder({ output: (f) => this.play(f), error: () => this.reset() })
+      : new AudioDecoder({ output: (a) => this.play(a), error: () => this.reset() });
+    this.configure();
+    this.waitKey = this.video;
+    this.ask();
+  }
+
+  close() {
+    if (this.decoder.state !== "closed") this.decoder.close();
+    this.writer.close().catch(() => {});
+  }
+}
+
+// audioEnergy is what getStats' totalAudioEnergy adds for a frame: the
+// mean square of its samples times its duration in seconds.
+function audioEnergy(data) {
+  const n = data.numberOfFrames;
+  const buf = new Float32Array(n);
+  try {
+    data.copyTo(buf, { planeIndex: 0, format: "f32-planar" });
+  } catch {
+    return 0;
+  }
+  let sum = 0;
+  for (const x of buf) sum += x * x;
+  return (sum / Math.max(n, 1)) * (n / data.sampleRate);
+}
