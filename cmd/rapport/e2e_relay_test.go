@@ -60,6 +60,7 @@ func TestE2ERelay(t *testing.T) {
 	client.waitFor(`document.querySelector('.person[data-user-id="` + coachID + `"] [data-kind=path]')?.textContent === "sfu-udp"`)
 	coach.wantMedia(clientID)
 	client.wantMedia(coachID)
+	coach.waitAsync(10*time.Second, `fetch("/metrics").then(r => r.text()).then(t => t.includes('rapport_call_participants{path="relay"} 1') && t.includes('rapport_call_participants{path="sfu-udp"} 1'))`)
 	coach.shot("relay-coach-webrtc")
 	client.shot("relay-client")
 
@@ -69,8 +70,20 @@ func TestE2ERelay(t *testing.T) {
 	client.waitUpTo(30*time.Second, `document.querySelector('.person[data-user-id="`+coachID+`"] [data-kind=path]')?.textContent === "relay"`)
 	coach.wantMedia(clientID)
 	client.wantMedia(coachID)
+	coach.waitAsync(10*time.Second, `fetch("/metrics").then(r => r.text()).then(t => t.includes('rapport_call_participants{path="relay"} 2'))`)
 	coach.shot("relay-both")
 	for _, p := range []*person{coach, client} {
 		p.checkConsole()
+	}
+}
+
+// waitAsync waits until a promise-valued expression resolves true
+// (chromedp's Poll takes no promises).
+func (p *person) waitAsync(d time.Duration, js string) {
+	p.t.Helper()
+	for deadline := time.Now().Add(d); !eval[bool](p, js, chromedp.EvalAwaitPromise); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			p.fatalf("waiting %v for %s", d, js)
+		}
 	}
 }

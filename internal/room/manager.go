@@ -77,6 +77,7 @@ type Manager struct {
 	mu      sync.Mutex
 	rooms   map[string]*Room
 	closing bool
+	paths   pathCounter
 }
 
 // NewManager returns a manager with the defaults: a 60-second grace period

@@ -52,7 +52,9 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 		r.stopGrace() // a person came back in time: the same session goes on
 	}
 	mb := r.members[user.ID]
+	prevPath := ""
 	if mb != nil {
+		prevPath = mb.info.Path
 		old := mb.conn
 		mb.conn = conn
 		old.Send(NewFrame("replaced", map[string]string{"reason": "you joined from another tab or device"}))
@@ -63,6 +65,7 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 	}
 	mb.info = Participant{UserID: user.ID, Name: user.DisplayName(), Role: string(user.Role),
 		AvatarURL: user.AvatarURL, JoinedAt: r.now(), Presence: cleanPresence(req.Presence)}
+	r.m.paths.move(prevPath, mb.info.Path)
 	started, err := r.startIfTwo()
 	if err != nil {
 		r.m.Log.Error("start call", "room", r.id, "err", err)
@@ -70,6 +73,7 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 	joined, err := r.joined(mb, req)
 	if err != nil {
 		mb.removed = true
+		r.m.paths.move(mb.info.Path, "")
 		delete(r.members, user.ID)
 		r.broadcast(NewFrame("participant.left", Left{UserID: user.ID, Reason: ReasonGone}), nobody)
 		r.settle()
@@ -183,6 +187,7 @@ func (r *Room) remove(mb *member, conn Conn, reason string) {
 		return
 	}
 	mb.removed = true
+	r.m.paths.move(mb.info.Path, "")
 	delete(r.members, mb.info.UserID)
 	conn.Close(reason)
 	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), nobody)
@@ -208,7 +213,9 @@ func (r *Room) presence(userID int64, conn Conn, p Presence) {
 	if mb == nil || mb.conn != conn {
 		return
 	}
+	old := mb.info.Path
 	mb.info.Presence = cleanPresence(p)
+	r.m.paths.move(old, mb.info.Path)
 	r.broadcast(NewFrame("presence", PresenceChange{UserID: userID, Presence: mb.info.Presence}), nobody)
 }
 

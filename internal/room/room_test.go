@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -424,4 +425,34 @@ func TestRetriesAreRateLimitedAndPerSender(t *testing.T) {
 	if e := coachConn.wait(t, "error")["data"].(map[string]any); e["code"] != "rate_limited" {
 		t.Fatalf("retries were not limited: %v", e)
 	}
+}
+
+// TestPathsCountEachPersonOnce: the people in live rooms are counted by
+// the media path their browsers report, one path each, through changes of
+// path, a second tab and leaving.
+func TestPathsCountEachPersonOnce(t *testing.T) {
+	f := newFixture(t)
+	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{Presence: room.Presence{Path: "relay"}})
+	want := func(w map[string]int) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		for !maps.Equal(f.m.Paths(), w) {
+			if time.Now().After(deadline) {
+				t.Fatalf("paths %v, want %v", f.m.Paths(), w)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	want(map[string]int{"none": 1, "relay": 1})
+	coach.Presence(room.Presence{Path: "sfu-udp"})
+	want(map[string]int{"sfu-udp": 1, "relay": 1})
+	coach.Presence(room.Presence{Path: "made-up"})
+	want(map[string]int{"unknown": 1, "relay": 1})
+	f.join(t, f.client, room.JoinRequest{Presence: room.Presence{Path: "turn-tls"}}) // a second tab takes over
+	clientConn.wait(t, "replaced")
+	want(map[string]int{"unknown": 1, "turn-tls": 1})
+	client.Leave(room.ReasonLeft) // the old tab's handle: it no longer speaks for the client
+	coach.Leave(room.ReasonLeft)
+	want(map[string]int{"turn-tls": 1})
 }

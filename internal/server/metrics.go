@@ -45,11 +45,12 @@ var (
 	sfuForwarded = prometheus.NewDesc("rapport_sfu_forwarded_packets_total", "RTP packets the SFU forwarded to subscribers.", nil, nil)
 	sfuKeyframes = prometheus.NewDesc("rapport_sfu_keyframe_requests_total", "Keyframe requests (PLI) the SFU sent to publishers.", nil, nil)
 	turnAllocs   = prometheus.NewDesc("rapport_turn_allocations", "Relays open on the embedded TURN server.", nil, nil)
+	callPaths    = prometheus.NewDesc("rapport_call_participants", "People in live rooms, by the network path their media takes (as their browsers report it).", []string{"path"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (m mediaMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sfuRooms, sfuPeers, sfuTracks, sfuForwarded, sfuKeyframes, turnAllocs} {
+	for _, d := range []*prometheus.Desc{sfuRooms, sfuPeers, sfuTracks, sfuForwarded, sfuKeyframes, turnAllocs, callPaths} {
 		ch <- d
 	}
 }
@@ -62,6 +63,9 @@ func (m mediaMetrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(sfuTracks, prometheus.GaugeValue, float64(st.Tracks))
 	ch <- prometheus.MustNewConstMetric(sfuForwarded, prometheus.CounterValue, float64(st.Forwarded))
 	ch <- prometheus.MustNewConstMetric(sfuKeyframes, prometheus.CounterValue, float64(st.KeyframeRequests))
+	for path, n := range m.a.Rooms.Paths() {
+		ch <- prometheus.MustNewConstMetric(callPaths, prometheus.GaugeValue, float64(n), path)
+	}
 	if m.a.TURN != nil {
 		ch <- prometheus.MustNewConstMetric(turnAllocs, prometheus.GaugeValue, float64(m.a.TURN.Allocations()))
 	}
