@@ -15,6 +15,7 @@ import (
 
 const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--duration D] [--server-pid PID]
        rapport loadtest sfu --server URL [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
+       rapport loadtest relay --server URL [--rooms R] [--duration D] [--kbps K] [--server-pid PID]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
 on) in this process, and measures it. chat: rooms of people chatting; the
@@ -22,25 +23,33 @@ last line of output is one JSON object with messages_per_s,
 deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s and more. sfu: pion
 peers publishing synthetic VP8 and Opus to rooms of subscribers (the server
 must run with serve --loadtest); its JSON has forwarded_pps, server_cpu_s,
-pps_per_cpu_s, loss_pct, p50_ms, p99_ms and more. Pin the two processes to
-different cores for figures worth comparing:
+pps_per_cpu_s, loss_pct, p50_ms, p99_ms and more. relay: rooms of a pion
+peer and a WebSocket relay participant sending each other synthetic VP8
+and Opus through the bridge (serve --loadtest); its JSON has
+bridged_fps, to_relay_fps, from_relay_fps, their p50 and p99 latencies,
+and cpu_ms_per_relay_s. Pin the two processes to different cores for
+figures worth comparing:
 
   taskset -c 0 rapport serve &
   taskset -c 1 rapport loadtest chat --server http://127.0.0.1:8080 --rooms 1000 --rate 10 --duration 30s --server-pid $!
 
   taskset -c 0 rapport serve --loadtest &
-  taskset -c 1 rapport loadtest sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!`
+  taskset -c 1 rapport loadtest sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!
+  taskset -c 1 rapport loadtest relay --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!`
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "chat" && args[0] != "sfu") {
+	if len(args) == 0 || (args[0] != "chat" && args[0] != "sfu" && args[0] != "relay") {
 		fmt.Fprintln(stderr, "Usage: rapport "+loadtestSynopsis)
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return flag.ErrHelp
 		}
-		return usageError{fmt.Sprintf("unknown load %q: use chat or sfu", args[0])}
+		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu or relay", args[0])}
 	}
-	if args[0] == "sfu" {
+	switch args[0] {
+	case "sfu":
 		return runLoadSFU(ctx, args[1:], stdout, stderr)
+	case "relay":
+		return runLoadRelay(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("loadtest chat", loadtestSynopsis, stderr)
 	o := loadtest.ChatOptions{}
@@ -96,6 +105,37 @@ func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
+func runLoadRelay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadtest relay", loadtestSynopsis, stderr)
+	o := loadtest.RelayOptions{}
+	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback, serve --loadtest)")
+	fs.IntVar(&o.Rooms, "rooms", 10, "rooms, each with a WebRTC and a relay participant")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after frames flow both ways")
+	fs.IntVar(&o.VideoKbps, "kbps", 500, "each participant's video bitrate")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Rooms < 1 || o.Duration < time.Second || o.VideoKbps < 10 {
+		return usageError{"--rooms must be at least 1, --duration at least 1s, --kbps at least 10"}
+	}
+	bar := newLoadBar(stderr)
+	o.Progress = bar.update
+	res, err := loadtest.Relay(ctx, o)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rooms %d x (1 WebRTC + 1 relay participant) for %.1f s\n", res.Rooms, res.DurationS)
+	fmt.Fprintf(stdout, "bridged    %.0f frames/s (%.0f to the relay, %.0f from it)\n", res.BridgedFPS, res.ToRelayFPS, res.FromRelayFPS)
+	fmt.Fprintf(stdout, "to relay   p50 %.2f ms, p99 %.2f ms (WebRTC send to relay read)\n", res.ToRelayP50Ms, res.ToRelayP99Ms)
+	fmt.Fprintf(stdout, "from relay p50 %.2f ms, p99 %.2f ms (relay send to WebRTC read)\n", res.FromRelayP50Ms, res.FromRelayP99Ms)
+	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.1f ms per relay participant per second\n", res.ServerCPUS, 100*res.ServerCores, res.CPUPerRelay)
+	b, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(b))
+	return nil
+}
+
 func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 	fmt.Fprintf(w, "rooms %d x %d participants for %.1f s\n", r.Rooms, r.Participants, r.DurationS)
 	fmt.Fprintf(w, "messages   %.0f/s stored and acknowledged (%d sent, %d unacknowledged, %d skipped)\n", r.MessagesPerS, r.Sent, r.Unacked, r.Skipped)
@@ -129,7 +169,7 @@ func (b *loadBar) update(phase string, done, total int, sent int64) {
 	case "send":
 		b.bar.Describe(fmt.Sprintf("sending (%d messages)", sent))
 	case "measure":
-		b.bar.Describe(fmt.Sprintf("measuring (%d packets received)", sent))
+		b.bar.Describe(fmt.Sprintf("measuring (%d received)", sent))
 	}
 	b.bar.Set(done)
 }

@@ -75,7 +75,8 @@ func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
 	total := o.Rooms * (o.Publishers + o.Subscribers)
 	for r := range o.Rooms {
 		for i := range o.Publishers + o.Subscribers {
-			p, err := dialPeer(ctx, o, cookies(hc, o.Server), fmt.Sprintf("%s-%d", run, r), i+1, i < o.Publishers, sendCtx)
+			p, err := dialPeer(ctx, peerOptions{server: o.Server, kbps: o.VideoKbps, header: cookies(hc, o.Server),
+				room: fmt.Sprintf("%s-%d", run, r), n: i + 1, publisher: i < o.Publishers}, sendCtx)
 			if err != nil {
 				return nil, fmt.Errorf("room %d, peer %d: %w", r, i+1, err)
 			}
@@ -192,24 +193,41 @@ type mediaPeer struct {
 	streams []*streamStats
 }
 
-func dialPeer(ctx context.Context, o SFUOptions, header map[string][]string, room string, n int, publisher bool, sendCtx context.Context) (*mediaPeer, error) {
-	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Room: roomclient.Options{BaseURL: o.Server,
-		Path: fmt.Sprintf("/loadtest/sfu/%s/%d", room, n), Header: header, MediaOnly: true, NoReconnect: true}})
+// peerOptions say which load peer to dial: its room and number, whether it
+// publishes (at kbps), and how it reads what it receives (nil: counting
+// every packet, mediaPeer.read).
+type peerOptions struct {
+	server    string
+	kbps      int
+	header    map[string][]string
+	room      string
+	n         int
+	publisher bool
+	read      func(*mediaPeer, *webrtc.TrackRemote)
+}
+
+func dialPeer(ctx context.Context, o peerOptions, sendCtx context.Context) (*mediaPeer, error) {
+	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Room: roomclient.Options{BaseURL: o.server,
+		Path: fmt.Sprintf("/loadtest/sfu/%s/%d", o.room, o.n), Header: o.header, MediaOnly: true, NoReconnect: true}})
 	if err != nil {
 		if strings.Contains(err.Error(), "HTTP 404") {
 			return nil, errNoLoadRoute
 		}
 		return nil, err
 	}
-	p := &mediaPeer{c: c, publisher: publisher}
-	c.PC.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { p.read(tr) })
-	if publisher {
+	p := &mediaPeer{c: c, publisher: o.publisher}
+	read := o.read
+	if read == nil {
+		read = (*mediaPeer).read
+	}
+	c.PC.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { read(p, tr) })
+	if o.publisher {
 		video, audio, err := c.Tracks()
 		if err != nil {
 			c.Close()
 			return nil, err
 		}
-		go mediaclient.Send(sendCtx, video, audio, o.VideoKbps)
+		go mediaclient.Send(sendCtx, video, audio, o.kbps)
 	} else if _, err := c.PC.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio,
 		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		c.Close()

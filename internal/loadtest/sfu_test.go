@@ -66,3 +66,24 @@ func TestSFULoadNeedsAServerStartedForIt(t *testing.T) {
 		t.Fatalf("error %v; want one that says to start the server with --loadtest", err)
 	}
 }
+
+// TestRelayLoad runs a small relay load through the real bridge: frames
+// flow both ways at about the rate sent, with latencies and the server's
+// CPU per relay participant.
+func TestRelayLoad(t *testing.T) {
+	url := startApp(t, true)
+	res, err := loadtest.Relay(t.Context(), loadtest.RelayOptions{Server: url, Rooms: 2, Duration: 2 * time.Second, VideoKbps: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each side sends 30 video and 50 audio frames a second: 80 a second
+	// each way per room.
+	for _, fps := range []float64{res.ToRelayFPS, res.FromRelayFPS} {
+		if fps < 120 || fps > 200 {
+			t.Fatalf("%.0f frames a second one way; want about 160: %+v", fps, res)
+		}
+	}
+	if res.ToRelayP50Ms <= 0 || res.ToRelayP99Ms < res.ToRelayP50Ms || res.FromRelayP50Ms <= 0 || res.CPUPerRelay <= 0 {
+		t.Fatalf("measurements %+v", res)
+	}
+}

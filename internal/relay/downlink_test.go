@@ -48,8 +48,8 @@ func TestDownlinkTurnsForwardedRTPIntoFramesAndAsksForKeyframes(t *testing.T) {
 		got = append(got, int(f.Data[1]))
 	}
 	// 0-4 whole; 5 lost a packet, 6-19 depend on it; from the keyframe at
-	// 20 on (39 waits for a next frame).
-	if len(got) != 5+19 || got[4] != 4 || got[5] != 20 || got[len(got)-1] != 38 {
+	// 20 on, to the last.
+	if len(got) != 5+20 || got[4] != 4 || got[5] != 20 || got[len(got)-1] != 39 {
 		t.Fatalf("frames out: %v", got)
 	}
 	if asked.Load() == 0 {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 // Kind is what a frame carries.
@@ -84,48 +83,209 @@ func (f *Frame) Unmarshal(b []byte) error {
 }
 
 // Depacketizer turns one track's RTP packets into frames. Packets may come
-// late or out of order (up to maxLate); a video frame that lost a packet is
-// dropped, and so is every frame after it until a keyframe, since they
-// cannot be decoded: NeedKeyframe says so, for the bridge to ask.
+// late or out of order: a frame is given out the moment its last packet
+// is in (a VP8 frame runs from a packet that starts it to the packet with
+// the marker bit; an Opus frame is one packet), in order. A hole waits for
+// its packet (a NACK's resend) for maxWait or maxLate packets, then counts
+// as lost: a video frame that lost a packet is dropped, and so is every
+// frame after it until a keyframe, since they cannot be decoded;
+// NeedKeyframe says so, for the bridge to ask.
 type Depacketizer struct {
 	kind    Kind
-	sb      *samplebuilder.SampleBuilder
-	waitKey bool // video: a frame was lost; only a keyframe may follow
+	buf     [window]*rtp.Packet // by sequence number modulo window
+	started bool
+	next    uint16    // the first packet of the next frame to give out
+	highest uint16    // the latest packet held
+	holeAt  time.Time // since when the packet at next is awaited; zero: none
+	waitKey bool      // video: a frame was lost; only a keyframe may follow
 	askKey  bool
+	vp8     codecs.VP8Packet
+	now     func() time.Time
 }
 
-// maxLate is how many packets the depacketizer waits for a late one.
-const maxLate = 64
+// The depacketizer's limits: packets held, packets a hole may wait for,
+// and how long.
+const (
+	window  = 512
+	maxLate = 64
+	maxWait = 200 * time.Millisecond
+)
 
 // NewDepacketizer depacketizes VP8 (Video) or Opus (Audio).
 func NewDepacketizer(kind Kind) *Depacketizer {
-	if kind == Video {
-		return &Depacketizer{kind: kind, waitKey: true,
-			sb: samplebuilder.New(maxLate, &codecs.VP8Packet{}, 90000, samplebuilder.WithMaxTimeDelay(500*time.Millisecond))}
-	}
-	return &Depacketizer{kind: kind, sb: samplebuilder.New(maxLate, &codecs.OpusPacket{}, 48000)}
+	return &Depacketizer{kind: kind, waitKey: kind == Video, now: time.Now}
 }
 
 // Push takes a packet and returns the frames it completes, in order.
 func (d *Depacketizer) Push(p *rtp.Packet) []Frame {
-	d.sb.Push(p)
-	var out []Frame
-	for s := d.sb.Pop(); s != nil; s = d.sb.Pop() {
-		f := Frame{Kind: d.kind, Timestamp: s.PacketTimestamp, Data: s.Data}
-		if d.kind == Video {
-			f.Keyframe = len(s.Data) > 0 && s.Data[0]&0x01 == 0 // VP8's inverse key frame flag
-			if s.PrevDroppedPackets > 0 && !f.Keyframe {
-				d.waitKey = true
-			}
-			if d.waitKey && !f.Keyframe {
-				d.askKey = true
-				continue
-			}
-			d.waitKey = false
-		}
-		out = append(out, f)
+	if !d.started {
+		d.started, d.next, d.highest = true, p.SequenceNumber, p.SequenceNumber
 	}
-	return out
+	ahead := int16(p.SequenceNumber - d.next)
+	if ahead < 0 {
+		return nil // too late: its frame is given out or given up
+	}
+	if ahead >= window {
+		d.reset(p.SequenceNumber) // a jump: start over from here
+	}
+	d.buf[p.SequenceNumber%window] = p
+	if int16(p.SequenceNumber-d.highest) > 0 {
+		d.highest = p.SequenceNumber
+	}
+	return d.drain()
+}
+
+// reset forgets what is held and starts at seq.
+func (d *Depacketizer) reset(seq uint16) {
+	clear(d.buf[:])
+	d.next, d.highest, d.holeAt = seq, seq, time.Time{}
+	if d.kind == Video {
+		d.waitKey, d.askKey = true, true
+	}
+}
+
+// drain gives out every whole frame at the head, and gives up a hole that
+// has waited too long.
+func (d *Depacketizer) drain() []Frame {
+	var out []Frame
+	for {
+		f, n, ok := d.head()
+		if ok {
+			d.consume(n)
+			if f != nil {
+				out = append(out, *f)
+			}
+			continue
+		}
+		if !d.giveUp() {
+			return out
+		}
+	}
+}
+
+// head looks at the frame that starts at next: (the frame, its packets,
+// true) when it is whole; (nil, n, true) when its n packets are to be
+// skipped (not the start of a frame, or not decodable); false when a
+// packet is missing.
+func (d *Depacketizer) head() (*Frame, int, bool) {
+	first := d.buf[d.next%window]
+	if first == nil {
+		return nil, 0, false
+	}
+	if d.kind == Audio {
+		return &Frame{Kind: Audio, Timestamp: first.Timestamp, Data: first.Payload}, 1, true
+	}
+	if !d.startsFrame(first) {
+		d.lost()
+		return nil, 1, true // the frame's start was lost
+	}
+	n, ok := d.frameEnd(first.Timestamp)
+	if !ok {
+		return nil, 0, false
+	}
+	f := &Frame{Kind: Video, Timestamp: first.Timestamp, Data: d.assemble(n)}
+	f.Keyframe = len(f.Data) > 0 && f.Data[0]&0x01 == 0
+	if d.waitKey && !f.Keyframe {
+		d.askKey = true
+		return nil, n, true
+	}
+	d.waitKey = false
+	return f, n, true
+}
+
+// frameEnd counts the packets of the frame at next, up to the one with the
+// marker bit; false while one is missing.
+func (d *Depacketizer) frameEnd(ts uint32) (int, bool) {
+	for n := 0; n < window; n++ {
+		p := d.buf[(d.next+uint16(n))%window]
+		if p == nil || p.Timestamp != ts {
+			return 0, false
+		}
+		if p.Marker {
+			return n + 1, true
+		}
+	}
+	return 0, false
+}
+
+// assemble joins the VP8 payloads of the n packets at next.
+func (d *Depacketizer) assemble(n int) []byte {
+	size := 0
+	for i := range n {
+		size += len(d.buf[(d.next+uint16(i))%window].Payload)
+	}
+	data := make([]byte, 0, size)
+	for i := range n {
+		if _, err := d.vp8.Unmarshal(d.buf[(d.next+uint16(i))%window].Payload); err == nil {
+			data = append(data, d.vp8.Payload...)
+		}
+	}
+	return data
+}
+
+// startsFrame reports whether a VP8 packet begins a frame: S set and
+// partition 0.
+func (d *Depacketizer) startsFrame(p *rtp.Packet) bool {
+	if _, err := d.vp8.Unmarshal(p.Payload); err != nil {
+		return false
+	}
+	return d.vp8.S == 1 && d.vp8.PID == 0
+}
+
+// consume moves past n packets given out or skipped.
+func (d *Depacketizer) consume(n int) {
+	for range n {
+		d.buf[d.next%window] = nil
+		d.next++
+	}
+	d.holeAt = time.Time{}
+}
+
+// giveUp decides whether the hole at the head is lost: it has waited
+// maxWait, or maxLate packets have come after it. A lost hole is skipped.
+func (d *Depacketizer) giveUp() bool {
+	later := int(int16(d.highest - d.next))
+	if later <= 0 || !d.holeBefore(later) {
+		return false // no hole: the frame's last packets are still to come
+	}
+	now := d.now()
+	if d.holeAt.IsZero() {
+		d.holeAt = now
+	}
+	if later < maxLate && now.Sub(d.holeAt) < maxWait {
+		return false
+	}
+	// Skip what is held of a frame with a hole in it, and the hole, to the
+	// first packet held after it.
+	if first := d.buf[d.next%window]; first != nil {
+		for p := first; p != nil && p.Timestamp == first.Timestamp; p = d.buf[d.next%window] {
+			d.buf[d.next%window] = nil
+			d.next++
+		}
+	}
+	for d.buf[d.next%window] == nil {
+		d.next++
+	}
+	if d.kind == Video {
+		d.lost()
+	}
+	d.holeAt = time.Time{}
+	return true
+}
+
+// holeBefore reports whether a packet is missing among the n after next.
+func (d *Depacketizer) holeBefore(n int) bool {
+	for i := range n {
+		if d.buf[(d.next+uint16(i))%window] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lost notes that video was lost: nothing but a keyframe may follow.
+func (d *Depacketizer) lost() {
+	d.waitKey, d.askKey = true, true
 }
 
 // NeedKeyframe reports, once, that frames are being dropped for want of a

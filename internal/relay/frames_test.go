@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 )
@@ -51,8 +52,8 @@ func TestVideoFramesSurviveReordering(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, pkts)
-	// The last frame waits for a packet of the next one to know it is whole.
-	if len(got) != len(frames)-1 {
+	// Every frame is out as soon as its last packet is: the last one too.
+	if len(got) != len(frames) {
 		t.Fatalf("%d frames out of %d in", len(got), len(frames))
 	}
 	for i, f := range got {
@@ -67,9 +68,9 @@ func TestVideoFramesSurviveReordering(t *testing.T) {
 
 func TestALostVideoPacketDropsFramesUntilAKeyframe(t *testing.T) {
 	// 40 frames at 30 a second with keyframes at 0 and 20; frame 3 loses
-	// its first packet for good. The depacketizer waits for it (500 ms at
-	// most), then gives frames 0-2, drops 3 and what depends on it, and goes
-	// on from the keyframe at 20.
+	// its first packet for good. The depacketizer waits for it (64 packets
+	// at most), then gives frames 0-2, drops 3 and what depends on it, and
+	// goes on from the keyframe at 20.
 	var frames []Frame
 	for i := range 40 {
 		frames = append(frames, vp8Frame(i, i == 0 || i == 20, 2500))
@@ -88,7 +89,7 @@ func TestALostVideoPacketDropsFramesUntilAKeyframe(t *testing.T) {
 		nums = append(nums, int(f.Data[1]))
 	}
 	want := []int{0, 1, 2}
-	for i := 20; i < 39; i++ {
+	for i := 20; i < 40; i++ {
 		want = append(want, i)
 	}
 	if fmt.Sprint(nums) != fmt.Sprint(want) {
@@ -110,8 +111,8 @@ func TestVideoStartsAtAKeyframe(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, pkts)
-	if len(got) != 2 || !got[0].Keyframe || got[0].Data[1] != 2 {
-		t.Fatalf("got %d frames, first key=%v; want frames 2 and 3, from the keyframe", len(got), len(got) > 0 && got[0].Keyframe)
+	if len(got) != 3 || !got[0].Keyframe || got[0].Data[1] != 2 {
+		t.Fatalf("got %d frames, first key=%v; want frames 2, 3 and 4, from the keyframe", len(got), len(got) > 0 && got[0].Keyframe)
 	}
 	if !d.NeedKeyframe() {
 		t.Fatal("a stream that starts mid-way must ask for a keyframe")
@@ -154,5 +155,76 @@ func TestWireFormat(t *testing.T) {
 		if err := g.Unmarshal(bad); err == nil {
 			t.Fatalf("%v accepted", bad)
 		}
+	}
+}
+
+// TestAHoleWaitsForItsResendThenIsGivenUp: a missing audio packet holds
+// the frames behind it while its resend may still come (it does, late, and
+// everything comes out in order), and is given up after maxWait.
+func TestAHoleWaitsForItsResendThenIsGivenUp(t *testing.T) {
+	var frames []Frame
+	for i := range 10 {
+		frames = append(frames, Frame{Kind: Audio, Timestamp: uint32(i) * 960, Data: []byte{byte(i)}})
+	}
+	var pkts []*rtp.Packet
+	for _, fp := range packetize(Audio, frames) {
+		pkts = append(pkts, fp...)
+	}
+	now := time.Unix(1000, 0)
+	d := NewDepacketizer(Audio)
+	d.now = func() time.Time { return now }
+	order := func(fs []Frame) (out []int) {
+		for _, f := range fs {
+			out = append(out, int(f.Data[0]))
+		}
+		return out
+	}
+	got := order(collect(d, []*rtp.Packet{pkts[0], pkts[1], pkts[3], pkts[4]}))
+	if fmt.Sprint(got) != "[0 1]" {
+		t.Fatalf("before the resend: %v; frames 3 and 4 must wait for 2", got)
+	}
+	now = now.Add(maxWait / 2)
+	if got = order(d.Push(pkts[2])); fmt.Sprint(got) != "[2 3 4]" {
+		t.Fatalf("the resend: %v, want [2 3 4]", got)
+	}
+	collect(d, []*rtp.Packet{pkts[6], pkts[7]}) // 5 is lost for good
+	now = now.Add(maxWait)
+	if got = order(d.Push(pkts[8])); fmt.Sprint(got) != "[6 7 8]" {
+		t.Fatalf("after maxWait: %v, want [6 7 8]", got)
+	}
+	if got = order(d.Push(pkts[5])); len(got) != 0 {
+		t.Fatalf("a packet given up came out when it arrived: %v", got)
+	}
+}
+
+// TestALostPacketInsideAFrameDropsItAndWhatDependsOnIt: a frame that lost
+// a middle packet for good is dropped whole, as are the frames after it up
+// to the next keyframe, and nothing stalls.
+func TestALostPacketInsideAFrameDropsItAndWhatDependsOnIt(t *testing.T) {
+	var frames []Frame
+	for i := range 60 {
+		frames = append(frames, vp8Frame(i, i == 0 || i == 40, 3000)) // three packets each
+	}
+	var pkts []*rtp.Packet
+	for i, fp := range packetize(Video, frames) {
+		if i == 5 {
+			fp = append(fp[:1], fp[2:]...)
+		}
+		pkts = append(pkts, fp...)
+	}
+	d := NewDepacketizer(Video)
+	var nums []int
+	for _, f := range collect(d, pkts) {
+		nums = append(nums, int(f.Data[1]))
+	}
+	want := []int{0, 1, 2, 3, 4}
+	for i := 40; i < 60; i++ {
+		want = append(want, i)
+	}
+	if fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Fatalf("frames out: %v\nwant        %v", nums, want)
+	}
+	if !d.NeedKeyframe() {
+		t.Fatal("no keyframe asked for")
 	}
 }

@@ -30,7 +30,7 @@ type Options struct {
 // Client is one participant's relay connection and the room connection it
 // belongs to.
 type Client struct {
-	Room *roomclient.Client
+	Room *roomclient.Client // nil when opened without one (Open)
 	ws   *websocket.Conn
 
 	frames    chan relay.Frame
@@ -67,8 +67,19 @@ func open(ctx context.Context, rc *roomclient.Client, opt Options) (*Client, err
 	if err := json.Unmarshal(raw, &t); err != nil || t.Ticket == "" {
 		return nil, fmt.Errorf("relay ticket: %s", raw)
 	}
-	u := strings.Replace(opt.Room.BaseURL, "http", "ws", 1) + "/rooms/" + opt.Room.RoomID + "/media?ticket=" + t.Ticket
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: opt.Room.Header})
+	c, err := Open(ctx, opt.Room.BaseURL+"/rooms/"+opt.Room.RoomID+"/media?ticket="+t.Ticket, opt.Room.Header, opt.Frames)
+	if err != nil {
+		return nil, err
+	}
+	c.Room = rc
+	return c, nil
+}
+
+// Open opens a relay WebSocket at url (http or https; a load test's own
+// route, say) without a room connection; frames is as Options.Frames.
+func Open(ctx context.Context, url string, header http.Header, frames int) (*Client, error) {
+	u := strings.Replace(url, "http", "ws", 1)
+	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			return nil, fmt.Errorf("relay: %s: %w", resp.Status, err)
@@ -76,11 +87,10 @@ func open(ctx context.Context, rc *roomclient.Client, opt Options) (*Client, err
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	ws.SetReadLimit(1 << 20)
-	n := opt.Frames
-	if n <= 0 {
-		n = 256
+	if frames <= 0 {
+		frames = 256
 	}
-	c := &Client{Room: rc, ws: ws, frames: make(chan relay.Frame, n), keyframes: make(chan string, 16), done: make(chan struct{})}
+	c := &Client{ws: ws, frames: make(chan relay.Frame, frames), keyframes: make(chan string, 16), done: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -197,5 +207,7 @@ func (c *Client) Done() <-chan struct{} { return c.done }
 // Close ends the relay and leaves the room.
 func (c *Client) Close() {
 	c.ws.Close(websocket.StatusNormalClosure, "")
-	c.Room.Close()
+	if c.Room != nil {
+		c.Room.Close()
+	}
 }

@@ -363,6 +363,9 @@ func TestBridgeTurnsRelayFramesIntoRTPForWebRTCAndAnotherRelay(t *testing.T) {
 		for _, f := range dep.Push(p) {
 			whole = append(whole, checkFrame(f))
 		}
+		if dep.NeedKeyframe() { // as a browser would: ask for what it cannot do without
+			_ = sub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(video.SSRC())}})
+		}
 	}
 	for k, i := range whole {
 		if i < 0 || (k > 0 && i != whole[k-1]+1) {

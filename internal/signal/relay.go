@@ -102,9 +102,29 @@ func (s *Server) ServeRelay(w http.ResponseWriter, r *http.Request, appt *coachi
 	if c == nil {
 		return app.Errorf(app.EFORBIDDEN, "the relay ticket is unknown, used or expired: ask for one with media.relay")
 	}
+	s.serveRelay(w, r, originPatterns, appt.RoomID, user.ID, c.signalMedia, c.setPeer)
+	return nil
+}
+
+// ServeLoadRelay serves one relay participant of `rapport loadtest relay`,
+// in an SFU room of the load generator's own ("load-" + room), with no
+// appointment or ticket. The caller registers it only on a loopback server
+// started for load tests.
+func (s *Server) ServeLoadRelay(w http.ResponseWriter, r *http.Request, roomID string, peer int64, originPatterns []string) error {
+	if s.Media == nil {
+		return errNoMedia
+	}
+	s.serveRelay(w, r, originPatterns, "load-"+roomID, peer, func(string, any) {}, func(*sfu.Peer) bool { return true })
+	return nil
+}
+
+// serveRelay upgrades the request and carries the relay participant's
+// frames until either side ends; attach binds the participant's peer to
+// its room connection (false: that connection has left).
+func (s *Server) serveRelay(w http.ResponseWriter, r *http.Request, originPatterns []string, roomID string, userID int64, signal sfu.Signal, attach func(*sfu.Peer) bool) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
 	if err != nil {
-		return nil // Accept has answered the request
+		return // Accept has answered the request
 	}
 	s.ws.Add(1)
 	defer s.ws.Done()
@@ -112,17 +132,16 @@ func (s *Server) ServeRelay(w http.ResponseWriter, r *http.Request, appt *coachi
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	out := relay.NewOutbox(relayVideoKeep, relayAudioKeep)
-	p := s.Media.ConnectRelay(appt.RoomID, user.ID, relayConn(out), c.signalMedia)
+	p := s.Media.ConnectRelay(roomID, userID, relayConn(out), signal)
 	defer p.Close()
-	if !c.setPeer(p) {
+	if !attach(p) {
 		ws.Close(websocket.StatusNormalClosure, room.ReasonLeft)
-		return nil
+		return
 	}
 	go func() { relayWrite(ctx, ws, out); cancel() }()
 	go relayPing(ctx, ws, cancel)
 	relayRead(ctx, ws, p, out)
 	ws.Close(websocket.StatusNormalClosure, "")
-	return nil
 }
 
 // relayConn makes the SFU's callbacks into control messages in the
