@@ -126,6 +126,10 @@ type Joined struct {
 	More         bool           `json:"more"` // more missed messages than sent: ask with chat.sync
 	WaitingFor   *Waiting       `json:"waiting_for"`
 	ICEServers   []ICEServer    `json:"ice_servers"` // for the browser's RTCPeerConnection
+	// CallMode says how the call's media travels: "sfu" through the
+	// server, or "p2p" directly between the two browsers (which fall back
+	// to the SFU when they cannot connect).
+	CallMode string `json:"call_mode"`
 }
 
 // ICEServer is one entry of RTCConfiguration.iceServers.

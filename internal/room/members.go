@@ -130,6 +130,10 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 		Appointment: AppointmentRef{ID: r.appt.ID, Title: r.appt.Title, StartsAt: r.appt.StartsAt, EndsAt: r.appt.EndsAt()},
 		Session:     SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
 		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []ICEServer{}}
+	j.CallMode = "sfu"
+	if r.m.CallMode != nil {
+		j.CallMode = r.m.CallMode(r.appt)
+	}
 	if r.m.ICEServers != nil {
 		j.ICEServers = r.m.ICEServers(mb.info.UserID)
 	}

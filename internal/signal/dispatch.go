@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,7 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"media.candidate": (*client).mediaCandidate,
 	"media.view":      (*client).mediaView,
 	"media.relay":     (*client).mediaRelay,
+	"p2p.signal":      (*client).p2pSignal,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error
@@ -155,6 +157,22 @@ func (c *client) presence(in *Inbound) error {
 	}
 	c.joined.Presence(p)
 	return c.ok(in)
+}
+
+// p2pSignal passes peer-to-peer signaling to the other person.
+func (c *client) p2pSignal(in *Inbound) error {
+	var m struct {
+		To   int64           `json:"to"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := decodeData(in, &m); err != nil {
+		return err
+	}
+	if m.To <= 0 || len(m.Data) == 0 || m.Data[0] != '{' {
+		return app.Invalid(map[string]string{"to": "name the person to connect to (to) and send an object (data)"})
+	}
+	c.joined.P2P(in.ID, m.To, m.Data)
+	return nil
 }
 
 func (c *client) leave(in *Inbound) error {
