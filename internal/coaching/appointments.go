@@ -25,6 +25,7 @@ type Booking struct {
 	StartsAt time.Time
 	Duration time.Duration
 	Notes    string
+	CallMode CallMode // CallModeDefault: the server's
 }
 
 // AppointmentChange is an edit of an appointment; nil fields stay as they are.
@@ -34,6 +35,7 @@ type AppointmentChange struct {
 	Duration *time.Duration
 	Notes    *string
 	Status   *AppointmentStatus
+	CallMode *CallMode
 }
 
 // Book creates an appointment between the calling coach and one of their
@@ -51,7 +53,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 	appt := &Appointment{
 		CoachID: b.CoachID, ClientID: b.ClientID, Title: strings.TrimSpace(b.Title),
 		StartsAt: b.StartsAt.UTC().Truncate(time.Second), Duration: b.Duration, Notes: b.Notes,
-		Status: ApptScheduled, RoomID: s.NewRoomID(), CreatedAt: now, UpdatedAt: now,
+		Status: ApptScheduled, RoomID: s.NewRoomID(), CallMode: b.CallMode, CreatedAt: now, UpdatedAt: now,
 	}
 	if appt.Title == "" {
 		appt.Title = "Coaching session"
@@ -139,6 +141,9 @@ func (s *Service) validateAppointment(a *Appointment, now time.Time) error {
 	if utf8.RuneCountInString(a.Notes) > 10000 {
 		fields["notes"] = "must be at most 10000 characters"
 	}
+	if !a.CallMode.Valid() {
+		fields["call_mode"] = `must be "sfu", "p2p" or "" (the server's default)`
+	}
 	return app.Invalid(fields)
 }
 
@@ -212,7 +217,8 @@ func (s *Service) ListAppointments(ctx context.Context, f AppointmentFilter) ([]
 }
 
 // UpdateAppointment edits an appointment (its coach or an admin): retitle,
-// reschedule, change notes, or mark it completed or a no-show. A new time
+// reschedule, change notes or the call mode, or mark it completed or a
+// no-show. A new time
 // must be in the future and free. Only scheduled appointments change.
 func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch AppointmentChange) (*Appointment, error) {
 	a, err := actor(ctx)
@@ -270,6 +276,9 @@ func applyAppointmentChange(appt *Appointment, ch AppointmentChange) (moved bool
 	}
 	if ch.Status != nil {
 		appt.Status = *ch.Status
+	}
+	if ch.CallMode != nil {
+		appt.CallMode = *ch.CallMode
 	}
 	return moved
 }

@@ -96,6 +96,25 @@ func TestBook(t *testing.T) {
 			booking: func(w *world) coaching.Booking {
 				return coaching.Booking{ClientID: w.client.ID, Notes: longString(10001), StartsAt: tomorrow, Duration: time.Hour}
 			}},
+		{name: "no call mode leaves it to the server", by: byCoach, booking: hour(tomorrow), count: 1,
+			check: func(t *testing.T, w *world, a *coaching.Appointment) {
+				if a.CallMode != coaching.CallModeDefault || MustGetAppointment(t, w, a.ID).CallMode != coaching.CallModeDefault {
+					t.Errorf("call mode %q, want the server's default", a.CallMode)
+				}
+			}},
+		{name: "a peer-to-peer call mode is kept", by: byCoach, count: 1,
+			booking: func(w *world) coaching.Booking {
+				return coaching.Booking{ClientID: w.client.ID, StartsAt: tomorrow, Duration: time.Hour, CallMode: coaching.CallModeP2P}
+			},
+			check: func(t *testing.T, w *world, a *coaching.Appointment) {
+				if a.CallMode != coaching.CallModeP2P || MustGetAppointment(t, w, a.ID).CallMode != coaching.CallModeP2P {
+					t.Errorf("call mode %q, want p2p", a.CallMode)
+				}
+			}},
+		{name: "an unknown call mode is refused", by: byCoach, code: app.EINVALID, field: "call_mode",
+			booking: func(w *world) coaching.Booking {
+				return coaching.Booking{ClientID: w.client.ID, StartsAt: tomorrow, Duration: time.Hour, CallMode: "SFU"}
+			}},
 		{name: "no client is refused", by: byCoach, code: app.EINVALID, field: "client_id",
 			booking: func(w *world) coaching.Booking {
 				return coaching.Booking{StartsAt: tomorrow, Duration: time.Hour}
@@ -218,6 +237,23 @@ func TestBook(t *testing.T) {
 				c.check(t, w, got)
 			}
 		})
+	}
+}
+
+// TestCallModeOr: an appointment's own call mode wins over the server's
+// default; the default applies only when the appointment left it open.
+func TestCallModeOr(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ own, def, want coaching.CallMode }{
+		{coaching.CallModeDefault, coaching.CallModeSFU, coaching.CallModeSFU},
+		{coaching.CallModeDefault, coaching.CallModeP2P, coaching.CallModeP2P},
+		{coaching.CallModeP2P, coaching.CallModeSFU, coaching.CallModeP2P},
+		{coaching.CallModeSFU, coaching.CallModeP2P, coaching.CallModeSFU},
+	} {
+		a := &coaching.Appointment{CallMode: tc.own}
+		if got := a.CallModeOr(tc.def); got != tc.want {
+			t.Errorf("%q or %q = %q, want %q", tc.own, tc.def, got, tc.want)
+		}
 	}
 }
 

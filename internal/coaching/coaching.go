@@ -78,6 +78,23 @@ func (s AppointmentStatus) Valid() bool {
 	return false
 }
 
+// CallMode says how a call's video travels between its two people.
+type CallMode string
+
+// The call modes of an appointment. CallModeDefault leaves the choice to the
+// server's setting (CALL_MODE), so that an operator can change it for every
+// appointment that did not choose.
+const (
+	CallModeDefault CallMode = ""    // the server's default
+	CallModeSFU     CallMode = "sfu" // through the server's SFU: steadiest, and the AI co-coach can listen
+	CallModeP2P     CallMode = "p2p" // directly between the two browsers: lowest delay
+)
+
+// Valid reports whether m is a known call mode, the default included.
+func (m CallMode) Valid() bool {
+	return m == CallModeDefault || m == CallModeSFU || m == CallModeP2P
+}
+
 // Appointment is a booked session between a coach and a client, with its own
 // private room.
 type Appointment struct {
@@ -91,6 +108,7 @@ type Appointment struct {
 	RoomID       string            `json:"room_id"`
 	Notes        string            `json:"notes"`
 	CancelReason string            `json:"cancel_reason,omitempty"`
+	CallMode     CallMode          `json:"call_mode"`
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 
@@ -101,6 +119,15 @@ type Appointment struct {
 
 // EndsAt is when the appointment is scheduled to end.
 func (a *Appointment) EndsAt() time.Time { return a.StartsAt.Add(a.Duration) }
+
+// CallModeOr returns how the appointment's call travels: its own mode, or
+// def (the server's default) when it left the choice to the server.
+func (a *Appointment) CallModeOr(def CallMode) CallMode {
+	if a.CallMode == CallModeDefault {
+		return def
+	}
+	return a.CallMode
+}
 
 // CallSession is one actual call in an appointment's room; an appointment can
 // have several (a call resumed after everyone left, say). It opens when the

@@ -109,6 +109,25 @@ func TestUpdateAppointment(t *testing.T) {
 					t.Errorf("updated at %s", got.UpdatedAt)
 				}
 			}},
+		{name: "coach chooses a peer-to-peer call", by: byCoach, change: coaching.AppointmentChange{CallMode: ptr(coaching.CallModeP2P)},
+			check: func(t *testing.T, w *world, got *coaching.Appointment) {
+				if got.CallMode != coaching.CallModeP2P || !got.StartsAt.Equal(tomorrow) {
+					t.Errorf("stored %+v", got)
+				}
+			}},
+		{name: "a change without a call mode keeps it", by: byCoach, change: coaching.AppointmentChange{Title: ptr("Kept")},
+			setup: func(t *testing.T, w *world, subject *coaching.Appointment) {
+				if _, err := w.svc.UpdateAppointment(as(w.coach), subject.ID, coaching.AppointmentChange{CallMode: ptr(coaching.CallModeSFU)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			check: func(t *testing.T, w *world, got *coaching.Appointment) {
+				if got.CallMode != coaching.CallModeSFU || got.Title != "Kept" {
+					t.Errorf("stored %+v", got)
+				}
+			}},
+		{name: "an unknown call mode is refused", by: byCoach, change: coaching.AppointmentChange{CallMode: ptr(coaching.CallMode("mesh"))},
+			code: app.EINVALID, field: "call_mode"},
 		{name: "an admin moves it", by: func(w *world) *coaching.User { return w.admin }, change: at(tomorrow.Add(24 * time.Hour)),
 			check: startsAt(tomorrow.Add(24 * time.Hour))},
 		{name: "an admin's move is checked for overlap", by: func(w *world) *coaching.User { return w.admin },
@@ -188,7 +207,7 @@ func TestUpdateAppointment(t *testing.T) {
 				}
 				if stored.Title != before.Title || !stored.StartsAt.Equal(before.StartsAt) ||
 					stored.Duration != before.Duration || stored.Status != before.Status ||
-					stored.Notes != before.Notes || !stored.UpdatedAt.Equal(before.UpdatedAt) {
+					stored.Notes != before.Notes || stored.CallMode != before.CallMode || !stored.UpdatedAt.Equal(before.UpdatedAt) {
 					t.Errorf("refused update changed %+v into %+v", before, stored)
 				}
 			} else if got.ID != subject.ID || got.Status != stored.Status || !got.StartsAt.Equal(stored.StartsAt) {

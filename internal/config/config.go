@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rapport/internal/coaching"
 )
 
 // Config is every setting of the server.
@@ -33,6 +35,9 @@ type Config struct {
 	Dev                bool   // serve templates and static files from disk
 	LoadTest           bool   // serve --loadtest: media rooms for the SFU load generator
 	WebRTC             WebRTC
+	// CallMode is how a call travels when its appointment leaves it to the
+	// server: CallModeSFU or CallModeP2P, never CallModeDefault.
+	CallMode coaching.CallMode
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -99,6 +104,7 @@ var Settings = []Setting{
 	{Name: "LOG_FORMAT", Default: "text", Help: "text or json"},
 	{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error"},
 	{Name: "RAPPORT_PPROF_ADDR", Help: "a loopback address (127.0.0.1:6060) to serve Go's profiler on; off when empty"},
+	{Name: "CALL_MODE", Default: "sfu", Help: "how a call's video travels when its appointment does not say: sfu (through the server) or p2p (directly between the two browsers)"},
 	{Name: "WEBRTC_UDP_PORT", Help: "one UDP port for all call media (easiest to open in a firewall); empty: a port per peer"},
 	{Name: "WEBRTC_UDP_PORTS", Help: "the range of per-peer UDP ports when WEBRTC_UDP_PORT is empty, like 50000-60000"},
 	{Name: "WEBRTC_TCP_PORT", Help: "a TCP port for call media on networks that block UDP; off when empty"},
@@ -138,6 +144,7 @@ func Load(getenv Getenv) (*Config, error) {
 		LogFormat:          r.oneOf("LOG_FORMAT", "text", "text", "json"),
 		LogLevel:           r.level("LOG_LEVEL"),
 		PprofAddr:          r.str("RAPPORT_PPROF_ADDR"),
+		CallMode:           r.callMode("CALL_MODE"),
 	}
 	c.WebRTC = r.webrtc(c)
 	if r.err != nil {
@@ -296,6 +303,17 @@ func (r *reader) level(name string) slog.Level {
 		r.fail(name, "must be debug, info, warn or error, not %q", r.str(name))
 	}
 	return l
+}
+
+// callMode reads the server's default call mode: sfu unless set. The empty
+// mode of an appointment means this one, so it cannot itself be empty.
+func (r *reader) callMode(name string) coaching.CallMode {
+	switch m := coaching.CallMode(strings.ToLower(r.strOr(name, string(coaching.CallModeSFU)))); m {
+	case coaching.CallModeSFU, coaching.CallModeP2P:
+		return m
+	}
+	r.fail(name, "must be sfu (through the server) or p2p (directly between the two browsers), not %q", r.str(name))
+	return coaching.CallModeSFU
 }
 
 // webrtc reads the WEBRTC_ settings.

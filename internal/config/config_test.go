@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rapport/internal/coaching"
 )
 
 func env(m map[string]string) Getenv {
@@ -42,6 +44,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"MissingSecretFile", map[string]string{"SESSION_SECRET_FILE": "/no/such/file"}, "SESSION_SECRET_FILE:"},
 		{"HTTPIssuer", map[string]string{"OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER:"},
 		{"PublicProfiler", map[string]string{"RAPPORT_PPROF_ADDR": "0.0.0.0:6060"}, "RAPPORT_PPROF_ADDR:"},
+		{"CallMode", map[string]string{"CALL_MODE": "mesh"}, "CALL_MODE:"},
+		{"CallModeEmptyDefault", map[string]string{"CALL_MODE": "default"}, "CALL_MODE:"},
 		{"UDPPort", map[string]string{"WEBRTC_UDP_PORT": "udp"}, "WEBRTC_UDP_PORT:"},
 		{"UDPRange", map[string]string{"WEBRTC_UDP_PORTS": "60000-50000"}, "WEBRTC_UDP_PORTS:"},
 		{"UDPRangeShape", map[string]string{"WEBRTC_UDP_PORTS": "50000"}, "WEBRTC_UDP_PORTS:"},
@@ -62,6 +66,31 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Fatalf("error %v, want one line starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCallMode: calls go through the server unless CALL_MODE says p2p.
+func TestCallMode(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  coaching.CallMode
+	}{
+		{"", coaching.CallModeSFU},
+		{"sfu", coaching.CallModeSFU},
+		{"p2p", coaching.CallModeP2P},
+		{" P2P ", coaching.CallModeP2P},
+	} {
+		c, err := Load(env(map[string]string{"CALL_MODE": tc.value}))
+		if err != nil {
+			t.Fatalf("CALL_MODE=%q: %v", tc.value, err)
+		}
+		if c.CallMode != tc.want {
+			t.Errorf("CALL_MODE=%q: %q, want %q", tc.value, c.CallMode, tc.want)
+		}
+	}
+	_, err := Load(env(map[string]string{"CALL_MODE": "mesh"}))
+	if err == nil || !strings.Contains(err.Error(), `not "mesh"`) {
+		t.Fatalf("bad CALL_MODE: %v, want it named with the value", err)
 	}
 }
 

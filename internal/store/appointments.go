@@ -9,7 +9,7 @@ import (
 )
 
 const apptColumns = `id, coach_id, client_id, title, starts_at, duration_minutes, status, room_id,
-	notes, cancel_reason, created_at, updated_at`
+	notes, cancel_reason, call_mode, created_at, updated_at`
 
 // personColumns are the parts of a user shown beside an appointment.
 const personColumns = `id, email, name, avatar_url, role, status`
@@ -24,7 +24,7 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 	var minutes int64
 	co, cl := a.Coach, a.Client
 	err := s.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes,
-		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
+		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
 		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
 		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
 	if err != nil {
@@ -37,10 +37,10 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 // CreateAppointment inserts a and sets its ID.
 func (q *queries) CreateAppointment(ctx context.Context, a *coaching.Appointment) error {
 	return mapErr(q.writeRow(ctx, `INSERT INTO appointments (coach_id, client_id, title, starts_at,
-		ends_at, duration_minutes, status, room_id, notes, cancel_reason, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ends_at, duration_minutes, status, room_id, notes, cancel_reason, call_mode, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.CoachID, a.ClientID, a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()),
-		int64(a.Duration/time.Minute), a.Status, a.RoomID, a.Notes, a.CancelReason,
+		int64(a.Duration/time.Minute), a.Status, a.RoomID, a.Notes, a.CancelReason, a.CallMode,
 		q.d.Time(a.CreatedAt), q.d.Time(a.UpdatedAt)).Scan(&a.ID))
 }
 
@@ -57,9 +57,9 @@ func (q *queries) AppointmentByRoom(ctx context.Context, roomID string) (*coachi
 // UpdateAppointment writes the changeable fields of a.
 func (q *queries) UpdateAppointment(ctx context.Context, a *coaching.Appointment) error {
 	res, err := q.exec(ctx, `UPDATE appointments SET title = ?, starts_at = ?, ends_at = ?,
-		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`,
+		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, call_mode = ?, updated_at = ? WHERE id = ?`,
 		a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()), int64(a.Duration/time.Minute),
-		a.Status, a.Notes, a.CancelReason, q.d.Time(a.UpdatedAt), a.ID)
+		a.Status, a.Notes, a.CancelReason, a.CallMode, q.d.Time(a.UpdatedAt), a.ID)
 	return mustAffect(res, err, "appointment")
 }
 

@@ -199,6 +199,56 @@ func TestAppointments(t *testing.T) {
 	})
 }
 
+// TestAppointmentCallMode: the call mode is written on create and update and
+// read back by every query, the server's default ("") included.
+func TestAppointmentCallMode(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		coach := mustUser(t, db, "coach@example.com", app.RoleCoach)
+		client := mustUser(t, db, "client@example.com", app.RoleClient)
+		a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "Session", StartsAt: t0,
+			Duration: time.Hour, Status: coaching.ApptScheduled, RoomID: "room-cccccccccccccccccccccccccccc",
+			CallMode: coaching.CallModeP2P, CreatedAt: t0, UpdatedAt: t0}
+		if err := db.CreateAppointment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		mustCallMode(t, db, a, coaching.CallModeP2P)
+		for _, mode := range []coaching.CallMode{coaching.CallModeSFU, coaching.CallModeDefault} {
+			a.CallMode = mode
+			if err := db.UpdateAppointment(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			mustCallMode(t, db, a, mode)
+		}
+		old := mustAppt(t, db, coach, client, t0.Add(2*time.Hour), "room-dddddddddddddddddddddddddddd")
+		mustCallMode(t, db, old, coaching.CallModeDefault)
+	})
+}
+
+// mustCallMode checks the call mode a's row reads back with, by ID, by
+// room and in a list.
+func mustCallMode(t *testing.T, db *store.DB, a *coaching.Appointment, want coaching.CallMode) {
+	t.Helper()
+	ctx := context.Background()
+	byID, err := db.AppointmentByID(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRoom, err := db.AppointmentByRoom(ctx, a.RoomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := db.ListAppointments(ctx, coaching.AppointmentFilter{From: a.StartsAt, To: a.StartsAt.Add(time.Second), Page: coaching.Page{Limit: 10}})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %v, want the one appointment", list, err)
+	}
+	for how, got := range map[string]coaching.CallMode{"by ID": byID.CallMode, "by room": byRoom.CallMode, "in a list": list[0].CallMode} {
+		if got != want {
+			t.Errorf("%s: call mode %q, want %q", how, got, want)
+		}
+	}
+}
+
 func TestCallSessions(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -272,17 +322,19 @@ func TestMigrateDownAndUp(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		m, err := db.MigrateDown(ctx)
-		if err != nil || m == nil || m.Version != 2 {
+		if err != nil || m == nil || m.Version != 3 {
 			t.Fatalf("down: %+v %v", m, err)
 		}
-		if _, err := db.MigrateDown(ctx); err != nil {
-			t.Fatal(err)
+		for m != nil {
+			if m, err = db.MigrateDown(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := db.UserByID(ctx, 1); err == nil {
 			t.Fatal("users table survived the down migrations")
 		}
 		done, err := db.Migrate(ctx)
-		if err != nil || len(done) != 2 {
+		if err != nil || len(done) != 3 {
 			t.Fatalf("up again: %v %v", done, err)
 		}
 		again, err := db.Migrate(ctx)

@@ -20,6 +20,7 @@ type appointmentJSON struct {
 	RoomURL         string    `json:"room_url"`
 	Notes           string    `json:"notes"`
 	CancelReason    string    `json:"cancel_reason,omitempty"`
+	CallMode        string    `json:"call_mode"` // "sfu", "p2p", or "": the server's default
 	Coach           *userJSON `json:"coach"`
 	Client          *userJSON `json:"client"`
 	CreatedAt       time.Time `json:"created_at"`
@@ -30,19 +31,20 @@ func toAppointmentJSON(a *coaching.Appointment) *appointmentJSON {
 	return &appointmentJSON{
 		ID: a.ID, Title: a.Title, StartsAt: a.StartsAt, EndsAt: a.EndsAt(), DurationMinutes: int(a.Duration / time.Minute),
 		Status: string(a.Status), RoomID: a.RoomID, RoomURL: "/rooms/" + a.RoomID, Notes: a.Notes,
-		CancelReason: a.CancelReason, Coach: toUserJSON(a.Coach), Client: toUserJSON(a.Client),
+		CancelReason: a.CancelReason, CallMode: string(a.CallMode), Coach: toUserJSON(a.Coach), Client: toUserJSON(a.Client),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
 // bookingJSON is the body of POST /api/v1/appointments.
 type bookingJSON struct {
-	CoachID         int64  `json:"coach_id"`
-	ClientID        int64  `json:"client_id"`
-	Title           string `json:"title"`
-	StartsAt        string `json:"starts_at"`
-	DurationMinutes int    `json:"duration_minutes"`
-	Notes           string `json:"notes"`
+	CoachID         int64             `json:"coach_id"`
+	ClientID        int64             `json:"client_id"`
+	Title           string            `json:"title"`
+	StartsAt        string            `json:"starts_at"`
+	DurationMinutes int               `json:"duration_minutes"`
+	Notes           string            `json:"notes"`
+	CallMode        coaching.CallMode `json:"call_mode"` // absent or "": the server's default
 }
 
 // changeJSON is the body of PATCH /api/v1/appointments/{id}.
@@ -52,10 +54,11 @@ type changeJSON struct {
 	DurationMinutes *int                        `json:"duration_minutes"`
 	Notes           *string                     `json:"notes"`
 	Status          *coaching.AppointmentStatus `json:"status"`
+	CallMode        *coaching.CallMode          `json:"call_mode"` // absent: unchanged; "": the server's default
 }
 
 func (c changeJSON) change() (coaching.AppointmentChange, error) {
-	ch := coaching.AppointmentChange{Title: c.Title, Notes: c.Notes, Status: c.Status}
+	ch := coaching.AppointmentChange{Title: c.Title, Notes: c.Notes, Status: c.Status, CallMode: c.CallMode}
 	if c.DurationMinutes != nil {
 		d := time.Duration(*c.DurationMinutes) * time.Minute
 		ch.Duration = &d
@@ -139,7 +142,7 @@ func (s *Server) apiBook(w http.ResponseWriter, r *http.Request, u *coaching.Use
 		return
 	}
 	a, err := s.svc.Book(r.Context(), coaching.Booking{CoachID: in.CoachID, ClientID: in.ClientID, Title: in.Title,
-		StartsAt: start, Duration: time.Duration(in.DurationMinutes) * time.Minute, Notes: in.Notes})
+		StartsAt: start, Duration: time.Duration(in.DurationMinutes) * time.Minute, Notes: in.Notes, CallMode: in.CallMode})
 	if err != nil {
 		s.Error(w, r, err)
 		return

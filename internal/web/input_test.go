@@ -33,6 +33,8 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"TooShort", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":10}`, w.clientID, future), "application/json", 400, "duration_minutes"},
 			{"TooLong", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":241}`, w.clientID, future), "application/json", 400, "duration_minutes"},
 			{"UnknownClient", fmt.Sprintf(`{"client_id":99999,"starts_at":%q,"duration_minutes":60}`, future), "application/json", 400, "client_id"},
+			{"BadCallMode", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60,"call_mode":"mesh"}`, w.clientID, future), "application/json", 400, "call_mode"},
+			{"CallModeWrongType", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60,"call_mode":2}`, w.clientID, future), "application/json", 400, "call_mode"},
 			{"NotJSON", `client_id=1`, "application/x-www-form-urlencoded", 400, ""},
 			{"TooBig", `{"title":"` + strings.Repeat("x", 1<<20) + `"}`, "application/json", 400, ""},
 		} {

@@ -54,6 +54,7 @@ type appointmentData struct {
 	Appointment *coaching.Appointment
 	Sessions    []*coaching.CallSession
 	Transcripts []transcript // the chat of each call, newest call first
+	CallMode    string       // how the call travels, in words
 	CanJoin     bool
 	CanEdit     bool
 	CanCancel   bool
@@ -78,9 +79,38 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 	}
 	open := a.Status == coaching.ApptScheduled
 	s.render(w, r, http.StatusOK, "appointment", appointmentData{
-		Appointment: a, Sessions: sessions, Transcripts: transcripts, CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
+		Appointment: a, Sessions: sessions, Transcripts: transcripts, CallMode: s.callModeFact(a),
+		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
 	})
+}
+
+// callModeFact says how the appointment's call travels, and whether that is
+// the server's default, for the appointment page.
+func (s *Server) callModeFact(a *coaching.Appointment) string {
+	words := callModeWords(a.CallModeOr(s.defaultCallMode()))
+	words = strings.ToUpper(words[:1]) + words[1:]
+	if a.CallMode == coaching.CallModeDefault {
+		return words + " (the server's default)"
+	}
+	return words
+}
+
+// defaultCallMode is how calls travel when their appointment leaves it to
+// the server (CALL_MODE): through the SFU unless the setting says p2p.
+func (s *Server) defaultCallMode() coaching.CallMode {
+	if s.cfg.CallMode == coaching.CallModeP2P {
+		return coaching.CallModeP2P
+	}
+	return coaching.CallModeSFU
+}
+
+// callModeWords says a call mode (not the default) in words.
+func callModeWords(m coaching.CallMode) string {
+	if m == coaching.CallModeP2P {
+		return "directly between you, peer-to-peer"
+	}
+	return "through the server"
 }
 
 // transcriptMax is how many messages of a call the appointment page shows;
@@ -132,9 +162,12 @@ type appointmentForm struct {
 	TZ       string
 	Minutes  string
 	Notes    string
+	CallMode string // "", sfu or p2p, as the select sends it
 	Clients  []*coaching.User
 	Fields   map[string]string
 	Message  string
+
+	DefaultCallMode string // the server's call mode in words, for the default's option
 }
 
 func (f appointmentForm) PageTitle() string {
@@ -161,6 +194,7 @@ func (s *Server) renderAppointmentForm(w http.ResponseWriter, r *http.Request, s
 		}
 		f.Clients = clients
 	}
+	f.DefaultCallMode = callModeWords(s.defaultCallMode())
 	s.render(w, r, status, "appointment_form", f)
 }
 
@@ -169,7 +203,7 @@ func (s *Server) renderAppointmentForm(w http.ResponseWriter, r *http.Request, s
 func (s *Server) readAppointmentForm(r *http.Request) (appointmentForm, time.Time, time.Duration, error) {
 	f := appointmentForm{ClientID: r.PostFormValue("client_id"), Title: r.PostFormValue("title"),
 		StartsAt: r.PostFormValue("starts_at"), TZ: r.PostFormValue("tz"), Minutes: r.PostFormValue("duration_minutes"),
-		Notes: r.PostFormValue("notes")}
+		Notes: r.PostFormValue("notes"), CallMode: r.PostFormValue("call_mode")}
 	fields := map[string]string{}
 	loc, err := time.LoadLocation(f.TZ)
 	if err != nil || f.TZ == "" || f.TZ == "Local" {
@@ -196,7 +230,8 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 	if err == nil {
 		clientID, _ := strconv.ParseInt(f.ClientID, 10, 64)
 		var a *coaching.Appointment
-		a, err = s.svc.Book(r.Context(), coaching.Booking{ClientID: clientID, Title: f.Title, StartsAt: start, Duration: dur, Notes: f.Notes})
+		a, err = s.svc.Book(r.Context(), coaching.Booking{ClientID: clientID, Title: f.Title, StartsAt: start, Duration: dur,
+			Notes: f.Notes, CallMode: coaching.CallMode(f.CallMode)})
 		if err == nil {
 			redirectFlash(w, r, "/appointments/"+itoa(a.ID), "booked")
 			return
@@ -233,7 +268,7 @@ func (s *Server) editAppointmentPage(w http.ResponseWriter, r *http.Request, u *
 	loc := s.viewerLocation(r)
 	s.renderAppointmentForm(w, r, http.StatusOK, appointmentForm{ID: a.ID, ClientID: itoa(a.ClientID), Title: a.Title,
 		StartsAt: a.StartsAt.In(loc).Format(formTimeLayout), TZ: tzName(loc),
-		Minutes: strconv.Itoa(int(a.Duration / time.Minute)), Notes: a.Notes})
+		Minutes: strconv.Itoa(int(a.Duration / time.Minute)), Notes: a.Notes, CallMode: string(a.CallMode)})
 }
 
 func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
@@ -248,7 +283,7 @@ func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u
 	f, start, dur, err := s.readAppointmentForm(r)
 	f.ID = id
 	if err == nil {
-		_, err = s.svc.UpdateAppointment(r.Context(), id, coaching.AppointmentChange{Title: &f.Title, StartsAt: &start, Duration: &dur, Notes: &f.Notes})
+		_, err = s.svc.UpdateAppointment(r.Context(), id, formChange(r, f, start, dur))
 		if err == nil {
 			redirectFlash(w, r, "/appointments/"+itoa(id), "saved")
 			return
@@ -258,6 +293,17 @@ func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		f.Fields, f.Message = app.ErrorFields(err), formMessage(err)
 		s.renderAppointmentForm(w, r, status, f)
 	})
+}
+
+// formChange is the edit a posted form asks for. A form without the call
+// mode's select (an older page, a script) leaves the mode as it is.
+func formChange(r *http.Request, f appointmentForm, start time.Time, dur time.Duration) coaching.AppointmentChange {
+	ch := coaching.AppointmentChange{Title: &f.Title, StartsAt: &start, Duration: &dur, Notes: &f.Notes}
+	if r.PostForm.Has("call_mode") {
+		mode := coaching.CallMode(f.CallMode)
+		ch.CallMode = &mode
+	}
+	return ch
 }
 
 type cancelData struct {
