@@ -28,10 +28,12 @@ func (p *person) blockWebRTC() {
 }
 
 // TestE2ERelay is a call in headless Chromium where WebRTC cannot connect
-// for one person: the client's WebRTC finds no way out, falls down
-// the chain to the WebSocket media relay by itself (WebCodecs both ways),
-// and sees and hears the coach, who stays on WebRTC and sees and hears the
-// client; then the coach moves to the relay too.
+// for one person: the client's WebRTC finds no way out, falls down the
+// chain to the WebSocket media relay by itself (WebCodecs both ways), and
+// sees and hears the coach, who stays on WebRTC and sees and hears the
+// client. Then the client's network is cut mid-call: it comes back on its
+// own, down the same chain, with the chat and the timer as they were.
+// Last, the coach moves to the relay too.
 func TestE2ERelay(t *testing.T) {
 	chromium := chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
@@ -40,7 +42,8 @@ func TestE2ERelay(t *testing.T) {
 	shots := newShooter(t, "relay")
 	browser := startBrowser(t, ctx, chromium)
 
-	client := newPerson(t, browser, base, "client", "America/New_York", shots)
+	network := newTCPNetwork(t, base)
+	client := newPerson(t, browser, network.URL(), "client", "America/New_York", shots)
 	client.blockWebRTC()
 	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
@@ -52,6 +55,9 @@ func TestE2ERelay(t *testing.T) {
 
 	coach.open(roomURL, 200)
 	client.open(roomURL, 200)
+	for _, cut := range []string{"WebSocket connection to", "ERR_EMPTY_RESPONSE", "ERR_CONNECTION"} {
+		client.expectConsole(cut) // the network cut below
+	}
 	for _, p := range []*person{coach, client} {
 		p.waitFor(together("websocket"))
 		p.waitUpTo(40*time.Second, `document.querySelector("[data-stage]").dataset.media === "connected"`)
@@ -63,6 +69,26 @@ func TestE2ERelay(t *testing.T) {
 	coach.waitAsync(10*time.Second, `fetch("/metrics").then(r => r.text()).then(t => t.includes('rapport_call_participants{path="relay"} 1') && t.includes('rapport_call_participants{path="sfu-udp"} 1'))`)
 	coach.shot("relay-coach-webrtc")
 	client.shot("relay-client")
+
+	// The client's network goes away for three seconds mid-call.
+	coach.say("Can you hear me?")
+	client.wantMessage("Can you hear me?", "Carla Coach")
+	started := eval[string](client, `document.querySelector("[data-timer]").dataset.startedAt || ""`)
+	if started == "" {
+		t.Fatal("the call timer has not started with both in the room")
+	}
+	network.Cut()
+	client.waitUpTo(15*time.Second, `document.body.dataset.roomState !== "open"`)
+	time.Sleep(3 * time.Second)
+	network.Restore()
+	client.waitUpTo(30*time.Second, `document.body.dataset.roomState === "open"`)
+	coach.waitUpTo(40*time.Second, `document.querySelector('.person[data-user-id="`+clientID+`"] [data-kind=path]')?.textContent === "relay"`)
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	client.wantMessage("Can you hear me?", "Carla Coach")
+	if again := eval[string](client, `document.querySelector("[data-timer]").dataset.startedAt || ""`); again != started {
+		t.Fatalf("the call timer started at %s before the cut and %s after", started, again)
+	}
 
 	// Both on the relay.
 	coach.open(roomURL+"?media=relay", 200)

@@ -24,15 +24,22 @@
 // server drops a peer whose connection went), the call goes down the chain
 // again from its first step. A relay WebSocket that closes is opened anew.
 //
+// Peer-to-peer: in a room whose call mode is "p2p", a call of two people
+// connects the browsers directly (p2p.js) before any of this; when that
+// has not connected within DIRECT_TIMEOUT, or fails, both go to the SFU
+// for the rest of the visit.
+//
 // Events (on the Call, an EventTarget):
 //   "change" the local devices, the remote streams or the state changed
 //   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy}
 
+import { DirectLink } from "./p2p.js";
 import { RelayLink, relaySupported } from "./relay.js";
 
 const PURPOSES = ["mic", "camera", "screen"];
 const STEP_TIMEOUT = 8000; // ms a step of the fallback chain gets to connect
 const RELAY_RETRY = 1000; // ms before a closed relay WebSocket is opened again
+const DIRECT_TIMEOUT = 8000; // ms a peer-to-peer connection gets before the call goes to the SFU
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
 const STATS_EVERY = 1000;
 
@@ -59,6 +66,11 @@ export class Call extends EventTarget {
     this.relay = relay;
     this.media = media;
     this.link = null; // the RelayLink, on the relay step
+    this.direct = null; // the DirectLink, in a peer-to-peer call
+    this.directFailed = false; // peer-to-peer did not work: the SFU for this visit
+    this.callMode = "sfu";
+    this.me = 0;
+    this.others = new Set(); // the other people (not the AI) in the room
     this.step = 0; // index in steps()
     this.stepTimer = 0;
     this.simulcast = simulcast;
@@ -110,10 +122,136 @@ export class Call extends EventTarget {
   // connection that made it, and the network may have changed.
   async joined(j) {
     this.iceServers = j.ice_servers || [];
+    this.callMode = j.call_mode || "sfu";
+    this.me = j.you?.user_id || 0;
+    this.others = new Set((j.participants || []).filter((p) => p.role !== "ai" && p.user_id !== this.me).map((p) => p.user_id));
+    this.directFailed = false;
     if (!this.devices) this.devices = this.openDevices();
     await this.devices;
+    this.devicesReady = true;
+    this.step = 0;
+    if (this.wantsDirect()) {
+      this.startDirect();
+      return;
+    }
+    if (this.callMode === "p2p") for (const id of this.others) this.declineDirect(id);
+    this.tryStep();
+  }
+
+  // declineDirect tells the other browser not to wait for a direct
+  // connection from this one.
+  declineDirect(to) {
+    this.signal.request("p2p.signal", { to, data: { fallback: true } }).catch(() => {});
+  }
+
+  // Peer-to-peer ---------------------------------------------------------
+
+  // wantsDirect says whether this call connects the browsers directly.
+  wantsDirect() {
+    return this.callMode === "p2p" && !this.directFailed && this.media !== "relay" && this.others.size <= 1;
+  }
+
+  // startDirect connects to the other person, when there is one: the one
+  // with the lower user ID offers, the other waits for the offer.
+  startDirect(offer = true) {
+    const other = [...this.others][0];
+    this.close();
+    this.setState("connecting");
+    if (!other) return; // alone: the other's arrival starts it
+    const link = new DirectLink({
+      signal: this.signal, other, polite: this.me > other, iceServers: this.iceServers, relay: this.relay,
+      tracks: { ...this.tracks },
+      onTrack: (purpose, track) => this.directTrack(link, other, purpose, track),
+      onState: (s) => this.directState(link, s),
+    });
+    this.direct = link;
+    this.pc = link.pc; // for the statistics
+    if (offer && !link.polite) link.offer();
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+    clearTimeout(this.stepTimer);
+    this.stepTimer = setTimeout(() => {
+      if (this.direct === link && this.state !== "connected") this.fallBack(true);
+    }, DIRECT_TIMEOUT);
+  }
+
+  directTrack(link, other, purpose, track) {
+    if (link !== this.direct) return;
+    const entry = this.remote.get(other) || {};
+    entry[purpose] = new MediaStream([track]);
+    this.remote.set(other, entry);
+    track.onunmute = () => this.changed();
+    track.onended = () => {
+      if (this.remote.get(other)?.[purpose]?.getTracks()[0] === track) delete this.remote.get(other)[purpose];
+      this.changed();
+    };
+    this.changed();
+  }
+
+  directState(link, s) {
+    if (link !== this.direct) return;
+    if (s === "connected") {
+      this.setState("connected");
+      this.setPathName("p2p");
+    } else if (s === "failed") {
+      this.fallBack(true);
+    } else if (s === "disconnected") {
+      this.setState("reconnecting");
+      clearTimeout(this.restartTimer);
+      this.restartTimer = setTimeout(() => {
+        if (link === this.direct && link.pc.connectionState !== "connected") this.fallBack(true);
+      }, RESTART_GRACE);
+    }
+  }
+
+  // fallBack leaves peer-to-peer for the SFU, and tells the other browser
+  // to do the same.
+  fallBack(tell) {
+    if (this.directFailed) return;
+    this.directFailed = true;
+    const link = this.direct;
+    if (tell && link) link.send({ fallback: true });
     this.step = 0;
     this.tryStep();
+  }
+
+  // p2pSignal takes the other browser's signaling.
+  p2pSignal(from, data) {
+    if (data.fallback) {
+      this.fallBack(false);
+      return;
+    }
+    if (!this.wantsDirect()) {
+      if (data.fresh) this.declineDirect(from); // we cannot (or no longer) connect directly
+      return;
+    }
+    if (data.fresh || !this.direct || this.direct.other !== from) {
+      this.others.add(from);
+      this.startDirect(false);
+    }
+    this.direct?.receive(data);
+  }
+
+  // peerJoined and peerLeft follow the other people: a newcomer is offered
+  // a direct connection (by the side that offers); one who left ends it.
+  peerJoined(p) {
+    if (p.role === "ai" || p.user_id === this.me) return;
+    this.others.add(p.user_id);
+    if (this.callMode !== "p2p" || !this.devicesReady) return;
+    if (this.wantsDirect()) {
+      this.startDirect(); // we offer, or wait for their offer
+      return;
+    }
+    if (this.direct) this.fallBack(true); // a third person: everyone through the SFU
+    else this.declineDirect(p.user_id);
+  }
+
+  peerLeft(id) {
+    this.others.delete(id);
+    if (this.direct?.other === id) {
+      this.close();
+      this.setState("connecting");
+    }
   }
 
   // steps is the fallback chain for this browser and server.
@@ -152,7 +290,7 @@ export class Call extends EventTarget {
     try {
       ticket = (await this.signal.request("media.relay", {})).data.ticket;
     } catch (e) {
-      console.warn("relay:", e);
+      if (e?.code !== "disconnected") console.warn("relay:", e); // disconnected: the next join starts over
       return; // the step's timer moves on
     }
     if (this.stepName !== "relay" || this.state === "off") return;
@@ -197,7 +335,7 @@ export class Call extends EventTarget {
   // frame takes the server's media frames.
   frame(f) {
     const pc = this.pc;
-    if (!pc) return;
+    if (!pc || this.direct) return;
     if (f.type === "media.offer") this.enqueue(() => this.answer(pc, f.data.sdp));
     else if (f.type === "media.candidate") this.enqueue(() => pc.addIceCandidate(f.data).catch(() => {}));
   }
@@ -257,6 +395,7 @@ export class Call extends EventTarget {
     const link = this.link;
     this.link = null;
     link?.close();
+    this.direct = null; // its peer connection was this.pc
     this.remote.clear();
     this.chain = Promise.resolve();
   }
@@ -447,6 +586,7 @@ export class Call extends EventTarget {
     this.tracks[purpose] = track;
     this.transceivers[purpose]?.sender.replaceTrack(track).catch(() => {});
     this.link?.setTrack(purpose, track);
+    this.direct?.setTrack(purpose, track);
     this.changed();
   }
 
@@ -499,7 +639,8 @@ export class Call extends EventTarget {
     }
     this.prevStats = now;
     this.stats = now;
-    this.setPath(local);
+    if (this.direct) this.setPathName("p2p");
+    else this.setPath(local);
     this.dispatchEvent(new CustomEvent("stats", { detail: now }));
   }
 
@@ -547,6 +688,8 @@ export class Call extends EventTarget {
       this.tracks[p] = null;
     }
     this.devices = null;
+    this.devicesReady = false;
+    this.direct = null;
     this.setState("off");
   }
 }

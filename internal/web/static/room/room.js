@@ -160,12 +160,14 @@ function start(root) {
     const d = f.data || {};
     switch (f.type) {
       case "participant.joined":
+        call.peerJoined(d);
         if (!people.has(d.user_id)) announce(`${d.name} joined the room.`);
         people.set(d.user_id, d);
         if (d.user_id === other.id) otherAway = { reason: "", online: true };
         render();
         break;
       case "participant.left":
+        call.peerLeft(d.user_id);
         if (people.has(d.user_id)) announce(`${people.get(d.user_id).name} ${LEFT_TEXT[d.reason] || "left the room"}.`);
         people.delete(d.user_id);
         chat.participantLeft(d.user_id);
@@ -191,6 +193,9 @@ function start(root) {
       case "media.offer":
       case "media.candidate":
         call.frame(f);
+        break;
+      case "p2p.signal":
+        call.p2pSignal(d.from, d.data || {});
         break;
       case "speaker":
         speaker = d.user_id || 0;
