@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
@@ -31,6 +32,10 @@ const (
 	maxRelayFrame  = 1 << 20 // bytes: a large VP8 keyframe
 	relayVideoKeep = 90      // video frames queued for a slow client (three seconds of one camera)
 	relayAudioKeep = 150     // audio frames (three seconds)
+	// A relay client may send 300 frames a second in bursts of 600: a
+	// camera, a screen and a microphone need about 110.
+	relayFrameRate  = 300
+	relayFrameBurst = 600
 )
 
 // tickets are the relay tickets handed out and not yet used.
@@ -213,10 +218,19 @@ func relayRead(ctx context.Context, ws *websocket.Conn, p *sfu.Peer, out *relay.
 		b, _ := json.Marshal(relayError{Type: "error", Error: room.ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})
 		out.PushText(b)
 	}
+	limit := rate.NewLimiter(relayFrameRate, relayFrameBurst)
+	var warned time.Time
 	for {
 		typ, b, err := ws.Read(ctx)
 		if err != nil || p.Closed() {
 			return
+		}
+		if !limit.Allow() {
+			if time.Since(warned) > time.Second { // said once a second, not for every frame past the limit
+				fail(errTooFast)
+				warned = time.Now()
+			}
+			continue
 		}
 		if typ == websocket.MessageBinary {
 			var f relay.Frame

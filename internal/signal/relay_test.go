@@ -264,6 +264,16 @@ func TestTheRelayAnswersBadInputAndClosesWithTheRoom(t *testing.T) {
 			t.Fatalf("error %d is %s; want it to name %s", i, e, want[i])
 		}
 	}
+	// A flood is cut to the limit, said once, and the relay goes on.
+	for range 1500 {
+		if err := c.Send(ctx, &relay.Frame{Kind: relay.Audio, Track: relay.PurposeCode("mic"), Data: []byte{0xfc}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, 5*time.Second, "the flood's error", func() bool { return len(c.Errors()) >= 5 })
+	if errs := c.Errors(); len(errs) != 5 || !strings.Contains(errs[4], "too many") {
+		t.Fatalf("after a flood of 1,500 frames the relay said %v; want one error about too many", errs[4:])
+	}
 	if err := c.Room.Tell(ctx, "leave", nil); err != nil {
 		t.Fatal(err)
 	}
