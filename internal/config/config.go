@@ -38,6 +38,7 @@ type Config struct {
 	// CallMode is how a call travels when its appointment leaves it to the
 	// server: CallModeSFU or CallModeP2P, never CallModeDefault.
 	CallMode coaching.CallMode
+	AI       AI // the AI co-coach
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -147,6 +148,7 @@ func Load(getenv Getenv) (*Config, error) {
 		CallMode:           r.callMode("CALL_MODE"),
 	}
 	c.WebRTC = r.webrtc(c)
+	c.AI = r.ai()
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -59,6 +59,13 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"TURNTTL", map[string]string{"TURN_TTL": "soon"}, "TURN_TTL:"},
 		{"TURNRelayIP", map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": long, "TURN_PORT": "3478", "TURN_SECRET": long}, "TURN_RELAY_IP:"},
 		{"HalfTwilio", map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN:"},
+		{"AIURL", map[string]string{"AI_BASE_URL": "localhost:11434"}, "AI_BASE_URL:"},
+		{"AITimeout", map[string]string{"AI_TIMEOUT": "5ms"}, "AI_TIMEOUT:"},
+		{"STTEngine", map[string]string{"STT_ENGINE": "ears"}, "STT_ENGINE:"},
+		{"WhisperWithoutURL", map[string]string{"STT_ENGINE": "whisper"}, "STT_URL:"},
+		{"TTSEngine", map[string]string{"TTS_ENGINE": "mouth"}, "TTS_ENGINE:"},
+		{"OpenAITTSWithoutURL", map[string]string{"TTS_ENGINE": "openai"}, "TTS_URL:"},
+		{"TTSURL", map[string]string{"TTS_ENGINE": "openai", "TTS_URL": "ftp://x"}, "TTS_URL:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))
@@ -178,5 +185,26 @@ func TestWebRTCSettings(t *testing.T) {
 	}
 	if c.WebRTC.LoopbackOnly {
 		t.Fatal("media must not be narrowed to loopback behind a public URL")
+	}
+}
+
+// TestAISettings: no AI unless AI_BASE_URL is set; the speech engines
+// default to the local ones.
+func TestAISettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AI.Enabled() || c.AI.Speech.STTEngine != "auto" || c.AI.Speech.TTSEngine != "auto" || c.AI.Timeout != 30*time.Second {
+		t.Fatalf("defaults %+v", c.AI)
+	}
+	c, err = Load(env(map[string]string{"AI_BASE_URL": "http://127.0.0.1:11434/v1", "AI_MODEL": "qwen2.5", "AI_TIMEOUT": "10s",
+		"STT_ENGINE": "whisper", "STT_URL": "http://127.0.0.1:8178/v1", "TTS_ENGINE": "OpenAI", "TTS_URL": "http://127.0.0.1:8880/v1", "TTS_VOICE": "af_bella"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AI.Enabled() || c.AI.Model != "qwen2.5" || c.AI.Timeout != 10*time.Second || c.AI.Speech.STTEngine != "whisper" ||
+		c.AI.Speech.TTSEngine != "openai" || c.AI.Speech.TTSVoice != "af_bella" {
+		t.Fatalf("settings %+v", c.AI)
 	}
 }
