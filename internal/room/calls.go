@@ -93,6 +93,7 @@ func (r *Room) graceOver(gen int) {
 
 // end stops the room's timers and goroutine and forgets it.
 func (r *Room) end() {
+	r.stopAI()
 	for _, t := range r.warnings {
 		t.Stop()
 	}

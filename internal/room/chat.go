@@ -118,6 +118,7 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err 
 		}
 	}
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
+	r.askAI(m)
 }
 
 // answer sends f to a member if the connection that asked is still theirs.

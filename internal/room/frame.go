@@ -130,6 +130,8 @@ type Joined struct {
 	// server, or "p2p" directly between the two browsers (which fall back
 	// to the SFU when they cannot connect).
 	CallMode string `json:"call_mode"`
+	// AI is the AI co-coach's state: whether it is set up, and available.
+	AI *AIStatus `json:"ai"`
 }
 
 // ICEServer is one entry of RTCConfiguration.iceServers.

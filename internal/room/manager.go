@@ -73,6 +73,8 @@ type Manager struct {
 	// ICEServers gives a joining user the STUN and TURN servers their browser
 	// may use (TURN credentials are per user and expire); nil gives none.
 	ICEServers func(userID int64) []ICEServer
+	// Assistant answers messages that mention the AI; nil: no AI.
+	Assistant Assistant
 	// CallMode gives an appointment's call mode, "sfu" or "p2p"; nil: "sfu".
 	CallMode func(appt *coaching.Appointment) string
 

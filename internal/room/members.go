@@ -131,6 +131,7 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 		Session:     SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
 		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []ICEServer{}}
 	j.CallMode = "sfu"
+	j.AI = r.aiStatus()
 	if r.m.CallMode != nil {
 		j.CallMode = r.m.CallMode(r.appt)
 	}

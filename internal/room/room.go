@@ -60,6 +60,7 @@ type Room struct {
 	graceGen  int // which grace timer is current
 	warnings  []*time.Timer
 	closing   bool // the server is shutting down: no more chat
+	ai        aiState
 	done      chan struct{}
 }
 
@@ -121,7 +122,7 @@ func (b *mailbox) close() {
 
 func newRoom(m *Manager, appt *coaching.Appointment) *Room {
 	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[string][]retry{},
-		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{})}
+		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{}), ai: aiState{available: true}}
 	go r.loop()
 	return r
 }

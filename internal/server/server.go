@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"rapport/internal/ai"
 	"rapport/internal/app"
 	"rapport/internal/auth"
 	"rapport/internal/chat"
@@ -62,6 +63,20 @@ type App struct {
 	stopped  chan struct{}
 }
 
+// assistant gives the rooms the AI co-coach when a model is configured,
+// and says at start-up what the AI does.
+func (a *App) assistant() {
+	c := a.Config.AI
+	if !c.Enabled() {
+		a.log.Info("the AI co-coach is off; set AI_BASE_URL (and AI_MODEL) to an OpenAI-compatible server such as Ollama's http://127.0.0.1:11434/v1 to turn it on")
+		return
+	}
+	client := ai.NewClient(c.BaseURL, c.Model, c.APIKey)
+	client.Timeout = c.Timeout
+	a.Rooms.Assistant = &ai.CoCoach{Client: client, Profiles: a.DB}
+	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
+}
+
 // New builds the application and starts its background work (the sweep of
 // abandoned calls, the reaper of idle long polls).
 func New(o Options) (*App, error) {
@@ -74,6 +89,7 @@ func New(o Options) (*App, error) {
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
 	defaultMode := o.Config.CallMode
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
+	a.assistant()
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
 	if err := a.media(); err != nil {
 		a.Chat.Close()

@@ -1,0 +1,196 @@
+package room
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+)
+
+// The AI co-coach in the chat: a message that mentions it ("@ai") gets a
+// reply, streamed to everyone in the room as it is written ("ai.stream",
+// the text so far) and then stored like any message, with the AI as its
+// sender. When the model cannot answer, the room says the AI is
+// unavailable ("ai.status") and the call goes on.
+
+// Assistant is the AI co-coach as the room needs it (package ai).
+type Assistant interface {
+	// Answer replies to a question, calling delta with each piece of the
+	// reply as it comes; it returns the whole reply.
+	Answer(ctx context.Context, q Question, delta func(string)) (string, error)
+}
+
+// Question is a chat message to the AI and where it was asked.
+type Question struct {
+	Appointment *coaching.Appointment
+	SessionID   int64
+	From        int64 // who asked
+	Text        string
+	// Recent is the session's chat before the question, oldest first.
+	Recent []*chat.Message
+}
+
+// AIStream is an "ai.stream" frame: the reply being written (the whole
+// text so far), and at last done, once it is stored (or failed).
+type AIStream struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Done bool   `json:"done,omitempty"`
+}
+
+// AIStatus is an "ai.status" frame, and the AI's state in "joined".
+type AIStatus struct {
+	Enabled   bool   `json:"enabled"`
+	Available bool   `json:"available"`
+	Message   string `json:"message,omitempty"` // why it is unavailable
+}
+
+// Limits of the chat's AI.
+const (
+	aiAnswerTimeout = 2 * time.Minute
+	aiRecent        = 30                    // messages of context
+	aiQueue         = 3                     // questions waiting while the AI answers one
+	aiStreamEvery   = 80 * time.Millisecond // how often the text so far goes out
+)
+
+// mentionAI finds "@ai" as a word.
+var mentionAI = regexp.MustCompile(`(?i)(^|[^\pL\pN_@])@ai\b`)
+
+// MentionsAI reports whether a message asks the AI.
+func MentionsAI(body string) bool { return mentionAI.MatchString(body) }
+
+// aiState is the room's side of the chat's AI (the room's goroutine only).
+type aiState struct {
+	busy      bool
+	queue     []*chat.Message
+	available bool
+	message   string
+	cancel    context.CancelFunc
+	n         int // questions asked, for stream IDs
+}
+
+// aiStatus is the AI's state for "joined".
+func (r *Room) aiStatus() *AIStatus {
+	if r.m.Assistant == nil {
+		return &AIStatus{}
+	}
+	return &AIStatus{Enabled: true, Available: r.ai.available, Message: r.ai.message}
+}
+
+// askAI answers a stored message that mentions the AI, now or after the
+// one being answered.
+func (r *Room) askAI(m *chat.Message) {
+	if r.m.Assistant == nil || m.Kind != chat.KindText || !MentionsAI(m.Body) {
+		return
+	}
+	if r.ai.busy {
+		if len(r.ai.queue) < aiQueue {
+			r.ai.queue = append(r.ai.queue, m)
+		}
+		return
+	}
+	r.ai.busy = true
+	r.ai.n++
+	id := "ai-" + strconv.FormatInt(r.session.ID, 10) + "-" + strconv.FormatInt(m.Seq, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), aiAnswerTimeout)
+	r.ai.cancel = cancel
+	q := Question{Appointment: r.appt, SessionID: m.SessionID, From: m.SenderID, Text: m.Body}
+	go r.answerAI(ctx, cancel, id, q, m.Seq)
+}
+
+// answerAI runs outside the room's goroutine: it reads the context, asks
+// the assistant and posts the text as it comes, then the end.
+func (r *Room) answerAI(ctx context.Context, cancel context.CancelFunc, id string, q Question, seq int64) {
+	defer cancel()
+	if recent, err := r.m.History.MessagesBefore(ctx, q.SessionID, seq, aiRecent); err == nil {
+		q.Recent = recent
+	}
+	var text []byte
+	last := time.Time{}
+	answer, err := r.m.Assistant.Answer(ctx, q, func(piece string) {
+		text = append(text, piece...)
+		if now := time.Now(); now.Sub(last) >= aiStreamEvery {
+			last = now
+			so := string(text)
+			r.box.post(func() { r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: so}), nobody) })
+		}
+	})
+	r.box.post(func() { r.answered(id, answer, err) })
+}
+
+// answered stores the AI's reply, or says it is unavailable; then the next
+// question waiting is asked.
+func (r *Room) answered(id, answer string, err error) {
+	r.ai.busy, r.ai.cancel = false, nil
+	if err != nil || answer == "" {
+		if err == nil {
+			err = app.Errorf(app.EUNAVAILABLE, "the AI gave an empty answer")
+		}
+		r.setAIAvailable(false, app.ErrorMessage(err))
+		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
+	} else {
+		r.setAIAvailable(true, "")
+		r.storeAI(id, answer)
+	}
+	if len(r.ai.queue) > 0 && !r.closing {
+		next := r.ai.queue[0]
+		r.ai.queue = r.ai.queue[1:]
+		r.askAI(next)
+	}
+}
+
+// setAIAvailable tells the room when the AI comes and goes.
+func (r *Room) setAIAvailable(ok bool, why string) {
+	if r.ai.available == ok && r.ai.message == why {
+		return
+	}
+	r.ai.available, r.ai.message = ok, why
+	r.broadcast(NewFrame("ai.status", r.aiStatus()), nobody)
+	if !ok {
+		r.m.Log.Warn("the AI co-coach is unavailable", "room", r.id, "why", why)
+	}
+}
+
+// storeAI stores the AI's reply as its message; once stored, everyone gets
+// it, and the stream ends.
+func (r *Room) storeAI(id, answer string) {
+	if r.closing || r.session == nil {
+		return
+	}
+	if utf8.RuneCountInString(answer) > chat.MaxBody {
+		answer = string([]rune(answer)[:chat.MaxBody-1]) + "…"
+	}
+	msg := &chat.Message{SessionID: r.session.ID, SenderID: 0, Kind: chat.KindAI, Body: answer,
+		Seq: r.nextSeq, ClientID: id, CreatedAt: r.now()}
+	r.nextSeq++
+	r.pending++
+	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
+		r.box.post(func() { r.storedAI(id, m, err) })
+	})
+}
+
+func (r *Room) storedAI(id string, m *chat.Message, err error) {
+	r.pending--
+	if err != nil {
+		r.m.Log.Error("store the AI's reply", "room", r.id, "err", err)
+		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
+		return
+	}
+	r.sent[sentKey(0, m.ClientID)] = m.Seq
+	r.broadcast(NewRawFrame("chat.message", "", appendMessage(nil, r.messageOf(m))), nobody)
+	r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: m.Body, Done: true}), nobody)
+	r.fannedSeq = max(r.fannedSeq, m.Seq)
+}
+
+// stopAI cancels the answer being written (the room is ending).
+func (r *Room) stopAI() {
+	if r.ai.cancel != nil {
+		r.ai.cancel()
+	}
+	r.ai.queue = nil
+}
