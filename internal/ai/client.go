@@ -110,7 +110,7 @@ type httpError struct {
 }
 
 func (e *httpError) Error() string {
-	return fmt.Sprintf("the AI server answered %d %s: %s", e.status, http.StatusText(e.status), e.message)
+	return fmt.Sprintf("the AI is unavailable: the model server answered %d %s: %s", e.status, http.StatusText(e.status), e.message)
 }
 
 func retryable(err error) bool {
@@ -154,7 +154,7 @@ func (c *Client) once(ctx context.Context, req Request, delta func(string)) (str
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			return "", false, cause
 		}
-		return "", false, unavailable("%v", err)
+		return "", false, fmt.Errorf("%w (%v)", unavailable("the model server cannot be reached"), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -260,7 +260,7 @@ func readStream(r io.Reader, alive func(), delta func(string)) (string, bool, er
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return answer.String(), answer.Len() > 0, unavailable("the answer broke off: %v", err)
+		return answer.String(), answer.Len() > 0, fmt.Errorf("%w (%v)", unavailable("the answer broke off"), err)
 	}
 	if answer.Len() == 0 {
 		return "", false, unavailable("the answer ended before it began")

@@ -131,7 +131,8 @@ func (r *Room) answered(id, answer string, err error) {
 		if err == nil {
 			err = app.Errorf(app.EUNAVAILABLE, "the AI gave an empty answer")
 		}
-		r.setAIAvailable(false, app.ErrorMessage(err))
+		r.m.Log.Warn("the AI co-coach could not answer", "room", r.id, "err", err)
+		r.setAIAvailable(false, aiTrouble(err))
 		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
 	} else {
 		r.setAIAvailable(true, "")
@@ -151,9 +152,15 @@ func (r *Room) setAIAvailable(ok bool, why string) {
 	}
 	r.ai.available, r.ai.message = ok, why
 	r.broadcast(NewFrame("ai.status", r.aiStatus()), nobody)
-	if !ok {
-		r.m.Log.Warn("the AI co-coach is unavailable", "room", r.id, "why", why)
+}
+
+// aiTrouble says what went wrong for people to read: the assistant's own
+// words when it gives them (an app error), else that it is unavailable.
+func aiTrouble(err error) string {
+	if app.ErrorCode(err) == app.EINTERNAL {
+		return "the AI is unavailable"
 	}
+	return app.ErrorMessage(err)
 }
 
 // storeAI stores the AI's reply as its message; once stored, everyone gets

@@ -86,6 +86,9 @@ export class Chat {
     this.body = root.querySelector("[data-chat-body]");
     this.jump = root.querySelector("[data-chat-jump]");
     this.empty = root.querySelector("[data-chat-empty]");
+    this.askAI = root.querySelector("[data-ask-ai]");
+    this.aiStatus = root.querySelector("[data-ai-status]");
+    this.writing = new Map(); // ai.stream id -> the reply being written
     let fmt;
     try {
       fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined });
@@ -129,6 +132,13 @@ export class Chat {
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("blur", () => this.setTyping(false));
     this.toggle?.addEventListener("click", () => this.setOpen(this.body.hidden));
+    // Ask the AI: what is typed goes to the AI co-coach ("@ai" in front).
+    this.askAI?.addEventListener("click", () => {
+      const text = this.input.value.trim();
+      if (!/(^|[^\p{L}\p{N}_@])@ai\b/iu.test(text)) this.input.value = text ? `@ai ${text}` : "@ai ";
+      if (text) this.form.requestSubmit();
+      else this.input.focus();
+    });
     this.jump?.addEventListener("click", () => {
       this.scrollToEnd();
       this.maybeSeen();
@@ -204,6 +214,7 @@ export class Chat {
   // joined takes the chat part of a joined frame: on a fresh join the tail
   // of the session, on a reconnect what was missed.
   async joined(j) {
+    this.showAI(j.ai);
     const sid = j.session?.id || 0;
     const fresh = this.sessionId === 0;
     if (!fresh && sid !== this.sessionId) {
@@ -238,7 +249,49 @@ export class Chat {
       case "typing":
         if (f.data) this.showTyping(f.data.user_id, f.data.active);
         break;
+      case "ai.stream":
+        if (f.data) this.aiWriting(f.data);
+        break;
+      case "ai.status":
+        this.showAI(f.data);
+        break;
     }
+  }
+
+  // showAI shows the Ask the AI button when the server has an AI, and says
+  // when it is unavailable.
+  showAI(st) {
+    const enabled = !!st?.enabled;
+    if (this.askAI) this.askAI.hidden = !enabled;
+    this.root.dataset.ai = !enabled ? "off" : st.available ? "available" : "unavailable";
+    if (!this.aiStatus) return;
+    const down = enabled && !st.available;
+    this.aiStatus.hidden = !down;
+    this.aiStatus.textContent = down ? "The AI co-coach is unavailable right now; the call goes on. " + (st.message ? `(${st.message})` : "") : "";
+  }
+
+  // aiWriting shows the AI's reply as it is written; once stored it comes
+  // as a message of its own, and the draft goes.
+  aiWriting({ id, text, done }) {
+    let li = this.writing.get(id);
+    if (done) {
+      li?.remove();
+      this.writing.delete(id);
+      return;
+    }
+    const stick = this.stuck || this.atEnd();
+    if (!li) {
+      li = el("li", "msg msg-ai msg-writing");
+      li.dataset.writing = id;
+      const meta = el("div", "msg-meta");
+      meta.append(el("span", "msg-who", "AI co-coach"), " ", el("span", "msg-time", "writing…"));
+      li.append(meta, el("p", "msg-body"));
+      this.log.append(li);
+      this.writing.set(id, li);
+      this.empty.hidden = true;
+    }
+    li.querySelector(".msg-body").textContent = text || "";
+    if (stick) this.scrollToEnd();
   }
 
   // participantLeft forgets that someone who left was typing.

@@ -188,6 +188,8 @@ function start(root) {
         break;
       case "chat.message":
       case "typing":
+      case "ai.stream":
+      case "ai.status":
         chat.frame(f);
         break;
       case "media.offer":

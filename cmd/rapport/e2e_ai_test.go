@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"rapport/internal/ai"
+	"rapport/internal/ai/aitest"
+)
+
+// TestE2EChatAI is the AI co-coach in the chat, in headless Chromium, with
+// a stand-in model over HTTP: the client types a question and presses Ask
+// the AI; both see the reply appear as it is written and then as the AI's
+// message. With the model down, both are told the AI is unavailable, and
+// the chat goes on.
+func TestE2EChatAI(t *testing.T) {
+	chromium := chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	model := aitest.New(t)
+	model.Answer(func(m []ai.Message) string {
+		return "Start with one small habit, and check in with Carla next week."
+	})
+	model.Delay(0, 150*time.Millisecond) // two seconds of writing, to be seen
+	base := startServer(t, "sqlite", "AI_BASE_URL", model.URL, "AI_MODEL", "stand-in", "AI_TIMEOUT", "2s")
+	shots := newShooter(t, "ai")
+	browser := startBrowser(t, ctx, chromium)
+	client := newPerson(t, browser, base, "client", "America/New_York", shots)
+	client.signIn("cleo@example.com", "Cleo Client", "client", false)
+	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
+	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
+	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	roomURL := bookSoon(coach, clientID, "Habits")
+	coach.open(roomURL, 200)
+	client.open(roomURL, 200)
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("websocket"))
+		p.waitFor(`!document.querySelector("[data-ask-ai]").hidden`)
+	}
+	const answer = "Start with one small habit, and check in with Carla next week."
+	client.do(chromedp.SendKeys(chromedp.CSS("#chat-input"), "what should I start with?"))
+	client.do(chromedp.Click(chromedp.CSS("[data-ask-ai]")))
+	client.waitAcked("@ai what should I start with?")
+	coach.waitFor(`document.querySelector(".msg-writing")?.textContent.includes("Start with")`)
+	for _, p := range []*person{coach, client} {
+		p.wantMessage(answer, "AI co-coach")
+		p.waitFor(`!document.querySelector(".msg-writing")`)
+	}
+	if got := model.Requests(); len(got) != 1 || !strings.HasSuffix(got[0].Messages[len(got[0].Messages)-1].Content, "@ai what should I start with?") {
+		t.Fatalf("the model was asked %+v", got)
+	}
+	coach.shot("ai-chat")
+
+	model.Down(true)
+	coach.say("@ai anything else?")
+	for _, p := range []*person{coach, client} {
+		p.waitUpTo(20*time.Second, `!document.querySelector("[data-ai-status]").hidden && document.querySelector("[data-ai-status]").textContent.includes("unavailable")`)
+	}
+	client.say("Fine, let us go on without it.")
+	coach.wantMessage("Fine, let us go on without it.", "Cleo Client")
+	client.shot("ai-unavailable")
+	for _, p := range []*person{coach, client} {
+		p.checkConsole()
+	}
+}
