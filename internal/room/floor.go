@@ -44,7 +44,10 @@ type Floor struct {
 // FloorEvent is what happens in the call.
 type FloorEvent struct {
 	Kind FloorEventKind
-	By   Role   // who did it: the coach, the client, or the AI
+	By   Role // who did it: the coach, the client, or the AI
+	// Who is the person the AI's seat reports on (SpeechStart, TurnEnded):
+	// the room turns it into By.
+	Who  int64
 	Mode AIMode // for SetMode
 	// Text is a finished turn's words (TurnEnded); Pause how long the room
 	// has been quiet since (Quiet).

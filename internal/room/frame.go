@@ -132,6 +132,9 @@ type Joined struct {
 	CallMode string `json:"call_mode"`
 	// AI is the AI co-coach's state: whether it is set up, and available.
 	AI *AIStatus `json:"ai"`
+	// Floor is the AI in the call: whether it is in, its mode, the
+	// client's consent, whether it speaks.
+	Floor FloorState `json:"floor"`
 }
 
 // ICEServer is one entry of RTCConfiguration.iceServers.

@@ -75,6 +75,8 @@ type Manager struct {
 	ICEServers func(userID int64) []ICEServer
 	// Assistant answers messages that mention the AI; nil: no AI.
 	Assistant Assistant
+	// Voice brings the AI into calls; nil: it cannot join calls.
+	Voice VoiceHost
 	// CallMode gives an appointment's call mode, "sfu" or "p2p"; nil: "sfu".
 	CallMode func(appt *coaching.Appointment) string
 

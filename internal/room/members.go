@@ -132,6 +132,7 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []ICEServer{}}
 	j.CallMode = "sfu"
 	j.AI = r.aiStatus()
+	j.Floor = r.floorState()
 	if r.m.CallMode != nil {
 		j.CallMode = r.m.CallMode(r.appt)
 	}

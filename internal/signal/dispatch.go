@@ -56,6 +56,14 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"media.view":      (*client).mediaView,
 	"media.relay":     (*client).mediaRelay,
 	"p2p.signal":      (*client).p2pSignal,
+
+	"ai.invite":  (*client).aiInvite,
+	"ai.dismiss": (*client).aiDismiss,
+	"ai.consent": (*client).aiConsent,
+	"ai.mode":    (*client).aiMode,
+	"ai.floor":   (*client).aiFloor,
+	"ai.heard":   (*client).aiHeard,
+	"caption":    (*client).caption,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error

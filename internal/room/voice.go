@@ -1,0 +1,138 @@
+package room
+
+import (
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+// The AI in the call. The room keeps the floor (floor.go) and tells
+// everyone how it stands ("ai.floor"); the people change it (the coach
+// brings the AI in, picks its mode, hands it the floor or takes it back;
+// the client agrees to be heard; either sends it out); the AI's seat
+// reports what it hears (a person started talking, finished a turn, the
+// room went quiet, it finished speaking) and its captions. The voice
+// participant itself (package voice) is summoned through Manager.Voice and
+// joins as the AI's seat.
+
+// VoiceHost brings the AI into a room's call (package voice).
+type VoiceHost interface {
+	// Summon starts the AI's voice participant for the appointment's room;
+	// it joins the room as the AI's seat. It must not block.
+	Summon(appt *coaching.Appointment)
+}
+
+// FloorState is an "ai.floor" frame, and the floor in "joined".
+type FloorState struct {
+	Floor
+	// Available says the server can bring the AI into calls.
+	Available bool `json:"available"`
+}
+
+// Caption is a "caption" frame: a line a person said, as the AI heard it.
+type Caption struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Text   string `json:"text"`
+	Final  bool   `json:"final"`
+}
+
+// errNotYours answers a floor change its sender may not make.
+var errNotYours = app.Errorf(app.EFORBIDDEN, "only the coach may do that with the AI (the client may agree to be heard, or send it out)")
+
+// floorState is the floor as the room tells it.
+func (r *Room) floorState() FloorState {
+	return FloorState{Floor: r.floor, Available: r.m.Voice != nil}
+}
+
+// roleOf is a member's part in the call.
+func (r *Room) roleOf(mb *member) Role {
+	switch mb.info.UserID {
+	case 0:
+		return RoleAI
+	case r.appt.CoachID:
+		return RoleCoach
+	}
+	return RoleClient
+}
+
+// mayCause reports whether a role may cause an event: the coach runs the
+// AI, the client agrees or not, either sends it out, and only the AI's
+// seat reports what it hears.
+func mayCause(role Role, k FloorEventKind) bool {
+	switch k {
+	case Invite, SetMode, HandOver, TakeBack:
+		return role == RoleCoach
+	case Agree, Refuse:
+		return role == RoleClient
+	case Dismiss:
+		return role == RoleCoach || role == RoleClient
+	case SpeechStart, TurnEnded, Quiet, AIFinished:
+		return role == RoleAI
+	}
+	return false
+}
+
+// floorEvent applies an event to the floor; people's own changes are
+// answered (reqID), the AI's reports are not.
+func (r *Room) floorEvent(userID int64, conn Conn, reqID string, ev FloorEvent) {
+	mb := r.members[userID]
+	if mb == nil || mb.conn != conn {
+		return
+	}
+	if r.m.Voice == nil && ev.Kind == Invite {
+		r.send(mb, ErrorFrame(reqID, app.Errorf(app.EUNAVAILABLE, "the AI cannot join calls on this server: set AI_BASE_URL and the speech engines")))
+		return
+	}
+	role := r.roleOf(mb)
+	if !mayCause(role, ev.Kind) {
+		r.send(mb, ErrorFrame(reqID, errNotYours))
+		return
+	}
+	ev.By = role // people act as themselves
+	if role == RoleAI { // the AI reports on a person, or on itself
+		ev.By = RoleAI
+		if who := r.members[ev.Who]; who != nil && ev.Who != 0 {
+			ev.By = r.roleOf(who)
+		}
+	}
+	next, effects := r.floor.Apply(ev)
+	r.floor = next
+	for _, e := range effects {
+		switch e {
+		case Changed:
+			r.broadcast(NewFrame("ai.floor", r.floorState()), nobody)
+		case AskConsent:
+			if r.m.Voice != nil {
+				r.m.Voice.Summon(r.appt)
+			}
+		}
+	}
+	if reqID != "" {
+		r.send(mb, Reply(reqID, "ok", nil))
+	}
+}
+
+// caption shares a line the AI heard (from the AI's seat only).
+func (r *Room) caption(userID int64, conn Conn, c Caption) {
+	mb := r.members[userID]
+	if mb == nil || mb.conn != conn || userID != 0 || !r.floor.Present {
+		return
+	}
+	speaker := r.members[c.UserID]
+	if speaker == nil || c.UserID == 0 {
+		return
+	}
+	c.Name = speaker.info.Name
+	r.broadcast(NewFrame("caption", c), nobody)
+}
+
+// FloorEvent passes a change of the floor: a person's own (by the role
+// they have), or what the AI's seat reports it heard.
+func (h *Handle) FloorEvent(reqID string, ev FloorEvent) {
+	h.r.box.post(func() { h.r.floorEvent(h.userID, h.conn, reqID, ev) })
+}
+
+// Caption shares a line the AI heard (the AI's seat only).
+func (h *Handle) Caption(c Caption) {
+	h.r.box.post(func() { h.r.caption(h.userID, h.conn, c) })
+}
