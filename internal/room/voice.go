@@ -88,7 +88,7 @@ func (r *Room) floorEvent(userID int64, conn Conn, reqID string, ev FloorEvent) 
 		r.send(mb, ErrorFrame(reqID, errNotYours))
 		return
 	}
-	ev.By = role // people act as themselves
+	ev.By = role        // people act as themselves
 	if role == RoleAI { // the AI reports on a person, or on itself
 		ev.By = RoleAI
 		if who := r.members[ev.Who]; who != nil && ev.Who != 0 {
