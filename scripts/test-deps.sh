@@ -75,3 +75,15 @@ else
 fi
 say "postgres: $pg_url"
 echo "RAPPORT_TEST_POSTGRES=$pg_url"
+
+# --- espeak-ng and pocketsphinx, for the speech tests ------------------------
+speech_ok() {
+	command -v espeak-ng >/dev/null && command -v pocketsphinx_continuous >/dev/null &&
+		[ -f /usr/share/pocketsphinx/model/en-us/en-us/mdef ]
+}
+if ! speech_ok; then
+	apt_install espeak-ng pocketsphinx pocketsphinx-en-us ||
+		die "espeak-ng or pocketsphinx is missing and could not be installed (apt-get install espeak-ng pocketsphinx pocketsphinx-en-us)"
+	speech_ok || die "espeak-ng, pocketsphinx_continuous or pocketsphinx's en-us model is still missing after installing them"
+fi
+say "speech: $(command -v espeak-ng), $(command -v pocketsphinx_continuous) with /usr/share/pocketsphinx/model/en-us"
