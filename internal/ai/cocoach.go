@@ -53,6 +53,9 @@ func (c *CoCoach) Prompt(ctx context.Context, q room.Question) []Message {
 	}
 	coach, client := names(q.Appointment)
 	system := fmt.Sprintf(persona, coach, client)
+	if q.Spoken {
+		system += "\nYou are speaking aloud in the call: answer in one to three short spoken sentences, with no lists, symbols or markdown."
+	}
 	if goals := c.goals(ctx, q.Appointment); goals != "" {
 		system += "\n\nThe client's goals, in their words: " + clip(goals, 1200)
 	}

@@ -31,8 +31,12 @@ type Question struct {
 	SessionID   int64
 	From        int64 // who asked
 	Text        string
-	// Recent is the session's chat before the question, oldest first.
+	// Recent is the session's chat (or the call's transcript) before the
+	// question, oldest first.
 	Recent []*chat.Message
+	// Spoken says the answer will be spoken aloud in the call: short, plain
+	// sentences.
+	Spoken bool
 }
 
 // AIStream is an "ai.stream" frame: the reply being written (the whole

@@ -118,8 +118,8 @@ func (r *Room) caption(userID int64, conn Conn, c Caption) {
 	if mb == nil || mb.conn != conn || userID != 0 || !r.floor.Present {
 		return
 	}
-	speaker := r.members[c.UserID]
-	if speaker == nil || c.UserID == 0 {
+	speaker := r.members[c.UserID] // the AI's own words too (0)
+	if speaker == nil {
 		return
 	}
 	c.Name = speaker.info.Name

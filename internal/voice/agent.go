@@ -1,0 +1,169 @@
+package voice
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/relay"
+	"rapport/internal/room"
+	"rapport/internal/sfu"
+)
+
+// Agent is the AI in one room's call.
+type Agent struct {
+	h    *Host
+	appt *coaching.Appointment
+	log  *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	handle *room.Handle
+	peer   *sfu.Peer
+	epoch  time.Time // its voice's RTP clock starts here
+
+	mu         sync.Mutex
+	floor      room.Floor
+	tracks     map[byte]sfu.RelayTrack // what it receives, by number
+	speaking   *answer                 // the answer being spoken, if any
+	lines      []*chat.Message         // the call's transcript so far, for context
+	lastTurn   time.Time               // when the last person's turn ended
+	quietSaid  bool                    // the pause since was reported
+	talkingNow map[int64]bool          // who is in the middle of a turn
+}
+
+func newAgent(h *Host, appt *coaching.Appointment) *Agent {
+	ctx, cancel := context.WithCancel(context.Background())
+	log := h.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{h: h, appt: appt, log: log.With("room", appt.RoomID, "who", "ai"), ctx: ctx, cancel: cancel,
+		epoch: time.Now(), tracks: map[byte]sfu.RelayTrack{}, talkingNow: map[int64]bool{}}
+}
+
+// Stop sends the agent out of the call.
+func (a *Agent) Stop() { a.cancel() }
+
+// Floor is the floor as the agent knows it (for tests).
+func (a *Agent) Floor() room.Floor {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.floor
+}
+
+// run joins the room and the SFU and hears the call until the agent is
+// sent out or the room ends.
+func (a *Agent) run(ctx context.Context) {
+	defer a.cancel()
+	seat := &seat{a: a}
+	h, err := a.h.Rooms.Join(a.appt, room.AIUser(), seat, room.JoinRequest{}, "")
+	if err != nil {
+		a.log.Warn("the AI could not join the room", "err", err)
+		return
+	}
+	a.handle = h
+	defer h.Leave(room.ReasonLeft)
+	out := relay.NewOutbox(16, 500) // it hears audio only: video would be dropped first
+	a.peer = a.h.SFU.ConnectRelay(a.appt.RoomID, 0, sfu.RelayConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}},
+		func(string, any) {})
+	defer a.peer.Close()
+	go a.watchQuiet()
+	a.hear(out)
+	a.stopSpeaking()
+}
+
+// tracksChanged notes what the agent receives (called by the SFU with its
+// locks held: quick).
+func (a *Agent) tracksChanged(list []sfu.RelayTrack) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	clear(a.tracks)
+	for _, t := range list {
+		a.tracks[t.Track] = t
+	}
+}
+
+// floorChanged follows the room's floor (called from the room's goroutine:
+// it must not block): answer when the floor becomes the AI's, stop when it
+// is taken away, leave when sent out.
+func (a *Agent) floorChanged(f room.Floor) {
+	a.mu.Lock()
+	a.floor = f
+	start := f.Speaking && a.speaking == nil
+	var stop *answer
+	if !f.Speaking && a.speaking != nil {
+		stop = a.speaking
+	}
+	if start {
+		a.speaking = newAnswer(a.ctx)
+	}
+	next := a.speaking
+	a.mu.Unlock()
+	if !f.Present {
+		a.Stop()
+		return
+	}
+	if stop != nil {
+		stop.stop()
+	}
+	if start {
+		go a.answer(next)
+	}
+}
+
+// stopSpeaking cuts the AI off (barge-in, or leaving).
+func (a *Agent) stopSpeaking() {
+	a.mu.Lock()
+	ans := a.speaking
+	a.mu.Unlock()
+	if ans != nil {
+		ans.stop()
+	}
+}
+
+// roleOf is a person's part in the call.
+func (a *Agent) roleOf(user int64) room.Role {
+	if user == a.appt.CoachID {
+		return room.RoleCoach
+	}
+	return room.RoleClient
+}
+
+// addLine keeps a line of the transcript for the model's context.
+func (a *Agent) addLine(user int64, text string) {
+	kind := chat.KindText
+	if user == 0 {
+		kind = chat.KindAI
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lines = append(a.lines, &chat.Message{SenderID: user, Kind: kind, Body: text, CreatedAt: time.Now()})
+	if len(a.lines) > 200 {
+		a.lines = a.lines[len(a.lines)-200:]
+	}
+}
+
+// seat is the agent's connection to the room: it reads the floor.
+type seat struct{ a *Agent }
+
+// Send implements room.Conn.
+func (s *seat) Send(f *room.Frame) bool {
+	switch f.Type {
+	case "joined":
+		if j, ok := f.Data.(*room.Joined); ok {
+			s.a.floorChanged(j.Floor.Floor)
+		}
+	case "ai.floor":
+		if st, ok := f.Data.(room.FloorState); ok {
+			s.a.floorChanged(st.Floor)
+		}
+	}
+	return true
+}
+
+// Close implements room.Conn: the room ended, or sent the AI out.
+func (s *seat) Close(string) { s.a.Stop() }

@@ -1,0 +1,304 @@
+package voice_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"rapport/internal/ai"
+	"rapport/internal/ai/aitest"
+	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/notify"
+	"rapport/internal/room"
+	"rapport/internal/sfu"
+	"rapport/internal/speech"
+	"rapport/internal/store/storetest"
+	"rapport/internal/voice"
+)
+
+// The phrases of the test: what the coach says, and what the AI answers.
+const (
+	asked   = "assistant what should i focus on this week"
+	answers = "tell me more about that"
+)
+
+// needs finds a local speech engine, or skips (fails under CI).
+func needs(t *testing.T, bin string) {
+	t.Helper()
+	if _, err := exec.LookPath(bin); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (scripts/test-deps.sh installs it)", bin)
+		}
+		t.Skipf("%s is not installed", bin)
+	}
+}
+
+// call is a room with the AI's host, the coach and client seated, and the
+// coach's pion peer in the SFU.
+type call struct {
+	t      *testing.T
+	m      *room.Manager
+	sfu    *sfu.SFU
+	host   *voice.Host
+	model  *aitest.Server
+	appt   *coaching.Appointment
+	coach  *room.Handle
+	client *room.Handle
+	conns  map[string]*conn
+	ears   speech.Transcriber
+}
+
+func newCall(t *testing.T) *call {
+	needs(t, speech.EspeakBin)
+	needs(t, speech.PocketsphinxBin)
+	db := storetest.MustOpen(t, "sqlite")
+	clock := app.SystemClock{}
+	svc := coaching.NewService(db, clock)
+	ctx := context.Background()
+	coach, _ := svc.DevSignIn(ctx, "coach@example.com", "Cora", app.RoleCoach)
+	client, _ := svc.DevSignIn(ctx, "client@example.com", "Cleo", app.RoleClient)
+	db.LinkCoachClient(ctx, coach.ID, client.ID, time.Now())
+	appt, err := svc.Book(app.WithActor(ctx, coach.Actor()), coaching.Booking{ClientID: client.ID, Title: "Focus",
+		StartsAt: time.Now().Add(5 * time.Minute), Duration: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appt, err = svc.Room(app.WithActor(ctx, coach.Actor()), appt.RoomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := chat.NewWriter(db, log)
+	t.Cleanup(w.Close)
+	m := room.NewManager(svc, db, w, notify.NewHub(), clock, log)
+	s, err := sfu.New(sfu.Settings{LoopbackOnly: true}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	grammar := filepath.Join(t.TempDir(), "phrases.gram")
+	g, err := speech.Grammar(asked, answers, "thank you that was helpful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(grammar, []byte(g), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := aitest.New(t)
+	model.Answer(func([]ai.Message) string { return "Tell me more about that." })
+	llm := ai.NewClient(model.URL, "stand-in", "")
+	c := &call{t: t, m: m, sfu: s, model: model, appt: appt, conns: map[string]*conn{}, ears: speech.Pocketsphinx{Grammar: grammar}}
+	c.host = &voice.Host{Rooms: m, SFU: s, Mind: &ai.CoCoach{Client: llm}, Ears: c.ears, Mouth: speech.Espeak{Voice: "en-us", Speed: 140}, Log: log}
+	t.Cleanup(c.host.Close)
+	m.Voice = c.host
+	c.coach = c.seat("coach", coach)
+	c.client = c.seat("client", client)
+	return c
+}
+
+// seat joins a person to the room over a connection that keeps frames.
+func (c *call) seat(name string, u *coaching.User) *room.Handle {
+	cn := &conn{frames: make(chan *room.Frame, 1000)}
+	h, err := c.m.Join(c.appt, u, cn, room.JoinRequest{}, "j")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.conns[name] = cn
+	return h
+}
+
+// conn keeps what the room sends a person.
+type conn struct{ frames chan *room.Frame }
+
+func (c *conn) Send(f *room.Frame) bool {
+	select {
+	case c.frames <- f:
+	default:
+	}
+	return true
+}
+
+func (c *conn) Close(string) {}
+
+// wait returns the next frame of a type that satisfies ok.
+func (c *conn) wait(t *testing.T, typ string, within time.Duration, ok func(*room.Frame) bool) *room.Frame {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case f := <-c.frames:
+			if f.Type == typ && (ok == nil || ok(f)) {
+				return f
+			}
+		case <-deadline:
+			t.Fatalf("no %s frame within %v", typ, within)
+			return nil
+		}
+	}
+}
+
+// peer is the coach's browser as a pion peer: it speaks into its
+// microphone and hears the AI's.
+type peer struct {
+	pc   *webrtc.PeerConnection
+	mic  *webrtc.TrackLocalStaticSample
+	mu   sync.Mutex
+	heard []int16 // the AI's voice, decoded, 48 kHz
+	ai   chan struct{}
+}
+
+func (c *call) join(user int64) *peer {
+	t := c.t
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	mic, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "coach")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(mic); err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{pc: pc, mic: mic, ai: make(chan struct{}, 1)}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		if tr.StreamID() == "0-mic" {
+			p.ai <- struct{}{}
+			go p.listen(tr)
+		}
+	})
+	l, err := c.sfu.Dial(c.appt.RoomID, user, pc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return p
+}
+
+// say speaks a phrase into the microphone, in real time, then a second of
+// silence.
+func (p *peer) say(t *testing.T, text string) {
+	t.Helper()
+	pcm, err := speech.Espeak{Voice: "en-us", Speed: 140}.Synthesize(context.Background(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := speech.NewEncoder(32000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at48 := pcm.Resample(48000)
+	samples := append(at48.Samples, make([]int16, 48000)...)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; i+960 <= len(samples); i += 960 {
+		b, err := enc.Encode(samples[i : i+960])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.mic.WriteSample(media.Sample{Data: b, Duration: 20 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		<-tick.C
+	}
+}
+
+// listen decodes the AI's voice as it comes.
+func (p *peer) listen(tr *webrtc.TrackRemote) {
+	dec, err := speech.NewDecoder()
+	if err != nil {
+		return
+	}
+	for {
+		pkt, _, err := tr.ReadRTP()
+		if err != nil {
+			return
+		}
+		p.hear(dec, pkt)
+	}
+}
+
+func (p *peer) hear(dec *speech.Decoder, pkt *rtp.Packet) {
+	samples, err := dec.Decode(pkt.Payload)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	p.heard = append(p.heard, samples...)
+	p.mu.Unlock()
+}
+
+func (p *peer) voice() speech.PCM {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return speech.PCM{Rate: 48000, Samples: append([]int16(nil), p.heard...)}
+}
+
+// TestTheAIHearsAQuestionAndAnswersAloud is the whole loop with real
+// parts: the coach's pion peer says a phrase (espeak-ng, Opus); the AI in
+// the room transcribes it (pocketsphinx with a grammar), hears itself
+// addressed, asks the model (a stand-in over HTTP) and speaks its answer
+// (espeak-ng, Opus); the coach's peer decodes the AI's track and
+// recognises the answer.
+func TestTheAIHearsAQuestionAndAnswersAloud(t *testing.T) {
+	c := newCall(t)
+	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
+	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
+	coach := c.conns["coach"]
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	p := c.join(c.appt.CoachID)
+	time.Sleep(500 * time.Millisecond) // the AI subscribes to the coach's microphone
+	p.say(t, asked)
+
+	caption := coach.wait(t, "caption", 10*time.Second, func(f *room.Frame) bool { return f.Data.(room.Caption).UserID == c.appt.CoachID })
+	if got := caption.Data.(room.Caption).Text; got != asked {
+		t.Fatalf("the AI heard %q, want %q", got, asked)
+	}
+	coach.wait(t, "ai.floor", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.FloorState).Speaking })
+	select {
+	case <-p.ai:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the coach never received the AI's voice")
+	}
+	coach.wait(t, "ai.floor", 15*time.Second, func(f *room.Frame) bool { return !f.Data.(room.FloorState).Speaking })
+	reqs := c.model.Requests()
+	if len(reqs) != 1 || !strings.Contains(reqs[0].Messages[len(reqs[0].Messages)-1].Content, asked) {
+		t.Fatalf("the model was asked %+v", reqs)
+	}
+	heard := p.voice()
+	if heard.Duration() < 500*time.Millisecond {
+		t.Fatalf("only %v of the AI's voice reached the coach", heard.Duration())
+	}
+	text, err := c.ears.Transcribe(context.Background(), heard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != answers {
+		t.Fatalf("the coach heard the AI say %q, want %q", text, answers)
+	}
+}
