@@ -155,11 +155,11 @@ func (c *conn) wait(t *testing.T, typ string, within time.Duration, ok func(*roo
 // peer is the coach's browser as a pion peer: it speaks into its
 // microphone and hears the AI's.
 type peer struct {
-	pc   *webrtc.PeerConnection
-	mic  *webrtc.TrackLocalStaticSample
-	mu   sync.Mutex
+	pc    *webrtc.PeerConnection
+	mic   *webrtc.TrackLocalStaticSample
+	mu    sync.Mutex
 	heard []int16 // the AI's voice, decoded, 48 kHz
-	ai   chan struct{}
+	ai    chan struct{}
 }
 
 func (c *call) join(user int64) *peer {
