@@ -155,11 +155,18 @@ func (c *conn) wait(t *testing.T, typ string, within time.Duration, ok func(*roo
 // peer is the coach's browser as a pion peer: it speaks into its
 // microphone and hears the AI's.
 type peer struct {
-	pc    *webrtc.PeerConnection
-	mic   *webrtc.TrackLocalStaticSample
-	mu    sync.Mutex
-	heard []int16 // the AI's voice, decoded, 48 kHz
-	ai    chan struct{}
+	pc      *webrtc.PeerConnection
+	mic     *webrtc.TrackLocalStaticSample
+	mu      sync.Mutex
+	heard   []int16   // the AI's voice, decoded, 48 kHz
+	packets []arrival // the AI's packets as they came
+	ai      chan struct{}
+}
+
+// arrival is one packet of the AI's voice: when it came, and its RTP time.
+type arrival struct {
+	at time.Time
+	ts uint32
 }
 
 func (c *call) join(user int64) *peer {
@@ -201,8 +208,8 @@ func (c *call) join(user int64) *peer {
 }
 
 // say speaks a phrase into the microphone, in real time, then a second of
-// silence.
-func (p *peer) say(t *testing.T, text string) {
+// silence; it returns when its first frame went out.
+func (p *peer) say(t *testing.T, text string) time.Time {
 	t.Helper()
 	pcm, err := speech.Espeak{Voice: "en-us", Speed: 140}.Synthesize(context.Background(), text)
 	if err != nil {
@@ -216,6 +223,7 @@ func (p *peer) say(t *testing.T, text string) {
 	samples := append(at48.Samples, make([]int16, 48000)...)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	start := time.Now()
 	for i := 0; i+960 <= len(samples); i += 960 {
 		b, err := enc.Encode(samples[i : i+960])
 		if err != nil {
@@ -226,6 +234,7 @@ func (p *peer) say(t *testing.T, text string) {
 		}
 		<-tick.C
 	}
+	return start
 }
 
 // listen decodes the AI's voice as it comes.
@@ -250,6 +259,7 @@ func (p *peer) hear(dec *speech.Decoder, pkt *rtp.Packet) {
 	}
 	p.mu.Lock()
 	p.heard = append(p.heard, samples...)
+	p.packets = append(p.packets, arrival{at: time.Now(), ts: pkt.Timestamp})
 	p.mu.Unlock()
 }
 
@@ -300,5 +310,68 @@ func TestTheAIHearsAQuestionAndAnswersAloud(t *testing.T) {
 	}
 	if text != answers {
 		t.Fatalf("the coach heard the AI say %q, want %q", text, answers)
+	}
+}
+
+// TestAPersonTalkingOverTheAIStopsItWithin300ms: while the AI speaks a
+// long answer, the coach starts talking; on the AI's own RTP clock, its
+// voice stops within 300 ms of the coach's onset, the floor goes back to
+// the people, and what it did not get to say is not kept as said.
+func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
+	c := newCall(t)
+	long := "Tell me more about that. Thank you that was helpful. Tell me more about that. Thank you that was helpful. Tell me more about that."
+	c.model.Answer(func([]ai.Message) string { return long })
+	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
+	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
+	coach := c.conns["coach"]
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	p := c.join(c.appt.CoachID)
+	time.Sleep(500 * time.Millisecond)
+	p.say(t, asked)
+	select {
+	case <-p.ai:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the AI never spoke")
+	}
+	for p.voice().Duration() < 800*time.Millisecond { // well into its first sentence
+		time.Sleep(20 * time.Millisecond)
+	}
+	onset := p.say(t, "thank you that was helpful")
+	coach.wait(t, "ai.floor", 5*time.Second, func(f *room.Frame) bool { return !f.Data.(room.FloorState).Speaking })
+	time.Sleep(300 * time.Millisecond) // anything still on its way
+	p.mu.Lock()
+	packets := append([]arrival(nil), p.packets...)
+	p.mu.Unlock()
+	var atOnset, last arrival
+	for _, a := range packets {
+		if !a.at.After(onset) {
+			atOnset = a
+		}
+		last = a
+	}
+	if atOnset.at.IsZero() {
+		t.Fatalf("no AI voice before the onset: %d packets", len(packets))
+	}
+	spoke := time.Duration(last.ts-atOnset.ts) * time.Second / 48000
+	t.Logf("the AI went on for %v after the coach's onset (on its RTP clock)", spoke)
+	if spoke > 300*time.Millisecond {
+		t.Fatalf("the AI went on for %v after the coach started talking; want 300 ms at most", spoke)
+	}
+	if heard := p.voice().Duration(); heard > 5*time.Second {
+		t.Fatalf("%v of the AI's voice: it was not cut off", heard)
+	}
+	said := 0
+	for drained := false; !drained; {
+		select {
+		case f := <-coach.frames:
+			if cp, ok := f.Data.(room.Caption); ok && f.Type == "caption" && cp.UserID == 0 {
+				said++
+			}
+		default:
+			drained = true
+		}
+	}
+	if said >= 5 {
+		t.Fatalf("all %d sentences were kept as said although the AI was cut off", said)
 	}
 }
