@@ -24,8 +24,10 @@ import (
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 	"rapport/internal/signal"
+	"rapport/internal/speech"
 	"rapport/internal/store"
 	"rapport/internal/turn"
+	"rapport/internal/voice"
 	"rapport/internal/web"
 )
 
@@ -57,6 +59,7 @@ type App struct {
 	Media    *sfu.SFU
 	TURN     *turn.Server // the embedded TURN server, if on
 	twilio   *turn.Twilio
+	voice    *voice.Host // the AI in calls, when it can join them
 	Web      *web.Server
 	log      *slog.Logger
 	stop     context.CancelFunc
@@ -73,8 +76,20 @@ func (a *App) assistant() {
 	}
 	client := ai.NewClient(c.BaseURL, c.Model, c.APIKey)
 	client.Timeout = c.Timeout
-	a.Rooms.Assistant = &ai.CoCoach{Client: client, Profiles: a.DB}
+	mind := &ai.CoCoach{Client: client, Profiles: a.DB}
+	a.Rooms.Assistant = mind
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
+	ears, mouth, lines, err := speech.New(c.Speech)
+	for _, line := range lines {
+		a.log.Info(line)
+	}
+	if err != nil || ears == nil || mouth == nil {
+		a.log.Info("the AI co-coach cannot join calls: it needs both speech-to-text and text-to-speech (STT_ENGINE, TTS_ENGINE)", "err", err)
+		return
+	}
+	a.voice = &voice.Host{Rooms: a.Rooms, SFU: a.Media, Mind: mind, Ears: ears, Mouth: mouth, Log: a.log}
+	a.Rooms.Voice = a.voice
+	a.log.Info("the AI co-coach can join calls when the coach brings it in")
 }
 
 // New builds the application and starts its background work (the sweep of
@@ -89,12 +104,12 @@ func New(o Options) (*App, error) {
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
 	defaultMode := o.Config.CallMode
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
-	a.assistant()
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
 	if err := a.media(); err != nil {
 		a.Chat.Close()
 		return nil, err
 	}
+	a.assistant()
 	oidc := o.OIDC
 	if oidc == nil {
 		oidc = a.oidc()
@@ -153,6 +168,9 @@ func (a *App) media() error {
 
 // closeMedia ends every call and stops the TURN server.
 func (a *App) closeMedia() {
+	if a.voice != nil {
+		a.voice.Close()
+	}
 	a.Media.Close()
 	if a.TURN != nil {
 		a.TURN.Close()

@@ -33,6 +33,7 @@ type Agent struct {
 	lastTurn   time.Time               // when the last person's turn ended
 	quietSaid  bool                    // the pause since was reported
 	talkingNow map[int64]bool          // who is in the middle of a turn
+	lastTiming *Timing                 // the last turn's end, until an answer begins
 }
 
 func newAgent(h *Host, appt *coaching.Appointment) *Agent {

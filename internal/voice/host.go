@@ -13,6 +13,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"rapport/internal/coaching"
 	"rapport/internal/room"
@@ -41,6 +42,20 @@ type Options struct {
 	Turns speech.TurnOptions
 	// Bitrate is the Opus bitrate of the AI's voice (default 24 kbit/s).
 	Bitrate int
+	// Observe, when set, is told how quickly each answer began (metrics,
+	// benchmarks). It must not block.
+	Observe func(Timing)
+}
+
+// Timing is how quickly the AI began an answer to a person's turn.
+type Timing struct {
+	User int64
+	// TurnAt is when the turn's end was detected, on the speaker's stream
+	// (time since the AI began hearing them), and TurnEnded on the clock.
+	TurnAt    time.Duration
+	TurnEnded time.Time
+	// FirstAudio is when the answer's first frame went to the SFU.
+	FirstAudio time.Time
 }
 
 // Summon implements room.VoiceHost: the AI joins the appointment's room,

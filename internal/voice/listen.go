@@ -88,7 +88,7 @@ func (a *Agent) heardFrame(l *listener, packet []byte) {
 		case speech.SpeechStarted:
 			a.speechStarted(l.user)
 		case speech.TurnEnded:
-			a.turnEnded(l.user)
+			a.turnEnded(l.user, ev.At)
 			select {
 			case l.work <- ev.Utterance:
 			default:
@@ -120,11 +120,12 @@ func (a *Agent) speechStarted(user int64) {
 	a.handle.FloorEvent("", room.FloorEvent{Kind: room.SpeechStart, Who: user})
 }
 
-func (a *Agent) turnEnded(user int64) {
+func (a *Agent) turnEnded(user int64, at time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.talkingNow, user)
 	a.lastTurn, a.quietSaid = time.Now(), false
+	a.lastTiming = &Timing{User: user, TurnAt: at, TurnEnded: a.lastTurn}
 }
 
 // transcribe turns a person's utterances into captions and transcript

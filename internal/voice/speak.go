@@ -202,6 +202,20 @@ func (a *Agent) play(ctx context.Context, sp spoken) bool {
 		if err := a.peer.Publish(&f); err != nil {
 			return false
 		}
+		a.observeFirstAudio()
 	}
 	return ctx.Err() == nil
+}
+
+// observeFirstAudio reports how quickly the answer to the last turn began,
+// once.
+func (a *Agent) observeFirstAudio() {
+	a.mu.Lock()
+	t := a.lastTiming
+	a.lastTiming = nil
+	a.mu.Unlock()
+	if t != nil && a.h.Options.Observe != nil {
+		t.FirstAudio = time.Now()
+		a.h.Options.Observe(*t)
+	}
 }

@@ -51,7 +51,7 @@ func needs(t *testing.T, bin string) {
 // call is a room with the AI's host, the coach and client seated, and the
 // coach's pion peer in the SFU.
 type call struct {
-	t      *testing.T
+	t      testing.TB
 	m      *room.Manager
 	sfu    *sfu.SFU
 	host   *voice.Host
@@ -66,6 +66,26 @@ type call struct {
 func newCall(t *testing.T) *call {
 	needs(t, speech.EspeakBin)
 	needs(t, speech.PocketsphinxBin)
+	grammar := filepath.Join(t.TempDir(), "phrases.gram")
+	g, err := speech.Grammar(asked, answers, "thank you that was helpful")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(grammar, []byte(g), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := aitest.New(t)
+	model.Answer(func([]ai.Message) string { return "Tell me more about that." })
+	ears := speech.Pocketsphinx{Grammar: grammar}
+	c := newRoom(t, &voice.Host{Mind: &ai.CoCoach{Client: ai.NewClient(model.URL, "stand-in", "")}, Ears: ears,
+		Mouth: speech.Espeak{Voice: "en-us", Speed: 140}})
+	c.model, c.ears = model, ears
+	return c
+}
+
+// newRoom books an appointment and seats the coach and the client in its
+// room, with host (its Rooms, SFU and Log filled in) bringing the AI.
+func newRoom(t testing.TB, host *voice.Host) *call {
 	db := storetest.MustOpen(t, "sqlite")
 	clock := app.SystemClock{}
 	svc := coaching.NewService(db, clock)
@@ -91,19 +111,8 @@ func newCall(t *testing.T) *call {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	grammar := filepath.Join(t.TempDir(), "phrases.gram")
-	g, err := speech.Grammar(asked, answers, "thank you that was helpful")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(grammar, []byte(g), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	model := aitest.New(t)
-	model.Answer(func([]ai.Message) string { return "Tell me more about that." })
-	llm := ai.NewClient(model.URL, "stand-in", "")
-	c := &call{t: t, m: m, sfu: s, model: model, appt: appt, conns: map[string]*conn{}, ears: speech.Pocketsphinx{Grammar: grammar}}
-	c.host = &voice.Host{Rooms: m, SFU: s, Mind: &ai.CoCoach{Client: llm}, Ears: c.ears, Mouth: speech.Espeak{Voice: "en-us", Speed: 140}, Log: log}
+	host.Rooms, host.SFU, host.Log = m, s, log
+	c := &call{t: t, m: m, sfu: s, appt: appt, conns: map[string]*conn{}, host: host}
 	t.Cleanup(c.host.Close)
 	m.Voice = c.host
 	c.coach = c.seat("coach", coach)
@@ -136,7 +145,7 @@ func (c *conn) Send(f *room.Frame) bool {
 func (c *conn) Close(string) {}
 
 // wait returns the next frame of a type that satisfies ok.
-func (c *conn) wait(t *testing.T, typ string, within time.Duration, ok func(*room.Frame) bool) *room.Frame {
+func (c *conn) wait(t testing.TB, typ string, within time.Duration, ok func(*room.Frame) bool) *room.Frame {
 	t.Helper()
 	deadline := time.After(within)
 	for {
