@@ -22,6 +22,7 @@ import { Chat } from "./chat.js";
 import { CallTimer } from "./timer.js";
 import { Call } from "./media.js";
 import { SetupCheck, levelMeter } from "./check.js";
+import { AIPanel } from "./ai.js";
 
 // reloadWhenOpen reloads a closed room's page when it opens, if that is soon.
 function reloadWhenOpen(root) {
@@ -116,6 +117,11 @@ function start(root) {
   const call = new Call({ signal, relay: q.get("relay") === "1", media: q.get("media") || "" });
   const check = new SetupCheck($("[data-setup-check]"), call);
   const bar = initCallBar($("[data-call-bar]"), call);
+  const aiPanel = new AIPanel($("[data-ai-card]"), $("[data-ai-banner]"), {
+    signal,
+    role: root.dataset.role,
+    names: root.dataset.role === "coach" ? { coach: myName, client: other.name } : { coach: other.name, client: myName },
+  });
   let layout = "speaker";
   let speaker = 0; // who speaks, as the server hears it
   bar.onLayout = () => {
@@ -152,6 +158,7 @@ function start(root) {
     if (j.waiting_for) otherAway = { ...otherAway, online: !!j.waiting_for.online };
     chat.reconnected();
     chat.joined(j);
+    aiPanel.joined(j);
     timer.set(j.timer);
     render();
   }
@@ -198,6 +205,10 @@ function start(root) {
         break;
       case "p2p.signal":
         call.p2pSignal(d.from, d.data || {});
+        break;
+      case "ai.floor":
+      case "caption":
+        aiPanel.frame(f);
         break;
       case "speaker":
         speaker = d.user_id || 0;
@@ -332,7 +343,7 @@ function start(root) {
     li.dataset.userId = String(id);
     li.dataset.present = String(!!p);
     const name = p?.name || (id === me ? myName : id === other.id ? other.name : "");
-    const avatar = el("span", "avatar", initials(name));
+    const avatar = el("span", "avatar", p?.role === "ai" ? "AI" : initials(name));
     avatar.setAttribute("aria-hidden", "true");
     const body = el("div", "person-body");
     const line = el("div", "person-name", name);
@@ -382,7 +393,7 @@ function start(root) {
         const t = el("div", "tile");
         t.dataset.userId = String(id);
         const box = el("div", "tile-media");
-        box.append(el("span", "tile-avatar", initials(p.name)));
+        box.append(el("span", "tile-avatar", p.role === "ai" ? "AI" : initials(p.name)));
         t.append(box, el("div", "tile-label"));
         return t;
       });
@@ -440,6 +451,7 @@ function start(root) {
     const pick =
       all.find((t) => t.dataset.screenOf) ||
       all.find((t) => t.dataset.speaking === "true" && Number(t.dataset.userId) !== me) ||
+      all.find((t) => Number(t.dataset.userId) === other.id) ||
       all.find((t) => t.dataset.userId && Number(t.dataset.userId) !== me) ||
       all[0];
     let slot = 0;

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"rapport/internal/ai"
+	"rapport/internal/ai/aitest"
+	"rapport/internal/speech"
+)
+
+// TestE2EAIInTheCall is the AI co-coach as a participant of a call in
+// headless Chromium: the coach's fake microphone plays a spoken WAV; the
+// coach brings the AI in (the client's page says so), the AI's captions of
+// the coach appear on the client's page, the coach hands the AI the floor,
+// and the client's page shows what the AI says and plays its voice. The
+// model is a stand-in over HTTP; the speech engines are the local ones.
+func TestE2EAIInTheCall(t *testing.T) {
+	chromium := chromiumPath(t)
+	for _, bin := range []string{speech.EspeakBin, speech.PocketsphinxBin} {
+		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed (scripts/test-deps.sh installs it)", bin)
+			}
+			t.Skipf("%s is not installed", bin)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	const said = "what should i focus on this week"
+	const answer = "tell me more about that"
+	dir := t.TempDir()
+	grammar, err := speech.Grammar(said, answer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "phrases.gram"), []byte(grammar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wav := spokenWAV(t, dir, said)
+	model := aitest.New(t)
+	model.Answer(func([]ai.Message) string { return "Tell me more about that." })
+	base := startServer(t, "sqlite", "AI_BASE_URL", model.URL, "AI_MODEL", "stand-in",
+		"STT_ENGINE", "pocketsphinx", "STT_GRAMMAR", filepath.Join(dir, "phrases.gram"), "TTS_ENGINE", "espeak", "TTS_VOICE", "en-us")
+	shots := newShooter(t, "voice")
+	speaking := startBrowser(t, ctx, chromium, "use-file-for-fake-audio-capture", wav)
+	listening := startBrowser(t, ctx, chromium)
+
+	client := newPerson(t, listening, base, "client", "America/New_York", shots)
+	client.signIn("cleo@example.com", "Cleo Client", "client", false)
+	coach := newPerson(t, speaking, base, "coach", "Europe/Berlin", shots)
+	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
+	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	roomURL := bookSoon(coach, clientID, "Focus")
+	coach.open(roomURL, 200)
+	client.open(roomURL, 200)
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("websocket"))
+		p.waitUpTo(30*time.Second, `document.querySelector("[data-stage]").dataset.media === "connected"`)
+	}
+	coach.waitFor(`!document.querySelector('[data-ai="invite"]').hidden`)
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ai="invite"]`)))
+	client.waitFor(`!document.querySelector("[data-ai-banner]").hidden && document.querySelector("[data-ai-banner]").textContent.includes("does not hear Cleo")`)
+	client.waitFor(`document.querySelector('.person[data-user-id="0"]') !== null`)
+	// The coach's microphone says the phrase every 17 s: the AI hears it.
+	client.waitUpTo(40*time.Second, `[...document.querySelectorAll(".caption")].some(c => c.textContent === "Carla Coach: `+said+`")`)
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ai="floor"]`)))
+	client.waitUpTo(20*time.Second, `[...document.querySelectorAll(".caption-ai")].some(c => c.textContent.includes("Tell me more about that."))`)
+	client.waitUpTo(20*time.Second, `Number(document.querySelector('.tile[data-user-id="0"]')?.dataset.audio || 0) > 0`)
+	client.shot("voice-client")
+	coach.shot("voice-coach")
+	for _, p := range []*person{coach, client} {
+		p.checkConsole()
+	}
+}
+
+// spokenWAV writes a WAV for Chromium's fake microphone: six seconds of
+// quiet, the phrase, then ten more (it loops).
+func spokenWAV(t *testing.T, dir, phrase string) string {
+	t.Helper()
+	pcm, err := speech.Espeak{Voice: "en-us", Speed: 140}.Synthesize(context.Background(), phrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm = pcm.Resample(48000)
+	samples := append(make([]int16, 6*48000), pcm.Samples...)
+	samples = append(samples, make([]int16, 10*48000)...)
+	path := filepath.Join(dir, "mic.wav")
+	if err := os.WriteFile(path, speech.PCM{Rate: 48000, Samples: samples}.WAV(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,0 +1,134 @@
+// The AI co-coach in the call (docs/protocol.md, "The AI in the call"):
+// the coach brings it in, picks how forward it is, hands it the floor and
+// takes it back; the client agrees (or not) to be heard by it; either
+// sends it out. While it is in, a banner tells everyone whom it hears, and
+// its captions of what each person says (and what it says) show here.
+
+const MODES = {
+  listen: "Listen only",
+  on_request: "Speak when asked",
+  co_facilitate: "Co-facilitate",
+};
+const CAPTIONS_SHOWN = 6;
+
+export class AIPanel {
+  // root: the AI card; banner: the line above the stage; role: "coach" or
+  // "client"; names: the coach's and the client's names.
+  constructor(root, banner, { signal, role, names }) {
+    this.root = root;
+    this.banner = banner;
+    this.signal = signal;
+    this.role = role;
+    this.names = names;
+    this.floor = { present: false, available: false };
+    this.captions = root.querySelector("[data-captions]");
+    this.state = root.querySelector("[data-ai-state]");
+    this.error = root.querySelector("[data-ai-error]");
+    this.coachBox = root.querySelector("[data-ai-coach]");
+    this.clientBox = root.querySelector("[data-ai-client]");
+    this.mode = root.querySelector("[data-ai-mode]");
+    for (const [value, text] of Object.entries(MODES)) {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = text;
+      this.mode.append(o);
+    }
+    root.addEventListener("click", (e) => {
+      const act = e.target.closest("[data-ai]")?.dataset.ai;
+      if (act) this.act(act);
+    });
+    this.mode.addEventListener("change", () => this.send("ai.mode", { mode: this.mode.value }));
+  }
+
+  joined(j) {
+    this.show(j.floor || {});
+  }
+
+  frame(f) {
+    if (f.type === "ai.floor") this.show(f.data || {});
+    else if (f.type === "caption" && f.data) this.caption(f.data);
+  }
+
+  act(act) {
+    switch (act) {
+      case "invite":
+        return this.send("ai.invite");
+      case "dismiss":
+        return this.send("ai.dismiss");
+      case "agree":
+        return this.send("ai.consent", { agree: true });
+      case "refuse":
+        return this.send("ai.consent", { agree: false });
+      case "floor":
+        return this.send("ai.floor", { to: this.floor.speaking || this.floor.handed ? "people" : "ai" });
+    }
+  }
+
+  async send(type, data) {
+    this.error.hidden = true;
+    try {
+      await this.signal.request(type, data || {});
+    } catch (e) {
+      this.error.textContent = e.message || "That did not work; try again.";
+      this.error.hidden = false;
+    }
+  }
+
+  // show draws the floor: the card, its buttons, the banner.
+  show(fl) {
+    this.floor = fl;
+    const coach = this.role === "coach";
+    this.root.hidden = !fl.available && !fl.present;
+    this.root.dataset.present = String(!!fl.present);
+    this.root.dataset.speaking = String(!!fl.speaking);
+    this.root.dataset.consent = String(!!fl.consent);
+    this.coachBox.hidden = !coach;
+    this.clientBox.hidden = coach || !fl.present;
+    const invite = this.root.querySelector('[data-ai="invite"]');
+    invite.hidden = !coach || !!fl.present;
+    for (const b of this.root.querySelectorAll('[data-ai="dismiss"]')) b.hidden = !fl.present;
+    this.mode.hidden = !coach || !fl.present;
+    if (fl.mode) this.mode.value = fl.mode;
+    const handBtn = this.root.querySelector('[data-ai="floor"]');
+    handBtn.hidden = !coach || !fl.present || fl.mode === "listen";
+    handBtn.textContent = fl.speaking || fl.handed ? "Take the floor back" : "Hand the AI the floor";
+    handBtn.setAttribute("aria-pressed", String(!!(fl.speaking || fl.handed)));
+    const ask = this.root.querySelector("[data-ai-ask]");
+    ask.hidden = !fl.present || fl.consent;
+    this.root.querySelector('[data-ai="agree"]').hidden = !fl.present || fl.consent;
+    this.root.querySelector('[data-ai="refuse"]').textContent = fl.consent ? "Stop it hearing me" : "Not now";
+    this.root.querySelector('[data-ai="refuse"]').hidden = !fl.present || (!fl.consent && this.role !== "client");
+    this.state.textContent = this.describe(fl);
+    const hears = fl.consent ? `${this.names.coach} and ${this.names.client}` : this.names.coach;
+    this.banner.hidden = !fl.present;
+    this.banner.textContent = fl.present
+      ? `The AI co-coach is in this call and hears ${hears}.${fl.consent ? "" : ` It does not hear ${this.names.client}, who has not agreed.`} Audio is never stored.`
+      : "";
+    this.banner.dataset.speaking = String(!!fl.speaking);
+  }
+
+  describe(fl) {
+    if (!fl.present) return fl.available ? "The AI co-coach is not in this call." : "";
+    if (fl.speaking) return "The AI co-coach is speaking. Start talking to interrupt it.";
+    const mode = MODES[fl.mode] || "";
+    if (!fl.consent) {
+      return this.role === "client"
+        ? `${this.names.coach} would like the AI co-coach to hear you too. It helps with notes and ideas; your audio is never stored.`
+        : `The AI co-coach is in (${mode.toLowerCase()}). It waits for ${this.names.client} to agree before it hears them.`;
+    }
+    return `The AI co-coach is in: ${mode.toLowerCase()}.`;
+  }
+
+  // caption shows a line someone said, as the AI heard it.
+  caption(c) {
+    const li = document.createElement("li");
+    li.className = c.user_id === 0 ? "caption caption-ai" : "caption";
+    const who = document.createElement("span");
+    who.className = "caption-who";
+    who.textContent = `${c.name}: `;
+    li.append(who, document.createTextNode(c.text));
+    this.captions.append(li);
+    while (this.captions.children.length > CAPTIONS_SHOWN) this.captions.firstChild.remove();
+    this.captions.hidden = false;
+  }
+}
