@@ -69,7 +69,7 @@ func (a *Agent) run(ctx context.Context) {
 	a.handle = h
 	defer h.Leave(room.ReasonLeft)
 	h.Presence(room.Presence{Mic: true}) // it speaks, and has no camera
-	out := relay.NewOutbox(16, 500) // it hears audio only: video would be dropped first
+	out := relay.NewOutbox(16, 500)      // it hears audio only: video would be dropped first
 	a.peer = a.h.SFU.ConnectRelay(a.appt.RoomID, 0, sfu.RelayConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}},
 		func(string, any) {})
 	defer a.peer.Close()
