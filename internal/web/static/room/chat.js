@@ -326,6 +326,10 @@ export class Chat {
       this.pending.delete(m.client_id);
       this.signal.forgetChat(m.client_id, m);
     }
+    if (m.kind === "ai" && this.writing.has(m.client_id)) {
+      this.writing.get(m.client_id).remove(); // the draft it was, now stored
+      this.writing.delete(m.client_id);
+    }
     const li = this.render(m, mine);
     this.byId.set(m.id, li);
     this.insert(key, m.id, li);
