@@ -141,6 +141,27 @@ type CallSession struct {
 	EndedAt       *time.Time // nil while open
 	LastActiveAt  time.Time  // when someone was last in the room
 	Duration      time.Duration
+	// TranscriptOff says the coach turned the AI's transcript off for this
+	// session: nothing of what is said is stored.
+	TranscriptOff bool
+}
+
+// TranscriptLine is one thing said in a call, as the AI co-coach heard it.
+type TranscriptLine struct {
+	ID        int64     `json:"id"`
+	SessionID int64     `json:"session_id"`
+	SpeakerID int64     `json:"speaker_id,omitempty"` // 0: the AI
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Summary is the AI co-coach's summary of an appointment's call, with
+// action items; the coach decides whether the client may read it.
+type Summary struct {
+	AppointmentID int64     `json:"appointment_id"`
+	Body          string    `json:"body"`
+	Shared        bool      `json:"shared"`
+	WrittenAt     time.Time `json:"written_at"`
 }
 
 // Profile is what a user tells about themselves. Data is an open document so

@@ -9,16 +9,18 @@ import (
 	"rapport/internal/coaching"
 )
 
-const sessionColumns = `id, appointment_id, opened_at, started_at, ended_at, last_active_at, duration_seconds`
+const sessionColumns = `id, appointment_id, opened_at, started_at, ended_at, last_active_at, duration_seconds, transcript_off`
 
 func scanSession(s interface{ Scan(...any) error }) (*coaching.CallSession, error) {
 	var cs coaching.CallSession
 	var secs sql.NullInt64
+	var off int64
 	err := s.Scan(&cs.ID, &cs.AppointmentID, timeScan{&cs.OpenedAt}, nullTimeScan{&cs.StartedAt},
-		nullTimeScan{&cs.EndedAt}, timeScan{&cs.LastActiveAt}, &secs)
+		nullTimeScan{&cs.EndedAt}, timeScan{&cs.LastActiveAt}, &secs, &off)
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	cs.TranscriptOff = off != 0
 	cs.Duration = time.Duration(secs.Int64) * time.Second
 	return &cs, nil
 }
@@ -60,7 +62,8 @@ func (q *queries) EndCallSession(ctx context.Context, id int64, at time.Time) (b
 	}
 	if cs.StartedAt == nil {
 		res, err := q.exec(ctx, `DELETE FROM call_sessions WHERE id = ?
-			AND NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ?)`, id, id)
+			AND NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ?)
+			AND NOT EXISTS (SELECT 1 FROM transcript_lines WHERE session_id = ?)`, id, id, id)
 		if err != nil {
 			return false, err
 		}
