@@ -77,6 +77,11 @@ type Manager struct {
 	Assistant Assistant
 	// Voice brings the AI into calls; nil: it cannot join calls.
 	Voice VoiceHost
+	// Transcripts keeps what the AI hears; nil: nothing is kept.
+	Transcripts Transcripts
+	// AfterCall is told when a call that started has ended (the AI's
+	// summary); nil: nothing happens.
+	AfterCall AfterCall
 	// CallMode gives an appointment's call mode, "sfu" or "p2p"; nil: "sfu".
 	CallMode func(appt *coaching.Appointment) string
 

@@ -1,6 +1,8 @@
 package room
 
 import (
+	"context"
+
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 )
@@ -21,11 +23,26 @@ type VoiceHost interface {
 	Summon(appt *coaching.Appointment)
 }
 
+// Transcripts keeps the lines the AI hears (store.DB does).
+type Transcripts interface {
+	AddTranscriptLine(ctx context.Context, l *coaching.TranscriptLine) error
+	SetTranscriptOff(ctx context.Context, sessionID int64, off bool) error
+}
+
+// AfterCall hears of each call that ended after it started (package ai
+// writes its summary). It must not block.
+type AfterCall interface {
+	CallEnded(appt *coaching.Appointment, sessionID int64)
+}
+
 // FloorState is an "ai.floor" frame, and the floor in "joined".
 type FloorState struct {
 	Floor
 	// Available says the server can bring the AI into calls.
 	Available bool `json:"available"`
+	// Transcript says what the AI hears is kept (the coach may turn it off
+	// for the session).
+	Transcript bool `json:"transcript"`
 }
 
 // Caption is a "caption" frame: a line a person said, as the AI heard it.
@@ -41,7 +58,8 @@ var errNotYours = app.Errorf(app.EFORBIDDEN, "only the coach may do that with th
 
 // floorState is the floor as the room tells it.
 func (r *Room) floorState() FloorState {
-	return FloorState{Floor: r.floor, Available: r.m.Voice != nil}
+	keep := r.m.Transcripts != nil && r.session != nil && !r.session.TranscriptOff
+	return FloorState{Floor: r.floor, Available: r.m.Voice != nil, Transcript: keep}
 }
 
 // roleOf is a member's part in the call.
@@ -124,6 +142,54 @@ func (r *Room) caption(userID int64, conn Conn, c Caption) {
 	}
 	c.Name = speaker.info.Name
 	r.broadcast(NewFrame("caption", c), nobody)
+	if c.Final {
+		r.keepLine(c)
+	}
+}
+
+// keepLine stores a final caption as a transcript line, unless the coach
+// turned the session's transcript off.
+func (r *Room) keepLine(c Caption) {
+	if r.m.Transcripts == nil || r.session == nil || r.session.TranscriptOff {
+		return
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	l := &coaching.TranscriptLine{SessionID: r.session.ID, SpeakerID: c.UserID, Body: c.Text, CreatedAt: r.now()}
+	if err := r.m.Transcripts.AddTranscriptLine(ctx, l); err != nil {
+		r.m.Log.Error("keep a transcript line", "room", r.id, "err", err)
+	}
+}
+
+// setTranscript turns the session's transcript off (deleting what was
+// kept) or on again: the coach's choice, told to everyone.
+func (r *Room) setTranscript(userID int64, conn Conn, reqID string, keep bool) {
+	mb := r.members[userID]
+	if mb == nil || mb.conn != conn {
+		return
+	}
+	switch {
+	case r.roleOf(mb) != RoleCoach:
+		r.send(mb, ErrorFrame(reqID, errNotYours))
+		return
+	case r.m.Transcripts == nil:
+		r.send(mb, ErrorFrame(reqID, app.Errorf(app.EUNAVAILABLE, "this server keeps no transcripts")))
+		return
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if err := r.m.Transcripts.SetTranscriptOff(ctx, r.session.ID, !keep); err != nil {
+		r.send(mb, ErrorFrame(reqID, err))
+		return
+	}
+	r.session.TranscriptOff = !keep
+	r.broadcast(NewFrame("ai.floor", r.floorState()), nobody)
+	r.send(mb, Reply(reqID, "ok", nil))
+}
+
+// Transcript turns the session's transcript on or off (the coach only).
+func (h *Handle) Transcript(reqID string, keep bool) {
+	h.r.box.post(func() { h.r.setTranscript(h.userID, h.conn, reqID, keep) })
 }
 
 // FloorEvent passes a change of the floor: a person's own (by the role

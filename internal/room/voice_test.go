@@ -1,8 +1,10 @@
 package room_test
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"rapport/internal/coaching"
 	"rapport/internal/room"
@@ -72,5 +74,60 @@ func TestTheFloorInTheRoom(t *testing.T) {
 func untilFloor(t *testing.T, c *fakeConn, ok func(map[string]any) bool) {
 	t.Helper()
 	for !ok(c.wait(t, "ai.floor")["data"].(map[string]any)) {
+	}
+}
+
+type fakeAfterCall struct{ ended chan int64 }
+
+func (f *fakeAfterCall) CallEnded(_ *coaching.Appointment, sessionID int64) { f.ended <- sessionID }
+
+// TestTheTranscriptIsKeptUnlessTheCoachSaysNo: the AI's final captions are
+// kept as transcript lines; the coach (only) turns the transcript off,
+// which deletes what was kept and keeps nothing more; when the call ends
+// the summary's writer hears of it.
+func TestTheTranscriptIsKeptUnlessTheCoachSaysNo(t *testing.T) {
+	f := newFixture(t)
+	f.m.Voice = &fakeVoice{}
+	f.m.Transcripts = f.db
+	after := &fakeAfterCall{ended: make(chan int64, 1)}
+	f.m.AfterCall = after
+	coachConn, coach, joined := f.join(t, f.coach, room.JoinRequest{})
+	session := sessionOf(t, joined)
+	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
+	if fl := coachConn.wait(t, "ai.floor")["data"].(map[string]any); fl["transcript"] != true {
+		t.Fatalf("the transcript is not kept by default: %v", fl)
+	}
+	aiConn, ai, _ := f.join(t, room.AIUser(), room.JoinRequest{})
+	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "how was the week", Final: true})
+	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "how was the", Final: false})
+	ai.Caption(room.Caption{UserID: 0, Text: "Tell me more.", Final: true})
+	aiConn.wait(t, "caption")
+	aiConn.wait(t, "caption")
+	aiConn.wait(t, "caption")
+	lines, _ := f.db.TranscriptLines(context.Background(), session, 0, 10)
+	if len(lines) != 2 || lines[0].Body != "how was the week" || lines[1].SpeakerID != 0 {
+		t.Fatalf("kept %+v", lines)
+	}
+	client.Transcript("x", false)
+	if e := clientConn.wait(t, "error"); e["id"] != "x" {
+		t.Fatalf("the client turned the transcript off: %v", e)
+	}
+	coach.Transcript("off", false)
+	untilFloor(t, clientConn, func(fl map[string]any) bool { return fl["transcript"] == false })
+	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "this stays between us", Final: true})
+	aiConn.wait(t, "caption")
+	if lines, _ := f.db.TranscriptLines(context.Background(), session, 0, 10); len(lines) != 0 {
+		t.Fatalf("%d lines kept with the transcript off", len(lines))
+	}
+	coach.Leave(room.ReasonLeft)
+	client.Leave(room.ReasonLeft)
+	select {
+	case id := <-after.ended:
+		if id != session {
+			t.Fatalf("the end of session %d was told, want %d", id, session)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("nobody heard that the call ended")
 	}
 }

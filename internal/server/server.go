@@ -78,6 +78,7 @@ func (a *App) assistant() {
 	client.Timeout = c.Timeout
 	mind := &ai.CoCoach{Client: client, Profiles: a.DB}
 	a.Rooms.Assistant = mind
+	a.Rooms.AfterCall = &ai.Notes{Client: client, Store: a.DB, Log: a.log}
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
 	ears, mouth, lines, err := speech.New(c.Speech)
 	for _, line := range lines {
@@ -87,6 +88,7 @@ func (a *App) assistant() {
 		a.log.Info("the AI co-coach cannot join calls: it needs both speech-to-text and text-to-speech (STT_ENGINE, TTS_ENGINE)", "err", err)
 		return
 	}
+	a.Rooms.Transcripts = a.DB
 	a.voice = &voice.Host{Rooms: a.Rooms, SFU: a.Media, Mind: mind, Ears: ears, Mouth: mouth, Log: a.log}
 	a.Rooms.Voice = a.voice
 	a.log.Info("the AI co-coach can join calls when the coach brings it in")

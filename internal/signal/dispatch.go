@@ -57,13 +57,14 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"media.relay":     (*client).mediaRelay,
 	"p2p.signal":      (*client).p2pSignal,
 
-	"ai.invite":  (*client).aiInvite,
-	"ai.dismiss": (*client).aiDismiss,
-	"ai.consent": (*client).aiConsent,
-	"ai.mode":    (*client).aiMode,
-	"ai.floor":   (*client).aiFloor,
-	"ai.heard":   (*client).aiHeard,
-	"caption":    (*client).caption,
+	"ai.invite":     (*client).aiInvite,
+	"ai.dismiss":    (*client).aiDismiss,
+	"ai.consent":    (*client).aiConsent,
+	"ai.mode":       (*client).aiMode,
+	"ai.floor":      (*client).aiFloor,
+	"ai.heard":      (*client).aiHeard,
+	"caption":       (*client).caption,
+	"ai.transcript": (*client).aiTranscript,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error

@@ -103,3 +103,17 @@ func (c *client) caption(in *Inbound) error {
 	c.joined.Caption(m)
 	return c.ok(in)
 }
+
+func (c *client) aiTranscript(in *Inbound) error {
+	var m struct {
+		Keep *bool `json:"keep"`
+	}
+	if err := decodeData(in, &m); err != nil {
+		return err
+	}
+	if m.Keep == nil {
+		return app.Invalid(map[string]string{"keep": "is required: true keeps what the AI hears, false keeps nothing"})
+	}
+	c.joined.Transcript(in.ID, *m.Keep)
+	return nil
+}
