@@ -77,6 +77,9 @@ func TestE2EAIInTheCall(t *testing.T) {
 	client.waitUpTo(20*time.Second, `Number(document.querySelector('.tile[data-user-id="0"]')?.dataset.audio || 0) > 0`)
 	client.shot("voice-client")
 	coach.shot("voice-coach")
+	// The coach keeps no transcript of this session: everyone is told.
+	coach.do(chromedp.Click(chromedp.CSS("[data-ai-transcript]")))
+	client.waitFor(`document.querySelector("[data-ai-banner]").textContent.includes("No transcript is kept")`)
 	for _, p := range []*person{coach, client} {
 		p.checkConsole()
 	}

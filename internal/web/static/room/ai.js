@@ -38,6 +38,8 @@ export class AIPanel {
       if (act) this.act(act);
     });
     this.mode.addEventListener("change", () => this.send("ai.mode", { mode: this.mode.value }));
+    this.transcript = root.querySelector("[data-ai-transcript]");
+    this.transcript.addEventListener("change", () => this.send("ai.transcript", { keep: this.transcript.checked }));
   }
 
   joined(j) {
@@ -88,6 +90,8 @@ export class AIPanel {
     invite.hidden = !coach || !!fl.present;
     for (const b of this.root.querySelectorAll('[data-ai="dismiss"]')) b.hidden = !fl.present;
     this.mode.hidden = !coach || !fl.present;
+    this.root.querySelector("[data-ai-transcript-field]").hidden = !coach || !fl.present;
+    this.transcript.checked = !!fl.transcript;
     if (fl.mode) this.mode.value = fl.mode;
     const handBtn = this.root.querySelector('[data-ai="floor"]');
     handBtn.hidden = !coach || !fl.present || fl.mode === "listen";
@@ -102,7 +106,7 @@ export class AIPanel {
     const hears = fl.consent ? `${this.names.coach} and ${this.names.client}` : this.names.coach;
     this.banner.hidden = !fl.present;
     this.banner.textContent = fl.present
-      ? `The AI co-coach is in this call and hears ${hears}.${fl.consent ? "" : ` It does not hear ${this.names.client}, who has not agreed.`} Audio is never stored.`
+      ? `The AI co-coach is in this call and hears ${hears}.${fl.consent ? "" : ` It does not hear ${this.names.client}, who has not agreed.`} ${fl.transcript ? "A transcript is kept with the session" : "No transcript is kept"}; audio is never stored.`
       : "";
     this.banner.dataset.speaking = String(!!fl.speaking);
   }
