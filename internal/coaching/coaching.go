@@ -266,4 +266,11 @@ type Queries interface {
 	ListCallSessions(ctx context.Context, appointmentID int64) ([]*CallSession, error)
 	// StaleCallSessions lists open sessions nobody was in since before.
 	StaleCallSessions(ctx context.Context, before time.Time) ([]*CallSession, error)
+
+	// TranscriptLines returns a session's lines after the line after.
+	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*TranscriptLine, error)
+	// SummaryOf returns an appointment's summary, or ENOTFOUND.
+	SummaryOf(ctx context.Context, appointmentID int64) (*Summary, error)
+	// ShareSummary lets the client read an appointment's summary, or not.
+	ShareSummary(ctx context.Context, appointmentID int64, shared bool) error
 }

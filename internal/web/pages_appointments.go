@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,8 +54,10 @@ func (s *Server) appointmentsPage(w http.ResponseWriter, r *http.Request, u *coa
 type appointmentData struct {
 	Appointment *coaching.Appointment
 	Sessions    []*coaching.CallSession
-	Transcripts []transcript // the chat of each call, newest call first
-	CallMode    string       // how the call travels, in words
+	Transcripts []transcript      // the chat and what was said in each call, newest call first
+	Summary     *coaching.Summary // the AI's, when the caller may read it
+	IsCoach     bool              // the caller is the appointment's coach (shares the summary)
+	CallMode    string            // how the call travels, in words
 	CanJoin     bool
 	CanEdit     bool
 	CanCancel   bool
@@ -77,9 +80,15 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 		s.Error(w, r, err)
 		return
 	}
+	summary, err := s.svc.Summary(r.Context(), a.ID)
+	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		s.Error(w, r, err)
+		return
+	}
 	open := a.Status == coaching.ApptScheduled
 	s.render(w, r, http.StatusOK, "appointment", appointmentData{
 		Appointment: a, Sessions: sessions, Transcripts: transcripts, CallMode: s.callModeFact(a),
+		Summary: summary, IsCoach: u.ID == a.CoachID,
 		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
 	})
@@ -117,11 +126,21 @@ func callModeWords(m coaching.CallMode) string {
 // the API pages through the rest.
 const transcriptMax = 200
 
-// transcript is the chat of one call, for the appointment page.
+// transcript is the chat of one call, and what was said in it as the AI
+// heard it, for the appointment page.
 type transcript struct {
 	Session  *coaching.CallSession
 	Messages []room.Message
 	Earlier  bool // more messages than shown
+	Said     []spokenLine
+}
+
+// spokenLine is a transcript line with its speaker's name.
+type spokenLine struct {
+	Who  string
+	At   time.Time
+	Body string
+	AI   bool
 }
 
 // transcripts reads the chat of each call that has one, newest call first.
@@ -132,11 +151,56 @@ func (s *Server) transcripts(r *http.Request, a *coaching.Appointment, sessions 
 		if err != nil {
 			return nil, err
 		}
-		if len(page.Items) > 0 {
-			out = append(out, transcript{Session: sessions[i], Messages: page.Items, Earlier: page.Before != 0})
+		said, err := s.said(r, a, sessions[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Items) > 0 || len(said) > 0 {
+			out = append(out, transcript{Session: sessions[i], Messages: page.Items, Earlier: page.Before != 0, Said: said})
 		}
 	}
 	return out, nil
+}
+
+// said is what was said in a call, as the AI heard it: for the
+// appointment's coach and client (an admin sees none of it).
+func (s *Server) said(r *http.Request, a *coaching.Appointment, cs *coaching.CallSession) ([]spokenLine, error) {
+	lines, err := s.svc.Transcript(r.Context(), cs)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]spokenLine, len(lines))
+	for i, l := range lines {
+		out[i] = spokenLine{Who: speakerName(a, l.SpeakerID), At: l.CreatedAt, Body: l.Body, AI: l.SpeakerID == 0}
+	}
+	return out, nil
+}
+
+func speakerName(a *coaching.Appointment, id int64) string {
+	switch id {
+	case 0:
+		return room.AIName
+	case a.CoachID:
+		return a.Coach.DisplayName()
+	}
+	return a.Client.DisplayName()
+}
+
+// shareSummaryForm lets the client read the AI's summary, or not (the
+// coach's form on the appointment page).
+func (s *Server) shareSummaryForm(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.svc.ShareSummary(r.Context(), id, r.PostFormValue("shared") == "true")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/appointments/%d", id), http.StatusSeeOther)
 }
 
 // loadAppointment reads {id} and the appointment, answering the error itself.

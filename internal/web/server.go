@@ -133,6 +133,7 @@ func (s *Server) routes() {
 
 	s.authRoutes()
 	s.pageRoutes()
+	s.settingsRoutes()
 	s.apiRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
@@ -149,6 +150,7 @@ func (s *Server) pageRoutes() {
 	m.HandleFunc("POST /appointments/{id}", s.signedIn(s.updateAppointmentForm))
 	m.HandleFunc("GET /appointments/{id}/cancel", s.signedIn(s.cancelAppointmentPage))
 	m.HandleFunc("POST /appointments/{id}/cancel", s.signedIn(s.cancelAppointmentForm))
+	m.HandleFunc("POST /appointments/{id}/summary", s.signedIn(s.shareSummaryForm))
 	m.HandleFunc("GET /clients", s.signedIn(s.clientsPage))
 	m.HandleFunc("POST /clients", s.signedIn(s.inviteClientForm))
 	m.HandleFunc("GET /clients/{id}", s.signedIn(s.clientPage))
