@@ -18,6 +18,9 @@ type downTrack struct {
 	fwd   *forwarder
 	sub   *Peer // the subscriber
 	bound atomic.Pointer[binding]
+	// deaf stops forwarding to this subscriber (a relay participant that
+	// may not hear the publisher: the AI without the client's consent).
+	deaf atomic.Bool
 
 	current  atomic.Int32 // the layer forwarded; -1 before the first keyframe
 	target   atomic.Int32 // the layer to switch to on its next keyframe
@@ -101,7 +104,7 @@ func (d *downTrack) setTarget(layer int) {
 // forwarded, or a keyframe of the layer to switch to.
 func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 	b := d.bound.Load()
-	if b == nil {
+	if b == nil || d.deaf.Load() {
 		return
 	}
 	if int32(in.layer) != d.current.Load() && int32(in.layer) != d.target.Load() && !d.startsOn(in) {

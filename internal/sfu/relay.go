@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -34,6 +35,9 @@ type RelayConn struct {
 	// Keyframe asks the participant's encoder for a keyframe of what it
 	// publishes: "camera" or "screen".
 	Keyframe func(purpose string)
+	// Deaf are publishers whose tracks the participant does not receive
+	// from the start (Peer.Hear changes it).
+	Deaf map[int64]bool
 }
 
 // RelayTrack is a track a relay participant receives: its frames carry the
@@ -55,8 +59,9 @@ const relayVideoLayer = 1
 type relayLink struct {
 	conn RelayConn
 
-	mu     sync.Mutex // guards tracks; taken inside the room's mutex
+	mu     sync.Mutex // guards tracks and deaf; taken inside the room's mutex
 	tracks map[byte]*downTrack
+	deaf   map[int64]bool // publishers it does not receive
 
 	pubs [4]*relayPub // by purpose code; only the publishing goroutine touches them
 }
@@ -80,7 +85,7 @@ var errRelayPeer = app.Errorf(app.ECONFLICT, "this participant's media goes thro
 func (s *SFU) ConnectRelay(roomID string, userID int64, conn RelayConn, signal Signal) *Peer {
 	p := &Peer{sfu: s, user: userID, signal: signal, ready: make(chan struct{}), done: make(chan struct{}),
 		purposes: map[string]string{}, downs: map[*forwarder]*subscription{},
-		relay: &relayLink{conn: conn, tracks: map[byte]*downTrack{}}}
+		relay: &relayLink{conn: conn, tracks: map[byte]*downTrack{}, deaf: maps.Clone(conn.Deaf)}}
 	for !s.room(roomID).join(p) {
 	}
 	return p
@@ -125,6 +130,7 @@ func (p *Peer) unsubscribeRelay(f *forwarder, s *subscription) bool {
 func (l *relayLink) add(d *downTrack) byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	d.deaf.Store(l.deaf[d.fwd.pub.user])
 	for n := 1; n <= 255; n++ {
 		if l.tracks[byte(n)] == nil {
 			l.tracks[byte(n)] = d
@@ -160,6 +166,26 @@ func (p *Peer) RelayTracks() []RelayTrack {
 	}
 	slices.SortFunc(list, func(a, b RelayTrack) int { return int(a.Track) - int(b.Track) })
 	return list
+}
+
+// Hear says whether a relay participant receives a publisher's tracks at
+// all: the AI co-coach receives nothing of a person who has not agreed to
+// be heard. Tracks published later follow the same choice.
+func (p *Peer) Hear(userID int64, hear bool) {
+	if p.relay == nil {
+		return
+	}
+	p.relay.mu.Lock()
+	defer p.relay.mu.Unlock()
+	if p.relay.deaf == nil {
+		p.relay.deaf = map[int64]bool{}
+	}
+	p.relay.deaf[userID] = !hear
+	for _, d := range p.relay.tracks {
+		if d.fwd.pub.user == userID {
+			d.deaf.Store(!hear)
+		}
+	}
 }
 
 // RequestKeyframe passes a relay participant's keyframe request for a track

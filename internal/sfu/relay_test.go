@@ -401,3 +401,31 @@ func TestBridgeTurnsRelayFramesIntoRTPForWebRTCAndAnotherRelay(t *testing.T) {
 	}
 	wantSpeaker(t, sub, 2)
 }
+
+// TestARelayParticipantHearsOnlyWhomItMay: a relay participant deaf to a
+// publisher (the AI before the client agreed) receives not one frame of
+// them, and everything once it may hear them.
+func TestARelayParticipantHearsOnlyWhomItMay(t *testing.T) {
+	s := testSFU(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	pub := newClient(t)
+	pub.publishFrames(stop, &vp8Source{keyEvery: 10})
+	pub.join(s, "room-deaf", 1)
+	r := &relayReceiver{out: relay.NewOutbox(200, 200), keyframes: make(chan string, 64)}
+	r.peer = s.ConnectRelay("room-deaf", 2, RelayConn{Out: r.out, Changed: func([]RelayTrack) {}, Keyframe: func(string) {},
+		Deaf: map[int64]bool{1: true}}, func(string, any) {})
+	t.Cleanup(r.peer.Close)
+	if got := r.frames(time.Second); len(got) != 0 {
+		t.Fatalf("%d frames of a publisher it may not hear", len(got))
+	}
+	r.peer.Hear(1, true)
+	if got := r.frames(time.Second); len(got) < 20 {
+		t.Fatalf("%d frames in a second once it may hear", len(got))
+	}
+	r.peer.Hear(1, false)
+	r.frames(100 * time.Millisecond) // what was on its way
+	if got := r.frames(time.Second); len(got) != 0 {
+		t.Fatalf("%d frames after it may no longer hear", len(got))
+	}
+}

@@ -22,10 +22,10 @@ type Agent struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	handle *room.Handle
-	peer   *sfu.Peer
 	epoch  time.Time // its voice's RTP clock starts here
 
 	mu         sync.Mutex
+	peer       *sfu.Peer // its place in the SFU, once joined
 	floor      room.Floor
 	tracks     map[byte]sfu.RelayTrack // what it receives, by number
 	speaking   *answer                 // the answer being spoken, if any
@@ -70,9 +70,16 @@ func (a *Agent) run(ctx context.Context) {
 	defer h.Leave(room.ReasonLeft)
 	h.Presence(room.Presence{Mic: true}) // it speaks, and has no camera
 	out := relay.NewOutbox(16, 500)      // it hears audio only: video would be dropped first
-	a.peer = a.h.SFU.ConnectRelay(a.appt.RoomID, 0, sfu.RelayConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}},
+	a.mu.Lock()
+	deaf := map[int64]bool{a.appt.ClientID: !a.floor.Hears(room.RoleClient), a.appt.CoachID: !a.floor.Hears(room.RoleCoach)}
+	a.mu.Unlock()
+	p := a.h.SFU.ConnectRelay(a.appt.RoomID, 0, sfu.RelayConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}, Deaf: deaf},
 		func(string, any) {})
-	defer a.peer.Close()
+	defer p.Close()
+	a.mu.Lock()
+	a.peer = p
+	a.mu.Unlock()
+	a.hearOnly()
 	go a.watchQuiet()
 	a.hear(out)
 	a.stopSpeaking()
@@ -109,6 +116,7 @@ func (a *Agent) floorChanged(f room.Floor) {
 		a.Stop()
 		return
 	}
+	a.hearOnly()
 	if stop != nil {
 		stop.stop()
 	}
@@ -169,3 +177,17 @@ func (s *seat) Send(f *room.Frame) bool {
 
 // Close implements room.Conn: the room ended, or sent the AI out.
 func (s *seat) Close(string) { s.a.Stop() }
+
+// hearOnly makes the SFU send the AI the audio of those it may hear: the
+// coach, and the client once they agreed. The client's audio does not
+// even reach it before.
+func (a *Agent) hearOnly() {
+	a.mu.Lock()
+	f, p := a.floor, a.peer
+	a.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.Hear(a.appt.ClientID, f.Hears(room.RoleClient))
+	p.Hear(a.appt.CoachID, f.Hears(room.RoleCoach))
+}

@@ -184,6 +184,12 @@ func rfc6464(dbfs float64) byte {
 // play sends a sentence's frames at the pace of speech; false when cut
 // off.
 func (a *Agent) play(ctx context.Context, sp spoken) bool {
+	a.mu.Lock()
+	peer := a.peer
+	a.mu.Unlock()
+	if peer == nil {
+		return false // not in the SFU yet: nobody would hear it
+	}
 	t := time.NewTicker(frameEvery)
 	defer t.Stop()
 	for i, b := range sp.frames {
@@ -199,7 +205,7 @@ func (a *Agent) play(ctx context.Context, sp spoken) bool {
 		}
 		ts := uint32(time.Since(a.epoch) * 48000 / time.Second)
 		f := relay.Frame{Kind: relay.Audio, Track: relay.PurposeCode("mic"), Level: sp.levels[i], Timestamp: ts, Data: b}
-		if err := a.peer.Publish(&f); err != nil {
+		if err := peer.Publish(&f); err != nil {
 			return false
 		}
 		a.observeFirstAudio()
