@@ -202,3 +202,13 @@ func (h *Handle) FloorEvent(reqID string, ev FloorEvent) {
 func (h *Handle) Caption(c Caption) {
 	h.r.box.post(func() { h.r.caption(h.userID, h.conn, c) })
 }
+
+// AIAvailable tells the room whether the AI could answer aloud (the AI's
+// seat only): the same notice as when it cannot answer in the chat.
+func (h *Handle) AIAvailable(ok bool, why string) {
+	h.r.box.post(func() {
+		if mb := h.r.members[h.userID]; mb != nil && mb.conn == h.conn && h.userID == 0 {
+			h.r.setAIAvailable(ok, why)
+		}
+	})
+}

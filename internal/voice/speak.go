@@ -91,9 +91,11 @@ func (a *Agent) think(ctx context.Context, out chan<- string) {
 	if err != nil {
 		if ctx.Err() == nil {
 			a.log.Warn("the AI could not answer aloud", "err", err)
+			a.handle.AIAvailable(false, "the AI is unavailable")
 		}
 		return
 	}
+	a.handle.AIAvailable(true, "")
 	if rest := cut.flush(); rest != "" {
 		send(rest)
 	}

@@ -384,3 +384,23 @@ func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
 		t.Fatalf("all %d sentences were kept as said although the AI was cut off", said)
 	}
 }
+
+// TestWhenTheModelIsDownTheCallGoesOn: handed the floor with the model
+// down, the AI says nothing, the room is told it is unavailable, and the
+// floor comes back to the people.
+func TestWhenTheModelIsDownTheCallGoesOn(t *testing.T) {
+	c := newCall(t)
+	c.model.Down(true)
+	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
+	coach := c.conns["coach"]
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	c.coach.FloorEvent("h", room.FloorEvent{Kind: room.HandOver})
+	st := coach.wait(t, "ai.status", 15*time.Second, nil).Data.(*room.AIStatus)
+	if st.Available {
+		t.Fatalf("ai.status %+v", st)
+	}
+	coach.wait(t, "ai.floor", 15*time.Second, func(f *room.Frame) bool {
+		fl := f.Data.(room.FloorState)
+		return fl.Present && !fl.Speaking
+	})
+}
