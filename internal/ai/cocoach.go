@@ -2,7 +2,6 @@ package ai
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"rapport/internal/chat"
@@ -20,19 +19,13 @@ type Profiles interface {
 // within a token budget. It implements room.Assistant.
 type CoCoach struct {
 	Client   *Client
-	Profiles Profiles // the client's goals; nil: none
+	Profiles Profiles // the client's goals and the coach's persona; nil: none
 	// Budget is how many tokens of context a request may carry, the
 	// persona and the question included (default 3,000).
 	Budget int
 	// MaxAnswer is how many tokens the answer may take (default 400).
 	MaxAnswer int
 }
-
-// persona is the co-coach's part, unless the coach gives it another.
-const persona = `You are the AI co-coach in a live coaching session between %s (the coach) and %s (the client).
-You support the coach: you answer briefly and warmly, in plain language, in a few sentences, without lists unless asked.
-You never diagnose, never give medical, legal or financial advice, and you hand anything serious back to the coach.
-When you do not know, you say so.`
 
 // Answer implements room.Assistant.
 func (c *CoCoach) Answer(ctx context.Context, q room.Question, delta func(string)) (string, error) {
@@ -43,7 +36,8 @@ func (c *CoCoach) Answer(ctx context.Context, q room.Question, delta func(string
 	return c.Client.Stream(ctx, Request{Messages: c.Prompt(ctx, q), MaxTokens: maxAnswer}, delta)
 }
 
-// Prompt assembles what the model is given: the persona, what is known of
+// Prompt assembles what the model is given: the persona (the coach's own,
+// if they wrote one, always followed by the safety rules), what is known of
 // the client, the tail of the chat (newest kept first, within the budget),
 // and the question.
 func (c *CoCoach) Prompt(ctx context.Context, q room.Question) []Message {
@@ -51,17 +45,7 @@ func (c *CoCoach) Prompt(ctx context.Context, q room.Question) []Message {
 	if budget <= 0 {
 		budget = 3000
 	}
-	coach, client := names(q.Appointment)
-	system := fmt.Sprintf(persona, coach, client)
-	if q.Spoken {
-		system += "\nYou are speaking aloud in the call: answer in one to three short spoken sentences, with no lists, symbols or markdown."
-	}
-	if goals := c.goals(ctx, q.Appointment); goals != "" {
-		system += "\n\nThe client's goals, in their words: " + clip(goals, 1200)
-	}
-	if q.Appointment != nil && q.Appointment.Title != "" {
-		system += "\nThis session: " + clip(q.Appointment.Title, 200) + "."
-	}
+	system := c.system(ctx, q, budget)
 	question := Message{Role: "user", Content: speaker(q.Appointment, q.From) + ": " + q.Text}
 	left := budget - tokens(system) - tokens(question.Content)
 	tail := fitTail(q.Appointment, q.Recent, left)
@@ -98,16 +82,41 @@ func fitTail(appt *coaching.Appointment, recent []*chat.Message, budget int) []M
 	return kept
 }
 
-func (c *CoCoach) goals(ctx context.Context, appt *coaching.Appointment) string {
-	if c.Profiles == nil || appt == nil {
-		return ""
+// system is the system prompt: the persona, how to speak, the client's
+// goals and the session's title. The coach's persona may take up to a third
+// of the budget; a longer one is clipped.
+func (c *CoCoach) system(ctx context.Context, q room.Question, budget int) string {
+	coach, client := names(q.Appointment)
+	var persona coaching.AIPersona
+	var goals string
+	if appt := q.Appointment; appt != nil {
+		persona = c.profile(ctx, appt.CoachID).AIPersona()
+		goals = strings.TrimSpace(c.profile(ctx, appt.ClientID).Text(coaching.ProfileGoals))
 	}
-	p, err := c.Profiles.Profile(ctx, appt.ClientID)
-	if err != nil || p == nil {
-		return ""
+	system := personaPrompt(coach, client, persona, budget/3*4)
+	if q.Spoken {
+		system += "\nYou are speaking aloud in the call: answer in one to three short spoken sentences, with no lists, symbols or markdown."
 	}
-	g, _ := p.Data[coaching.ProfileGoals].(string)
-	return strings.TrimSpace(g)
+	if goals != "" {
+		system += "\n\nThe client's goals, in their words: " + clip(goals, 1200)
+	}
+	if q.Appointment != nil && q.Appointment.Title != "" {
+		system += "\nThis session: " + clip(q.Appointment.Title, 200) + "."
+	}
+	return system
+}
+
+// profile reads a user's profile, or nil when there are no profiles or it
+// cannot be read: the AI then works without it.
+func (c *CoCoach) profile(ctx context.Context, userID int64) *coaching.Profile {
+	if c.Profiles == nil {
+		return nil
+	}
+	p, err := c.Profiles.Profile(ctx, userID)
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 func names(appt *coaching.Appointment) (coach, client string) {
