@@ -3,11 +3,22 @@ package ai
 import (
 	"context"
 	"strings"
+	"time"
 
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/room"
 )
+
+// SessionNotes reads what the AI wrote and heard before (store.DB does).
+type SessionNotes interface {
+	RecentSummaries(ctx context.Context, coachID, clientID int64, before time.Time, limit int) ([]*coaching.Summary, error)
+	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*coaching.TranscriptLine, error)
+}
+
+// earlierSessions is how many summaries of earlier sessions a request
+// carries.
+const earlierSessions = 2
 
 // Profiles reads a person's profile (coaching.Store does).
 type Profiles interface {
@@ -20,6 +31,9 @@ type Profiles interface {
 type CoCoach struct {
 	Client   *Client
 	Profiles Profiles // the client's goals and the coach's persona; nil: none
+	// Notes reads the summaries of the pair's earlier sessions and this
+	// session's transcript; nil: none.
+	Notes SessionNotes
 	// Budget is how many tokens of context a request may carry, the
 	// persona and the question included (default 3,000).
 	Budget int
@@ -103,7 +117,43 @@ func (c *CoCoach) system(ctx context.Context, q room.Question, budget int) strin
 	if q.Appointment != nil && q.Appointment.Title != "" {
 		system += "\nThis session: " + clip(q.Appointment.Title, 200) + "."
 	}
+	system += c.earlier(ctx, q.Appointment)
+	system += c.heard(ctx, q, budget/4*4)
 	return system
+}
+
+// earlier is the summaries of the pair's last sessions, newest first.
+func (c *CoCoach) earlier(ctx context.Context, appt *coaching.Appointment) string {
+	if c.Notes == nil || appt == nil {
+		return ""
+	}
+	list, err := c.Notes.RecentSummaries(ctx, appt.CoachID, appt.ClientID, appt.StartsAt, earlierSessions)
+	if err != nil || len(list) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\nYour notes of their earlier sessions, newest first:")
+	for _, s := range list {
+		b.WriteString("\n- (" + s.WrittenAt.Format("2 Jan 2006") + ") " + clip(strings.ReplaceAll(s.Body, "\n", " "), 900))
+	}
+	return b.String()
+}
+
+// heard is the end of this session's transcript, for a question asked in
+// the chat (a spoken question carries the transcript as its history).
+func (c *CoCoach) heard(ctx context.Context, q room.Question, maxBytes int) string {
+	if c.Notes == nil || q.Spoken || q.SessionID == 0 {
+		return ""
+	}
+	lines, err := c.Notes.TranscriptLines(ctx, q.SessionID, 0, 2000)
+	if err != nil || len(lines) == 0 {
+		return ""
+	}
+	var said []string
+	for _, l := range lines {
+		said = append(said, who(q.Appointment, l.SpeakerID)+": "+l.Body)
+	}
+	return "\n\nWhat was said in the call so far:\n" + keepEnd(strings.Join(said, "\n"), maxBytes)
 }
 
 // profile reads a user's profile, or nil when there are no profiles or it

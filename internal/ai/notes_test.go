@@ -11,6 +11,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/room"
 	"rapport/internal/store/storetest"
 )
 
@@ -62,5 +63,44 @@ func TestTheSummaryOfACall(t *testing.T) {
 		if !strings.Contains(asked, want) {
 			t.Fatalf("the model was not told %q:\n%s", want, asked)
 		}
+	}
+}
+
+// TestTheNextSessionRemembersTheLast: a question in a later session
+// carries the summary of the pair's earlier one, and, asked in the chat,
+// what has been said in this call so far.
+func TestTheNextSessionRemembersTheLast(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	svc := coaching.NewService(db, app.SystemClock{})
+	coach, _ := svc.DevSignIn(ctx, "coach@example.com", "Cora", app.RoleCoach)
+	client, _ := svc.DevSignIn(ctx, "client@example.com", "Cleo", app.RoleClient)
+	db.LinkCoachClient(ctx, coach.ID, client.ID, time.Now())
+	book := func(in time.Duration) *coaching.Appointment {
+		a, err := svc.Book(app.WithActor(ctx, coach.Actor()), coaching.Booking{ClientID: client.ID, Title: "Check-in",
+			StartsAt: time.Now().Add(in), Duration: 30 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Coach, a.Client = coach, client
+		return a
+	}
+	first, second := book(time.Hour), book(48*time.Hour)
+	if err := db.PutSummary(ctx, &coaching.Summary{AppointmentID: first.ID, Body: "Sleep is the focus.\nAction items:\n- a bedtime routine", WrittenAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := db.OpenCallSession(ctx, second.ID, time.Now())
+	if err := db.AddTranscriptLine(ctx, &coaching.TranscriptLine{SessionID: cs.ID, SpeakerID: client.ID, Body: "the routine worked twice", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	c := &ai.CoCoach{Notes: db}
+	system := c.Prompt(ctx, room.Question{Appointment: second, SessionID: cs.ID, From: coach.ID, Text: "@ai what next?"})[0].Content
+	for _, want := range []string{"earlier sessions", "Sleep is the focus. Action items: - a bedtime routine", "What was said in the call so far", "Cleo: the routine worked twice"} {
+		if !strings.Contains(system, want) {
+			t.Fatalf("the prompt lacks %q:\n%s", want, system)
+		}
+	}
+	if first := c.Prompt(ctx, room.Question{Appointment: first, From: coach.ID, Text: "hi"})[0].Content; strings.Contains(first, "earlier sessions") {
+		t.Fatal("the first session was given notes of a later one")
 	}
 }

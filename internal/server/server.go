@@ -76,7 +76,7 @@ func (a *App) assistant() {
 	}
 	client := ai.NewClient(c.BaseURL, c.Model, c.APIKey)
 	client.Timeout = c.Timeout
-	mind := &ai.CoCoach{Client: client, Profiles: a.DB}
+	mind := &ai.CoCoach{Client: client, Profiles: a.DB, Notes: a.DB}
 	a.Rooms.Assistant = mind
 	a.Rooms.AfterCall = &ai.Notes{Client: client, Store: a.DB, Log: a.log}
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
