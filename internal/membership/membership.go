@@ -50,3 +50,42 @@ type Scraper interface {
 	Members(ctx context.Context, c Community, progress func(read, total int)) ([]Member, error)
 	Close() error
 }
+
+// State is what the practice knows before a run: its users, their
+// records, and the member counts of the last run that changed something.
+type State struct {
+	Users    []User
+	Records  []Record
+	LastGood map[Community]int
+}
+
+// Outcome is how a run ended.
+type Outcome string
+
+// The outcomes of a run.
+const (
+	Running Outcome = "running"
+	OK      Outcome = "ok"
+	DryRun  Outcome = "dry_run"
+	Stopped Outcome = "stopped" // the safety stop: nothing changed
+	Failed  Outcome = "failed"
+)
+
+// Run is one sync, as the history keeps it.
+type Run struct {
+	ID       int64
+	Started  time.Time
+	Finished *time.Time
+	Outcome  Outcome
+	Coaches  int // members read
+	Clients  int
+	Changes  int
+	Message  string
+}
+
+// HistoryEvent is a change a run made, as the history keeps it.
+type HistoryEvent struct {
+	Event
+	RunID int64
+	At    time.Time
+}
