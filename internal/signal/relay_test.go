@@ -166,8 +166,8 @@ func checkRelayVideo(t *testing.T, tr *webrtc.TrackRemote) {
 	dep := relay.NewDepacketizer(relay.Video)
 	whole := 0
 	freshest := time.Hour
-	deadline := time.Now().Add(5 * time.Second)
-	for whole < 5 && time.Now().Before(deadline) {
+	deadline := time.Now().Add(10 * time.Second)
+	for (whole < 5 || freshest > time.Second) && time.Now().Before(deadline) { // read past what queued
 		p, _, err := tr.ReadRTP()
 		if err != nil {
 			t.Fatal(err)
@@ -181,9 +181,9 @@ func checkRelayVideo(t *testing.T, tr *webrtc.TrackRemote) {
 			whole++
 		}
 	}
-	// What queued while the test read the other track may be old; the
-	// newest must be fresh.
-	if freshest > 2*time.Second {
+	// What queued while the test read the other track may be old; reading
+	// on, the frames must come fresh.
+	if freshest > time.Second {
 		t.Fatalf("the freshest relayed frame is %v old", freshest)
 	}
 	if whole < 5 {
