@@ -41,8 +41,11 @@ type User struct {
 	Role           app.Role   `json:"role"`
 	Status         UserStatus `json:"status"`
 	SessionVersion int64      `json:"-"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// RolePinned says an admin pinned the role by hand: the Skool sync
+	// never changes it.
+	RolePinned bool      `json:"role_pinned"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Actor returns the user as the domain rules see a caller.
@@ -273,4 +276,6 @@ type Queries interface {
 	SummaryOf(ctx context.Context, appointmentID int64) (*Summary, error)
 	// ShareSummary lets the client read an appointment's summary, or not.
 	ShareSummary(ctx context.Context, appointmentID int64, shared bool) error
+	// PinRole keeps the Skool sync from changing a user's role, or lets it.
+	PinRole(ctx context.Context, userID int64, pinned bool) error
 }

@@ -214,3 +214,12 @@ func (s *Service) SignOutEverywhere(ctx context.Context) error {
 		return q.UpdateUser(ctx, u)
 	})
 }
+
+// PinRole keeps the Skool sync from changing a user's role and status
+// (pinned), or lets it again: for admins.
+func (s *Service) PinRole(ctx context.Context, userID int64, pinned bool) error {
+	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+		return err
+	}
+	return s.Store.PinRole(ctx, userID, pinned)
+}

@@ -223,11 +223,11 @@ func (db *DB) MembershipHistory(ctx context.Context, email string, limit int) ([
 
 // PinRole keeps the sync from changing a user's role and status (pinned),
 // or lets it again.
-func (db *DB) PinRole(ctx context.Context, userID int64, pinned bool) error {
+func (q *queries) PinRole(ctx context.Context, userID int64, pinned bool) error {
 	v := 0
 	if pinned {
 		v = 1
 	}
-	res, err := db.queries.exec(ctx, `UPDATE users SET role_pinned = ? WHERE id = ?`, v, userID)
+	res, err := q.exec(ctx, `UPDATE users SET role_pinned = ? WHERE id = ?`, v, userID)
 	return mustAffect(res, err, "user")
 }

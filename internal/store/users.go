@@ -10,17 +10,19 @@ import (
 )
 
 const userColumns = `id, email, name, avatar_url, oidc_issuer, oidc_subject, role, status,
-	session_version, created_at, updated_at`
+	session_version, role_pinned, created_at, updated_at`
 
 // scanUser reads the userColumns of one row.
 func scanUser(s interface{ Scan(...any) error }) (*coaching.User, error) {
 	var u coaching.User
 	var iss, sub sql.NullString
+	var pinned int64
 	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.AvatarURL, &iss, &sub, &u.Role, &u.Status,
-		&u.SessionVersion, timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt})
+		&u.SessionVersion, &pinned, timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt})
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	u.RolePinned = pinned != 0
 	u.OIDCIssuer, u.OIDCSubject = iss.String, sub.String
 	return &u, nil
 }

@@ -58,6 +58,7 @@ type Server struct {
 	signal         *signal.Server
 	hub            *notify.Hub
 	history        room.History
+	skool          Skool // nil: the Skool sync is not set up
 	originPatterns []string
 }
 
@@ -78,6 +79,8 @@ type Options struct {
 	Signal  *signal.Server
 	Hub     *notify.Hub
 	History room.History
+	// Skool is the membership sync for the admin pages; nil: not set up.
+	Skool Skool
 }
 
 // New parses and checks every template and registers the routes; a broken
@@ -96,7 +99,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB,
+		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),
@@ -159,6 +162,7 @@ func (s *Server) pageRoutes() {
 	m.HandleFunc("GET /users", s.signedIn(s.usersPage))
 	m.HandleFunc("POST /users", s.signedIn(s.createUserForm))
 	m.HandleFunc("POST /users/{id}", s.signedIn(s.updateUserForm))
+	s.skoolRoutes()
 	m.HandleFunc("GET /rooms/{room_id}", s.signedIn(s.roomPage))
 }
 
