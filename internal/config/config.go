@@ -39,6 +39,8 @@ type Config struct {
 	// server: CallModeSFU or CallModeP2P, never CallModeDefault.
 	CallMode coaching.CallMode
 	AI       AI // the AI co-coach
+	// Skool is the membership sync with the two Skool communities.
+	Skool Skool
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -149,6 +151,7 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	c.WebRTC = r.webrtc(c)
 	c.AI = r.ai()
+	c.Skool = r.skool()
 	if r.err != nil {
 		return nil, r.err
 	}

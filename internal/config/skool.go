@@ -1,0 +1,252 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Skool is the membership sync: how the scraper reaches Skool and reads the
+// member lists of the two paid communities, and how the nightly sync turns
+// them into roles.
+type Skool struct {
+	URL             string // Skool's base URL, without a trailing slash
+	Email           string // the monitoring account, an admin of both communities
+	Password        string
+	CoachCommunity  string // the coaches' community slug, like "ultra"
+	ClientCommunity string // the clients' community slug, like "vagus"
+	Selectors       string // a JSON selectors file; empty: the built-in one
+	Headless        bool   // false shows the browser (it needs a display)
+	// ChallengeWait is how long the scraper waits for Skool's web firewall
+	// to let it through to the sign-in form.
+	ChallengeWait time.Duration
+	// GraceDays is how long a cancelled coach keeps the coach role.
+	GraceDays int
+	// SafetyThreshold is the fraction of today's members a list must hold
+	// for the sync to apply it: a list much shorter than the last one is
+	// more likely a scraping fault than a mass exodus.
+	SafetyThreshold float64
+	// MonitoringEnabled turns the nightly sync on.
+	MonitoringEnabled bool
+	SyncTime          string         // the time of day of the nightly sync, HH:MM
+	SyncZone          *time.Location // the zone SyncTime is in
+}
+
+// Configured reports whether a monitoring account is set.
+func (s Skool) Configured() bool { return s.Email != "" }
+
+// NextSync is the first sync time strictly after t.
+func (s Skool) NextSync(t time.Time) time.Time {
+	hour, minute, _ := parseClock(s.SyncTime)
+	zone := s.SyncZone
+	if zone == nil {
+		zone = time.UTC
+	}
+	local := t.In(zone)
+	next := time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, zone)
+	for !next.After(t) {
+		local = local.AddDate(0, 0, 1)
+		next = time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, zone)
+	}
+	return next
+}
+
+// DefaultSkoolURL is where Skool lives.
+const DefaultSkoolURL = "https://www.skool.com"
+
+// skoolSettings are the Skool sync's environment variables.
+var skoolSettings = []Setting{
+	{Name: "SKOOL_URL", Default: DefaultSkoolURL, Help: "Skool's base URL (tests point it at a stand-in)"},
+	{Name: "SKOOL_EMAIL", Help: "the Skool account that reads the member lists; an admin of both communities. No sync when empty"},
+	{Name: "SKOOL_PASSWORD", Help: "its password", Secret: true},
+	{Name: "SKOOL_COACH_COMMUNITY", Help: "the slug of the coaches' community, as in skool.com/<slug>: its members are coaches"},
+	{Name: "SKOOL_CLIENT_COMMUNITY", Help: "the slug of the clients' community: its members are clients"},
+	{Name: "SKOOL_SELECTORS", Help: "a JSON file of the pages' paths, selectors and data paths, to follow a change on Skool's side; empty: the built-in one"},
+	{Name: "SKOOL_HEADLESS", Default: "true", Help: "false shows the browser while it reads Skool (needs a display); PLAYWRIGHT_HEADLESS is read too"},
+	{Name: "SKOOL_CHALLENGE_WAIT", Default: "3m", Help: "how long to wait for Skool's web firewall check before the sign-in form appears"},
+	{Name: "SKOOL_GRACE_DAYS", Default: "7", Help: "days a cancelled coach keeps the coach role (0-365)"},
+	{Name: "SKOOL_SAFETY_THRESHOLD", Default: "0.8", Help: "a member list shorter than this fraction of the last one is not applied (0-1)"},
+	{Name: "MONITORING_ENABLED", Default: "false", Help: "true runs the Skool sync every night; needs SKOOL_EMAIL, SKOOL_PASSWORD and both communities"},
+	{Name: "SKOOL_SYNC_TIME", Default: "03:00", Help: "when the nightly sync runs, HH:MM"},
+	{Name: "SKOOL_SYNC_TZ", Default: "UTC", Help: "the time zone of SKOOL_SYNC_TIME, like Europe/Berlin"},
+}
+
+func init() { Settings = append(Settings, skoolSettings...) }
+
+// skool reads the SKOOL_ settings and MONITORING_ENABLED.
+func (r *reader) skool() Skool {
+	s := Skool{
+		URL:               strings.TrimSuffix(r.strOr("SKOOL_URL", DefaultSkoolURL), "/"),
+		Email:             r.str("SKOOL_EMAIL"),
+		Password:          r.secret("SKOOL_PASSWORD"),
+		CoachCommunity:    r.slug("SKOOL_COACH_COMMUNITY"),
+		ClientCommunity:   r.slug("SKOOL_CLIENT_COMMUNITY"),
+		Selectors:         r.readableFile("SKOOL_SELECTORS"),
+		Headless:          r.headless(),
+		ChallengeWait:     r.boundedDuration("SKOOL_CHALLENGE_WAIT", 3*time.Minute, time.Second, 30*time.Minute),
+		GraceDays:         r.intRange("SKOOL_GRACE_DAYS", 7, 0, 365),
+		SafetyThreshold:   r.fraction("SKOOL_SAFETY_THRESHOLD", 0.8),
+		MonitoringEnabled: r.boolean("MONITORING_ENABLED", false),
+		SyncTime:          r.clock("SKOOL_SYNC_TIME", "03:00"),
+		SyncZone:          r.zone("SKOOL_SYNC_TZ"),
+	}
+	r.httpURL("SKOOL_URL", s.URL)
+	r.checkSkool(s)
+	return s
+}
+
+// checkSkool checks the Skool settings together.
+func (r *reader) checkSkool(s Skool) {
+	switch {
+	case s.Email != "" && s.Password == "":
+		r.fail("SKOOL_PASSWORD", "required with SKOOL_EMAIL")
+	case s.Email == "" && s.Password != "":
+		r.fail("SKOOL_EMAIL", "required with SKOOL_PASSWORD: the account to sign in with")
+	case s.Email != "" && !strings.Contains(s.Email, "@"):
+		r.fail("SKOOL_EMAIL", "%q is not an email address", s.Email)
+	case s.CoachCommunity != "" && s.CoachCommunity == s.ClientCommunity:
+		r.fail("SKOOL_CLIENT_COMMUNITY", "must differ from SKOOL_COACH_COMMUNITY (%q)", s.CoachCommunity)
+	}
+	if !s.MonitoringEnabled {
+		return
+	}
+	for _, req := range []struct{ name, v string }{
+		{"SKOOL_EMAIL", s.Email}, {"SKOOL_PASSWORD", s.Password},
+		{"SKOOL_COACH_COMMUNITY", s.CoachCommunity}, {"SKOOL_CLIENT_COMMUNITY", s.ClientCommunity},
+	} {
+		if req.v == "" {
+			r.fail(req.name, "required with MONITORING_ENABLED=true")
+		}
+	}
+}
+
+// slugPattern is the shape of a community's name in Skool's URLs.
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// slug reads a community slug: the part after skool.com/ in its address.
+func (r *reader) slug(name string) string {
+	v := strings.ToLower(r.str(name))
+	if v != "" && !slugPattern.MatchString(v) {
+		r.fail(name, "must be a community's slug, the part after skool.com/ in its address (letters, digits and -), not %q", v)
+		return ""
+	}
+	return v
+}
+
+// readableFile reads the path of a file that must exist.
+func (r *reader) readableFile(name string) string {
+	v := r.str(name)
+	if v == "" {
+		return ""
+	}
+	f, err := os.Open(v)
+	if err != nil {
+		r.fail(name, "cannot read %s: %v", v, errors.Unwrap(err))
+		return ""
+	}
+	f.Close()
+	return v
+}
+
+// headless reads SKOOL_HEADLESS, else PLAYWRIGHT_HEADLESS (the original
+// program's name for it); true unless one says false.
+func (r *reader) headless() bool {
+	if r.str("SKOOL_HEADLESS") != "" {
+		return r.boolean("SKOOL_HEADLESS", true)
+	}
+	return r.boolean("PLAYWRIGHT_HEADLESS", true)
+}
+
+// boolean reads true or false (also 1, 0, yes, no).
+func (r *reader) boolean(name string, def bool) bool {
+	switch v := strings.ToLower(r.str(name)); v {
+	case "":
+		return def
+	case "true", "1", "yes", "on":
+		return true
+	case "false", "0", "no", "off":
+		return false
+	default:
+		r.fail(name, "must be true or false, not %q", v)
+		return def
+	}
+}
+
+// boundedDuration reads a Go duration between lo and hi.
+func (r *reader) boundedDuration(name string, def, lo, hi time.Duration) time.Duration {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		r.fail(name, "must be a duration from %v to %v, like %v, not %q", lo, hi, def, v)
+		return def
+	}
+	return d
+}
+
+// intRange reads a whole number from lo to hi.
+func (r *reader) intRange(name string, def, lo, hi int) int {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, "must be a whole number from %d to %d, not %q", lo, hi, v)
+		return def
+	}
+	return n
+}
+
+// fraction reads a number from 0 to 1.
+func (r *reader) fraction(name string, def float64) float64 {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 {
+		r.fail(name, "must be a fraction from 0 to 1, like %g, not %q", def, v)
+		return def
+	}
+	return f
+}
+
+// clock reads a time of day, HH:MM.
+func (r *reader) clock(name, def string) string {
+	v := r.strOr(name, def)
+	h, m, ok := parseClock(v)
+	if !ok {
+		r.fail(name, "must be a time of day, HH:MM from 00:00 to 23:59, not %q", v)
+		return def
+	}
+	return fmt.Sprintf("%02d:%02d", h, m)
+}
+
+// parseClock parses HH:MM (or H:MM).
+func parseClock(v string) (hour, minute int, ok bool) {
+	hs, ms, found := strings.Cut(v, ":")
+	h, errH := strconv.Atoi(hs)
+	m, errM := strconv.Atoi(ms)
+	if !found || errH != nil || errM != nil || len(hs) > 2 || len(ms) != 2 || h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, 0, false
+	}
+	return h, m, true
+}
+
+// zone reads an IANA time zone name, UTC unless set.
+func (r *reader) zone(name string) *time.Location {
+	v := r.strOr(name, "UTC")
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		r.fail(name, "must be an IANA time zone like Europe/Berlin or UTC, not %q", v)
+		return time.UTC
+	}
+	return loc
+}
