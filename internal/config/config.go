@@ -41,6 +41,8 @@ type Config struct {
 	AI       AI // the AI co-coach
 	// Skool is the membership sync with the two Skool communities.
 	Skool Skool
+	// Alerts is where the operators are told of trouble.
+	Alerts Alerts
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -152,6 +154,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.WebRTC = r.webrtc(c)
 	c.AI = r.ai()
 	c.Skool = r.skool()
+	c.Alerts = r.alerts()
 	if r.err != nil {
 		return nil, r.err
 	}

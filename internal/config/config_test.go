@@ -208,3 +208,31 @@ func TestAISettings(t *testing.T) {
 		t.Fatalf("settings %+v", c.AI)
 	}
 }
+
+// TestAlertAndPauseSettings: alerts need a server and addresses together;
+// the scraper's pauses are a range.
+func TestAlertAndPauseSettings(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SMTP_HOST": "mail.example.com"}, "ALERT_EMAILS:"},
+		{map[string]string{"ALERT_EMAILS": "ops@example.com"}, "SMTP_HOST:"},
+		{map[string]string{"SMTP_HOST": "mail.example.com", "ALERT_EMAILS": "ops@example.com"}, "ALERT_FROM:"},
+		{map[string]string{"ALERT_WEBHOOK_URL": "hooks.example.com"}, "ALERT_WEBHOOK_URL:"},
+		{map[string]string{"SKOOL_PAUSES": "2s-1s"}, "SKOOL_PAUSES:"},
+	} {
+		if _, err := Load(env(tc.env)); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %s", tc.env, err, tc.want)
+		}
+	}
+	c, err := Load(env(map[string]string{"SMTP_HOST": "mail.example.com", "SMTP_USER": "rapport@example.com", "ALERT_EMAILS": "a@example.com, b@example.com",
+		"SKOOL_PAUSES": "5ms-10ms"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Alerts.SMTPAddr != "mail.example.com:587" || c.Alerts.From != "rapport@example.com" || len(c.Alerts.To) != 2 ||
+		c.Skool.PauseMin != 5*time.Millisecond || c.Skool.PauseMax != 10*time.Millisecond {
+		t.Fatalf("settings %+v %+v", c.Alerts, c.Skool)
+	}
+}

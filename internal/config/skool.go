@@ -24,6 +24,9 @@ type Skool struct {
 	// ChallengeWait is how long the scraper waits for Skool's web firewall
 	// to let it through to the sign-in form.
 	ChallengeWait time.Duration
+	// PauseMin and PauseMax bound the human pauses between the scraper's
+	// steps.
+	PauseMin, PauseMax time.Duration
 	// GraceDays is how long a cancelled coach keeps the coach role.
 	GraceDays int
 	// SafetyThreshold is the fraction of today's members a list must hold
@@ -68,6 +71,7 @@ var skoolSettings = []Setting{
 	{Name: "SKOOL_SELECTORS", Help: "a JSON file of the pages' paths, selectors and data paths, to follow a change on Skool's side; empty: the built-in one"},
 	{Name: "SKOOL_HEADLESS", Default: "true", Help: "false shows the browser while it reads Skool (needs a display); PLAYWRIGHT_HEADLESS is read too"},
 	{Name: "SKOOL_CHALLENGE_WAIT", Default: "3m", Help: "how long to wait for Skool's web firewall check before the sign-in form appears"},
+	{Name: "SKOOL_PAUSES", Default: "700ms-2500ms", Help: "the range of the human pauses between the scraper's steps, like 700ms-2500ms"},
 	{Name: "SKOOL_GRACE_DAYS", Default: "7", Help: "days a cancelled coach keeps the coach role (0-365)"},
 	{Name: "SKOOL_SAFETY_THRESHOLD", Default: "0.8", Help: "a member list shorter than this fraction of the last one is not applied (0-1)"},
 	{Name: "MONITORING_ENABLED", Default: "false", Help: "true runs the Skool sync every night; needs SKOOL_EMAIL, SKOOL_PASSWORD and both communities"},
@@ -94,9 +98,23 @@ func (r *reader) skool() Skool {
 		SyncTime:          r.clock("SKOOL_SYNC_TIME", "03:00"),
 		SyncZone:          r.zone("SKOOL_SYNC_TZ"),
 	}
+	s.PauseMin, s.PauseMax = r.pauses("SKOOL_PAUSES")
 	r.httpURL("SKOOL_URL", s.URL)
 	r.checkSkool(s)
 	return s
+}
+
+// pauses reads a range of durations like 700ms-2500ms.
+func (r *reader) pauses(name string) (time.Duration, time.Duration) {
+	v := r.strOr(name, "700ms-2500ms")
+	lo, hi, ok := strings.Cut(v, "-")
+	a, errA := time.ParseDuration(strings.TrimSpace(lo))
+	b, errB := time.ParseDuration(strings.TrimSpace(hi))
+	if !ok || errA != nil || errB != nil || a <= 0 || b < a || b > time.Minute {
+		r.fail(name, "must be a range of durations like 700ms-2500ms (the second no shorter, at most a minute), not %q", v)
+		return 700 * time.Millisecond, 2500 * time.Millisecond
+	}
+	return a, b
 }
 
 // checkSkool checks the Skool settings together.

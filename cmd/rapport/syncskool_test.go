@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/internal/membership"
+	"rapport/internal/membership/skool/skooltest"
+)
+
+// skoolEnv is the settings of a sync against a stand-in Skool.
+func skoolEnv(t *testing.T, url string) map[string]string {
+	return map[string]string{"RAPPORT_DATA_DIR": t.TempDir(), "RAPPORT_CHROMIUM": skooltest.Chromium(t), "SKOOL_URL": url,
+		"SKOOL_EMAIL": skooltest.Email, "SKOOL_PASSWORD": skooltest.Password,
+		"SKOOL_COACH_COMMUNITY": skooltest.CoachCommunity, "SKOOL_CLIENT_COMMUNITY": skooltest.ClientCommunity,
+		"SKOOL_PAUSES": "1ms-3ms"}
+}
+
+// TestSyncSkoolDryRunPrintsThePlan: `rapport sync-skool --dry-run` against
+// the stand-in reads both communities in headless Chromium, prints the
+// plan and writes nothing; the sync itself then applies it, and a second
+// sync finds nothing to change.
+func TestSyncSkoolDryRunPrintsThePlan(t *testing.T) {
+	site := skooltest.Start(t, skooltest.Options{})
+	env := skoolEnv(t, site.URL)
+	code, out, errs := runCLI(t, env, "sync-skool", "--dry-run")
+	if code != 0 || !strings.Contains(out, "dry run") || !strings.Contains(out, "read 24 in the coaches' community, 37 in the clients'") ||
+		!strings.Contains(out, "(new) coach") || !strings.Contains(out, "changes planned; nothing was written") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, env, "sync-skool")
+	if code != 0 || !strings.Contains(out, "changes applied") {
+		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, env, "user", "list", "--role", "coach")
+	if code != 0 || strings.Count(out, "@") < 10 {
+		t.Fatalf("the coaches after the sync:\n%s", out)
+	}
+	if code, out, errs := runCLI(t, env, "sync-skool"); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("a second sync: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestSyncSkoolOfFiveThousandMembers times a sync of 5,000 members per
+// community, from the stand-in to the database (in the note).
+func TestSyncSkoolOfFiveThousandMembers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5,000 members per community: not with -short")
+	}
+	site := skooltest.Start(t, skooltest.Options{Members: map[string][]membership.Member{
+		skooltest.CoachCommunity: skooltest.Generate(skooltest.CoachCommunity, 5000), skooltest.ClientCommunity: skooltest.Generate(skooltest.ClientCommunity, 5000)},
+		PageSize: 100})
+	env := skoolEnv(t, site.URL)
+	start := time.Now()
+	code, out, errs := runCLI(t, env, "sync-skool")
+	took := time.Since(start)
+	if code != 0 || !strings.Contains(out, "read 5000 in the coaches' community, 5000 in the clients'") {
+		t.Fatalf("sync: exit %d\n%s\n%s", code, out[:min(len(out), 2000)], errs)
+	}
+	t.Logf("a sync of 5,000 + 5,000 members took %v", took)
+}
