@@ -60,6 +60,7 @@ type App struct {
 	TURN     *turn.Server // the embedded TURN server, if on
 	twilio   *turn.Twilio
 	voice    *voice.Host // the AI in calls, when it can join them
+	skool    *skoolSync  // the Skool sync, when configured
 	Web      *web.Server
 	log      *slog.Logger
 	stop     context.CancelFunc
@@ -121,9 +122,19 @@ func New(o Options) (*App, error) {
 	metrics := web.NewMetrics(o.DB.Pools())
 	a.Rooms.Observe = newRoomMetrics(metrics.Registry())
 	metrics.Registry().MustRegister(mediaMetrics{a})
-	w, err := web.New(web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
+	skoolSync, err := a.newSkoolSync()
+	if err != nil {
+		a.Chat.Close()
+		a.closeMedia()
+		return nil, fmt.Errorf("set up the Skool sync: %w", err)
+	}
+	opts := web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Signal: a.Signal, Hub: a.Hub, History: o.DB})
+		Signal: a.Signal, Hub: a.Hub, History: o.DB}
+	if skoolSync != nil {
+		a.skool, opts.Skool = skoolSync, skoolSync
+	}
+	w, err := web.New(opts)
 	if err != nil {
 		a.Chat.Close()
 		a.closeMedia()
@@ -252,6 +263,14 @@ func (a *App) background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); a.Signal.RunReaper(ctx) }()
+	if a.skool != nil {
+		if sch, err := a.skool.scheduler(); err != nil {
+			a.log.Error("the nightly Skool sync cannot start", "err", err)
+		} else if sch != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); sch.Loop(ctx) }()
+		}
+	}
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()
@@ -283,4 +302,7 @@ func (a *App) Close() {
 	<-a.stopped
 	a.closeMedia()
 	a.Chat.Close()
+	if a.skool != nil {
+		a.skool.close()
+	}
 }

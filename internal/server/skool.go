@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"rapport/internal/alert"
+	"rapport/internal/app"
+	"rapport/internal/logfile"
+	"rapport/internal/membership"
+	"rapport/internal/membership/skool"
+)
+
+// skoolSync is the Skool sync as the server runs it: a run now (the admin
+// page's button), or every night (MONITORING_ENABLED), one at a time, each
+// with a browser of its own, logging to RAPPORT_DATA_DIR/logs.
+type skoolSync struct {
+	a       *App
+	runLog  *slog.Logger // skool-monitoring.log: each run
+	files   []*logfile.File
+	mu      sync.Mutex
+	running bool
+}
+
+// Log files rotate at 10 MB, keeping five.
+const (
+	logMax  = 10 << 20
+	logKeep = 5
+)
+
+// newSkoolSync sets the sync up when Skool is configured; nil otherwise.
+func (a *App) newSkoolSync() (*skoolSync, error) {
+	if !a.Config.Skool.Configured() {
+		a.log.Info("the Skool sync is off; set SKOOL_EMAIL, SKOOL_PASSWORD, SKOOL_COACH_COMMUNITY and SKOOL_CLIENT_COMMUNITY to turn roles over to Skool")
+		return nil, nil
+	}
+	s := &skoolSync{a: a}
+	f, err := logfile.Open(filepath.Join(a.logsDir(), "skool-monitoring.log"), logMax, logKeep)
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, f)
+	s.runLog = slog.New(slog.NewTextHandler(f, nil))
+	return s, nil
+}
+
+func (a *App) logsDir() string { return filepath.Join(a.Config.DataDir, "logs") }
+
+// Run runs one sync with a browser of its own (membership.Runner).
+func (s *skoolSync) Run(ctx context.Context, o membership.Options) (*membership.Report, error) {
+	c := s.a.Config.Skool
+	scraper, err := skool.New(c, skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(s.a.Config.DataDir),
+		LogsDir: s.a.logsDir(), PauseMin: c.PauseMin, PauseMax: c.PauseMax, Logger: s.runLog})
+	if err != nil {
+		return nil, err
+	}
+	defer scraper.Close()
+	syncer := &membership.Syncer{Scraper: scraper, Store: s.a.DB, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: s.runLog}
+	return syncer.Run(ctx, o)
+}
+
+// SyncNow starts a run in the background, unless one is going (web.Skool).
+func (s *skoolSync) SyncNow() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return app.Errorf(app.ECONFLICT, "a sync is running; its run appears on this page when it ends")
+	}
+	s.running = true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		if _, err := s.Run(ctx, membership.Options{}); err != nil {
+			s.a.log.Warn("skool sync (now)", "err", err)
+		}
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+	return nil
+}
+
+// MembershipRuns and MembershipHistory are the store's (web.Skool).
+func (s *skoolSync) MembershipRuns(ctx context.Context, limit int) ([]membership.Run, error) {
+	return s.a.DB.MembershipRuns(ctx, limit)
+}
+
+// MembershipHistory lists a person's changes.
+func (s *skoolSync) MembershipHistory(ctx context.Context, email string, limit int) ([]membership.HistoryEvent, error) {
+	return s.a.DB.MembershipHistory(ctx, email, limit)
+}
+
+// scheduler is the nightly sync, when MONITORING_ENABLED; nil otherwise.
+func (s *skoolSync) scheduler() (*membership.Scheduler, error) {
+	c := s.a.Config.Skool
+	if !c.MonitoringEnabled {
+		s.a.log.Info("the nightly Skool sync is off; set MONITORING_ENABLED=true to run it at SKOOL_SYNC_TIME")
+		return nil, nil
+	}
+	f, err := logfile.Open(filepath.Join(s.a.logsDir(), "skool-daemon.log"), logMax, logKeep)
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, f)
+	host, _ := os.Hostname()
+	sch := &membership.Scheduler{Runner: s, Lease: s.a.DB, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Next: c.NextSync,
+		Jitter: 10 * time.Minute, NoRetry: func(err error) bool { return errors.Is(err, skool.ErrChallenge) || errors.Is(err, skool.ErrSignIn) },
+		Notify: s.a.alerts(), Log: slog.New(slog.NewTextHandler(f, nil))}
+	s.a.log.Info("the Skool sync runs every night", "at", c.SyncTime, "zone", c.SyncZone.String())
+	return sch, nil
+}
+
+// alerts is where the operators are told of trouble; nil when nowhere.
+func (a *App) alerts() alert.Notifier {
+	c := a.Config.Alerts
+	var all alert.All
+	if c.SMTPAddr != "" {
+		all = append(all, alert.Email{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, From: c.From, To: c.To})
+	}
+	if c.Webhook != "" {
+		all = append(all, alert.Webhook{URL: c.Webhook})
+	}
+	if len(all) == 0 {
+		a.log.Warn("nobody will be told when the Skool sync fails: set SMTP_HOST and ALERT_EMAILS, or ALERT_WEBHOOK_URL")
+		return nil
+	}
+	return all
+}
+
+func (s *skoolSync) close() {
+	for _, f := range s.files {
+		f.Close()
+	}
+}
