@@ -141,10 +141,10 @@ func (r *Room) caption(userID int64, conn Conn, c Caption) {
 		return
 	}
 	c.Name = speaker.info.Name
-	r.broadcast(NewFrame("caption", c), nobody)
 	if c.Final {
-		r.keepLine(c)
+		r.keepLine(c) // kept before it is shown: what people saw is on record
 	}
+	r.broadcast(NewFrame("caption", c), nobody)
 }
 
 // keepLine stores a final caption as a transcript line, unless the coach
