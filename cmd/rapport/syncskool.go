@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,7 +52,9 @@ func runSyncSkool(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer scraper.Close()
-	s := &membership.Syncer{Scraper: scraper, Store: db, GraceDays: cfg.Skool.GraceDays, Threshold: cfg.Skool.SafetyThreshold}
+	host, _ := os.Hostname()
+	s := &membership.Syncer{Scraper: scraper, Store: db, GraceDays: cfg.Skool.GraceDays, Threshold: cfg.Skool.SafetyThreshold,
+		Lease: db, Holder: fmt.Sprintf("%s/%d sync-skool", host, os.Getpid()), Notify: alertsOf(cfg)}
 	bars := &syncBars{w: stderr}
 	start := time.Now()
 	rep, err := s.Run(ctx, membership.Options{DryRun: *dry, Only: membership.Community(*only), Progress: bars.update})

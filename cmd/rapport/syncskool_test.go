@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ func skoolEnv(t *testing.T, url string) map[string]string {
 	return map[string]string{"RAPPORT_DATA_DIR": t.TempDir(), "RAPPORT_CHROMIUM": skooltest.Chromium(t), "SKOOL_URL": url,
 		"SKOOL_EMAIL": skooltest.Email, "SKOOL_PASSWORD": skooltest.Password,
 		"SKOOL_COACH_COMMUNITY": skooltest.CoachCommunity, "SKOOL_CLIENT_COMMUNITY": skooltest.ClientCommunity,
-		"SKOOL_PAUSES": "1ms-3ms"}
+		"SKOOL_PAUSES": "1ms-3ms", "SKOOL_ELEMENT_WAIT": "3s"}
 }
 
 // TestSyncSkoolDryRunPrintsThePlan: `rapport sync-skool --dry-run` against
@@ -59,4 +60,27 @@ func TestSyncSkoolOfFiveThousandMembers(t *testing.T) {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out[:min(len(out), 2000)], errs)
 	}
 	t.Logf("a sync of 5,000 + 5,000 members took %v", took)
+}
+
+// TestSyncSkoolAgainstAChangedSkool: after a redesign of Skool's pages,
+// the sync fails with a message naming the step, leaves the screenshot and
+// the page for the operator, and changes nobody.
+func TestSyncSkoolAgainstAChangedSkool(t *testing.T) {
+	env := skoolEnv(t, skooltest.Start(t, skooltest.Options{}).URL)
+	if code, _, errs := runCLI(t, env, "sync-skool"); code != 0 {
+		t.Fatalf("the first sync: %d %s", code, errs)
+	}
+	env["SKOOL_URL"] = skooltest.Start(t, skooltest.Options{Layout: skooltest.Changed}).URL
+	code, out, errs := runCLI(t, env, "sync-skool")
+	if code == 0 || !strings.Contains(out+errs, "skool: ") || !strings.Contains(out+errs, "screenshot") {
+		t.Fatalf("a sync against a changed Skool: exit %d\n%s\n%s", code, out, errs)
+	}
+	shots, _ := filepath.Glob(filepath.Join(env["RAPPORT_DATA_DIR"], "logs", "*.png"))
+	if len(shots) == 0 {
+		t.Fatal("no screenshot in the logs directory")
+	}
+	code, out, _ = runCLI(t, env, "user", "list", "--role", "coach")
+	if code != 0 || strings.Count(out, "@") < 10 {
+		t.Fatalf("the failed sync changed the coaches:\n%s", out)
+	}
 }

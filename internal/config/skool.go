@@ -27,6 +27,9 @@ type Skool struct {
 	// PauseMin and PauseMax bound the human pauses between the scraper's
 	// steps.
 	PauseMin, PauseMax time.Duration
+	// ElementWait is how long a page element may take before the step
+	// fails.
+	ElementWait time.Duration
 	// GraceDays is how long a cancelled coach keeps the coach role.
 	GraceDays int
 	// SafetyThreshold is the fraction of today's members a list must hold
@@ -71,6 +74,7 @@ var skoolSettings = []Setting{
 	{Name: "SKOOL_SELECTORS", Help: "a JSON file of the pages' paths, selectors and data paths, to follow a change on Skool's side; empty: the built-in one"},
 	{Name: "SKOOL_HEADLESS", Default: "true", Help: "false shows the browser while it reads Skool (needs a display); PLAYWRIGHT_HEADLESS is read too"},
 	{Name: "SKOOL_CHALLENGE_WAIT", Default: "3m", Help: "how long to wait for Skool's web firewall check before the sign-in form appears"},
+	{Name: "SKOOL_ELEMENT_WAIT", Default: "30s", Help: "how long a page element may take to appear before the step fails"},
 	{Name: "SKOOL_PAUSES", Default: "700ms-2500ms", Help: "the range of the human pauses between the scraper's steps, like 700ms-2500ms"},
 	{Name: "SKOOL_GRACE_DAYS", Default: "7", Help: "days a cancelled coach keeps the coach role (0-365)"},
 	{Name: "SKOOL_SAFETY_THRESHOLD", Default: "0.8", Help: "a member list shorter than this fraction of the last one is not applied (0-1)"},
@@ -99,6 +103,7 @@ func (r *reader) skool() Skool {
 		SyncZone:          r.zone("SKOOL_SYNC_TZ"),
 	}
 	s.PauseMin, s.PauseMax = r.pauses("SKOOL_PAUSES")
+	s.ElementWait = r.boundedDuration("SKOOL_ELEMENT_WAIT", 30*time.Second, time.Second, 5*time.Minute)
 	r.httpURL("SKOOL_URL", s.URL)
 	r.checkSkool(s)
 	return s

@@ -87,9 +87,9 @@ func (s *Scheduler) ended(ctx context.Context, now time.Time, err error) {
 	case err == nil:
 		s.attempt = 0
 		s.schedule(now)
-	case errors.Is(err, ErrStopped):
-		s.attempt = 0
-		s.alert(ctx, "Skool sync stopped: nothing was changed", err)
+	case errors.Is(err, ErrStopped), errors.Is(err, ErrBusy):
+		s.attempt = 0 // the syncer told the operators of a stop; a busy sync is another's run
+		s.log().Warn("skool sync did not change anything", "err", err)
 		s.schedule(now)
 	case s.attempt < s.retries() && (s.NoRetry == nil || !s.NoRetry(err)):
 		s.attempt++

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"rapport/internal/alert"
+	"rapport/internal/app"
 )
 
 // Store is what a sync reads and writes (store.DB).
@@ -25,7 +28,26 @@ type Syncer struct {
 	Threshold float64
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Lease, when set, keeps one run at a time across every node (the
+	// command, the admin page's button and the nightly run alike); Holder
+	// names this process for it.
+	Lease  RunLease
+	Holder string
+	// Notify, when set, tells the operators when the safety stop holds.
+	Notify alert.Notifier
 }
+
+// RunLease is a lease taken for the length of a run (store.DB).
+type RunLease interface {
+	AcquireLease(ctx context.Context, name, holder string, until, now time.Time) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// runLease is the lease a run holds while it goes on.
+const runLease = "skool-sync running"
+
+// ErrBusy is a run refused because another is going on.
+var ErrBusy = app.Errorf(app.ECONFLICT, "a Skool sync is running already (here or on another node); try again when it ends")
 
 // Options say what a run does.
 type Options struct {
@@ -48,6 +70,16 @@ var ErrStopped = errors.New("the safety stop held the sync")
 // error wrapping ErrStopped; a failed read is recorded and returned.
 func (s *Syncer) Run(ctx context.Context, o Options) (*Report, error) {
 	now := s.now()
+	if s.Lease != nil {
+		ok, err := s.Lease.AcquireLease(ctx, runLease, s.Holder, now.Add(time.Hour), now)
+		if err != nil {
+			return nil, fmt.Errorf("take the sync's lease: %w", err)
+		}
+		if !ok {
+			return nil, ErrBusy
+		}
+		defer s.Lease.ReleaseLease(context.WithoutCancel(ctx), runLease, s.Holder)
+	}
 	id, err := s.Store.StartMembershipRun(ctx, now)
 	if err != nil {
 		return nil, fmt.Errorf("record the run: %w", err)
@@ -62,6 +94,7 @@ func (s *Syncer) Run(ctx context.Context, o Options) (*Report, error) {
 	switch {
 	case plan.Stopped != "":
 		rep.Run.Changes = 0
+		s.alert(ctx, plan.Stopped)
 		return rep, s.finish(ctx, rep, Stopped, plan.Stopped, fmt.Errorf("%w: %s", ErrStopped, plan.Stopped))
 	case o.DryRun:
 		return rep, s.finish(ctx, rep, DryRun, "dry run: nothing was written", nil)
@@ -130,6 +163,17 @@ func (s *Syncer) finish(ctx context.Context, rep *Report, outcome Outcome, messa
 		s.log().Warn("skool sync did not change anything", "run", rep.Run.ID, "outcome", outcome, "why", message)
 	}
 	return err
+}
+
+// alert tells the operators that the safety stop held.
+func (s *Syncer) alert(ctx context.Context, why string) {
+	if s.Notify == nil {
+		return
+	}
+	body := why + "\n\nA sign-in that silently failed, or a change of Skool's pages, reads fewer members than there are; the roles stay as the last good run left them. Check the screenshot and page in the logs directory, or run `rapport sync-skool --dry-run`."
+	if err := s.Notify.Notify(ctx, "Skool sync stopped: nothing was changed", body); err != nil {
+		s.log().Error("skool sync: the operators could not be told", "err", err)
+	}
 }
 
 func (s *Syncer) now() time.Time {

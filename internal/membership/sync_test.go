@@ -3,9 +3,12 @@ package membership_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"rapport/internal/alert"
+	"rapport/internal/alert/alerttest"
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 	"rapport/internal/membership"
@@ -41,7 +44,9 @@ func TestASyncRunsOnTheRealStore(t *testing.T) {
 		membership.Coaches: {m("carla@example.com")},
 		membership.Clients: {m("cleo@example.com"), m("nia@example.com"), m("omar@example.com"), m("pia@example.com"), m("quin@example.com")},
 	}}
-	s := &membership.Syncer{Scraper: sc, Store: db, GraceDays: 7, Threshold: 0.8}
+	mail := alerttest.NewSMTP(t)
+	s := &membership.Syncer{Scraper: sc, Store: db, GraceDays: 7, Threshold: 0.8, Lease: db, Holder: "test",
+		Notify: alert.Email{Addr: mail.Addr, From: "rapport@example.com", To: []string{"ops@example.com"}}}
 
 	dry, err := s.Run(ctx, membership.Options{DryRun: true})
 	if err != nil || dry.Run.Outcome != membership.DryRun || len(dry.Plan.Users) != 6 {
@@ -71,6 +76,19 @@ func TestASyncRunsOnTheRealStore(t *testing.T) {
 	}
 	if u, _ := db.UserByEmail(ctx, "pia@example.com"); u.Status != coaching.StatusInvited {
 		t.Fatalf("the safety stop let a change through: %+v", u)
+	}
+	if m := mail.Mail(); len(m) != 1 || !strings.Contains(m[0].Data, "Subject: Skool sync stopped") || !strings.Contains(m[0].Data, "under 80%") {
+		t.Fatalf("the operators were not told of the stop: %+v", m)
+	}
+	// Another run holding the lease (another node) keeps this one out.
+	if ok, _ := db.AcquireLease(ctx, "skool-sync running", "other-node", time.Now().Add(time.Hour), time.Now()); !ok {
+		t.Fatal("the lease was not free after the runs")
+	}
+	if _, err := s.Run(ctx, membership.Options{}); !errors.Is(err, membership.ErrBusy) {
+		t.Fatalf("a run while another node's runs: %v", err)
+	}
+	if err := db.ReleaseLease(ctx, "skool-sync running", "other-node"); err != nil {
+		t.Fatal(err)
 	}
 	runs, _ := db.MembershipRuns(ctx, 10)
 	want := []membership.Outcome{membership.Stopped, membership.Failed, membership.OK, membership.DryRun}

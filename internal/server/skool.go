@@ -56,12 +56,14 @@ func (a *App) logsDir() string { return filepath.Join(a.Config.DataDir, "logs") 
 func (s *skoolSync) Run(ctx context.Context, o membership.Options) (*membership.Report, error) {
 	c := s.a.Config.Skool
 	scraper, err := skool.New(c, skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(s.a.Config.DataDir),
-		LogsDir: s.a.logsDir(), PauseMin: c.PauseMin, PauseMax: c.PauseMax, Logger: s.runLog})
+		LogsDir: s.a.logsDir(), PauseMin: c.PauseMin, PauseMax: c.PauseMax, ElementWait: c.ElementWait, Logger: s.runLog})
 	if err != nil {
 		return nil, err
 	}
 	defer scraper.Close()
-	syncer := &membership.Syncer{Scraper: scraper, Store: s.a.DB, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: s.runLog}
+	host, _ := os.Hostname()
+	syncer := &membership.Syncer{Scraper: scraper, Store: s.a.DB, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: s.runLog,
+		Lease: s.a.DB, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Notify: s.a.alerts()}
 	return syncer.Run(ctx, o)
 }
 
