@@ -223,6 +223,10 @@ func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching
 // maxFramesPerPost bounds a long-poll POST: more is a flood, not a queue.
 const maxFramesPerPost = 100
 
+// reasonConnEnded closes a poll of a connection the server no longer
+// knows: the page opens a new one.
+const reasonConnEnded = "conn_ended"
+
 // pollAnswer is the body of a poll: the frames after the client's last, the
 // number of the last one, and why the connection closed, if it did.
 type pollAnswer struct {
@@ -235,7 +239,10 @@ type pollAnswer struct {
 func (s *Server) Poll(w http.ResponseWriter, r *http.Request, user *coaching.User) error {
 	p := s.pollFor(r, user.ID)
 	if p == nil {
-		return app.Errorf(app.ENOTFOUND, "this connection has ended; open a new one")
+		// Ended and forgotten (its last poll was cut, say): said as a close,
+		// like any other, so that the page opens a new one without an error.
+		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: reasonConnEnded})
+		return nil
 	}
 	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	if err != nil && r.URL.Query().Get("after") != "" {
