@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,11 +30,8 @@ func TestE2EChatAI(t *testing.T) {
 	shots := newShooter(t, "ai")
 	browser := startBrowser(t, ctx, chromium)
 	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	_, clientID := linked(t, coach, client)
 	roomURL := bookSoon(coach, clientID, "Habits")
 	coach.open(roomURL, 200)
 	client.open(roomURL, 200)

@@ -25,15 +25,8 @@ func TestE2ECall(t *testing.T) {
 	browser := startBrowser(t, ctx, chromium)
 
 	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
-	if clientID == "0" {
-		t.Fatal("the coach could not link the client")
-	}
-	coachID := eval[string](coach, `document.body.dataset.user || ""`)
+	coachID, clientID := linked(t, coach, client)
 	roomURL := bookSoon(coach, clientID, "Video check-in")
 
 	// The coach, alone in the room, sees the setup check: camera, a
@@ -174,3 +167,17 @@ const mediaStatsJS = `(async () => {
 	});
 	return out.join(" ") + " streams from " + JSON.stringify([...room.call.remote.keys()]) + " state " + room.call.state;
 })()`
+
+// linked signs in the client (Cleo) and the coach (Carla) on their pages,
+// has the coach link the client, and returns both user IDs.
+func linked(t *testing.T, coach, client *person) (coachID, clientID string) {
+	t.Helper()
+	client.signIn("cleo@example.com", "Cleo Client", "client", false)
+	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
+	clientID = strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	if clientID == "0" {
+		t.Fatal("the coach could not link the client")
+	}
+	return eval[string](coach, `document.body.dataset.user || ""`), clientID
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +25,8 @@ func TestE2EPeerToPeer(t *testing.T) {
 	browser := startBrowser(t, ctx, chromium)
 
 	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
-	coachID := eval[string](coach, `document.body.dataset.user || ""`)
+	coachID, clientID := linked(t, coach, client)
 
 	direct := bookSoonWith(coach, clientID, "Direct line", `call_mode: "p2p"`)
 	coach.open(direct, 200)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
@@ -45,12 +44,8 @@ func TestE2ERelay(t *testing.T) {
 	network := newTCPNetwork(t, base)
 	client := newPerson(t, browser, network.URL(), "client", "America/New_York", shots)
 	client.blockWebRTC()
-	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
-	coachID := eval[string](coach, `document.body.dataset.user || ""`)
+	coachID, clientID := linked(t, coach, client)
 	roomURL := bookSoon(coach, clientID, "Hotel wifi")
 
 	coach.open(roomURL, 200)

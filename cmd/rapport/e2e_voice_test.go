@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -54,11 +53,8 @@ func TestE2EAIInTheCall(t *testing.T) {
 	listening := startBrowser(t, ctx, chromium)
 
 	client := newPerson(t, listening, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach := newPerson(t, speaking, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID := strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
+	_, clientID := linked(t, coach, client)
 	roomURL := bookSoon(coach, clientID, "Focus")
 	coach.open(roomURL, 200)
 	client.open(roomURL, 200)

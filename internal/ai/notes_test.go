@@ -12,6 +12,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/room"
+	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
 
@@ -19,18 +20,10 @@ import (
 // and the chat with who said what, and its summary is stored with the
 // appointment; a call where nothing was said gets none.
 func TestTheSummaryOfACall(t *testing.T) {
-	db := storetest.MustOpen(t, "sqlite")
 	ctx := context.Background()
-	svc := coaching.NewService(db, app.SystemClock{})
-	coach, _ := svc.DevSignIn(ctx, "coach@example.com", "Cora", app.RoleCoach)
-	client, _ := svc.DevSignIn(ctx, "client@example.com", "Cleo", app.RoleClient)
-	db.LinkCoachClient(ctx, coach.ID, client.ID, time.Now())
-	appt, err := svc.Book(app.WithActor(ctx, coach.Actor()), coaching.Booking{ClientID: client.ID, Title: "Sleep",
-		StartsAt: time.Now().Add(time.Hour), Duration: 30 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appt.Coach, appt.Client = coach, client
+	db, book := aPair(t)
+	appt := book("Sleep", time.Hour)
+	coach, client := appt.Coach, appt.Client
 	model := aitest.New(t)
 	model.Answer(func([]ai.Message) string {
 		return "Cleo wants better sleep.\nAction items:\n- Cleo: a bedtime routine"
@@ -70,22 +63,10 @@ func TestTheSummaryOfACall(t *testing.T) {
 // carries the summary of the pair's earlier one, and, asked in the chat,
 // what has been said in this call so far.
 func TestTheNextSessionRemembersTheLast(t *testing.T) {
-	db := storetest.MustOpen(t, "sqlite")
 	ctx := context.Background()
-	svc := coaching.NewService(db, app.SystemClock{})
-	coach, _ := svc.DevSignIn(ctx, "coach@example.com", "Cora", app.RoleCoach)
-	client, _ := svc.DevSignIn(ctx, "client@example.com", "Cleo", app.RoleClient)
-	db.LinkCoachClient(ctx, coach.ID, client.ID, time.Now())
-	book := func(in time.Duration) *coaching.Appointment {
-		a, err := svc.Book(app.WithActor(ctx, coach.Actor()), coaching.Booking{ClientID: client.ID, Title: "Check-in",
-			StartsAt: time.Now().Add(in), Duration: 30 * time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Coach, a.Client = coach, client
-		return a
-	}
-	first, second := book(time.Hour), book(48*time.Hour)
+	db, book := aPair(t)
+	first, second := book("Check-in", time.Hour), book("Check-in", 48*time.Hour)
+	coach, client := first.Coach, first.Client
 	if err := db.PutSummary(ctx, &coaching.Summary{AppointmentID: first.ID, Body: "Sleep is the focus.\nAction items:\n- a bedtime routine", WrittenAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,5 +83,25 @@ func TestTheNextSessionRemembersTheLast(t *testing.T) {
 	}
 	if first := c.Prompt(ctx, room.Question{Appointment: first, From: coach.ID, Text: "hi"})[0].Content; strings.Contains(first, "earlier sessions") {
 		t.Fatal("the first session was given notes of a later one")
+	}
+}
+
+// aPair is a database with a coach (Cora) and her client (Cleo), and a way
+// to book them an appointment in some time from now.
+func aPair(t *testing.T) (*store.DB, func(title string, in time.Duration) *coaching.Appointment) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	svc := coaching.NewService(db, app.SystemClock{})
+	coach, _ := svc.DevSignIn(ctx, "coach@example.com", "Cora", app.RoleCoach)
+	client, _ := svc.DevSignIn(ctx, "client@example.com", "Cleo", app.RoleClient)
+	db.LinkCoachClient(ctx, coach.ID, client.ID, time.Now())
+	return db, func(title string, in time.Duration) *coaching.Appointment {
+		a, err := svc.Book(app.WithActor(ctx, coach.Actor()), coaching.Booking{ClientID: client.ID, Title: title,
+			StartsAt: time.Now().Add(in), Duration: 30 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Coach, a.Client = coach, client
+		return a
 	}
 }

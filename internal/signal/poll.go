@@ -186,7 +186,12 @@ func (s *Server) pollFor(r *http.Request, userID int64) *pollConn {
 func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching.User) error {
 	p := s.pollFor(r, user.ID)
 	if p == nil {
-		return app.Errorf(app.ENOTFOUND, "this connection has ended; open a new one")
+		// Ended and forgotten: nothing sent was taken; said as a close, so
+		// that the page opens a new connection (and sends again) without an
+		// error in its console.
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*MaxFrame))
+		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: reasonConnEnded})
+		return nil
 	}
 	if p.isClosed() { // it closed a moment ago: its next poll says why
 		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*MaxFrame))

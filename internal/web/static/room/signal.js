@@ -703,6 +703,13 @@ class PollTransport {
         body: JSON.stringify(batch.length === 1 ? batch[0] : batch),
         signal: this.abort.signal,
       });
+      if (res.status === 200) {
+        // the server no longer knows this connection: nothing was taken
+        const ans = await res.json().catch(() => ({}));
+        this.sending = false;
+        this.finish({ reason: ans.closed || "conn_ended", opened: true });
+        return;
+      }
       if (res.status !== 204) {
         this.sending = false;
         this.finish(lost(res.status));
