@@ -2,25 +2,41 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"rapport/internal/ai"
+	"rapport/internal/ai/aitest"
+	"rapport/internal/speech"
 )
 
 // TestE2EPeerToPeer is a call in headless Chromium in a room whose
 // appointment says peer-to-peer: the two browsers connect directly (the
-// SFU carries nothing) and each decodes the other's video and audio. Then
-// the client comes back from a network where direct connections cannot get
-// out: after the direct attempt times out, both move to the SFU by
+// SFU carries nothing) and each decodes the other's video and audio. When
+// the coach brings the AI co-coach in (a participant of the SFU), both move
+// to the SFU so that it can hear them. Then, the AI sent out and both
+// back, the client comes from a network where direct connections cannot
+// get out: after the direct attempt times out, both move to the SFU by
 // themselves.
 func TestE2EPeerToPeer(t *testing.T) {
 	chromium := chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	base := startServer(t, "sqlite")
+	needSpeech(t)
+	model := aitest.New(t)
+	model.Answer(func([]ai.Message) string { return "Go on." })
+	grammar := filepath.Join(t.TempDir(), "phrases.gram")
+	g, _ := speech.Grammar("go on", "tell me more about that")
+	if err := os.WriteFile(grammar, []byte(g), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, "sqlite", "AI_BASE_URL", model.URL, "STT_ENGINE", "pocketsphinx", "STT_GRAMMAR", grammar, "TTS_ENGINE", "espeak", "TTS_VOICE", "en-us")
 	shots := newShooter(t, "p2p")
 	browser := startBrowser(t, ctx, chromium)
 
@@ -41,6 +57,18 @@ func TestE2EPeerToPeer(t *testing.T) {
 	client.wantMedia(coachID)
 	coach.waitAsync(10*time.Second, `fetch("/metrics").then(r => r.text()).then(t => t.includes("rapport_sfu_peers 0") && t.includes('rapport_call_participants{path="p2p"} 2'))`)
 	coach.shot("p2p-coach")
+
+	// The AI comes in: both go through the SFU, where it hears them.
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ai="invite"]`)))
+	client.waitFor(`document.querySelector('.person[data-user-id="0"]') !== null`)
+	coach.waitUpTo(40*time.Second, `document.querySelector('.person[data-user-id="`+clientID+`"] [data-kind=path]')?.textContent === "sfu-udp"`)
+	client.waitUpTo(40*time.Second, `document.querySelector('.person[data-user-id="`+coachID+`"] [data-kind=path]')?.textContent === "sfu-udp"`)
+	coach.wantMedia(clientID)
+	client.wantMedia(coachID)
+	coach.do(chromedp.Click(chromedp.CSS(`[data-ai-coach] [data-ai="dismiss"]`)))
+	client.waitUpTo(20*time.Second, `document.querySelector('.person[data-user-id="0"]') === null`)
+	coach.open(direct, 200)
+	coach.waitFor(together("websocket"))
 
 	// The client moves to a network where its direct connections find no
 	// way out, and comes back into the room: both go to the SFU.

@@ -23,14 +23,7 @@ import (
 // model is a stand-in over HTTP; the speech engines are the local ones.
 func TestE2EAIInTheCall(t *testing.T) {
 	chromium := chromiumPath(t)
-	for _, bin := range []string{speech.EspeakBin, speech.PocketsphinxBin} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (scripts/test-deps.sh installs it)", bin)
-			}
-			t.Skipf("%s is not installed", bin)
-		}
-	}
+	needSpeech(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	const said = "what should i focus on this week"
@@ -97,4 +90,17 @@ func spokenWAV(t *testing.T, dir, phrase string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// needSpeech finds the local speech engines, or skips (fails under CI).
+func needSpeech(t *testing.T) {
+	t.Helper()
+	for _, bin := range []string{speech.EspeakBin, speech.PocketsphinxBin} {
+		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed (scripts/test-deps.sh installs it)", bin)
+			}
+			t.Skipf("%s is not installed", bin)
+		}
+	}
 }

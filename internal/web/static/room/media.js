@@ -125,6 +125,7 @@ export class Call extends EventTarget {
     this.callMode = j.call_mode || "sfu";
     this.me = j.you?.user_id || 0;
     this.others = new Set((j.participants || []).filter((p) => p.role !== "ai" && p.user_id !== this.me).map((p) => p.user_id));
+    this.aiPresent = (j.participants || []).some((p) => p.role === "ai");
     this.directFailed = false;
     if (!this.devices) this.devices = this.openDevices();
     await this.devices;
@@ -147,8 +148,10 @@ export class Call extends EventTarget {
   // Peer-to-peer ---------------------------------------------------------
 
   // wantsDirect says whether this call connects the browsers directly.
+  // The AI co-coach is a participant of the SFU: with it in the call, the
+  // browsers go through the SFU too, or it would hear nobody.
   wantsDirect() {
-    return this.callMode === "p2p" && !this.directFailed && this.media !== "relay" && this.others.size <= 1;
+    return this.callMode === "p2p" && !this.directFailed && this.media !== "relay" && this.others.size <= 1 && !this.aiPresent;
   }
 
   // startDirect connects to the other person, when there is one: the one
@@ -235,7 +238,12 @@ export class Call extends EventTarget {
   // peerJoined and peerLeft follow the other people: a newcomer is offered
   // a direct connection (by the side that offers); one who left ends it.
   peerJoined(p) {
-    if (p.role === "ai" || p.user_id === this.me) return;
+    if (p.role === "ai") {
+      this.aiPresent = true;
+      if (this.direct) this.fallBack(true); // everyone through the SFU, where the AI is
+      return;
+    }
+    if (p.user_id === this.me) return;
     this.others.add(p.user_id);
     if (this.callMode !== "p2p" || !this.devicesReady) return;
     if (this.wantsDirect()) {
