@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"golang.org/x/net/ipv4"
 	"net"
 	"testing"
 	"time"
@@ -123,6 +124,47 @@ func BenchmarkLoopbackUDPSend(b *testing.B) {
 		if _, err := wc.WriteToUDPAddrPort(buf, to); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLoopbackUDPSendBatch is the same with 32 packets a system call
+// (sendmmsg, as ipv4.PacketConn.WriteBatch makes it): what batching the
+// SFU's writes could save of the kernel's part, per packet.
+func BenchmarkLoopbackUDPSendBatch(b *testing.B) {
+	rc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rc.Close()
+	rc.SetReadBuffer(4 << 20)
+	go func() {
+		buf := make([]byte, 2000)
+		for {
+			if _, _, err := rc.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	wc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wc.Close()
+	pc := ipv4.NewPacketConn(wc)
+	to := rc.LocalAddr()
+	msgs := make([]ipv4.Message, 32)
+	for i := range msgs {
+		msgs[i] = ipv4.Message{Buffers: [][]byte{make([]byte, 1100)}, Addr: to}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for sent := 0; sent < b.N; {
+		n := min(len(msgs), b.N-sent)
+		k, err := pc.WriteBatch(msgs[:n], 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent += k
 	}
 }
 
