@@ -343,7 +343,10 @@ export class Call extends EventTarget {
   // frame takes the server's media frames.
   frame(f) {
     const pc = this.pc;
-    if (!pc || this.direct) return;
+    // Before the answer to this connection's first offer, what comes is
+    // the previous peer's (the server answers before it offers, and holds
+    // its candidates until then).
+    if (!pc || this.direct || this.answered !== pc) return;
     if (f.type === "media.offer") this.enqueue(() => this.answer(pc, f.data.sdp));
     else if (f.type === "media.candidate") this.enqueue(() => pc.addIceCandidate(f.data).catch(() => {}));
   }
@@ -414,7 +417,7 @@ export class Call extends EventTarget {
   enqueue(step) {
     const pc = this.pc;
     this.chain = this.chain.then(step).catch((e) => {
-      if (e?.code === "disconnected") return;
+      if (e?.code === "disconnected" || pc !== this.pc) return; // a step of a connection already replaced
       if (e?.code === "timeout" && pc === this.pc) {
         this.connect();
         return;
@@ -435,6 +438,7 @@ export class Call extends EventTarget {
       // peer for this connection starts over too.
       const fresh = !this.offered;
       a = (await this.signal.request("media.offer", { sdp: pc.localDescription.sdp, tracks, ...(fresh ? { new: true } : {}) })).data;
+      if (pc === this.pc) this.answered = pc; // before any later frame is read
     } catch (e) {
       if (e.code === "conflict") return; // the server's offer stands: it comes next, and rolls this one back
       throw e;
@@ -450,7 +454,18 @@ export class Call extends EventTarget {
     if (pc !== this.pc) return;
     await pc.setRemoteDescription({ type: "offer", sdp }); // rolls back an offer of ours that crossed it
     await pc.setLocalDescription();
-    await this.signal.request("media.answer", { sdp: pc.localDescription.sdp });
+    if (pc !== this.pc) return; // replaced meanwhile: the server has a new peer, with no offer to answer
+    try {
+      await this.signal.request("media.answer", { sdp: pc.localDescription.sdp });
+    } catch (e) {
+      // The server's peer is not where ours is (it was made anew, say, as
+      // the call moved from peer-to-peer to the SFU): start over with it.
+      if (e?.code === "conflict" && pc === this.pc) {
+        this.connect();
+        return;
+      }
+      throw e;
+    }
   }
 
   // track files a received track under its publisher and purpose.

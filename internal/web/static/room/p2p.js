@@ -90,7 +90,9 @@ export class DirectLink {
   }
 
   enqueue(step) {
-    this.chain = this.chain.then(step).catch((e) => console.warn("p2p:", e));
+    this.chain = this.chain.then(step).catch((e) => {
+      if (this.pc.signalingState !== "closed") console.warn("p2p:", e); // closed: the call moved on
+    });
   }
 
   close() {
