@@ -26,6 +26,7 @@ type skoolSync struct {
 	files   []*logfile.File
 	mu      sync.Mutex
 	running bool
+	runs    sync.WaitGroup // the runs started by SyncNow, for close
 }
 
 // Log files rotate at 10 MB, keeping five.
@@ -75,7 +76,9 @@ func (s *skoolSync) SyncNow() error {
 		return app.Errorf(app.ECONFLICT, "a sync is running; its run appears on this page when it ends")
 	}
 	s.running = true
+	s.runs.Add(1)
 	go func() {
+		defer s.runs.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
 		if _, err := s.Run(ctx, membership.Options{}); err != nil {
@@ -135,7 +138,16 @@ func (a *App) alerts() alert.Notifier {
 	return all
 }
 
+// close waits (a minute at most) for a run under way to end, its browser
+// closed and its profile saved, then closes the log files.
 func (s *skoolSync) close() {
+	done := make(chan struct{})
+	go func() { s.runs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		s.a.log.Warn("a Skool sync was still running at shutdown")
+	}
 	for _, f := range s.files {
 		f.Close()
 	}
