@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -44,6 +46,11 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return flag.ErrHelp
 		}
 		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu or relay", args[0])}
+	}
+	// The generator can be profiled like the server (RAPPORT_PPROF_ADDR), to
+	// tell its own queueing from the server's.
+	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), slog.New(slog.NewTextHandler(stderr, nil))); pp != nil {
+		defer pp.Close()
 	}
 	switch args[0] {
 	case "sfu":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"rapport/internal/app"
 	"rapport/internal/chat"
@@ -49,8 +50,9 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	r.nextSeq++
 	r.pending++
 	r.sent[key] = 0 // being stored
+	received := time.Now()
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
-		r.box.post(func() { r.stored(mb, conn, reqID, m, err) })
+		r.runOrPost(func() { r.stored(mb, conn, reqID, m, received, err) })
 	})
 }
 
@@ -81,13 +83,14 @@ func (r *Room) ackAgain(mb *member, conn Conn, reqID, key string, seq int64) {
 		return
 	}
 	out := r.messageOf(list[0])
-	r.send(mb, NewRawFrame("chat.ack", reqID, appendAck(nil, out, appendMessage(nil, out))))
+	_, msg := chatFrames(out)
+	r.send(mb, ackFrame(reqID, out, msg))
 }
 
 // stored finishes a message once the store has answered: the sender (and
 // any retries) get the acknowledgement, everyone else the message, encoded
 // once for all.
-func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err error) {
+func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, received time.Time, err error) {
 	r.pending--
 	key := sentKey(m.SenderID, m.ClientID)
 	waiting := append(r.retries[key], retry{mb, conn, reqID})
@@ -105,13 +108,15 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, err 
 	r.sent[key] = m.Seq
 	r.m.Observe.ChatStored(r.now().Sub(m.CreatedAt))
 	out := r.messageOf(m)
-	msg := appendMessage(make([]byte, 0, 192+len(m.Body)), out)
+	f, msg := chatFrames(out)
+	f.received, f.obs = received, r.m.Observe
 	for _, w := range waiting {
-		r.answer(w, NewRawFrame("chat.ack", w.reqID, appendAck(make([]byte, 0, 96+len(msg)), out, msg)))
+		ack := ackFrame(w.reqID, out, msg)
+		ack.received, ack.obs = received, r.m.Observe
+		r.answer(w, ack)
 	}
 	// Everyone gets the message but the connection that sent it: a tab of
 	// the sender that took over meanwhile gets it too.
-	f := NewRawFrame("chat.message", "", msg)
 	for _, other := range r.members {
 		if other.conn != conn {
 			r.send(other, f)

@@ -40,6 +40,38 @@ func appendMessage(b []byte, m Message) []byte {
 	return append(b, '}')
 }
 
+// chatFrames encodes a stored message's two frames, each whole in one
+// buffer: chat.message for the others, and the data of an acknowledgement
+// (appendAckFrame makes it per request). msg is the message's JSON inside
+// the first.
+func chatFrames(m Message) (message *Frame, msg []byte) {
+	b := make([]byte, 0, messageSize(m)+len(`{"v":1,"type":"chat.message","data":}`))
+	b = append(b, `{"v":1,"type":"chat.message","data":`...)
+	start := len(b)
+	b = appendMessage(b, m)
+	msg = b[start:len(b):len(b)]
+	b = append(b, '}')
+	return encodedFrame("chat.message", "", b), msg
+}
+
+// ackFrame encodes the acknowledgement of m (whose JSON is msg) to request
+// reqID, whole in one buffer.
+func ackFrame(reqID string, m Message, msg []byte) *Frame {
+	b := make([]byte, 0, len(msg)+len(reqID)+len(m.ClientID)+160)
+	b = append(b, `{"v":1,"type":"chat.ack","id":`...)
+	b = appendString(b, reqID)
+	b = append(b, `,"data":`...)
+	b = appendAck(b, m, msg)
+	b = append(b, '}')
+	return encodedFrame("chat.ack", reqID, b)
+}
+
+// messageSize is room enough for m's JSON in most cases: text escapes
+// rarely, and the fixed parts are under 160 bytes.
+func messageSize(m Message) int {
+	return 160 + len(m.Body) + len(m.Body)/8 + len(m.ClientID) + len(m.SenderName) + len(m.Kind)
+}
+
 // appendAck appends the acknowledgement of a message whose JSON is msg.
 func appendAck(b []byte, m Message, msg []byte) []byte {
 	b = append(b, `{"client_id":`...)

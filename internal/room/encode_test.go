@@ -25,6 +25,14 @@ func TestHandEncodingMatchesEncodingJSON(t *testing.T) {
 		if got := appendAck(nil, m, appendMessage(nil, m)); string(got) != string(wantAck) {
 			t.Errorf("ack %q:\n got %s\nwant %s", body, got, wantAck)
 		}
+		f, msg := chatFrames(m)
+		if want := NewFrame("chat.message", m).Bytes(); string(f.Bytes()) != string(want) {
+			t.Errorf("chat.message frame %q:\n got %s\nwant %s", body, f.Bytes(), want)
+		}
+		a := Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: m}
+		if got, want := ackFrame("r<7>", m, msg).Bytes(), Reply("r<7>", "chat.ack", a).Bytes(); string(got) != string(want) {
+			t.Errorf("chat.ack frame %q:\n got %s\nwant %s", body, got, want)
+		}
 	}
 	ai := Message{Message: &chat.Message{ID: 1, SessionID: 2, Kind: chat.KindAI, Body: "x", Seq: 1, CreatedAt: time.Unix(0, 0).UTC()}}
 	want, _ := json.Marshal(ai)
@@ -47,9 +55,9 @@ func BenchmarkEncodeChatFrames(b *testing.B) {
 	m := sample("t=1764124800000000000 room 12 message 40: how did the exercise go this week?")
 	b.ReportAllocs()
 	for b.Loop() {
-		msg := appendMessage(make([]byte, 0, 256), m)
-		NewRawFrame("chat.message", "", msg).Bytes()
-		NewRawFrame("chat.ack", "r7", appendAck(make([]byte, 0, 384), m, msg)).Bytes()
+		f, msg := chatFrames(m)
+		f.Bytes()
+		ackFrame("r7", m, msg).Bytes()
 	}
 }
 

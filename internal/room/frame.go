@@ -19,6 +19,11 @@ type Frame struct {
 	Data    any
 	raw     []byte // data already encoded as JSON, instead of Data
 
+	// received is when the room received the chat message this frame
+	// carries (zero for other frames), told to obs once it is written.
+	received time.Time
+	obs      Observer
+
 	once sync.Once
 	b    []byte
 }
@@ -29,9 +34,25 @@ func NewFrame(typ string, data any) *Frame { return &Frame{Type: typ, Data: data
 // Reply returns a frame that answers the request with id.
 func Reply(id, typ string, data any) *Frame { return &Frame{Type: typ, ReplyTo: id, Data: data} }
 
+// encodedFrame returns a frame already encoded whole, envelope and all.
+func encodedFrame(typ, replyTo string, b []byte) *Frame {
+	f := &Frame{Type: typ, ReplyTo: replyTo, b: b}
+	f.once.Do(func() {})
+	return f
+}
+
 // NewRawFrame returns a frame whose data is already JSON.
 func NewRawFrame(typ, replyTo string, data []byte) *Frame {
 	return &Frame{Type: typ, ReplyTo: replyTo, raw: data}
+}
+
+// Written tells the rooms' observer that a connection has written the
+// frame, when it carries a chat message: the connections call it after
+// each write.
+func (f *Frame) Written() {
+	if f.obs != nil {
+		f.obs.ChatWritten(time.Since(f.received))
+	}
 }
 
 // envelope is a frame on the wire.

@@ -46,14 +46,19 @@ type Observer interface {
 	// ChatStored is called when a message is stored and about to go out,
 	// with how long that took since the room received it.
 	ChatStored(took time.Duration)
+	// ChatWritten is called when a chat message or its acknowledgement has
+	// been written to a connection, with how long that took since the room
+	// received the message: the fan-out latency as the server sees it.
+	ChatWritten(took time.Duration)
 	// RoomsChanged is called with the number of live rooms.
 	RoomsChanged(live int)
 }
 
 type noObserver struct{}
 
-func (noObserver) ChatStored(time.Duration) {}
-func (noObserver) RoomsChanged(int)         {}
+func (noObserver) ChatStored(time.Duration)  {}
+func (noObserver) ChatWritten(time.Duration) {}
+func (noObserver) RoomsChanged(int)          {}
 
 // Manager holds the live rooms of this server.
 type Manager struct {
@@ -257,25 +262,25 @@ type Handle struct {
 // Chat sends a message (already checked with chat.CheckBody and
 // chat.CheckClientID) as the answer-to-be of request reqID.
 func (h *Handle) Chat(reqID, clientID, body string) {
-	h.r.box.post(func() { h.r.sendChat(h.userID, h.conn, reqID, clientID, body) })
+	h.r.enter(func() { h.r.sendChat(h.userID, h.conn, reqID, clientID, body) })
 }
 
 // Sync asks for the messages after a sequence number.
 func (h *Handle) Sync(reqID string, after int64) {
-	h.r.box.post(func() { h.r.syncChat(h.userID, h.conn, reqID, after) })
+	h.r.enter(func() { h.r.syncChat(h.userID, h.conn, reqID, after) })
 }
 
 // Typing says the member started or stopped typing.
 func (h *Handle) Typing(active bool) {
-	h.r.box.post(func() { h.r.typing(h.userID, h.conn, active) })
+	h.r.enter(func() { h.r.typing(h.userID, h.conn, active) })
 }
 
 // Presence says what the member's devices and network path are.
 func (h *Handle) Presence(p Presence) {
-	h.r.box.post(func() { h.r.presence(h.userID, h.conn, p) })
+	h.r.enter(func() { h.r.presence(h.userID, h.conn, p) })
 }
 
 // Leave takes the member out of the room, for the reason given.
 func (h *Handle) Leave(reason string) {
-	h.r.box.post(func() { h.r.leave(h.userID, h.conn, reason) })
+	h.r.enter(func() { h.r.leave(h.userID, h.conn, reason) })
 }

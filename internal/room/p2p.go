@@ -22,7 +22,7 @@ type PeerSignal struct {
 // P2P passes a browser's peer-to-peer signaling to another person in the
 // room; the answer to reqID is "ok", or an error when they are not here.
 func (h *Handle) P2P(reqID string, to int64, data json.RawMessage) {
-	h.r.box.post(func() { h.r.p2p(h.userID, h.conn, reqID, to, data) })
+	h.r.enter(func() { h.r.p2p(h.userID, h.conn, reqID, to, data) })
 }
 
 func (r *Room) p2p(from int64, conn Conn, reqID string, to int64, data json.RawMessage) {

@@ -12,7 +12,6 @@ package room
 import (
 	"context"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -74,53 +73,6 @@ type member struct {
 	removed bool
 }
 
-// mailbox is an unbounded queue of functions for the room's goroutine. It is
-// unbounded so that posting never blocks the poster (the chat writer serves
-// every room and must not wait on one); the senders are rate-limited.
-type mailbox struct {
-	mu     sync.Mutex
-	fns    []func()
-	wake   chan struct{}
-	closed bool
-}
-
-func (b *mailbox) post(fn func()) bool {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return false
-	}
-	b.fns = append(b.fns, fn)
-	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-	return true
-}
-
-// take returns what is queued, waiting for something if nothing is.
-func (b *mailbox) take(buf []func()) []func() {
-	for {
-		b.mu.Lock()
-		if len(b.fns) > 0 {
-			buf = append(buf[:0], b.fns...)
-			clear(b.fns)
-			b.fns = b.fns[:0]
-			b.mu.Unlock()
-			return buf
-		}
-		b.mu.Unlock()
-		<-b.wake
-	}
-}
-
-func (b *mailbox) close() {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-}
-
 func newRoom(m *Manager, appt *coaching.Appointment) *Room {
 	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[string][]retry{},
 		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{}), ai: aiState{available: true}}
@@ -128,20 +80,68 @@ func newRoom(m *Manager, appt *coaching.Appointment) *Room {
 	return r
 }
 
-// loop runs everything posted to the room until the room ends.
+// loop runs what is posted to the room whenever nobody else is running it,
+// until the room ends.
 func (r *Room) loop() {
 	defer close(r.done)
-	var buf []func()
 	for {
-		buf = r.box.take(buf)
+		<-r.box.wake
+		if r.finished() {
+			return
+		}
+		if r.box.claim(false) {
+			r.runQueued()
+		}
+		if r.finished() {
+			return
+		}
+	}
+}
+
+// runQueued runs what is queued, in order, until nothing is, then lets go
+// of the room. The caller has claimed it.
+func (r *Room) runQueued() {
+	var arr [8]func()
+	buf := arr[:0]
+	for {
+		var more bool
+		buf, more = r.box.takeOrRelease(buf)
+		if !more {
+			return
+		}
 		for i, fn := range buf {
 			r.run(fn)
 			buf[i] = nil
 			if r.finished() {
+				r.box.release()
 				return
 			}
 		}
 	}
+}
+
+// enter runs fn as the room's own work: here and now when nobody is running
+// the room (with whatever else is queued), else after what is queued. The
+// connections' readers come in this way, which spares a hand-over to the
+// room's goroutine for every frame.
+func (r *Room) enter(fn func()) bool {
+	ok, claimed := r.box.postClaim(fn)
+	if claimed {
+		r.runQueued()
+	}
+	return ok
+}
+
+// runOrPost runs fn here when nobody is running the room and nothing is
+// queued, else posts it. Unlike enter it never runs others' work, so the
+// chat writer, which serves every room, is never held up by one.
+func (r *Room) runOrPost(fn func()) {
+	if !r.box.claim(true) {
+		r.box.post(fn)
+		return
+	}
+	r.run(fn)
+	r.box.release()
 }
 
 // run runs one posted function; a panic in it is logged, and the room
@@ -162,11 +162,11 @@ func (r *Room) finished() bool {
 	return r.box.closed
 }
 
-// do runs fn in the room's goroutine and waits for it. It reports false when
+// do runs fn as the room's work and waits for it. It reports false when
 // the room has ended.
 func (r *Room) do(fn func()) bool {
 	ran := make(chan struct{})
-	if !r.box.post(func() { fn(); close(ran) }) {
+	if !r.enter(func() { fn(); close(ran) }) {
 		return false
 	}
 	select {

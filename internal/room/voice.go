@@ -189,18 +189,18 @@ func (r *Room) setTranscript(userID int64, conn Conn, reqID string, keep bool) {
 
 // Transcript turns the session's transcript on or off (the coach only).
 func (h *Handle) Transcript(reqID string, keep bool) {
-	h.r.box.post(func() { h.r.setTranscript(h.userID, h.conn, reqID, keep) })
+	h.r.enter(func() { h.r.setTranscript(h.userID, h.conn, reqID, keep) })
 }
 
 // FloorEvent passes a change of the floor: a person's own (by the role
 // they have), or what the AI's seat reports it heard.
 func (h *Handle) FloorEvent(reqID string, ev FloorEvent) {
-	h.r.box.post(func() { h.r.floorEvent(h.userID, h.conn, reqID, ev) })
+	h.r.enter(func() { h.r.floorEvent(h.userID, h.conn, reqID, ev) })
 }
 
 // Caption shares a line the AI heard (the AI's seat only).
 func (h *Handle) Caption(c Caption) {
-	h.r.box.post(func() { h.r.caption(h.userID, h.conn, c) })
+	h.r.enter(func() { h.r.caption(h.userID, h.conn, c) })
 }
 
 // AIAvailable tells the room whether the AI could answer aloud (the AI's

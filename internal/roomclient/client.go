@@ -35,6 +35,12 @@ type Message struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// chatSend is the data of a chat.send.
+type chatSend struct {
+	ClientID string `json:"client_id"`
+	Body     string `json:"body"`
+}
+
 // Ack is the server's word that a message is stored.
 type Ack struct {
 	ClientID string `json:"client_id"`
@@ -75,7 +81,7 @@ type Client struct {
 	ws        *websocket.Conn
 	sessionID int64
 	lastSeq   int64
-	seen      map[int64]struct{}
+	seen      *recentIDs // the messages already handed over, by ID
 	pending   map[string]*pending // by client ID, until acknowledged
 	closed    bool
 	joined    chan struct{} // closed once joined; replaced on each reconnect
@@ -93,6 +99,10 @@ type frame struct {
 	Type string          `json:"type"`
 	ID   string          `json:"id"`
 	Data json.RawMessage `json:"data"`
+
+	// Decoded already, for the frames a busy call is made of.
+	message *Message
+	ack     *Ack
 }
 
 // ErrReplaced is the end of a client whose person joined from elsewhere.
@@ -103,7 +113,7 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 	if opt.MaxBackoff == 0 {
 		opt.MaxBackoff = 2 * time.Second
 	}
-	c := &Client{opt: opt, seen: map[int64]struct{}{}, pending: map[string]*pending{},
+	c := &Client{opt: opt, seen: newRecentIDs(recentBound), pending: map[string]*pending{},
 		joined: make(chan struct{}), ended: make(chan struct{}), reqs: map[string]chan frame{}}
 	if err := c.connect(ctx); err != nil {
 		return nil, err
@@ -152,16 +162,27 @@ func (c *Client) connect(ctx context.Context) error {
 
 var errPermanent = errors.New("will not retry")
 
+// outFrame is a frame the client sends.
+type outFrame struct {
+	V    int    `json:"v"`
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Data any    `json:"data"`
+}
+
 func (c *Client) write(ctx context.Context, typ, id string, data any) error {
-	b, err := json.Marshal(map[string]any{"v": 1, "type": typ, "id": id, "data": data})
+	b, err := json.Marshal(outFrame{V: 1, Type: typ, ID: id, Data: data})
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	ws := c.ws
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
 	return ws.Write(ctx, websocket.MessageText, b)
 }
 
@@ -246,8 +267,8 @@ func (c *Client) read() error {
 			}
 			return err
 		}
-		var f frame
-		if json.Unmarshal(b, &f) != nil {
+		f, ok := decodeFrame(b)
+		if !ok {
 			continue
 		}
 		if c.opt.OnFrame != nil {
@@ -265,16 +286,18 @@ func (c *Client) handle(f frame) error {
 	case "joined":
 		return c.onJoined(f)
 	case "chat.message":
-		var m Message
-		json.Unmarshal(f.Data, &m)
-		c.deliver([]Message{m})
+		if f.message == nil {
+			f.message = new(Message)
+			json.Unmarshal(f.Data, f.message)
+		}
+		c.deliver(f.message)
 	case "chat.messages":
 		var ms struct {
-			Messages []Message
+			Messages []*Message
 			More     bool
 		}
 		json.Unmarshal(f.Data, &ms)
-		c.deliver(ms.Messages)
+		c.deliver(ms.Messages...)
 		if ms.More && len(ms.Messages) > 0 {
 			go c.sync(ms.Messages[len(ms.Messages)-1].Seq)
 		}
@@ -283,9 +306,11 @@ func (c *Client) handle(f frame) error {
 			return joinError(f)
 		}
 	case "chat.ack":
-		var a Ack
-		json.Unmarshal(f.Data, &a)
-		c.acked(a)
+		if f.ack == nil {
+			f.ack = new(Ack)
+			json.Unmarshal(f.Data, f.ack)
+		}
+		c.acked(*f.ack)
 	case "replaced":
 		return ErrReplaced
 	case "media.offer", "media.candidate":
@@ -302,7 +327,7 @@ func (c *Client) handle(f frame) error {
 func (c *Client) onJoined(f frame) error {
 	var j struct {
 		Session  struct{ ID int64 }
-		Messages []Message
+		Messages []*Message
 		More     bool
 	}
 	if err := json.Unmarshal(f.Data, &j); err != nil {
@@ -321,14 +346,14 @@ func (c *Client) onJoined(f frame) error {
 	if c.opt.OnJoined != nil {
 		c.opt.OnJoined(f.Data)
 	}
-	c.deliver(j.Messages)
+	c.deliver(j.Messages...)
 	if j.More && len(j.Messages) > 0 {
 		// Page on from the last caught-up message, not from lastSeq, which
 		// live messages raise meanwhile.
 		go c.sync(j.Messages[len(j.Messages)-1].Seq)
 	}
 	for id, body := range resend {
-		c.write(context.Background(), "chat.send", id, map[string]string{"client_id": id, "body": body})
+		c.write(context.Background(), "chat.send", id, chatSend{ClientID: id, Body: body})
 	}
 	return nil
 }
@@ -350,15 +375,14 @@ func joinError(f frame) error {
 }
 
 // deliver hands each message not seen before to OnMessage.
-func (c *Client) deliver(ms []Message) {
+func (c *Client) deliver(ms ...*Message) {
 	for _, m := range ms {
 		c.mu.Lock()
-		_, dup := c.seen[m.ID]
-		c.seen[m.ID] = struct{}{}
+		dup := c.seen.add(m.ID)
 		c.lastSeq = max(c.lastSeq, m.Seq)
 		c.mu.Unlock()
 		if !dup && c.opt.OnMessage != nil {
-			c.opt.OnMessage(m)
+			c.opt.OnMessage(*m)
 		}
 	}
 }
@@ -367,7 +391,7 @@ func (c *Client) acked(a Ack) {
 	c.mu.Lock()
 	p := c.pending[a.ClientID]
 	delete(c.pending, a.ClientID)
-	c.seen[a.ID] = struct{}{}
+	c.seen.add(a.ID)
 	c.lastSeq = max(c.lastSeq, a.Seq)
 	c.mu.Unlock()
 	if p != nil {
@@ -405,13 +429,16 @@ func (c *Client) Send(ctx context.Context, body string) (Ack, error) {
 		delete(c.reqs, id)
 		c.mu.Unlock()
 	}
-	c.write(ctx, "chat.send", id, map[string]string{"client_id": id, "body": body}) // a failed write is retried on reconnect
+	c.write(ctx, "chat.send", id, chatSend{ClientID: id, Body: body}) // a failed write is retried on reconnect
 	for {
 		select {
 		case a := <-p.done:
 			return a, nil
 		case f := <-answer:
-			if f.Type == "error" && !unavailable(f) {
+			if f.Type != "error" {
+				continue // the acknowledgement's own frame: p.done has it
+			}
+			if !unavailable(f) {
 				forget()
 				return Ack{}, fmt.Errorf("server: %s", f.Data)
 			}

@@ -8,8 +8,9 @@ import (
 
 // roomMetrics are the rooms' Prometheus metrics.
 type roomMetrics struct {
-	stored prometheus.Histogram
-	live   prometheus.Gauge
+	stored  prometheus.Histogram
+	written prometheus.Histogram
+	live    prometheus.Gauge
 }
 
 func newRoomMetrics(reg *prometheus.Registry) *roomMetrics {
@@ -19,15 +20,25 @@ func newRoomMetrics(reg *prometheus.Registry) *roomMetrics {
 			Help:    "Time from a room receiving a chat message to its being stored and sent out.",
 			Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2},
 		}),
+		written: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "rapport_chat_written_seconds",
+			Help:    "Time from a room receiving a chat message to its being written to a WebSocket (each recipient, and the sender's acknowledgement).",
+			Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2},
+		}),
 		live: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_rooms_live", Help: "Rooms with a live call on this server."}),
 	}
-	reg.MustRegister(m.stored, m.live)
+	reg.MustRegister(m.stored, m.written, m.live)
 	return m
 }
 
 // ChatStored implements room.Observer.
 func (m *roomMetrics) ChatStored(took time.Duration) {
 	m.stored.Observe(took.Seconds())
+}
+
+// ChatWritten implements room.Observer.
+func (m *roomMetrics) ChatWritten(took time.Duration) {
+	m.written.Observe(took.Seconds())
 }
 
 // RoomsChanged implements room.Observer.

@@ -58,11 +58,7 @@ func BenchmarkForward(b *testing.B) {
 // SRTP (AES-GCM) and a UDP write to a pion subscriber on loopback. ns/op is
 // per packet sent.
 func BenchmarkForwardThroughPion(b *testing.B) {
-	s, err := New(Settings{LoopbackOnly: true}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testSFU(b) // closed after the clients, whose last answers it may still take
 	_, sub := videoCall(b, s, "bench")
 	var tr *webrtc.TrackRemote
 	select {

@@ -183,6 +183,9 @@ func (p *Peer) Answer(d Description) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.Closed() {
+		return nil // an answer that crossed the hang-up has nothing to do
+	}
 	if p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return app.Errorf(app.ECONFLICT, "there is no offer of the server's to answer")
 	}

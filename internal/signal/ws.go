@@ -86,14 +86,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns 
 	s.ws.Add(1)
 	defer s.ws.Done()
 	ws.SetReadLimit(MaxFrame)
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	ctx, cancelCtx := context.WithCancel(r.Context())
+	// Reads and writes take no context of their own (one per frame costs an
+	// allocation and a registration each): cancelling the connection closes
+	// its socket, which ends a blocked read or write as well.
+	cancel := func() { cancelCtx(); ws.CloseNow() }
+	defer cancelCtx()
 	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), cancel: cancel, closeOnce: newCloseOnce()}
 	cl := newClient(c)
 	wrote := make(chan struct{})
-	go func() { c.writeLoop(ctx); close(wrote) }()
+	go func() { c.writeLoop(); close(wrote) }()
 	go c.pingLoop(ctx)
-	c.readLoop(ctx, cl)
+	c.readLoop(cl)
 	c.Close(room.ReasonGone)
 	cl.gone()
 	<-wrote
@@ -101,12 +105,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns 
 
 // readLoop reads frames until the connection ends. The first must be a
 // join, within joinWithin.
-func (c *wsConn) readLoop(ctx context.Context, cl *client) {
+func (c *wsConn) readLoop(cl *client) {
 	var buf bytes.Buffer // reused: the dispatcher copies what it keeps
 	for {
-		readCtx, cancel := ctx, context.CancelFunc(func() {})
+		readCtx, cancel := context.Background(), context.CancelFunc(func() {})
 		if cl.joined == nil && !cl.mediaOnly { // one deadline from the start: pings do not extend it
-			readCtx, cancel = context.WithDeadline(ctx, cl.opened.Add(joinWithin))
+			readCtx, cancel = context.WithDeadline(readCtx, cl.opened.Add(joinWithin))
 		}
 		typ, r, err := c.ws.Reader(readCtx)
 		if err == nil {
@@ -137,11 +141,11 @@ func (c *wsConn) readLoop(ctx context.Context, cl *client) {
 
 // writeLoop writes queued frames; once the connection is closed it writes
 // what is still queued (a "replaced" notice, say) and the close frame.
-func (c *wsConn) writeLoop(ctx context.Context) {
+func (c *wsConn) writeLoop() {
 	for {
 		select {
 		case f := <-c.out:
-			if err := c.write(ctx, f); err != nil {
+			if err := c.write(context.Background(), f); err != nil { // Close ends a blocked write
 				c.Close(room.ReasonGone)
 			}
 		case <-c.done:
@@ -160,7 +164,11 @@ func (c *wsConn) writeLoop(ctx context.Context) {
 // costs more than the write): a client that stops reading fills its queue
 // and is dropped, which closes the socket and ends a blocked write.
 func (c *wsConn) write(ctx context.Context, f *room.Frame) error {
-	return c.ws.Write(ctx, websocket.MessageText, f.Bytes())
+	err := c.ws.Write(ctx, websocket.MessageText, f.Bytes())
+	if err == nil {
+		f.Written()
+	}
+	return err
 }
 
 // flush writes what is queued, briefly, before the close frame.
