@@ -81,7 +81,7 @@ type Client struct {
 	ws        *websocket.Conn
 	sessionID int64
 	lastSeq   int64
-	seen      *recentIDs // the messages already handed over, by ID
+	seen      *recentIDs          // the messages already handed over, by ID
 	pending   map[string]*pending // by client ID, until acknowledged
 	closed    bool
 	joined    chan struct{} // closed once joined; replaced on each reconnect
