@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -47,8 +48,13 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu or relay", args[0])}
 	}
-	// The generator can be profiled like the server (RAPPORT_PPROF_ADDR), to
-	// tell its own queueing from the server's.
+	// The generator collects its garbage rarely, so that its own pauses do
+	// not show in the latencies it measures (GOGC, when set, wins); it can
+	// be profiled like the server (RAPPORT_PPROF_ADDR), to tell its own
+	// queueing from the server's.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(loadtestGOGC)
+	}
 	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), slog.New(slog.NewTextHandler(stderr, nil))); pp != nil {
 		defer pp.Close()
 	}

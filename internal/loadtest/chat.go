@@ -32,17 +32,23 @@ type ChatOptions struct {
 // ChatResult is what a chat load measured. The JSON names are stable: the
 // last line of `rapport loadtest chat` is this object.
 type ChatResult struct {
-	Rooms             int     `json:"rooms"`
-	Participants      int     `json:"participants"`
-	DurationS         float64 `json:"duration_s"`
-	Sent              int64   `json:"sent"`
-	Acked             int64   `json:"acked"`
-	Delivered         int64   `json:"delivered"`
-	MessagesPerS      float64 `json:"messages_per_s"`
-	DeliveriesPerS    float64 `json:"deliveries_per_s"`
-	P50Ms             float64 `json:"p50_ms"`
-	P99Ms             float64 `json:"p99_ms"`
-	MaxMs             float64 `json:"max_ms"`
+	Rooms          int     `json:"rooms"`
+	Participants   int     `json:"participants"`
+	DurationS      float64 `json:"duration_s"`
+	Sent           int64   `json:"sent"`
+	Acked          int64   `json:"acked"`
+	Delivered      int64   `json:"delivered"`
+	MessagesPerS   float64 `json:"messages_per_s"`
+	DeliveriesPerS float64 `json:"deliveries_per_s"`
+	P50Ms          float64 `json:"p50_ms"`
+	P99Ms          float64 `json:"p99_ms"`
+	MaxMs          float64 `json:"max_ms"`
+	// The latency in two legs, split at the server's receipt of the message
+	// (its created_at): in is the sender's writing and the server's reading,
+	// out the storing, the fan-out and the receiver's reading.
+	InP99Ms           float64 `json:"in_p99_ms"`
+	OutP50Ms          float64 `json:"out_p50_ms"`
+	OutP99Ms          float64 `json:"out_p99_ms"`
 	Lost              int64   `json:"lost"`
 	Unacked           int64   `json:"unacked"`
 	Skipped           int64   `json:"skipped"`
@@ -57,6 +63,7 @@ type seat struct {
 	queue     chan string
 	mu        sync.Mutex
 	latencies []int32 // microseconds from send to delivery
+	inbound   []int32 // of which from send to the server's receipt (the message's created_at)
 	delivered atomic.Int64
 }
 
@@ -76,9 +83,12 @@ func (s *seat) onMessage(m roomclient.Message) {
 	if err != nil {
 		return
 	}
-	us := time.Since(time.Unix(0, ns)).Microseconds()
+	sentAt := time.Unix(0, ns)
+	us := time.Since(sentAt).Microseconds()
+	in := m.CreatedAt.Sub(sentAt).Microseconds() // one machine, one clock
 	s.mu.Lock()
 	s.latencies = append(s.latencies, int32(min(us, 1<<31-1)))
+	s.inbound = append(s.inbound, int32(max(min(in, us), 0)))
 	s.mu.Unlock()
 }
 
@@ -254,22 +264,28 @@ func reportProgress(ctx context.Context, total time.Duration, sent *atomic.Int64
 
 func result(o ChatOptions, seats [][]*seat, elapsed time.Duration, sent, acked, unacked, skipped int64, cpu float64) *ChatResult {
 	var delivered int64
-	var lat []int32
+	var lat, in, out []int32
 	for _, room := range seats {
 		for _, s := range room {
 			delivered += s.delivered.Load()
 			s.mu.Lock()
 			lat = append(lat, s.latencies...)
+			in = append(in, s.inbound...)
+			for i, us := range s.latencies {
+				out = append(out, us-s.inbound[i])
+			}
 			s.mu.Unlock()
 		}
 	}
 	slices.Sort(lat)
+	slices.Sort(in)
+	slices.Sort(out)
 	secs := elapsed.Seconds()
 	r := &ChatResult{Rooms: o.Rooms, Participants: o.Participants, DurationS: round(secs, 2), Sent: sent, Acked: acked,
 		Delivered: delivered, MessagesPerS: round(float64(acked)/secs, 1),
 		DeliveriesPerS: round(float64(acked+delivered)/secs, 1), P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99),
 		Lost: max(acked*int64(o.Participants-1)-delivered, 0), Unacked: unacked, Skipped: skipped,
-		ServerCPUS: round(cpu, 2)}
+		ServerCPUS: round(cpu, 2), InP99Ms: pct(in, 0.99), OutP50Ms: pct(out, 0.50), OutP99Ms: pct(out, 0.99)}
 	if len(lat) > 0 {
 		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
 	}

@@ -121,10 +121,10 @@ func (r *Room) answerAI(ctx context.Context, cancel context.CancelFunc, id strin
 		if now := time.Now(); now.Sub(last) >= aiStreamEvery {
 			last = now
 			so := string(text)
-			r.box.post(func() { r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: so}), nobody) })
+			r.post(func() { r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: so}), nobody) })
 		}
 	})
-	r.box.post(func() { r.answered(id, answer, err) })
+	r.post(func() { r.answered(id, answer, err) })
 }
 
 // answered stores the AI's reply, or says it is unavailable; then the next
@@ -181,7 +181,7 @@ func (r *Room) storeAI(id, answer string) {
 	r.nextSeq++
 	r.pending++
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
-		r.box.post(func() { r.storedAI(id, m, err) })
+		r.post(func() { r.storedAI(id, m, err) })
 	})
 }
 

@@ -37,7 +37,7 @@ func (r *Room) scheduleWarnings() {
 		}
 		kind := kind
 		r.warnings = append(r.warnings, time.AfterFunc(wait, func() {
-			r.box.post(func() { r.broadcast(NewFrame("timer.warning", Warning{Kind: kind, ScheduledEnd: end}), nobody) })
+			r.post(func() { r.broadcast(NewFrame("timer.warning", Warning{Kind: kind, ScheduledEnd: end}), nobody) })
 		}))
 	}
 }
@@ -56,7 +56,7 @@ func (r *Room) emptied() {
 	}
 	r.graceGen++
 	gen := r.graceGen
-	r.grace = time.AfterFunc(r.m.Grace, func() { r.box.post(func() { r.graceOver(gen) }) })
+	r.grace = time.AfterFunc(r.m.Grace, func() { r.post(func() { r.graceOver(gen) }) })
 }
 
 func (r *Room) stopGrace() {
@@ -74,7 +74,7 @@ func (r *Room) graceOver(gen int) {
 		return
 	}
 	if r.pending > 0 { // let the last messages land first
-		r.grace = time.AfterFunc(100*time.Millisecond, func() { r.box.post(func() { r.graceOver(gen) }) })
+		r.grace = time.AfterFunc(100*time.Millisecond, func() { r.post(func() { r.graceOver(gen) }) })
 		return
 	}
 	r.grace = nil

@@ -3,33 +3,17 @@ package room
 import "sync"
 
 // mailbox is the room's queue of work and the claim on running it. Whoever
-// holds the claim (the room's goroutine, or a poster that found the room
-// idle) runs the queued functions one at a time, so a room's state is only
-// ever touched by one goroutine at a time. The queue is unbounded so that
-// posting never blocks the poster (the chat writer serves every room and
-// must not wait on one); the senders are rate-limited.
+// holds the claim runs the queued functions one at a time, so a room's
+// state is only ever touched by one goroutine at a time: a connection's
+// reader that found the room idle, or a goroutine started for work posted
+// from elsewhere (a timer, the AI). The queue is unbounded so that posting
+// never blocks the poster (the chat writer serves every room and must not
+// wait on one); the senders are rate-limited.
 type mailbox struct {
 	mu      sync.Mutex
 	fns     []func()
-	running bool          // someone holds the claim
-	wake    chan struct{} // tells the room's goroutine there is work
+	running bool // someone holds the claim
 	closed  bool
-}
-
-// post queues fn and, when nobody is running the room, wakes its goroutine.
-func (b *mailbox) post(fn func()) bool {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return false
-	}
-	b.fns = append(b.fns, fn)
-	idle := !b.running
-	b.mu.Unlock()
-	if idle {
-		b.signal()
-	}
-	return true
 }
 
 // postClaim queues fn and claims the room when nobody is running it; the
@@ -75,32 +59,21 @@ func (b *mailbox) takeOrRelease(buf []func()) ([]func(), bool) {
 	return buf, true
 }
 
-// release lets go of the claim; what was queued meanwhile goes to the
-// room's goroutine.
-func (b *mailbox) release() {
+// release lets go of the claim, unless work was queued meanwhile: then
+// the claim is kept, and the caller must see that it is run.
+func (b *mailbox) release() (kept bool) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.fns) > 0 && !b.closed {
+		return true
+	}
 	b.running = false
-	left := len(b.fns) > 0 || b.closed
-	b.mu.Unlock()
-	if left {
-		b.signal()
-	}
+	return false
 }
 
-// signal wakes the room's goroutine (once, however often it is called
-// before it looks).
-func (b *mailbox) signal() {
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-}
-
-// close ends the room's work: nothing more can be posted, and the room's
-// goroutine ends.
+// close ends the room's work: nothing more can be posted.
 func (b *mailbox) close() {
 	b.mu.Lock()
 	b.closed = true
 	b.mu.Unlock()
-	b.signal()
 }

@@ -184,7 +184,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	for _, r := range rooms {
-		r.box.post(func() { r.closing = true })
+		r.post(func() { r.closing = true })
 	}
 	for _, r := range rooms {
 		r.drain(ctx)

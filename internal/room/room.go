@@ -12,6 +12,7 @@ package room
 import (
 	"context"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -61,7 +62,8 @@ type Room struct {
 	closing   bool // the server is shutting down: no more chat
 	ai        aiState
 	floor     Floor // the AI in the call
-	done      chan struct{}
+	done      chan struct{} // closed when the room has ended
+	doneOnce  sync.Once
 }
 
 // member is a person in the room with their connection.
@@ -75,27 +77,8 @@ type member struct {
 
 func newRoom(m *Manager, appt *coaching.Appointment) *Room {
 	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[string][]retry{},
-		box: mailbox{wake: make(chan struct{}, 1)}, done: make(chan struct{}), ai: aiState{available: true}}
-	go r.loop()
+		done: make(chan struct{}), ai: aiState{available: true}}
 	return r
-}
-
-// loop runs what is posted to the room whenever nobody else is running it,
-// until the room ends.
-func (r *Room) loop() {
-	defer close(r.done)
-	for {
-		<-r.box.wake
-		if r.finished() {
-			return
-		}
-		if r.box.claim(false) {
-			r.runQueued()
-		}
-		if r.finished() {
-			return
-		}
-	}
 }
 
 // runQueued runs what is queued, in order, until nothing is, then lets go
@@ -107,27 +90,48 @@ func (r *Room) runQueued() {
 		var more bool
 		buf, more = r.box.takeOrRelease(buf)
 		if !more {
+			r.markDone()
 			return
 		}
 		for i, fn := range buf {
 			r.run(fn)
 			buf[i] = nil
-			if r.finished() {
+			if r.finished() { // the room ended: what was queued after goes nowhere
+				clear(buf)
 				r.box.release()
+				r.markDone()
 				return
 			}
 		}
 	}
 }
 
+// markDone closes done once the room has ended and its last work has run.
+func (r *Room) markDone() {
+	if r.finished() {
+		r.doneOnce.Do(func() { close(r.done) })
+	}
+}
+
 // enter runs fn as the room's own work: here and now when nobody is running
 // the room (with whatever else is queued), else after what is queued. The
-// connections' readers come in this way, which spares a hand-over to the
-// room's goroutine for every frame.
+// connections' readers come in this way, which spares a hand-over to
+// another goroutine for every frame.
 func (r *Room) enter(fn func()) bool {
 	ok, claimed := r.box.postClaim(fn)
 	if claimed {
 		r.runQueued()
+	}
+	return ok
+}
+
+// post queues fn as the room's work without running it here: a goroutine
+// runs it (and whatever else is queued) when nobody is running the room.
+// Timers and the AI, which must not wait on a room, post this way.
+func (r *Room) post(fn func()) bool {
+	ok, claimed := r.box.postClaim(fn)
+	if claimed {
+		go r.runQueued()
 	}
 	return ok
 }
@@ -137,11 +141,15 @@ func (r *Room) enter(fn func()) bool {
 // chat writer, which serves every room, is never held up by one.
 func (r *Room) runOrPost(fn func()) {
 	if !r.box.claim(true) {
-		r.box.post(fn)
+		r.post(fn)
 		return
 	}
 	r.run(fn)
-	r.box.release()
+	if r.box.release() {
+		go r.runQueued()
+		return
+	}
+	r.markDone()
 }
 
 // run runs one posted function; a panic in it is logged, and the room

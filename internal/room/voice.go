@@ -206,7 +206,7 @@ func (h *Handle) Caption(c Caption) {
 // AIAvailable tells the room whether the AI could answer aloud (the AI's
 // seat only): the same notice as when it cannot answer in the chat.
 func (h *Handle) AIAvailable(ok bool, why string) {
-	h.r.box.post(func() {
+	h.r.post(func() {
 		if mb := h.r.members[h.userID]; mb != nil && mb.conn == h.conn && h.userID == 0 {
 			h.r.setAIAvailable(ok, why)
 		}

@@ -5,16 +5,17 @@ package roomclient
 // live delivery, so they are always recent: a client that stays in a long,
 // busy call keeps a bounded memory.
 type recentIDs struct {
-	set  map[int64]struct{}
-	ring []int64
-	next int // where the next ID goes in ring once it is full
+	set   map[int64]struct{}
+	ring  []int64 // grows to bound, then wraps
+	bound int
+	next  int // where the next ID goes in ring once it is full
 }
 
 // recentBound is how many message IDs a client remembers.
 const recentBound = 4096
 
 func newRecentIDs(bound int) *recentIDs {
-	return &recentIDs{set: make(map[int64]struct{}, bound), ring: make([]int64, 0, bound)}
+	return &recentIDs{set: map[int64]struct{}{}, bound: bound}
 }
 
 // add remembers id and reports whether it was remembered already.
@@ -22,7 +23,7 @@ func (r *recentIDs) add(id int64) (seen bool) {
 	if _, ok := r.set[id]; ok {
 		return true
 	}
-	if len(r.ring) < cap(r.ring) {
+	if len(r.ring) < r.bound {
 		r.ring = append(r.ring, id)
 	} else {
 		delete(r.set, r.ring[r.next])

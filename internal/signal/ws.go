@@ -96,7 +96,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns 
 	cl := newClient(c)
 	wrote := make(chan struct{})
 	go func() { c.writeLoop(); close(wrote) }()
-	go c.pingLoop(ctx)
+	pings := c.startPinger(ctx)
+	defer pings.stop()
 	c.readLoop(cl)
 	c.Close(room.ReasonGone)
 	cl.gone()
@@ -187,25 +188,38 @@ func (c *wsConn) flush() {
 	}
 }
 
-// pingLoop pings after every pingEvery; no pong within deadAfter-pingEvery
-// ends the connection.
-func (c *wsConn) pingLoop(ctx context.Context) {
-	t := time.NewTicker(pingEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.done:
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, deadAfter-pingEvery)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil && !errors.Is(err, context.Canceled) {
-				c.Close(room.ReasonGone)
-				return
-			}
-		}
-	}
+// pinger pings pingEvery after the last pong; no pong within
+// deadAfter-pingEvery ends the connection. It is a timer, not a goroutine
+// that waits for it: a server holds thousands of idle connections, and
+// every parked goroutine is one more stack for the collector to scan.
+type pinger struct {
+	c     *wsConn
+	ctx   context.Context
+	timer *time.Timer
 }
+
+func (c *wsConn) startPinger(ctx context.Context) *pinger {
+	p := &pinger{c: c, ctx: ctx}
+	p.timer = time.AfterFunc(pingEvery, p.ping)
+	return p
+}
+
+func (p *pinger) ping() {
+	select {
+	case <-p.ctx.Done():
+		return
+	case <-p.c.done:
+		return
+	default:
+	}
+	pctx, cancel := context.WithTimeout(p.ctx, deadAfter-pingEvery)
+	err := p.c.ws.Ping(pctx)
+	cancel()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		p.c.Close(room.ReasonGone)
+		return
+	}
+	p.timer.Reset(pingEvery)
+}
+
+func (p *pinger) stop() { p.timer.Stop() }

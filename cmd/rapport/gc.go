@@ -1,0 +1,31 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"runtime/debug"
+)
+
+// serveGOGC is the collector's target for `rapport serve` when GOGC is not
+// set: a collection when the heap has grown to five times what is live,
+// rather than Go's default of twice. A busy server on one core pays for each
+// collection with a burst of latency for every room at once (its marking
+// takes the core from the rooms for a while); collecting a fifth as often
+// keeps those bursts out of all but the rarest chat messages, for memory
+// that stays modest (a few hundred MB at thousands of connections).
+// GOMEMLIMIT, Go's own soft limit, still applies when set.
+const serveGOGC = 400
+
+// loadtestGOGC is the load generator's collector target when GOGC is not
+// set: its heap is small and short-lived, and every collection of its own
+// would show as latency in what it measures of the server.
+const loadtestGOGC = 1000
+
+// tuneGC applies serveGOGC unless GOGC says otherwise.
+func tuneGC(log *slog.Logger) {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	debug.SetGCPercent(serveGOGC)
+	log.Debug("garbage collector target set", "GOGC", serveGOGC)
+}
