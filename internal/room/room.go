@@ -61,7 +61,7 @@ type Room struct {
 	warnings  []*time.Timer
 	closing   bool // the server is shutting down: no more chat
 	ai        aiState
-	floor     Floor // the AI in the call
+	floor     Floor         // the AI in the call
 	done      chan struct{} // closed when the room has ended
 	doneOnce  sync.Once
 }
