@@ -20,4 +20,5 @@ echo "== go test -race"
 mkdir -p test-artifacts
 go test -race -count=1 -timeout 15m "$@" ./...
 echo "== fuzz the protocol decoder"
-go test -run '^$' -fuzz FuzzDecode -fuzztime 5s ./internal/signal
+go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 5s ./internal/signal
+go test -run '^$' -fuzz '^FuzzUnmarshalAgreesWithEncodingJSON$' -fuzztime 5s ./internal/signal

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"rapport/internal/app"
@@ -59,5 +60,37 @@ func BenchmarkDecodeChat(b *testing.B) {
 		if err := decodeData(in, &m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// FuzzUnmarshalAgreesWithEncodingJSON: the fast decoder behind Decode and
+// decodeData takes exactly what encoding/json takes, and makes the same of it.
+func FuzzUnmarshalAgreesWithEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"v":1,"type":"chat.send","id":"2","data":{"client_id":"a","body":"hi"}}`,
+		`{"V":1,"TYPE":"chat.send","type":"typing","data":null}`,
+		`{"client_id":"a","body":"\ud800 \u00e9 \xff","Body":"twice"}`,
+		`{"session_id":3,"last_seq":9.5}`, `{"after_seq":"1"}`, `{"mic":true,"cam":1}`,
+		`{"v":1} x`, `[1]`, `"s"`, `{"data":{"a":[1,{"b":null}]}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		agree(t, b, func() any { return new(Inbound) })
+		agree(t, b, func() any { return new(chatSend) })
+		agree(t, b, func() any { return new(room.JoinRequest) })
+		agree(t, b, func() any { return new(room.Presence) })
+	})
+}
+
+func agree(t *testing.T, b []byte, zero func() any) {
+	t.Helper()
+	fast, slow := zero(), zero()
+	errFast, errSlow := unmarshal(b, fast), json.Unmarshal(b, slow)
+	if (errFast == nil) != (errSlow == nil) {
+		t.Fatalf("%T from %q: fast %v, encoding/json %v", fast, b, errFast, errSlow)
+	}
+	if errFast == nil && !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%T from %q: fast %+v, encoding/json %+v", fast, b, fast, slow)
 	}
 }

@@ -7,6 +7,11 @@ package signal
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"rapport/internal/app"
 )
@@ -34,7 +39,7 @@ func Decode(b []byte) (*Inbound, error) {
 		return nil, app.Errorf(app.EINVALID, "the frame is larger than 64 KiB")
 	}
 	var in Inbound
-	if err := json.Unmarshal(b, &in); err != nil {
+	if err := unmarshal(b, &in); err != nil {
 		return nil, app.Errorf(app.EINVALID, "the frame is not one JSON object with v, type, id and data")
 	}
 	switch {
@@ -54,7 +59,7 @@ func decodeData(in *Inbound, v any) error {
 	if len(in.Data) == 0 || string(in.Data) == "null" {
 		return nil
 	}
-	if err := json.Unmarshal(in.Data, v); err != nil {
+	if err := unmarshal(in.Data, v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) && typ.Field != "" {
 			return app.Invalid(map[string]string{typ.Field: "has the wrong type"})
@@ -62,6 +67,26 @@ func decodeData(in *Inbound, v any) error {
 		return app.Errorf(app.EINVALID, "the data of %s must be a JSON object", in.Type)
 	}
 	return nil
+}
+
+// lenient makes go-json-experiment's decoder take what encoding/json takes:
+// names in any case (but with their underscores), a name given twice (the
+// last wins), invalid UTF-8.
+var lenient = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// unmarshal decodes a frame, or its data, into v (a pointer). It decodes
+// with go-json-experiment's decoder, two to three times as fast as
+// encoding/json and with a fraction of its allocations: every chat message
+// passes here twice. What that decoder refuses is decoded again, from a
+// zero v, by encoding/json, so that errors (and the field they name) are
+// encoding/json's.
+func unmarshal(b []byte, v any) error {
+	if jsonv2.Unmarshal(b, v, lenient) == nil {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero()
+	return json.Unmarshal(b, v)
 }
 
 // errTooFast answers frames past a connection's limit (Server.FrameRate):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/store"
+	"rapport/internal/store/storetest"
 )
 
 // mustSession makes a coach, a client, an appointment and an open session.
@@ -202,4 +204,107 @@ func TestSweepEndsOnlyIdleCalls(t *testing.T) {
 			t.Fatalf("the idle call was not swept: %d %v", n, err)
 		}
 	})
+}
+
+// BenchmarkAppendAcrossSessions stores batches as a busy server does: 50
+// messages a batch, each from another of 1,000 live sessions, so that every
+// message lands on its own page of the (session, seq) index. It reports the
+// time per message.
+func BenchmarkAppendAcrossSessions(b *testing.B) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			db := openBench(b, d)
+			sessions := manySessions(b, db, 1000)
+			seqs := make([]int64, len(sessions))
+			const batch = 50
+			ctx := context.Background()
+			next := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				msgs := make([]*chat.Message, batch)
+				for i := range msgs {
+					k := next % len(sessions)
+					next += 7 // rooms take turns, not in order
+					seqs[k]++
+					msgs[i] = msg(sessions[k], 0, seqs[k], fmt.Sprintf("c-%d", seqs[k]))
+					msgs[i].Kind = chat.KindSystem
+				}
+				if err := db.AppendMessages(ctx, msgs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/message")
+		})
+	}
+}
+
+// manySessions opens n calls, each of its own appointment.
+func manySessions(t testing.TB, db *store.DB, n int) []*coaching.CallSession {
+	t.Helper()
+	ctx := context.Background()
+	coach := &coaching.User{Email: "many-coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	client := &coaching.User{Email: "many-client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	db.CreateUser(ctx, coach)
+	db.CreateUser(ctx, client)
+	out := make([]*coaching.CallSession, n)
+	for i := range out {
+		a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0.Add(time.Duration(i) * time.Hour),
+			Duration: time.Hour, Status: coaching.ApptScheduled, RoomID: fmt.Sprintf("room-%028d", i), CreatedAt: t0, UpdatedAt: t0}
+		if err := db.CreateAppointment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		s, err := db.OpenCallSession(ctx, a.ID, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// TestCheckpointsLetTheLogStartOver: a writer that never pauses still gets
+// its log copied and started over by Checkpoints, so that the log stays a
+// fraction of what the writer wrote (SQLite restarts a log only once all of
+// it is copied, which a checkpoint beside a busy writer never achieves).
+func TestCheckpointsLetTheLogStartOver(t *testing.T) {
+	logSize := func(checkpoints bool) int64 {
+		db := storetest.MustOpen(t, "sqlite")
+		sessions := manySessions(t, db, 200)
+		ended, end := context.WithCancel(context.Background())
+		end()
+		db.Checkpoints(ended, time.Hour, func(err error) { t.Error(err) }) // truncates the log of the setup
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if checkpoints {
+				db.Checkpoints(ctx, 20*time.Millisecond, func(err error) { t.Error(err) })
+			}
+		}()
+		seq := int64(0)
+		for round := 0; round < 150; round++ { // 150 commits of 40 messages on 40 pages
+			seq++
+			var batch []*chat.Message
+			for k := range 40 {
+				batch = append(batch, msg(sessions[(round*40+k)%len(sessions)], 0, seq, ""))
+				batch[k].Kind = chat.KindSystem
+			}
+			if err := db.AppendMessages(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		st, err := os.Stat(db.Where + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		<-done
+		return st.Size()
+	}
+	without, with := logSize(false), logSize(true)
+	t.Logf("log without Checkpoints %d KiB, with %d KiB", without/1024, with/1024)
+	if with*3 > without {
+		t.Errorf("the log grew to %d KiB with Checkpoints, %d KiB without", with/1024, without/1024)
+	}
 }
