@@ -3,10 +3,14 @@
 // before anyone is told of it. It knows connections only through the Conn
 // interface and media not at all, so it is tested without a network.
 //
-// Each room runs one goroutine that owns all of its state; everything that
-// happens to a room (a join, a message, a timer) is posted to it as a
-// function. Nothing ever waits on a connection: frames are queued, and a
-// connection whose queue is full is dropped.
+// A room's state is owned by whichever goroutine holds its mailbox (see
+// mailbox.go): one at a time, in the order things happened. A connection's
+// reader that brings a frame to an idle room runs the work itself, with no
+// hand-over; work posted from elsewhere (a timer, the AI, the chat writer
+// when the room is busy) starts a goroutine that runs while there is work,
+// so that an idle room holds no goroutine at all. Nothing ever waits on a
+// connection: frames are queued, and a connection whose queue is full is
+// dropped.
 package room
 
 import (
