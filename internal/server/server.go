@@ -280,7 +280,7 @@ func (a *App) background(ctx context.Context) {
 		// Four rounds a second: each copies a quarter of a second of log,
 		// a few milliseconds of work, where a round a second took tens
 		// and held a busy chat's messages behind it (p99 227-262 ms →
-		// 105-108 ms at 10,000 messages a second on the 2-core machine).
+		// 105-236 ms at 10,000 messages a second on the 2-core machine).
 		a.DB.Checkpoints(ctx, 250*time.Millisecond, func(err error) { a.log.Warn("checkpoint the SQLite log", "err", err) })
 	}()
 	a.Rooms.RunSweeper(ctx, time.Minute)
