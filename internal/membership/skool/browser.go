@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -91,10 +92,31 @@ func (s *Scraper) allocatorOptions() []chromedp.ExecAllocatorOption {
 		chromedp.Flag("enable-automation", false),
 		chromedp.Flag("disable-blink-features", "AutomationControlled"),
 	)
+	if ua := launchUserAgent(s.opts.Chromium); ua != "" {
+		opts = append(opts, chromedp.UserAgent(ua))
+	}
 	if !s.cfg.Headless {
 		opts = append(opts, chromedp.VisibleWindow)
 	}
 	return opts
+}
+
+// launchUserAgent is the user agent Chromium starts with, for the requests
+// that the tab's override does not reach (the favicon, workers): the same
+// windowed Chromium as disguise gives the tab. It reads the version from
+// `chromium --version` ("Chromium 156.0.8078.73 built on Debian"), and is
+// empty when that fails.
+func launchUserAgent(chromium string) string {
+	out, err := exec.Command(chromium, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	for _, field := range strings.Fields(string(out)) {
+		if field != "" && field[0] >= '0' && field[0] <= '9' && strings.Contains(field, ".") {
+			return userAgent("Chrome/" + field).UserAgent
+		}
+	}
+	return ""
 }
 
 // closeBrowser asks Chromium to close, so that it writes the profile

@@ -288,3 +288,15 @@ func TestVisibleNeedsDisplay(t *testing.T) {
 		t.Fatalf("got %v, want an error about the display", err)
 	}
 }
+
+// TestLaunchUserAgent: Chromium starts with a windowed user agent of its own
+// version, so that requests the tab's override misses do not say Headless.
+func TestLaunchUserAgent(t *testing.T) {
+	ua := launchUserAgent(skooltest.Chromium(t))
+	if !strings.Contains(ua, "Chrome/") || strings.Contains(ua, "Headless") || strings.Contains(ua, "Chrome/140.0.0.0") {
+		t.Errorf("launch user agent %q", ua)
+	}
+	if launchUserAgent("/nonexistent/chromium") != "" {
+		t.Error("a user agent without a browser")
+	}
+}
