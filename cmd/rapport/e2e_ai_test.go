@@ -10,6 +10,7 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/ai/aitest"
+	"rapport/internal/membership/skool/skooltest"
 )
 
 // TestE2EChatAI is the AI co-coach in the chat, in headless Chromium, with
@@ -18,7 +19,7 @@ import (
 // message. With the model down, both are told the AI is unavailable, and
 // the chat goes on.
 func TestE2EChatAI(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	model := aitest.New(t)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"rapport/internal/membership/skool/skooltest"
 )
 
 // TestE2ECall is a video call in headless Chromium through the SFU, with
@@ -17,7 +19,7 @@ import (
 // the media back, then with the client forced through the embedded TURN
 // server (relay-only ICE). The database plays no part in media: SQLite only.
 func TestE2ECall(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	base := startServer(t, "sqlite", "TURN_PORT", strconv.Itoa(freeUDPPort(t)), "TURN_SECRET", "a-turn-secret-for-tests")

@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/ai/aitest"
+	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/speech"
 )
 
@@ -25,7 +26,7 @@ import (
 // get out: after the direct attempt times out, both move to the SFU by
 // themselves.
 func TestE2EPeerToPeer(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	needSpeech(t)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"rapport/internal/membership/skool/skooltest"
 )
 
 // blockWebRTC puts a person's browser on a network that lets only web
@@ -34,7 +36,7 @@ func (p *person) blockWebRTC() {
 // own, down the same chain, with the chat and the timer as they were.
 // Last, the coach moves to the relay too.
 func TestE2ERelay(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	base := startServer(t, "sqlite")

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rapport/internal/config"
+	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/store/storetest"
 )
 
@@ -35,26 +36,10 @@ import (
 // that app.js localized, and is saved as a screenshot under
 // test-artifacts/<dialect>/.
 func TestE2E(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) { runE2E(t, chromium, dialect) })
 	}
-}
-
-// chromiumPath is RAPPORT_CHROMIUM or /usr/bin/chromium; without it the test
-// skips, or fails under CI.
-func chromiumPath(t *testing.T) string {
-	path := os.Getenv("RAPPORT_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Chromium at %s (set RAPPORT_CHROMIUM): %v", path, err)
-		}
-		t.Skipf("no Chromium at %s (set RAPPORT_CHROMIUM to run the browser test): %v", path, err)
-	}
-	return path
 }
 
 func runE2E(t *testing.T, chromium, dialect string) {

@@ -12,6 +12,7 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/ai/aitest"
+	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/speech"
 )
 
@@ -22,7 +23,7 @@ import (
 // and the client's page shows what the AI says and plays its voice. The
 // model is a stand-in over HTTP; the speech engines are the local ones.
 func TestE2EAIInTheCall(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := skooltest.Chromium(t)
 	needSpeech(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()

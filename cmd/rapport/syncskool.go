@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"rapport/internal/membership"
+	"rapport/internal/server"
 	"rapport/internal/store"
 )
 
@@ -47,14 +47,11 @@ func runSyncSkool(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	scraper, err := newSkoolScraper(cfg)
+	s, err := server.SkoolSyncer(cfg, db, "sync-skool", nil)
 	if err != nil {
 		return err
 	}
-	defer scraper.Close()
-	host, _ := os.Hostname()
-	s := &membership.Syncer{Scraper: scraper, Store: db, GraceDays: cfg.Skool.GraceDays, Threshold: cfg.Skool.SafetyThreshold,
-		Lease: db, Holder: fmt.Sprintf("%s/%d sync-skool", host, os.Getpid()), Notify: alertsOf(cfg)}
+	defer s.Scraper.Close()
 	bars := &syncBars{w: stderr}
 	start := time.Now()
 	rep, err := s.Run(ctx, membership.Options{DryRun: *dry, Only: membership.Community(*only), Progress: bars.update})

@@ -51,6 +51,12 @@ type Scraper interface {
 	Close() error
 }
 
+// Notifier tells the operators of trouble: a safety stop, a failed nightly
+// run. alert.Email, alert.Webhook and alert.All are Notifiers.
+type Notifier interface {
+	Notify(ctx context.Context, subject, body string) error
+}
+
 // State is what the practice knows before a run: its users, their
 // records, and the member counts of the last run that changed something.
 type State struct {

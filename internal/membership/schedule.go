@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
-
-	"rapport/internal/alert"
 )
 
 // Lease keeps one run at a time across every node (store.DB).
@@ -38,7 +36,7 @@ type Scheduler struct {
 	// NoRetry says a failure must not be tried again (a challenge that
 	// needs a human: retrying it would lock the account out).
 	NoRetry func(error) bool
-	Notify  alert.Notifier
+	Notify  Notifier
 	Log     *slog.Logger
 
 	next    time.Time // the next run

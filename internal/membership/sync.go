@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"rapport/internal/alert"
 	"rapport/internal/app"
 )
 
@@ -34,7 +33,7 @@ type Syncer struct {
 	Lease  RunLease
 	Holder string
 	// Notify, when set, tells the operators when the safety stop holds.
-	Notify alert.Notifier
+	Notify Notifier
 }
 
 // RunLease is a lease taken for the length of a run (store.DB).

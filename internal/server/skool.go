@@ -12,9 +12,11 @@ import (
 
 	"rapport/internal/alert"
 	"rapport/internal/app"
+	"rapport/internal/config"
 	"rapport/internal/logfile"
 	"rapport/internal/membership"
 	"rapport/internal/membership/skool"
+	"rapport/internal/store"
 )
 
 // skoolSync is the Skool sync as the server runs it: a run now (the admin
@@ -51,21 +53,64 @@ func (a *App) newSkoolSync() (*skoolSync, error) {
 	return s, nil
 }
 
-func (a *App) logsDir() string { return filepath.Join(a.Config.DataDir, "logs") }
+func (a *App) logsDir() string { return logsDir(a.Config) }
+
+// logsDir is RAPPORT_DATA_DIR/logs.
+func logsDir(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "logs") }
 
 // Run runs one sync with a browser of its own (membership.Runner).
 func (s *skoolSync) Run(ctx context.Context, o membership.Options) (*membership.Report, error) {
-	c := s.a.Config.Skool
-	scraper, err := skool.New(c, skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(s.a.Config.DataDir),
-		LogsDir: s.a.logsDir(), PauseMin: c.PauseMin, PauseMax: c.PauseMax, ElementWait: c.ElementWait, Logger: s.runLog})
+	syncer, err := SkoolSyncer(s.a.Config, s.a.DB, "", s.runLog)
 	if err != nil {
 		return nil, err
 	}
-	defer scraper.Close()
-	host, _ := os.Hostname()
-	syncer := &membership.Syncer{Scraper: scraper, Store: s.a.DB, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: s.runLog,
-		Lease: s.a.DB, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Notify: s.a.alerts()}
+	defer syncer.Scraper.Close()
+	if syncer.Notify == nil {
+		s.a.log.Warn("nobody will be told when the Skool sync fails: set SMTP_HOST and ALERT_EMAILS, or ALERT_WEBHOOK_URL")
+	}
 	return syncer.Run(ctx, o)
+}
+
+// SkoolSyncer makes the Skool sync the settings describe, for the server
+// and for `rapport sync-skool` alike: a scraper (its browser profile in the
+// data directory, its failure files in RAPPORT_DATA_DIR/logs), the lease
+// held as host/pid and role, and the alerts the settings name (none when
+// they name nowhere). The caller closes its Scraper after the run.
+func SkoolSyncer(cfg *config.Config, db *store.DB, role string, log *slog.Logger) (*membership.Syncer, error) {
+	c := cfg.Skool
+	scraper, err := skool.New(c, skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(cfg.DataDir),
+		LogsDir: logsDir(cfg), PauseMin: c.PauseMin, PauseMax: c.PauseMax, ElementWait: c.ElementWait, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &membership.Syncer{Scraper: scraper, Store: db, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: log,
+		Lease: db, Holder: leaseHolder(role), Notify: notifier(cfg.Alerts)}, nil
+}
+
+// leaseHolder names this process in the sync's lease: host/pid, and its
+// role when it has one.
+func leaseHolder(role string) string {
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
+	if role != "" {
+		holder += " " + role
+	}
+	return holder
+}
+
+// notifier is where the operators are told of trouble; nil when nowhere.
+func notifier(c config.Alerts) alert.Notifier {
+	var all alert.All
+	if c.SMTPAddr != "" {
+		all = append(all, alert.Email{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, From: c.From, To: c.To})
+	}
+	if c.Webhook != "" {
+		all = append(all, alert.Webhook{URL: c.Webhook})
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
 }
 
 // SyncNow starts a run in the background, unless one is going (web.Skool).
@@ -113,29 +158,11 @@ func (s *skoolSync) scheduler() (*membership.Scheduler, error) {
 		return nil, err
 	}
 	s.files = append(s.files, f)
-	host, _ := os.Hostname()
-	sch := &membership.Scheduler{Runner: s, Lease: s.a.DB, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Next: c.NextSync,
+	sch := &membership.Scheduler{Runner: s, Lease: s.a.DB, Holder: leaseHolder(""), Next: c.NextSync,
 		Jitter: 10 * time.Minute, NoRetry: func(err error) bool { return errors.Is(err, skool.ErrChallenge) || errors.Is(err, skool.ErrSignIn) },
-		Notify: s.a.alerts(), Log: slog.New(slog.NewTextHandler(f, nil))}
+		Notify: notifier(s.a.Config.Alerts), Log: slog.New(slog.NewTextHandler(f, nil))}
 	s.a.log.Info("the Skool sync runs every night", "at", c.SyncTime, "zone", c.SyncZone.String())
 	return sch, nil
-}
-
-// alerts is where the operators are told of trouble; nil when nowhere.
-func (a *App) alerts() alert.Notifier {
-	c := a.Config.Alerts
-	var all alert.All
-	if c.SMTPAddr != "" {
-		all = append(all, alert.Email{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, From: c.From, To: c.To})
-	}
-	if c.Webhook != "" {
-		all = append(all, alert.Webhook{URL: c.Webhook})
-	}
-	if len(all) == 0 {
-		a.log.Warn("nobody will be told when the Skool sync fails: set SMTP_HOST and ALERT_EMAILS, or ALERT_WEBHOOK_URL")
-		return nil
-	}
-	return all
 }
 
 // close waits (a minute at most) for a run under way to end, its browser

@@ -94,25 +94,7 @@ func BenchmarkForwardThroughPion(b *testing.B) {
 // packet to a reader on loopback. On loopback the sender also pays for the
 // receiving side's network stack, so this bounds any SFU measured here.
 func BenchmarkLoopbackUDPSend(b *testing.B) {
-	rc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rc.Close()
-	rc.SetReadBuffer(4 << 20)
-	go func() {
-		buf := make([]byte, 2000)
-		for {
-			if _, _, err := rc.ReadFrom(buf); err != nil {
-				return
-			}
-		}
-	}()
-	wc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer wc.Close()
+	wc, rc := loopbackPair(b)
 	to := rc.LocalAddr().(*net.UDPAddr).AddrPort()
 	buf := make([]byte, 1100)
 	b.ReportAllocs()
@@ -127,25 +109,7 @@ func BenchmarkLoopbackUDPSend(b *testing.B) {
 // (sendmmsg, as ipv4.PacketConn.WriteBatch makes it): what batching the
 // SFU's writes could save of the kernel's part, per packet.
 func BenchmarkLoopbackUDPSendBatch(b *testing.B) {
-	rc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rc.Close()
-	rc.SetReadBuffer(4 << 20)
-	go func() {
-		buf := make([]byte, 2000)
-		for {
-			if _, _, err := rc.ReadFrom(buf); err != nil {
-				return
-			}
-		}
-	}()
-	wc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer wc.Close()
+	wc, rc := loopbackPair(b)
 	pc := ipv4.NewPacketConn(wc)
 	to := rc.LocalAddr()
 	msgs := make([]ipv4.Message, 32)
@@ -162,6 +126,30 @@ func BenchmarkLoopbackUDPSendBatch(b *testing.B) {
 		}
 		sent += k
 	}
+}
+
+// loopbackPair opens a UDP socket to write from and one on loopback that a
+// goroutine drains, both closed when b ends.
+func loopbackPair(b *testing.B) (w, r *net.UDPConn) {
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		return c
+	}
+	r = listen()
+	r.SetReadBuffer(4 << 20)
+	go func() {
+		buf := make([]byte, 2000)
+		for {
+			if _, _, err := r.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return listen(), r
 }
 
 // seqWriter records the sequence numbers and timestamps written.

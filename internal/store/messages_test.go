@@ -21,10 +21,7 @@ import (
 func mustSession(t testing.TB, db *store.DB) (*coaching.User, *coaching.CallSession) {
 	t.Helper()
 	ctx := context.Background()
-	coach := &coaching.User{Email: "coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	client := &coaching.User{Email: "client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	db.CreateUser(ctx, coach)
-	db.CreateUser(ctx, client)
+	coach, client := mustCoachAndClient(db)
 	a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0, Duration: time.Hour,
 		Status: coaching.ApptScheduled, RoomID: "room-aaaaaaaaaaaaaaaaaaaaaaaaaaaa", CreatedAt: t0, UpdatedAt: t0}
 	if err := db.CreateAppointment(ctx, a); err != nil {
@@ -35,6 +32,16 @@ func mustSession(t testing.TB, db *store.DB) (*coaching.User, *coaching.CallSess
 		t.Fatal(err)
 	}
 	return coach, s
+}
+
+// mustCoachAndClient makes a coach and a client.
+func mustCoachAndClient(db *store.DB) (coach, client *coaching.User) {
+	ctx := context.Background()
+	coach = &coaching.User{Email: "coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	client = &coaching.User{Email: "client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	db.CreateUser(ctx, coach)
+	db.CreateUser(ctx, client)
+	return coach, client
 }
 
 func msg(s *coaching.CallSession, sender int64, seq int64, clientID string) *chat.Message {
@@ -242,10 +249,7 @@ func BenchmarkAppendAcrossSessions(b *testing.B) {
 func manySessions(t testing.TB, db *store.DB, n int) []*coaching.CallSession {
 	t.Helper()
 	ctx := context.Background()
-	coach := &coaching.User{Email: "many-coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	client := &coaching.User{Email: "many-client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	db.CreateUser(ctx, coach)
-	db.CreateUser(ctx, client)
+	coach, client := mustCoachAndClient(db)
 	out := make([]*coaching.CallSession, n)
 	for i := range out {
 		a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0.Add(time.Duration(i) * time.Hour),
