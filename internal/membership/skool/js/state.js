@@ -3,6 +3,12 @@
 // the application ("app"), or something else, such as the web firewall's
 // check ("wait"). The argument is the selectors file.
 (sel) => {
+  // A document still being parsed may show the application's frame before
+  // the form inside it (a reload after the firewall's check, on a busy
+  // machine): it is judged once it is whole.
+  if (document.readyState === "loading") {
+    return { kind: "wait", detail: "loading " + location.pathname };
+  }
   const find = (css) => {
     try {
       return css ? document.querySelector(css) : null;
