@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rapport/internal/config"
+	"rapport/internal/porttest"
 )
 
 // TestDevModeReadsFromDisk: with serve --dev, an edited template shows on
@@ -55,7 +56,7 @@ func TestDevModeReadsFromDisk(t *testing.T) {
 // TestProfilerOnItsOwnListener: RAPPORT_PPROF_ADDR serves Go's profiler on a
 // loopback listener of its own, and the site itself has none.
 func TestProfilerOnItsOwnListener(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t))
 	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir(), "RAPPORT_PPROF_ADDR": addr}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rapport/internal/membership/skool/skooltest"
+	"rapport/internal/porttest"
 )
 
 // TestE2ECall is a video call in headless Chromium through the SFU, with
@@ -22,7 +22,7 @@ func TestE2ECall(t *testing.T) {
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	base := startServer(t, "sqlite", "TURN_PORT", strconv.Itoa(freeUDPPort(t)), "TURN_SECRET", "a-turn-secret-for-tests")
+	base := startServer(t, "sqlite", "TURN_PORT", strconv.Itoa(porttest.Free(t)), "TURN_SECRET", "a-turn-secret-for-tests")
 	shots := newShooter(t, "call")
 	browser := startBrowser(t, ctx, chromium)
 
@@ -128,16 +128,6 @@ func TestE2ECall(t *testing.T) {
 	for _, p := range []*person{coach, client} {
 		p.checkConsole()
 	}
-}
-
-// freeUDPPort is a UDP port nothing listens on now.
-func freeUDPPort(t *testing.T) int {
-	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.LocalAddr().(*net.UDPAddr).Port
 }
 
 // wantMedia waits until the tile of user shows video whose decoded frames

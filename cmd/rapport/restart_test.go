@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/porttest"
 	"rapport/internal/roomclient"
 	"rapport/internal/server"
 	"rapport/internal/store/storetest"
@@ -32,7 +32,7 @@ func TestNothingLostAcrossARestart(t *testing.T) {
 
 func nothingLost(t *testing.T, dialect string) {
 	const total = 10_000
-	vars := map[string]string{"PORT": strconv.Itoa(freePort(t)), "RAPPORT_DATA_DIR": t.TempDir(), "DATABASE_URL": storetest.URL(t, dialect)}
+	vars := map[string]string{"PORT": strconv.Itoa(porttest.Free(t)), "RAPPORT_DATA_DIR": t.TempDir(), "DATABASE_URL": storetest.URL(t, dialect)}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -171,15 +171,6 @@ func assertStoredOnce(t *testing.T, m *Main, total int) {
 	if len(msgs) != total {
 		t.Fatalf("stored %d messages, want %d", len(msgs), total)
 	}
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // threeSeats signs in a coach and a client, books them a session, and asks

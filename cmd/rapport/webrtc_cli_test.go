@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"rapport/internal/porttest"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestDiagnoseSaysWhatIsWrong(t *testing.T) {
 	t.Chdir(t.TempDir())
 	// On loopback with the embedded TURN server: every check passes, the
 	// call goes through.
-	port := strconv.Itoa(freeUDPPort(t))
+	port := strconv.Itoa(porttest.Free(t))
 	t.Setenv("TURN_PORT", port)
 	t.Setenv("TURN_SECRET", strings.Repeat("x", 24))
 	code, out, _ := runCLIHere(t, "diagnose")

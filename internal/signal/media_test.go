@@ -3,7 +3,6 @@ package signal_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/mediaclient"
+	"rapport/internal/porttest"
 	"rapport/internal/roomclient"
 )
 
@@ -64,12 +64,7 @@ func TestCallMediaFlowsThroughTheSFUOverSignaling(t *testing.T) {
 }
 
 func TestCallMediaThroughTheEmbeddedTURNServer(t *testing.T) {
-	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
+	port := porttest.Free(t)
 	e := newEnvWith(t, "sqlite", map[string]string{"TURN_PORT": strconv.Itoa(port), "TURN_SECRET": strings.Repeat("t", 24)})
 	coach, client := e.call(t, e.coach), e.callVia(t, e.client, true)
 	servers := client.ICEServers()

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"rapport/internal/porttest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,19 +39,14 @@ func TestCredentialsExpireAndNeedTheSecret(t *testing.T) {
 // startTURN runs the embedded server on a free loopback port.
 func startTURN(t *testing.T) (*Server, string) {
 	t.Helper()
-	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
+	port := porttest.Free(t)
 	s, err := Start(Config{ListenIP: "127.0.0.1", Port: port, RelayIP: net.IPv4(127, 0, 0, 1), Host: "127.0.0.1",
 		Realm: "rapport", Secret: "s3cret", OwnIPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, l.LocalAddr().String()
+	return s, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // allocate asks the server for a relay as a browser would.
