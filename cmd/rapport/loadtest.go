@@ -72,6 +72,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&o.Rate, "rate", 10, "messages a second per room, from all its participants together")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
+	timelinePath := fs.String("timeline", "", "write the fan-out latency a tenth of a second at a time to this CSV file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -82,8 +83,26 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if *timelinePath != "" {
+		if err := writeTimeline(*timelinePath, res.Timeline); err != nil {
+			return err
+		}
+	}
 	printChatResult(stdout, res)
 	return nil
+}
+
+// writeTimeline writes a run's latency timeline as CSV.
+func writeTimeline(path string, buckets []loadtest.Bucket) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--timeline: %w", err)
+	}
+	if err := loadtest.WriteTimelineCSV(f, buckets); err != nil {
+		f.Close()
+		return fmt.Errorf("--timeline: %w", err)
+	}
+	return f.Close()
 }
 
 func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -154,6 +173,15 @@ func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 	fmt.Fprintf(w, "messages   %.0f/s stored and acknowledged (%d sent, %d unacknowledged, %d skipped)\n", r.MessagesPerS, r.Sent, r.Unacked, r.Skipped)
 	fmt.Fprintf(w, "deliveries %.0f/s (acks and fan-out), %d lost\n", r.DeliveriesPerS, r.Lost)
 	fmt.Fprintf(w, "fan-out    p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.P50Ms, r.P99Ms, r.MaxMs)
+	if len(r.Seconds) > 1 {
+		p99s := make([]float64, len(r.Seconds))
+		top := 0.0
+		for i, b := range r.Seconds {
+			p99s[i] = b.P99Ms
+			top = max(top, b.P99Ms)
+		}
+		fmt.Fprintf(w, "p99 by s   %s (highest %.0f ms)\n", loadtest.Sparkline(p99s), top)
+	}
 	fmt.Fprintf(w, "server CPU %.2f s, %.0f%% of a core, %.0f deliveries per CPU-second\n", r.ServerCPUS, 100*r.ServerCores, r.DeliveriesPerCPUS)
 	b, _ := json.Marshal(r)
 	fmt.Fprintln(w, string(b))

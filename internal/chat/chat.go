@@ -74,14 +74,22 @@ func CheckClientID(id string) error {
 	return nil
 }
 
+// SentID is a stored message as a retry names it: its sender (0 for the
+// AI), the sender's own ID for it, and its sequence number.
+type SentID struct {
+	SenderID int64
+	ClientID string
+	Seq      int64
+}
+
 // Store keeps messages.
 type Store interface {
 	// AppendMessages stores messages in one transaction and sets their IDs.
 	AppendMessages(ctx context.Context, msgs []*Message) error
-	// ClientIDs returns the client IDs a session holds, keyed
-	// "senderID:clientID" (0 for the AI), with their sequence numbers: a
-	// room loads them to know retries.
-	ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error)
+	// ClientIDs returns the client IDs a session holds, with their senders
+	// (0 for the AI) and sequence numbers: a room loads them to know
+	// retries.
+	ClientIDs(ctx context.Context, sessionID int64) ([]SentID, error)
 	// MessagesAfter returns up to limit messages of a session with a
 	// sequence number above after, oldest first.
 	MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*Message, error)

@@ -55,6 +55,10 @@ type ChatResult struct {
 	ServerCPUS        float64 `json:"server_cpu_s"`
 	ServerCores       float64 `json:"server_cores"`
 	DeliveriesPerCPUS float64 `json:"deliveries_per_cpu_s"`
+	// Timeline is the fan-out latency a tenth of a second at a time, and
+	// Seconds a second at a time, from the start of sending.
+	Timeline []Bucket `json:"-"`
+	Seconds  []Bucket `json:"-"`
 }
 
 // seat is one participant of the load.
@@ -64,6 +68,7 @@ type seat struct {
 	mu        sync.Mutex
 	latencies []int32 // microseconds from send to delivery
 	inbound   []int32 // of which from send to the server's receipt (the message's created_at)
+	arrived   []int32 // when, in milliseconds since epoch
 	delivered atomic.Int64
 }
 
@@ -89,6 +94,7 @@ func (s *seat) onMessage(m roomclient.Message) {
 	s.mu.Lock()
 	s.latencies = append(s.latencies, int32(min(us, 1<<31-1)))
 	s.inbound = append(s.inbound, int32(max(min(in, us), 0)))
+	s.arrived = append(s.arrived, sinceEpoch())
 	s.mu.Unlock()
 }
 
@@ -202,7 +208,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	r := result(o, seats, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
+	r := result(o, seats, start, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
 	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
 	return r, nil
 }
@@ -262,21 +268,23 @@ func reportProgress(ctx context.Context, total time.Duration, sent *atomic.Int64
 	}
 }
 
-func result(o ChatOptions, seats [][]*seat, elapsed time.Duration, sent, acked, unacked, skipped int64, cpu float64) *ChatResult {
+func result(o ChatOptions, seats [][]*seat, start time.Time, elapsed time.Duration, sent, acked, unacked, skipped int64, cpu float64) *ChatResult {
 	var delivered int64
-	var lat, in, out []int32
+	var lat, in, out, arrived []int32
 	for _, room := range seats {
 		for _, s := range room {
 			delivered += s.delivered.Load()
 			s.mu.Lock()
 			lat = append(lat, s.latencies...)
 			in = append(in, s.inbound...)
+			arrived = append(arrived, s.arrived...)
 			for i, us := range s.latencies {
 				out = append(out, us-s.inbound[i])
 			}
 			s.mu.Unlock()
 		}
 	}
+	tenths, seconds := timeline(arrived, lat, start, 100*time.Millisecond), timeline(arrived, lat, start, time.Second)
 	slices.Sort(lat)
 	slices.Sort(in)
 	slices.Sort(out)
@@ -285,7 +293,8 @@ func result(o ChatOptions, seats [][]*seat, elapsed time.Duration, sent, acked, 
 		Delivered: delivered, MessagesPerS: round(float64(acked)/secs, 1),
 		DeliveriesPerS: round(float64(acked+delivered)/secs, 1), P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99),
 		Lost: max(acked*int64(o.Participants-1)-delivered, 0), Unacked: unacked, Skipped: skipped,
-		ServerCPUS: round(cpu, 2), InP99Ms: pct(in, 0.99), OutP50Ms: pct(out, 0.50), OutP99Ms: pct(out, 0.99)}
+		ServerCPUS: round(cpu, 2), InP99Ms: pct(in, 0.99), OutP50Ms: pct(out, 0.50), OutP99Ms: pct(out, 0.99),
+		Timeline: tenths, Seconds: seconds}
 	if len(lat) > 0 {
 		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
 	}

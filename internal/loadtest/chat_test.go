@@ -44,6 +44,14 @@ func TestChatLoad(t *testing.T) {
 	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.MessagesPerS < 30 {
 		t.Fatalf("measurements %+v", res)
 	}
+	deliveries := 0
+	for _, b := range res.Seconds {
+		deliveries += b.Deliveries
+	}
+	if len(res.Seconds) < 2 || len(res.Timeline) < 15 || int64(deliveries) != res.Delivered {
+		t.Fatalf("timeline of %d seconds (%d tenths) holding %d deliveries, want at least 2 (15) holding %d",
+			len(res.Seconds), len(res.Timeline), deliveries, res.Delivered)
+	}
 	if strings.Join(phases, ",") != "setup,join,send" {
 		t.Fatalf("progress phases %v", phases)
 	}

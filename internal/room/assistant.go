@@ -192,7 +192,7 @@ func (r *Room) storedAI(id string, m *chat.Message, err error) {
 		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
 		return
 	}
-	r.sent[sentKey(0, m.ClientID)] = m.Seq
+	r.sent.add(0, m.ClientID, m.Seq)
 	r.broadcast(NewRawFrame("chat.message", "", appendMessage(nil, r.messageOf(m))), nobody)
 	r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: m.Body, Done: true}), nobody)
 	r.fannedSeq = max(r.fannedSeq, m.Seq)

@@ -3,8 +3,6 @@ package room
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"rapport/internal/app"
@@ -37,9 +35,14 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 		r.send(mb, ErrorFrame(reqID, app.Errorf(app.ETOOMANYREQUEST, "you are sending messages too fast; wait a moment")))
 		return
 	}
-	key := sentKey(userID, clientID)
-	if seq, seen := r.sent[key]; seen {
-		r.ackAgain(mb, conn, reqID, key, seq)
+	key := sending{userID, clientID}
+	if waiting, storing := r.retries[key]; storing {
+		if len(waiting) < maxRetries {
+			r.retries[key] = append(waiting, retry{mb, conn, reqID})
+		}
+		return
+	}
+	if seq, seen := r.sent.lookup(userID, clientID); seen && r.ackAgain(mb, reqID, key, seq) {
 		return
 	}
 	msg := &chat.Message{SessionID: r.session.ID, SenderID: userID, Kind: chat.KindText, Body: body,
@@ -49,42 +52,35 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 	}
 	r.nextSeq++
 	r.pending++
-	r.sent[key] = 0 // being stored
+	r.retries[key] = nil // being stored
 	received := time.Now()
 	r.m.Chat.Submit(msg, func(m *chat.Message, err error) {
 		r.runOrPost(func() { r.stored(mb, conn, reqID, m, received, err) })
 	})
 }
 
-// sentKey keys the room's record of client IDs by sender too: one person
-// cannot claim another's message by sending its ID.
-func sentKey(senderID int64, clientID string) string {
-	return strconv.FormatInt(senderID, 10) + ":" + clientID
-}
-
 // maxRetries is how many second sendings of one message may wait for it.
 const maxRetries = 8
 
-// ackAgain answers a message sent again: at once when it is stored, else
-// when it is.
-func (r *Room) ackAgain(mb *member, conn Conn, reqID, key string, seq int64) {
-	if seq == 0 {
-		if len(r.retries[key]) < maxRetries {
-			r.retries[key] = append(r.retries[key], retry{mb, conn, reqID})
-		}
-		return
-	}
-	clientID := key[strings.IndexByte(key, ':')+1:]
+// ackAgain answers a message sent again that the session may hold as seq:
+// it reads the message back and, if it is this one, acknowledges it again.
+// It reports false when seq is another message (see sentIDs): this one is
+// new.
+func (r *Room) ackAgain(mb *member, reqID string, key sending, seq int64) bool {
 	ctx, cancel := r.ctx()
 	defer cancel()
 	list, err := r.m.History.MessagesAfter(ctx, r.session.ID, seq-1, 1)
-	if err != nil || len(list) == 0 || list[0].ClientID != clientID {
+	if err != nil || len(list) == 0 {
 		r.send(mb, ErrorFrame(reqID, fmt.Errorf("read message %d again: %w", seq, errors.Join(err, errors.New("not found")))))
-		return
+		return true
+	}
+	if list[0].SenderID != key.senderID || list[0].ClientID != key.clientID {
+		return false
 	}
 	out := r.messageOf(list[0])
 	_, msg := chatFrames(out)
 	r.send(mb, ackFrame(reqID, out, msg))
+	return true
 }
 
 // stored finishes a message once the store has answered: the sender (and
@@ -92,11 +88,10 @@ func (r *Room) ackAgain(mb *member, conn Conn, reqID, key string, seq int64) {
 // once for all.
 func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, received time.Time, err error) {
 	r.pending--
-	key := sentKey(m.SenderID, m.ClientID)
+	key := sending{m.SenderID, m.ClientID}
 	waiting := append(r.retries[key], retry{mb, conn, reqID})
-	delete(r.retries, key)
+	delete(r.retries, key) // a later retry finds it stored, or tries again
 	if err != nil {
-		delete(r.sent, key) // a later retry may try again
 		if errors.Is(err, chat.ErrClosed) {
 			err = errClosing
 		}
@@ -105,7 +100,7 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, rece
 		}
 		return
 	}
-	r.sent[key] = m.Seq
+	r.sent.add(m.SenderID, m.ClientID, m.Seq)
 	r.m.Observe.ChatStored(r.now().Sub(m.CreatedAt))
 	out := r.messageOf(m)
 	f, msg := chatFrames(out)

@@ -26,7 +26,7 @@ type History interface {
 	MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*chat.Message, error)
 	MessagesBefore(ctx context.Context, sessionID, before int64, limit int) ([]*chat.Message, error)
 	LastSeq(ctx context.Context, sessionID int64) (int64, error)
-	ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error)
+	ClientIDs(ctx context.Context, sessionID int64) ([]chat.SentID, error)
 }
 
 // ChatWriter stores messages; chat.Writer does.

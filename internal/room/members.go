@@ -108,9 +108,13 @@ func (r *Room) ensureSession() error {
 	if err != nil {
 		return fmt.Errorf("read last message: %w", err)
 	}
-	sent, err := r.m.History.ClientIDs(ctx, cs.ID)
+	ids, err := r.m.History.ClientIDs(ctx, cs.ID)
 	if err != nil {
 		return fmt.Errorf("read client message IDs: %w", err)
+	}
+	sent := newSentIDs()
+	for _, id := range ids {
+		sent.add(id.SenderID, id.ClientID, id.Seq)
 	}
 	r.session, r.nextSeq, r.fannedSeq, r.sent = cs, last+1, last, sent
 	if cs.StartedAt != nil {

@@ -54,11 +54,11 @@ type Room struct {
 
 	members   map[int64]*member
 	session   *coaching.CallSession
-	nextSeq   int64              // the sequence number of the next chat message
-	fannedSeq int64              // the highest sequence number sent to everyone
-	pending   int                // messages submitted and not yet stored
-	sent      map[string]int64   // the session's client IDs: their seq, 0 while being stored
-	retries   map[string][]retry // second sendings of messages being stored
+	nextSeq   int64               // the sequence number of the next chat message
+	fannedSeq int64               // the highest sequence number sent to everyone
+	pending   int                 // messages submitted and not yet stored
+	sent      *sentIDs            // the client IDs of the session's stored messages
+	retries   map[sending][]retry // messages being stored, with their second sendings
 	emptiedAt time.Time
 	grace     *time.Timer
 	graceGen  int // which grace timer is current
@@ -80,7 +80,7 @@ type member struct {
 }
 
 func newRoom(m *Manager, appt *coaching.Appointment) *Room {
-	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[string][]retry{},
+	r := &Room{id: appt.RoomID, appt: appt, m: m, members: map[int64]*member{}, retries: map[sending][]retry{},
 		done: make(chan struct{}), ai: aiState{available: true}}
 	return r
 }

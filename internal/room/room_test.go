@@ -456,3 +456,39 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 	coach.Leave(room.ReasonLeft)
 	want(map[string]int{"turn-tls": 1})
 }
+
+// TestCollidingClientIDsAreNotTakenForEachOther: the room remembers client
+// IDs by hash; when two share one, the stored message is compared before a
+// new message is answered as its retry.
+func TestCollidingClientIDsAreNotTakenForEachOther(t *testing.T) {
+	room.CollideSentIDs(t)
+	f := newFixture(t)
+	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	sends := []struct {
+		h    *room.Handle
+		conn *fakeConn
+		id   string
+		body string
+	}{
+		{coach, coachConn, "second", "one"},
+		{coach, coachConn, "first", "two"},
+		{client, clientConn, "first", "three"}, // the coach's ID, not the coach's message
+	}
+	for i, s := range sends {
+		s.h.Chat("r", s.id, s.body)
+		ack := s.conn.wait(t, "chat.ack")["data"].(map[string]any)["message"].(map[string]any)
+		if ack["body"] != s.body || ack["seq"] != float64(i+1) {
+			t.Fatalf("send %d acknowledged as %v", i, ack)
+		}
+	}
+	var sessionID int64
+	for _, c := range []*fakeConn{coachConn, clientConn} {
+		m := c.wait(t, "chat.message")["data"].(map[string]any)
+		sessionID = int64(m["session_id"].(float64))
+	}
+	stored, err := f.db.MessagesAfter(context.Background(), sessionID, 0, 10)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("stored %d messages, want 3: %v", len(stored), err)
+	}
+}

@@ -13,8 +13,8 @@ import (
 	"rapport/internal/room"
 )
 
-// wsConn is a room connection over a WebSocket: one reader (the handler's
-// goroutine), one writer fed by a bounded queue, and a pinger.
+// wsConn is a room connection over a WebSocket: one reader, one writer fed
+// by a bounded queue, and a pinger.
 type wsConn struct {
 	ws     *websocket.Conn
 	out    chan *room.Frame
@@ -78,15 +78,29 @@ func (s *Server) ServeLoadMedia(w http.ResponseWriter, r *http.Request, room str
 	})
 }
 
+// serveWS upgrades the request and serves the connection from a goroutine
+// of its own, returning at once: a call lasts an hour, and the request,
+// its headers, the middleware's context and the deep stack of the HTTP
+// server's goroutine would otherwise live as long, for every participant,
+// and be scanned by every garbage collection. The request's log line says
+// 101 when the upgrade is done; the connection logs nothing more.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns []string, newClient func(*wsConn) *client) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
 	if err != nil {
 		return // Accept has answered the request
 	}
 	s.ws.Add(1)
-	defer s.ws.Done()
+	go func() {
+		defer s.ws.Done()
+		serveConn(ws, newClient)
+	}()
+}
+
+// serveConn runs an upgraded connection until it ends: one reader (this
+// goroutine), one writer, a pinger.
+func serveConn(ws *websocket.Conn, newClient func(*wsConn) *client) {
 	ws.SetReadLimit(MaxFrame)
-	ctx, cancelCtx := context.WithCancel(r.Context())
+	ctx, cancelCtx := context.WithCancel(context.Background())
 	// Reads and writes take no context of their own (one per frame costs an
 	// allocation and a registration each): cancelling the connection closes
 	// its socket, which ends a blocked read or write as well.

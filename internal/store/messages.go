@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -91,23 +90,22 @@ func (q *queries) insertMessages(ctx context.Context, msgs []*chat.Message) erro
 	return nil
 }
 
-// ClientIDs returns the client IDs of a session's messages, each as
-// "senderID:clientID" (0 for the AI's seat), with their sequence numbers.
-func (db *DB) ClientIDs(ctx context.Context, sessionID int64) (map[string]int64, error) {
+// ClientIDs returns the client IDs of a session's messages, with their
+// senders (0 for the AI's seat) and sequence numbers.
+func (db *DB) ClientIDs(ctx context.Context, sessionID int64) ([]chat.SentID, error) {
 	rows, err := db.query(ctx, `SELECT COALESCE(sender_id, 0), client_msg_id, seq FROM messages
 		WHERE session_id = ? AND client_msg_id IS NOT NULL`, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int64{}
+	var out []chat.SentID
 	for rows.Next() {
-		var sender, seq int64
-		var id string
-		if err := rows.Scan(&sender, &id, &seq); err != nil {
+		var id chat.SentID
+		if err := rows.Scan(&id.SenderID, &id.ClientID, &id.Seq); err != nil {
 			return nil, mapErr(err)
 		}
-		out[strconv.FormatInt(sender, 10)+":"+id] = seq
+		out = append(out, id)
 	}
 	return out, mapErr(rows.Err())
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -65,9 +66,9 @@ func TestAppendMessages(t *testing.T) {
 			t.Fatalf("ids not set: %+v %+v", batch[0], batch[250])
 		}
 		ids, err := db.ClientIDs(ctx, s.ID)
-		key := fmt.Sprintf("%d:c-7", coach.ID)
-		if err != nil || len(ids) != 250 || ids[key] != 7 {
-			t.Fatalf("client ids: %d, c-7 at %d, %v", len(ids), ids[key], err)
+		c7 := slices.IndexFunc(ids, func(id chat.SentID) bool { return id.ClientID == "c-7" })
+		if err != nil || len(ids) != 250 || c7 < 0 || ids[c7] != (chat.SentID{SenderID: coach.ID, ClientID: "c-7", Seq: 7}) {
+			t.Fatalf("client ids: %d, c-7 at %d, %v", len(ids), c7, err)
 		}
 		db.AppendMessages(ctx, []*chat.Message{msg(s, coach.ID, 253, "c-253")})
 		last, err := db.LastSeq(ctx, s.ID)
