@@ -17,7 +17,7 @@ import (
 // by a bounded queue, and a pinger.
 type wsConn struct {
 	ws     *websocket.Conn
-	out    chan *room.Frame
+	out    *outbox
 	cancel context.CancelFunc // ends the connection's context: a blocked read or write gives up
 	closeOnce
 }
@@ -41,13 +41,11 @@ func (c *wsConn) Send(f *room.Frame) bool {
 		return true
 	default:
 	}
-	select {
-	case c.out <- f:
-		return true
-	default:
+	if !c.out.push(f) {
 		c.Close(room.ReasonTooSlow)
 		return false
 	}
+	return true
 }
 
 // Close ends the connection once; the writer says why to the client. A
@@ -106,7 +104,7 @@ func serveConn(ws *websocket.Conn, newClient func(*wsConn) *client) {
 	// its socket, which ends a blocked read or write as well.
 	cancel := func() { cancelCtx(); ws.CloseNow() }
 	defer cancelCtx()
-	c := &wsConn{ws: ws, out: make(chan *room.Frame, queueSize), cancel: cancel, closeOnce: newCloseOnce()}
+	c := &wsConn{ws: ws, out: newOutbox(queueSize), cancel: cancel, closeOnce: newCloseOnce()}
 	cl := newClient(c)
 	wrote := make(chan struct{})
 	go func() { c.writeLoop(); close(wrote) }()
@@ -157,11 +155,16 @@ func (c *wsConn) readLoop(cl *client) {
 // writeLoop writes queued frames; once the connection is closed it writes
 // what is still queued (a "replaced" notice, say) and the close frame.
 func (c *wsConn) writeLoop() {
+	var batch []*room.Frame
 	for {
 		select {
-		case f := <-c.out:
-			if err := c.write(context.Background(), f); err != nil { // Close ends a blocked write
-				c.Close(room.ReasonGone)
+		case <-c.out.ready:
+			batch = c.out.take(batch)
+			for _, f := range batch {
+				if err := c.write(context.Background(), f); err != nil { // Close ends a blocked write
+					c.Close(room.ReasonGone)
+					break
+				}
 			}
 		case <-c.done:
 			c.flush()
@@ -190,13 +193,8 @@ func (c *wsConn) write(ctx context.Context, f *room.Frame) error {
 func (c *wsConn) flush() {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout/10)
 	defer cancel()
-	for {
-		select {
-		case f := <-c.out:
-			if c.write(ctx, f) != nil {
-				return
-			}
-		default:
+	for _, f := range c.out.take(nil) {
+		if c.write(ctx, f) != nil {
 			return
 		}
 	}
