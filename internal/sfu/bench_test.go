@@ -2,10 +2,11 @@ package sfu
 
 import (
 	"fmt"
-	"golang.org/x/net/ipv4"
 	"net"
 	"testing"
 	"time"
+
+	"golang.org/x/net/ipv4"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"

@@ -32,7 +32,8 @@ type downTrack struct {
 	tsOff   uint32
 	lastSeq uint16
 	lastTS  uint32
-	lastAt  int64 // unix nanoseconds of the last packet sent
+	lastAt  int64  // unix nanoseconds of the last packet sent
+	epoch   uint16 // the subscriber's number of the current layer's first packet
 }
 
 // binding is what the subscriber's peer connection negotiated for a track.
@@ -172,13 +173,16 @@ func (d *downTrack) switchTo(in *inbound) {
 		gap := uint32(max(1, (in.at-d.lastAt)*d.fwd.clock/1e9))
 		d.tsOff = d.lastTS + gap - in.ts
 	}
+	d.epoch = in.seq + d.seqOff
 	d.current.Store(int32(in.layer))
 }
 
-// readRTCP reads what the subscriber says (the NACK responder answers its
-// NACKs on the way): keyframe requests go on to the publisher, bandwidth
-// estimates (REMB) to the layer choice.
+// readRTCP reads what the subscriber says: lost packets (NACK) are sent
+// again from the layer's cache, keyframe requests go on to the publisher,
+// bandwidth estimates (REMB) to the layer choice.
 func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
+	var buf []byte
+	var pkt rtp.Packet
 	for {
 		pkts, _, err := s.ReadRTCP()
 		if err != nil {
@@ -186,6 +190,13 @@ func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
 		}
 		for _, p := range pkts {
 			switch p := p.(type) {
+			case *rtcp.TransportLayerNack:
+				for _, pair := range p.Nacks {
+					pair.Range(func(seq uint16) bool {
+						buf = d.resend(seq, buf, &pkt)
+						return true
+					})
+				}
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.askKeyframe()
 			case *rtcp.ReceiverEstimatedMaximumBitrate:
@@ -193,6 +204,42 @@ func (d *downTrack) readRTCP(s *webrtc.RTPSender) {
 			}
 		}
 	}
+}
+
+// resend sends again the packet the subscriber numbers seq, if it is of the
+// layer forwarded now and still in its cache, rewritten as it was the
+// first time. It returns buf, grown to hold the packet, for the next.
+func (d *downTrack) resend(seq uint16, buf []byte, pkt *rtp.Packet) []byte {
+	b := d.bound.Load()
+	if b == nil || !d.fwd.video || d.deaf.Load() {
+		return buf
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.current.Load()
+	if !d.started || cur < 0 || int16(seq-d.epoch) < 0 || int16(d.lastSeq-seq) < 0 {
+		return buf // before this layer, or never sent
+	}
+	l := d.fwd.layers[cur].Load()
+	if l == nil {
+		return buf
+	}
+	raw, ok := l.cache.get(seq-d.seqOff, buf)
+	if !ok {
+		return buf
+	}
+	if pkt.Unmarshal(raw) != nil {
+		return raw
+	}
+	strip(pkt)
+	pkt.Header.SSRC = b.ssrc
+	pkt.Header.PayloadType = b.pt
+	pkt.Header.SequenceNumber = seq
+	pkt.Header.Timestamp += d.tsOff
+	if _, err := b.w.WriteRTP(&pkt.Header, pkt.Payload); err == nil && d.fwd.sfu != nil {
+		d.fwd.sfu.resent.Add(1)
+	}
+	return raw
 }
 
 // askKeyframe asks the publisher for a keyframe of the layer forwarded, or

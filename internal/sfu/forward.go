@@ -49,6 +49,8 @@ type layer struct {
 	bps      atomic.Int64 // measured bitrate, bits a second
 
 	lastKeyframeAsk atomic.Int64 // unix nanoseconds
+
+	cache packetCache // a video layer's latest packets, for NACKs
 }
 
 // keyframeEvery is the least time between two keyframe requests to a
@@ -140,6 +142,9 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	if err := pkt.Unmarshal(b); err != nil {
 		return
 	}
+	if f.video {
+		l.cache.put(pkt.SequenceNumber, b)
+	}
 	now := time.Now().UnixNano()
 	l.bytes.Add(int64(len(b)))
 	l.last.Store(now)
@@ -148,16 +153,7 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 			f.voice.note(level[0])
 		}
 	}
-	pkt.Header.Extension = false
-	pkt.Header.Extensions = pkt.Header.Extensions[:0]
-	// A padding-only packet (the publisher probing its bandwidth) goes on as
-	// it is: its sequence number is part of the stream, and a browser that
-	// resends a lost packet without RTX resends it under its own number.
-	// Padding after a payload is dropped.
-	pkt.Header.Padding = len(pkt.Payload) == 0 && pkt.Header.PaddingSize > 0
-	if !pkt.Header.Padding {
-		pkt.Header.PaddingSize = 0
-	}
+	strip(pkt)
 	in := inbound{layer: l.index, seq: pkt.SequenceNumber, ts: pkt.Timestamp, at: now,
 		keyframe: f.video && vp8Keyframe(pkt.Payload)}
 	downs := *f.downs.Load()
@@ -166,6 +162,21 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	}
 	if f.sfu != nil {
 		f.sfu.forwarded.Add(uint64(len(downs)))
+	}
+}
+
+// strip readies a publisher's packet for subscribers: its header
+// extensions go (their IDs were negotiated with the publisher), and so does
+// padding after a payload. A padding-only packet (the publisher probing its
+// bandwidth) goes on as it is: its sequence number is part of the stream,
+// and a browser that resends a lost packet without RTX resends it under its
+// own number.
+func strip(pkt *rtp.Packet) {
+	pkt.Header.Extension = false
+	pkt.Header.Extensions = pkt.Header.Extensions[:0]
+	pkt.Header.Padding = len(pkt.Payload) == 0 && pkt.Header.PaddingSize > 0
+	if !pkt.Header.Padding {
+		pkt.Header.PaddingSize = 0
 	}
 }
 

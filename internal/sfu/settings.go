@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -54,7 +55,8 @@ func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 }
 
 // interceptors are what every packet passes through: NACKs asked of
-// publishers and answered to subscribers, RTCP sender and receiver reports,
+// publishers (the SFU answers subscribers' own from its cache), RTCP sender
+// and receiver reports,
 // and transport-wide congestion control feedback to publishers (their
 // browsers' send-side bandwidth estimation). The transport-cc header
 // extension is negotiated for what the SFU receives only: what it sends
@@ -63,9 +65,15 @@ func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 // and a record per packet, and the SFU keeps its own counters.
 func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, ir); err != nil {
+	// NACKs: asked of publishers by pion's generator; subscribers' NACKs
+	// are answered by the SFU from one cache per layer (packetCache).
+	generator, err := nack.NewGeneratorInterceptor()
+	if err != nil {
 		return nil, err
 	}
+	ir.Add(generator)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, err
 	}

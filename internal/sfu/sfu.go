@@ -26,6 +26,7 @@ type SFU struct {
 
 	forwarded atomic.Uint64 // packets written to subscribers
 	keyframes atomic.Uint64 // keyframe requests sent to publishers
+	resent    atomic.Uint64 // packets sent again for subscribers' NACKs
 }
 
 // Stats is what the SFU is doing, for metrics.
@@ -33,13 +34,14 @@ type Stats struct {
 	Rooms, Peers, Tracks int
 	Forwarded            uint64 // packets forwarded to subscribers, since start
 	KeyframeRequests     uint64 // PLIs sent to publishers, since start
+	Resent               uint64 // packets sent again from the cache for subscribers' NACKs, since start
 }
 
 // Stats counts the rooms, peers and published tracks now, and the packets
 // forwarded and keyframes asked for so far.
 func (s *SFU) Stats() Stats {
 	rooms := s.roomList()
-	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load()}
+	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load(), Resent: s.resent.Load()}
 	for _, r := range rooms {
 		r.mu.Lock()
 		st.Peers += len(r.peers)

@@ -130,6 +130,9 @@ func TestNACKRepairsPacketsLostOnTheWayToASubscriber(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d of %d packets never arrived though %d were dropped once each and NACKed", missing, int(last-first), loss.dropped())
 	}
+	if st := s.Stats(); st.Resent < uint64(loss.dropped())/2 { // the SFU answered, not something else
+		t.Fatalf("%d packets sent again from the cache for %d dropped", st.Resent, loss.dropped())
+	}
 }
 
 // span is the lowest and highest sequence number seen, for a run shorter
