@@ -121,7 +121,9 @@ func TestE2ECall(t *testing.T) {
 	client.open(roomURL+"?relay=1", 200)
 	client.waitFor(together("websocket"))
 	client.waitUpTo(30*time.Second, `document.querySelector("[data-stage]").dataset.media === "connected"`)
-	coach.waitUpTo(30*time.Second, `document.querySelector('.person[data-user-id="`+clientID+`"] [data-kind=path]')?.textContent === "turn-udp"`)
+	// Through the TURN server by UDP, or by TCP when the UDP relay's checks
+	// lose the race on a machine busy with other tests.
+	coach.waitUpTo(30*time.Second, `document.querySelector('.person[data-user-id="`+clientID+`"] [data-kind=path]')?.textContent.startsWith("turn-")`)
 	coach.wantMedia(clientID)
 	client.wantMedia(coachID)
 	client.shot("call-client-relay")

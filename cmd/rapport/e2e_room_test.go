@@ -415,7 +415,8 @@ func (p *person) waitUpTo(d time.Duration, js string) {
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js,
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		state := eval[string](p, `JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
-			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText})`)
+			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
+			paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`)
 		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, state)
 	}
 }
