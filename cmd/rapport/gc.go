@@ -21,11 +21,12 @@ const serveGOGC = 400
 // would show as latency in what it measures of the server.
 const loadtestGOGC = 1000
 
-// tuneGC applies serveGOGC unless GOGC says otherwise.
-func tuneGC(log *slog.Logger) {
+// tuneGC sets the collector's target to percent unless GOGC says
+// otherwise.
+func tuneGC(percent int, log *slog.Logger) {
 	if os.Getenv("GOGC") != "" {
 		return
 	}
-	debug.SetGCPercent(serveGOGC)
-	log.Debug("garbage collector target set", "GOGC", serveGOGC)
+	debug.SetGCPercent(percent)
+	log.Debug("garbage collector target set", "GOGC", percent)
 }

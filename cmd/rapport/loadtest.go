@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -52,10 +51,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	// not show in the latencies it measures (GOGC, when set, wins); it can
 	// be profiled like the server (RAPPORT_PPROF_ADDR), to tell its own
 	// queueing from the server's.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(loadtestGOGC)
-	}
-	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), slog.New(slog.NewTextHandler(stderr, nil))); pp != nil {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	tuneGC(loadtestGOGC, log)
+	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), log); pp != nil {
 		defer pp.Close()
 	}
 	switch args[0] {

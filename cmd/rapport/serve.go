@@ -179,7 +179,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--loadtest: only on a loopback server without sign-in settings (the dev sign-in), never on a real one")
 	}
 	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
-	tuneGC(m.Logger)
+	tuneGC(serveGOGC, m.Logger)
 	if cfg.Dev {
 		m.AssetsDir = "internal/web"
 		if _, err := os.Stat("internal/web/templates"); err != nil {

@@ -193,7 +193,8 @@ func (r *Room) storedAI(id string, m *chat.Message, err error) {
 		return
 	}
 	r.sent.add(0, m.ClientID, m.Seq)
-	r.broadcast(NewRawFrame("chat.message", "", appendMessage(nil, r.messageOf(m))), nobody)
+	f, _ := chatFrames(r.messageOf(m))
+	r.broadcast(f, nobody)
 	r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: m.Body, Done: true}), nobody)
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
 }

@@ -78,8 +78,7 @@ func (r *Room) ackAgain(mb *member, reqID string, key sending, seq int64) bool {
 		return false
 	}
 	out := r.messageOf(list[0])
-	_, msg := chatFrames(out)
-	r.send(mb, ackFrame(reqID, out, msg))
+	r.send(mb, ackFrame(reqID, out, appendMessage(nil, out)))
 	return true
 }
 

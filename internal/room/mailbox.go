@@ -32,12 +32,12 @@ func (b *mailbox) postClaim(fn func()) (ok, claimed bool) {
 	return true, true
 }
 
-// claim takes the room when nobody is running it (and, with empty, when
-// nothing is queued either).
-func (b *mailbox) claim(empty bool) bool {
+// claimIdle takes the room when nobody is running it and nothing is
+// queued.
+func (b *mailbox) claimIdle() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed || b.running || (empty && len(b.fns) > 0) {
+	if b.closed || b.running || len(b.fns) > 0 {
 		return false
 	}
 	b.running = true

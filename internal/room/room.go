@@ -144,7 +144,7 @@ func (r *Room) post(fn func()) bool {
 // queued, else posts it. Unlike enter it never runs others' work, so the
 // chat writer, which serves every room, is never held up by one.
 func (r *Room) runOrPost(fn func()) {
-	if !r.box.claim(true) {
+	if !r.box.claimIdle() {
 		r.post(fn)
 		return
 	}

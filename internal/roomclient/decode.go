@@ -23,22 +23,12 @@ var (
 func decodeFrame(b []byte) (frame, bool) {
 	switch {
 	case bytes.HasPrefix(b, messagePrefix):
-		var f struct {
-			Type string  `json:"type"`
-			ID   string  `json:"id"`
-			Data Message `json:"data"`
-		}
-		if jsonv2.Unmarshal(b, &f) == nil && f.Type == "chat.message" {
-			return frame{Type: f.Type, ID: f.ID, message: &f.Data}, true
+		if id, m, ok := decodeAs[Message](b, "chat.message"); ok {
+			return frame{Type: "chat.message", ID: id, message: m}, true
 		}
 	case bytes.HasPrefix(b, ackPrefix):
-		var f struct {
-			Type string `json:"type"`
-			ID   string `json:"id"`
-			Data Ack    `json:"data"`
-		}
-		if jsonv2.Unmarshal(b, &f) == nil && f.Type == "chat.ack" {
-			return frame{Type: f.Type, ID: f.ID, ack: &f.Data}, true
+		if id, a, ok := decodeAs[Ack](b, "chat.ack"); ok {
+			return frame{Type: "chat.ack", ID: id, ack: a}, true
 		}
 	}
 	var f frame
@@ -46,4 +36,17 @@ func decodeFrame(b []byte) (frame, bool) {
 		return frame{}, false
 	}
 	return f, true
+}
+
+// decodeAs decodes a frame of type typ whose data is a T, in one pass.
+func decodeAs[T any](b []byte, typ string) (id string, data *T, ok bool) {
+	var f struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+		Data T      `json:"data"`
+	}
+	if jsonv2.Unmarshal(b, &f) != nil || f.Type != typ {
+		return "", nil, false
+	}
+	return f.ID, &f.Data, true
 }

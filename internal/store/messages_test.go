@@ -21,28 +21,8 @@ import (
 // mustSession makes a coach, a client, an appointment and an open session.
 func mustSession(t testing.TB, db *store.DB) (*coaching.User, *coaching.CallSession) {
 	t.Helper()
-	ctx := context.Background()
-	coach, client := mustCoachAndClient(db)
-	a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0, Duration: time.Hour,
-		Status: coaching.ApptScheduled, RoomID: "room-aaaaaaaaaaaaaaaaaaaaaaaaaaaa", CreatedAt: t0, UpdatedAt: t0}
-	if err := db.CreateAppointment(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	s, err := db.OpenCallSession(ctx, a.ID, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return coach, s
-}
-
-// mustCoachAndClient makes a coach and a client.
-func mustCoachAndClient(db *store.DB) (coach, client *coaching.User) {
-	ctx := context.Background()
-	coach = &coaching.User{Email: "coach@example.com", Role: app.RoleCoach, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	client = &coaching.User{Email: "client@example.com", Role: app.RoleClient, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	db.CreateUser(ctx, coach)
-	db.CreateUser(ctx, client)
-	return coach, client
+	coach, sessions := manySessions(t, db, 1)
+	return coach, sessions[0]
 }
 
 func msg(s *coaching.CallSession, sender int64, seq int64, clientID string) *chat.Message {
@@ -222,7 +202,7 @@ func BenchmarkAppendAcrossSessions(b *testing.B) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		b.Run(d, func(b *testing.B) {
 			db := openBench(b, d)
-			sessions := manySessions(b, db, 1000)
+			_, sessions := manySessions(b, db, 1000)
 			seqs := make([]int64, len(sessions))
 			const batch = 50
 			ctx := context.Background()
@@ -246,25 +226,22 @@ func BenchmarkAppendAcrossSessions(b *testing.B) {
 	}
 }
 
-// manySessions opens n calls, each of its own appointment.
-func manySessions(t testing.TB, db *store.DB, n int) []*coaching.CallSession {
+// manySessions makes a coach and a client and opens n calls of theirs,
+// each of its own appointment, the first at t0.
+func manySessions(t testing.TB, db *store.DB, n int) (*coaching.User, []*coaching.CallSession) {
 	t.Helper()
-	ctx := context.Background()
-	coach, client := mustCoachAndClient(db)
+	coach := mustUser(t, db, "coach@example.com", app.RoleCoach)
+	client := mustUser(t, db, "client@example.com", app.RoleClient)
 	out := make([]*coaching.CallSession, n)
 	for i := range out {
-		a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "S", StartsAt: t0.Add(time.Duration(i) * time.Hour),
-			Duration: time.Hour, Status: coaching.ApptScheduled, RoomID: fmt.Sprintf("room-%028d", i), CreatedAt: t0, UpdatedAt: t0}
-		if err := db.CreateAppointment(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		s, err := db.OpenCallSession(ctx, a.ID, t0)
+		a := mustAppt(t, db, coach, client, t0.Add(time.Duration(i)*time.Hour), fmt.Sprintf("room-%028d", i))
+		s, err := db.OpenCallSession(context.Background(), a.ID, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out[i] = s
 	}
-	return out
+	return coach, out
 }
 
 // TestCheckpointsLetTheLogStartOver: a writer that never pauses still gets
@@ -274,7 +251,7 @@ func manySessions(t testing.TB, db *store.DB, n int) []*coaching.CallSession {
 func TestCheckpointsLetTheLogStartOver(t *testing.T) {
 	logSize := func(checkpoints bool) int64 {
 		db := storetest.MustOpen(t, "sqlite")
-		sessions := manySessions(t, db, 200)
+		_, sessions := manySessions(t, db, 200)
 		ended, end := context.WithCancel(context.Background())
 		end()
 		db.Checkpoints(ended, time.Hour, func(err error) { t.Error(err) }) // truncates the log of the setup
