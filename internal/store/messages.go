@@ -15,16 +15,34 @@ var _ chat.Store = (*DB)(nil)
 // messageColumns are the columns written per message, in order.
 const messageColumns = `session_id, sender_id, kind, body, seq, client_msg_id, created_at`
 
-// insertChunk is how many messages one INSERT statement carries.
-const insertChunk = 100
+// maxInsertRows is the most messages one INSERT statement carries on
+// SQLite. A batch is split into chunks of powers of two (45 = 32 + 8 + 4 +
+// 1), so that seven prepared statements serve every batch: parsing the
+// VALUES of 64 rows costs SQLite a third of storing them.
+const maxInsertRows = 64
 
-// insertSQL caches the multi-row INSERT for each row count.
-var insertSQL sync.Map // map[int]string
+// postgresInsertRows is the most messages one INSERT carries on
+// PostgreSQL, where every statement is a round trip and pgx keeps the
+// prepared statements itself.
+const postgresInsertRows = 100
+
+// insertStmts holds the prepared multi-row INSERT for each chunk size.
+type insertStmts struct {
+	mu     sync.Mutex
+	byRows map[int]*sql.Stmt
+}
+
+// insertChunk is how many of n messages the next INSERT takes on SQLite:
+// the largest power of two not above n or maxInsertRows.
+func insertChunk(n int) int {
+	k := 1
+	for k*2 <= min(n, maxInsertRows) {
+		k *= 2
+	}
+	return k
+}
 
 func insertMessagesSQL(rows int) string {
-	if s, ok := insertSQL.Load(rows); ok {
-		return s.(string)
-	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO messages (` + messageColumns + `) VALUES `)
 	for i := range rows {
@@ -34,8 +52,26 @@ func insertMessagesSQL(rows int) string {
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 	}
 	b.WriteString(` RETURNING id, session_id, seq`)
-	insertSQL.Store(rows, b.String())
 	return b.String()
+}
+
+// insertStmt returns the INSERT for rows messages, preparing it the first
+// time on the writing pool.
+func (db *DB) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
+	db.inserts.mu.Lock()
+	defer db.inserts.mu.Unlock()
+	if s := db.inserts.byRows[rows]; s != nil {
+		return s, nil
+	}
+	s, err := db.write.PrepareContext(ctx, db.Dialect.Rebind(insertMessagesSQL(rows)))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if db.inserts.byRows == nil {
+		db.inserts.byRows = make(map[int]*sql.Stmt)
+	}
+	db.inserts.byRows[rows] = s
+	return s, nil
 }
 
 // AppendMessages stores a batch of messages in one transaction, many rows to
@@ -44,25 +80,62 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(q *queries) error {
-		for start := 0; start < len(msgs); start += insertChunk {
-			if err := q.insertMessages(ctx, msgs[start:min(start+insertChunk, len(msgs))]); err != nil {
-				return err
+	if db.Dialect.Name() != "sqlite" {
+		return db.inTx(ctx, func(q *queries) error {
+			for rest := msgs; len(rest) > 0; {
+				n := min(len(rest), postgresInsertRows)
+				query := func(args ...any) (*sql.Rows, error) {
+					return q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(n)), args...)
+				}
+				if err := insertMessages(query, q.d, rest[:n]); err != nil {
+					return err
+				}
+				rest = rest[n:]
 			}
+			return nil
+		})
+	}
+	// Prepared before the transaction, which holds SQLite's only writing
+	// connection: a statement's first preparation would wait for it.
+	var stmts []*sql.Stmt
+	for rest := len(msgs); rest > 0; {
+		n := insertChunk(rest)
+		s, err := db.insertStmt(ctx, n)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+		stmts = append(stmts, s)
+		rest -= n
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	for _, s := range stmts {
+		n := insertChunk(len(msgs))
+		stmt := tx.StmtContext(ctx, s)
+		err := insertMessages(func(args ...any) (*sql.Rows, error) { return stmt.QueryContext(ctx, args...) }, db.Dialect, msgs[:n])
+		stmt.Close()
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		msgs = msgs[n:]
+	}
+	return mapErr(tx.Commit())
 }
 
 type sessionSeq struct{ session, seq int64 }
 
-func (q *queries) insertMessages(ctx context.Context, msgs []*chat.Message) error {
+// insertMessages runs the INSERT of msgs through query and sets the
+// messages' IDs from what it returns.
+func insertMessages(query func(args ...any) (*sql.Rows, error), d Dialect, msgs []*chat.Message) error {
 	args := make([]any, 0, len(msgs)*7)
 	for _, m := range msgs {
 		args = append(args, m.SessionID, sql.NullInt64{Int64: m.SenderID, Valid: m.SenderID != 0}, m.Kind, m.Body,
-			m.Seq, nullString(m.ClientID), q.d.Time(m.CreatedAt))
+			m.Seq, nullString(m.ClientID), d.Time(m.CreatedAt))
 	}
-	rows, err := q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(len(msgs))), args...)
+	rows, err := query(args...)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -45,6 +45,15 @@ func TestAppendMessages(t *testing.T) {
 		if batch[0].ID == 0 || batch[249].ID == 0 || batch[250].ID == 0 {
 			t.Fatalf("ids not set: %+v %+v", batch[0], batch[250])
 		}
+		stored, _ := db.MessagesAfter(ctx, s.ID, 0, 300)
+		if len(stored) != len(batch) {
+			t.Fatalf("stored %d of %d", len(stored), len(batch))
+		}
+		for i, m := range stored { // each chunk's IDs reached its own messages
+			if m.ID != batch[i].ID || m.Seq != batch[i].Seq {
+				t.Fatalf("message %d: stored id %d seq %d, given id %d seq %d", i, m.ID, m.Seq, batch[i].ID, batch[i].Seq)
+			}
+		}
 		ids, err := db.ClientIDs(ctx, s.ID)
 		c7 := slices.IndexFunc(ids, func(id chat.SentID) bool { return id.ClientID == "c-7" })
 		if err != nil || len(ids) != 250 || c7 < 0 || ids[c7] != (chat.SentID{SenderID: coach.ID, ClientID: "c-7", Seq: 7}) {

@@ -32,6 +32,7 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	inserts insertStmts
 	// Where is the database, for logs: a file path or a URL without password.
 	Where string
 }
