@@ -20,6 +20,7 @@ const KEYFRAME_EVERY = 150; // frames: a keyframe every five seconds at 30 a sec
 const SEND_BUFFER = 1 << 20; // bytes the socket may hold before video waits for a keyframe
 const DECODE_QUEUE = 8; // frames a decoder may hold before it skips to a keyframe
 const ASK_EVERY = 500; // ms between two keyframe requests for one track
+const PLAYING = 3; // decoded frames a generated track may have waiting; more are dropped
 
 // relaySupported says whether this browser can use the relay: WebCodecs,
 // and tracks to read frames from and to play them into.
@@ -186,8 +187,10 @@ class TrackEncoder {
     this.wantKey = true;
   }
 
+  // pump encodes frames as they come, and closes each (a frame left to the
+  // garbage collector can stall the camera).
   async pump() {
-    while (!this.closed) {
+    for (;;) {
       let r;
       try {
         r = await this.reader.read();
@@ -196,7 +199,7 @@ class TrackEncoder {
       }
       if (r.done) return;
       try {
-        this.encode(r.value);
+        if (!this.closed) this.encode(r.value);
       } catch (e) {
         this.failed(e);
       } finally {
@@ -286,6 +289,8 @@ class TrackDecoder {
     this.received = 0;
     this.skipped = 0;
     this.clock = this.video ? 90000 : 48000;
+    this.playing = 0; // frames written to the generated track, not yet taken
+    this.closed = false;
     this.ext = null; // the last timestamp, unwrapped
     this.lastTS = 0;
     const gen = new MediaStreamTrackGenerator({ kind: this.video ? "video" : "audio" });
@@ -341,10 +346,18 @@ class TrackDecoder {
     this.askKeyframe();
   }
 
+  // play hands a decoded frame to the generated track, which closes it once
+  // taken. A frame that cannot go (the track is closed, or behind) is
+  // closed here: every frame the decoder gives out must be, or it stalls.
   play(media) {
     if (this.video) this.framesDecoded++;
     else this.energy += audioEnergy(media);
-    this.writer.write(media).catch(() => media.close());
+    if (this.closed || this.playing >= PLAYING) {
+      media.close();
+      return;
+    }
+    this.playing++;
+    this.writer.write(media).catch(() => media.close()).finally(() => this.playing--);
   }
 
   // reset starts the decoder over after an error: it waits for a keyframe.
@@ -359,6 +372,7 @@ class TrackDecoder {
   }
 
   close() {
+    this.closed = true;
     if (this.decoder.state !== "closed") this.decoder.close();
     this.writer.close().catch(() => {});
   }
