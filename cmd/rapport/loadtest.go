@@ -22,10 +22,11 @@ const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants
 Runs a load against a Rapport server on loopback (its dev sign-in must be
 on) in this process, and measures it. chat: rooms of people chatting; the
 last line of output is one JSON object with messages_per_s,
-deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s and more. sfu: pion
+deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s, generator_cores
+(the generator's own share of a core) and more. sfu: pion
 peers publishing synthetic VP8 and Opus to rooms of subscribers (the server
 must run with serve --loadtest); its JSON has forwarded_pps, server_cpu_s,
-pps_per_cpu_s, loss_pct, p50_ms, p99_ms and more. relay: rooms of a pion
+pps_per_cpu_s, loss_pct, p50_ms, p99_ms, generator_cores and more. relay: rooms of a pion
 peer and a WebSocket relay participant sending each other synthetic VP8
 and Opus through the bridge (serve --loadtest); its JSON has
 bridged_fps, to_relay_fps, from_relay_fps, their p50 and p99 latencies,
@@ -130,6 +131,7 @@ func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "forwarded  %.0f packets/s (%.1f Mbit/s received), loss %.3f%%\n", res.ForwardedPPS, res.ReceivedMbps, res.LossPct)
 	fmt.Fprintf(stdout, "latency    p50 %.2f ms, p99 %.2f ms, max %.2f ms (publisher's send to subscriber's read)\n", res.P50Ms, res.P99Ms, res.MaxMs)
 	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.0f packets per CPU-second\n", res.ServerCPUS, 100*res.ServerCores, res.PPSPerCPUS)
+	printGenerator(stdout, res.GeneratorCores)
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(stdout, string(b))
 	return nil
@@ -181,8 +183,19 @@ func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 		fmt.Fprintf(w, "p99 by s   %s (highest %.0f ms)\n", loadtest.Sparkline(p99s), top)
 	}
 	fmt.Fprintf(w, "server CPU %.2f s, %.0f%% of a core, %.0f deliveries per CPU-second\n", r.ServerCPUS, 100*r.ServerCores, r.DeliveriesPerCPUS)
+	printGenerator(w, r.GeneratorCores)
 	b, _ := json.Marshal(r)
 	fmt.Fprintln(w, string(b))
+}
+
+// printGenerator says how busy the load generator was, and warns when it
+// was near a whole core: its own queueing is then part of the latencies.
+func printGenerator(w io.Writer, cores float64) {
+	warn := ""
+	if cores > 0.9 {
+		warn = ": near a whole core, its own queueing is in these latencies"
+	}
+	fmt.Fprintf(w, "generator  %.0f%% of a core%s\n", 100*cores, warn)
 }
 
 // loadBar shows the phases of a load run as progress bars on stderr.

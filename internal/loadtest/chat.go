@@ -46,14 +46,16 @@ type ChatResult struct {
 	// The latency in two legs, split at the server's receipt of the message
 	// (its created_at): in is the sender's writing and the server's reading,
 	// out the storing, the fan-out and the receiver's reading.
-	InP99Ms           float64 `json:"in_p99_ms"`
-	OutP50Ms          float64 `json:"out_p50_ms"`
-	OutP99Ms          float64 `json:"out_p99_ms"`
-	Lost              int64   `json:"lost"`
-	Unacked           int64   `json:"unacked"`
-	Skipped           int64   `json:"skipped"`
-	ServerCPUS        float64 `json:"server_cpu_s"`
-	ServerCores       float64 `json:"server_cores"`
+	InP99Ms     float64 `json:"in_p99_ms"`
+	OutP50Ms    float64 `json:"out_p50_ms"`
+	OutP99Ms    float64 `json:"out_p99_ms"`
+	Lost        int64   `json:"lost"`
+	Unacked     int64   `json:"unacked"`
+	Skipped     int64   `json:"skipped"`
+	ServerCPUS  float64 `json:"server_cpu_s"`
+	ServerCores float64 `json:"server_cores"`
+	// GeneratorCores is the load generator's own share of a core.
+	GeneratorCores    float64 `json:"generator_cores"`
 	DeliveriesPerCPUS float64 `json:"deliveries_per_cpu_s"`
 	// Timeline is the fan-out latency a tenth of a second at a time, and
 	// Seconds a second at a time, from the start of sending.
@@ -178,6 +180,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
+	own0 := ownCPU()
 	var sent, acked, unacked, skipped atomic.Int64
 	runCtx, stop := context.WithTimeout(ctx, o.Duration)
 	defer stop()
@@ -210,6 +213,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	}
 	r := result(o, seats, start, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
 	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
+	r.GeneratorCores = round((ownCPU()-own0)/(elapsed+o.Drain).Seconds(), 3)
 	return r, nil
 }
 

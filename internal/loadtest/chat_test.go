@@ -41,7 +41,7 @@ func TestChatLoad(t *testing.T) {
 	if res.Sent < 60 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 || res.Unacked != 0 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.MessagesPerS < 30 {
+	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.GeneratorCores <= 0 || res.MessagesPerS < 30 {
 		t.Fatalf("measurements %+v", res)
 	}
 	deliveries := 0

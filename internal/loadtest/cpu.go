@@ -42,6 +42,17 @@ func procCPU(pid int) (float64, error) {
 	return (utime + stime) / clockTicks, nil
 }
 
+// ownCPU returns the CPU seconds this process, the load generator, has
+// used (0 where /proc cannot tell): a generator near a whole core measures
+// its own queueing as much as the server's.
+func ownCPU() float64 {
+	s, err := procCPU(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return s
+}
+
 // metricsCPU reads process_cpu_seconds_total from the server's /metrics.
 func metricsCPU(ctx context.Context, server string) (float64, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", server+"/metrics", nil)

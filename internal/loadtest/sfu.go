@@ -50,7 +50,9 @@ type SFUResult struct {
 	MaxMs        float64 `json:"max_ms"`
 	ServerCPUS   float64 `json:"server_cpu_s"`
 	ServerCores  float64 `json:"server_cores"`
-	PPSPerCPUS   float64 `json:"pps_per_cpu_s"`
+	// GeneratorCores is the load generator's own share of a core.
+	GeneratorCores float64 `json:"generator_cores"`
+	PPSPerCPUS     float64 `json:"pps_per_cpu_s"`
 }
 
 // SFU runs a media load and measures it.
@@ -130,6 +132,7 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
+	own0 := ownCPU()
 	start := time.Now()
 	secs := int(o.Duration / time.Second)
 	for i := 1; i <= secs; i++ {
@@ -145,7 +148,9 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
 	elapsed := time.Since(start)
-	return sfuResult(o, peers, elapsed, cpu1-cpu0), nil
+	r := sfuResult(o, peers, elapsed, cpu1-cpu0)
+	r.GeneratorCores = round((ownCPU()-own0)/elapsed.Seconds(), 3)
+	return r, nil
 }
 
 func received(peers []*mediaPeer) int64 {

@@ -51,7 +51,7 @@ func TestSFULoad(t *testing.T) {
 	if res.ForwardedPPS < 450 || res.ForwardedPPS > 900 || res.LossPct > 1 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.PPSPerCPUS <= 0 {
+	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.GeneratorCores <= 0 || res.PPSPerCPUS <= 0 {
 		t.Fatalf("measurements %+v", res)
 	}
 	if strings.Join(phases, ",") != "join,media,measure" {
