@@ -80,21 +80,27 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	if db.Dialect.Name() != "sqlite" {
-		return db.inTx(ctx, func(q *queries) error {
-			for rest := msgs; len(rest) > 0; {
-				n := min(len(rest), postgresInsertRows)
-				query := func(args ...any) (*sql.Rows, error) {
-					return q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(n)), args...)
-				}
-				if err := insertMessages(query, q.d, rest[:n]); err != nil {
-					return err
-				}
-				rest = rest[n:]
-			}
-			return nil
-		})
+	if db.Dialect.Name() == "sqlite" {
+		return db.appendPrepared(ctx, msgs)
 	}
+	return db.inTx(ctx, func(q *queries) error {
+		for rest := msgs; len(rest) > 0; {
+			n := min(len(rest), postgresInsertRows)
+			query := func(args ...any) (*sql.Rows, error) {
+				return q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(n)), args...)
+			}
+			if err := insertMessages(query, q.d, rest[:n]); err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
+}
+
+// appendPrepared is AppendMessages on SQLite: chunks of powers of two, each
+// through its prepared statement.
+func (db *DB) appendPrepared(ctx context.Context, msgs []*chat.Message) error {
 	// Prepared before the transaction, which holds SQLite's only writing
 	// connection: a statement's first preparation would wait for it.
 	var stmts []*sql.Stmt
@@ -113,7 +119,7 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	}
 	for _, s := range stmts {
 		n := insertChunk(len(msgs))
-		stmt := tx.StmtContext(ctx, s)
+		stmt := tx.StmtContext(ctx, s) // the statement as prepared on the transaction's connection
 		err := insertMessages(func(args ...any) (*sql.Rows, error) { return stmt.QueryContext(ctx, args...) }, db.Dialect, msgs[:n])
 		stmt.Close()
 		if err != nil {
