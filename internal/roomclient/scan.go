@@ -1,0 +1,237 @@
+package roomclient
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// flatScanner reads the chat frames the server writes (a message, an
+// acknowledgement) when they hold no escaped string: the keys it knows in
+// any order, numbers, plain strings and times. It says no to anything else
+// (an escape, null, an unknown key, a cut frame), and the caller then takes
+// a general decoder. The frame is copied once into s, and every string it
+// gives out is a piece of s: one allocation a frame for all its strings. A
+// load generator reads 30,000 such frames a second; a general decoder
+// spent a fifth of its core on them.
+type flatScanner struct {
+	s  string
+	i  int
+	ok bool
+}
+
+func newFlatScanner(b []byte) *flatScanner {
+	return &flatScanner{s: string(b), ok: true}
+}
+
+// lit consumes want, or fails.
+func (p *flatScanner) lit(want string) {
+	if p.ok && strings.HasPrefix(p.s[p.i:], want) {
+		p.i += len(want)
+		return
+	}
+	p.ok = false
+}
+
+// next reports whether the next byte is c, and consumes it if so.
+func (p *flatScanner) next(c byte) bool {
+	if p.ok && p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// end checks that the frame is wholly read.
+func (p *flatScanner) end() bool {
+	return p.ok && p.i == len(p.s)
+}
+
+// str reads a string that holds no escape, no control character and only
+// valid UTF-8 (what JSON allows unescaped, and the general decoder takes).
+func (p *flatScanner) str() string {
+	if !p.next('"') {
+		p.ok = false
+		return ""
+	}
+	n := strings.IndexByte(p.s[p.i:], '"')
+	if n < 0 {
+		p.ok = false
+		return ""
+	}
+	v := p.s[p.i : p.i+n]
+	ascii := true
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case c < 0x20 || c == '\\':
+			p.ok = false
+			return ""
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(v) {
+		p.ok = false
+		return ""
+	}
+	p.i += n + 1
+	return v
+}
+
+// int reads an integer, as JSON writes it.
+func (p *flatScanner) int() int64 {
+	if !p.ok {
+		return 0
+	}
+	j := p.i
+	if j < len(p.s) && p.s[j] == '-' {
+		j++
+	}
+	digits := j
+	for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+		j++
+	}
+	if j-digits > 1 && p.s[digits] == '0' { // JSON has no leading zeros
+		p.ok = false
+		return 0
+	}
+	n, err := strconv.ParseInt(p.s[p.i:j], 10, 64)
+	if err != nil {
+		p.ok = false
+		return 0
+	}
+	p.i = j
+	return n
+}
+
+// time reads a time written as the server writes it (RFC 3339 with
+// nanoseconds, as time.RFC3339Nano formats it); any other form of it is
+// left to the general decoder, which is stricter than time.Parse.
+func (p *flatScanner) time() time.Time {
+	v := p.str()
+	if !p.ok {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	var again [64]byte
+	if err != nil || string(t.AppendFormat(again[:0], time.RFC3339Nano)) != v {
+		p.ok = false
+	}
+	return t
+}
+
+// object reads an object, handing each key to member, which reads its value.
+func (p *flatScanner) object(member func(key string)) {
+	p.lit("{")
+	if p.next('}') {
+		return
+	}
+	for p.ok {
+		key := p.str()
+		p.lit(":")
+		member(key)
+		if p.next('}') {
+			return
+		}
+		p.lit(",")
+	}
+}
+
+// once marks the member numbered n as read in seen, and fails on a
+// second: JSON with a name twice is refused by the general decoder.
+func (p *flatScanner) once(seen *uint16, n uint) {
+	if *seen&(1<<n) != 0 {
+		p.ok = false
+	}
+	*seen |= 1 << n
+}
+
+// message reads a chat message.
+func (p *flatScanner) message() *Message {
+	m := new(Message)
+	var seen uint16
+	p.object(func(key string) {
+		switch key {
+		case "id":
+			p.once(&seen, 0)
+			m.ID = p.int()
+		case "session_id":
+			p.once(&seen, 1)
+			m.SessionID = p.int()
+		case "sender_id":
+			p.once(&seen, 2)
+			m.SenderID = p.int()
+		case "sender_name":
+			p.once(&seen, 3)
+			m.SenderName = p.str()
+		case "kind":
+			p.once(&seen, 4)
+			m.Kind = p.str()
+		case "body":
+			p.once(&seen, 5)
+			m.Body = p.str()
+		case "seq":
+			p.once(&seen, 6)
+			m.Seq = p.int()
+		case "client_id":
+			p.once(&seen, 7)
+			m.ClientID = p.str()
+		case "created_at":
+			p.once(&seen, 8)
+			m.CreatedAt = p.time()
+		default:
+			p.ok = false
+		}
+	})
+	return m
+}
+
+// ack reads an acknowledgement; the message it carries is read and let go.
+func (p *flatScanner) ack() *Ack {
+	a := new(Ack)
+	var seen uint16
+	p.object(func(key string) {
+		switch key {
+		case "client_id":
+			p.once(&seen, 0)
+			a.ClientID = p.str()
+		case "message_id":
+			p.once(&seen, 1)
+			a.ID = p.int()
+		case "seq":
+			p.once(&seen, 2)
+			a.Seq = p.int()
+		case "created_at":
+			p.once(&seen, 3)
+			p.time()
+		case "message":
+			p.once(&seen, 4)
+			p.message()
+		default:
+			p.ok = false
+		}
+	})
+	return a
+}
+
+// scanMessageFrame reads a chat.message frame as the server writes it.
+func scanMessageFrame(b []byte) (*Message, bool) {
+	p := newFlatScanner(b)
+	p.lit(`{"v":1,"type":"chat.message","data":`)
+	m := p.message()
+	p.lit("}")
+	return m, p.end()
+}
+
+// scanAckFrame reads a chat.ack frame as the server writes it: its request
+// ID and the acknowledgement.
+func scanAckFrame(b []byte) (string, *Ack, bool) {
+	p := newFlatScanner(b)
+	p.lit(`{"v":1,"type":"chat.ack","id":`)
+	id := p.str()
+	p.lit(`,"data":`)
+	a := p.ack()
+	p.lit("}")
+	return id, a, p.end()
+}
