@@ -1,6 +1,7 @@
 package roomclient
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,14 +122,21 @@ func (p *flatScanner) time() time.Time {
 	return t
 }
 
-// object reads an object, handing each key to member, which reads its value.
+// object reads an object, handing each key to member, which reads its
+// value. A key given twice fails: the general decoder refuses such JSON.
 func (p *flatScanner) object(member func(key string)) {
 	p.lit("{")
 	if p.next('}') {
 		return
 	}
-	for p.ok {
+	var seen [maxMembers]string
+	for n := 0; p.ok; n++ {
 		key := p.str()
+		if n == len(seen) || slices.Contains(seen[:n], key) {
+			p.ok = false
+			return
+		}
+		seen[n] = key
 		p.lit(":")
 		member(key)
 		if p.next('}') {
@@ -138,47 +146,32 @@ func (p *flatScanner) object(member func(key string)) {
 	}
 }
 
-// once marks the member numbered n as read in seen, and fails on a
-// second: JSON with a name twice is refused by the general decoder.
-func (p *flatScanner) once(seen *uint16, n uint) {
-	if *seen&(1<<n) != 0 {
-		p.ok = false
-	}
-	*seen |= 1 << n
-}
+// maxMembers is the most members an object the scanner reads may have
+// (a message has nine).
+const maxMembers = 12
 
 // message reads a chat message.
 func (p *flatScanner) message() *Message {
 	m := new(Message)
-	var seen uint16
 	p.object(func(key string) {
 		switch key {
 		case "id":
-			p.once(&seen, 0)
 			m.ID = p.int()
 		case "session_id":
-			p.once(&seen, 1)
 			m.SessionID = p.int()
 		case "sender_id":
-			p.once(&seen, 2)
 			m.SenderID = p.int()
 		case "sender_name":
-			p.once(&seen, 3)
 			m.SenderName = p.str()
 		case "kind":
-			p.once(&seen, 4)
 			m.Kind = p.str()
 		case "body":
-			p.once(&seen, 5)
 			m.Body = p.str()
 		case "seq":
-			p.once(&seen, 6)
 			m.Seq = p.int()
 		case "client_id":
-			p.once(&seen, 7)
 			m.ClientID = p.str()
 		case "created_at":
-			p.once(&seen, 8)
 			m.CreatedAt = p.time()
 		default:
 			p.ok = false
@@ -190,23 +183,17 @@ func (p *flatScanner) message() *Message {
 // ack reads an acknowledgement; the message it carries is read and let go.
 func (p *flatScanner) ack() *Ack {
 	a := new(Ack)
-	var seen uint16
 	p.object(func(key string) {
 		switch key {
 		case "client_id":
-			p.once(&seen, 0)
 			a.ClientID = p.str()
 		case "message_id":
-			p.once(&seen, 1)
 			a.ID = p.int()
 		case "seq":
-			p.once(&seen, 2)
 			a.Seq = p.int()
 		case "created_at":
-			p.once(&seen, 3)
 			p.time()
 		case "message":
-			p.once(&seen, 4)
 			p.message()
 		default:
 			p.ok = false
