@@ -416,6 +416,7 @@ func (p *person) waitUpTo(d time.Duration, js string) {
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		state := eval[string](p, `JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
 			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
+			captions: [...document.querySelectorAll(".caption")].map(c => c.textContent),
 			paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`)
 		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, state)
 	}

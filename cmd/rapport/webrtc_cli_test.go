@@ -52,7 +52,8 @@ func TestDiagnoseSaysWhatIsWrong(t *testing.T) {
 	t.Setenv("TURN_PORT", port)
 	t.Setenv("TURN_SECRET", strings.Repeat("x", 24))
 	code, out, _ := runCLIHere(t, "diagnose")
-	if code != 0 || !strings.Contains(out, "✔ TURN relay: 127.0.0.1:"+port+" gave a relay") || !strings.Contains(out, "✔ a call through the SFU: connected") {
+	if code != 0 || !strings.Contains(out, "✔ TURN relay: 127.0.0.1:"+port+" gave a relay") || !strings.Contains(out, "✔ a call through the SFU: connected") ||
+		!strings.Contains(out, " UDP socket buffers: ") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	// Served to others over plain http: cameras are refused; no TURN.

@@ -40,7 +40,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, progress fun
 		log = slog.New(slog.DiscardHandler)
 	}
 	steps := []func(context.Context, *config.Config, *slog.Logger) Check{
-		checkOrigin, checkUDP, checkTCP, checkPublicAddress, checkTURN, checkCall,
+		checkOrigin, checkUDP, checkUDPBuffers, checkTCP, checkPublicAddress, checkTURN, checkCall,
 	}
 	var out []Check
 	for _, step := range steps {

@@ -15,6 +15,7 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/turn"
+	"rapport/internal/udpbuf"
 )
 
 // checkUDP: the port media comes in on can be had, or is held by a running
@@ -36,6 +37,25 @@ func checkUDP(_ context.Context, cfg *config.Config, _ *slog.Logger) Check {
 	default:
 		c.Status, c.Detail = Warn, "a port per call from the system's whole ephemeral range"
 		c.Fix = "set WEBRTC_UDP_PORT (one port for every call, like 7882) and open it in the firewall"
+	}
+	return c
+}
+
+// checkUDPBuffers: the kernel gives media sockets the receive buffer the
+// SFU asks for, so that a busy moment does not lose packets.
+func checkUDPBuffers(_ context.Context, _ *config.Config, _ *slog.Logger) Check {
+	c := Check{Name: "UDP socket buffers"}
+	granted, err := udpbuf.Granted()
+	switch {
+	case err != nil:
+		c.Status, c.Detail = Warn, err.Error()
+	case granted == 0:
+		c.Status, c.Detail = Skip, "this system does not say what it grants"
+	case udpbuf.Advice(granted) != "":
+		c.Status, c.Detail = Warn, fmt.Sprintf("%d KiB of the %d KiB asked for", granted>>10, udpbuf.Size>>10)
+		c.Fix = fmt.Sprintf("a busy moment will lose media packets: sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d (and in /etc/sysctl.d to keep it)", udpbuf.Size, udpbuf.Size)
+	default:
+		c.Status, c.Detail = OK, fmt.Sprintf("%d KiB for each media socket", granted>>10)
 	}
 	return c
 }

@@ -27,6 +27,7 @@ import (
 	"rapport/internal/speech"
 	"rapport/internal/store"
 	"rapport/internal/turn"
+	"rapport/internal/udpbuf"
 	"rapport/internal/voice"
 	"rapport/internal/web"
 )
@@ -157,6 +158,9 @@ func (a *App) media() error {
 		return fmt.Errorf("start the SFU: %w", err)
 	}
 	a.Media, a.Signal.Media = m, m
+	if granted, err := udpbuf.Granted(); err == nil && udpbuf.Advice(granted) != "" {
+		a.log.Warn(udpbuf.Advice(granted))
+	}
 	if w.LoopbackOnly {
 		a.log.Info("call media on loopback only, as the server is; set WEBRTC_LOOPBACK_ONLY=false to gather every interface")
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/pionlog"
+	"rapport/internal/udpbuf"
 )
 
 // Settings are the network settings of the SFU. The zero value gathers on
@@ -129,6 +130,11 @@ func settingEngine(s Settings, log *slog.Logger) (*webrtc.SettingEngine, []func(
 	se := &webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.LoggerFactory = pionlog.Factory(log)
+	network, err := udpbuf.NewNet()
+	if err != nil {
+		return nil, nil, fmt.Errorf("the network: %w", err)
+	}
+	se.SetNet(network)
 	var closers []func() error
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 	if s.LoopbackOnly {
@@ -144,7 +150,7 @@ func settingEngine(s Settings, log *slog.Logger) (*webrtc.SettingEngine, []func(
 	}
 	switch {
 	case s.UDPPort > 0:
-		mux, err := ice.NewMultiUDPMuxFromPort(s.UDPPort, udpMuxOptions(s)...)
+		mux, err := ice.NewMultiUDPMuxFromPort(s.UDPPort, append(udpMuxOptions(s), ice.UDPMuxFromPortWithNet(network))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("WEBRTC_UDP_PORT %d: %w", s.UDPPort, err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/pionlog"
+	"rapport/internal/udpbuf"
 )
 
 // Config is the embedded TURN server's.
@@ -53,6 +54,10 @@ func Start(c Config) (*Server, error) {
 	addr := net.JoinHostPort(c.ListenIP, strconv.Itoa(c.Port))
 	udp, err := net.ListenPacket("udp4", addr)
 	if err != nil {
+		return nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
+	}
+	if err := udpbuf.Enlarge(udp); err != nil {
+		udp.Close()
 		return nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
 	}
 	tcp, err := net.Listen("tcp4", addr)
