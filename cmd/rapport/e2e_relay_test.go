@@ -47,6 +47,9 @@ func TestE2ERelay(t *testing.T) {
 	client := newPerson(t, browser, network.URL(), "client", "America/New_York", shots)
 	client.blockWebRTC()
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
+	for _, p := range []*person{coach, client} {
+		p.traceFrames()
+	}
 	coachID, clientID := linked(t, coach, client)
 	roomURL := bookSoon(coach, clientID, "Hotel wifi")
 

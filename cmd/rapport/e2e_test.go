@@ -314,6 +314,9 @@ type person struct {
 	problems []consoleProblem
 	expected map[string]bool // URLs of pages meant to answer 4xx
 	excused  []string        // texts of console entries meant to happen
+	// tracedFrames: the page's own VideoFrames are followed (traceFrames),
+	// so Chromium's warning, which names none, is left to the tracer.
+	tracedFrames bool
 }
 
 type consoleProblem struct{ source, url, text string }
@@ -401,6 +404,9 @@ func (p *person) checkConsole() {
 			continue
 		}
 		if pr.source == string(cdplog.EntrySourceNetwork) && slices.ContainsFunc(p.excused, func(s string) bool { return strings.Contains(pr.text, s) }) {
+			continue
+		}
+		if p.tracedFrames && strings.HasPrefix(pr.text, chromiumFrameWarning) {
 			continue
 		}
 		p.t.Errorf("%s: browser console: %s: %s (%s)", p.name, pr.source, pr.text, pr.url)

@@ -179,9 +179,13 @@ func (d *Depacketizer) head() (*Frame, int, bool) {
 		d.lost()
 		return nil, 1, true // the frame's start was lost
 	}
-	n, ok := d.frameEnd(first.Timestamp)
-	if !ok {
+	n, end := d.frameEnd(first.Timestamp)
+	switch end {
+	case frameOpen:
 		return nil, 0, false
+	case frameCut:
+		d.waitKey = true // what follows may depend on it; a keyframe may not, and is not asked for yet
+		return nil, n, true
 	}
 	f := &Frame{Kind: Video, Timestamp: first.Timestamp, Data: d.assemble(n)}
 	f.Keyframe = len(f.Data) > 0 && f.Data[0]&0x01 == 0
@@ -193,19 +197,31 @@ func (d *Depacketizer) head() (*Frame, int, bool) {
 	return f, n, true
 }
 
+// How a frame at the head ends: its last packet (the marker) is still to
+// come, it is whole, or it was cut: a packet of a later frame follows its
+// last one held, with no number missing between, so the rest of it was
+// never sent (the SFU switched simulcast layers in the middle of it).
+const (
+	frameOpen = iota
+	frameWhole
+	frameCut
+)
+
 // frameEnd counts the packets of the frame at next, up to the one with the
-// marker bit; false while one is missing.
-func (d *Depacketizer) frameEnd(ts uint32) (int, bool) {
+// marker bit, and says how it ends.
+func (d *Depacketizer) frameEnd(ts uint32) (int, int) {
 	for n := 0; n < window; n++ {
 		p := d.buf[(d.next+uint16(n))%window]
-		if p == nil || p.Timestamp != ts {
-			return 0, false
-		}
-		if p.Marker {
-			return n + 1, true
+		switch {
+		case p == nil:
+			return 0, frameOpen
+		case p.Timestamp != ts:
+			return n, frameCut
+		case p.Marker:
+			return n + 1, frameWhole
 		}
 	}
-	return 0, false
+	return 0, frameOpen
 }
 
 // assemble joins the VP8 payloads of the n packets at next.

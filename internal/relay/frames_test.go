@@ -228,3 +228,65 @@ func TestALostPacketInsideAFrameDropsItAndWhatDependsOnIt(t *testing.T) {
 		t.Fatal("no keyframe asked for")
 	}
 }
+
+// switched is the packets of frames as the SFU forwards them across a
+// switch of simulcast layer: frame cut loses its last packet (the rest of
+// it was on the old layer), and the numbers go on without a hole.
+func switched(frames []Frame, cut int) []*rtp.Packet {
+	var pkts []*rtp.Packet
+	for i, fp := range packetize(Video, frames) {
+		if i == cut {
+			fp = fp[:len(fp)-1]
+		}
+		pkts = append(pkts, fp...)
+	}
+	for i, p := range pkts {
+		p.SequenceNumber = pkts[0].SequenceNumber + uint16(i)
+	}
+	return pkts
+}
+
+// TestAFrameCutByALayerSwitchIsDroppedAtOnce: no packet is missing, but
+// frame 4 ends without its marker (a newer frame follows it). It is
+// dropped at once, and the new layer's keyframe and what follows it come
+// out, with no keyframe asked for; the depacketizer used to wait for the
+// end of frame 4 until its window overflowed.
+func TestAFrameCutByALayerSwitchIsDroppedAtOnce(t *testing.T) {
+	var frames []Frame
+	for i := range 10 {
+		frames = append(frames, vp8Frame(i, i == 0 || i == 5, 2500))
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, switched(frames, 4))
+	var nums []int
+	for _, f := range got {
+		nums = append(nums, int(f.Data[1]))
+	}
+	if want := []int{0, 1, 2, 3, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Fatalf("frames out: %v\nwant        %v", nums, want)
+	}
+	if d.NeedKeyframe() {
+		t.Fatal("asked for a keyframe when one followed the cut frame")
+	}
+}
+
+// TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe: what follows a cut
+// frame cannot be decoded until a keyframe, which is asked for.
+func TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe(t *testing.T) {
+	var frames []Frame
+	for i := range 10 {
+		frames = append(frames, vp8Frame(i, i == 0 || i == 7, 2500))
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, switched(frames, 4))
+	var nums []int
+	for _, f := range got {
+		nums = append(nums, int(f.Data[1]))
+	}
+	if want := []int{0, 1, 2, 3, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Fatalf("frames out: %v\nwant        %v", nums, want)
+	}
+	if !d.NeedKeyframe() {
+		t.Fatal("delta frames were dropped and no keyframe was asked for")
+	}
+}
