@@ -165,12 +165,17 @@ func (d *Depacketizer) drain() []Frame {
 
 // head looks at the frame that starts at next: (the frame, its packets,
 // true) when it is whole; (nil, n, true) when its n packets are to be
-// skipped (not the start of a frame, or not decodable); false when a
-// packet is missing.
+// skipped (padding, not the start of a frame, or not decodable); false
+// when a packet is missing. The SFU forwards a publisher's padding-only
+// packets, whose numbers are part of the stream: they are passed over, or
+// each would count as a lost frame and stop the video until a keyframe.
 func (d *Depacketizer) head() (*Frame, int, bool) {
 	first := d.buf[d.next%window]
 	if first == nil {
 		return nil, 0, false
+	}
+	if len(first.Payload) == 0 {
+		return nil, 1, true // padding only (the publisher probing its bandwidth): no frame's part
 	}
 	if d.kind == Audio {
 		return &Frame{Kind: Audio, Timestamp: first.Timestamp, Data: first.Payload}, 1, true
@@ -215,6 +220,8 @@ func (d *Depacketizer) frameEnd(ts uint32) (int, int) {
 		switch {
 		case p == nil:
 			return 0, frameOpen
+		case len(p.Payload) == 0:
+			continue // padding: of no frame (assemble skips it)
 		case p.Timestamp != ts:
 			return n, frameCut
 		case p.Marker:

@@ -290,3 +290,63 @@ func TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe(t *testing.T) {
 		t.Fatal("delta frames were dropped and no keyframe was asked for")
 	}
 }
+
+// TestPaddingBetweenFramesIsPassedOver: a browser probing its bandwidth
+// sends padding-only packets between frames, numbered with them, and the
+// SFU forwards them as they are. Every frame comes out and no keyframe is
+// asked for; the depacketizer used to take each for a lost frame and drop
+// the video up to the next keyframe (a relay client saw a few frames a
+// minute from a busy publisher).
+func TestPaddingBetweenFramesIsPassedOver(t *testing.T) {
+	var frames []Frame
+	for i := range 10 {
+		frames = append(frames, vp8Frame(i, i == 0, 2500))
+	}
+	var pkts []*rtp.Packet
+	for i, fp := range packetize(Video, frames) {
+		pkts = append(pkts, fp...)
+		if i%3 == 1 {
+			last := fp[len(fp)-1].Header
+			for range 2 {
+				pad := &rtp.Packet{Header: last}
+				pad.Marker, pad.Padding, pad.PaddingSize = false, true, 200
+				pkts = append(pkts, pad)
+			}
+		}
+	}
+	for i, p := range pkts {
+		p.SequenceNumber = pkts[0].SequenceNumber + uint16(i)
+	}
+	d := NewDepacketizer(Video)
+	got := collect(d, pkts)
+	var nums []int
+	for _, f := range got {
+		nums = append(nums, int(f.Data[1]))
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
+		t.Fatalf("frames out: %v\nwant        %v", nums, want)
+	}
+	if d.NeedKeyframe() {
+		t.Fatal("asked for a keyframe with nothing lost")
+	}
+}
+
+// TestAudioPaddingIsNoFrame: a padding-only packet in an audio stream gives
+// no (empty) frame to decode.
+func TestAudioPaddingIsNoFrame(t *testing.T) {
+	frames := []Frame{{Kind: Audio, Timestamp: 0, Data: []byte{1, 2}}, {Kind: Audio, Timestamp: 960, Data: []byte{3, 4}}}
+	var pkts []*rtp.Packet
+	for _, fp := range packetize(Audio, frames) {
+		pkts = append(pkts, fp...)
+	}
+	pad := &rtp.Packet{Header: pkts[0].Header}
+	pad.Padding, pad.PaddingSize = true, 100
+	pkts = []*rtp.Packet{pkts[0], pad, pkts[1]}
+	for i, p := range pkts {
+		p.SequenceNumber = 100 + uint16(i)
+	}
+	got := collect(NewDepacketizer(Audio), pkts)
+	if len(got) != 2 || !bytes.Equal(got[0].Data, []byte{1, 2}) || !bytes.Equal(got[1].Data, []byte{3, 4}) {
+		t.Fatalf("audio frames out: %+v", got)
+	}
+}
