@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,8 @@ type layer struct {
 	bytes    atomic.Int64 // since the last measure
 	last     atomic.Int64 // unix nanoseconds of the last packet
 	bps      atomic.Int64 // measured bitrate, bits a second
+	frames   atomic.Int64 // video frames ended (marker bits) since the last measure
+	fps      atomic.Int64 // measured frame rate, frames a second
 
 	lastKeyframeAsk atomic.Int64 // unix nanoseconds
 
@@ -147,6 +150,9 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 	}
 	now := time.Now().UnixNano()
 	l.bytes.Add(int64(len(b)))
+	if pkt.Marker {
+		l.frames.Add(1)
+	}
 	l.last.Store(now)
 	if f.voice != nil && f.voice.ext != 0 {
 		if level := pkt.Header.GetExtension(f.voice.ext); len(level) > 0 {
@@ -206,14 +212,18 @@ func (f *forwarder) measure(elapsed time.Duration) {
 		if l == nil {
 			continue
 		}
-		bps := int64(float64(l.bytes.Swap(0)*8) / elapsed.Seconds())
-		old := l.bps.Load()
-		if old == 0 {
-			l.bps.Store(bps)
-		} else {
-			l.bps.Store((old*7 + bps*3) / 10)
-		}
+		l.bps.Store(smooth(l.bps.Load(), int64(float64(l.bytes.Swap(0)*8)/elapsed.Seconds())))
+		l.fps.Store(smooth(l.fps.Load(), int64(math.Round(float64(l.frames.Swap(0))/elapsed.Seconds()))))
 	}
+}
+
+// smooth is a moving average of a layer's measure: the new reading weighs
+// three tenths (the first is taken as it is).
+func smooth(old, reading int64) int64 {
+	if old == 0 {
+		return reading
+	}
+	return (old*7 + reading*3) / 10
 }
 
 // live reports whether a layer has sent in the last second.

@@ -9,8 +9,11 @@ import (
 // Choosing layers. Every tick each subscriber's video tracks get, in order
 // of how large they are shown, the best layer that is worth its size on
 // screen, is arriving, and fits in what is left of the subscriber's
-// bandwidth estimate (REMB, with a 10% margin); the lowest arriving layer
-// when nothing fits. Audio is set aside first.
+// bandwidth estimate (REMB, with a 10% margin), and moves at least half as
+// many frames a second as the smoothest of them (a publisher short of CPU
+// may keep sending its best layer at a few frames a second, when a smaller
+// one still moves); the lowest arriving layer when nothing fits. Audio is
+// set aside first.
 const (
 	estimateShare = 0.9
 	audioReserve  = 64_000 // bits a second for each subscriber's audio
@@ -78,12 +81,14 @@ func allocate(estimate int64, downs []*downTrack, now int64) {
 			continue
 		}
 		choice, lowest := -1, -1
+		smoothest := f.smoothest(int(d.maxLayer.Load()), now)
 		for i := int(d.maxLayer.Load()); i >= 0; i-- {
 			if !f.live(i, now) {
 				continue
 			}
 			lowest = i
-			if choice < 0 && f.layers[i].Load().bps.Load() <= budget {
+			l := f.layers[i].Load()
+			if choice < 0 && l.bps.Load() <= budget && 2*l.fps.Load() >= smoothest {
 				choice = i
 			}
 		}
@@ -96,6 +101,17 @@ func allocate(estimate int64, downs []*downTrack, now int64) {
 		d.setTarget(choice)
 		budget -= f.layers[choice].Load().bps.Load()
 	}
+}
+
+// smoothest is the best frame rate among the layers up to top that arrive.
+func (f *forwarder) smoothest(top int, now int64) int64 {
+	var best int64
+	for i := range top + 1 {
+		if f.live(i, now) {
+			best = max(best, f.layers[i].Load().fps.Load())
+		}
+	}
+	return best
 }
 
 // tick measures the layers, gives every subscriber its layers, and picks
