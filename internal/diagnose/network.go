@@ -53,7 +53,7 @@ func checkUDPBuffers(_ context.Context, _ *config.Config, _ *slog.Logger) Check 
 		c.Status, c.Detail = Skip, "this system does not say what it grants"
 	case udpbuf.Advice(granted) != "":
 		c.Status, c.Detail = Warn, fmt.Sprintf("%d KiB of the %d KiB asked for", granted>>10, udpbuf.Size>>10)
-		c.Fix = fmt.Sprintf("a busy moment will lose media packets: sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d (and in /etc/sysctl.d to keep it)", udpbuf.Size, udpbuf.Size)
+		c.Fix = "a busy moment will lose media packets: " + udpbuf.Fix + " (and in /etc/sysctl.d to keep it)"
 	default:
 		c.Status, c.Detail = OK, fmt.Sprintf("%d KiB for each media socket", granted>>10)
 	}

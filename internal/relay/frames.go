@@ -206,15 +206,17 @@ func (d *Depacketizer) head() (*Frame, int, bool) {
 // come, it is whole, or it was cut: a packet of a later frame follows its
 // last one held, with no number missing between, so the rest of it was
 // never sent (the SFU switched simulcast layers in the middle of it).
+type ending int
+
 const (
-	frameOpen = iota
+	frameOpen ending = iota
 	frameWhole
 	frameCut
 )
 
 // frameEnd counts the packets of the frame at next, up to the one with the
 // marker bit, and says how it ends.
-func (d *Depacketizer) frameEnd(ts uint32) (int, int) {
+func (d *Depacketizer) frameEnd(ts uint32) (int, ending) {
 	for n := 0; n < window; n++ {
 		p := d.buf[(d.next+uint16(n))%window]
 		switch {

@@ -84,10 +84,7 @@ func TestALostVideoPacketDropsFramesUntilAKeyframe(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, pkts)
-	var nums []int
-	for _, f := range got {
-		nums = append(nums, int(f.Data[1]))
-	}
+	nums := frameNumbers(got)
 	want := []int{0, 1, 2}
 	for i := 20; i < 40; i++ {
 		want = append(want, i)
@@ -213,10 +210,7 @@ func TestALostPacketInsideAFrameDropsItAndWhatDependsOnIt(t *testing.T) {
 		pkts = append(pkts, fp...)
 	}
 	d := NewDepacketizer(Video)
-	var nums []int
-	for _, f := range collect(d, pkts) {
-		nums = append(nums, int(f.Data[1]))
-	}
+	nums := frameNumbers(collect(d, pkts))
 	want := []int{0, 1, 2, 3, 4}
 	for i := 40; i < 60; i++ {
 		want = append(want, i)
@@ -258,10 +252,7 @@ func TestAFrameCutByALayerSwitchIsDroppedAtOnce(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, switched(frames, 4))
-	var nums []int
-	for _, f := range got {
-		nums = append(nums, int(f.Data[1]))
-	}
+	nums := frameNumbers(got)
 	if want := []int{0, 1, 2, 3, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
 		t.Fatalf("frames out: %v\nwant        %v", nums, want)
 	}
@@ -279,10 +270,7 @@ func TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, switched(frames, 4))
-	var nums []int
-	for _, f := range got {
-		nums = append(nums, int(f.Data[1]))
-	}
+	nums := frameNumbers(got)
 	if want := []int{0, 1, 2, 3, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
 		t.Fatalf("frames out: %v\nwant        %v", nums, want)
 	}
@@ -319,10 +307,7 @@ func TestPaddingBetweenFramesIsPassedOver(t *testing.T) {
 	}
 	d := NewDepacketizer(Video)
 	got := collect(d, pkts)
-	var nums []int
-	for _, f := range got {
-		nums = append(nums, int(f.Data[1]))
-	}
+	nums := frameNumbers(got)
 	if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
 		t.Fatalf("frames out: %v\nwant        %v", nums, want)
 	}
@@ -349,4 +334,13 @@ func TestAudioPaddingIsNoFrame(t *testing.T) {
 	if len(got) != 2 || !bytes.Equal(got[0].Data, []byte{1, 2}) || !bytes.Equal(got[1].Data, []byte{3, 4}) {
 		t.Fatalf("audio frames out: %+v", got)
 	}
+}
+
+// frameNumbers is the number each fake VP8 frame carries (vp8Frame).
+func frameNumbers(frames []Frame) []int {
+	var nums []int
+	for _, f := range frames {
+		nums = append(nums, int(f.Data[1]))
+	}
+	return nums
 }

@@ -158,8 +158,10 @@ func (a *App) media() error {
 		return fmt.Errorf("start the SFU: %w", err)
 	}
 	a.Media, a.Signal.Media = m, m
-	if granted, err := udpbuf.Granted(); err == nil && udpbuf.Advice(granted) != "" {
-		a.log.Warn(udpbuf.Advice(granted))
+	if granted, err := udpbuf.Granted(); err == nil {
+		if advice := udpbuf.Advice(granted); advice != "" {
+			a.log.Warn(advice)
+		}
 	}
 	if w.LoopbackOnly {
 		a.log.Info("call media on loopback only, as the server is; set WEBRTC_LOOPBACK_ONLY=false to gather every interface")

@@ -24,28 +24,23 @@ func NewNet() (*Net, error) {
 
 // ListenPacket opens a socket as net.ListenPacket does, and enlarges it.
 func (n *Net) ListenPacket(network, address string) (net.PacketConn, error) {
-	c, err := n.Net.ListenPacket(network, address)
-	if err != nil {
-		return nil, err
-	}
-	if err := Enlarge(c); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
+	return enlarged(n.Net.ListenPacket(network, address))
 }
 
 // ListenUDP opens a UDP socket as net.ListenUDP does, and enlarges it.
 func (n *Net) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
-	c, err := n.Net.ListenUDP(network, addr)
+	return enlarged(n.Net.ListenUDP(network, addr))
+}
+
+// enlarged enlarges a socket just opened, or closes it if that fails.
+func enlarged[C net.PacketConn](c C, err error) (C, error) {
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	if u, ok := c.(*net.UDPConn); ok {
-		if err := Enlarge(u); err != nil {
-			u.Close()
-			return nil, err
-		}
+	if err := Enlarge(c); err != nil {
+		c.Close()
+		var none C
+		return none, err
 	}
 	return c, nil
 }

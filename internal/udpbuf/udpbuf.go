@@ -20,10 +20,20 @@ import (
 // MiB, about ten seconds of a 3 Mbit/s publisher's packets.
 const Size = 4 << 20
 
+// Fix is what an operator runs when the kernel grants less than Size.
+const Fix = "sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304"
+
+// buffered is a socket whose kernel buffers can be set (a *net.UDPConn,
+// and pion's transport.UDPConn).
+type buffered interface {
+	SetReadBuffer(bytes int) error
+	SetWriteBuffer(bytes int) error
+}
+
 // Enlarge asks the kernel for Size of receive and send buffer on c. A
-// connection other than UDP is left as it is.
+// connection whose buffers cannot be set is left as it is.
 func Enlarge(c net.PacketConn) error {
-	u, ok := c.(*net.UDPConn)
+	u, ok := c.(buffered)
 	if !ok {
 		return nil
 	}
@@ -57,6 +67,6 @@ func Advice(granted int) string {
 	if granted <= 0 || granted >= Size {
 		return ""
 	}
-	return fmt.Sprintf("the kernel gives UDP sockets %d KiB of receive buffer, not the %d KiB asked for: a busy moment will lose media packets; raise it with sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d",
-		granted>>10, Size>>10, Size, Size)
+	return fmt.Sprintf("the kernel gives UDP sockets %d KiB of receive buffer, not the %d KiB asked for: a busy moment will lose media packets; raise it with %s",
+		granted>>10, Size>>10, Fix)
 }

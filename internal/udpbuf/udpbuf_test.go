@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,9 @@ func TestNetEnlargesEverySocket(t *testing.T) {
 func TestAdviceNamesTheSettingWhenTheKernelGivesLess(t *testing.T) {
 	if a := Advice(208 << 10); !strings.Contains(a, "208 KiB") || !strings.Contains(a, "net.core.rmem_max=4194304") {
 		t.Errorf("advice for 208 KiB: %q", a)
+	}
+	if want := strconv.Itoa(Size); strings.Count(Fix, "="+want) != 2 {
+		t.Errorf("Fix %q does not ask for Size (%s) twice", Fix, want)
 	}
 	for _, granted := range []int{0, Size, 2 * Size} {
 		if a := Advice(granted); a != "" {
