@@ -48,12 +48,12 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu or relay", args[0])}
 	}
-	// The generator collects its garbage rarely, so that its own pauses do
-	// not show in the latencies it measures (GOGC, when set, wins); it can
-	// be profiled like the server (RAPPORT_PPROF_ADDR), to tell its own
-	// queueing from the server's.
+	// The generator does not collect its garbage while it measures, so that
+	// its own pauses do not show in the latencies (GOGC or GOMEMLIMIT, when
+	// set, win); it can be profiled like the server (RAPPORT_PPROF_ADDR), to
+	// tell its own queueing from the server's.
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	tuneGC(loadtestGOGC, log)
+	tuneLoadtestGC(log)
 	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), log); pp != nil {
 		defer pp.Close()
 	}
@@ -131,7 +131,7 @@ func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "forwarded  %.0f packets/s (%.1f Mbit/s received), loss %.3f%%\n", res.ForwardedPPS, res.ReceivedMbps, res.LossPct)
 	fmt.Fprintf(stdout, "latency    p50 %.2f ms, p99 %.2f ms, max %.2f ms (publisher's send to subscriber's read)\n", res.P50Ms, res.P99Ms, res.MaxMs)
 	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.0f packets per CPU-second\n", res.ServerCPUS, 100*res.ServerCores, res.PPSPerCPUS)
-	printGenerator(stdout, res.GeneratorCores)
+	printGenerator(stdout, res.GeneratorCores, res.GeneratorGCs)
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(stdout, string(b))
 	return nil
@@ -183,19 +183,24 @@ func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 		fmt.Fprintf(w, "p99 by s   %s (highest %.0f ms)\n", loadtest.Sparkline(p99s), top)
 	}
 	fmt.Fprintf(w, "server CPU %.2f s, %.0f%% of a core, %.0f deliveries per CPU-second\n", r.ServerCPUS, 100*r.ServerCores, r.DeliveriesPerCPUS)
-	printGenerator(w, r.GeneratorCores)
+	printGenerator(w, r.GeneratorCores, r.GeneratorGCs)
 	b, _ := json.Marshal(r)
 	fmt.Fprintln(w, string(b))
 }
 
-// printGenerator says how busy the load generator was, and warns when it
-// was near a whole core: its own queueing is then part of the latencies.
-func printGenerator(w io.Writer, cores float64) {
+// printGenerator says how busy the load generator was and whether it
+// collected garbage while it measured, and warns when its own queueing or
+// pauses are part of the latencies.
+func printGenerator(w io.Writer, cores float64, gcs int64) {
 	warn := ""
 	if cores > 0.9 {
 		warn = ": near a whole core, its own queueing is in these latencies"
 	}
-	fmt.Fprintf(w, "generator  %.0f%% of a core%s\n", 100*cores, warn)
+	collected := "no collection of its own while it measured"
+	if gcs > 0 {
+		collected = fmt.Sprintf("%d collection(s) of its own while it measured, their pauses in these latencies", gcs)
+	}
+	fmt.Fprintf(w, "generator  %.0f%% of a core%s; %s\n", 100*cores, warn, collected)
 }
 
 // loadBar shows the phases of a load run as progress bars on stderr.

@@ -55,7 +55,10 @@ type ChatResult struct {
 	ServerCPUS  float64 `json:"server_cpu_s"`
 	ServerCores float64 `json:"server_cores"`
 	// GeneratorCores is the load generator's own share of a core.
-	GeneratorCores    float64 `json:"generator_cores"`
+	GeneratorCores float64 `json:"generator_cores"`
+	// GeneratorGCs is how many collections the generator ran while it
+	// measured: each one's pause is in the latencies.
+	GeneratorGCs      int64   `json:"generator_gcs"`
 	DeliveriesPerCPUS float64 `json:"deliveries_per_cpu_s"`
 	// Timeline is the fan-out latency a tenth of a second at a time, and
 	// Seconds a second at a time, from the start of sending.
@@ -180,7 +183,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	own0 := ownCPU()
+	own0, gcs0 := ownCPU(), collections()
 	var sent, acked, unacked, skipped atomic.Int64
 	runCtx, stop := context.WithTimeout(ctx, o.Duration)
 	defer stop()
@@ -214,6 +217,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	r := result(o, seats, start, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
 	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
 	r.GeneratorCores = round((ownCPU()-own0)/(elapsed+o.Drain).Seconds(), 3)
+	r.GeneratorGCs = collections() - gcs0
 	return r, nil
 }
 

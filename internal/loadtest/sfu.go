@@ -52,7 +52,10 @@ type SFUResult struct {
 	ServerCores  float64 `json:"server_cores"`
 	// GeneratorCores is the load generator's own share of a core.
 	GeneratorCores float64 `json:"generator_cores"`
-	PPSPerCPUS     float64 `json:"pps_per_cpu_s"`
+	// GeneratorGCs is how many collections the generator ran while it
+	// measured: each one's pause is in the latencies.
+	GeneratorGCs int64   `json:"generator_gcs"`
+	PPSPerCPUS   float64 `json:"pps_per_cpu_s"`
 }
 
 // SFU runs a media load and measures it.
@@ -132,7 +135,7 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	own0 := ownCPU()
+	own0, gcs0 := ownCPU(), collections()
 	start := time.Now()
 	secs := int(o.Duration / time.Second)
 	for i := 1; i <= secs; i++ {
@@ -150,6 +153,7 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 	elapsed := time.Since(start)
 	r := sfuResult(o, peers, elapsed, cpu1-cpu0)
 	r.GeneratorCores = round((ownCPU()-own0)/elapsed.Seconds(), 3)
+	r.GeneratorGCs = collections() - gcs0
 	return r, nil
 }
 

@@ -19,7 +19,10 @@ func sinceEpoch() int32 { return int32(time.Since(epoch) / time.Millisecond) }
 // tail comes from a few bad moments (a collection, a checkpoint) or from
 // all of them, the timeline shows it.
 type Bucket struct {
-	StartS     float64 // from the start of sending
+	StartS float64 // from the start of sending
+	// UnixS is the same moment on the wall clock, in seconds since 1970:
+	// what lines a timeline up with the server's logs and GODEBUG=gctrace.
+	UnixS      float64
 	Deliveries int
 	P50Ms      float64
 	P99Ms      float64
@@ -45,7 +48,7 @@ func timeline(arrived, latencies []int32, start time.Time, width time.Duration) 
 	for k := range last + 1 {
 		lat := groups[k]
 		slices.Sort(lat)
-		b := Bucket{StartS: round(float64(k*w)/1000, 3), Deliveries: len(lat), P50Ms: pct(lat, 0.5), P99Ms: pct(lat, 0.99)}
+		b := Bucket{StartS: round(float64(k*w)/1000, 3), UnixS: round(float64(start.UnixMilli()+int64(k*w))/1000, 3), Deliveries: len(lat), P50Ms: pct(lat, 0.5), P99Ms: pct(lat, 0.99)}
 		if len(lat) > 0 {
 			b.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
 		}
@@ -56,11 +59,11 @@ func timeline(arrived, latencies []int32, start time.Time, width time.Duration) 
 
 // WriteTimelineCSV writes buckets as CSV with a header line.
 func WriteTimelineCSV(w io.Writer, buckets []Bucket) error {
-	if _, err := fmt.Fprintln(w, "start_s,deliveries,p50_ms,p99_ms,max_ms"); err != nil {
+	if _, err := fmt.Fprintln(w, "start_s,unix_s,deliveries,p50_ms,p99_ms,max_ms"); err != nil {
 		return err
 	}
 	for _, b := range buckets {
-		if _, err := fmt.Fprintf(w, "%.3f,%d,%.2f,%.2f,%.2f\n", b.StartS, b.Deliveries, b.P50Ms, b.P99Ms, b.MaxMs); err != nil {
+		if _, err := fmt.Fprintf(w, "%.3f,%.3f,%d,%.2f,%.2f,%.2f\n", b.StartS, b.UnixS, b.Deliveries, b.P50Ms, b.P99Ms, b.MaxMs); err != nil {
 			return err
 		}
 	}

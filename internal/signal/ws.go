@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -200,10 +201,11 @@ func (c *wsConn) flush() {
 	}
 }
 
-// pinger pings pingEvery after the last pong; no pong within
-// deadAfter-pingEvery ends the connection. It is a timer, not a goroutine
-// that waits for it: a server holds thousands of idle connections, and
-// every parked goroutine is one more stack for the collector to scan.
+// pinger pings about pingEvery after the last pong (see pingDelay); no
+// pong within deadAfter-pingEvery ends the connection. It is a timer, not a
+// goroutine that waits for it: a server holds thousands of idle
+// connections, and every parked goroutine is one more stack for the
+// collector to scan.
 type pinger struct {
 	c     *wsConn
 	ctx   context.Context
@@ -212,8 +214,24 @@ type pinger struct {
 
 func (c *wsConn) startPinger(ctx context.Context) *pinger {
 	p := &pinger{c: c, ctx: ctx}
-	p.timer = time.AfterFunc(pingEvery, p.ping)
+	p.timer = time.AfterFunc(pingDelay(true), p.ping)
 	return p
+}
+
+// pingDelay is how long a connection waits before its next ping: connections
+// that arrived together (everyone reconnecting after a restart, a load
+// test's thousands) must not ping together, or every 20 seconds the server
+// writes thousands of pings and reads thousands of pongs at once, and every
+// room's chat waits behind them (a quarter of a second at 3,000
+// connections on one core). The first ping comes anywhere in the second
+// half of the interval, which spreads a crowd over ten seconds; each later
+// one up to a fifth early, so that a crowd drawn together again drifts
+// apart.
+func pingDelay(first bool) time.Duration {
+	if first {
+		return pingEvery/2 + rand.N(pingEvery/2)
+	}
+	return pingEvery - rand.N(pingEvery/5)
 }
 
 func (p *pinger) ping() {
@@ -231,7 +249,7 @@ func (p *pinger) ping() {
 		p.c.Close(room.ReasonGone)
 		return
 	}
-	p.timer.Reset(pingEvery)
+	p.timer.Reset(pingDelay(false))
 }
 
 func (p *pinger) stop() { p.timer.Stop() }
