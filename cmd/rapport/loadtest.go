@@ -18,6 +18,7 @@ import (
 const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--duration D] [--server-pid PID]
        rapport loadtest sfu --server URL [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
        rapport loadtest relay --server URL [--rooms R] [--duration D] [--kbps K] [--server-pid PID]
+       rapport loadtest udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
 on) in this process, and measures it. chat: rooms of people chatting; the
@@ -30,7 +31,12 @@ pps_per_cpu_s, loss_pct, p50_ms, p99_ms, generator_cores and more. relay: rooms 
 peer and a WebSocket relay participant sending each other synthetic VP8
 and Opus through the bridge (serve --loadtest); its JSON has
 bridged_fps, to_relay_fps, from_relay_fps, their p50 and p99 latencies,
-and cpu_ms_per_relay_s. Pin the two processes to different cores for
+and cpu_ms_per_relay_s. udp needs no server: it measures the floor under
+any SFU here, a sender process that does nothing but send packets of an
+SFU's shape (each one to every receiver) to N receiving sockets in this
+process; its JSON has us_per_packet and pps_per_cpu_s, the most packets
+an SFU could forward per CPU-second on this machine if it did no work of
+its own. Pin the two processes to different cores for
 figures worth comparing:
 
   taskset -c 0 rapport serve &
@@ -38,15 +44,20 @@ figures worth comparing:
 
   taskset -c 0 rapport serve --loadtest &
   taskset -c 1 rapport loadtest sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!
+
+  taskset -c 1 rapport loadtest udp --receivers 100 --pps 22800 --sender-cpu 0
   taskset -c 1 rapport loadtest relay --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!`
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "chat" && args[0] != "sfu" && args[0] != "relay") {
+	if len(args) > 0 && args[0] == "udp-send" { // the sender of loadtest udp, in a process of its own
+		return runLoadUDPSend(args[1:], stdout, stderr)
+	}
+	if len(args) == 0 || (args[0] != "chat" && args[0] != "sfu" && args[0] != "relay" && args[0] != "udp") {
 		fmt.Fprintln(stderr, "Usage: rapport "+loadtestSynopsis)
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return flag.ErrHelp
 		}
-		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu or relay", args[0])}
+		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, relay or udp", args[0])}
 	}
 	// The generator does not collect its garbage while it measures, so that
 	// its own pauses do not show in the latencies (GOGC or GOMEMLIMIT, when
@@ -62,6 +73,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return runLoadSFU(ctx, args[1:], stdout, stderr)
 	case "relay":
 		return runLoadRelay(ctx, args[1:], stdout, stderr)
+	case "udp":
+		return runLoadUDP(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("loadtest chat", loadtestSynopsis, stderr)
 	o := loadtest.ChatOptions{}

@@ -29,7 +29,7 @@ func commands() []command {
 		{"diagnose", "check that calls can work here: ports, public address, TURN, a call through the SFU", runDiagnose},
 		{"setup-webrtc", "write a TURN secret into .env and print the ports a firewall must open", runSetupWebRTC},
 		{"sync-skool", "read the two Skool communities and turn their members into roles (--dry-run shows the plan)", runSyncSkool},
-		{"loadtest", "generate load against a server on loopback and measure it (chat, sfu)", runLoadtest},
+		{"loadtest", "generate load against a server on loopback and measure it (chat, sfu, relay), or the UDP floor under any SFU (udp)", runLoadtest},
 		{"version", "print the version", runVersion},
 	}
 }

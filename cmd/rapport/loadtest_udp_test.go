@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"rapport/internal/loadtest"
+)
+
+// TestMain lets the test binary stand in for rapport when a test runs it
+// as a process of its own (loadtest udp starts its sender so).
+func TestMain(m *testing.M) {
+	if os.Getenv("RAPPORT_TEST_RUN_CLI") == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestLoadtestUDPMeasuresTheFloor: the sender, a process of its own on
+// its core, sends every packet to every receiver at the rate asked, and
+// the result is its CPU per packet.
+func TestLoadtestUDPMeasuresTheFloor(t *testing.T) {
+	t.Setenv("RAPPORT_TEST_RUN_CLI", "1")
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "udp", "--receivers", "10", "--pps", "10000", "--duration", "1s", "--sender-cpu", "0"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errs.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var r loadtest.FloorResult
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	if r.Sent < 8000 || r.Sent > 11000 || r.Sent%10 != 0 {
+		t.Fatalf("sent %d packets in a second at 10,000 a second, in rounds of 10 receivers", r.Sent)
+	}
+	if r.Received != r.Sent {
+		t.Fatalf("received %d of %d on loopback", r.Received, r.Sent)
+	}
+	if want := float64(r.Sent) / r.SenderCPUS; r.SenderCPUS <= 0 || r.USPerPacket <= 0 || math.Abs(r.PPSPerCPUS-want) > want/100 {
+		t.Fatalf("CPU %v s, %v µs a packet, %v per CPU-second for %d packets", r.SenderCPUS, r.USPerPacket, r.PPSPerCPUS, r.Sent)
+	}
+}
+
+func TestLoadtestUDPSendRefusesABadPort(t *testing.T) {
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "udp-send", "--ports", "4000,x", "--duration", "1s"}, &out, &errs)
+	if code != 2 || !strings.Contains(errs.String(), `--ports: "x" is not a port`) {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+}
