@@ -196,6 +196,9 @@ func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 		fmt.Fprintf(w, "p99 by s   %s (highest %.0f ms)\n", loadtest.Sparkline(p99s), top)
 	}
 	fmt.Fprintf(w, "server CPU %.2f s, %.0f%% of a core, %.0f deliveries per CPU-second\n", r.ServerCPUS, 100*r.ServerCores, r.DeliveriesPerCPUS)
+	if r.ServerDiskMB > 0 {
+		fmt.Fprintf(w, "disk       %.0f MB written by the server, %.1f KB a message stored\n", r.ServerDiskMB, r.DiskBytesPerMessage/1024)
+	}
 	printGenerator(w, r.GeneratorCores, r.GeneratorGCs)
 	b, _ := json.Marshal(r)
 	fmt.Fprintln(w, string(b))

@@ -58,8 +58,13 @@ type ChatResult struct {
 	GeneratorCores float64 `json:"generator_cores"`
 	// GeneratorGCs is how many collections the generator ran while it
 	// measured: each one's pause is in the latencies.
-	GeneratorGCs      int64   `json:"generator_gcs"`
-	DeliveriesPerCPUS float64 `json:"deliveries_per_cpu_s"`
+	GeneratorGCs int64 `json:"generator_gcs"`
+	// ServerDiskMB is what the server caused to be written to storage while
+	// it was measured, and DiskBytesPerMessage that per message stored:
+	// known only with the server's PID (/proc/PID/io).
+	ServerDiskMB        float64 `json:"server_disk_mb,omitempty"`
+	DiskBytesPerMessage float64 `json:"disk_bytes_per_message,omitempty"`
+	DeliveriesPerCPUS   float64 `json:"deliveries_per_cpu_s"`
 	// Timeline is the fan-out latency a tenth of a second at a time, and
 	// Seconds a second at a time, from the start of sending.
 	Timeline []Bucket `json:"-"`
@@ -184,6 +189,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
 	own0, gcs0 := ownCPU(), collections()
+	written0, _ := procWritten(o.ServerPID)
 	var sent, acked, unacked, skipped atomic.Int64
 	runCtx, stop := context.WithTimeout(ctx, o.Duration)
 	defer stop()
@@ -218,6 +224,10 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
 	r.GeneratorCores = round((ownCPU()-own0)/(elapsed+o.Drain).Seconds(), 3)
 	r.GeneratorGCs = collections() - gcs0
+	if written1, ok := procWritten(o.ServerPID); ok && r.Acked > 0 {
+		r.ServerDiskMB = round(float64(written1-written0)/(1<<20), 1)
+		r.DiskBytesPerMessage = round(float64(written1-written0)/float64(r.Acked), 0)
+	}
 	return r, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,9 @@ import (
 )
 
 // TestChatLoad runs a small load against the real application and checks
-// what it reports: every message acknowledged and delivered, latencies and
-// the server's CPU time read from its /metrics.
+// what it reports: every message acknowledged and delivered, latencies, the
+// server's CPU time read from its /metrics, and with the server's PID (the
+// test's own) what it wrote to storage.
 func TestChatLoad(t *testing.T) {
 	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
 	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
@@ -51,6 +53,17 @@ func TestChatLoad(t *testing.T) {
 	if len(res.Seconds) < 2 || len(res.Timeline) < 15 || int64(deliveries) != res.Delivered {
 		t.Fatalf("timeline of %d seconds (%d tenths) holding %d deliveries, want at least 2 (15) holding %d",
 			len(res.Seconds), len(res.Timeline), deliveries, res.Delivered)
+	}
+	if res.ServerDiskMB != 0 {
+		t.Fatalf("disk writes %v MB reported without the server's PID", res.ServerDiskMB)
+	}
+	withPID, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 2, Participants: 2, Rate: 20,
+		Duration: time.Second, Drain: 300 * time.Millisecond, ServerPID: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withPID.ServerDiskMB <= 0 || withPID.DiskBytesPerMessage <= 0 || withPID.ServerCPUS <= 0 {
+		t.Fatalf("with the server's PID: disk %v MB, %v bytes a message, CPU %v s", withPID.ServerDiskMB, withPID.DiskBytesPerMessage, withPID.ServerCPUS)
 	}
 	if strings.Join(phases, ",") != "setup,join,send" {
 		t.Fatalf("progress phases %v", phases)

@@ -1,0 +1,34 @@
+package loadtest
+
+import (
+	"os"
+	"testing"
+)
+
+// TestProcWrittenCountsWhatReachesStorage: a mebibyte written and synced
+// by this process shows in what /proc says it wrote.
+func TestProcWrittenCountsWhatReachesStorage(t *testing.T) {
+	if _, ok := procWritten(0); ok {
+		t.Fatal("no PID read as known")
+	}
+	before, ok := procWritten(os.Getpid())
+	if !ok {
+		t.Fatal("/proc/self/io unreadable")
+	}
+	f, err := os.CreateTemp(".", "written-*.tmp") // the package's directory: on a disk, unlike a tmpfs /tmp
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := f.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := procWritten(os.Getpid())
+	if after-before < 1<<20 {
+		t.Fatalf("wrote 1 MiB, /proc counted %d bytes", after-before)
+	}
+}
