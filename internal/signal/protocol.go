@@ -69,11 +69,12 @@ func decodeData(in *Inbound, v any) error {
 	return nil
 }
 
-// lenient makes go-json-experiment's decoder take what encoding/json takes:
-// names in any case (but with their underscores), a name given twice (the
-// last wins), invalid UTF-8.
+// lenient makes go-json-experiment's decoder take what encoding/json takes
+// and make the same of it: names in any case (but with their underscores),
+// a name given twice (the last wins, but a null leaves a string, number or
+// bool as the name before it set it), invalid UTF-8.
 var lenient = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
-	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	jsonv1.MergeWithLegacySemantics(true), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // unmarshal decodes a frame, or its data, into v (a pointer). It decodes
 // with go-json-experiment's decoder, two to three times as fast as
