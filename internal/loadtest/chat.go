@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"rapport/internal/proc"
 	"rapport/internal/roomclient"
 )
 
@@ -189,7 +190,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
 	own0, gcs0 := ownCPU(), collections()
-	written0, _ := procWritten(o.ServerPID)
+	written0, _ := proc.Written(o.ServerPID)
 	var sent, acked, unacked, skipped atomic.Int64
 	runCtx, stop := context.WithTimeout(ctx, o.Duration)
 	defer stop()
@@ -224,7 +225,7 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
 	r.GeneratorCores = round((ownCPU()-own0)/(elapsed+o.Drain).Seconds(), 3)
 	r.GeneratorGCs = collections() - gcs0
-	if written1, ok := procWritten(o.ServerPID); ok && r.Acked > 0 {
+	if written1, ok := proc.Written(o.ServerPID); ok && r.Acked > 0 {
 		r.ServerDiskMB = round(float64(written1-written0)/(1<<20), 1)
 		r.DiskBytesPerMessage = round(float64(written1-written0)/float64(r.Acked), 0)
 	}

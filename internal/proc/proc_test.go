@@ -1,17 +1,17 @@
-package loadtest
+package proc
 
 import (
 	"os"
 	"testing"
 )
 
-// TestProcWrittenCountsWhatReachesStorage: a mebibyte written and synced
+// TestWrittenCountsWhatReachesStorage: a mebibyte written and synced
 // by this process shows in what /proc says it wrote.
-func TestProcWrittenCountsWhatReachesStorage(t *testing.T) {
-	if _, ok := procWritten(0); ok {
+func TestWrittenCountsWhatReachesStorage(t *testing.T) {
+	if _, ok := Written(0); ok {
 		t.Fatal("no PID read as known")
 	}
-	before, ok := procWritten(os.Getpid())
+	before, ok := Written(os.Getpid())
 	if !ok {
 		t.Fatal("/proc/self/io unreadable")
 	}
@@ -27,7 +27,7 @@ func TestProcWrittenCountsWhatReachesStorage(t *testing.T) {
 	if err := f.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := procWritten(os.Getpid())
+	after, _ := Written(os.Getpid())
 	if after-before < 1<<20 {
 		t.Fatalf("wrote 1 MiB, /proc counted %d bytes", after-before)
 	}
