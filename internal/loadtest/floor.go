@@ -152,35 +152,45 @@ func runSender(ctx context.Context, o FloorOptions, ports []string) (*SendReport
 	return &rep, nil
 }
 
-// startPinned runs cmd with every thread on cpu (unless cpu < 0) and
-// returns its output. A process inherits the affinity of the thread that
-// forks it: this goroutine's thread is pinned for the fork, then set back.
+// startPinned runs cmd on cpu (anywhere when cpu < 0) and returns its
+// output.
 func startPinned(cmd *exec.Cmd, cpu int) ([]byte, error) {
-	if cpu >= 0 {
-		runtime.LockOSThread()
-		var old, set unix.CPUSet
-		if err := unix.SchedGetaffinity(0, &old); err != nil {
-			runtime.UnlockOSThread()
-			return nil, err
-		}
-		set.Set(cpu)
-		if err := unix.SchedSetaffinity(0, &set); err != nil {
-			runtime.UnlockOSThread()
-			return nil, fmt.Errorf("pin the sender to CPU %d: %w", cpu, err)
-		}
-		pipe, err := cmd.StdoutPipe()
-		if err == nil {
-			err = cmd.Start()
-		}
-		unix.SchedSetaffinity(0, &old)
-		runtime.UnlockOSThread()
-		if err != nil {
-			return nil, err
-		}
-		out, _ := io.ReadAll(pipe)
-		return out, cmd.Wait()
+	if cpu < 0 {
+		return cmd.Output()
 	}
-	return cmd.Output()
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := forkPinned(cmd, cpu); err != nil {
+		return nil, err
+	}
+	out, _ := io.ReadAll(pipe)
+	return out, cmd.Wait()
+}
+
+// forkPinned starts cmd with every thread of it on cpu. A process inherits
+// the affinity of the thread that forks it: this goroutine's thread is
+// pinned for the fork, then set back. A thread that cannot be set back
+// stays with this goroutine, and ends with it, rather than serve others
+// pinned.
+func forkPinned(cmd *exec.Cmd, cpu int) error {
+	runtime.LockOSThread()
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("pin the sender to CPU %d: %w", cpu, err)
+	}
+	err := cmd.Start()
+	if unix.SchedSetaffinity(0, &old) == nil {
+		runtime.UnlockOSThread()
+	}
+	return err
 }
 
 // Send is the sender's side: Size-byte packets to the ports on loopback,
