@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
+
+	"rapport/internal/proc"
 )
 
 // serveGOGC is the collector's target for `rapport serve` when GOGC is not
@@ -30,26 +30,14 @@ func tuneLoadtestGC(log *slog.Logger) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	limit := min(memTotal()/4, 8<<30)
+	mem, ok := proc.MemTotal()
+	if !ok {
+		mem = 4 << 30
+	}
+	limit := min(mem/4, 8<<30)
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(limit)
 	log.Debug("collector off until the memory limit", "GOMEMLIMIT", limit)
-}
-
-// memTotal is the machine's memory in bytes, from /proc/meminfo (4 GiB
-// where it cannot tell).
-func memTotal() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err == nil {
-		for line := range strings.Lines(string(b)) {
-			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	return 4 << 30
 }
 
 // tuneGC sets the collector's target to percent unless GOGC says

@@ -44,9 +44,9 @@ figures worth comparing:
 
   taskset -c 0 rapport serve --loadtest &
   taskset -c 1 rapport loadtest sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!
+  taskset -c 1 rapport loadtest relay --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!
 
-  taskset -c 1 rapport loadtest udp --receivers 100 --pps 22800 --sender-cpu 0
-  taskset -c 1 rapport loadtest relay --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!`
+  taskset -c 1 rapport loadtest udp --receivers 100 --pps 22800 --sender-cpu 0`
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "udp-send" { // the sender of loadtest udp, in a process of its own

@@ -8,45 +8,24 @@ import (
 	"os"
 	"strconv"
 	"strings"
-)
 
-// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat times; it
-// is 100 on every Linux this runs on.
-const clockTicks = 100
+	"rapport/internal/proc"
+)
 
 // serverCPU returns the CPU seconds the server process has used: from
 // /proc/PID/stat when pid is set, else from its /metrics.
 func serverCPU(ctx context.Context, server string, pid int) (float64, error) {
 	if pid > 0 {
-		return procCPU(pid)
+		return proc.CPU(pid)
 	}
 	return metricsCPU(ctx, server)
-}
-
-// procCPU reads utime and stime of a process.
-func procCPU(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	utime, err1 := strconv.ParseFloat(fields[11], 64)
-	stime, err2 := strconv.ParseFloat(fields[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unreadable times", pid)
-	}
-	return (utime + stime) / clockTicks, nil
 }
 
 // ownCPU returns the CPU seconds this process, the load generator, has
 // used (0 where /proc cannot tell): a generator near a whole core measures
 // its own queueing as much as the server's.
 func ownCPU() float64 {
-	s, err := procCPU(os.Getpid())
+	s, err := proc.CPU(os.Getpid())
 	if err != nil {
 		return 0
 	}

@@ -3,6 +3,7 @@ package proc
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // TestWrittenCountsWhatReachesStorage: a mebibyte written and synced
@@ -30,5 +31,24 @@ func TestWrittenCountsWhatReachesStorage(t *testing.T) {
 	after, _ := Written(os.Getpid())
 	if after-before < 1<<20 {
 		t.Fatalf("wrote 1 MiB, /proc counted %d bytes", after-before)
+	}
+}
+
+func TestMemTotalReadsTheMachine(t *testing.T) {
+	if m, ok := MemTotal(); !ok || m < 256<<20 {
+		t.Fatalf("MemTotal %d bytes (%v)", m, ok)
+	}
+}
+
+// TestCPUCountsThisProcess: a process that has run has CPU time, and a
+// process that does not exist has none to read.
+func TestCPUCountsThisProcess(t *testing.T) {
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	if s, err := CPU(os.Getpid()); err != nil || s <= 0 {
+		t.Fatalf("CPU %v: %v", s, err)
+	}
+	if _, err := CPU(1 << 30); err == nil {
+		t.Fatal("a process that does not exist read")
 	}
 }

@@ -234,48 +234,46 @@ func switched(frames []Frame, cut int) []*rtp.Packet {
 		}
 		pkts = append(pkts, fp...)
 	}
+	return renumbered(pkts, pkts[0].SequenceNumber)
+}
+
+// renumbered numbers pkts one after another from first, as they are sent.
+func renumbered(pkts []*rtp.Packet, first uint16) []*rtp.Packet {
 	for i, p := range pkts {
-		p.SequenceNumber = pkts[0].SequenceNumber + uint16(i)
+		p.SequenceNumber = first + uint16(i)
 	}
 	return pkts
 }
 
 // TestAFrameCutByALayerSwitchIsDroppedAtOnce: no packet is missing, but
 // frame 4 ends without its marker (a newer frame follows it). It is
-// dropped at once, and the new layer's keyframe and what follows it come
-// out, with no keyframe asked for; the depacketizer used to wait for the
-// end of frame 4 until its window overflowed.
+// dropped at once; the depacketizer used to wait for the end of frame 4
+// until its window overflowed. When the new layer's keyframe comes next,
+// it and what follows come out with no keyframe asked for; when delta
+// frames come next, they cannot be decoded, are dropped up to a keyframe,
+// and one is asked for.
 func TestAFrameCutByALayerSwitchIsDroppedAtOnce(t *testing.T) {
-	var frames []Frame
-	for i := range 10 {
-		frames = append(frames, vp8Frame(i, i == 0 || i == 5, 2500))
-	}
-	d := NewDepacketizer(Video)
-	got := collect(d, switched(frames, 4))
-	nums := frameNumbers(got)
-	if want := []int{0, 1, 2, 3, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
-		t.Fatalf("frames out: %v\nwant        %v", nums, want)
-	}
-	if d.NeedKeyframe() {
-		t.Fatal("asked for a keyframe when one followed the cut frame")
-	}
-}
-
-// TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe: what follows a cut
-// frame cannot be decoded until a keyframe, which is asked for.
-func TestAFrameCutBeforeADeltaFrameWaitsForAKeyframe(t *testing.T) {
-	var frames []Frame
-	for i := range 10 {
-		frames = append(frames, vp8Frame(i, i == 0 || i == 7, 2500))
-	}
-	d := NewDepacketizer(Video)
-	got := collect(d, switched(frames, 4))
-	nums := frameNumbers(got)
-	if want := []int{0, 1, 2, 3, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
-		t.Fatalf("frames out: %v\nwant        %v", nums, want)
-	}
-	if !d.NeedKeyframe() {
-		t.Fatal("delta frames were dropped and no keyframe was asked for")
+	for _, c := range []struct {
+		name     string
+		keyframe int // the second keyframe, after the cut frame 4
+		want     []int
+		asks     bool
+	}{
+		{"a keyframe follows", 5, []int{0, 1, 2, 3, 5, 6, 7, 8, 9}, false},
+		{"delta frames follow", 7, []int{0, 1, 2, 3, 7, 8, 9}, true},
+	} {
+		var frames []Frame
+		for i := range 10 {
+			frames = append(frames, vp8Frame(i, i == 0 || i == c.keyframe, 2500))
+		}
+		d := NewDepacketizer(Video)
+		nums := frameNumbers(collect(d, switched(frames, 4)))
+		if fmt.Sprint(nums) != fmt.Sprint(c.want) {
+			t.Fatalf("%s: frames out: %v\nwant        %v", c.name, nums, c.want)
+		}
+		if d.NeedKeyframe() != c.asks {
+			t.Fatalf("%s: keyframe asked for: %v, want %v", c.name, d.NeedKeyframe(), c.asks)
+		}
 	}
 }
 
@@ -302,11 +300,8 @@ func TestPaddingBetweenFramesIsPassedOver(t *testing.T) {
 			}
 		}
 	}
-	for i, p := range pkts {
-		p.SequenceNumber = pkts[0].SequenceNumber + uint16(i)
-	}
 	d := NewDepacketizer(Video)
-	got := collect(d, pkts)
+	got := collect(d, renumbered(pkts, pkts[0].SequenceNumber))
 	nums := frameNumbers(got)
 	if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; fmt.Sprint(nums) != fmt.Sprint(want) {
 		t.Fatalf("frames out: %v\nwant        %v", nums, want)
@@ -326,11 +321,7 @@ func TestAudioPaddingIsNoFrame(t *testing.T) {
 	}
 	pad := &rtp.Packet{Header: pkts[0].Header}
 	pad.Padding, pad.PaddingSize = true, 100
-	pkts = []*rtp.Packet{pkts[0], pad, pkts[1]}
-	for i, p := range pkts {
-		p.SequenceNumber = 100 + uint16(i)
-	}
-	got := collect(NewDepacketizer(Audio), pkts)
+	got := collect(NewDepacketizer(Audio), renumbered([]*rtp.Packet{pkts[0], pad, pkts[1]}, 100))
 	if len(got) != 2 || !bytes.Equal(got[0].Data, []byte{1, 2}) || !bytes.Equal(got[1].Data, []byte{3, 4}) {
 		t.Fatalf("audio frames out: %+v", got)
 	}
