@@ -15,7 +15,7 @@ import (
 	"rapport/internal/loadtest"
 )
 
-const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--duration D] [--server-pid PID]
+const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID]
        rapport loadtest sfu --server URL [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
        rapport loadtest relay --server URL [--rooms R] [--duration D] [--kbps K] [--server-pid PID]
        rapport loadtest udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
@@ -59,12 +59,12 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, relay or udp", args[0])}
 	}
-	// The generator does not collect its garbage while it measures, so that
-	// its own pauses do not show in the latencies (GOGC or GOMEMLIMIT, when
-	// set, win); it can be profiled like the server (RAPPORT_PPROF_ADDR), to
-	// tell its own queueing from the server's.
+	// The generator collects its garbage seldom, so that its own pauses
+	// stay out of most latencies (GOGC, when set, wins); it can be profiled
+	// like the server (RAPPORT_PPROF_ADDR), to tell its own queueing from
+	// the server's.
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	tuneLoadtestGC(log)
+	tuneGC(loadtestGOGC, log)
 	if pp := servePprof(os.Getenv("RAPPORT_PPROF_ADDR"), log); pp != nil {
 		defer pp.Close()
 	}
@@ -82,7 +82,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&o.Rooms, "rooms", 100, "rooms to fill")
 	fs.IntVar(&o.Participants, "participants", 3, "people per room: 2 (coach and client) or 3 (and the AI seat)")
 	fs.Float64Var(&o.Rate, "rate", 10, "messages a second per room, from all its participants together")
-	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send")
+	fs.DurationVar(&o.Warmup, "warmup", 0, "how long to send before measuring, for the server's steady state (a minute at 1,000 rooms)")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send and measure")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
 	timelinePath := fs.String("timeline", "", "write the fan-out latency a tenth of a second at a time to this CSV file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -232,7 +233,7 @@ func (b *loadBar) update(phase string, done, total int, sent int64) {
 	if phase != b.phase {
 		b.finish()
 		b.phase = phase
-		desc := map[string]string{"setup": "signing in and booking", "join": "joining rooms", "send": "sending",
+		desc := map[string]string{"setup": "signing in and booking", "join": "joining rooms", "warm-up": "warming up", "send": "sending",
 			"media": "waiting for every track", "measure": "measuring"}[phase]
 		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,8 +25,14 @@ type ChatOptions struct {
 	Participants int
 	Rate         float64
 	Duration     time.Duration
-	ServerPID    int           // read the server's CPU from /proc; 0: from its /metrics
-	Drain        time.Duration // how long to wait for the last deliveries
+	// Warmup is how long the load runs before it is measured, so that the
+	// figures are the server's steady state: at 1,000 rooms SQLite writes
+	// a page of log a message only after about a minute, once every room's
+	// end of the (session, seq) index has a page of its own. Messages sent
+	// during the warm-up are neither counted nor timed.
+	Warmup    time.Duration
+	ServerPID int           // read the server's CPU from /proc; 0: from its /metrics
+	Drain     time.Duration // how long to wait for the last deliveries
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
 }
@@ -75,7 +82,8 @@ type ChatResult struct {
 // seat is one participant of the load.
 type seat struct {
 	c         *roomclient.Client
-	queue     chan string
+	queue     chan outgoing
+	from      atomic.Int64 // the send time, in Unix nanoseconds, from which deliveries are measured
 	mu        sync.Mutex
 	latencies []int32 // microseconds from send to delivery
 	inbound   []int32 // of which from send to the server's receipt (the message's created_at)
@@ -83,20 +91,22 @@ type seat struct {
 	delivered atomic.Int64
 }
 
+// outgoing is a message for a seat to send; measured is false during the
+// warm-up.
+type outgoing struct {
+	body     string
+	measured bool
+}
+
 // onMessage records a delivery and its fan-out latency, read from the
-// send time the body starts with.
+// send time the body starts with; a message of the warm-up is not counted.
 func (s *seat) onMessage(m roomclient.Message) {
+	ns, ok := sendTime(m.Body)
+	if ok && ns < s.from.Load() {
+		return
+	}
 	s.delivered.Add(1)
-	t, ok := strings.CutPrefix(m.Body, "t=")
 	if !ok {
-		return
-	}
-	end := strings.IndexByte(t, ' ')
-	if end < 0 {
-		return
-	}
-	ns, err := strconv.ParseInt(t[:end], 10, 64)
-	if err != nil {
 		return
 	}
 	sentAt := time.Unix(0, ns)
@@ -109,6 +119,21 @@ func (s *seat) onMessage(m roomclient.Message) {
 	s.mu.Unlock()
 }
 
+// sendTime reads the send time, in Unix nanoseconds, that a load message's
+// body starts with.
+func sendTime(body string) (int64, bool) {
+	t, ok := strings.CutPrefix(body, "t=")
+	if !ok {
+		return 0, false
+	}
+	end := strings.IndexByte(t, ' ')
+	if end < 0 {
+		return 0, false
+	}
+	ns, err := strconv.ParseInt(t[:end], 10, 64)
+	return ns, err == nil
+}
+
 // Chat runs a chat load and measures it.
 func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
 	if o.Participants < 2 || o.Participants > 3 {
@@ -116,6 +141,9 @@ func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
 	}
 	if o.Rooms < 1 || o.Rate <= 0 || o.Duration <= 0 {
 		return nil, errors.New("--rooms, --rate and --duration must be positive")
+	}
+	if o.Warmup < 0 {
+		return nil, errors.New("--warmup must not be negative")
 	}
 	if o.Drain == 0 {
 		o.Drain = 3 * time.Second
@@ -161,7 +189,8 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 	for i, rs := range setups {
 		seats[i] = make([]*seat, len(rs.seats))
 		for j, h := range rs.seats {
-			s := &seat{queue: make(chan string, 256)}
+			s := &seat{queue: make(chan outgoing, 256)}
+			s.from.Store(math.MaxInt64)
 			seats[i][j] = s
 			wg.Add(1)
 			sem <- struct{}{}
@@ -182,17 +211,17 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 	return seats, firstErr
 }
 
-// measure sends for the duration, waits for the last deliveries, and
-// computes the result.
+// measure sends for the warm-up and the duration, waits for the last
+// deliveries, and computes the result of what was sent after the warm-up.
 func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(string, int, int, int64)) (*ChatResult, error) {
-	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
-	if err != nil {
-		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	start := time.Now().Add(o.Warmup)
+	for _, room := range seats {
+		for _, s := range room {
+			s.from.Store(start.UnixNano())
+		}
 	}
-	own0, gcs0 := ownCPU(), collections()
-	written0, _ := proc.Written(o.ServerPID)
 	var sent, acked, unacked, skipped atomic.Int64
-	runCtx, stop := context.WithTimeout(ctx, o.Duration)
+	runCtx, stop := context.WithDeadline(ctx, start.Add(o.Duration))
 	defer stop()
 	var senders sync.WaitGroup
 	for _, room := range seats {
@@ -204,18 +233,33 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	var tickers sync.WaitGroup
 	for r, room := range seats {
 		tickers.Add(1)
-		go func() { defer tickers.Done(); schedule(runCtx, r, room, o.Rate, &sent, &skipped) }()
+		go func() { defer tickers.Done(); schedule(runCtx, r, room, o.Rate, start, &sent, &skipped) }()
 	}
-	start := time.Now()
-	go reportProgress(runCtx, o.Duration, &sent, progress)
+	// finish stops sending and waits for the last acks.
+	finish := func() {
+		stop()
+		tickers.Wait()
+		for _, room := range seats {
+			for _, s := range room {
+				close(s.queue)
+			}
+		}
+		senders.Wait()
+	}
+	if o.Warmup > 0 {
+		reportProgress(ctx, "warm-up", start, &sent, progress)
+	}
+	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
+	if err != nil {
+		finish()
+		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+	}
+	own0, gcs0 := ownCPU(), collections()
+	written0, _ := proc.Written(o.ServerPID)
+	go reportProgress(runCtx, "send", start.Add(o.Duration), &sent, progress)
 	tickers.Wait()
 	elapsed := time.Since(start)
-	for _, room := range seats {
-		for _, s := range room {
-			close(s.queue)
-		}
-	}
-	senders.Wait()
+	finish()
 	time.Sleep(o.Drain)
 	cpu1, err := serverCPU(ctx, o.Server, o.ServerPID)
 	if err != nil {
@@ -232,8 +276,9 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	return r, nil
 }
 
-// schedule hands a room's messages to its seats in turn at the rate.
-func schedule(ctx context.Context, room int, seats []*seat, rate float64, sent, skipped *atomic.Int64) {
+// schedule hands a room's messages to its seats in turn at the rate; those
+// sent before start are the warm-up's.
+func schedule(ctx context.Context, room int, seats []*seat, rate float64, start time.Time, sent, skipped *atomic.Int64) {
 	every := time.Duration(float64(time.Second) / rate)
 	// Rooms start spread over one interval, as real rooms would.
 	select {
@@ -248,12 +293,17 @@ func schedule(ctx context.Context, room int, seats []*seat, rate float64, sent, 
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			body := fmt.Sprintf("t=%d room %d message %d: how did the exercise go this week?", now.UnixNano(), room, n)
+			m := outgoing{body: fmt.Sprintf("t=%d room %d message %d: how did the exercise go this week?", now.UnixNano(), room, n),
+				measured: !now.Before(start)}
 			select {
-			case seats[n%len(seats)].queue <- body:
-				sent.Add(1)
+			case seats[n%len(seats)].queue <- m:
+				if m.measured {
+					sent.Add(1)
+				}
 			default:
-				skipped.Add(1) // the seat is still waiting for acks: the server is behind
+				if m.measured {
+					skipped.Add(1) // the seat is still waiting for acks: the server is behind
+				}
 			}
 		}
 	}
@@ -261,28 +311,38 @@ func schedule(ctx context.Context, room int, seats []*seat, rate float64, sent, 
 
 // send sends a seat's messages, each acknowledged before the next.
 func (s *seat) send(acked, unacked *atomic.Int64) {
-	for body := range s.queue {
+	for m := range s.queue {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if _, err := s.c.Send(ctx, body); err != nil {
+		_, err := s.c.Send(ctx, m.body)
+		cancel()
+		switch {
+		case !m.measured:
+		case err != nil:
 			unacked.Add(1)
-		} else {
+		default:
 			acked.Add(1)
 		}
-		cancel()
 	}
 }
 
-func reportProgress(ctx context.Context, total time.Duration, sent *atomic.Int64, progress func(string, int, int, int64)) {
-	start := time.Now()
+// reportProgress tells progress, once a second until end (or ctx ends),
+// how far phase has come, in seconds.
+func reportProgress(ctx context.Context, phase string, end time.Time, sent *atomic.Int64, progress func(string, int, int, int64)) {
+	total := int(time.Until(end).Round(time.Second) / time.Second)
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	timer := time.NewTimer(time.Until(end))
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			progress("send", int(total/time.Second), int(total/time.Second), sent.Load())
+			progress(phase, total, total, sent.Load())
+			return
+		case <-timer.C:
+			progress(phase, total, total, sent.Load())
 			return
 		case <-t.C:
-			progress("send", int(time.Since(start)/time.Second), int(total/time.Second), sent.Load())
+			progress(phase, total-int(time.Until(end).Round(time.Second)/time.Second), total, sent.Load())
 		}
 	}
 }

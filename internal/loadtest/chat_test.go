@@ -72,3 +72,44 @@ func TestChatLoad(t *testing.T) {
 		t.Fatal("five participants accepted")
 	}
 }
+
+// TestChatLoadLeavesTheWarmupOut: what is sent during the warm-up reaches
+// the server but not the result, whose counts, latencies and timeline are
+// those of the measured duration only.
+func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
+	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
+	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer func() { a.Drain(context.Background()); srv.Close(); a.Close() }()
+	var phases []string
+	const rooms, rate = 2, 20
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: rooms, Participants: 3, Rate: rate,
+		Warmup: 1500 * time.Millisecond, Duration: time.Second, Drain: 300 * time.Millisecond,
+		Progress: func(phase string, done, total int, sent int64) {
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(phases, ",") != "setup,join,warm-up,send" {
+		t.Fatalf("progress phases %v", phases)
+	}
+	// One second at 20 a second in two rooms is 40 messages; with the
+	// warm-up counted it would be 100.
+	if res.Sent < 30 || res.Sent > 50 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 {
+		t.Fatalf("sent %d, acked %d, delivered %d, lost %d: want about %d, all acked and delivered twice",
+			res.Sent, res.Acked, res.Delivered, res.Lost, rooms*rate)
+	}
+	if len(res.Seconds) > 2 || res.DurationS < 0.9 || res.DurationS > 1.5 {
+		t.Fatalf("measured %v s in %d seconds of timeline, want the one second after the warm-up", res.DurationS, len(res.Seconds))
+	}
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {
+		t.Fatal("a negative warm-up accepted")
+	}
+}

@@ -1,7 +1,6 @@
-// Package proc reads what Linux's /proc says of a process and of the
-// machine: a process's CPU time and what it has written to storage (the
-// load tests and the store's benchmarks report them beside their timings),
-// and the machine's memory.
+// Package proc reads what Linux's /proc says of a process: its CPU time and
+// what it has written to storage (the load tests and the store's
+// benchmarks report them beside their timings).
 package proc
 
 import (
@@ -44,15 +43,8 @@ func Written(pid int) (int64, bool) {
 	return field(fmt.Sprintf("/proc/%d/io", pid), "write_bytes:")
 }
 
-// MemTotal returns the machine's memory in bytes (MemTotal in
-// /proc/meminfo), and false where /proc cannot tell.
-func MemTotal() (int64, bool) {
-	kb, ok := field("/proc/meminfo", "MemTotal:")
-	return kb << 10, ok
-}
-
 // field reads the number after key in a /proc file of "key: value" lines
-// (a unit after the number, as meminfo's " kB", is left to the caller).
+// (a " kB" after the number is dropped: the caller knows the unit).
 func field(path, key string) (int64, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
