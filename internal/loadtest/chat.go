@@ -256,9 +256,11 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	}
 	own0, gcs0 := ownCPU(), collections()
 	written0, _ := proc.Written(o.ServerPID)
-	go reportProgress(runCtx, "send", start.Add(o.Duration), &sent, progress)
+	var reporting sync.WaitGroup
+	reporting.Go(func() { reportProgress(runCtx, "send", start.Add(o.Duration), &sent, progress) })
 	tickers.Wait()
 	elapsed := time.Since(start)
+	reporting.Wait() // the sending has ended, and with it the reports: none comes after Chat returns
 	finish()
 	time.Sleep(o.Drain)
 	cpu1, err := serverCPU(ctx, o.Server, o.ServerPID)

@@ -1,19 +1,12 @@
 package loadtest_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"rapport/internal/config"
 	"rapport/internal/loadtest"
-	"rapport/internal/server"
-	"rapport/internal/store/storetest"
 )
 
 // TestChatLoad runs a small load against the real application and checks
@@ -21,22 +14,11 @@ import (
 // server's CPU time read from its /metrics, and with the server's PID (the
 // test's own) what it wrote to storage.
 func TestChatLoad(t *testing.T) {
-	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
-	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	defer func() { a.Drain(context.Background()); srv.Close(); a.Close() }()
-	var phases []string
-	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 3, Participants: 3, Rate: 20,
+	url := startApp(t, false)
+	phases, progress := recordPhases()
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 3, Participants: 3, Rate: 20,
 		Duration: 1500 * time.Millisecond, Drain: 300 * time.Millisecond,
-		Progress: func(phase string, done, total int, sent int64) {
-			if len(phases) == 0 || phases[len(phases)-1] != phase {
-				phases = append(phases, phase)
-			}
-		}})
+		Progress: progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +39,7 @@ func TestChatLoad(t *testing.T) {
 	if res.ServerDiskMB != 0 {
 		t.Fatalf("disk writes %v MB reported without the server's PID", res.ServerDiskMB)
 	}
-	withPID, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 2, Participants: 2, Rate: 20,
+	withPID, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 2, Participants: 2, Rate: 20,
 		Duration: time.Second, Drain: 300 * time.Millisecond, ServerPID: os.Getpid()})
 	if err != nil {
 		t.Fatal(err)
@@ -65,10 +47,10 @@ func TestChatLoad(t *testing.T) {
 	if withPID.ServerDiskMB <= 0 || withPID.DiskBytesPerMessage <= 0 || withPID.ServerCPUS <= 0 {
 		t.Fatalf("with the server's PID: disk %v MB, %v bytes a message, CPU %v s", withPID.ServerDiskMB, withPID.DiskBytesPerMessage, withPID.ServerCPUS)
 	}
-	if strings.Join(phases, ",") != "setup,join,send" {
-		t.Fatalf("progress phases %v", phases)
+	if strings.Join(*phases, ",") != "setup,join,send" {
+		t.Fatalf("progress phases %v", *phases)
 	}
-	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 1, Participants: 5, Rate: 1, Duration: time.Second}); err == nil {
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 1, Participants: 5, Rate: 1, Duration: time.Second}); err == nil {
 		t.Fatal("five participants accepted")
 	}
 }
@@ -77,28 +59,17 @@ func TestChatLoad(t *testing.T) {
 // the server but not the result, whose counts, latencies and timeline are
 // those of the measured duration only.
 func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
-	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
-	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	defer func() { a.Drain(context.Background()); srv.Close(); a.Close() }()
-	var phases []string
+	url := startApp(t, false)
+	phases, progress := recordPhases()
 	const rooms, rate = 2, 20
-	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: rooms, Participants: 3, Rate: rate,
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: rooms, Participants: 3, Rate: rate,
 		Warmup: 1500 * time.Millisecond, Duration: time.Second, Drain: 300 * time.Millisecond,
-		Progress: func(phase string, done, total int, sent int64) {
-			if len(phases) == 0 || phases[len(phases)-1] != phase {
-				phases = append(phases, phase)
-			}
-		}})
+		Progress: progress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(phases, ",") != "setup,join,warm-up,send" {
-		t.Fatalf("progress phases %v", phases)
+	if strings.Join(*phases, ",") != "setup,join,warm-up,send" {
+		t.Fatalf("progress phases %v", *phases)
 	}
 	// One second at 20 a second in two rooms is 40 messages; with the
 	// warm-up counted it would be 100.
@@ -109,7 +80,18 @@ func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
 	if len(res.Seconds) > 2 || res.DurationS < 0.9 || res.DurationS > 1.5 {
 		t.Fatalf("measured %v s in %d seconds of timeline, want the one second after the warm-up", res.DurationS, len(res.Seconds))
 	}
-	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: srv.URL, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {
 		t.Fatal("a negative warm-up accepted")
+	}
+}
+
+// recordPhases returns the phases a load run reports, each once in order,
+// and the Progress function that records them.
+func recordPhases() (*[]string, func(phase string, done, total int, sent int64)) {
+	var phases []string
+	return &phases, func(phase string, done, total int, sent int64) {
+		if len(phases) == 0 || phases[len(phases)-1] != phase {
+			phases = append(phases, phase)
+		}
 	}
 }
