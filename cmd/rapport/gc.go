@@ -22,8 +22,8 @@ const serveGOGC = 400
 // collects rather than grows. A generator that never collected took fresh
 // memory for all it allocated (35 MB a second at 1,000 chat rooms), and
 // the kernel's page faults for it came in bursts that held its core for
-// half a second at a time: 29,000 faults in 0.6 s, 450-500 ms in the tail
-// of each of three two-minute runs. At 400 it collects about every 15 s
+// half a second at a time: 29,000 faults in 0.6 s, 440-500 ms in the tail
+// of each of four two-minute runs. At 400 it collects about every 15 s
 // (a live heap near 100 MB), and the worst delivery of the same runs took
 // 97-103 ms; the result says how many collections fell into a measurement.
 const loadtestGOGC = 400
