@@ -331,16 +331,13 @@ func (s *seat) send(acked, unacked *atomic.Int64) {
 // how far phase has come, in seconds.
 func reportProgress(ctx context.Context, phase string, end time.Time, sent *atomic.Int64, progress func(string, int, int, int64)) {
 	total := int(time.Until(end).Round(time.Second) / time.Second)
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	timer := time.NewTimer(time.Until(end))
-	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			progress(phase, total, total, sent.Load())
-			return
-		case <-timer.C:
 			progress(phase, total, total, sent.Load())
 			return
 		case <-t.C:

@@ -43,8 +43,7 @@ func Written(pid int) (int64, bool) {
 	return field(fmt.Sprintf("/proc/%d/io", pid), "write_bytes:")
 }
 
-// field reads the number after key in a /proc file of "key: value" lines
-// (a " kB" after the number is dropped: the caller knows the unit).
+// field reads the number after key in a /proc file of "key: value" lines.
 func field(path, key string) (int64, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -52,7 +51,7 @@ func field(path, key string) (int64, bool) {
 	}
 	for line := range strings.Lines(string(b)) {
 		if v, ok := strings.CutPrefix(line, key); ok {
-			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			return n, err == nil
 		}
 	}
