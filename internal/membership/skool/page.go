@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	"github.com/chromedp/chromedp"
 )
 
@@ -90,18 +91,39 @@ func (s *Scraper) open(tab context.Context, step, path string) (pageState, error
 }
 
 // navigate loads u, for at most the element wait. It first stops what an
-// abandoned call may have left loading, and tries once more when another
-// navigation (a firewall's page reloading itself) aborts this one.
+// abandoned call may have left loading, and tries again while the
+// navigation is interrupted (see interrupted), pausing a little longer
+// each time.
 func (s *Scraper) navigate(tab context.Context, u string) error {
 	ctx, cancel := context.WithTimeout(tab, s.opts.ElementWait)
 	defer cancel()
-	err := chromedp.Do(ctx, chromedp.Stop(), chromedp.Navigate(u))
-	var le *chromedp.LoadError
-	if errors.As(err, &le) && le.ErrorText == "net::ERR_ABORTED" {
-		s.log.Debug("skool: navigation aborted; once more", "url", u)
-		err = chromedp.Do(ctx, chromedp.Stop(), chromedp.Navigate(u))
+	for try := 1; ; try++ {
+		err := chromedp.Do(ctx, chromedp.Stop(), chromedp.Navigate(u))
+		if err == nil || try == navigateTries || !interrupted(err) {
+			return err
+		}
+		s.log.Debug("skool: navigation interrupted; once more", "url", u, "err", err)
+		if err := sleep(ctx, time.Duration(try)*pollEvery); err != nil {
+			return err
+		}
 	}
-	return err
+}
+
+// navigateTries is how many times navigate tries one address.
+const navigateTries = 5
+
+// interrupted says a navigation failed for a moment, not for good: another
+// navigation aborted it (a firewall's page reloading itself), or the tab
+// was between two documents when it was asked (Chromium answers "Not
+// attached to an active page" while an abandoned navigation swaps the
+// tab's renderer).
+func interrupted(err error) bool {
+	var le *chromedp.LoadError
+	if errors.As(err, &le) {
+		return le.ErrorText == "net::ERR_ABORTED"
+	}
+	var ce *cdproto.Error
+	return errors.As(err, &ce) && ce.Message == "Not attached to an active page"
 }
 
 // waitState looks at the page until done accepts what it sees, for at most

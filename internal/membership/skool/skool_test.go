@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto"
+	"github.com/chromedp/chromedp"
 
 	"rapport/internal/membership"
 	"rapport/internal/membership/skool/skooltest"
@@ -298,5 +302,24 @@ func TestLaunchUserAgent(t *testing.T) {
 	}
 	if launchUserAgent("/nonexistent/chromium") != "" {
 		t.Error("a user agent without a browser")
+	}
+}
+
+// TestInterruptedNavigation: navigate tries again after an aborted load and
+// a tab between documents, and not after any other failure.
+func TestInterruptedNavigation(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&chromedp.LoadError{ErrorText: "net::ERR_ABORTED"}, true},
+		{fmt.Errorf("navigate: %w", &cdproto.Error{Code: -32000, Message: "Not attached to an active page"}), true},
+		{&chromedp.LoadError{ErrorText: "net::ERR_CONNECTION_REFUSED"}, false},
+		{&cdproto.Error{Code: -32000, Message: "Cannot navigate to invalid URL"}, false},
+		{context.DeadlineExceeded, false},
+	} {
+		if got := interrupted(c.err); got != c.want {
+			t.Errorf("interrupted(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
