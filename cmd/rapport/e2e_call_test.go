@@ -20,7 +20,7 @@ import (
 // server (relay-only ICE). The database plays no part in media: SQLite only.
 func TestE2ECall(t *testing.T) {
 	chromium := skooltest.Chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
 	base := startServer(t, "sqlite", "TURN_PORT", strconv.Itoa(porttest.Free(t)), "TURN_SECRET", "a-turn-secret-for-tests")
 	shots := newShooter(t, "call")

@@ -18,7 +18,7 @@ import (
 // named the decoder's output as where the unclosed ones came from.
 func TestFrameTracerNamesAFrameLeftUnclosed(t *testing.T) {
 	chromium := skooltest.Chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
 	base := startServer(t, "sqlite")
 	browser := startBrowser(t, ctx, chromium, "js-flags", "--expose-gc")

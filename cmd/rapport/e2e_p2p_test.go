@@ -27,7 +27,7 @@ import (
 // themselves.
 func TestE2EPeerToPeer(t *testing.T) {
 	chromium := skooltest.Chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
 	needSpeech(t)
 	model := aitest.New(t)

@@ -37,7 +37,7 @@ func (p *person) blockWebRTC() {
 // Last, the coach moves to the relay too.
 func TestE2ERelay(t *testing.T) {
 	chromium := skooltest.Chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
 	base := startServer(t, "sqlite")
 	shots := newShooter(t, "relay")

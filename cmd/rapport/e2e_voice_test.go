@@ -25,7 +25,7 @@ import (
 func TestE2EAIInTheCall(t *testing.T) {
 	chromium := skooltest.Chromium(t)
 	needSpeech(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
 	const said = "what should i focus on this week"
 	const answer = "tell me more about that"

@@ -22,10 +22,10 @@ func TestChatLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Sent < 60 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 || res.Unacked != 0 {
+	if res.Sent < 45 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 || res.Unacked != 0 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.GeneratorCores <= 0 || res.MessagesPerS < 30 {
+	if res.P50Ms <= 0 || res.P99Ms < res.P50Ms || res.ServerCPUS <= 0 || res.GeneratorCores <= 0 || res.MessagesPerS < 20 {
 		t.Fatalf("measurements %+v", res)
 	}
 	deliveries := 0
@@ -71,13 +71,14 @@ func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
 	if strings.Join(*phases, ",") != "setup,join,warm-up,send" {
 		t.Fatalf("progress phases %v", *phases)
 	}
-	// One second at 20 a second in two rooms is 40 messages; with the
-	// warm-up counted it would be 100.
-	if res.Sent < 30 || res.Sent > 50 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 {
+	// One second at 20 a second in two rooms is 40 messages (fewer when a
+	// busy machine holds the senders back); with the warm-up counted it
+	// would be 100.
+	if res.Sent < 20 || res.Sent > 60 || res.Acked != res.Sent || res.Delivered != 2*res.Acked || res.Lost != 0 {
 		t.Fatalf("sent %d, acked %d, delivered %d, lost %d: want about %d, all acked and delivered twice",
 			res.Sent, res.Acked, res.Delivered, res.Lost, rooms*rate)
 	}
-	if len(res.Seconds) > 2 || res.DurationS < 0.9 || res.DurationS > 1.5 {
+	if len(res.Seconds) > 2 || res.DurationS < 0.9 || res.DurationS > 2 {
 		t.Fatalf("measured %v s in %d seconds of timeline, want the one second after the warm-up", res.DurationS, len(res.Seconds))
 	}
 	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {

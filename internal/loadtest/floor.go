@@ -84,13 +84,25 @@ func Floor(ctx context.Context, o FloorOptions) (*FloorResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	time.Sleep(200 * time.Millisecond) // the last packets land
+	landed(&received, rep.Sent)
 	r := &FloorResult{Receivers: o.Receivers, Batch: o.Batch, Sent: rep.Sent, Received: received.Load(), SenderCPUS: round(rep.CPUS, 3)}
 	if rep.Sent > 0 && rep.CPUS > 0 {
 		r.USPerPacket = round(rep.CPUS*1e6/float64(rep.Sent), 2)
 		r.PPSPerCPUS = round(float64(rep.Sent)/rep.CPUS, 0)
 	}
 	return r, nil
+}
+
+// landed waits for the last packets to be read: until n have been, or
+// until none has been for 300 ms, for at most 5 s.
+func landed(received *atomic.Int64, n int64) {
+	last, quiet := received.Load(), time.Now()
+	for end := time.Now().Add(5 * time.Second); last < n && time.Now().Before(end) && time.Since(quiet) < 300*time.Millisecond; {
+		time.Sleep(20 * time.Millisecond)
+		if now := received.Load(); now != last {
+			last, quiet = now, time.Now()
+		}
+	}
 }
 
 // openReceivers opens n UDP sockets on loopback with the SFU's socket
@@ -211,28 +223,56 @@ func Send(ports []int, pps, size int, d time.Duration, batch bool) (*SendReport,
 		msgs[i] = ipv4.Message{Buffers: [][]byte{pkt}, Addr: net.UDPAddrFromAddrPort(to[i])}
 	}
 	pc := ipv4.NewPacketConn(c)
-	rounds := time.NewTicker(time.Second * time.Duration(len(ports)) / time.Duration(pps))
-	defer rounds.Stop()
-	cpu0 := ownCPU()
-	var sent int64
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		<-rounds.C
+	sendRound := func() (int64, error) {
 		if batch {
-			for rest := msgs; len(rest) > 0; {
-				n, err := pc.WriteBatch(rest, 0)
-				if err != nil {
-					return nil, err
-				}
-				rest, sent = rest[n:], sent+int64(n)
-			}
-			continue
+			return sendBatch(pc, msgs)
 		}
 		for _, a := range to {
 			if _, err := c.WriteToUDPAddrPort(pkt, a); err != nil {
-				return nil, err
+				return 0, err
 			}
-			sent++
 		}
+		return int64(len(to)), nil
+	}
+	cpu0 := ownCPU()
+	sent, err := paced(time.Second*time.Duration(len(ports))/time.Duration(pps), d, sendRound)
+	if err != nil {
+		return nil, err
 	}
 	return &SendReport{Sent: sent, CPUS: ownCPU() - cpu0}, nil
+}
+
+// paced runs d/every rounds, one each tick of every; rounds that a late
+// tick missed are run at the next, so that the rate holds on a busy
+// machine. It returns the packets the rounds sent.
+func paced(every, d time.Duration, round func() (int64, error)) (int64, error) {
+	ticks := time.NewTicker(every)
+	defer ticks.Stop()
+	total := int64(d / every)
+	start := time.Now()
+	var done, sent int64
+	for done < total {
+		<-ticks.C
+		for owed := min(int64(time.Since(start)/every), total); done < owed; done++ {
+			n, err := round()
+			if err != nil {
+				return sent, err
+			}
+			sent += n
+		}
+	}
+	return sent, nil
+}
+
+// sendBatch sends every message with as few sendmmsg calls as it takes.
+func sendBatch(pc *ipv4.PacketConn, msgs []ipv4.Message) (int64, error) {
+	var sent int64
+	for rest := msgs; len(rest) > 0; {
+		n, err := pc.WriteBatch(rest, 0)
+		if err != nil {
+			return sent, err
+		}
+		rest, sent = rest[n:], sent+int64(n)
+	}
+	return sent, nil
 }

@@ -56,10 +56,10 @@ func (c *fakeConn) Close(reason string) {
 	c.mu.Unlock()
 }
 
-// wait returns the first frame of type typ, waiting up to two seconds.
+// wait returns the first frame of type typ, waiting up to ten seconds.
 func (c *fakeConn) wait(t *testing.T, typ string) map[string]any {
 	t.Helper()
-	deadline := time.After(2 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
 		c.mu.Lock()
 		for i, f := range c.frames {
@@ -171,7 +171,7 @@ func TestTimerStartsWithTheSecondPerson(t *testing.T) {
 		if string(ev) == "" {
 			t.Fatal("empty notice")
 		}
-	case <-time.After(time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the client was not told someone is waiting")
 	}
 	f.clock.Advance(3 * time.Minute)
@@ -264,7 +264,7 @@ func TestEmptyRoomEndsTheSessionWithItsDuration(t *testing.T) {
 	coachConn.wait(t, "participant.left")
 	f.clock.Advance(2 * time.Minute)
 	coach.Leave(room.ReasonLeft)
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for f.m.Count() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -436,7 +436,7 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{Presence: room.Presence{Path: "relay"}})
 	want := func(w map[string]int) {
 		t.Helper()
-		deadline := time.Now().Add(2 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for !maps.Equal(f.m.Paths(), w) {
 			if time.Now().After(deadline) {
 				t.Fatalf("paths %v, want %v", f.m.Paths(), w)

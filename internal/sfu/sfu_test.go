@@ -114,25 +114,34 @@ func TestNACKRepairsPacketsLostOnTheWayToASubscriber(t *testing.T) {
 	seqs, count := readSeqs(tr)
 	waitFor(t, 10*time.Second, "300 packets", func() bool { return count() >= 300 })
 	loss.stopDropping()
-	time.Sleep(500 * time.Millisecond) // the last repairs
-
-	got := seqs()
 	if loss.dropped() < 20 {
 		t.Fatalf("only %d packets dropped; the test needs losses to repair", loss.dropped())
 	}
+	// The last repairs take a NACK's round trip, longer on a busy machine.
+	var missing, of int
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if missing, of = gaps(seqs()); missing == 0 {
+			break
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d of %d packets never arrived though %d were dropped once each and NACKed", missing, of, loss.dropped())
+	}
+	if st := s.Stats(); st.Resent < uint64(loss.dropped())/2 { // the SFU answered, not something else
+		t.Fatalf("%d packets sent again from the cache for %d dropped", st.Resent, loss.dropped())
+	}
+}
+
+// gaps counts the sequence numbers missing between the lowest and the
+// highest seen, and the span's length.
+func gaps(got map[uint16]int) (missing, of int) {
 	first, last := span(got)
-	missing := 0
 	for s := first; s != last; s++ {
 		if got[s] == 0 {
 			missing++
 		}
 	}
-	if missing > 0 {
-		t.Fatalf("%d of %d packets never arrived though %d were dropped once each and NACKed", missing, int(last-first), loss.dropped())
-	}
-	if st := s.Stats(); st.Resent < uint64(loss.dropped())/2 { // the SFU answered, not something else
-		t.Fatalf("%d packets sent again from the cache for %d dropped", st.Resent, loss.dropped())
-	}
+	return missing, int(last - first)
 }
 
 // span is the lowest and highest sequence number seen, for a run shorter

@@ -123,7 +123,7 @@ type peer interface {
 // wait returns the next frame of type typ, skipping others.
 func wait(t *testing.T, p peer, typ string) frame {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		f, ok := p.next(t, time.Until(deadline))
 		if !ok {

@@ -116,7 +116,7 @@ func (e *env) coachReachesClient(t *testing.T, coach, client *mediaclient.Client
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sent, ok := mediaclient.SentAt(p.Payload); !ok || time.Since(sent) > 2*time.Second {
+			if sent, ok := mediaclient.SentAt(p.Payload); !ok || time.Since(sent) > 5*time.Second {
 				t.Fatalf("%s: a packet that is not the coach's (sent %v)", tr.StreamID(), sent)
 			}
 		case <-time.After(10 * time.Second):

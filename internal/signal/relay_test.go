@@ -117,7 +117,7 @@ func TestARelayParticipantAndAWebRTCParticipantSeeAndHearEachOther(t *testing.T)
 		select {
 		case f := <-client.Frames():
 			sent, ok := mediaclient.FrameSentAt(f.Kind == relay.Video, f.Data)
-			if !ok || time.Since(sent) > 2*time.Second || time.Since(sent) < 0 {
+			if !ok || time.Since(sent) > 5*time.Second || time.Since(sent) < 0 {
 				t.Fatalf("a frame that is not the coach's, or stale: sent %v", sent)
 			}
 			if f.Kind == relay.Video {
@@ -271,15 +271,19 @@ func TestTheRelayAnswersBadInputAndClosesWithTheRoom(t *testing.T) {
 			t.Fatalf("error %d is %s; want it to name %s", i, e, want[i])
 		}
 	}
-	// A flood is cut to the limit, said once, and the relay goes on.
+	// A flood is cut to the limit, said (once a second at most: once, or
+	// more when a busy machine spreads the flood out), and the relay goes on.
 	for range 1500 {
 		if err := c.Send(ctx, &relay.Frame{Kind: relay.Audio, Track: relay.PurposeCode("mic"), Data: []byte{0xfc}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitUntil(t, 5*time.Second, "the flood's error", func() bool { return len(c.Errors()) >= 5 })
-	if errs := c.Errors(); len(errs) != 5 || !strings.Contains(errs[4], "too many") {
-		t.Fatalf("after a flood of 1,500 frames the relay said %v; want one error about too many", errs[4:])
+	flood := c.Errors()[4:]
+	for _, e := range flood {
+		if !strings.Contains(e, "too many") || len(flood) > 3 {
+			t.Fatalf("after a flood of 1,500 frames the relay said %v; want an error about too many a second at most", flood)
+		}
 	}
 	if err := c.Room.Tell(ctx, "leave", nil); err != nil {
 		t.Fatal(err)

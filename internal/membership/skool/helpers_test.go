@@ -22,12 +22,12 @@ func testConfig(url string) config.Skool {
 	}
 }
 
-// testOptions are fast pauses, a short element wait, and fresh profile and
-// logs directories.
+// testOptions are fast pauses, an element wait that a busy machine's
+// Chromium keeps within, and fresh profile and logs directories.
 func testOptions(t *testing.T) Options {
 	return Options{
 		Chromium: skooltest.Chromium(t), ProfileDir: t.TempDir(), LogsDir: t.TempDir(),
-		PauseMin: time.Millisecond, PauseMax: 3 * time.Millisecond, ElementWait: 3 * time.Second,
+		PauseMin: time.Millisecond, PauseMax: 3 * time.Millisecond, ElementWait: 15 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 }

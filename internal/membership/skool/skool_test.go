@@ -116,7 +116,9 @@ func TestChallengeTooLong(t *testing.T) {
 // where the selectors say; the error names the step and the saved files.
 func TestChangedLayout(t *testing.T) {
 	site := skooltest.Start(t, skooltest.Options{Layout: skooltest.Changed, PageSize: 10})
-	s := MustScraper(t, testConfig(site.URL), testOptions(t))
+	opts := testOptions(t)
+	opts.ElementWait = 3 * time.Second // the member list never comes
+	s := MustScraper(t, testConfig(site.URL), opts)
 	_, err := s.Members(testContext(t, time.Minute), membership.Coaches, nil)
 	var se *StepError
 	if !errors.As(err, &se) {
