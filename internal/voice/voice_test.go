@@ -208,22 +208,16 @@ func (c *call) join(user int64) *peer {
 			go p.listen(tr)
 		}
 	})
-	connected := make(chan struct{})
-	var once sync.Once
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateConnected {
-			once.Do(func() { close(connected) })
-		}
-	})
 	l, err := c.sfu.Dial(c.appt.RoomID, user, pc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.Close)
-	select {
-	case <-connected: // what the microphone sends from now on reaches the SFU
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the peer's connection is still %v", pc.ConnectionState())
+	// What the microphone sends once the connection is up reaches the SFU.
+	for deadline := time.Now().Add(20 * time.Second); pc.ConnectionState() != webrtc.PeerConnectionStateConnected; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the peer's connection is still %v", pc.ConnectionState())
+		}
 	}
 	return p
 }
