@@ -118,7 +118,7 @@ func startMain(t *testing.T, dialect string) *Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +161,14 @@ func TestScriptedCheck(t *testing.T) {
 	}
 }
 
+// devToken opens the developer sign-in of the tests' servers.
+const devToken = "a-developer-sign-in-token-for-the-tests"
+
 func devSignIn(t *testing.T, base, email, role string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(base+"/auth/dev", url.Values{"email": {email}, "role": {role}})
+	res, err := c.PostForm(base+"/auth/dev", url.Values{"email": {email}, "role": {role}, "token": {devToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +210,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer conn.Close()
 	// Send a sign-in whose body has not all arrived: its handler is now
 	// running, reading the form, when the server is told to stop.
-	form := "email=late%40example.com&role=coach"
+	form := "email=late%40example.com&role=coach&token=" + devToken
 	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:10])
 	time.Sleep(100 * time.Millisecond)
 	closed := make(chan error, 1)

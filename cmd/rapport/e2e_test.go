@@ -209,7 +209,7 @@ func startServer(t *testing.T, dialect string, extra ...string) string {
 		t.Fatal(err)
 	}
 	logs := &serverLog{t: t}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), DevToken: devToken}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("start the server: %v", err)
@@ -599,6 +599,9 @@ func (p *person) shot(name string) {
 func (p *person) signIn(email, name, role string, first bool) {
 	p.t.Helper()
 	if first {
+		// The developer opens the link serve printed first, as its log says.
+		p.open("/auth/dev?token="+devToken, 200)
+		p.wantPath("/auth/dev")
 		p.open("/", 200)
 		p.wantPath("/signin")
 		p.wantText("h1", "Welcome to Rapport")
@@ -607,7 +610,7 @@ func (p *person) signIn(email, name, role string, first bool) {
 		p.wantPath("/auth/dev")
 		p.shot("dev-signin")
 	} else {
-		p.open("/auth/dev", 200)
+		p.open("/auth/dev?token="+devToken, 200)
 	}
 	p.do(chromedp.SendKeys(chromedp.ID("email"), email))
 	if name != "" {

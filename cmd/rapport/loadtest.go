@@ -15,13 +15,14 @@ import (
 	"rapport/internal/loadtest"
 )
 
-const loadtestSynopsis = `loadtest chat --server URL [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID]
-       rapport loadtest sfu --server URL [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
-       rapport loadtest relay --server URL [--rooms R] [--duration D] [--kbps K] [--server-pid PID]
+const loadtestSynopsis = `loadtest chat --server URL [--dev-token T] [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID]
+       rapport loadtest sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID]
+       rapport loadtest relay --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID]
        rapport loadtest udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
-on) in this process, and measures it. chat: rooms of people chatting; the
+on; --dev-token is its token, read from $RAPPORT_DATA_DIR or ./data's
+dev-signin.token by default) in this process, and measures it. chat: rooms of people chatting; the
 last line of output is one JSON object with messages_per_s,
 deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s, generator_cores
 (the generator's own share of a core) and more. sfu: pion
@@ -79,6 +80,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("loadtest chat", loadtestSynopsis, stderr)
 	o := loadtest.ChatOptions{}
 	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback)")
+	devTokenFlag(fs, &o.DevToken)
 	fs.IntVar(&o.Rooms, "rooms", 100, "rooms to fill")
 	fs.IntVar(&o.Participants, "participants", 3, "people per room: 2 (coach and client) or 3 (and the AI seat)")
 	fs.Float64Var(&o.Rate, "rate", 10, "messages a second per room, from all its participants together")
@@ -86,7 +88,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send and measure")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
 	timelinePath := fs.String("timeline", "", "write the fan-out latency a tenth of a second at a time to this CSV file")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseWithDevToken(fs, args[1:], &o.DevToken); err != nil {
 		return err
 	}
 	bar := newLoadBar(stderr)
@@ -122,13 +124,14 @@ func runLoadSFU(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("loadtest sfu", loadtestSynopsis, stderr)
 	o := loadtest.SFUOptions{}
 	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback, serve --loadtest)")
+	devTokenFlag(fs, &o.DevToken)
 	fs.IntVar(&o.Rooms, "rooms", 1, "rooms")
 	fs.IntVar(&o.Publishers, "publishers", 2, "peers per room that send video and audio")
 	fs.IntVar(&o.Subscribers, "subscribers", 100, "peers per room that only receive")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after every peer receives every track")
 	fs.IntVar(&o.VideoKbps, "kbps", 500, "each publisher's video bitrate")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseWithDevToken(fs, args, &o.DevToken); err != nil {
 		return err
 	}
 	if o.Rooms < 1 || o.Publishers < 1 || o.Subscribers < 0 || o.Duration < time.Second || o.VideoKbps < 10 {
@@ -155,11 +158,12 @@ func runLoadRelay(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newFlags("loadtest relay", loadtestSynopsis, stderr)
 	o := loadtest.RelayOptions{}
 	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback, serve --loadtest)")
+	devTokenFlag(fs, &o.DevToken)
 	fs.IntVar(&o.Rooms, "rooms", 10, "rooms, each with a WebRTC and a relay participant")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after frames flow both ways")
 	fs.IntVar(&o.VideoKbps, "kbps", 500, "each participant's video bitrate")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseWithDevToken(fs, args, &o.DevToken); err != nil {
 		return err
 	}
 	if o.Rooms < 1 || o.Duration < time.Second || o.VideoKbps < 10 {

@@ -38,7 +38,7 @@ func nothingLost(t *testing.T, dialect string) {
 		t.Fatal(err)
 	}
 	start := func() *Main {
-		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
 			Tune: func(a *server.App) { // this test is about loss, not limits
 				a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
 				a.Signal.FrameRate, a.Signal.FrameBurst = 1e6, 1e6

@@ -29,6 +29,9 @@ type Main struct {
 	// Tune, when set, adjusts the application before it takes requests
 	// (tests lift rate limits with it).
 	Tune func(*server.App)
+	// DevToken is the developer sign-in's token; empty: the one kept in
+	// the data directory (tests give their own).
+	DevToken string
 
 	DB       *store.DB
 	App      *server.App
@@ -40,6 +43,10 @@ type Main struct {
 
 // URL is where the server answers, once Run has returned.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// DevSignInURL is the developer sign-in's link with its token, once Run has
+// returned (when the developer sign-in is on).
+func (m *Main) DevSignInURL() string { return m.URL() + "/auth/dev?token=" + m.App.DevToken }
 
 // Run opens and migrates the database, builds the application and starts
 // serving in the background. It returns once the server listens.
@@ -58,7 +65,7 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("applied migration", "version", mg.Version, "name", mg.Name)
 	}
 	log.Info("database ready", "dialect", db.Dialect.Name(), "where", db.Where)
-	opts := server.Options{Config: cfg, DB: db, Logger: log, Clock: m.Clock}
+	opts := server.Options{Config: cfg, DB: db, Logger: log, Clock: m.Clock, DevToken: m.DevToken}
 	if m.AssetsDir != "" {
 		opts.Assets = os.DirFS(m.AssetsDir)
 		log.Info("dev mode: templates and static files are read from disk on every request", "dir", m.AssetsDir)
@@ -82,6 +89,9 @@ func (m *Main) listen() error {
 	}
 	m.listener, m.done = ln, make(chan error, 1)
 	m.Logger.Info("listening", "url", m.URL())
+	if m.App != nil && m.App.DevToken != "" {
+		m.Logger.Warn("developer sign-in, for this machine only: open " + m.DevSignInURL())
+	}
 	go func() {
 		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.done <- err

@@ -39,7 +39,7 @@ func TestSyncNowFromTheAdminPage(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	if res := post("/auth/dev", url.Values{"email": {"boss@example.com"}, "name": {"Boss"}, "role": {"admin"}}); res.StatusCode != http.StatusOK {
+	if res := post("/auth/dev", url.Values{"email": {"boss@example.com"}, "name": {"Boss"}, "role": {"admin"}, "token": {devToken}}); res.StatusCode != http.StatusOK {
 		t.Fatalf("dev sign-in: %d", res.StatusCode)
 	}
 	if res := post("/admin/skool/sync", nil); res.StatusCode != http.StatusOK {

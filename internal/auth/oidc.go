@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -25,18 +28,36 @@ const (
 )
 
 // OIDC signs people in with an OpenID Connect provider by the authorization
-// code flow with state, nonce and PKCE. The provider's metadata is fetched
-// on first use, so that a server starts even while the provider is away.
+// code flow with state, nonce and PKCE. Discover checks the provider when
+// the server starts; one that cannot be reached then is tried again in the
+// background (KeepTrying) while sign-in answers that it is unavailable.
 type OIDC struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string
+	Prompt       string       // sent as prompt (select_account by default); empty: none
 	Sessions     *Sessions    // signs the flow cookie
 	HTTPClient   *http.Client // nil: http.DefaultClient
 
 	mu       sync.Mutex
 	provider *oidc.Provider
+}
+
+// ErrNoSignIn is the answer to a callback with no sign-in in progress in
+// this browser: most often the reload of a callback already finished.
+var ErrNoSignIn = app.Errorf(app.EUNAUTHORIZED, "the sign-in took too long or came from elsewhere; please try again")
+
+// errUnavailable is the answer while the provider has not been reached.
+var errUnavailable = app.Errorf(app.EUNAVAILABLE, "sign-in is unavailable: the sign-in provider cannot be reached; try again in a minute")
+
+// IssuerError says that OIDC_ISSUER is spelt otherwise than the provider
+// spells its own issuer (a trailing slash, most often). ID tokens carry the
+// provider's spelling, so no sign-in could succeed: start-up stops.
+type IssuerError struct{ Configured, Discovered string }
+
+func (e *IssuerError) Error() string {
+	return fmt.Sprintf("OIDC_ISSUER: the provider names itself %q, not %q; set OIDC_ISSUER=%s", e.Discovered, e.Configured, e.Discovered)
 }
 
 // flowClaims is what the flow cookie keeps between start and callback.
@@ -55,21 +76,59 @@ func (o *OIDC) ctx(ctx context.Context) context.Context {
 	return ctx
 }
 
-// discover returns the provider, fetching its metadata once.
-func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.provider != nil {
-		return o.provider, nil
-	}
+// Discover fetches the provider's metadata. An issuer spelt otherwise than
+// the provider spells it is an *IssuerError; any other failure means the
+// provider could not be reached.
+func (o *OIDC) Discover(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	p, err := oidc.NewProvider(o.ctx(ctx), o.Issuer)
-	if err != nil {
-		return nil, fmt.Errorf("discover OIDC issuer %s: %w", o.Issuer, err)
+	var mismatch *oidc.IssuerMismatchError
+	if errors.As(err, &mismatch) {
+		return &IssuerError{Configured: o.Issuer, Discovered: mismatch.Discovered}
 	}
+	if err != nil {
+		return fmt.Errorf("reach the sign-in provider at %s: %w", o.Issuer, err)
+	}
+	o.mu.Lock()
 	o.provider = p
-	return p, nil
+	o.mu.Unlock()
+	return nil
+}
+
+// Ready reports whether the provider has been reached.
+func (o *OIDC) Ready() bool { return o.current() != nil }
+
+func (o *OIDC) current() *oidc.Provider {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.provider
+}
+
+// KeepTrying discovers the provider until it answers or ctx ends, waiting
+// from two seconds up to a minute between tries. A misspelt issuer is
+// logged and ends the tries: only a new setting mends it.
+func (o *OIDC) KeepTrying(ctx context.Context, log *slog.Logger) {
+	wait := 2 * time.Second
+	for !o.Ready() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		err := o.Discover(ctx)
+		var ie *IssuerError
+		switch {
+		case err == nil:
+			log.Info("the sign-in provider answers: sign-in is available", "issuer", o.Issuer)
+		case errors.As(err, &ie):
+			log.Error("sign-in stays unavailable: " + ie.Error())
+			return
+		case ctx.Err() == nil:
+			log.Warn("the sign-in provider still cannot be reached; sign-in stays unavailable", "err", err, "next_try", wait)
+		}
+		wait = min(wait*2, time.Minute)
+	}
 }
 
 func (o *OIDC) config(p *oidc.Provider) *oauth2.Config {
@@ -82,9 +141,9 @@ func (o *OIDC) config(p *oidc.Provider) *oauth2.Config {
 // Start sets the flow cookie and returns the provider URL to send the
 // browser to. next is where to go after signing in (a local path).
 func (o *OIDC) Start(w http.ResponseWriter, r *http.Request, next string) (string, error) {
-	p, err := o.discover(r.Context())
-	if err != nil {
-		return "", err
+	p := o.current()
+	if p == nil {
+		return "", errUnavailable
 	}
 	fc := flowClaims{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: next}
 	fc.ExpiresAt = jwt.NewNumericDate(o.Sessions.Clock.Now().Add(flowTTL))
@@ -93,7 +152,11 @@ func (o *OIDC) Start(w http.ResponseWriter, r *http.Request, next string) (strin
 		return "", err
 	}
 	http.SetCookie(w, o.Sessions.cookie(flowCookie, tok, flowTTL))
-	return o.config(p).AuthCodeURL(fc.State, oidc.Nonce(fc.Nonce), oauth2.S256ChallengeOption(fc.Verifier)), nil
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(fc.Nonce), oauth2.S256ChallengeOption(fc.Verifier)}
+	if o.Prompt != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", o.Prompt))
+	}
+	return o.config(p).AuthCodeURL(fc.State, opts...), nil
 }
 
 // Finish checks the callback against the flow cookie, exchanges the code
@@ -110,9 +173,9 @@ func (o *OIDC) Finish(w http.ResponseWriter, r *http.Request) (coaching.Identity
 	if e := r.URL.Query().Get("error"); e != "" {
 		return id, "", app.Errorf(app.EUNAUTHORIZED, "the sign-in provider said: %s", e)
 	}
-	p, err := o.discover(r.Context())
-	if err != nil {
-		return id, "", err
+	p := o.current()
+	if p == nil {
+		return id, "", errUnavailable
 	}
 	tok, err := o.config(p).Exchange(o.ctx(r.Context()), r.URL.Query().Get("code"), oauth2.VerifierOption(fc.Verifier))
 	if err != nil {
@@ -127,7 +190,7 @@ func (o *OIDC) Finish(w http.ResponseWriter, r *http.Request) (coaching.Identity
 func (o *OIDC) flow(r *http.Request) (*flowClaims, error) {
 	ck, err := r.Cookie(flowCookie)
 	if err != nil {
-		return nil, app.Errorf(app.EUNAUTHORIZED, "the sign-in took too long or came from elsewhere; please try again")
+		return nil, ErrNoSignIn
 	}
 	var fc flowClaims
 	_, err = o.Sessions.parser.ParseWithClaims(ck.Value, &fc, o.Sessions.key)
@@ -151,20 +214,57 @@ func (o *OIDC) verify(ctx context.Context, p *oidc.Provider, tok *oauth2.Token, 
 	if idt.Nonce != nonce {
 		return id, app.Errorf(app.EUNAUTHORIZED, "the ID token was not made for this sign-in")
 	}
-	var c struct {
-		Email         string `json:"email"`
-		EmailVerified any    `json:"email_verified"`
-		Name          string `json:"name"`
-		Picture       string `json:"picture"`
-	}
+	var c idClaims
 	if err := idt.Claims(&c); err != nil {
 		return id, app.Errorf(app.EUNAUTHORIZED, "the ID token's claims are unreadable")
+	}
+	c.Subject = idt.Subject
+	if c.Email == "" && p.UserInfoEndpoint() != "" {
+		// OIDC Core 5.4: a provider may give the email at UserInfo only.
+		if err := o.userInfo(ctx, p, tok, &c); err != nil {
+			return id, err
+		}
 	}
 	// The configured issuer, not the token's iss: Google writes it with and
 	// without https://, and go-oidc accepts both, so one person must not
 	// become two.
-	return coaching.Identity{Issuer: o.Issuer, Subject: idt.Subject, Email: c.Email,
-		EmailVerified: c.EmailVerified == true || c.EmailVerified == "true", Name: c.Name, AvatarURL: c.Picture}, nil
+	return coaching.Identity{Issuer: o.Issuer, Subject: c.Subject, Email: c.Email,
+		EmailVerified: c.EmailVerified == true || c.EmailVerified == "true", Name: c.Name,
+		AvatarURL: c.Picture, HostedDomain: c.HostedDomain}, nil
+}
+
+// idClaims are the claims of an ID token or a UserInfo answer that sign-in
+// reads. email_verified is a boolean, or a string with some providers.
+type idClaims struct {
+	Subject       string `json:"sub"`
+	Email         string `json:"email"`
+	EmailVerified any    `json:"email_verified"`
+	Name          string `json:"name"`
+	Picture       string `json:"picture"`
+	HostedDomain  string `json:"hd"`
+}
+
+// userInfo asks the provider's UserInfo endpoint for the claims the ID
+// token left out. Its subject must be the token's (OIDC Core 5.3.2), or the
+// answer may be about someone else.
+func (o *OIDC) userInfo(ctx context.Context, p *oidc.Provider, tok *oauth2.Token, c *idClaims) error {
+	ui, err := p.UserInfo(o.ctx(ctx), oauth2.StaticTokenSource(tok))
+	var u idClaims
+	if err == nil {
+		err = ui.Claims(&u)
+	}
+	if err != nil {
+		return fmt.Errorf("ask UserInfo (%v): %w", err,
+			app.Errorf(app.EUNAUTHORIZED, "the sign-in provider did not say who you are; please try again"))
+	}
+	if u.Subject != c.Subject {
+		return app.Errorf(app.EUNAUTHORIZED, "the sign-in provider's answers disagree about who you are; please try again")
+	}
+	c.Email, c.EmailVerified = u.Email, u.EmailVerified
+	c.Name = cmp.Or(c.Name, u.Name)
+	c.Picture = cmp.Or(c.Picture, u.Picture)
+	c.HostedDomain = cmp.Or(c.HostedDomain, u.HostedDomain)
+	return nil
 }
 
 func randomString() string {

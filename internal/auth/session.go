@@ -131,7 +131,25 @@ func (s *Sessions) cookie(name, value string, maxAge time.Duration) *http.Cookie
 // random one on first use. It is for loopback use without SESSION_SECRET:
 // sessions then survive restarts without any setting.
 func LoadOrCreateSecret(dataDir string) ([]byte, error) {
-	path := filepath.Join(dataDir, "session.key")
+	return loadOrCreate(filepath.Join(dataDir, "session.key"))
+}
+
+// DevTokenFile is the file in the data directory that keeps the developer
+// sign-in's token, for scripts on the same machine.
+const DevTokenFile = "dev-signin.token"
+
+// LoadOrCreateDevToken returns the developer sign-in's token kept in
+// dataDir, creating a random one on first use. The sign-in link that serve
+// prints carries it, and the developer sign-in answers nothing else: a
+// loopback server behind a careless reverse proxy must not let anyone in.
+func LoadOrCreateDevToken(dataDir string) (string, error) {
+	b, err := loadOrCreate(filepath.Join(dataDir, DevTokenFile))
+	return string(b), err
+}
+
+// loadOrCreate reads a secret of at least 32 bytes from path, or writes a
+// random one there (mode 0600) when there is none.
+func loadOrCreate(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err == nil && len(b) >= 32 {
 		return b, nil
@@ -142,7 +160,7 @@ func LoadOrCreateSecret(dataDir string) ([]byte, error) {
 	raw := make([]byte, 48)
 	rand.Read(raw)
 	b = []byte(base64.RawURLEncoding.EncodeToString(raw))
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {

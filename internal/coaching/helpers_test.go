@@ -38,6 +38,7 @@ func MustWorld(t *testing.T) *world {
 	db := storetest.MustOpen(t, "sqlite")
 	clock := app.NewFixedClock(now)
 	w := &world{db: db, clock: clock, svc: coaching.NewService(db, clock)}
+	w.svc.Signup = coaching.Signup{Open: true} // TestSignIn's invitation cases close it
 	w.admin = MustUser(t, db, "admin@example.com", app.RoleAdmin, coaching.StatusActive)
 	w.coach = MustUser(t, db, "coach@example.com", app.RoleCoach, coaching.StatusActive)
 	w.otherCoach = MustUser(t, db, "other.coach@example.com", app.RoleCoach, coaching.StatusActive)

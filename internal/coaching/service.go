@@ -16,6 +16,9 @@ type Service struct {
 	Clock app.Clock
 	// NewRoomID makes the private room ID of a new appointment.
 	NewRoomID func() string
+	// Signup says who may become a user by signing in; the zero value
+	// admits only people Rapport already knows.
+	Signup Signup
 }
 
 // NewService returns a service over store with the real clock and random

@@ -18,6 +18,9 @@ type Identity struct {
 	EmailVerified bool
 	Name          string
 	AvatarURL     string
+	// HostedDomain is Google's hd claim: the Workspace domain that manages
+	// the account, empty for a consumer account.
+	HostedDomain string
 }
 
 // NormalizeEmail trims an address and checks that it is one. The domain
@@ -46,10 +49,15 @@ func validName(s string) error {
 	return nil
 }
 
-// SignIn finds or creates the user for a verified identity. A first sign-in
-// creates a client, unless an operator or the membership sync created the
-// user beforehand with a role (status invited), which is kept.
+// SignIn finds the user for a verified identity, by issuer and subject, or
+// else by email. Someone Rapport does not know yet becomes a client when the
+// sign-up policy admits them. A user created beforehand with a role (by a
+// coach, an operator or the membership sync) keeps it. A verified email that
+// changed at the provider becomes the user's, unless another user has it.
 func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
+	if strings.TrimSpace(id.Email) == "" {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "your sign-in provider shares no email address with Rapport; ask its administrator to release your email to this application")
+	}
 	if !id.EmailVerified {
 		return nil, app.Errorf(app.EUNAUTHORIZED, "your email address is not verified with your sign-in provider")
 	}
@@ -70,6 +78,7 @@ func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
 
 func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email string) (*User, error) {
 	u, err := q.UserBySubject(ctx, id.Issuer, id.Subject)
+	bySubject := err == nil
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		u, err = q.UserByEmail(ctx, email)
 	}
@@ -79,6 +88,9 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	now := s.Clock.Now()
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
+		if !s.Signup.Admits(id, email) {
+			return nil, errByInvitation(email)
+		}
 		u = &User{Email: email, Role: app.RoleClient, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
 		fillIdentity(u, id)
 		return u, q.CreateUser(ctx, u)
@@ -86,13 +98,34 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 		return nil, err
 	case u.Status == StatusDisabled:
 		return nil, app.Errorf(app.EUNAUTHORIZED, "this account is disabled; ask your coach or the administrator")
-	case u.OIDCSubject != "" && (u.OIDCSubject != id.Subject || u.OIDCIssuer != id.Issuer):
+	case !bySubject && u.OIDCSubject != "" && (u.OIDCSubject != id.Subject || u.OIDCIssuer != id.Issuer):
 		return nil, app.Errorf(app.EUNAUTHORIZED, "this email address is linked to another sign-in account")
+	}
+	if bySubject && !strings.EqualFold(u.Email, email) {
+		if err := emailFree(ctx, q, u.ID, email); err != nil {
+			return nil, err
+		}
+		u.Email = email
 	}
 	fillIdentity(u, id)
 	u.Status = StatusActive
 	u.UpdatedAt = now
 	return u, q.UpdateUser(ctx, u)
+}
+
+// emailFree checks that no user but userID has email, before a user's
+// email follows a change at the provider.
+func emailFree(ctx context.Context, q Queries, userID int64, email string) error {
+	other, err := q.UserByEmail(ctx, email)
+	switch {
+	case app.ErrorCode(err) == app.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	case other.ID != userID:
+		return app.Errorf(app.ECONFLICT, "your email address changed to %s at your sign-in provider, and another Rapport account already uses it; nothing was changed: ask the administrator to sort the two accounts out", email)
+	}
+	return nil
 }
 
 // lockedUser loads a user under a row lock, so that what the transaction
@@ -118,8 +151,10 @@ func fillIdentity(u *User, id Identity) {
 	}
 }
 
-// DevSignIn signs in by email alone, creating the user or giving them role.
-// Only the dev sign-in, which exists on loopback alone, calls it.
+// DevSignIn signs in by email alone, creating the user with role; someone
+// who exists keeps theirs, so that an invited client who signs in without
+// looking at the role does not become a coach. Only the dev sign-in, which
+// exists on loopback alone and behind its token, calls it.
 func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Role) (*User, error) {
 	now := s.Clock.Now()
 	u := &User{Name: strings.TrimSpace(name), Role: role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
@@ -140,7 +175,7 @@ func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Ro
 		if old.Status == StatusDisabled {
 			return app.Errorf(app.EUNAUTHORIZED, "this account is disabled")
 		}
-		old.Role, old.Status, old.UpdatedAt = role, StatusActive, now
+		old.Status, old.UpdatedAt = StatusActive, now
 		if u.Name != "" {
 			old.Name = u.Name
 		}

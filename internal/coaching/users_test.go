@@ -67,6 +67,8 @@ func TestSignIn(t *testing.T) {
 		code  string
 		users int // how many users exist afterwards
 		check func(t *testing.T, w *world, before, got *coaching.User)
+		// byInvitation closes sign-up to strangers (SIGNUP=invite).
+		byInvitation bool
 	}
 	later := func(w *world) { w.clock.Advance(time.Hour) }
 	cases := []tc{
@@ -93,8 +95,8 @@ func TestSignIn(t *testing.T) {
 				return u
 			},
 			check: func(t *testing.T, w *world, before, got *coaching.User) {
-				if got.ID != before.ID || got.Role != app.RoleClient {
-					t.Errorf("signed in as %+v, want user %d", got, before.ID)
+				if got.ID != before.ID || got.Role != app.RoleClient || got.Email != "renamed@example.com" {
+					t.Errorf("signed in as %+v, want user %d with the provider's new email", got, before.ID)
 				}
 				if stored := MustGetUser(t, w, got.ID); !stored.UpdatedAt.Equal(now.Add(time.Hour)) || !stored.CreatedAt.Equal(now) {
 					t.Errorf("stored created %s updated %s", stored.CreatedAt, stored.UpdatedAt)
@@ -172,6 +174,27 @@ func TestSignIn(t *testing.T) {
 					t.Errorf("name %q", got.Name)
 				}
 			}},
+		{name: "an email changed to another user's is refused and changes nothing", id: ident("s-1", "Client@example.com"),
+			code: app.ECONFLICT, users: 6,
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustSignIn(t, w, ident("s-1", "first@example.com"))
+			},
+			check: func(t *testing.T, w *world, before, _ *coaching.User) {
+				if s := MustGetUser(t, w, before.ID); s.Email != "first@example.com" {
+					t.Errorf("email became %q", s.Email)
+				}
+			}},
+		{name: "by invitation, a stranger is refused and nothing is written", id: ident("s-1", "new@example.com"),
+			code: app.EFORBIDDEN, users: 5, byInvitation: true},
+		{name: "by invitation, an invited user signs in", id: ident("s-1", "pre@example.com"), users: 6, byInvitation: true,
+			setup: func(t *testing.T, w *world) *coaching.User {
+				return MustCreateUser(t, w, "pre@example.com", app.RoleClient)
+			}},
+		{name: "by invitation, a known user signs in again by subject", id: ident("s-1", "client@example.com"), users: 5, byInvitation: true,
+			setup: func(t *testing.T, w *world) *coaching.User {
+				MustSignIn(t, w, ident("s-1", "client@example.com"))
+				return w.client
+			}},
 		{name: "an avatar that is not https is not taken", users: 6,
 			id: coaching.Identity{Issuer: issuer, Subject: "s-1", Email: "new@example.com", EmailVerified: true,
 				AvatarURL: "javascript:alert(1)"},
@@ -188,6 +211,9 @@ func TestSignIn(t *testing.T) {
 			var before *coaching.User
 			if c.setup != nil {
 				before = c.setup(t, w)
+			}
+			if c.byInvitation {
+				w.svc.Signup = coaching.Signup{}
 			}
 			got, err := w.svc.SignIn(context.Background(), c.id)
 			MustCode(t, err, c.code)
@@ -509,10 +535,10 @@ func TestDevSignIn(t *testing.T) {
 					t.Errorf("stored created %s updated %s, want both %s", stored.CreatedAt, stored.UpdatedAt, now.Add(time.Minute))
 				}
 			}},
-		{name: "an existing user gets the role", email: "CLIENT@example.com", role: app.RoleAdmin,
+		{name: "an existing user keeps their role", email: "CLIENT@example.com", role: app.RoleAdmin,
 			check: func(t *testing.T, w *world, got *coaching.User) {
 				stored := MustGetUser(t, w, got.ID)
-				if got.ID != w.client.ID || stored.Role != app.RoleAdmin || !stored.CreatedAt.Equal(now) ||
+				if got.ID != w.client.ID || stored.Role != app.RoleClient || got.Role != app.RoleClient || !stored.CreatedAt.Equal(now) ||
 					!stored.UpdatedAt.Equal(now.Add(time.Minute)) {
 					t.Errorf("stored %+v", stored)
 				}

@@ -43,6 +43,8 @@ type Config struct {
 	Skool Skool
 	// Alerts is where the operators are told of trouble.
 	Alerts Alerts
+	// SignIn is who may sign in and how the provider is asked.
+	SignIn SignIn
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -155,6 +157,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.AI = r.ai()
 	c.Skool = r.skool()
 	c.Alerts = r.alerts()
+	c.SignIn = r.signIn(c.OIDCIssuer)
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -20,7 +20,10 @@ import (
 // coach and client; 3: and the AI seat), sending Rate messages a second in
 // all per room, for Duration.
 type ChatOptions struct {
-	Server       string
+	Server string
+	// DevToken opens the server's developer sign-in (the token in the link
+	// serve prints, and in its data directory's dev-signin.token).
+	DevToken     string
 	Rooms        int
 	Participants int
 	Rate         float64
@@ -158,7 +161,7 @@ func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
 		}
 	}
 	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
-	setups, err := setupRooms(ctx, o.Server, run, o.Rooms, o.Participants, 16, progress)
+	setups, err := setupRooms(ctx, o.Server, o.DevToken, run, o.Rooms, o.Participants, 16, progress)
 	if err != nil {
 		return nil, fmt.Errorf("set up rooms: %w", err)
 	}

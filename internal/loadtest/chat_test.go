@@ -16,7 +16,7 @@ import (
 func TestChatLoad(t *testing.T) {
 	url := startApp(t, false)
 	phases, progress := recordPhases()
-	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 3, Participants: 3, Rate: 20,
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, DevToken: devToken, Rooms: 3, Participants: 3, Rate: 20,
 		Duration: 1500 * time.Millisecond, Drain: 300 * time.Millisecond,
 		Progress: progress})
 	if err != nil {
@@ -39,7 +39,7 @@ func TestChatLoad(t *testing.T) {
 	if res.ServerDiskMB != 0 {
 		t.Fatalf("disk writes %v MB reported without the server's PID", res.ServerDiskMB)
 	}
-	withPID, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 2, Participants: 2, Rate: 20,
+	withPID, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, DevToken: devToken, Rooms: 2, Participants: 2, Rate: 20,
 		Duration: time.Second, Drain: 300 * time.Millisecond, ServerPID: os.Getpid()})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestChatLoad(t *testing.T) {
 	if strings.Join(*phases, ",") != "setup,join,send" {
 		t.Fatalf("progress phases %v", *phases)
 	}
-	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 1, Participants: 5, Rate: 1, Duration: time.Second}); err == nil {
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, DevToken: devToken, Rooms: 1, Participants: 5, Rate: 1, Duration: time.Second}); err == nil {
 		t.Fatal("five participants accepted")
 	}
 }
@@ -62,7 +62,7 @@ func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
 	url := startApp(t, false)
 	phases, progress := recordPhases()
 	const rooms, rate = 2, 20
-	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: rooms, Participants: 3, Rate: rate,
+	res, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, DevToken: devToken, Rooms: rooms, Participants: 3, Rate: rate,
 		Warmup: 1500 * time.Millisecond, Duration: time.Second, Drain: 300 * time.Millisecond,
 		Progress: progress})
 	if err != nil {
@@ -81,7 +81,7 @@ func TestChatLoadLeavesTheWarmupOut(t *testing.T) {
 	if len(res.Seconds) > 2 || res.DurationS < 0.9 || res.DurationS > 2 {
 		t.Fatalf("measured %v s in %d seconds of timeline, want the one second after the warm-up", res.DurationS, len(res.Seconds))
 	}
-	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {
+	if _, err := loadtest.Chat(t.Context(), loadtest.ChatOptions{Server: url, DevToken: devToken, Rooms: 1, Participants: 2, Rate: 1, Duration: time.Second, Warmup: -time.Second}); err == nil {
 		t.Fatal("a negative warm-up accepted")
 	}
 }

@@ -22,7 +22,10 @@ import (
 // (VideoKbps, 30 frames a second) and Opus (50 frames a second) through
 // the bridge, for Duration. The server must run with `serve --loadtest`.
 type RelayOptions struct {
-	Server    string
+	Server string
+	// DevToken opens the server's developer sign-in (the token in the link
+	// serve prints, and in its data directory's dev-signin.token).
+	DevToken  string
 	Rooms     int
 	Duration  time.Duration
 	VideoKbps int
@@ -62,7 +65,7 @@ func Relay(ctx context.Context, o RelayOptions) (*RelayResult, error) {
 	if progress == nil {
 		progress = func(string, int, int, int64) {}
 	}
-	hc, err := devSignIn(ctx, o.Server, "loadtest-relay@example.com", "coach")
+	hc, err := devSignIn(ctx, o.Server, o.DevToken, "loadtest-relay@example.com", "coach")
 	if err != nil {
 		return nil, err
 	}

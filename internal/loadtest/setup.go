@@ -27,7 +27,7 @@ type roomSetup struct {
 // setupRooms signs in a coach and a client per room, books them a session,
 // and, for a third participant, asks for the room's AI seat. It runs
 // workers at a time.
-func setupRooms(ctx context.Context, server, run string, rooms, participants, workers int, progress func(string, int, int, int64)) ([]roomSetup, error) {
+func setupRooms(ctx context.Context, server, token, run string, rooms, participants, workers int, progress func(string, int, int, int64)) ([]roomSetup, error) {
 	out := make([]roomSetup, rooms)
 	var done atomic.Int64
 	errs := make(chan error, rooms)
@@ -38,7 +38,7 @@ func setupRooms(ctx context.Context, server, run string, rooms, participants, wo
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				rs, err := setupRoom(ctx, server, run, i, participants)
+				rs, err := setupRoom(ctx, server, token, run, i, participants)
 				if err != nil {
 					errs <- fmt.Errorf("room %d: %w", i, err)
 					continue
@@ -67,12 +67,12 @@ func setupRooms(ctx context.Context, server, run string, rooms, participants, wo
 	return out, nil
 }
 
-func setupRoom(ctx context.Context, server, run string, i, participants int) (roomSetup, error) {
-	coach, err := devSignIn(ctx, server, fmt.Sprintf("lt-%s-coach-%d@example.com", run, i), "coach")
+func setupRoom(ctx context.Context, server, token, run string, i, participants int) (roomSetup, error) {
+	coach, err := devSignIn(ctx, server, token, fmt.Sprintf("lt-%s-coach-%d@example.com", run, i), "coach")
 	if err != nil {
 		return roomSetup{}, err
 	}
-	client, err := devSignIn(ctx, server, fmt.Sprintf("lt-%s-client-%d@example.com", run, i), "client")
+	client, err := devSignIn(ctx, server, token, fmt.Sprintf("lt-%s-client-%d@example.com", run, i), "client")
 	if err != nil {
 		return roomSetup{}, err
 	}
@@ -100,12 +100,13 @@ func setupRoom(ctx context.Context, server, run string, i, participants int) (ro
 	return rs, nil
 }
 
-// devSignIn signs in through POST /auth/dev and returns a client with the cookie.
-func devSignIn(ctx context.Context, server, email, role string) (*http.Client, error) {
+// devSignIn signs in through POST /auth/dev with the developer sign-in's
+// token and returns a client with the cookie.
+func devSignIn(ctx context.Context, server, token, email, role string) (*http.Client, error) {
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	form := url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}}
+	form := url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}, "token": {token}}
 	req, _ := http.NewRequestWithContext(ctx, "POST", server+"/auth/dev", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := hc.Do(req)
@@ -115,7 +116,7 @@ func devSignIn(ctx context.Context, server, email, role string) (*http.Client, e
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
-		return nil, fmt.Errorf("dev sign-in of %s: HTTP %d (is the server on loopback with the dev sign-in on?)", email, res.StatusCode)
+		return nil, fmt.Errorf("dev sign-in of %s: HTTP %d (is the server on loopback with the dev sign-in on, and --dev-token its token?)", email, res.StatusCode)
 	}
 	return hc, nil
 }

@@ -23,7 +23,10 @@ import (
 // every publisher's tracks, for Duration. The server must run with
 // `serve --loadtest`.
 type SFUOptions struct {
-	Server      string
+	Server string
+	// DevToken opens the server's developer sign-in (the token in the link
+	// serve prints, and in its data directory's dev-signin.token).
+	DevToken    string
 	Rooms       int
 	Publishers  int
 	Subscribers int
@@ -64,7 +67,7 @@ func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
 	if progress == nil {
 		progress = func(string, int, int, int64) {}
 	}
-	hc, err := devSignIn(ctx, o.Server, "loadtest-sfu@example.com", "coach")
+	hc, err := devSignIn(ctx, o.Server, o.DevToken, "loadtest-sfu@example.com", "coach")
 	if err != nil {
 		return nil, err
 	}

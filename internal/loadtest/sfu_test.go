@@ -15,13 +15,16 @@ import (
 	"rapport/internal/store/storetest"
 )
 
+// devToken opens the developer sign-in of the tests' servers.
+const devToken = "a-developer-sign-in-token-for-the-tests"
+
 // startApp runs the application on a test server; loadTest is serve --loadtest.
 func startApp(t *testing.T, loadTest bool) string {
 	t.Helper()
 	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
 	cfg.LoadTest = loadTest
 	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32)), DevToken: devToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +39,7 @@ func startApp(t *testing.T, loadTest bool) string {
 func TestSFULoad(t *testing.T) {
 	url := startApp(t, true)
 	var phases []string
-	res, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, Rooms: 1, Publishers: 2, Subscribers: 3,
+	res, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, DevToken: devToken, Rooms: 1, Publishers: 2, Subscribers: 3,
 		Duration: 2 * time.Second, VideoKbps: 200,
 		Progress: func(phase string, done, total int, sent int64) {
 			if len(phases) == 0 || phases[len(phases)-1] != phase {
@@ -63,7 +66,7 @@ func TestSFULoad(t *testing.T) {
 
 func TestSFULoadNeedsAServerStartedForIt(t *testing.T) {
 	url := startApp(t, false)
-	_, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, Rooms: 1, Publishers: 1, Subscribers: 1, Duration: time.Second, VideoKbps: 100})
+	_, err := loadtest.SFU(t.Context(), loadtest.SFUOptions{Server: url, DevToken: devToken, Rooms: 1, Publishers: 1, Subscribers: 1, Duration: time.Second, VideoKbps: 100})
 	if err == nil || !strings.Contains(err.Error(), "serve --loadtest") {
 		t.Fatalf("error %v; want one that says to start the server with --loadtest", err)
 	}
@@ -74,7 +77,7 @@ func TestSFULoadNeedsAServerStartedForIt(t *testing.T) {
 // CPU per relay participant.
 func TestRelayLoad(t *testing.T) {
 	url := startApp(t, true)
-	res, err := loadtest.Relay(t.Context(), loadtest.RelayOptions{Server: url, Rooms: 2, Duration: 2 * time.Second, VideoKbps: 200})
+	res, err := loadtest.Relay(t.Context(), loadtest.RelayOptions{Server: url, DevToken: devToken, Rooms: 2, Duration: 2 * time.Second, VideoKbps: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -45,6 +46,9 @@ type Options struct {
 	OIDC *auth.OIDC
 	// Assets serves templates and static files from elsewhere (serve --dev).
 	Assets fs.FS
+	// DevToken is the developer sign-in's token; empty reads (or makes)
+	// the data directory's, when the developer sign-in is on.
+	DevToken string
 }
 
 // App is the running application, less its listener and database.
@@ -62,7 +66,12 @@ type App struct {
 	twilio   *turn.Twilio
 	voice    *voice.Host // the AI in calls, when it can join them
 	skool    *skoolSync  // the Skool sync, when configured
-	Web      *web.Server
+	// unreached is the sign-in provider while it has not answered: tried
+	// again in the background.
+	unreached *auth.OIDC
+	Web       *web.Server
+	// DevToken opens the developer sign-in (/auth/dev?token=...), when on.
+	DevToken string
 	log      *slog.Logger
 	stop     context.CancelFunc
 	stopped  chan struct{}
@@ -101,7 +110,15 @@ func (a *App) assistant() {
 func New(o Options) (*App, error) {
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub()}
 	a.Service = coaching.NewService(o.DB, o.Clock)
+	a.Service.Signup = signup(o.Config)
 	if err := a.sessions(o); err != nil {
+		return nil, err
+	}
+	if err := a.devToken(o); err != nil {
+		return nil, err
+	}
+	oidc, err := a.signIn(o.OIDC)
+	if err != nil {
 		return nil, err
 	}
 	a.Chat = chat.NewWriter(o.DB, o.Logger)
@@ -114,12 +131,6 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	a.assistant()
-	oidc := o.OIDC
-	if oidc == nil {
-		oidc = a.oidc()
-	} else {
-		oidc.Sessions = a.Sessions
-	}
 	metrics := web.NewMetrics(o.DB.Pools())
 	a.Rooms.Observe = newRoomMetrics(metrics.Registry())
 	metrics.Registry().MustRegister(mediaMetrics{a})
@@ -129,7 +140,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DB: o.DB,
+	opts := web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Signal: a.Signal, Hub: a.Hub, History: o.DB}
 	if skoolSync != nil {
@@ -243,13 +254,30 @@ func (a *App) sessions(o Options) error {
 	return nil
 }
 
+// devToken sets the developer sign-in's token when it is on.
+func (a *App) devToken(o Options) error {
+	if !o.Config.DevSignIn() {
+		return nil
+	}
+	a.DevToken = o.DevToken
+	if a.DevToken != "" {
+		return nil
+	}
+	tok, err := auth.LoadOrCreateDevToken(o.Config.DataDir)
+	if err != nil {
+		return fmt.Errorf("the developer sign-in's token: %w", err)
+	}
+	a.DevToken = tok
+	return nil
+}
+
 // oidc returns the sign-in provider the settings name, or nil (saying once
 // how to turn it on).
 func (a *App) oidc() *auth.OIDC {
 	cfg := a.Config
 	if !cfg.OIDCEnabled() {
 		if cfg.DevSignIn() {
-			a.log.Warn("dev sign-in is ON at /auth/dev (for requests from this machine only); set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use Google instead")
+			a.log.Warn("the developer sign-in is ON at /auth/dev, for this machine and the link with its token only; set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use Google instead")
 		} else {
 			a.log.Warn("sign-in is off: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET")
 		}
@@ -259,9 +287,42 @@ func (a *App) oidc() *auth.OIDC {
 	if public == "" {
 		public = "http://" + cfg.Addr()
 	}
-	a.log.Info("sign-in with OpenID Connect", "issuer", cfg.OIDCIssuer)
+	a.log.Info("sign-in with OpenID Connect", "issuer", cfg.OIDCIssuer, "signup", cfg.SignIn.Signup)
 	return &auth.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
-		RedirectURL: public + "/auth/callback", Sessions: a.Sessions}
+		RedirectURL: public + "/auth/callback", Prompt: cfg.SignIn.Prompt, Sessions: a.Sessions}
+}
+
+// signIn returns the sign-in provider (the settings', or given's) after a
+// first try to reach it. A misspelt issuer stops start-up; a provider that
+// does not answer is tried again in the background, and sign-in says it is
+// unavailable meanwhile.
+func (a *App) signIn(given *auth.OIDC) (*auth.OIDC, error) {
+	o := given
+	if o == nil {
+		o = a.oidc()
+	} else {
+		o.Sessions = a.Sessions
+	}
+	if o == nil {
+		return nil, nil
+	}
+	err := o.Discover(context.Background())
+	var ie *auth.IssuerError
+	switch {
+	case errors.As(err, &ie):
+		return nil, ie
+	case err != nil:
+		a.log.Warn("the sign-in provider cannot be reached: sign-in is unavailable until it answers, tried again in the background", "issuer", o.Issuer, "err", err)
+		a.unreached = o
+	}
+	return o, nil
+}
+
+// signup is who may sign up, from SIGNUP and SIGNUP_DOMAINS.
+func signup(cfg *config.Config) coaching.Signup {
+	s := cfg.SignIn
+	return coaching.Signup{Open: s.Signup == config.SignupOpen, Domains: s.SignupDomains,
+		HostedDomain: config.IsGoogleIssuer(cfg.OIDCIssuer)}
 }
 
 func (a *App) background(ctx context.Context) {
@@ -280,6 +341,10 @@ func (a *App) background(ctx context.Context) {
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()
+	}
+	if a.unreached != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.unreached.KeepTrying(ctx, a.log) }()
 	}
 	go func() {
 		defer wg.Done()

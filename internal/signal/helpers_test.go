@@ -45,7 +45,7 @@ func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 		t.Fatal(err)
 	}
 	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, dialect),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32)), DevToken: devToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +71,14 @@ func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 	return e
 }
 
+// devToken opens the developer sign-in of the tests' servers.
+const devToken = "a-developer-sign-in-token-for-the-tests"
+
 func (e *env) signIn(email, role string) *http.Client {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.PostForm(e.srv.URL+"/auth/dev", url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}})
+	res, err := hc.PostForm(e.srv.URL+"/auth/dev", url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}, "token": {devToken}})
 	if err != nil || res.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in %s: %v %v", email, err, res)
 	}

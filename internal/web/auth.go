@@ -1,12 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"rapport/internal/app"
+	"rapport/internal/auth"
 	"rapport/internal/coaching"
 )
 
@@ -19,8 +21,8 @@ func (s *Server) authRoutes() {
 	m.HandleFunc("POST /auth/logout-everywhere", s.signedIn(s.logoutEverywhere))
 	if s.cfg.DevSignIn() {
 		m.HandleFunc("GET /auth/dev", s.localOnly(s.devSigninPage))
-		// Not rate-limited: it takes no secret to guess, answers only this
-		// machine, and load generators sign in thousands through it.
+		// Not rate-limited: its token is too long to guess, it answers only
+		// this machine, and load generators sign in thousands through it.
 		m.HandleFunc("POST /auth/dev", s.localOnly(s.devSignin))
 	}
 }
@@ -88,28 +90,39 @@ func localPath(next string) string {
 type signinData struct {
 	Next         string
 	OIDC         bool
+	Unavailable  bool // the provider has not been reached yet
 	ProviderName string
 	Error        string // set by the server only, never from the URL
 }
 
 func (signinData) PageTitle() string { return "Sign in" }
 
+// providerName is what the pages call the sign-in provider.
+func (s *Server) providerName() string { return s.cfg.SignIn.ProviderName }
+
+// signinPage offers the sign-in, or says that it is unavailable (503) while
+// the provider has not answered since the server started.
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	if userFrom(r.Context()) != nil {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	provider := "Google"
-	if s.oidc != nil && !strings.Contains(s.oidc.Issuer, "accounts.google.com") {
-		provider = "your organisation"
+	d := signinData{Next: localPath(r.URL.Query().Get("next")), OIDC: s.oidc != nil, ProviderName: s.providerName()}
+	status := http.StatusOK
+	if s.oidc != nil && !s.oidc.Ready() {
+		d.Unavailable, status = true, http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "30")
 	}
-	s.render(w, r, http.StatusOK, "signin", signinData{Next: localPath(r.URL.Query().Get("next")),
-		OIDC: s.oidc != nil, ProviderName: provider})
+	s.render(w, r, status, "signin", d)
 }
 
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	if s.oidc == nil {
 		s.Error(w, r, app.Errorf(app.ENOTFOUND, "sign-in with a provider is not configured here"))
+		return
+	}
+	if !s.oidc.Ready() {
+		s.signinPage(w, r)
 		return
 	}
 	to, err := s.oidc.Start(w, r, localPath(r.URL.Query().Get("next")))
@@ -120,27 +133,45 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to, http.StatusFound)
 }
 
+// oidcCallback finishes a sign-in. A callback with no sign-in in progress
+// in this browser (a reload of one already finished, a link from a history)
+// goes to the sign-in page, which sends a signed-in person on.
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if s.oidc == nil {
 		s.Error(w, r, app.Errorf(app.ENOTFOUND, "sign-in with a provider is not configured here"))
 		return
 	}
 	id, next, err := s.oidc.Finish(w, r)
+	if errors.Is(err, auth.ErrNoSignIn) {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
 	var u *coaching.User
 	if err == nil {
 		u, err = s.svc.SignIn(r.Context(), id)
 	}
 	if err != nil {
-		if app.ErrorCode(err) == app.EINTERNAL {
-			s.Error(w, r, err)
-			return
-		}
-		s.log.InfoContext(r.Context(), "sign-in refused", "reason", err)
-		s.render(w, r, http.StatusUnauthorized, "signin", signinData{Next: "/dashboard", OIDC: true,
-			ProviderName: "Google", Error: sentence(app.ErrorMessage(err))})
+		s.signinRefused(w, r, err)
 		return
 	}
 	s.startSession(w, r, u, next)
+}
+
+// signinRefused shows the sign-in page with why the sign-in failed, naming
+// the configured provider; internal faults get the usual error page.
+func (s *Server) signinRefused(w http.ResponseWriter, r *http.Request, err error) {
+	code := app.ErrorCode(err)
+	if code == app.EINTERNAL {
+		s.Error(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "sign-in refused", "reason", err)
+	status := statusOf[code]
+	if code == app.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "30")
+	}
+	s.render(w, r, status, "signin", signinData{Next: "/dashboard", OIDC: true,
+		ProviderName: s.providerName(), Error: sentence(app.ErrorMessage(err))})
 }
 
 // startSession sets the session cookie and sends the browser on.
@@ -151,40 +182,6 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *coachin
 	}
 	s.log.InfoContext(r.Context(), "signed in", "user", u.ID, "role", u.Role)
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
-}
-
-type devSigninData struct {
-	Next, Email, Name, Role string
-	Fields                  map[string]string
-}
-
-func (devSigninData) PageTitle() string { return "Developer sign-in" }
-
-func (s *Server) devSigninPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "dev_signin", devSigninData{Next: localPath(r.URL.Query().Get("next")), Role: "coach"})
-}
-
-// devSignin signs in by email and role, with no provider. It exists only on
-// loopback without an OIDC client, for local use, scripts and tests.
-func (s *Server) devSignin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		s.Error(w, r, app.Errorf(app.EINVALID, "the form could not be read"))
-		return
-	}
-	d := devSigninData{Next: localPath(r.PostFormValue("next")), Email: r.PostFormValue("email"),
-		Name: r.PostFormValue("name"), Role: r.PostFormValue("role")}
-	u, err := s.svc.DevSignIn(r.Context(), d.Email, d.Name, app.Role(d.Role))
-	if err != nil {
-		if code := app.ErrorCode(err); code == app.EINVALID && !wantsJSON(r) {
-			d.Fields = app.ErrorFields(err)
-			s.render(w, r, http.StatusBadRequest, "dev_signin", d)
-			return
-		}
-		s.Error(w, r, err)
-		return
-	}
-	s.startSession(w, r, u, d.Next)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

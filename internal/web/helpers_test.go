@@ -69,7 +69,7 @@ func build(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC) *e
 	t.Helper()
 	db := storetest.MustOpen(t, dialect)
 	a, err := server.New(server.Options{Config: cfg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc})
+		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc, DevToken: devToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +95,14 @@ func (e *env) anon() *client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// signIn signs in through POST /auth/dev, as scripts do.
+// devToken opens the developer sign-in of the tests' servers.
+const devToken = "a-developer-sign-in-token-for-the-tests"
+
+// signIn signs in through POST /auth/dev with its token, as scripts do.
 func (e *env) signIn(email string, role app.Role) *client {
 	e.t.Helper()
 	c := e.anon()
-	res := c.form("POST", "/auth/dev", url.Values{"email": {email}, "name": {"Name " + email}, "role": {string(role)}})
+	res := c.form("POST", "/auth/dev", url.Values{"email": {email}, "name": {"Name " + email}, "role": {string(role)}, "token": {devToken}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard" {
 		e.t.Fatalf("dev sign-in %s: %d %s", email, res.StatusCode, res.Header.Get("Location"))
 	}

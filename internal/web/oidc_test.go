@@ -3,6 +3,7 @@ package web_test
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,13 +16,21 @@ import (
 	"rapport/internal/coaching"
 )
 
-// oidcEnv runs the server with sign-in through a stand-in provider.
+// oidcEnv runs the server with sign-in through a stand-in provider, open to
+// anyone with a verified email (SIGNUP=open).
 func oidcEnv(t *testing.T, dialect string) (*env, *oidctest.Provider) {
 	t.Helper()
-	p := oidctest.New("rapport-client", "s3cret")
+	return oidcEnvWith(t, dialect, oidctest.New("rapport-client", "s3cret"), map[string]string{"SIGNUP": "open"})
+}
+
+// oidcEnvWith runs the server with sign-in through p and the settings vars.
+func oidcEnvWith(t *testing.T, dialect string, p *oidctest.Provider, vars map[string]string) (*env, *oidctest.Provider) {
+	t.Helper()
 	t.Cleanup(p.Close)
-	cfg := mustConfig(t, map[string]string{"GOOGLE_CLIENT_ID": "rapport-client", "GOOGLE_CLIENT_SECRET": "s3cret", "OIDC_ISSUER": p.URL})
-	o := &auth.OIDC{Issuer: p.URL, ClientID: "rapport-client", ClientSecret: "s3cret"}
+	settings := map[string]string{"GOOGLE_CLIENT_ID": "rapport-client", "GOOGLE_CLIENT_SECRET": "s3cret", "OIDC_ISSUER": p.URL}
+	maps.Copy(settings, vars)
+	cfg := mustConfig(t, settings)
+	o := &auth.OIDC{Issuer: p.URL, ClientID: "rapport-client", ClientSecret: "s3cret", Prompt: cfg.SignIn.Prompt}
 	e := newEnvWith(t, dialect, cfg, o)
 	o.RedirectURL = e.srv.URL + "/auth/callback"
 	return e, p
@@ -123,10 +132,13 @@ func TestOIDCStateAndPKCE(t *testing.T) {
 	req, _ := http.NewRequest("GET", res.Header.Get("Location"), nil)
 	callback := victim.do(req).Header.Get("Location")
 
-	attacker := e.anon() // has no flow cookie
+	attacker := e.anon() // has no flow cookie: sent to sign in
 	req, _ = http.NewRequest("GET", callback, nil)
-	if res := attacker.do(req); res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("callback in another browser: %d", res.StatusCode)
+	if res := attacker.do(req); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/signin" {
+		t.Fatalf("callback in another browser: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := attacker.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatal("a callback from another browser signed it in")
 	}
 	req, _ = http.NewRequest("GET", strings.Replace(callback, "state=", "state=x", 1), nil)
 	if res := victim.do(req); res.StatusCode != http.StatusUnauthorized {

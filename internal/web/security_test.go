@@ -73,7 +73,7 @@ func TestCrossOriginStateChangeIsRefused(t *testing.T) {
 
 func TestSessionCookie(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"c@example.com"}, "role": {"coach"}})
+	res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"c@example.com"}, "role": {"coach"}, "token": {devToken}})
 	var ck *http.Cookie
 	for _, c := range res.Cookies() {
 		if c.Name == auth.SessionCookie {
@@ -121,7 +121,7 @@ func TestSessionChangesTakeEffectAtOnce(t *testing.T) {
 		if res := w.client.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("disabled user still in: %d", res.StatusCode)
 		}
-		res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"client@example.com"}, "role": {"client"}})
+		res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"client@example.com"}, "role": {"client"}, "token": {devToken}})
 		if res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("disabled user signed in again: %d", res.StatusCode)
 		}
@@ -176,23 +176,23 @@ func TestDevSignInOnlyOnLoopback(t *testing.T) {
 	cfg := mustConfig(t, map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("s", 40)})
 	e := newEnvWith(t, "sqlite", cfg, nil)
 	for _, m := range []string{"GET", "POST"} {
-		if res := e.anon().raw(m, "/auth/dev", "application/x-www-form-urlencoded", strings.NewReader("email=a@b.co&role=admin")); res.StatusCode != 404 {
+		if res := e.anon().raw(m, "/auth/dev", "application/x-www-form-urlencoded", strings.NewReader("email=a@b.co&role=admin&token="+devToken)); res.StatusCode != 404 {
 			t.Errorf("%s /auth/dev off loopback: %d", m, res.StatusCode)
 		}
 	}
-	if res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"x@example.com"}, "role": {"wizard"}}); res.StatusCode != 404 {
+	if res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"x@example.com"}, "role": {"wizard"}, "token": {devToken}}); res.StatusCode != 404 {
 		t.Errorf("dev sign-in reachable: %d", res.StatusCode)
 	}
 }
 
 func TestDevSignInErrors(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"nope"}, "role": {"wizard"}, "next": {"//evil.example"}})
+	res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"nope"}, "role": {"wizard"}, "next": {"//evil.example"}, "token": {devToken}})
 	body := string(res.body)
 	if res.StatusCode != 400 || !strings.Contains(body, "not a valid email") || !strings.Contains(body, "must be one of") {
 		t.Fatalf("bad dev sign-in: %d %s", res.StatusCode, body)
 	}
-	res = e.anon().form("POST", "/auth/dev", url.Values{"email": {"ok@example.com"}, "role": {"client"}, "next": {"//evil.example/x"}})
+	res = e.anon().form("POST", "/auth/dev", url.Values{"email": {"ok@example.com"}, "role": {"client"}, "next": {"//evil.example/x"}, "token": {devToken}})
 	if loc := res.Header.Get("Location"); loc != "/dashboard" {
 		t.Fatalf("open redirect: %q", loc)
 	}
@@ -225,7 +225,7 @@ func TestLocalPathRefusesOtherSites(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	for _, next := range []string{"//evil.example", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",
 		"https://evil.example", "/x\\y", "javascript:alert(1)", "/\n/evil"} {
-		res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"n@example.com"}, "role": {"client"}, "next": {next}})
+		res := e.anon().form("POST", "/auth/dev", url.Values{"email": {"n@example.com"}, "role": {"client"}, "next": {next}, "token": {devToken}})
 		if loc := res.Header.Get("Location"); loc != "/dashboard" && loc != "/%09/evil.example" {
 			t.Errorf("next %q sent the browser to %q", next, loc)
 		}
@@ -249,7 +249,7 @@ func TestDevSignInRefusesProxiedRequests(t *testing.T) {
 		"PublicHost":    func(r *http.Request) { r.Host = "coach.example.com" },
 		"RebindHost":    func(r *http.Request) { r.Host = "attacker.example:8080" },
 	} {
-		req, _ := http.NewRequest("POST", e.srv.URL+"/auth/dev", strings.NewReader("email=a%40b.co&role=admin"))
+		req, _ := http.NewRequest("POST", e.srv.URL+"/auth/dev", strings.NewReader("email=a%40b.co&role=admin&token="+devToken))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		set(req)
 		if res := e.anon().do(req); res.StatusCode != http.StatusNotFound {
@@ -258,7 +258,7 @@ func TestDevSignInRefusesProxiedRequests(t *testing.T) {
 	}
 	cfg := mustConfig(t, map[string]string{"PUBLIC_URL": "https://coach.example.com"})
 	behind := newEnvWith(t, "sqlite", cfg, nil)
-	if res := behind.anon().form("POST", "/auth/dev", url.Values{"email": {"a@b.co"}, "role": {"admin"}}); res.StatusCode != http.StatusNotFound {
+	if res := behind.anon().form("POST", "/auth/dev", url.Values{"email": {"a@b.co"}, "role": {"admin"}, "token": {devToken}}); res.StatusCode != http.StatusNotFound {
 		t.Errorf("with a public PUBLIC_URL: %d", res.StatusCode)
 	}
 }

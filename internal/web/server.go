@@ -47,6 +47,7 @@ type Server struct {
 	svc      *coaching.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
+	devToken string     // opens the developer sign-in, when it is on
 	db       Pinger
 	log      *slog.Logger
 	metrics  *Metrics
@@ -68,6 +69,7 @@ type Options struct {
 	Service  *coaching.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
+	DevToken string // the developer sign-in's token, when it is on
 	DB       Pinger
 	Logger   *slog.Logger
 	Metrics  *Metrics
@@ -99,7 +101,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, db: o.DB, skool: o.Skool,
+		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),

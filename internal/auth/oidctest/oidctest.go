@@ -2,7 +2,8 @@
 // speaks the real protocol over real HTTP (discovery, JWKS, an authorization
 // endpoint that approves at once, a token endpoint that checks the client
 // secret and the PKCE verifier), so that the sign-in code under test is the
-// code production runs against Google.
+// code production runs against Google. Like Zitadel and others by default,
+// it can leave the email out of the ID token and give it at UserInfo only.
 package oidctest
 
 import (
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,7 @@ type User struct {
 	EmailVerified bool
 	Name          string
 	Picture       string
+	HostedDomain  string // Google's hd claim; empty: none
 }
 
 // Provider is a running stand-in provider.
@@ -44,6 +47,15 @@ type Provider struct {
 	Tamper func(claims jwt.MapClaims)
 	// SignWith, when set, signs tokens with another key than the published one.
 	SignWith *rsa.PrivateKey
+	// EmailAtUserInfoOnly leaves email and email_verified out of the ID
+	// token; the UserInfo endpoint gives them (OIDC Core 5.4).
+	EmailAtUserInfoOnly bool
+	// TamperUserInfo, when set, may change the UserInfo answer.
+	TamperUserInfo func(claims map[string]any)
+
+	access   map[string]User // access tokens and whom they are for
+	lastAuth url.Values      // the last authorization request
+	down     bool
 }
 
 type grant struct {
@@ -57,9 +69,10 @@ func New(clientID, clientSecret string) *Provider {
 	if err != nil {
 		panic(err)
 	}
-	p := &Provider{ClientID: clientID, ClientSecret: clientSecret, key: key, codes: map[string]grant{}}
+	p := &Provider{ClientID: clientID, ClientSecret: clientSecret, key: key, codes: map[string]grant{}, access: map[string]User{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
+	mux.HandleFunc("GET /userinfo", p.userinfo)
 	mux.HandleFunc("GET /jwks", p.jwks)
 	mux.HandleFunc("GET /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
@@ -74,10 +87,33 @@ func (p *Provider) SignInAs(u User) {
 	p.mu.Unlock()
 }
 
+// SetDown makes discovery fail (503) while down, as a provider that
+// cannot be reached.
+func (p *Provider) SetDown(down bool) {
+	p.mu.Lock()
+	p.down = down
+	p.mu.Unlock()
+}
+
+// LastAuthorization is the query of the last authorization request.
+func (p *Provider) LastAuthorization() url.Values {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastAuth
+}
+
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	down := p.down
+	p.mu.Unlock()
+	if down {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
 	writeJSON(w, map[string]any{
 		"issuer": p.URL, "authorization_endpoint": p.URL + "/authorize", "token_endpoint": p.URL + "/token",
-		"jwks_uri": p.URL + "/jwks", "response_types_supported": []string{"code"},
+		"userinfo_endpoint": p.URL + "/userinfo",
+		"jwks_uri":          p.URL + "/jwks", "response_types_supported": []string{"code"},
 		"subject_types_supported": []string{"public"}, "id_token_signing_alg_values_supported": []string{"RS256"},
 		"code_challenge_methods_supported": []string{"S256"},
 	})
@@ -100,6 +136,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := b64(randomBytes(16))
 	p.mu.Lock()
+	p.lastAuth = q
 	p.codes[code] = grant{user: p.next, nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
 	p.mu.Unlock()
 	to, _ := url.Parse(q.Get("redirect_uri"))
@@ -129,9 +166,35 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	case b64(sum[:]) != g.challenge:
 		tokenError(w, "invalid_grant") // PKCE verifier does not match the challenge
 	default:
-		writeJSON(w, map[string]any{"access_token": "at-" + b64(randomBytes(8)), "token_type": "Bearer",
+		at := "at-" + b64(randomBytes(8))
+		p.mu.Lock()
+		p.access[at] = g.user
+		p.mu.Unlock()
+		writeJSON(w, map[string]any{"access_token": at, "token_type": "Bearer",
 			"expires_in": 3600, "id_token": p.idToken(g)})
 	}
+}
+
+// userinfo answers with the claims of the access token's user.
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	at, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	p.mu.Lock()
+	u, found := p.access[at]
+	p.mu.Unlock()
+	if !ok || !found {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		http.Error(w, "invalid token", http.StatusUnauthorized)
+		return
+	}
+	claims := map[string]any{"sub": u.Subject, "email": u.Email, "email_verified": u.EmailVerified,
+		"name": u.Name, "picture": u.Picture}
+	if u.HostedDomain != "" {
+		claims["hd"] = u.HostedDomain
+	}
+	if p.TamperUserInfo != nil {
+		p.TamperUserInfo(claims)
+	}
+	writeJSON(w, claims)
 }
 
 func (p *Provider) idToken(g grant) string {
@@ -139,6 +202,13 @@ func (p *Provider) idToken(g grant) string {
 	claims := jwt.MapClaims{"iss": p.URL, "sub": g.user.Subject, "aud": p.ClientID, "iat": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(), "nonce": g.nonce, "email": g.user.Email,
 		"email_verified": g.user.EmailVerified, "name": g.user.Name, "picture": g.user.Picture}
+	if g.user.HostedDomain != "" {
+		claims["hd"] = g.user.HostedDomain
+	}
+	if p.EmailAtUserInfoOnly {
+		delete(claims, "email")
+		delete(claims, "email_verified")
+	}
 	if p.Tamper != nil {
 		p.Tamper(claims)
 	}
