@@ -57,6 +57,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.DB = db
+	db.SetLogger(log)
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)

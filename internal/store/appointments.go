@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -27,11 +31,35 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
 		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
 		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mapErr(err)
+	}
+	if err == nil {
+		err = checkReadable(&a, minutes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read appointment %d: %w", a.ID, mapErr(err))
 	}
 	a.Duration = time.Duration(minutes) * time.Minute
 	return &a, nil
+}
+
+// checkReadable refuses a stored appointment that the rest of the program
+// cannot hold: a length that overflows a time.Duration, or a time outside
+// the years 1-9999 that RFC 3339 (so JSON) and the SQLite layout can write.
+// The service never books one; a row written some other way must not reach
+// an answer that would fail half-written.
+func checkReadable(a *coaching.Appointment, minutes int64) error {
+	if minutes <= 0 || minutes > int64(math.MaxInt64/time.Minute) {
+		return fmt.Errorf("its length of %d minutes is not a duration", minutes)
+	}
+	end := a.StartsAt.Add(time.Duration(minutes) * time.Minute)
+	for _, t := range []time.Time{a.StartsAt, end, a.CreatedAt, a.UpdatedAt} {
+		if y := t.Year(); y < 1 || y > 9999 {
+			return fmt.Errorf("its time %s is out of range", t.Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 // CreateAppointment inserts a and sets its ID.
@@ -114,7 +142,10 @@ func (q *queries) appointments(ctx context.Context, query string, args ...any) (
 	for rows.Next() {
 		a, err := scanAppointment(rows)
 		if err != nil {
-			return nil, err
+			// One bad row must not take the whole list down: every list
+			// of its coach, its client and every admin would fail with it.
+			q.logger().ErrorContext(ctx, "skip an unreadable appointment", "err", err)
+			continue
 		}
 		out = append(out, a)
 	}

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -208,7 +209,7 @@ func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(&queries{w: tx, r: tx, d: db.Dialect}); err != nil {
+	if err := fn(&queries{w: tx, r: tx, d: db.Dialect, log: db.log}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -226,6 +227,19 @@ type dbtx interface {
 type queries struct {
 	w, r dbtx
 	d    Dialect
+	log  *slog.Logger // nil: slog's default
+}
+
+// SetLogger sets where the store reports what it handles itself, such as a
+// row it cannot read and leaves out of a list. Call it before any use.
+func (db *DB) SetLogger(log *slog.Logger) { db.log = log }
+
+// logger returns the store's logger.
+func (q *queries) logger() *slog.Logger {
+	if q.log == nil {
+		return slog.Default()
+	}
+	return q.log
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
