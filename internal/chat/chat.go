@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"rapport/internal/app"
+	"rapport/internal/coaching"
 )
 
 // Kind is who or what wrote a message.
@@ -45,14 +46,17 @@ type Message struct {
 }
 
 // CheckBody returns the reason a message text is refused, or nil. Blank
-// messages and those over MaxBody characters are refused; the text is kept
-// exactly as written.
+// messages, those over MaxBody characters and those that are not free text
+// by coaching.CheckText (a NUL, other control characters but newlines and
+// tabs, bidirectional overrides, invalid UTF-8) are refused; the text is
+// kept exactly as written. A refused message never reaches the Writer, where
+// one that the database refuses would fail the batch of every room.
 func CheckBody(body string) error {
 	if strings.TrimSpace(body) == "" {
 		return app.Invalid(map[string]string{"body": "must not be empty"})
 	}
-	if !utf8.ValidString(body) {
-		return app.Invalid(map[string]string{"body": "must be valid UTF-8 text"})
+	if err := coaching.ValidText("body", body, coaching.MultiLine); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(body); n > MaxBody {
 		return app.Invalid(map[string]string{"body": "must be at most 4000 characters"})

@@ -19,11 +19,14 @@ type NewUser struct {
 // CreateUser creates an invited user with a role (admin only). Their first
 // sign-in with that email makes them active and keeps the role.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
-	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+	if _, err := allowed(ctx, ActManageUsers); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
 	u := &User{Name: strings.TrimSpace(in.Name), Role: in.Role, Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := ValidText("name", u.Name, SingleLine); err != nil {
+		return nil, err
+	}
 	if err := s.validateNewUser(u, in.Email); err != nil {
 		return nil, err
 	}
@@ -45,7 +48,7 @@ type UserChange struct {
 // Because every request reloads the user, a change takes effect at once;
 // disabling also ends every session, so that enabling again revives none.
 func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*User, error) {
-	a, err := requireRole(ctx, app.RoleAdmin)
+	a, err := allowed(ctx, ActManageUsers)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +74,8 @@ func applyUserChange(u *User, ch UserChange, self bool) error {
 	if ch.Name != nil {
 		if err := validName(*ch.Name); err != nil {
 			fields["name"] = err.Error()
+		} else if msg := CheckText(*ch.Name, SingleLine); msg != "" {
+			fields["name"] = msg
 		}
 		u.Name = strings.TrimSpace(*ch.Name)
 	}
@@ -96,9 +101,18 @@ func applyUserChange(u *User, ch UserChange, self bool) error {
 	return app.Invalid(fields)
 }
 
-// ListUsers lists users (admin only).
+// MaxQuery is the longest search, in characters.
+const MaxQuery = 200
+
+// ListUsers lists users (admin only), those matching f.Query when it is
+// set: a single line of text.
 func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) {
-	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+	if _, err := allowed(ctx, ActManageUsers); err != nil {
+		return nil, err
+	}
+	fields := map[string]string{}
+	checkText(fields, "q", f.Query, SingleLine, MaxQuery)
+	if err := app.Invalid(fields); err != nil {
 		return nil, err
 	}
 	f.Page = f.Page.normalize()
@@ -107,7 +121,7 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) 
 
 // UserByEmail finds a user by email (admin only), for the operator's commands.
 func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
-	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
+	if _, err := allowed(ctx, ActManageUsers); err != nil {
 		return nil, err
 	}
 	e, err := NormalizeEmail(email)

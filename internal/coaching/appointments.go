@@ -3,9 +3,9 @@ package coaching
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rapport/internal/app"
 )
@@ -15,6 +15,25 @@ const (
 	MinDuration = 15 * time.Minute
 	MaxDuration = 240 * time.Minute
 )
+
+// MaxYearsAhead is how far ahead an appointment may start. Beyond a few
+// years a time is a typo or an attack, and far enough out it no longer fits
+// the stored layout or RFC 3339 (year 10000 in UTC).
+const MaxYearsAhead = 5
+
+// MinutesDuration is n minutes as a duration. A count too large for a
+// time.Duration saturates rather than wrapping around (2^53+60 minutes
+// would otherwise become 60), so that the bounds refuse it.
+func MinutesDuration(n int64) time.Duration {
+	const most = int64(math.MaxInt64 / time.Minute)
+	switch {
+	case n > most:
+		return math.MaxInt64
+	case n < -most:
+		return math.MinInt64
+	}
+	return time.Duration(n) * time.Minute
+}
 
 // Booking is what a coach gives to book an appointment. An admin books on a
 // coach's behalf by naming CoachID.
@@ -42,7 +61,7 @@ type AppointmentChange struct {
 // clients: in the future, 15 to 240 minutes long, and not overlapping the
 // coach's other scheduled appointments.
 func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
-	a, err := requireRole(ctx, app.RoleCoach, app.RoleAdmin)
+	a, err := allowed(ctx, ActBook)
 	if err != nil {
 		return nil, err
 	}
@@ -125,26 +144,34 @@ func (s *Service) validateAppointment(a *Appointment, now time.Time) error {
 	if a.ClientID <= 0 {
 		fields["client_id"] = "is required"
 	}
-	if utf8.RuneCountInString(a.Title) > 200 {
-		fields["title"] = "must be at most 200 characters"
-	}
-	if a.StartsAt.IsZero() {
-		fields["starts_at"] = "is required"
-	} else if !a.StartsAt.After(now) {
-		fields["starts_at"] = "must be in the future"
+	checkText(fields, "title", a.Title, SingleLine, 200)
+	if msg := checkStart(a.StartsAt, now); msg != "" {
+		fields["starts_at"] = msg
 	}
 	if a.Duration < MinDuration || a.Duration > MaxDuration {
 		fields["duration_minutes"] = "must be between 15 and 240 minutes"
 	} else if a.Duration%time.Minute != 0 {
 		fields["duration_minutes"] = "must be whole minutes"
 	}
-	if utf8.RuneCountInString(a.Notes) > 10000 {
-		fields["notes"] = "must be at most 10000 characters"
-	}
+	checkText(fields, "notes", a.Notes, MultiLine, 10000)
 	if !a.CallMode.Valid() {
 		fields["call_mode"] = `must be "sfu", "p2p" or "" (the server's default)`
 	}
 	return app.Invalid(fields)
+}
+
+// checkStart returns why start is refused as a new start, or "": it must be
+// in the future and at most MaxYearsAhead years ahead.
+func checkStart(start, now time.Time) string {
+	switch {
+	case start.IsZero():
+		return "is required"
+	case !start.After(now):
+		return "must be in the future"
+	case start.After(now.AddDate(MaxYearsAhead, 0, 0)):
+		return fmt.Sprintf("must be at most %d years ahead", MaxYearsAhead)
+	}
+	return ""
 }
 
 // Appointment returns an appointment the caller may see: their own as coach
@@ -181,6 +208,23 @@ func (s *Service) Room(ctx context.Context, roomID string) (*Appointment, error)
 	}
 	return appt, nil
 }
+
+// CheckEdit returns the refusal an edit of appointment id would meet for
+// who the caller is, or nil: not found when they may not see it, forbidden
+// when they may see but not change it. Handlers ask it before they read the
+// edit, so that a stranger learns nothing from how their input is judged.
+func (s *Service) CheckEdit(ctx context.Context, id int64) error {
+	appt, err := s.Appointment(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !canEdit(app.ActorFrom(ctx), appt) {
+		return errOnlyCoach
+	}
+	return nil
+}
+
+var errOnlyCoach = app.Errorf(app.EFORBIDDEN, "only the coach can change this appointment")
 
 // CanEnterRoom reports whether a may enter appt's room: only its coach and
 // its client.
@@ -252,7 +296,7 @@ func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int6
 		return nil, notFound("appointment")
 	}
 	if !canEdit(a, appt) {
-		return nil, app.Errorf(app.EFORBIDDEN, "only the coach can change this appointment")
+		return nil, errOnlyCoach
 	}
 	if appt.Status != ApptScheduled {
 		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and can no longer change", appt.Status)
@@ -323,35 +367,48 @@ func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment
 }
 
 // CancelAppointment cancels a scheduled appointment with a reason. Its coach,
-// its client and an admin may.
+// its client and an admin may; anyone else is told it does not exist before
+// the reason is looked at.
 func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string) (*Appointment, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > 1000 {
-		return nil, app.Invalid(map[string]string{"reason": "must be at most 1000 characters"})
-	}
 	var appt *Appointment
 	err = s.Store.InTx(ctx, func(q Queries) error {
-		if err := q.LockAppointment(ctx, id); err != nil {
+		if appt, err = s.cancellable(ctx, q, a, id); err != nil {
 			return err
 		}
-		if appt, err = q.AppointmentByID(ctx, id); err != nil {
+		fields := map[string]string{}
+		checkText(fields, "reason", reason, MultiLine, 1000)
+		if err := app.Invalid(fields); err != nil {
 			return err
-		}
-		if !canSee(a, appt) {
-			return notFound("appointment")
-		}
-		if appt.Status != ApptScheduled {
-			return app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
 		}
 		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()
 		return q.UpdateAppointment(ctx, appt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)
+	}
+	return appt, nil
+}
+
+// cancellable loads, under its lock, an appointment the actor may see and
+// that is still scheduled.
+func (s *Service) cancellable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+	if err := q.LockAppointment(ctx, id); err != nil {
+		return nil, err
+	}
+	appt, err := q.AppointmentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(a, appt) {
+		return nil, notFound("appointment")
+	}
+	if appt.Status != ApptScheduled {
+		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
 	}
 	return appt, nil
 }

@@ -17,12 +17,15 @@ type Invite struct {
 // InviteClient links a client to the calling coach, creating an invited user
 // when nobody has that email yet. Inviting a linked client again is harmless.
 func (s *Service) InviteClient(ctx context.Context, in Invite) (*User, error) {
-	a, err := requireRole(ctx, app.RoleCoach)
+	a, err := allowed(ctx, ActInvite)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
 	fresh := &User{Name: strings.TrimSpace(in.Name), Role: app.RoleClient, Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := ValidText("name", fresh.Name, SingleLine); err != nil {
+		return nil, err
+	}
 	if err := s.validateNewUser(fresh, in.Email); err != nil {
 		return nil, err
 	}

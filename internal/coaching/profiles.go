@@ -101,6 +101,9 @@ func ValidateProfile(data map[string]any) error {
 }
 
 func validateProfileField(k string, v any) string {
+	if msg := checkValueText(v); msg != "" {
+		return msg
+	}
 	s, isString := v.(string)
 	switch k {
 	case ProfileBio, ProfileGoals:
@@ -133,6 +136,32 @@ func validateProfileField(k string, v any) string {
 	case ProfileAIStyle:
 		if !isString || (s != "" && !slices.Contains(AIStyles, s)) {
 			return "must be one of " + strings.Join(AIStyles, ", ")
+		}
+	}
+	return ""
+}
+
+// checkValueText returns why a text anywhere in a profile field's value
+// (in lists and objects too) is refused, or "". PostgreSQL's jsonb refuses
+// a NUL in any string of the document, not only in the fields we know.
+func checkValueText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return CheckText(v, MultiLine)
+	case []any:
+		for _, e := range v {
+			if msg := checkValueText(e); msg != "" {
+				return msg
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if msg := CheckText(k, SingleLine); msg != "" {
+				return "has a key that " + msg
+			}
+			if msg := checkValueText(e); msg != "" {
+				return msg
+			}
 		}
 	}
 	return ""
@@ -198,7 +227,7 @@ func (in AIPersona) validate() error {
 // AIPersona returns the caller's AI co-coach persona. Only coaches (and
 // admins) have one: the AI works in a coach's sessions; a client is refused.
 func (s *Service) AIPersona(ctx context.Context) (AIPersona, error) {
-	a, err := requireRole(ctx, app.RoleCoach, app.RoleAdmin)
+	a, err := allowed(ctx, ActSetAIPersona)
 	if err != nil {
 		return AIPersona{}, err
 	}
@@ -217,7 +246,7 @@ func (s *Service) AIPersona(ctx context.Context) (AIPersona, error) {
 // the write are one transaction under the user's lock, so that two saves
 // cannot undo each other. An empty field is removed: the default applies.
 func (s *Service) PutAIPersona(ctx context.Context, in AIPersona) (*Profile, error) {
-	a, err := requireRole(ctx, app.RoleCoach, app.RoleAdmin)
+	a, err := allowed(ctx, ActSetAIPersona)
 	if err != nil {
 		return nil, err
 	}

@@ -168,11 +168,13 @@ func aiTrouble(err error) string {
 }
 
 // storeAI stores the AI's reply as its message; once stored, everyone gets
-// it, and the stream ends.
+// it, and the stream ends. The reply is cleaned of what no chat message may
+// hold (a NUL would fail the chat writer's batch of every room).
 func (r *Room) storeAI(id, answer string) {
 	if r.closing || r.session == nil {
 		return
 	}
+	answer = coaching.CleanText(answer)
 	if utf8.RuneCountInString(answer) > chat.MaxBody {
 		answer = string([]rune(answer)[:chat.MaxBody-1]) + "…"
 	}

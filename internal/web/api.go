@@ -90,6 +90,9 @@ func (s *Server) apiListClients(w http.ResponseWriter, r *http.Request, u *coach
 }
 
 func (s *Server) apiInviteClient(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActInvite) {
+		return
+	}
 	var in coaching.Invite
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.Error(w, r, err)
@@ -139,6 +142,9 @@ func (s *Server) apiPutProfile(w http.ResponseWriter, r *http.Request, u *coachi
 }
 
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActManageUsers) {
+		return
+	}
 	p, err := page(r)
 	if err != nil {
 		s.Error(w, r, err)
@@ -163,6 +169,9 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request, u *coachin
 }
 
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActManageUsers) {
+		return
+	}
 	var in coaching.NewUser
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.Error(w, r, err)
@@ -177,6 +186,9 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, u *coachi
 }
 
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActManageUsers) {
+		return
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)

@@ -42,7 +42,7 @@ type bookingJSON struct {
 	ClientID        int64             `json:"client_id"`
 	Title           string            `json:"title"`
 	StartsAt        string            `json:"starts_at"`
-	DurationMinutes int               `json:"duration_minutes"`
+	DurationMinutes int64             `json:"duration_minutes"`
 	Notes           string            `json:"notes"`
 	CallMode        coaching.CallMode `json:"call_mode"` // absent or "": the server's default
 }
@@ -51,7 +51,7 @@ type bookingJSON struct {
 type changeJSON struct {
 	Title           *string                     `json:"title"`
 	StartsAt        *string                     `json:"starts_at"`
-	DurationMinutes *int                        `json:"duration_minutes"`
+	DurationMinutes *int64                      `json:"duration_minutes"`
 	Notes           *string                     `json:"notes"`
 	Status          *coaching.AppointmentStatus `json:"status"`
 	CallMode        *coaching.CallMode          `json:"call_mode"` // absent: unchanged; "": the server's default
@@ -60,7 +60,7 @@ type changeJSON struct {
 func (c changeJSON) change() (coaching.AppointmentChange, error) {
 	ch := coaching.AppointmentChange{Title: c.Title, Notes: c.Notes, Status: c.Status, CallMode: c.CallMode}
 	if c.DurationMinutes != nil {
-		d := time.Duration(*c.DurationMinutes) * time.Minute
+		d := coaching.MinutesDuration(*c.DurationMinutes)
 		ch.Duration = &d
 	}
 	if c.StartsAt != nil {
@@ -131,6 +131,9 @@ func appointmentFilter(r *http.Request) (coaching.AppointmentFilter, error) {
 }
 
 func (s *Server) apiBook(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActBook) {
+		return
+	}
 	var in bookingJSON
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.Error(w, r, err)
@@ -142,7 +145,7 @@ func (s *Server) apiBook(w http.ResponseWriter, r *http.Request, u *coaching.Use
 		return
 	}
 	a, err := s.svc.Book(r.Context(), coaching.Booking{CoachID: in.CoachID, ClientID: in.ClientID, Title: in.Title,
-		StartsAt: start, Duration: time.Duration(in.DurationMinutes) * time.Minute, Notes: in.Notes, CallMode: in.CallMode})
+		StartsAt: start, Duration: coaching.MinutesDuration(in.DurationMinutes), Notes: in.Notes, CallMode: in.CallMode})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -165,8 +168,13 @@ func (s *Server) apiGetAppointment(w http.ResponseWriter, r *http.Request, u *co
 	writeJSON(w, http.StatusOK, toAppointmentJSON(a))
 }
 
+// apiUpdateAppointment edits an appointment. Who may not edit it is told so
+// (404 or 403) before the body is read.
 func (s *Server) apiUpdateAppointment(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.svc.CheckEdit(r.Context(), id)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -190,9 +198,13 @@ func (s *Server) apiUpdateAppointment(w http.ResponseWriter, r *http.Request, u 
 }
 
 // apiCancelAppointment cancels; the reason comes from an optional JSON body
-// {"reason": "..."} or the ?reason= parameter.
+// {"reason": "..."} or the ?reason= parameter. Who may not see the
+// appointment is told it does not exist before the body is read.
 func (s *Server) apiCancelAppointment(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	id, err := pathID(r, "id")
+	if err == nil {
+		_, err = s.svc.Appointment(r.Context(), id)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -170,6 +170,17 @@ func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
 }
 
+// may reports whether the caller's role allows act, answering the refusal
+// itself when it does not. Handlers ask it before they read a body, so that
+// a person who may not act hears that, not how their input is judged.
+func (s *Server) may(w http.ResponseWriter, r *http.Request, act coaching.Act) bool {
+	if err := coaching.May(r.Context(), act); err != nil {
+		s.Error(w, r, err)
+		return false
+	}
+	return true
+}
+
 // parseForm reads a form body of at most 1 MiB.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)

@@ -278,15 +278,19 @@ func (s *Server) readAppointmentForm(r *http.Request) (appointmentForm, time.Tim
 	if err != nil {
 		fields["starts_at"] = "must be a date and time"
 	}
-	minutes, err := strconv.Atoi(strings.TrimSpace(f.Minutes))
+	minutes, err := strconv.ParseInt(strings.TrimSpace(f.Minutes), 10, 64)
 	if err != nil {
 		fields["duration_minutes"] = "must be a number of minutes"
 	}
-	return f, start, time.Duration(minutes) * time.Minute, app.Invalid(fields)
+	return f, start, coaching.MinutesDuration(minutes), app.Invalid(fields)
 }
 
 func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
-	if err := parseForm(w, r); err != nil {
+	err := coaching.May(r.Context(), coaching.ActBook)
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -335,8 +339,13 @@ func (s *Server) editAppointmentPage(w http.ResponseWriter, r *http.Request, u *
 		Minutes: strconv.Itoa(int(a.Duration / time.Minute)), Notes: a.Notes, CallMode: string(a.CallMode)})
 }
 
+// updateAppointmentForm saves the edit form. Who may not edit the
+// appointment is told so (404 or 403) before the form is read.
 func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.svc.CheckEdit(r.Context(), id)
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}

@@ -63,6 +63,9 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) inviteClientForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActInvite) {
+		return
+	}
 	if err := parseForm(w, r); err != nil {
 		s.Error(w, r, err)
 		return
@@ -184,6 +187,9 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActManageUsers) {
+		return
+	}
 	if err := parseForm(w, r); err != nil {
 		s.Error(w, r, err)
 		return
@@ -199,6 +205,9 @@ func (s *Server) createUserForm(w http.ResponseWriter, r *http.Request, u *coach
 }
 
 func (s *Server) updateUserForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActManageUsers) {
+		return
+	}
 	id, err := pathID(r, "id")
 	if err == nil {
 		err = parseForm(w, r)

@@ -62,6 +62,9 @@ func (s *Server) renderAISettings(w http.ResponseWriter, r *http.Request, status
 // saveAISettingsForm saves the persona and style into the coach's profile,
 // keeping its other fields; a refused form comes back as it was typed.
 func (s *Server) saveAISettingsForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	if !s.may(w, r, coaching.ActSetAIPersona) {
+		return
+	}
 	if err := parseForm(w, r); err != nil {
 		s.Error(w, r, err)
 		return
