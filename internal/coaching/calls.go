@@ -11,13 +11,49 @@ import (
 // The call methods are for the live room, which has already checked who is
 // joining; they take no actor.
 
+// An appointment's room opens RoomOpensBefore its start and takes people
+// until RoomLateEntry after its scheduled end: someone late, or a call that
+// dropped, gets back in for the whole slot and the hour after it. The
+// appointment completes when that window is over and nobody is in the
+// room, or earlier when the coach ends the session.
+const (
+	RoomOpensBefore = 15 * time.Minute
+	RoomLateEntry   = time.Hour
+)
+
+// RoomOpensAt is when the appointment's room starts taking people.
+func (a *Appointment) RoomOpensAt() time.Time { return a.StartsAt.Add(-RoomOpensBefore) }
+
+// RoomClosesAt is when the appointment's room stops taking people (a call
+// under way goes on) and, once nobody is in it, the appointment completes.
+func (a *Appointment) RoomClosesAt() time.Time { return a.EndsAt().Add(RoomLateEntry) }
+
+// RoomOpenAt reports whether the appointment's room takes people at now:
+// it is scheduled and now is within the room's window.
+func (a *Appointment) RoomOpenAt(now time.Time) bool {
+	return a.Status == ApptScheduled && !now.Before(a.RoomOpensAt()) && now.Before(a.RoomClosesAt())
+}
+
+// CallTime is the time spent in an appointment's calls: the sum of its
+// ended call sessions (one still open counts once it ends).
+func CallTime(sessions []*CallSession) time.Duration {
+	var sum time.Duration
+	for _, cs := range sessions {
+		if cs.EndedAt != nil {
+			sum += cs.Duration
+		}
+	}
+	return sum
+}
+
 // OpenCall returns the appointment's open call session (a call that was
 // going on when the server restarted, or whose people are reconnecting), or
-// opens a new one.
+// opens a new one. An appointment that is no longer scheduled (the coach
+// ended the session, say) opens no call.
 func (s *Service) OpenCall(ctx context.Context, appt *Appointment) (*CallSession, error) {
 	var cs *CallSession
 	err := s.Store.InTx(ctx, func(q Queries) error {
-		if err := q.LockAppointment(ctx, appt.ID); err != nil {
+		if err := lockScheduled(ctx, q, appt.ID); err != nil {
 			return err
 		}
 		var err error
@@ -32,6 +68,22 @@ func (s *Service) OpenCall(ctx context.Context, appt *Appointment) (*CallSession
 		return nil, fmt.Errorf("open call of appointment %d: %w", appt.ID, err)
 	}
 	return cs, nil
+}
+
+// lockScheduled holds the appointment's row and refuses one that is no
+// longer scheduled: its room is closed.
+func lockScheduled(ctx context.Context, q Queries, id int64) error {
+	if err := q.LockAppointment(ctx, id); err != nil {
+		return err
+	}
+	appt, err := q.AppointmentByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if appt.Status != ApptScheduled {
+		return app.Errorf(app.EFORBIDDEN, "this appointment is %s; its room is closed", appt.Status)
+	}
+	return nil
 }
 
 // StartCall starts the call's timer, once: the second person has arrived.
@@ -57,9 +109,10 @@ func (s *Service) TouchCall(ctx context.Context, cs *CallSession, at time.Time) 
 	return s.Store.TouchCallSession(ctx, cs.ID, at)
 }
 
-// EndCall ends a call at at. A call that started marks its scheduled
-// appointment completed; one that never started and holds no message leaves
-// no trace.
+// EndCall ends a call at at, keeping its duration; one that never started
+// and holds no message leaves no trace. The appointment stays scheduled, so
+// that its people can come back, until its room closes: a call that ends
+// after that completes it.
 func (s *Service) EndCall(ctx context.Context, cs *CallSession, at time.Time) error {
 	err := s.Store.InTx(ctx, func(q Queries) error {
 		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
@@ -75,16 +128,97 @@ func (s *Service) EndCall(ctx context.Context, cs *CallSession, at time.Time) er
 }
 
 func (s *Service) endCall(ctx context.Context, q Queries, cs *CallSession, at time.Time) error {
-	kept, err := q.EndCallSession(ctx, cs.ID, at)
-	if err != nil || !kept || cs.StartedAt == nil {
+	if _, err := q.EndCallSession(ctx, cs.ID, at); err != nil {
 		return err
 	}
-	appt, err := q.AppointmentByID(ctx, cs.AppointmentID)
-	if err != nil || appt.Status != ApptScheduled {
-		return err
+	_, err := s.completeIfOver(ctx, q, cs.AppointmentID)
+	return err
+}
+
+// EndAppointment is the coach's End session: the call ends at at and the
+// appointment completes at once, however much of its slot is left. The
+// room has checked that the coach asked. An appointment no longer
+// scheduled (cancelled meanwhile, say) keeps its status.
+func (s *Service) EndAppointment(ctx context.Context, cs *CallSession, at time.Time) error {
+	err := s.Store.InTx(ctx, func(q Queries) error {
+		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
+			return err
+		}
+		if _, err := q.EndCallSession(ctx, cs.ID, at); err != nil {
+			return err
+		}
+		appt, err := q.AppointmentByID(ctx, cs.AppointmentID)
+		if err != nil || appt.Status != ApptScheduled {
+			return err
+		}
+		return s.complete(ctx, q, appt)
+	})
+	if err != nil {
+		return fmt.Errorf("end appointment %d: %w", cs.AppointmentID, err)
 	}
-	appt.Status, appt.UpdatedAt = ApptCompleted, at
+	cs.EndedAt = &at
+	return nil
+}
+
+// completeIfOver completes a scheduled appointment whose room has closed
+// with nobody in it (no call open), once its people met (a call started).
+// It runs under the appointment's lock and reports whether it completed.
+func (s *Service) completeIfOver(ctx context.Context, q Queries, id int64) (bool, error) {
+	appt, err := q.AppointmentByID(ctx, id)
+	if err != nil || appt.Status != ApptScheduled || s.Clock.Now().Before(appt.RoomClosesAt()) {
+		return false, err
+	}
+	calls, err := q.ListCallSessions(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	met := false
+	for _, cs := range calls {
+		if cs.EndedAt == nil {
+			return false, nil // someone is in the room: the call goes on
+		}
+		met = met || cs.StartedAt != nil
+	}
+	if !met {
+		return false, nil
+	}
+	return true, s.complete(ctx, q, appt)
+}
+
+func (s *Service) complete(ctx context.Context, q Queries, appt *Appointment) error {
+	appt.Status, appt.UpdatedAt = ApptCompleted, s.Clock.Now()
 	return q.UpdateAppointment(ctx, appt)
+}
+
+// CompleteFinished completes the appointments whose room has closed with
+// nobody in it, after a call that started; those whose room live reports
+// as still going on here are left to it. It returns how many it completed.
+func (s *Service) CompleteFinished(ctx context.Context, live func(appointmentID int64) bool) (int, error) {
+	ids, err := s.Store.AppointmentsOver(ctx, s.Clock.Now().Add(-RoomLateEntry))
+	if err != nil {
+		return 0, fmt.Errorf("list finished appointments: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		if live != nil && live(id) {
+			continue
+		}
+		done := false
+		err := s.Store.InTx(ctx, func(q Queries) error {
+			if err := q.LockAppointment(ctx, id); err != nil {
+				return err
+			}
+			done, err = s.completeIfOver(ctx, q, id)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("complete appointment %d: %w", id, err)
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // EndStaleCalls ends the open calls nobody has been in since before, but

@@ -133,9 +133,10 @@ func (a *Appointment) CallModeOr(def CallMode) CallMode {
 }
 
 // CallSession is one actual call in an appointment's room; an appointment can
-// have several (a call resumed after everyone left, say). It opens when the
-// first person joins, starts (and its timer runs) when the second arrives,
-// and ends once the room has stayed empty for a grace period.
+// have several (a call resumed after everyone left, say), and the time
+// spent in calls is the sum of theirs (CallTime). It opens when the first
+// person joins, starts (and its timer runs) when the second arrives, and
+// ends once the room has stayed empty for a grace period.
 type CallSession struct {
 	ID            int64
 	AppointmentID int64
@@ -269,6 +270,10 @@ type Queries interface {
 	ListCallSessions(ctx context.Context, appointmentID int64) ([]*CallSession, error)
 	// StaleCallSessions lists open sessions nobody was in since before.
 	StaleCallSessions(ctx context.Context, before time.Time) ([]*CallSession, error)
+	// AppointmentsOver lists the scheduled appointments that ended by
+	// endedBy, had a call that started, and have none open: those the
+	// sweep completes.
+	AppointmentsOver(ctx context.Context, endedBy time.Time) ([]int64, error)
 
 	// TranscriptLines returns a session's lines after the line after.
 	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*TranscriptLine, error)

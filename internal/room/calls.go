@@ -43,7 +43,8 @@ func (r *Room) scheduleWarnings() {
 }
 
 // emptied starts the grace period of an empty room: a rejoin within it
-// continues the same session; after it the session ends.
+// continues the same session; after it the session ends, and a later rejoin
+// within the appointment's slot starts another.
 func (r *Room) emptied() {
 	r.emptiedAt = r.now()
 	if r.closing {
@@ -68,7 +69,8 @@ func (r *Room) stopGrace() {
 }
 
 // graceOver ends the session of a room that stayed empty: it ended when the
-// last person left. A scheduled appointment whose call started is completed.
+// last person left. The appointment stays open for a rejoin (a new session)
+// until its room closes; Calls.EndCall completes it only after that.
 func (r *Room) graceOver(gen int) {
 	if gen != r.graceGen || r.humans() > 0 || r.grace == nil {
 		return

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,6 +20,12 @@ type Calls interface {
 	TouchCall(ctx context.Context, cs *coaching.CallSession, at time.Time) error
 	EndCall(ctx context.Context, cs *coaching.CallSession, at time.Time) error
 	EndStaleCalls(ctx context.Context, before time.Time, live func(appointmentID int64) bool) (int, error)
+	// EndAppointment ends the call and completes its appointment at once
+	// (the coach's End session).
+	EndAppointment(ctx context.Context, cs *coaching.CallSession, at time.Time) error
+	// CompleteFinished completes the appointments whose room has closed
+	// with nobody in it.
+	CompleteFinished(ctx context.Context, live func(appointmentID int64) bool) (int, error)
 }
 
 // History reads stored chat; the store does.
@@ -68,7 +75,8 @@ type Manager struct {
 	Notify  Notifier
 	Clock   app.Clock
 	Log     *slog.Logger
-	// Grace is how long an empty room waits for a rejoin before its call ends.
+	// Grace is how long an empty room waits for a rejoin before its call
+	// session ends (its appointment stays open until the room closes).
 	Grace time.Duration
 	// ChatRate and ChatBurst limit each participant's messages per second.
 	ChatRate  float64
@@ -226,10 +234,17 @@ func (r *Room) drain(ctx context.Context) {
 }
 
 // Sweep ends the calls that nobody has been in for the grace period and
-// whose rooms are not live here: those left open by a server that stopped
-// and that nobody came back to.
-func (m *Manager) Sweep(ctx context.Context) (int, error) {
-	return m.Calls.EndStaleCalls(ctx, m.Clock.Now().Add(-m.Grace), m.Live)
+// whose rooms are not live here (those left open by a server that stopped
+// and that nobody came back to), then completes the appointments whose
+// room has closed with nobody in it. It returns how many of each.
+func (m *Manager) Sweep(ctx context.Context) (ended, completed int, err error) {
+	if ended, err = m.Calls.EndStaleCalls(ctx, m.Clock.Now().Add(-m.Grace), m.Live); err != nil {
+		return ended, 0, fmt.Errorf("end stale calls: %w", err)
+	}
+	if completed, err = m.Calls.CompleteFinished(ctx, m.Live); err != nil {
+		return ended, completed, fmt.Errorf("complete finished appointments: %w", err)
+	}
+	return ended, completed, nil
 }
 
 // RunSweeper sweeps every interval until ctx ends.
@@ -237,10 +252,12 @@ func (m *Manager) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
-			m.Log.Error("sweep stale calls", "err", err)
-		} else if n > 0 {
-			m.Log.Info("ended stale calls", "count", n)
+		ended, completed, err := m.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.Log.Error("sweep", "err", err)
+		}
+		if ended > 0 || completed > 0 {
+			m.Log.Info("swept", "calls_ended", ended, "appointments_completed", completed)
 		}
 		select {
 		case <-ctx.Done():

@@ -41,7 +41,10 @@ var errClosing = app.Errorf(app.EUNAVAILABLE, "the server is restarting; please 
 // join adds a person (runs in the room's goroutine). The newer connection of
 // a person already here takes over and the older one is told so.
 func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID string) (*member, error) {
-	if r.closing {
+	switch {
+	case r.ended:
+		return nil, errEnded
+	case r.closing:
 		return nil, errClosing
 	}
 	if err := r.ensureSession(); err != nil {

@@ -63,7 +63,8 @@ type Room struct {
 	grace     *time.Timer
 	graceGen  int // which grace timer is current
 	warnings  []*time.Timer
-	closing   bool // the server is shutting down: no more chat
+	closing   bool // the server is shutting down (or the room ending): no more chat
+	ended     bool // the coach ended the session: the room closes for good
 	ai        aiState
 	floor     Floor         // the AI in the call
 	done      chan struct{} // closed when the room has ended

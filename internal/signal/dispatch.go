@@ -49,6 +49,7 @@ var handlers = map[string]func(c *client, in *Inbound) error{
 	"presence":  (*client).presence,
 	"leave":     (*client).leave,
 	"ping":      (*client).ping,
+	"room.end":  (*client).roomEnd,
 
 	"media.offer":     (*client).mediaOffer,
 	"media.answer":    (*client).mediaAnswer,

@@ -97,6 +97,28 @@ func (q *queries) StaleCallSessions(ctx context.Context, before time.Time) ([]*c
 		AND last_active_at < ? ORDER BY id LIMIT 500`, q.d.Time(before))
 }
 
+// AppointmentsOver lists the scheduled appointments that ended by endedBy,
+// had a call that started and have none open.
+func (q *queries) AppointmentsOver(ctx context.Context, endedBy time.Time) ([]int64, error) {
+	rows, err := q.query(ctx, `SELECT a.id FROM appointments a WHERE a.status = 'scheduled' AND a.ends_at <= ?
+		AND EXISTS (SELECT 1 FROM call_sessions s WHERE s.appointment_id = a.id AND s.started_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM call_sessions s WHERE s.appointment_id = a.id AND s.ended_at IS NULL)
+		ORDER BY a.id LIMIT 500`, q.d.Time(endedBy))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, id)
+	}
+	return out, mapErr(rows.Err())
+}
+
 func (q *queries) sessions(ctx context.Context, query string, args ...any) ([]*coaching.CallSession, error) {
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {
