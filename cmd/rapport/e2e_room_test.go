@@ -291,7 +291,50 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	client.waitFor(`document.body.dataset.roomState === "left"`)
 	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
 	coach.wantText("[data-stage-msg]", "Cleo Client left the room")
+	endSessionE2E(coach, client, roomURL)
 	return client
+}
+
+// endSessionE2E: the client, who left, comes back (the room stays open for
+// the slot); only the coach has End session, which asks first: Cancel keeps
+// the call, End ends it for both, who are told so, and the room is closed
+// for good.
+func endSessionE2E(coach, client *person, roomURL string) {
+	t := coach.t
+	t.Helper()
+	client.wantText("[data-stage-msg]", "You can come back until the session's time is over")
+	client.do(chromedp.Click(chromedp.CSS("[data-rejoin]")))
+	for _, p := range []*person{coach, client} {
+		p.waitFor(together("longpoll"))
+	}
+	if n := eval[int](client, `document.querySelectorAll("[data-end-session], [data-end-dialog]").length`); n != 0 {
+		t.Errorf("the client's room has %d End session controls", n)
+	}
+	dialogOpen := `document.querySelector("[data-end-dialog]").open`
+	coach.do(chromedp.Click(chromedp.CSS("[data-end-session]")))
+	coach.waitFor(dialogOpen)
+	coach.wantText("[data-end-dialog]", "End the session for both of you?")
+	coach.shot("room-end-session")
+	coach.do(chromedp.Click(chromedp.CSS("[data-end-cancel]")))
+	coach.waitFor(`!` + dialogOpen)
+	coach.say("Cancelled: we carry on.")
+	client.wantMessage("Cancelled: we carry on.", "Carla Coach")
+
+	coach.do(chromedp.Click(chromedp.CSS("[data-end-session]")))
+	coach.waitFor(dialogOpen)
+	coach.do(chromedp.Click(chromedp.CSS("[data-end-confirm]")))
+	for _, p := range []*person{coach, client} {
+		p.waitFor(`document.body.dataset.roomState === "ended" && !document.querySelector("[data-stage-msg]").hidden`)
+		p.wantText("[data-stage-msg]", "The appointment is completed and its room is closed.")
+		if eval[bool](p, `!document.querySelector("[data-rejoin]").hidden`) {
+			t.Errorf("%s: the ended room offers to rejoin", p.name)
+		}
+	}
+	coach.wantText("[data-stage-msg]", "You ended the session.")
+	client.wantText("[data-stage-msg]", "Carla Coach ended the session.")
+	client.shot("room-ended-by-coach")
+	coach.open(roomURL, 200)
+	coach.wantText(".stage", "This appointment is completed; its room is closed.")
 }
 
 // bookSoon books, through the JSON API from the coach's browser, a session

@@ -51,10 +51,10 @@ func (s *Server) viewerProfile(r *http.Request) *coaching.Profile {
 }
 
 // canJoin reports whether the room of a is open: from 15 minutes before the
-// start until the scheduled end, while it is still scheduled.
-func canJoin(a *coaching.Appointment, now time.Time) bool {
-	return a.Status == coaching.ApptScheduled && now.After(a.StartsAt.Add(-15*time.Minute)) && now.Before(a.EndsAt())
-}
+// start until an hour after the scheduled end, while it is still scheduled
+// (a call that dropped is rejoined for the whole slot), as the room itself
+// decides.
+func canJoin(a *coaching.Appointment, now time.Time) bool { return a.RoomOpenAt(now) }
 
 // apptRow is an appointment as a list shows it.
 type apptRow struct {
@@ -153,7 +153,7 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request, u *coaching.Us
 		s.Error(w, r, err)
 		return
 	}
-	d := roomData{Appointment: a, CanJoin: canJoin(a, s.svc.Clock.Now()), Other: a.Client, OpensAt: a.StartsAt.Add(-15 * time.Minute)}
+	d := roomData{Appointment: a, CanJoin: canJoin(a, s.svc.Clock.Now()), Other: a.Client, OpensAt: a.RoomOpensAt()}
 	if u.ID == a.ClientID {
 		d.Other = a.Coach
 	}

@@ -146,6 +146,7 @@ var funcs = template.FuncMap{
 	"isAdmin":  func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
 	"initials": initials,
 	"duration": func(d time.Duration) string { return d.Round(time.Second).String() },
+	"callTime": coaching.CallTime,
 	"field":    func(f map[string]string, k string) string { return f[k] },
 	"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	"ne":       func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },

@@ -86,15 +86,10 @@ func (s *Server) roomCaller(r *http.Request) (*coaching.User, *coaching.Appointm
 	return u, appt, err
 }
 
-// Rooms open a quarter of an hour before the start and take newcomers until
-// an hour after the scheduled end; a call under way goes on regardless.
-const (
-	roomOpensBefore = 15 * time.Minute
-	roomJoinAfter   = time.Hour
-)
-
 // whileOpen lets a connection in only while the room is open: the
-// appointment is scheduled and its time is near, or its call is live.
+// appointment is scheduled and within its room's window (15 minutes before
+// the start to an hour after the scheduled end: coaching.RoomOpenAt), or
+// its call is live (a call under way goes on regardless).
 func (s *Server) whileOpen(h func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment)) func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment) {
 	return func(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
 		if err := s.roomOpen(appt); err != nil {
@@ -113,9 +108,9 @@ func (s *Server) roomOpen(appt *coaching.Appointment) error {
 	switch {
 	case appt.Status != coaching.ApptScheduled:
 		return app.Errorf(app.EFORBIDDEN, "this appointment is %s; its room is closed", appt.Status)
-	case now.Before(appt.StartsAt.Add(-roomOpensBefore)):
+	case now.Before(appt.RoomOpensAt()):
 		return app.Errorf(app.EFORBIDDEN, "the room opens 15 minutes before the start")
-	case now.After(appt.EndsAt().Add(roomJoinAfter)):
+	case !appt.RoomOpenAt(now):
 		return app.Errorf(app.EFORBIDDEN, "the appointment is over; its room is closed")
 	}
 	return nil

@@ -23,6 +23,7 @@ import { CallTimer } from "./timer.js";
 import { Call } from "./media.js";
 import { SetupCheck, levelMeter } from "./check.js";
 import { AIPanel } from "./ai.js";
+import { EndSession } from "./end.js";
 
 // reloadWhenOpen reloads a closed room's page when it opens, if that is soon.
 function reloadWhenOpen(root) {
@@ -101,6 +102,7 @@ function start(root) {
   let otherAway = { reason: "not_yet", online: false }; // the other person, while away
   let joinedOnce = false;
   let refusal = ""; // what the server said when it did not let us in
+  let endedBy = null; // the room.ended frame: the coach ended the session
 
   const signal = new Signal({
     roomId: root.dataset.room,
@@ -122,6 +124,8 @@ function start(root) {
     role: root.dataset.role,
     names: root.dataset.role === "coach" ? { coach: myName, client: other.name } : { coach: other.name, client: myName },
   });
+  const endBtn = $("[data-end-session]");
+  const ender = endBtn ? new EndSession(endBtn, $("[data-end-dialog]"), { signal }) : null;
   let layout = "speaker";
   let speaker = 0; // who speaks, as the server hears it
   bar.onLayout = () => {
@@ -210,12 +214,21 @@ function start(root) {
       case "caption":
         aiPanel.frame(f);
         break;
+      case "room.ended":
+        endedBy = d;
+        announce(endedText());
+        break;
       case "speaker":
         speaker = d.user_id || 0;
         for (const t of tiles.querySelectorAll(".tile[data-user-id]")) t.dataset.speaking = String(Number(t.dataset.userId) === speaker);
         render();
         break;
     }
+  }
+
+  // endedText says who ended the session.
+  function endedText() {
+    return endedBy.user_id === me ? "You ended the session." : `${endedBy.name || other.name} ended the session.`;
   }
 
   // announce tells screen readers what changed in the room.
@@ -255,6 +268,7 @@ function start(root) {
     const final = isFinal(state);
     leaveBtn.hidden = final;
     leaveBtn.disabled = false;
+    ender?.show(!final);
     chat.enable(!final);
     if (final) {
       call.hangUp();
@@ -292,7 +306,7 @@ function start(root) {
         break;
       case "left":
         title = "You left the room.";
-        sub = "The call stays open for a minute in case you come back.";
+        sub = "You can come back until the session's time is over.";
         rejoinBtn.textContent = "Rejoin";
         stageActions.hidden = false;
         break;
@@ -303,8 +317,10 @@ function start(root) {
         stageActions.hidden = false;
         break;
       case "ended":
-        title = "The call has ended.";
+        title = endedBy ? endedText() : "The call has ended.";
+        sub = endedBy ? "The appointment is completed and its room is closed." : "";
         rejoinBtn.textContent = "Start it again";
+        rejoinBtn.hidden = !!endedBy;
         stageActions.hidden = false;
         break;
       case "signed_out":
