@@ -71,10 +71,30 @@ type TURN struct {
 	Secret      string // shared with the TURN server: credentials are signed with it
 	URLs        []string
 	RelayIP     string        // the embedded server's relay address, as browsers see it
-	TTL         time.Duration // how long a browser's credentials last
+	TTL         time.Duration // how long credentials last for TURN_URLS and Twilio
 	TwilioSID   string
 	TwilioToken string
+	// EmbeddedTTL is how long credentials may open relays on the embedded
+	// server.
+	EmbeddedTTL time.Duration
+	// MaxAllocations is how many relays one credential may hold at a time
+	// on the embedded server.
+	MaxAllocations int
 }
+
+// The credentials' lifetimes when TURN_TTL is not set (EmbeddedTTL, TTL).
+// The embedded server takes an expired credential for as long as it holds
+// a relay (a call outlives its credential: browsers refresh their relays,
+// and open more on an ICE restart, with the credential they got when they
+// joined), so its credential need only last from the join to the last
+// relay opened with none standing: after a wait for the other person in a
+// peer-to-peer call, on a step of the fallback chain; an hour covers them.
+// coturn and Twilio check the expiry on every refresh: their credentials
+// must outlast the longest call.
+const (
+	EmbeddedTURNTTL = time.Hour
+	ExternalTURNTTL = 12 * time.Hour
+)
 
 // TURNHost is the name or address browsers reach the embedded TURN server
 // at: PUBLIC_URL's host, else the relay address.
@@ -126,7 +146,8 @@ var Settings = []Setting{
 	{Name: "TURN_SECRET", Help: "shared secret that signs browsers' TURN credentials; required with TURN_PORT or TURN_URLS (rapport setup-webrtc writes one)", Secret: true},
 	{Name: "TURN_URLS", Help: "an external TURN server sharing TURN_SECRET (coturn use-auth-secret), comma-separated turn: and turns: URLs"},
 	{Name: "TURN_RELAY_IP", Help: "the embedded server's public relay address (default: the first WEBRTC_PUBLIC_IP; 127.0.0.1 on loopback)"},
-	{Name: "TURN_TTL", Default: "12h", Help: "how long a browser's TURN credentials last"},
+	{Name: "TURN_TTL", Default: "1h; 12h external", Help: "how long a browser's TURN credentials may open relays; on the embedded server a relay opened in time lasts the whole call, while its user is allowed; coturn (TURN_URLS) and Twilio check it on every refresh, so keep it longer than any call there"},
+	{Name: "TURN_MAX_ALLOCATIONS", Default: "10", Help: "how many relays one browser's credential may hold at a time on the embedded TURN server"},
 	{Name: "TWILIO_ACCOUNT_SID", Help: "use Twilio's Network Traversal Service for TURN (with TWILIO_AUTH_TOKEN)"},
 	{Name: "TWILIO_AUTH_TOKEN", Help: "Twilio's auth token", Secret: true},
 }
@@ -380,10 +401,12 @@ func (r *reader) turn() TURN {
 		Secret:      r.secret("TURN_SECRET"),
 		URLs:        r.list("TURN_URLS"),
 		RelayIP:     r.str("TURN_RELAY_IP"),
-		TTL:         r.duration("TURN_TTL", 12*time.Hour),
+		TTL:         r.duration("TURN_TTL", ExternalTURNTTL),
 		TwilioSID:   r.str("TWILIO_ACCOUNT_SID"),
 		TwilioToken: r.secret("TWILIO_AUTH_TOKEN"),
 	}
+	t.EmbeddedTTL = r.duration("TURN_TTL", EmbeddedTURNTTL)
+	t.MaxAllocations = r.count("TURN_MAX_ALLOCATIONS", 10)
 	for _, u := range t.URLs {
 		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 			r.fail("TURN_URLS", "%q must start with turn: or turns:", u)
@@ -402,6 +425,20 @@ func (r *reader) turn() TURN {
 		r.fail("TURN_RELAY_IP", "%q is not an IP address", t.RelayIP)
 	}
 	return t
+}
+
+// count reads a whole number of one or more.
+func (r *reader) count(name string, def int) int {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r.fail(name, "must be a whole number of 1 or more, not %q", v)
+		return def
+	}
+	return n
 }
 
 // duration reads a Go duration like 12h.

@@ -57,6 +57,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"TURNURL", map[string]string{"TURN_URLS": "stun:t.example.com", "TURN_SECRET": long}, "TURN_URLS:"},
 		{"TURNHalfTLS", map[string]string{"TURN_PORT": "3478", "TURN_SECRET": long, "TURN_TLS_CERT": "/c.pem"}, "TURN_TLS_KEY:"},
 		{"TURNTTL", map[string]string{"TURN_TTL": "soon"}, "TURN_TTL:"},
+		{"TURNMaxAllocations", map[string]string{"TURN_MAX_ALLOCATIONS": "0"}, "TURN_MAX_ALLOCATIONS:"},
+		{"TURNMaxAllocationsWord", map[string]string{"TURN_MAX_ALLOCATIONS": "ten"}, "TURN_MAX_ALLOCATIONS:"},
 		{"TURNRelayIP", map[string]string{"HOST": "0.0.0.0", "SESSION_SECRET": long, "TURN_PORT": "3478", "TURN_SECRET": long}, "TURN_RELAY_IP:"},
 		{"HalfTwilio", map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN:"},
 		{"AIURL", map[string]string{"AI_BASE_URL": "localhost:11434"}, "AI_BASE_URL:"},
@@ -173,8 +175,8 @@ func TestWebRTCSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.WebRTC.TURN.RelayIP != "203.0.113.7" || c.WebRTC.TURN.TTL != 12*time.Hour || !c.WebRTC.TURN.Enabled() {
-		t.Fatalf("TURN: %+v", c.WebRTC.TURN)
+	if tu := c.WebRTC.TURN; tu.RelayIP != "203.0.113.7" || tu.MaxAllocations != 10 || !tu.Enabled() {
+		t.Fatalf("TURN: %+v", tu)
 	}
 	if c.WebRTC.LoopbackOnly {
 		t.Fatal("media must not be narrowed to loopback when the server listens on every interface")
@@ -234,5 +236,26 @@ func TestAlertAndPauseSettings(t *testing.T) {
 	if c.Alerts.SMTPAddr != "mail.example.com:587" || c.Alerts.From != "rapport@example.com" || len(c.Alerts.To) != 2 ||
 		c.Skool.PauseMin != 5*time.Millisecond || c.Skool.PauseMax != 10*time.Millisecond {
 		t.Fatalf("settings %+v %+v", c.Alerts, c.Skool)
+	}
+}
+
+// TestTURNCredentialLifetimes: the embedded server's credentials are short
+// by default (its relays outlive them), an external server's outlast a
+// call (coturn and Twilio check them on every refresh), and TURN_TTL, when
+// set, is both.
+func TestTURNCredentialLifetimes(t *testing.T) {
+	c, err := Load(env(map[string]string{"TURN_MAX_ALLOCATIONS": "4"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tu := c.WebRTC.TURN; tu.EmbeddedTTL != time.Hour || tu.TTL != 12*time.Hour || tu.MaxAllocations != 4 {
+		t.Fatalf("defaults: embedded %v, external %v, max %d", tu.EmbeddedTTL, tu.TTL, tu.MaxAllocations)
+	}
+	c, err = Load(env(map[string]string{"TURN_TTL": "30m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tu := c.WebRTC.TURN; tu.EmbeddedTTL != 30*time.Minute || tu.TTL != 30*time.Minute {
+		t.Fatalf("TURN_TTL=30m: embedded %v, external %v", tu.EmbeddedTTL, tu.TTL)
 	}
 }

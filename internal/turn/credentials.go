@@ -33,12 +33,23 @@ func sign(secret, username string) string {
 // Check returns the password of a username made by Credentials, if it has
 // not expired at now.
 func Check(secret, username string, now time.Time) (string, bool) {
-	ts, _, ok := strings.Cut(username, ":")
-	exp, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || err != nil || exp < now.Unix() {
+	exp, _, ok := parseUsername(username)
+	if !ok || exp < now.Unix() {
 		return "", false
 	}
 	return sign(secret, username), true
+}
+
+// parseUsername reads a username made by Credentials: its expiry (unix
+// time) and its user.
+func parseUsername(username string) (expires, userID int64, ok bool) {
+	ts, id, found := strings.Cut(username, ":")
+	exp, err1 := strconv.ParseInt(ts, 10, 64)
+	user, err2 := strconv.ParseInt(id, 10, 64)
+	if !found || err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return exp, user, true
 }
 
 // Shared gives each user credentials for TURN servers that know the

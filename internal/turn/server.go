@@ -1,6 +1,7 @@
 package turn
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -28,68 +29,111 @@ type Config struct {
 	Realm    string
 	Secret   string
 	OwnIPs   []net.IP // the addresses media may be relayed to: this server's own (the SFU)
-	Log      *slog.Logger
-	Now      func() time.Time
+	// MaxAllocations is how many relays one credential may hold at a
+	// time; 0: DefaultMaxAllocations.
+	MaxAllocations int
+	// Allowed says which users may still use the server; nil: all.
+	Allowed Allowed
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // Server is the embedded TURN server.
 type Server struct {
-	srv  *pionturn.Server
-	urls []string
+	srv     *pionturn.Server
+	urls    []string
+	guard   *guard
+	stop    context.CancelFunc
+	stopped chan struct{}
 }
 
 // Start listens on UDP and TCP (and TLS) and serves allocations to holders
-// of valid credentials. It relays only to the addresses in OwnIPs: it is the
+// of valid credentials, MaxAllocations at a time per credential, while
+// their user is allowed (see guard.auth for a credential that expires
+// during a call). It relays only to the addresses in OwnIPs: it is the
 // SFU's, not an open relay into the network it stands in. (Permissions are
 // by address, not port: a holder of credentials may reach other UDP ports
 // of those addresses; keep other UDP services off them or firewalled.)
+// Every SweepEvery it closes the relays of users no longer allowed.
 func Start(c Config) (*Server, error) {
-	if c.Now == nil {
-		c.Now = time.Now
+	g := c.guard()
+	cfg, urls, err := c.listen(g.allocs.generator(&pionturn.RelayAddressGeneratorStatic{RelayAddress: c.RelayIP, Address: c.ListenIP}))
+	if err != nil {
+		return nil, err
 	}
-	relay := &pionturn.RelayAddressGeneratorStatic{RelayAddress: c.RelayIP, Address: c.ListenIP}
+	cfg.Realm, cfg.LoggerFactory = c.Realm, pionlog.Factory(c.Log)
+	cfg.AuthHandler, cfg.QuotaHandler, cfg.EventHandler = g.auth, g.quota, g.allocs.events()
+	srv, err := pionturn.NewServer(cfg)
+	if err != nil {
+		closeListeners(cfg)
+		return nil, fmt.Errorf("start the TURN server: %w", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s := &Server{srv: srv, urls: urls, guard: g, stop: stop, stopped: make(chan struct{})}
+	go s.sweep(ctx, SweepEvery)
+	return s, nil
+}
+
+// listen opens the server's sockets, UDP and TCP (and TLS), each relaying
+// through relay to OwnIPs alone, and gives their URLs.
+func (c Config) listen(relay pionturn.RelayAddressGenerator) (pionturn.ServerConfig, []string, error) {
+	var cfg pionturn.ServerConfig
 	allow := func(_ net.Addr, peer net.IP) bool {
 		return slices.ContainsFunc(c.OwnIPs, func(ip net.IP) bool { return ip.Equal(peer) })
 	}
 	addr := net.JoinHostPort(c.ListenIP, strconv.Itoa(c.Port))
 	udp, err := net.ListenPacket("udp4", addr)
 	if err != nil {
-		return nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
+		return cfg, nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
 	}
+	cfg.PacketConnConfigs = []pionturn.PacketConnConfig{{PacketConn: udp, RelayAddressGenerator: relay, PermissionHandler: allow}}
 	if err := udpbuf.Enlarge(udp); err != nil {
-		udp.Close()
-		return nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
+		closeListeners(cfg)
+		return cfg, nil, fmt.Errorf("TURN_PORT %d: %w", c.Port, err)
 	}
 	tcp, err := net.Listen("tcp4", addr)
 	if err != nil {
-		udp.Close()
-		return nil, fmt.Errorf("TURN_PORT %d (TCP): %w", c.Port, err)
+		closeListeners(cfg)
+		return cfg, nil, fmt.Errorf("TURN_PORT %d (TCP): %w", c.Port, err)
 	}
-	cfg := pionturn.ServerConfig{
-		Realm:             c.Realm,
-		AuthHandler:       c.auth,
-		LoggerFactory:     pionlog.Factory(c.Log),
-		PacketConnConfigs: []pionturn.PacketConnConfig{{PacketConn: udp, RelayAddressGenerator: relay, PermissionHandler: allow}},
-		ListenerConfigs:   []pionturn.ListenerConfig{{Listener: tcp, RelayAddressGenerator: relay, PermissionHandler: allow}},
-	}
+	cfg.ListenerConfigs = []pionturn.ListenerConfig{{Listener: tcp, RelayAddressGenerator: relay, PermissionHandler: allow}}
 	urls := []string{c.url("turn", c.Port, "udp"), c.url("turn", c.Port, "tcp")}
 	if c.TLSCert != "" {
 		l, err := c.listenTLS()
 		if err != nil {
-			udp.Close()
-			tcp.Close()
-			return nil, err
+			closeListeners(cfg)
+			return cfg, nil, err
 		}
 		cfg.ListenerConfigs = append(cfg.ListenerConfigs, pionturn.ListenerConfig{Listener: l, RelayAddressGenerator: relay, PermissionHandler: allow})
 		urls = append(urls, c.url("turns", c.TLSPort, "tcp"))
 	}
-	srv, err := pionturn.NewServer(cfg)
-	if err != nil {
-		udp.Close()
-		tcp.Close()
-		return nil, fmt.Errorf("start the TURN server: %w", err)
+	return cfg, urls, nil
+}
+
+// closeListeners closes the sockets listen opened.
+func closeListeners(cfg pionturn.ServerConfig) {
+	for _, p := range cfg.PacketConnConfigs {
+		p.PacketConn.Close()
 	}
-	return &Server{srv: srv, urls: urls}, nil
+	for _, l := range cfg.ListenerConfigs {
+		l.Listener.Close()
+	}
+}
+
+// guard is the server's gatekeeper for these settings.
+func (c Config) guard() *guard {
+	g := &guard{secret: c.Secret, max: c.MaxAllocations, now: c.Now, allowed: c.Allowed, log: c.Log,
+		allocs: newAllocations(), verdicts: map[int64]verdict{}}
+	if g.max <= 0 {
+		g.max = DefaultMaxAllocations
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	return g
 }
 
 func (c Config) listenTLS() (net.Listener, error) {
@@ -109,27 +153,25 @@ func (c Config) url(scheme string, port int, transport string) string {
 	return scheme + ":" + net.JoinHostPort(c.Host, strconv.Itoa(port)) + "?transport=" + transport
 }
 
-// auth gives the key of a username made by Credentials that has not expired.
-func (c Config) auth(username, realm string, _ net.Addr) ([]byte, bool) {
-	pass, ok := Check(c.Secret, username, c.Now())
-	if !ok {
-		return nil, false
-	}
-	return pionturn.GenerateAuthKey(username, realm, pass), true
+// StartFor starts the embedded server the settings describe, with every
+// user allowed (diagnose); the application starts ConfigFor's with its
+// Allowed.
+func StartFor(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	return Start(ConfigFor(cfg, log))
 }
 
-// StartFor starts the embedded server the settings describe (TURN_PORT and
+// ConfigFor is the embedded server the settings describe (TURN_PORT and
 // the rest): on loopback when media is, relaying to this server's own
 // addresses, reached by browsers at cfg.TURNHost().
-func StartFor(cfg *config.Config, log *slog.Logger) (*Server, error) {
+func ConfigFor(cfg *config.Config, log *slog.Logger) Config {
 	w, t := cfg.WebRTC, cfg.WebRTC.TURN
 	listen := "0.0.0.0"
 	if w.LoopbackOnly {
 		listen = "127.0.0.1"
 	}
-	return Start(Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
+	return Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
 		RelayIP: net.ParseIP(t.RelayIP), Host: cfg.TURNHost(), Realm: "rapport", Secret: t.Secret,
-		OwnIPs: OwnIPs(w.LoopbackOnly, w.PublicIPs...), Log: log})
+		OwnIPs: OwnIPs(w.LoopbackOnly, w.PublicIPs...), MaxAllocations: t.MaxAllocations, Log: log}
 }
 
 // URLs are the server's addresses for browsers.
@@ -138,8 +180,51 @@ func (s *Server) URLs() []string { return s.urls }
 // Allocations is how many relays are open.
 func (s *Server) Allocations() int { return s.srv.AllocationCount() }
 
+// Sweep asks whether the users who hold relays are still allowed, and
+// closes the relays of those who are not. The server sweeps by itself
+// every SweepEvery; this is the run-now entry.
+func (s *Server) Sweep(ctx context.Context) error {
+	s.guard.allocs.lapseAll(time.Now())
+	if err := s.guard.check(ctx, s.guard.allocs.users()); err != nil {
+		return fmt.Errorf("TURN: are the users who hold relays allowed: %w", err)
+	}
+	return nil
+}
+
+// Recheck asks at once whether the user is still allowed, for a change
+// that must count now (a user disabled): if not, their relays close and
+// their credentials are refused from then on. A user who is still allowed
+// keeps their relays.
+func (s *Server) Recheck(ctx context.Context, userID int64) error {
+	if err := s.guard.check(ctx, []int64{userID}); err != nil {
+		return fmt.Errorf("TURN: is user %d allowed: %w", userID, err)
+	}
+	return nil
+}
+
+// sweep runs Sweep every interval until ctx ends.
+func (s *Server) sweep(ctx context.Context, every time.Duration) {
+	defer close(s.stopped)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.guard.log.Warn("TURN sweep", "err", err)
+			}
+		}
+	}
+}
+
 // Close stops the server and its relays.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	s.stop()
+	<-s.stopped
+	return s.srv.Close()
+}
 
 // OwnIPs are the addresses media may be relayed to: this machine's own
 // interface addresses, without loopback and link-local ones (a relay to

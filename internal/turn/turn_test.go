@@ -36,12 +36,17 @@ func TestCredentialsExpireAndNeedTheSecret(t *testing.T) {
 	}
 }
 
-// startTURN runs the embedded server on a free loopback port.
-func startTURN(t *testing.T) (*Server, string) {
+// startTURN runs the embedded server on a free loopback port; opts change
+// its Config first.
+func startTURN(t *testing.T, opts ...func(*Config)) (*Server, string) {
 	t.Helper()
 	port := porttest.Free(t)
-	s, err := Start(Config{ListenIP: "127.0.0.1", Port: port, RelayIP: net.IPv4(127, 0, 0, 1), Host: "127.0.0.1",
-		Realm: "rapport", Secret: "s3cret", OwnIPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	c := Config{ListenIP: "127.0.0.1", Port: port, RelayIP: net.IPv4(127, 0, 0, 1), Host: "127.0.0.1",
+		Realm: "rapport", Secret: "s3cret", OwnIPs: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	for _, o := range opts {
+		o(&c)
+	}
+	s, err := Start(c)
 	if err != nil {
 		t.Fatal(err)
 	}
