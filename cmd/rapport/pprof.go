@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -28,4 +30,24 @@ func servePprof(addr string, log *slog.Logger) *http.Server {
 	}()
 	log.Info("profiler on", "url", "http://"+addr+"/debug/pprof/")
 	return srv
+}
+
+// serveMetrics serves /metrics on a listener of its own when METRICS_ADDR
+// asks for it; an address that cannot be had stops start-up.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics", "addr", addr, "err", err)
+		}
+	}()
+	log.Info("metrics on a listener of their own", "url", "http://"+ln.Addr().String()+"/metrics")
+	return srv, nil
 }

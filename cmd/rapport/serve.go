@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,13 +34,22 @@ type Main struct {
 	// the data directory (tests give their own).
 	DevToken string
 
+	// HeaderTimeout bounds how long a request's headers may take to
+	// arrive; 0: DefaultHeaderTimeout.
+	HeaderTimeout time.Duration
+
 	DB       *store.DB
 	App      *server.App
 	server   *http.Server
 	pprof    *http.Server
+	metrics  *http.Server
 	listener net.Listener
 	done     chan error
 }
+
+// DefaultHeaderTimeout is how long a request's headers may take to arrive
+// (its body: web.DefaultBodyTimeout).
+const DefaultHeaderTimeout = 10 * time.Second
 
 // URL is where the server answers, once Run has returned.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
@@ -78,8 +88,11 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Tune(m.App)
 	}
 	m.pprof = servePprof(cfg.PprofAddr, log)
-	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if m.metrics, err = serveMetrics(cfg.Limits.MetricsAddr, m.App.Web.MetricsHandler(), log); err != nil {
+		return err
+	}
+	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: cmp.Or(m.HeaderTimeout, DefaultHeaderTimeout),
+		MaxHeaderBytes: 64 << 10, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return m.listen()
 }
 
@@ -130,6 +143,9 @@ func (m *Main) Close() error {
 	}
 	if m.pprof != nil {
 		m.pprof.Close()
+	}
+	if m.metrics != nil {
+		m.metrics.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

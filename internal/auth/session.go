@@ -1,7 +1,8 @@
 // Package auth signs people in and keeps them signed in: OpenID Connect
 // (Google by default, any issuer by setting) with state, nonce and PKCE; the
-// session as a signed JWT in an HttpOnly cookie with sliding renewal; and a
-// rate limiter for the sign-in routes. Pages and forms live in package web.
+// session cookie, which carries a random token of a session the server
+// keeps (coaching.Session); tokens for the AI's agent; and a rate limiter
+// for the sign-in routes. Pages and forms live in package web.
 package auth
 
 import (
@@ -12,76 +13,38 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"rapport/internal/app"
+	"rapport/internal/coaching"
 )
 
 // SessionCookie is the name of the session cookie.
 const SessionCookie = "rapport_session"
 
-// Session lifetimes: a session lasts TTL from its last renewal, and a request
-// renews it once it is RenewAfter old, so that active people stay signed in.
-const (
-	DefaultTTL        = 14 * 24 * time.Hour
-	DefaultRenewAfter = 12 * time.Hour
-)
-
-// Sessions issues and checks session cookies.
+// Sessions sets and reads the session cookie, and signs the short-lived
+// tokens of a sign-in in progress and of the AI's agent.
 type Sessions struct {
-	secret     []byte
-	Secure     bool // Secure cookies, for https deployments
-	TTL        time.Duration
-	RenewAfter time.Duration
-	Clock      app.Clock
-	parser     *jwt.Parser
+	secret []byte
+	Secure bool // Secure cookies, for https deployments
+	Clock  app.Clock
+	parser *jwt.Parser
 }
 
-// NewSessions returns sessions signed with secret (HS256).
+// NewSessions returns sessions whose signed tokens use secret (HS256).
 func NewSessions(secret []byte, secure bool) *Sessions {
-	s := &Sessions{secret: secret, Secure: secure, TTL: DefaultTTL, RenewAfter: DefaultRenewAfter, Clock: app.SystemClock{}}
+	s := &Sessions{secret: secret, Secure: secure, Clock: app.SystemClock{}}
 	s.parser = jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return s.Clock.Now() }))
 	return s
 }
 
-// Claims are what a session cookie says: who, and which session version.
-type Claims struct {
-	jwt.RegisteredClaims
-	Version int64 `json:"ver"`
-}
-
-// UserID returns the user the claims are about.
-func (c *Claims) UserID() int64 {
-	id, _ := strconv.ParseInt(c.Subject, 10, 64)
-	return id
-}
-
-// Token signs a session token for a user at a session version.
-func (s *Sessions) Token(userID, version int64) (string, error) {
-	now := s.Clock.Now()
-	c := Claims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   strconv.FormatInt(userID, 10),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.TTL)),
-		},
-		Version: version,
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
-}
-
-// Issue sets a fresh session cookie for the user.
-func (s *Sessions) Issue(w http.ResponseWriter, userID, version int64) error {
-	tok, err := s.Token(userID, version)
-	if err != nil {
-		return fmt.Errorf("sign session: %w", err)
-	}
-	http.SetCookie(w, s.cookie(SessionCookie, tok, s.TTL))
-	return nil
+// Set gives the browser a session's token, for as long as a session may
+// go unused: each use that the server records sets it again.
+func (s *Sessions) Set(w http.ResponseWriter, token string) {
+	http.SetCookie(w, s.cookie(SessionCookie, token, coaching.SessionIdle))
 }
 
 // Clear removes the session cookie.
@@ -89,32 +52,17 @@ func (s *Sessions) Clear(w http.ResponseWriter) {
 	http.SetCookie(w, s.cookie(SessionCookie, "", -1))
 }
 
-// Parse reads and verifies the session cookie of r.
-func (s *Sessions) Parse(r *http.Request) (*Claims, error) {
+// Token returns the session token r carries, or "".
+func (s *Sessions) Token(r *http.Request) string {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
-		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in")
+		return ""
 	}
-	return s.ParseToken(ck.Value)
-}
-
-// ParseToken verifies a session token.
-func (s *Sessions) ParseToken(tok string) (*Claims, error) {
-	var c Claims
-	_, err := s.parser.ParseWithClaims(tok, &c, s.key)
-	if err != nil || c.UserID() <= 0 {
-		return nil, app.Errorf(app.EUNAUTHORIZED, "your session has ended; please sign in again")
-	}
-	return &c, nil
+	return ck.Value
 }
 
 // key is the jwt.Keyfunc: every token is checked with our secret.
 func (s *Sessions) key(*jwt.Token) (any, error) { return s.secret, nil }
-
-// NeedsRenewal reports whether a session is old enough to be renewed.
-func (s *Sessions) NeedsRenewal(c *Claims) bool {
-	return c.IssuedAt != nil && s.Clock.Now().Sub(c.IssuedAt.Time) > s.RenewAfter
-}
 
 // cookie builds an HttpOnly, SameSite=Lax cookie for the whole site.
 func (s *Sessions) cookie(name, value string, maxAge time.Duration) *http.Cookie {

@@ -66,6 +66,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 	if err != nil {
 		return nil, fmt.Errorf("update user %d: %w", id, err)
 	}
+	s.Hooks.userChanged(u.ID)
 	return u, nil
 }
 

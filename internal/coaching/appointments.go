@@ -391,6 +391,7 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 	if err != nil {
 		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)
 	}
+	s.Hooks.appointmentClosed(appt)
 	return appt, nil
 }
 

@@ -19,6 +19,31 @@ type Service struct {
 	// Signup says who may become a user by signing in; the zero value
 	// admits only people Rapport already knows.
 	Signup Signup
+	// Hooks are told of changes that live connections must follow.
+	Hooks Hooks
+}
+
+// Hooks are told, after the change is stored, of what live connections
+// must follow at once: the rooms close the connections of a person who
+// changed, and a closed appointment's room. A nil hook is not called.
+type Hooks struct {
+	// UserChanged: the person's role or status changed, or they signed
+	// out everywhere.
+	UserChanged func(userID int64)
+	// AppointmentClosed: the appointment was cancelled.
+	AppointmentClosed func(appt *Appointment)
+}
+
+func (h Hooks) userChanged(id int64) {
+	if h.UserChanged != nil {
+		h.UserChanged(id)
+	}
+}
+
+func (h Hooks) appointmentClosed(appt *Appointment) {
+	if h.AppointmentClosed != nil {
+		h.AppointmentClosed(appt)
+	}
 }
 
 // NewService returns a service over store with the real clock and random

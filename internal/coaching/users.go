@@ -208,22 +208,6 @@ func (s *Service) validateNewUser(u *User, email string) error {
 	return app.Invalid(fields)
 }
 
-// Authenticate loads the user behind a session and checks that the session
-// still stands: the user exists, is not disabled, and has not signed out
-// everywhere since (their session version moved on).
-func (s *Service) Authenticate(ctx context.Context, userID, sessionVersion int64) (*User, error) {
-	u, err := s.Store.UserByID(ctx, userID)
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in again")
-	} else if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	if u.Status == StatusDisabled || u.SessionVersion != sessionVersion {
-		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in again")
-	}
-	return u, nil
-}
-
 // Me returns the signed-in user.
 func (s *Service) Me(ctx context.Context) (*User, error) {
 	a, err := actor(ctx)
@@ -239,15 +223,22 @@ func (s *Service) SignOutEverywhere(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Queries) error {
 		u, err := lockedUser(ctx, q, a.UserID)
 		if err != nil {
 			return err
 		}
 		u.SessionVersion++
 		u.UpdatedAt = s.Clock.Now()
-		return q.UpdateUser(ctx, u)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return q.DeleteUserSessions(ctx, u.ID)
 	})
+	if err == nil {
+		s.Hooks.userChanged(a.UserID)
+	}
+	return err
 }
 
 // PinRole keeps the Skool sync from changing a user's role and status

@@ -232,73 +232,104 @@ func TestAuthenticate(t *testing.T) {
 	t.Parallel()
 	type tc struct {
 		name string
-		// setup signs the user in (or not) and returns the session's user
-		// ID and version to authenticate with.
-		setup func(t *testing.T, w *world) (id, version int64)
+		// setup signs the user in (or not) and returns the session's token
+		// and the user it is for.
+		setup func(t *testing.T, w *world) (token string, userID int64)
 		code  string
 	}
-	signedIn := func(t *testing.T, w *world) *coaching.User {
-		return MustSignIn(t, w, ident("s-1", "first@example.com"))
+	signedIn := func(t *testing.T, w *world) (*coaching.User, string) {
+		u := MustSignIn(t, w, ident("s-1", "first@example.com"))
+		tok, _, err := w.svc.StartSession(context.Background(), u, "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0", "203.0.113.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, tok
 	}
 	cases := []tc{
-		{name: "a fresh session stands", setup: func(t *testing.T, w *world) (int64, int64) {
-			u := signedIn(t, w)
-			return u.ID, u.SessionVersion
+		{name: "a fresh session stands", setup: func(t *testing.T, w *world) (string, int64) {
+			u, tok := signedIn(t, w)
+			return tok, u.ID
 		}},
+		{name: "a session ended by signing out fails", code: app.EUNAUTHORIZED,
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
+				MustCode(t, w.svc.EndSession(context.Background(), tok), "")
+				return tok, u.ID
+			}},
 		{name: "a session from before signing out everywhere fails", code: app.EUNAUTHORIZED,
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
 				MustCode(t, w.svc.SignOutEverywhere(as(u)), "")
-				return u.ID, u.SessionVersion
+				return tok, u.ID
 			}},
 		{name: "a session made after signing out everywhere stands",
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, _ := signedIn(t, w)
 				MustCode(t, w.svc.SignOutEverywhere(as(u)), "")
-				again := signedIn(t, w)
-				if again.SessionVersion != u.SessionVersion+1 {
-					t.Errorf("session version %d after signing out, want %d", again.SessionVersion, u.SessionVersion+1)
-				}
-				return again.ID, again.SessionVersion
+				again, tok := signedIn(t, w)
+				return tok, again.ID
+			}},
+		{name: "a session signed out from another device fails", code: app.EUNAUTHORIZED,
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
+				_, ss, err := w.svc.Authenticate(context.Background(), tok, "")
+				MustCode(t, err, "")
+				MustCode(t, w.svc.SignOutDevice(as(w.client), ss.ID), app.ENOTFOUND) // not theirs
+				MustCode(t, w.svc.SignOutDevice(as(u), ss.ID), "")
+				return tok, u.ID
 			}},
 		{name: "a session of a disabled user fails", code: app.EUNAUTHORIZED,
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Status: ptr(coaching.StatusDisabled)})
-				return u.ID, u.SessionVersion
+				return tok, u.ID
 			}},
 		{name: "a session from before a disable stays ended after enabling again", code: app.EUNAUTHORIZED,
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Status: ptr(coaching.StatusDisabled)})
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Status: ptr(coaching.StatusActive)})
-				return u.ID, u.SessionVersion
+				return tok, u.ID
 			}},
 		{name: "a session of a changed role stands and carries the new role",
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
 				MustUpdateUser(t, w, u.ID, coaching.UserChange{Role: ptr(app.RoleCoach)})
-				return u.ID, u.SessionVersion
+				return tok, u.ID
 			}},
-		{name: "a session of a missing user fails", code: app.EUNAUTHORIZED,
-			setup: func(t *testing.T, w *world) (int64, int64) { return 9999, 0 }},
-		{name: "a session with a version from the future fails", code: app.EUNAUTHORIZED,
-			setup: func(t *testing.T, w *world) (int64, int64) {
-				u := signedIn(t, w)
-				return u.ID, u.SessionVersion + 1
+		{name: "an unknown token fails", code: app.EUNAUTHORIZED,
+			setup: func(t *testing.T, w *world) (string, int64) { return "forged", 0 }},
+		{name: "a session unused for two weeks fails", code: app.EUNAUTHORIZED,
+			setup: func(t *testing.T, w *world) (string, int64) {
+				u, tok := signedIn(t, w)
+				w.clock.Advance(coaching.SessionIdle + time.Minute)
+				return tok, u.ID
 			}},
+		{name: "a session used within two weeks stands", setup: func(t *testing.T, w *world) (string, int64) {
+			u, tok := signedIn(t, w)
+			w.clock.Advance(coaching.SessionIdle - time.Hour)
+			if _, _, err := w.svc.Authenticate(context.Background(), tok, ""); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.Advance(coaching.SessionIdle - time.Hour)
+			return tok, u.ID
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			w := MustWorld(t)
-			id, version := c.setup(t, w)
-			got, err := w.svc.Authenticate(context.Background(), id, version)
+			tok, id := c.setup(t, w)
+			got, ss, err := w.svc.Authenticate(context.Background(), tok, "198.51.100.0/24")
 			MustCode(t, err, c.code)
 			if err == nil {
 				stored := MustGetUser(t, w, id)
-				if got.ID != id || got.Role != stored.Role || got.Status != coaching.StatusActive {
+				if got.ID != id || got.Role != stored.Role || got.Status != coaching.StatusActive || ss.UserID != id {
 					t.Errorf("authenticated %+v, stored %+v", got, stored)
+				}
+				list, err := w.svc.Sessions(as(got))
+				if err != nil || len(list) != 1 || list[0].ID != ss.ID || list[0].IPPrefix != "198.51.100.0/24" || !list[0].LastSeenAt.Equal(w.clock.Now()) {
+					t.Errorf("sessions %+v (%v), want the one just used", list, err)
 				}
 			}
 		})

@@ -45,6 +45,8 @@ type Config struct {
 	Alerts Alerts
 	// SignIn is who may sign in and how the provider is asked.
 	SignIn SignIn
+	// Limits are whose forwarded addresses are believed and who reads metrics.
+	Limits Limits
 }
 
 // WebRTC is the network side of calls: where the SFU takes media, and the
@@ -122,7 +124,7 @@ var Settings = []Setting{
 	{Name: "DATABASE_URL", Help: "postgres://... for PostgreSQL; empty for SQLite in the data directory"},
 	{Name: "GOOGLE_CLIENT_ID", Help: "OAuth client ID for Google (or OIDC_ISSUER's) sign-in"},
 	{Name: "GOOGLE_CLIENT_SECRET", Help: "OAuth client secret", Secret: true},
-	{Name: "SESSION_SECRET", Help: "signs session cookies; 32+ bytes, required outside loopback", Secret: true},
+	{Name: "SESSION_SECRET", Help: "signs the sign-in flow cookie and the AI seat's room tokens; 32+ bytes, required outside loopback", Secret: true},
 	{Name: "HOST", Default: "127.0.0.1", Help: "address to listen on"},
 	{Name: "PORT", Default: "8080", Help: "port to listen on (0 picks a free one)"},
 	{Name: "RAPPORT_DATA_DIR", Default: "./data", Help: "where the SQLite file and generated secrets live"},
@@ -179,6 +181,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.Skool = r.skool()
 	c.Alerts = r.alerts()
 	c.SignIn = r.signIn(c.OIDCIssuer)
+	c.Limits = r.limits()
 	if r.err != nil {
 		return nil, r.err
 	}

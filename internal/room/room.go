@@ -33,6 +33,7 @@ const (
 	ReasonLeft      = "left"       // the client said leave
 	ReasonGone      = "gone"       // the connection ended
 	ReasonRoomEnded = "room_ended"
+	ReasonSignedOut = "signed_out" // the person's sign-in session ended, or they were disabled
 )
 
 // Conn is one participant's connection, as the room sees it.

@@ -126,6 +126,7 @@ func New(o Options) (*App, error) {
 	defaultMode := o.Config.CallMode
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
+	a.follow()
 	if err := a.media(); err != nil {
 		a.Chat.Close()
 		return nil, err
@@ -157,6 +158,28 @@ func New(o Options) (*App, error) {
 	a.stop, a.stopped = cancel, make(chan struct{})
 	go a.background(ctx)
 	return a, nil
+}
+
+// follow makes live connections follow the changes of the domain at once:
+// a person who changed (role, status, signed out everywhere) reconnects,
+// which checks them again; a cancelled appointment's room closes for
+// everyone. Changes made elsewhere (the CLI, another node) reach the
+// connections through the session check every ping interval.
+func (a *App) follow() {
+	a.Signal.Sessions = a.Service.StandingSessions
+	a.Service.Hooks = coaching.Hooks{
+		UserChanged: func(id int64) {
+			a.Signal.CloseUser(id, room.ReasonGone)
+			if a.TURN != nil {
+				if err := a.TURN.Recheck(context.Background(), id); err != nil {
+					a.log.Warn("TURN: is a changed user still allowed", "user", id, "err", err)
+				}
+			}
+		},
+		AppointmentClosed: func(appt *coaching.Appointment) {
+			a.Signal.CloseRoom(appt.RoomID, room.ReasonRoomEnded)
+		},
+	}
 }
 
 // media starts the SFU with the WEBRTC_ settings and gives browsers the
@@ -214,13 +237,15 @@ func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
 	t := w.TURN
 	var out []func(int64) []room.ICEServer
 	if t.Port > 0 {
-		srv, err := turn.StartFor(a.Config, a.log)
+		c := turn.ConfigFor(a.Config, a.log)
+		c.Allowed = a.turnAllowed
+		srv, err := turn.Start(c)
 		if err != nil {
 			return nil, err
 		}
 		a.TURN = srv
 		a.log.Info("embedded TURN server", "urls", strings.Join(srv.URLs(), " "))
-		out = append(out, (&turn.Shared{URLs: srv.URLs(), Secret: t.Secret, TTL: t.TTL}).ICEServers)
+		out = append(out, (&turn.Shared{URLs: srv.URLs(), Secret: t.Secret, TTL: t.EmbeddedTTL}).ICEServers)
 	}
 	if len(t.URLs) > 0 {
 		out = append(out, (&turn.Shared{URLs: t.URLs, Secret: t.Secret, TTL: t.TTL}).ICEServers)
@@ -233,6 +258,24 @@ func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
 		a.log.Info("no TURN server: calls from networks that block UDP may fail; set TURN_PORT and TURN_SECRET (rapport setup-webrtc), TURN_URLS or TWILIO_ACCOUNT_SID")
 	}
 	return out, nil
+}
+
+// turnAllowed says which users may use the embedded TURN server: those who
+// exist and are not disabled. A user at a time: the users who hold relays
+// on one machine are few.
+func (a *App) turnAllowed(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	ok := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		u, err := a.DB.UserByID(ctx, id)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ok[id] = u.Status != coaching.StatusDisabled
+	}
+	return ok, nil
 }
 
 func (a *App) sessions(o Options) error {
@@ -330,6 +373,9 @@ func (a *App) background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); a.Signal.RunReaper(ctx) }()
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Signal.RunSessionCheck(ctx, signal.PingEvery) }()
+	go func() { defer wg.Done(); a.sweepSessions(ctx, time.Hour) }()
 	if a.skool != nil {
 		if sch, err := a.skool.scheduler(); err != nil {
 			a.log.Error("the nightly Skool sync cannot start", "err", err)
@@ -356,6 +402,25 @@ func (a *App) background(ctx context.Context) {
 	}()
 	a.Rooms.RunSweeper(ctx, time.Minute)
 	wg.Wait()
+}
+
+// sweepSessions deletes the sign-in sessions unused for two weeks, every
+// interval until ctx ends.
+func (a *App) sweepSessions(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Service.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("delete idle sign-in sessions", "err", err)
+			} else if n > 0 {
+				a.log.Info("deleted idle sign-in sessions", "count", n)
+			}
+		}
+	}
 }
 
 // Handler is the whole web application.

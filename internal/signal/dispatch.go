@@ -25,9 +25,13 @@ type client struct {
 	appt   *coaching.Appointment
 	user   *coaching.User
 	conn   room.Conn
-	joined *room.Handle
-	clock  func() time.Time
-	media  *sfu.SFU // nil: calls are off
+	// session is the sign-in session that opened the connection (0: none);
+	// untrack forgets the connection when it ends.
+	session int64
+	untrack func()
+	joined  *room.Handle
+	clock   func() time.Time
+	media   *sfu.SFU // nil: calls are off
 	// peer is the client's peer with the SFU, from its first offer or its
 	// relay connection (which another goroutine makes): guarded by peerMu,
 	// like mediaClosed (the client left: no more media).
@@ -207,6 +211,7 @@ func (c *client) ok(in *Inbound) error {
 
 // left tells the room that the person left on purpose.
 func (c *client) left() {
+	c.untrack()
 	c.closeMedia()
 	if c.joined != nil {
 		c.joined.Leave(room.ReasonLeft)
@@ -215,6 +220,7 @@ func (c *client) left() {
 
 // gone tells the room that the connection ended.
 func (c *client) gone() {
+	c.untrack()
 	c.closeMedia()
 	if c.joined != nil {
 		c.joined.Leave(room.ReasonGone)

@@ -248,6 +248,7 @@ type pollPeer struct {
 	frames chan frame
 	stop   chan struct{}
 	closed string
+	status int // the status of a poll that was refused
 }
 
 func (e *env) openPoll(t *testing.T, hc *http.Client) *pollPeer {
@@ -283,6 +284,9 @@ func (p *pollPeer) loop() {
 		json.NewDecoder(res.Body).Decode(&ans)
 		res.Body.Close()
 		if res.StatusCode != 200 {
+			p.mu.Lock()
+			p.status = res.StatusCode
+			p.mu.Unlock()
 			return
 		}
 		for _, f := range ans.Frames {

@@ -130,12 +130,13 @@ func (p *pollConn) take(ctx context.Context, after int64, wait time.Duration) (f
 
 // OpenPoll starts a long-poll connection for user in appt's room and
 // answers {"conn": id}. The caller has checked that user may enter.
-func (s *Server) OpenPoll(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User) {
+// session is the sign-in session of the request (0: the AI's seat).
+func (s *Server) OpenPoll(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, session int64) {
 	b := make([]byte, 18)
 	rand.Read(b)
 	p := &pollConn{id: base64.RawURLEncoding.EncodeToString(b), userID: user.ID, roomID: appt.RoomID,
 		wake: make(chan struct{}), lastPoll: time.Now()}
-	p.client = s.newClient(appt, user, p)
+	p.client = s.newClient(appt, user, session, p)
 	s.mu.Lock()
 	old := s.oldestPollOver(user.ID, appt.RoomID, maxPollsPerRoom-1)
 	s.polls[p.id] = p

@@ -107,7 +107,7 @@ func (s *Server) ServeRelay(w http.ResponseWriter, r *http.Request, appt *coachi
 	if c == nil {
 		return app.Errorf(app.EFORBIDDEN, "the relay ticket is unknown, used or expired: ask for one with media.relay")
 	}
-	s.serveRelay(w, r, originPatterns, appt.RoomID, user.ID, c.signalMedia, c.setPeer)
+	s.serveRelay(w, r, originPatterns, &tracked{user: user.ID, session: c.session, roomID: appt.RoomID}, c.signalMedia, c.setPeer)
 	return nil
 }
 
@@ -119,14 +119,16 @@ func (s *Server) ServeLoadRelay(w http.ResponseWriter, r *http.Request, roomID s
 	if s.Media == nil {
 		return errNoMedia
 	}
-	s.serveRelay(w, r, originPatterns, "load-"+roomID, peer, func(string, any) {}, func(*sfu.Peer) bool { return true })
+	s.serveRelay(w, r, originPatterns, &tracked{user: peer, roomID: "load-" + roomID}, func(string, any) {}, func(*sfu.Peer) bool { return true })
 	return nil
 }
 
 // serveRelay upgrades the request and carries the relay participant's
-// frames until either side ends; attach binds the participant's peer to
-// its room connection (false: that connection has left).
-func (s *Server) serveRelay(w http.ResponseWriter, r *http.Request, originPatterns []string, roomID string, userID int64, signal sfu.Signal, attach func(*sfu.Peer) bool) {
+// frames until either side ends or who is tracked as (their session, their
+// room) is closed; attach binds the participant's peer to its room
+// connection (false: that connection has left).
+func (s *Server) serveRelay(w http.ResponseWriter, r *http.Request, originPatterns []string, who *tracked, signal sfu.Signal, attach func(*sfu.Peer) bool) {
+	roomID, userID := who.roomID, who.user
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
 	if err != nil {
 		return // Accept has answered the request
@@ -136,6 +138,11 @@ func (s *Server) serveRelay(w http.ResponseWriter, r *http.Request, originPatter
 	ws.SetReadLimit(maxRelayFrame)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	who.close = func(reason string) {
+		cancel()
+		go ws.Close(websocket.StatusNormalClosure, reason) // its handshake must not hold the closer
+	}
+	defer s.live.track(who)()
 	out := relay.NewOutbox(relayVideoKeep, relayAudioKeep)
 	p := s.Media.ConnectRelay(roomID, userID, relayConn(out), signal)
 	defer p.Close()

@@ -17,7 +17,7 @@ import (
 // Timing of a connection: a ping after 20 seconds of quiet, dead after 45
 // without an answer; a long poll waits up to 25 seconds.
 const (
-	pingEvery    = 20 * time.Second
+	pingEvery    = PingEvery
 	deadAfter    = 45 * time.Second
 	pollWait     = 25 * time.Second
 	joinWithin   = 15 * time.Second
@@ -25,6 +25,10 @@ const (
 	queueSize    = 256  // frames waiting for a slow WebSocket before it is dropped
 	pollBacklog  = 1024 // frames waiting for a long-poll client before it is dropped
 )
+
+// PingEvery is how often a quiet connection is pinged, and how often the
+// sessions behind live connections are checked.
+const PingEvery = 20 * time.Second
 
 // Server serves the transports for the rooms of a Manager.
 type Server struct {
@@ -37,11 +41,15 @@ type Server struct {
 	FrameBurst int
 	// Media is the SFU that carries calls' video and audio; nil turns calls off.
 	Media *sfu.SFU
+	// Sessions tells which sign-in sessions still stand: live connections
+	// are checked every ping interval (RunSessionCheck); nil: never.
+	Sessions SessionChecker
 
 	mu      sync.Mutex
 	polls   map[string]*pollConn
 	tickets tickets        // for the media relay's WebSockets
 	ws      sync.WaitGroup // the WebSocket handlers running
+	live    liveConns      // every connection, for CloseSession, CloseUser and CloseRoom
 }
 
 // NewServer returns a server for rooms.
@@ -52,9 +60,13 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 	return &Server{Rooms: rooms, Log: log, Clock: clock, FrameRate: 50, FrameBurst: 100, polls: map[string]*pollConn{}}
 }
 
-func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, conn room.Conn) *client {
-	return &client{rooms: s.Rooms, appt: appt, user: user, conn: conn, clock: s.Clock.Now,
+// newClient makes the client of a connection that session (0: none, the
+// AI's seat or a load generator's peer) opened, tracked until it ends.
+func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, session int64, conn room.Conn) *client {
+	c := &client{rooms: s.Rooms, appt: appt, user: user, session: session, conn: conn, clock: s.Clock.Now,
 		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now(), media: s.Media, relays: &s.tickets}
+	c.untrack = s.live.track(&tracked{user: user.ID, session: session, roomID: appt.RoomID, close: conn.Close})
+	return c
 }
 
 // RunReaper closes long-poll connections nobody has polled for 45 seconds,

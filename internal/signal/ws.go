@@ -32,6 +32,7 @@ var closeCodes = map[string]websocket.StatusCode{
 	room.ReasonLeft:      websocket.StatusNormalClosure,
 	room.ReasonGone:      websocket.StatusGoingAway,
 	room.ReasonRoomEnded: 4003,
+	room.ReasonSignedOut: 4004,
 }
 
 // Send queues a frame. A full queue means the client cannot keep up: it is
@@ -61,8 +62,9 @@ func (c *wsConn) Close(reason string) {
 // ServeWS upgrades a request to the room's WebSocket. The caller has checked
 // that user may enter appt's room. The Origin must be this host (or one of
 // originPatterns): a page of another site cannot open it with our cookie.
-func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, originPatterns []string) {
-	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, c) })
+// session is the sign-in session of the request (0: the AI's seat).
+func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, session int64, originPatterns []string) {
+	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, session, c) })
 }
 
 // ServeLoadMedia serves one peer of `rapport loadtest sfu`: a WebSocket that
@@ -71,7 +73,7 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 // registers it only on a loopback server started for load tests.
 func (s *Server) ServeLoadMedia(w http.ResponseWriter, r *http.Request, room string, peer int64, originPatterns []string) {
 	s.serveWS(w, r, originPatterns, func(c *wsConn) *client {
-		cl := s.newClient(&coaching.Appointment{RoomID: "load-" + room}, &coaching.User{ID: peer}, c)
+		cl := s.newClient(&coaching.Appointment{RoomID: "load-" + room}, &coaching.User{ID: peer}, 0, c)
 		cl.mediaOnly = true
 		return cl
 	})

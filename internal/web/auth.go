@@ -10,6 +10,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
+	"rapport/internal/room"
 )
 
 func (s *Server) authRoutes() {
@@ -61,7 +62,7 @@ func fromThisMachine(r *http.Request) bool {
 // limited refuses a client that signs in too often (guessing, floods).
 func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.limiter.Allow(r) {
+		if !s.limiter.Allow(s.clientIP(r)) {
 			w.Header().Set("Retry-After", "10")
 			s.Error(w, r, app.Errorf(app.ETOOMANYREQUEST, "too many sign-in attempts; wait a few seconds and try again"))
 			return
@@ -174,21 +175,38 @@ func (s *Server) signinRefused(w http.ResponseWriter, r *http.Request, err error
 		ProviderName: s.providerName(), Error: sentence(app.ErrorMessage(err))})
 }
 
-// startSession sets the session cookie and sends the browser on.
+// startSession begins a session on the server, gives the browser its
+// token and sends it on.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *coaching.User, next string) {
-	if err := s.sessions.Issue(w, u.ID, u.SessionVersion); err != nil {
+	tok, _, err := s.svc.StartSession(r.Context(), u, r.UserAgent(), auth.IPPrefix(s.clientIP(r)))
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	s.sessions.Set(w, tok)
 	s.log.InfoContext(r.Context(), "signed in", "user", u.ID, "role", u.Role)
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 }
 
+// logout ends this device's session on the server, closes its room
+// connections and clears its cookie: the old cookie answers nothing more,
+// from this browser or any other.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if tok := s.sessions.Token(r); tok != "" {
+		if err := s.svc.EndSession(r.Context(), tok); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if ss := sessionFrom(r.Context()); ss != nil {
+		s.signal.CloseSession(ss.ID, room.ReasonSignedOut)
+	}
 	s.sessions.Clear(w)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
+// logoutEverywhere ends every session of the person; the service's hook
+// closes all their room connections.
 func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	if err := s.svc.SignOutEverywhere(r.Context()); err != nil {
 		s.Error(w, r, err)

@@ -66,10 +66,25 @@ func newBenchEnv(b *testing.B, dialect string) *env {
 }
 
 func build(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC) *env {
+	return buildAt(t, dialect, cfg, oidc, nil)
+}
+
+// newEnvAt starts the web server on dialect with the dev sign-in on, its
+// time kept by clock.
+func newEnvAt(t *testing.T, dialect string, clock app.Clock) *env {
+	t.Helper()
+	e := buildAt(t, dialect, mustConfig(t, nil), nil, clock)
+	e.t = t
+	e.srv = httptest.NewServer(e.handler)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func buildAt(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC, clock app.Clock) *env {
 	t.Helper()
 	db := storetest.MustOpen(t, dialect)
 	a, err := server.New(server.Options{Config: cfg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc, DevToken: devToken})
+		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc, DevToken: devToken, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 		}
 		s.metrics.observe(route, r.Method, sw.status, elapsed)
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "client", auth.ClientIP(r)}
+			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "client", s.clientIP(r)}
 		if rec.userID != 0 {
 			attrs = append(attrs, "user", rec.userID)
 		}
@@ -134,15 +134,19 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 type userKey struct{}
 
-// withSession loads the signed-in user when the request carries a valid
-// session. The user is reloaded on every request, so that signing out
-// everywhere, disabling and role changes take effect at once. A session
-// older than RenewAfter gets a fresh cookie (sliding expiry).
+type sessionKey struct{}
+
+// withSession loads the signed-in user and their session when the request
+// carries a session token that still stands. Both are reloaded on every
+// request, so that signing out (here, on another device or everywhere),
+// disabling and role changes take effect at once. A recorded use sets the
+// cookie again, so that a session in use does not expire.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
-			if u := s.authenticate(w, r); u != nil {
+			if u, ss := s.authenticate(w, r); u != nil {
 				ctx := context.WithValue(app.WithActor(r.Context(), u.Actor()), userKey{}, u)
+				ctx = context.WithValue(ctx, sessionKey{}, ss)
 				r = r.WithContext(ctx)
 				if rec := recordFrom(ctx); rec != nil {
 					rec.userID = u.ID
@@ -153,17 +157,14 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate returns the user of r's session, or nil (clearing a cookie
-// that no longer stands).
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *coaching.User {
-	claims, err := s.sessions.Parse(r)
-	if err != nil {
-		if _, cerr := r.Cookie(auth.SessionCookie); cerr == nil {
-			s.sessions.Clear(w)
-		}
-		return nil
+// authenticate returns the user and session of r's token, or nil (clearing
+// a cookie that no longer stands).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*coaching.User, *coaching.Session) {
+	tok := s.sessions.Token(r)
+	if tok == "" {
+		return nil, nil
 	}
-	u, err := s.svc.Authenticate(r.Context(), claims.UserID(), claims.Version)
+	u, ss, err := s.svc.Authenticate(r.Context(), tok, auth.IPPrefix(s.clientIP(r)))
 	if err != nil {
 		switch {
 		case r.Context().Err() != nil:
@@ -173,14 +174,18 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *coaching.
 		default:
 			s.sessions.Clear(w)
 		}
-		return nil
+		return nil, nil
 	}
-	if s.sessions.NeedsRenewal(claims) {
-		if err := s.sessions.Issue(w, u.ID, u.SessionVersion); err != nil {
-			s.log.ErrorContext(r.Context(), "renew session", "err", err)
-		}
+	if ss.Touched {
+		s.sessions.Set(w, tok)
 	}
-	return u
+	return u, ss
+}
+
+// sessionFrom returns the session of ctx, or nil.
+func sessionFrom(ctx context.Context) *coaching.Session {
+	ss, _ := ctx.Value(sessionKey{}).(*coaching.Session)
+	return ss
 }
 
 // userFrom returns the signed-in user of ctx, or nil.

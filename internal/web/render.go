@@ -127,12 +127,13 @@ func (s *Server) view(r *http.Request, data any) *View {
 // flashes are the short notices a redirect may carry (?flash=key); keeping
 // them to a fixed list means a link cannot put arbitrary text on our pages.
 var flashes = map[string]string{
-	"booked":    "Appointment booked.",
-	"saved":     "Saved.",
-	"cancelled": "Appointment cancelled.",
-	"invited":   "Client invited.",
-	"created":   "User created.",
-	"signedout": "You have been signed out everywhere.",
+	"booked":          "Appointment booked.",
+	"saved":           "Saved.",
+	"cancelled":       "Appointment cancelled.",
+	"invited":         "Client invited.",
+	"created":         "User created.",
+	"signedout":       "You have been signed out everywhere.",
+	"devicesignedout": "That device is signed out.",
 }
 
 var funcs = template.FuncMap{
@@ -205,11 +206,26 @@ func initials(u *coaching.User) string {
 	return string(out)
 }
 
-// staticHandler serves CSS, scripts and images; cached for an hour unless in
-// dev mode.
+// isDir reports whether name (a path under the static folder, maybe with a
+// trailing slash) is a folder.
+func isDir(files fs.FS, name string) bool {
+	name = strings.Trim(name, "/")
+	if name == "" {
+		return true
+	}
+	st, err := fs.Stat(files, name)
+	return err == nil && st.IsDir()
+}
+
+// staticHandler serves CSS, scripts and images, never a folder's listing;
+// cached for an hour unless in dev mode.
 func staticHandler(files fs.FS, dev bool) http.Handler {
 	fsrv := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isDir(files, r.URL.Path) { // no listings of what is there
+			http.NotFound(w, r)
+			return
+		}
 		if dev {
 			w.Header().Set("Cache-Control", "no-cache")
 		} else {

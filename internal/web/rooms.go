@@ -101,6 +101,9 @@ func (s *Server) whileOpen(h func(http.ResponseWriter, *http.Request, *coaching.
 }
 
 func (s *Server) roomOpen(appt *coaching.Appointment) error {
+	if appt.Status == coaching.ApptCancelled { // even while its room winds down
+		return app.Errorf(app.EFORBIDDEN, "this appointment is cancelled; its room is closed")
+	}
 	if s.signal.Rooms.Live(appt.ID) {
 		return nil
 	}
@@ -116,10 +119,18 @@ func (s *Server) roomOpen(appt *coaching.Appointment) error {
 	return nil
 }
 
+// sessionIDOf is the sign-in session of r (0: the AI's seat, by its token).
+func sessionIDOf(r *http.Request) int64 {
+	if ss := sessionFrom(r.Context()); ss != nil {
+		return ss.ID
+	}
+	return 0
+}
+
 // roomSignal opens the room's WebSocket, authenticated like every page by
 // the session cookie (no bypass), with the Origin checked.
 func (s *Server) roomSignal(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
-	s.signal.ServeWS(w, r, appt, u, s.originPatterns)
+	s.signal.ServeWS(w, r, appt, u, sessionIDOf(r), s.originPatterns)
 }
 
 // roomRelay opens the media relay's WebSocket for a ticket the caller's
@@ -131,7 +142,7 @@ func (s *Server) roomRelay(w http.ResponseWriter, r *http.Request, u *coaching.U
 }
 
 func (s *Server) roomPollOpen(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
-	s.signal.OpenPoll(w, r, appt, u)
+	s.signal.OpenPoll(w, r, appt, u, sessionIDOf(r))
 }
 
 func (s *Server) roomPollSend(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {

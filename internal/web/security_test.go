@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"rapport/internal/app"
 	"rapport/internal/auth"
@@ -126,34 +125,6 @@ func TestSessionChangesTakeEffectAtOnce(t *testing.T) {
 			t.Fatalf("disabled user signed in again: %d", res.StatusCode)
 		}
 	})
-}
-
-func TestSlidingRenewal(t *testing.T) {
-	e := newEnv(t, "sqlite")
-	c := e.signIn("c@example.com", app.RoleCoach)
-	var me struct{ ID int64 }
-	c.get("/api/v1/me").json(t, &me)
-	clock := app.NewFixedClock(time.Now().Add(-13 * time.Hour))
-	e.sess.Clock = clock
-	old, _ := e.sess.Token(me.ID, 0)
-	e.sess.Clock = app.SystemClock{}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/me", nil)
-	req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: old})
-	res := e.anon().do(req)
-	if res.StatusCode != 200 {
-		t.Fatalf("13-hour-old session: %d", res.StatusCode)
-	}
-	renewed := false
-	for _, ck := range res.Cookies() {
-		renewed = renewed || (ck.Name == auth.SessionCookie && ck.Value != old && ck.MaxAge > 0)
-	}
-	if !renewed {
-		t.Fatal("an old session was not renewed")
-	}
-	fresh := c.get("/api/v1/me")
-	if len(fresh.Cookies()) != 0 {
-		t.Fatal("a fresh session was reissued on every request")
-	}
 }
 
 func TestSignInRateLimit(t *testing.T) {

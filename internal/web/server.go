@@ -53,8 +53,12 @@ type Server struct {
 	metrics  *Metrics
 	pages    *Pages
 	static   http.Handler
-	limiter  *auth.RateLimiter
-	mux      *http.ServeMux
+	limiter  *auth.RateLimiter // sign-in attempts, per address
+	writes   *auth.RateLimiter // state changes, per person
+	proxies  auth.Proxies
+	// BodyTimeout bounds how long a request's body may take to arrive.
+	BodyTimeout time.Duration
+	mux         *http.ServeMux
 
 	signal         *signal.Server
 	hub            *notify.Hub
@@ -103,6 +107,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
+		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Config.Limits.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),
 	}
@@ -120,7 +125,9 @@ func (s *Server) Handler() http.Handler {
 		s.Error(w, r, errCrossOrigin)
 	}))
 	var h http.Handler = s.withRoute(s.mux)
+	h = s.withWriteLimit(h)
 	h = s.withSession(h)
+	h = s.withBodyDeadline(h)
 	h = cop.Handler(h)
 	h = s.withSecurityHeaders(h)
 	h = s.withRecover(h)
@@ -133,10 +140,11 @@ func (s *Server) routes() {
 	m.Handle("GET /static/", http.StripPrefix("/static/", s.static))
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.Handle("GET /metrics", s.metrics.Handler())
+	m.Handle("GET /metrics", s.metricsGate(s.metrics.Handler()))
 	m.HandleFunc("GET /{$}", s.home)
 
 	s.authRoutes()
+	s.deviceRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()

@@ -27,7 +27,7 @@ const OUTBOX_KEY = "rapport.outbox."; // + the room id, in sessionStorage
 const OUTBOX_MAX_AGE = 12 * 3600 * 1000; // a message older than this was meant for another call
 
 // Close codes of the WebSocket and the equivalent reasons of a long poll.
-const CLOSE_REASONS = { 1000: "left", 1001: "gone", 1012: "restarting", 4001: "replaced", 4002: "too_slow", 4003: "room_ended" };
+const CLOSE_REASONS = { 1000: "left", 1001: "gone", 1012: "restarting", 4001: "replaced", 4002: "too_slow", 4003: "room_ended", 4004: "signed_out" };
 
 // What a closed connection means for the page: final states do not reconnect.
 // signed_out: the session cookie is gone (401); closed: the server does not
