@@ -180,6 +180,8 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	// Both leave; the call session stays open for a minute.
 	client.do(chromedp.Click(chromedp.CSS("[data-leave]")))
 	client.waitFor(`document.body.dataset.roomState === "left"`)
+	// The coach stayed: the page that left says so, not "not here yet".
+	client.wantText(`.person[data-user-id="`+coachID+`"]`, "Was here when you left")
 	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
 	coach.wantText("[data-stage-msg]", "Cleo Client left the room")
 	coach.do(chromedp.Click(chromedp.CSS("[data-leave]")))
@@ -289,6 +291,8 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 
 	client.do(chromedp.Click(chromedp.CSS("[data-leave]")))
 	client.waitFor(`document.body.dataset.roomState === "left"`)
+	// The coach stayed: the page that left says so, not "not here yet".
+	client.wantText(`.person[data-user-id="`+coachID+`"]`, "Was here when you left")
 	coach.waitFor(`document.querySelector("[data-stage]").dataset.call === "waiting"`)
 	coach.wantText("[data-stage-msg]", "Cleo Client left the room")
 	endSessionE2E(coach, client, roomURL)

@@ -183,6 +183,23 @@ func runE2E(t *testing.T, chromium, dialect string) {
 		admin.wantText("table.table tbody", email)
 	}
 	admin.shot("users")
+	// A role changes only once the admin confirms it: Keep puts it back.
+	coaches := `document.querySelectorAll("select[data-current=coach]").length`
+	before := eval[int](admin, coaches)
+	eval[bool](admin, `(() => { const s = document.querySelector("select[data-current=client]"); s.value = "coach"; return s.dispatchEvent(new Event("change")); })()`)
+	admin.waitFor(`!document.querySelector("select[data-current=client] ~ .confirm-role").hidden`)
+	admin.wantText(`select[data-current=client] ~ .confirm-role`, "a coach?")
+	admin.shot("users-confirm-role")
+	admin.do(chromedp.Click(chromedp.CSS(`select[data-current=client] ~ .confirm-role [data-confirm-cancel]`), chromedp.NodeVisible))
+	admin.waitFor(`document.querySelector("select[data-current=client] ~ .confirm-role").hidden`)
+	admin.open("/users", 200)
+	if after := eval[int](admin, coaches); after != before {
+		t.Errorf("choosing a role and Keep changed it: %d coaches, then %d", before, after)
+	}
+	// Your devices: this browser, marked.
+	admin.open("/account/devices", 200)
+	admin.wantText(".devices", "This device")
+	admin.shot("devices")
 
 	// A live room: the coach and the client meet, chat, and see the same timer.
 	proxied := roomE2E(browser, coach, client, clientID)

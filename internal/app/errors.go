@@ -41,7 +41,10 @@ func (e *Error) Error() string {
 	for i, k := range keys {
 		parts[i] = k + " " + e.Fields[k]
 	}
-	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+	if all := strings.Join(parts, "; "); all != e.Message { // a message that is the one field's reason says it once
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, all)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
 // Errorf returns an application error with the code and a formatted message.

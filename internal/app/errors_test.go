@@ -39,6 +39,9 @@ func TestInvalid(t *testing.T) {
 	if ErrorCode(one) != EINVALID || ErrorMessage(one) != "email is required" || ErrorFields(one)["email"] != "is required" {
 		t.Fatalf("one field: %v", one)
 	}
+	if one.Error() != "invalid: email is required" { // once, not "email is required (email is required)"
+		t.Fatalf("one field says: %q", one.Error())
+	}
 	two := Invalid(map[string]string{"b": "x", "a": "y"})
 	if two.Error() != "invalid: please correct the highlighted fields (a y; b x)" {
 		t.Fatalf("two fields: %q", two.Error())

@@ -130,12 +130,27 @@ func noOverlap(ctx context.Context, q Queries, appt *Appointment) error {
 		return err
 	}
 	if len(clash) > 0 {
-		c := clash[0]
-		return &app.Error{Code: app.ECONFLICT,
-			Message: fmt.Sprintf("overlaps %q at %s", c.Title, c.StartsAt.Format(time.RFC3339)),
-			Fields:  map[string]string{"starts_at": "overlaps another appointment"}}
+		return &OverlapError{Title: clash[0].Title, StartsAt: clash[0].StartsAt}
 	}
 	return nil
+}
+
+// OverlapError refuses a time that overlaps another scheduled appointment
+// of the coach. It is an ECONFLICT that names the other appointment, so
+// that a page can say when it is in the viewer's own time zone; its
+// message (for the API) gives the time in UTC.
+type OverlapError struct {
+	Title    string
+	StartsAt time.Time
+}
+
+func (e *OverlapError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the app error the API answers with.
+func (e *OverlapError) Unwrap() error {
+	return &app.Error{Code: app.ECONFLICT,
+		Message: fmt.Sprintf("overlaps %q at %s", e.Title, e.StartsAt.UTC().Format(time.RFC3339)),
+		Fields:  map[string]string{"starts_at": "overlaps another appointment"}}
 }
 
 // validateAppointment checks the fields of an appointment being written.

@@ -60,6 +60,7 @@ func canJoin(a *coaching.Appointment, now time.Time) bool { return a.RoomOpenAt(
 type apptRow struct {
 	*coaching.Appointment
 	CanJoin bool
+	Now     bool           // scheduled, and its time is now: under way or about to be
 	Other   *coaching.User // the other party, from the viewer's side
 }
 
@@ -70,7 +71,8 @@ func rows(list []*coaching.Appointment, viewer *coaching.User, now time.Time) []
 		if viewer.ID == a.ClientID {
 			other = a.Coach
 		}
-		out[i] = apptRow{Appointment: a, CanJoin: canJoin(a, now) && coaching.CanEnterRoom(viewer.Actor(), a), Other: other}
+		out[i] = apptRow{Appointment: a, CanJoin: canJoin(a, now) && coaching.CanEnterRoom(viewer.Actor(), a), Other: other,
+			Now: a.Status == coaching.ApptScheduled && !now.Before(a.StartsAt) && now.Before(a.EndsAt())}
 	}
 	return out
 }
@@ -99,7 +101,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 		if err == nil {
 			past, err = s.svc.ListAppointments(ctx, coaching.AppointmentFilter{To: now, Desc: true, Page: coaching.Page{Limit: 10}})
 		}
-		data.Today, data.Upcoming, data.Past = rows(today, u, now), rows(upcoming, u, now), rows(past, u, now)
+		data.Today, data.Upcoming, data.Past = rows(today, u, now), rows(upcoming, u, now), rows(over(past, now), u, now)
 	}
 	if err == nil {
 		data.People, err = s.people(r, u)
@@ -110,6 +112,18 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 	}
 	data.Next = nextAppointment(data.Today, data.Upcoming, now)
 	s.render(w, r, http.StatusOK, "dashboard", data)
+}
+
+// over keeps the appointments whose time has ended, or that will not take
+// place: one under way is not a past session yet.
+func over(list []*coaching.Appointment, now time.Time) []*coaching.Appointment {
+	out := list[:0]
+	for _, a := range list {
+		if a.Status != coaching.ApptScheduled || !a.EndsAt().After(now) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // nextAppointment is the first appointment that has not ended yet.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -34,7 +35,9 @@ func (s *Server) appointmentsPage(w http.ResponseWriter, r *http.Request, u *coa
 	if d.Scope == "past" {
 		f.To, f.Desc = now, true
 	} else {
-		d.Scope, f.From = "upcoming", now.Add(-4*time.Hour)
+		// What is still to come: scheduled ones, unless the viewer asks
+		// for another status.
+		d.Scope, f.From, f.Status = "upcoming", now.Add(-4*time.Hour), coaching.ApptScheduled
 	}
 	if st := coaching.AppointmentStatus(d.Status); st.Valid() {
 		f.Status = st
@@ -306,9 +309,23 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		}
 	}
 	s.formError(w, r, err, func(status int) {
-		f.Fields, f.Message = app.ErrorFields(err), formMessage(err)
+		f.Fields, f.Message = app.ErrorFields(err), appointmentFormMessage(err, f.TZ)
 		s.renderAppointmentForm(w, r, status, f)
 	})
+}
+
+// appointmentFormMessage is the notice above a refused appointment form: an
+// overlap says when the other appointment is, in the form's time zone.
+func appointmentFormMessage(err error, tz string) string {
+	var o *coaching.OverlapError
+	if !errors.As(err, &o) {
+		return formMessage(err)
+	}
+	loc, lerr := time.LoadLocation(tz)
+	if lerr != nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("This time overlaps “%s” on %s.", o.Title, o.StartsAt.In(loc).Format("Mon 2 Jan 2006 at 15:04 MST"))
 }
 
 // formError shows a refused form again with its errors, or answers any
@@ -363,7 +380,7 @@ func (s *Server) updateAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		}
 	}
 	s.formError(w, r, err, func(status int) {
-		f.Fields, f.Message = app.ErrorFields(err), formMessage(err)
+		f.Fields, f.Message = app.ErrorFields(err), appointmentFormMessage(err, f.TZ)
 		s.renderAppointmentForm(w, r, status, f)
 	})
 }
@@ -388,8 +405,18 @@ type cancelData struct {
 
 func (cancelData) PageTitle() string { return "Cancel appointment" }
 
+// cancelAppointmentPage asks for a reason to cancel a scheduled
+// appointment; one that is cancelled or completed already goes back to its
+// page, which says so.
 func (s *Server) cancelAppointmentPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
-	if a, ok := s.loadAppointment(w, r); ok {
+	a, ok := s.loadAppointment(w, r)
+	switch {
+	case !ok:
+	case a.Status == coaching.ApptCancelled:
+		redirectFlash(w, r, "/appointments/"+itoa(a.ID), "alreadycancelled")
+	case a.Status != coaching.ApptScheduled:
+		redirectFlash(w, r, "/appointments/"+itoa(a.ID), "notcancellable")
+	default:
 		s.render(w, r, http.StatusOK, "appointment_cancel", cancelData{Appointment: a})
 	}
 }

@@ -26,6 +26,7 @@ type skoolData struct {
 	History []membership.HistoryEvent // their changes, newest first
 	Message string
 	Notice  string
+	SetUp   bool // the sync is configured: it can be run now
 }
 
 func (skoolData) PageTitle() string { return "Skool sync" }
@@ -35,6 +36,9 @@ func (s *Server) skoolRoutes() {
 	s.mux.HandleFunc("POST /admin/skool/sync", s.signedIn(s.skoolSyncNow))
 	s.mux.HandleFunc("POST /users/{id}/pin", s.signedIn(s.pinRoleForm))
 }
+
+// skoolNotSetUp says what turns the sync on.
+const skoolNotSetUp = "The Skool sync is not set up on this server: set SKOOL_EMAIL, SKOOL_PASSWORD, SKOOL_COACH_COMMUNITY and SKOOL_CLIENT_COMMUNITY, then restart it."
 
 // skoolPage shows the last runs, and a person's history when asked.
 func (s *Server) skoolPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
@@ -48,10 +52,11 @@ func (s *Server) skoolPage(w http.ResponseWriter, r *http.Request, u *coaching.U
 		d.Notice = "A sync started. Its run appears here when it ends."
 	}
 	if s.skool == nil {
-		d.Message = "The Skool sync is not set up on this server: set SKOOL_EMAIL, SKOOL_PASSWORD, SKOOL_COACH_COMMUNITY and SKOOL_CLIENT_COMMUNITY."
+		d.Message = skoolNotSetUp
 		s.render(w, r, http.StatusOK, "skool", d)
 		return
 	}
+	d.SetUp = true
 	var err error
 	if d.Runs, err = s.skool.MembershipRuns(r.Context(), 30); err != nil {
 		s.Error(w, r, err)
@@ -72,8 +77,8 @@ func (s *Server) skoolSyncNow(w http.ResponseWriter, r *http.Request, u *coachin
 	case u.Role != app.RoleAdmin:
 		s.Error(w, r, app.Errorf(app.EFORBIDDEN, "the Skool sync is for admins"))
 		return
-	case s.skool == nil:
-		s.Error(w, r, app.Errorf(app.EUNAVAILABLE, "the Skool sync is not set up on this server"))
+	case s.skool == nil: // the page offers no button then; a stale page says why
+		s.render(w, r, http.StatusConflict, "skool", skoolData{Message: skoolNotSetUp})
 		return
 	}
 	if err := s.skool.SyncNow(); err != nil {

@@ -127,13 +127,15 @@ func (s *Server) view(r *http.Request, data any) *View {
 // flashes are the short notices a redirect may carry (?flash=key); keeping
 // them to a fixed list means a link cannot put arbitrary text on our pages.
 var flashes = map[string]string{
-	"booked":          "Appointment booked.",
-	"saved":           "Saved.",
-	"cancelled":       "Appointment cancelled.",
-	"invited":         "Client invited.",
-	"created":         "User created.",
-	"signedout":       "You have been signed out everywhere.",
-	"devicesignedout": "That device is signed out.",
+	"booked":           "Appointment booked.",
+	"saved":            "Saved.",
+	"cancelled":        "Appointment cancelled.",
+	"invited":          "Client invited.",
+	"created":          "User created.",
+	"signedout":        "You have been signed out everywhere.",
+	"devicesignedout":  "That device is signed out.",
+	"alreadycancelled": "This appointment is cancelled already.",
+	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
 }
 
 var funcs = template.FuncMap{

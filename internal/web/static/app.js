@@ -40,9 +40,24 @@ function fillZoneFields() {
   }
 }
 
-function autoSubmit() {
-  for (const sel of document.querySelectorAll("select[data-autosubmit]")) {
-    sel.addEventListener("change", () => sel.form.requestSubmit());
+// confirmRoles asks before a role changes: choosing another role in a
+// users page's select shows "Make Ann a coach?" with Change role and Keep;
+// nothing is saved on the choice alone.
+function confirmRoles() {
+  for (const sel of document.querySelectorAll("select[data-confirm-role]")) {
+    const box = sel.form.querySelector(".confirm-role");
+    const text = box.querySelector("[data-confirm-text]");
+    sel.addEventListener("change", () => {
+      const changed = sel.value !== sel.dataset.current;
+      box.hidden = !changed;
+      text.textContent = changed ? `Make ${sel.dataset.who} ${sel.value === "admin" ? "an" : "a"} ${sel.value}?` : "";
+      if (changed) box.querySelector("button[type=submit]").focus();
+    });
+    box.querySelector("[data-confirm-cancel]").addEventListener("click", () => {
+      sel.value = sel.dataset.current;
+      box.hidden = true;
+      sel.focus();
+    });
   }
 }
 
@@ -55,7 +70,7 @@ function rememberZone() {
 rememberZone();
 localizeTimes();
 fillZoneFields();
-autoSubmit();
+confirmRoles();
 
 // Notices while signed in: someone waiting in one of your rooms gets a
 // toast with a Join link, and a short chime. Not on the room page itself.

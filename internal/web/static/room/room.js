@@ -273,8 +273,11 @@ function start(root) {
     if (final) {
       call.hangUp();
       chat.reconnected(); // nobody is typing to a page that is out of the room
+      // What this page last knew of the other person: out of the room, it
+      // hears no more, and must not say "not here yet" of someone who stayed.
+      const wasHere = people.has(other.id) || otherAway.wasHere;
       people.clear();
-      otherAway = { reason: "", online: false };
+      otherAway = { reason: "", online: false, wasHere };
     }
     render();
   }
@@ -373,6 +376,7 @@ function start(root) {
       status.classList.add("muted");
       let text = "Not here yet";
       if (id === me) text = signal.state === "left" ? "Left" : isFinal(signal.state) ? "Not connected" : "Joining…";
+      else if (isFinal(signal.state) && otherAway.wasHere) text = "Was here when you left";
       else if (otherAway.reason && otherAway.reason !== "not_yet") text = otherAway.reason === "left" ? "Left the room" : "Connection lost";
       else if (otherAway.online) text = "Not here yet · has Rapport open";
       status.append(el("span", "dot", ""), text);
