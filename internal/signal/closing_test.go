@@ -163,3 +163,18 @@ func TestSessionCheckClosesWhatAnotherProcessEnded(t *testing.T) {
 		})
 	}
 }
+
+// TestSignOutClosesTheMediaRelay: the media relay's WebSocket ends with its
+// person's session too.
+func TestSignOutClosesTheMediaRelay(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.relay(t, e.coach)
+	if code := e.api(e.coach, "POST", "/auth/logout", "", nil); code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", code)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the media relay stayed open 10 s after its person signed out")
+	}
+}
