@@ -407,20 +407,13 @@ func (a *App) background(ctx context.Context) {
 // sweepSessions deletes the sign-in sessions unused for two weeks, every
 // interval until ctx ends.
 func (a *App) sweepSessions(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := a.Service.SweepSessions(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("delete idle sign-in sessions", "err", err)
-			} else if n > 0 {
-				a.log.Info("deleted idle sign-in sessions", "count", n)
-			}
+	app.Every(ctx, every, func(ctx context.Context) {
+		if n, err := a.Service.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("delete idle sign-in sessions", "err", err)
+		} else if n > 0 {
+			a.log.Info("deleted idle sign-in sessions", "count", n)
 		}
-	}
+	})
 }
 
 // Handler is the whole web application.

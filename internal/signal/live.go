@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"rapport/internal/app"
 	"rapport/internal/room"
 )
 
@@ -100,18 +101,8 @@ func (s *Server) CloseRoom(roomID, reason string) int {
 // those that do not: a session ended by another process (`rapport user
 // disable`, another node) ends its rooms within an interval.
 func (s *Server) RunSessionCheck(ctx context.Context, every time.Duration) {
-	if s.Sessions == nil {
-		return
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.checkSessions(ctx)
-		}
+	if s.Sessions != nil {
+		app.Every(ctx, every, s.checkSessions)
 	}
 }
 

@@ -72,16 +72,7 @@ func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, sess
 // RunReaper closes long-poll connections nobody has polled for 45 seconds,
 // until ctx ends.
 func (s *Server) RunReaper(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.reap(time.Now())
-		}
-	}
+	app.Every(ctx, 5*time.Second, func(context.Context) { s.reap(time.Now()) })
 }
 
 // Shutdown closes every long-poll connection, so that no poll holds the

@@ -12,6 +12,7 @@ import (
 
 	pionturn "github.com/pion/turn/v4"
 
+	"rapport/internal/app"
 	"rapport/internal/config"
 	"rapport/internal/pionlog"
 	"rapport/internal/udpbuf"
@@ -205,18 +206,11 @@ func (s *Server) Recheck(ctx context.Context, userID int64) error {
 // sweep runs Sweep every interval until ctx ends.
 func (s *Server) sweep(ctx context.Context, every time.Duration) {
 	defer close(s.stopped)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.guard.log.Warn("TURN sweep", "err", err)
-			}
+	app.Every(ctx, every, func(ctx context.Context) {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.guard.log.Warn("TURN sweep", "err", err)
 		}
-	}
+	})
 }
 
 // Close stops the server and its relays.
