@@ -79,7 +79,7 @@ func TestMigrateAndUserCommands(t *testing.T) {
 				want string
 			}{
 				{[]string{"migrate", "status"}, 0, "pending"},
-				{[]string{"migrate"}, 0, "applied 0001 init\napplied 0002 live_rooms\napplied 0003 call_mode\napplied 0004 transcripts\napplied 0005 memberships\napplied 0006 sessions"},
+				{[]string{"migrate"}, 0, "applied 0001 init\napplied 0002 live_rooms\napplied 0003 call_mode\napplied 0004 transcripts\napplied 0005 memberships\napplied 0006 sessions\napplied 0007 invitations"},
 				{[]string{"migrate", "up"}, 0, "up to date"},
 				{[]string{"user", "create", "--email", "Boss@Example.com", "--role", "admin", "--name", "The Boss"}, 0, "admin, invited"},
 				{[]string{"user", "create", "--email", "boss@example.com", "--role", "coach"}, 1, "exists already"},
@@ -92,6 +92,7 @@ func TestMigrateAndUserCommands(t *testing.T) {
 				{[]string{"user", "list", "--role", "admin"}, 0, "Boss@example.com"},
 				{[]string{"user", "teleport"}, 2, "unknown action"},
 				{[]string{"migrate", "status"}, 0, "init         " + time.Now().UTC().Format("2006-01-02")},
+				{[]string{"migrate", "down"}, 0, "reverted 0007 invitations"},
 				{[]string{"migrate", "down"}, 0, "reverted 0006 sessions"},
 				{[]string{"migrate", "down"}, 0, "reverted 0005 memberships"},
 				{[]string{"migrate", "down"}, 0, "reverted 0004 transcripts"},
@@ -135,17 +136,16 @@ func TestScriptedCheck(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			m := startMain(t, d)
 			coach := devSignIn(t, m.URL(), "coach@example.com", "coach")
-			var client struct{ ID int64 }
-			mustDo(t, coach, "POST", m.URL()+"/api/v1/clients", `{"email":"client@example.com","name":"Cli"}`, 201, &client)
+			cl := devSignIn(t, m.URL(), "client@example.com", "client")
+			clientID := inviteAndAccept(t, m.URL(), coach, cl, "client@example.com")
 			var appt struct {
 				ID     int64
 				RoomID string `json:"room_id"`
 			}
 			start := time.Now().Add(30 * time.Hour).UTC().Format(time.RFC3339)
 			mustDo(t, coach, "POST", m.URL()+"/api/v1/appointments",
-				fmt.Sprintf(`{"client_id":%d,"title":"First session","starts_at":%q,"duration_minutes":50}`, client.ID, start), 201, &appt)
+				fmt.Sprintf(`{"client_id":%d,"title":"First session","starts_at":%q,"duration_minutes":50}`, clientID, start), 201, &appt)
 
-			cl := devSignIn(t, m.URL(), "client@example.com", "client")
 			var list struct {
 				Items []struct {
 					ID    int64
@@ -178,6 +178,18 @@ func devSignIn(t *testing.T, base, email, role string) *http.Client {
 		t.Fatalf("dev sign-in: %d", res.StatusCode)
 	}
 	return c
+}
+
+// inviteAndAccept has coach invite email and client, signed in with it,
+// accept through the API; it returns the client's ID.
+func inviteAndAccept(t *testing.T, base string, coach, client *http.Client, email string) int64 {
+	t.Helper()
+	var c, me struct{ ID int64 }
+	mustDo(t, coach, "GET", base+"/api/v1/me", "", 200, &c)
+	mustDo(t, coach, "POST", base+"/api/v1/clients", fmt.Sprintf(`{"email":%q}`, email), 202, nil)
+	mustDo(t, client, "POST", fmt.Sprintf("%s/api/v1/invitations/%d/accept", base, c.ID), "", 200, nil)
+	mustDo(t, client, "GET", base+"/api/v1/me", "", 200, &me)
+	return me.ID
 }
 
 func mustDo(t *testing.T, c *http.Client, method, u, body string, status int, into any) {

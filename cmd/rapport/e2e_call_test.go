@@ -167,15 +167,20 @@ const mediaStatsJS = `(async () => {
 })()`
 
 // linked signs in the client (Cleo) and the coach (Carla) on their pages,
-// has the coach link the client, and returns both user IDs.
+// has the coach invite the client and the client accept on her dashboard,
+// and returns both user IDs.
 func linked(t *testing.T, coach, client *person) (coachID, clientID string) {
 	t.Helper()
 	client.signIn("cleo@example.com", "Cleo Client", "client", false)
 	coach.signIn("coach@example.com", "Carla Coach", "coach", false)
-	clientID = strconv.Itoa(eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
-		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.json()).then(c => c.id || 0)`, chromedp.EvalAwaitPromise))
-	if clientID == "0" {
-		t.Fatal("the coach could not link the client")
+	status := eval[int](coach, `fetch("/api/v1/clients", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({email: "cleo@example.com"})}).then(r => r.status)`, chromedp.EvalAwaitPromise)
+	if status != 202 {
+		t.Fatalf("the coach could not invite the client: HTTP %d", status)
 	}
-	return eval[string](coach, `document.body.dataset.user || ""`), clientID
+	coachID = eval[string](coach, `document.body.dataset.user || ""`)
+	client.open("/dashboard", 200)
+	client.click(".invitation form[action='/invitations/"+coachID+"/accept'] button[type=submit]", 200)
+	client.wantText(".flash", "Invitation accepted.")
+	return coachID, eval[string](client, `document.body.dataset.user || ""`)
 }

@@ -65,10 +65,21 @@ func runE2E(t *testing.T, chromium, dialect string) {
 		chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #name"), "Cleo Client"))
 	coach.click("form[action='/clients'] button[type=submit]", 200)
 	coach.wantPath("/clients")
-	coach.wantText(".flash", "Client invited.")
-	coach.wantText("table.table tbody", "Cleo Client")
-	coach.wantText("table.table tbody", "cleo@example.com")
+	coach.wantText(".flash", "Invitation sent.")
+	coach.wantText("table.invitations tbody", "Cleo Client")
+	coach.wantText("table.invitations tbody", "cleo@example.com")
 	coach.shot("clients")
+
+	// The client, in a browser context of their own, accepts the invitation
+	// on their dashboard: only then is she the coach's to book.
+	client := newPerson(t, browser, base, "client", "America/New_York", shots)
+	client.signIn("cleo@example.com", "", "client", false)
+	client.wantText(".invitation", "Carla Coach (coach@example.com) invites you to work with them")
+	client.shot("invitation")
+	client.click(".invitation form[action$='/accept'] button[type=submit]", 200)
+	client.wantPath("/dashboard")
+	client.wantText(".flash", "Invitation accepted.")
+	client.wantText("ul.people", "Carla Coach")
 
 	coach.open("/appointments/new", 200)
 	coach.shot("appointment-new")
@@ -141,9 +152,8 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	coach.wantText(".stage", "Cleo Client")
 	coach.shot("room")
 
-	// The client, in a browser context of their own.
-	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "", "client", false)
+	// The client again, on her dashboard.
+	client.open("/dashboard", 200)
 	client.wantText("h1", "Hello, Cleo Client")
 	client.wantUpcoming(title)
 	client.wantText(".next", title)

@@ -179,14 +179,13 @@ func threeSeats(t *testing.T, base string) (string, []http.Header) {
 	t.Helper()
 	coach := devSignIn(t, base, "coach@example.com", "coach")
 	client := devSignIn(t, base, "client@example.com", "client")
-	var c struct{ ID int64 }
-	mustDo(t, coach, "POST", base+"/api/v1/clients", `{"email":"client@example.com"}`, 201, &c)
+	clientID := inviteAndAccept(t, base, coach, client, "client@example.com")
 	var appt struct {
 		ID     int64
 		RoomID string `json:"room_id"`
 	}
 	mustDo(t, coach, "POST", base+"/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60}`,
-		c.ID, time.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)), 201, &appt)
+		clientID, time.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)), 201, &appt)
 	var tok struct{ Token string }
 	mustDo(t, coach, "POST", fmt.Sprintf("%s/api/v1/appointments/%d/agent-token", base, appt.ID), "", 201, &tok)
 	return appt.RoomID, []http.Header{cookieHeader(t, coach, base), cookieHeader(t, client, base),

@@ -97,12 +97,17 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 
 // checkParties makes sure the coach is a coach and the client is theirs, and
 // locks the coach's row so that concurrent bookings cannot both pass the
-// overlap check.
+// overlap check. The lock comes before the link is checked, so that a
+// client who ends their work with the coach (EndCoaching, under the same
+// lock) is never booked just after.
 func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment, a *app.Actor) error {
 	coach, err := q.UserByID(ctx, appt.CoachID)
 	if app.ErrorCode(err) == app.ENOTFOUND || (err == nil && coach.Role != app.RoleCoach) {
 		return app.Invalid(map[string]string{"coach_id": "is not a coach"})
 	} else if err != nil {
+		return err
+	}
+	if err := q.LockUser(ctx, appt.CoachID); err != nil {
 		return err
 	}
 	ok, err := q.IsCoachOf(ctx, appt.CoachID, appt.ClientID)
@@ -119,7 +124,7 @@ func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment
 	if !ok || client.Role != app.RoleClient || client.Status == StatusDisabled {
 		return app.Invalid(map[string]string{"client_id": "is not one of your clients"})
 	}
-	return q.LockUser(ctx, appt.CoachID)
+	return nil
 }
 
 // noOverlap refuses an appointment that overlaps another scheduled one of

@@ -81,6 +81,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Errorf("client changed: %+v", c)
 		}
 	}
+	stillLinked := func(t *testing.T, w *matrixWorld) {
+		if ok, err := w.db.IsCoachOf(context.Background(), w.coach.ID, w.client.ID); !ok || err != nil {
+			t.Errorf("the coach's link to the client: %v %v", ok, err)
+		}
+		if a := MustGetAppointment(t, w.world, w.appt.ID); a.Status != coaching.ApptScheduled {
+			t.Errorf("appointment %s", a.Status)
+		}
+	}
 	ops := []op{
 		{name: "Appointment", want: [6]string{ok, NF, ok, NF, ok, UA},
 			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
@@ -149,6 +157,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "InviteClient", want: [6]string{ok, ok, FB, FB, FB, UA}, unchanged: usersUnchanged,
 			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
 				_, err := w.svc.InviteClient(ctx, coaching.Invite{Email: "new@example.com"})
+				return err
+			}},
+		{name: "AcceptInvitation", want: [6]string{FB, FB, NF, NF, FB, UA},
+			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
+				_, err := w.svc.AcceptInvitation(ctx, w.coach.ID)
+				return err
+			}},
+		{name: "Coach", want: [6]string{FB, FB, ok, NF, FB, UA},
+			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
+				_, err := w.svc.Coach(ctx, w.coach.ID)
+				return err
+			}},
+		{name: "EndCoaching", want: [6]string{FB, FB, ok, NF, FB, UA}, unchanged: stillLinked,
+			call: func(t *testing.T, ctx context.Context, w *matrixWorld) error {
+				_, err := w.svc.EndCoaching(ctx, w.coach.ID, "")
 				return err
 			}},
 		{name: "ListUsers", want: [6]string{FB, FB, FB, FB, ok, UA},

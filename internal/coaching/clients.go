@@ -14,50 +14,77 @@ type Invite struct {
 	Name  string `json:"name"`
 }
 
-// InviteClient links a client to the calling coach, creating an invited user
-// when nobody has that email yet. Inviting a linked client again is harmless.
-func (s *Service) InviteClient(ctx context.Context, in Invite) (*User, error) {
+// InviteClient asks whoever has an email to work with the calling coach. The
+// invitation waits, by email, until its person accepts it
+// (AcceptInvitation); until then the coach sees nothing of them and books
+// nothing with them. The answer is the same whether or not an account has
+// the email, and whatever account it is (a coach, an admin, a disabled
+// one), so that nobody learns through it who is on the platform. Sign-up
+// is by invitation, so an email nobody has becomes an invited client, who
+// can then sign in. Inviting a client of the coach's, or an email invited
+// already, changes nothing.
+func (s *Service) InviteClient(ctx context.Context, in Invite) (*Invitation, error) {
 	a, err := allowed(ctx, ActInvite)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
-	fresh := &User{Name: strings.TrimSpace(in.Name), Role: app.RoleClient, Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
-	if err := ValidText("name", fresh.Name, SingleLine); err != nil {
+	inv, fresh, err := s.newInvitation(a, in)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.validateNewUser(fresh, in.Email); err != nil {
-		return nil, err
-	}
-	var client *User
+	var invitee *User
 	err = s.Store.InTx(ctx, func(q Queries) error {
-		if client, err = findOrCreateClient(ctx, q, fresh); err != nil {
-			return err
-		}
-		if client.ID == a.UserID {
-			return app.Invalid(map[string]string{"email": "is your own address"})
-		}
-		return q.LinkCoachClient(ctx, a.UserID, client.ID, now)
+		invitee, err = invite(ctx, q, a, inv, fresh)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite client: %w", err)
 	}
-	return client, nil
+	if invitee != nil {
+		s.tellInvited(ctx, invitee, inv)
+	}
+	return inv, nil
 }
 
-// findOrCreateClient returns the user with fresh's email, which must be a
-// client, or creates fresh.
-func findOrCreateClient(ctx context.Context, q Queries, fresh *User) (*User, error) {
-	u, err := q.UserByEmail(ctx, fresh.Email)
+// newInvitation checks an invitation by a, and returns it with the invited
+// client to create when nobody has its email.
+func (s *Service) newInvitation(a *app.Actor, in Invite) (*Invitation, *User, error) {
+	now := s.Clock.Now()
+	fresh := &User{Name: strings.TrimSpace(in.Name), Role: app.RoleClient, Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := ValidText("name", fresh.Name, SingleLine); err != nil {
+		return nil, nil, err
+	}
+	if err := s.validateNewUser(fresh, in.Email); err != nil {
+		return nil, nil, err
+	}
+	return &Invitation{CoachID: a.UserID, Email: fresh.Email, Name: fresh.Name, CreatedAt: now}, fresh, nil
+}
+
+// invite writes the invitation, unless the coach works with the email's
+// client already, and creates fresh when nobody has the email. It returns
+// the person to tell of the invitation now: a client who may sign in.
+func invite(ctx context.Context, q Queries, a *app.Actor, inv *Invitation, fresh *User) (*User, error) {
+	u, err := q.UserByEmail(ctx, inv.Email)
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
-		return fresh, q.CreateUser(ctx, fresh)
+		if err := q.CreateUser(ctx, fresh); err != nil {
+			return nil, err
+		}
+		return nil, q.PutInvitation(ctx, inv)
 	case err != nil:
 		return nil, err
-	case u.Role != app.RoleClient || u.Status == StatusDisabled:
-		// One answer for every such account, so that an invitation cannot
-		// be used to learn who is a coach, an admin or disabled.
-		return nil, app.Invalid(map[string]string{"email": "cannot be invited as a client"})
+	case u.ID == a.UserID:
+		return nil, app.Invalid(map[string]string{"email": "is your own address"})
+	}
+	linked, err := q.IsCoachOf(ctx, a.UserID, u.ID)
+	if err != nil || linked {
+		return nil, err
+	}
+	if err := q.PutInvitation(ctx, inv); err != nil {
+		return nil, err
+	}
+	if u.Role != app.RoleClient || u.Status == StatusDisabled {
+		return nil, nil // they could not accept: nothing to tell them
 	}
 	return u, nil
 }

@@ -247,6 +247,20 @@ type Queries interface {
 	IsCoachOf(ctx context.Context, coachID, clientID int64) (bool, error)
 	ListClients(ctx context.Context, coachID int64, p Page) ([]*User, error)
 	ListCoaches(ctx context.Context, clientID int64, p Page) ([]*User, error)
+	// UnlinkCoachClient ends a link, or answers ENOTFOUND when there is none.
+	UnlinkCoachClient(ctx context.Context, coachID, clientID int64) error
+
+	// PutInvitation records an invitation; one of the same coach and email
+	// (in any case) stays as it was.
+	PutInvitation(ctx context.Context, inv *Invitation) error
+	// DeleteInvitation removes the coach's invitation of email (in any
+	// case), or answers ENOTFOUND when there is none.
+	DeleteInvitation(ctx context.Context, coachID int64, email string) error
+	// InvitationsSent lists a coach's pending invitations, newest first.
+	InvitationsSent(ctx context.Context, coachID int64, p Page) ([]*Invitation, error)
+	// InvitationsFor lists the pending invitations of an email (in any
+	// case) with their coach, newest first.
+	InvitationsFor(ctx context.Context, email string, p Page) ([]*Invitation, error)
 
 	CreateAppointment(ctx context.Context, a *Appointment) error
 	AppointmentByID(ctx context.Context, id int64) (*Appointment, error)

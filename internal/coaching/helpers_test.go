@@ -67,6 +67,18 @@ func MustLink(t *testing.T, db *store.DB, coach, client *coaching.User) {
 	}
 }
 
+// MustInviteAndAccept has coach invite client's email and client accept, as
+// an invitation goes through the service.
+func MustInviteAndAccept(t *testing.T, w *world, coach, client *coaching.User) {
+	t.Helper()
+	if _, err := w.svc.InviteClient(as(coach), coaching.Invite{Email: client.Email}); err != nil {
+		t.Fatalf("invite %s as %s: %v", client.Email, coach.Email, err)
+	}
+	if _, err := w.svc.AcceptInvitation(as(client), coach.ID); err != nil {
+		t.Fatalf("accept %s's invitation as %s: %v", coach.Email, client.Email, err)
+	}
+}
+
 // as returns a context in which u is the caller; nil means anonymous.
 func as(u *coaching.User) context.Context {
 	if u == nil {

@@ -56,11 +56,15 @@ func TestProfileReadAndWrite(t *testing.T) {
 			reader: client, owner: func(w *world) *coaching.User { return w.coach }, code: app.ENOTFOUND},
 		{name: "anonymous is told to sign in", setup: putFull,
 			reader: func(w *world) *coaching.User { return nil }, owner: client, code: app.EUNAUTHORIZED},
-		{name: "a coach who invited the client reads it", setup: func(t *testing.T, w *world) {
+		{name: "a coach whose invitation waits is told it does not exist", setup: func(t *testing.T, w *world) {
 			putFull(t, w)
 			if _, err := w.svc.InviteClient(as(w.otherCoach), coaching.Invite{Email: w.client.Email}); err != nil {
 				t.Fatal(err)
 			}
+		}, reader: func(w *world) *coaching.User { return w.otherCoach }, owner: client, code: app.ENOTFOUND},
+		{name: "a coach whose invitation the client accepted reads it", setup: func(t *testing.T, w *world) {
+			putFull(t, w)
+			MustInviteAndAccept(t, w, w.otherCoach, w.client)
 		}, reader: func(w *world) *coaching.User { return w.otherCoach }, owner: client, want: full},
 	}
 	for _, c := range cases {

@@ -32,6 +32,9 @@ type Hooks struct {
 	UserChanged func(userID int64)
 	// AppointmentClosed: the appointment was cancelled.
 	AppointmentClosed func(appt *Appointment)
+	// Invited: a coach invited the client userID, who may have a page
+	// open to hear of it.
+	Invited func(userID int64, inv *Invitation)
 }
 
 func (h Hooks) userChanged(id int64) {
@@ -43,6 +46,12 @@ func (h Hooks) userChanged(id int64) {
 func (h Hooks) appointmentClosed(appt *Appointment) {
 	if h.AppointmentClosed != nil {
 		h.AppointmentClosed(appt)
+	}
+}
+
+func (h Hooks) invited(userID int64, inv *Invitation) {
+	if h.Invited != nil {
+		h.Invited(userID, inv)
 	}
 }
 

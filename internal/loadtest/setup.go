@@ -76,8 +76,8 @@ func setupRoom(ctx context.Context, server, token, run string, i, participants i
 	if err != nil {
 		return roomSetup{}, err
 	}
-	var c struct{ ID int64 }
-	if err := call(ctx, coach, "POST", server+"/api/v1/clients", fmt.Sprintf(`{"email":"lt-%s-client-%d@example.com"}`, run, i), &c); err != nil {
+	clientID, err := inviteAndAccept(ctx, server, coach, client, fmt.Sprintf("lt-%s-client-%d@example.com", run, i))
+	if err != nil {
 		return roomSetup{}, err
 	}
 	var appt struct {
@@ -85,7 +85,7 @@ func setupRoom(ctx context.Context, server, token, run string, i, participants i
 		RoomID string `json:"room_id"`
 	}
 	start := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
-	body := fmt.Sprintf(`{"client_id":%d,"title":"Load test","starts_at":%q,"duration_minutes":240}`, c.ID, start)
+	body := fmt.Sprintf(`{"client_id":%d,"title":"Load test","starts_at":%q,"duration_minutes":240}`, clientID, start)
 	if err := call(ctx, coach, "POST", server+"/api/v1/appointments", body, &appt); err != nil {
 		return roomSetup{}, err
 	}
@@ -98,6 +98,25 @@ func setupRoom(ctx context.Context, server, token, run string, i, participants i
 		rs.seats = append(rs.seats, http.Header{"Authorization": {"Bearer " + tok.Token}})
 	}
 	return rs, nil
+}
+
+// inviteAndAccept has the coach invite email and the client, signed in with
+// it, accept the invitation, as people do; it returns the client's ID.
+func inviteAndAccept(ctx context.Context, server string, coach, client *http.Client, email string) (int64, error) {
+	var c, me struct{ ID int64 }
+	var sent struct{ Status string }
+	if err := call(ctx, coach, "GET", server+"/api/v1/me", "", &c); err != nil {
+		return 0, err
+	}
+	if err := call(ctx, coach, "POST", server+"/api/v1/clients", fmt.Sprintf(`{"email":%q}`, email), &sent); err != nil {
+		return 0, err
+	}
+	var accepted struct{ Status string }
+	if err := call(ctx, client, "POST", fmt.Sprintf("%s/api/v1/invitations/%d/accept", server, c.ID), "", &accepted); err != nil {
+		return 0, err
+	}
+	err := call(ctx, client, "GET", server+"/api/v1/me", "", &me)
+	return me.ID, err
 }
 
 // devSignIn signs in through POST /auth/dev with the developer sign-in's

@@ -163,7 +163,7 @@ func New(o Options) (*App, error) {
 // follow makes live connections follow the changes of the domain at once:
 // a person who changed (role, status, signed out everywhere) reconnects,
 // which checks them again; a cancelled appointment's room closes for
-// everyone. Changes made elsewhere (the CLI, another node) reach the
+// everyone; an invited client's open pages hear of the invitation. Changes made elsewhere (the CLI, another node) reach the
 // connections through the session check every ping interval.
 func (a *App) follow() {
 	a.Signal.Sessions = a.Service.StandingSessions
@@ -178,6 +178,10 @@ func (a *App) follow() {
 		},
 		AppointmentClosed: func(appt *coaching.Appointment) {
 			a.Signal.CloseRoom(appt.RoomID, room.ReasonRoomEnded)
+		},
+		Invited: func(userID int64, inv *coaching.Invitation) {
+			a.Hub.Notify(userID, notify.Event{Type: "invitation", Data: map[string]any{
+				"coach_id": inv.CoachID, "coach_name": inv.Coach.Name, "coach_email": inv.Coach.Email}})
 		},
 	}
 }

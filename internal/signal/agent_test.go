@@ -60,12 +60,11 @@ func TestAgentTokenIsTheCoachsToGive(t *testing.T) {
 	}
 	// A token opens its own room only.
 	tok := e.agentToken(t)
-	var c struct{ ID int64 }
-	e.api(e.coach, "POST", "/api/v1/clients", `{"email":"second@example.com"}`, &c)
+	second := e.inviteAndAccept(e.signIn("second@example.com", "client"), "second@example.com")
 	var other struct {
 		RoomID string `json:"room_id"`
 	}
-	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":"2031-01-01T10:00:00Z","duration_minutes":30}`, c.ID), &other)
+	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":"2031-01-01T10:00:00Z","duration_minutes":30}`, second), &other)
 	e.roomID = other.RoomID
 	if _, res, err := e.dialAgent(t, tok); err == nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("token of another room: %v %v", err, res)

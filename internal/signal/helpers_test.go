@@ -60,13 +60,12 @@ func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 	e := &env{t: t, app: a, srv: srv}
 	e.coach = e.signIn("coach@example.com", "coach")
 	e.client = e.signIn("client@example.com", "client")
-	var c struct{ ID int64 }
-	e.api(e.coach, "POST", "/api/v1/clients", `{"email":"client@example.com"}`, &c)
+	clientID := e.inviteAndAccept(e.client, "client@example.com")
 	var appt struct {
 		RoomID string `json:"room_id"`
 	}
 	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60}`,
-		c.ID, time.Now().Add(10*time.Minute).UTC().Format(time.RFC3339)), &appt)
+		clientID, time.Now().Add(10*time.Minute).UTC().Format(time.RFC3339)), &appt)
 	e.roomID = appt.RoomID
 	return e
 }
@@ -84,6 +83,22 @@ func (e *env) signIn(email, role string) *http.Client {
 	}
 	res.Body.Close()
 	return hc
+}
+
+// inviteAndAccept has the coach invite email and invitee, signed in with
+// it, accept; it returns the invitee's ID.
+func (e *env) inviteAndAccept(invitee *http.Client, email string) int64 {
+	e.t.Helper()
+	var coach, me struct{ ID int64 }
+	e.api(e.coach, "GET", "/api/v1/me", "", &coach)
+	if code := e.api(e.coach, "POST", "/api/v1/clients", fmt.Sprintf(`{"email":%q}`, email), nil); code != http.StatusAccepted {
+		e.t.Fatalf("invite %s: %d", email, code)
+	}
+	if code := e.api(invitee, "POST", fmt.Sprintf("/api/v1/invitations/%d/accept", coach.ID), "", nil); code != http.StatusOK {
+		e.t.Fatalf("accept as %s: %d", email, code)
+	}
+	e.api(invitee, "GET", "/api/v1/me", "", &me)
+	return me.ID
 }
 
 func (e *env) api(hc *http.Client, method, path, body string, into any) int {

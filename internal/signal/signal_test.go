@@ -377,13 +377,12 @@ func TestFloodsAreLimitedPerConnection(t *testing.T) {
 
 func TestRoomsOpenNearTheirTime(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var c struct{ ID int64 }
-	e.api(e.coach, "POST", "/api/v1/clients", `{"email":"later@example.com"}`, &c)
+	laterID := e.inviteAndAccept(e.signIn("later@example.com", "client"), "later@example.com")
 	var later struct {
 		RoomID string `json:"room_id"`
 	}
 	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":30}`,
-		c.ID, time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339)), &later)
+		laterID, time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339)), &later)
 	e.roomID = later.RoomID
 	if _, res, err := e.dialWS(t, e.coach); err == nil || res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a room three hours early: %v %v", err, res)

@@ -35,3 +35,10 @@ func (q *queries) ListCoaches(ctx context.Context, clientID int64, p coaching.Pa
 		JOIN coach_clients cc ON cc.coach_id = u.id WHERE cc.client_id = ?
 		ORDER BY lower(u.name), lower(u.email) LIMIT ? OFFSET ?`, clientID, p.Limit, p.Offset)
 }
+
+// UnlinkCoachClient ends the link between coach and client, or answers
+// ENOTFOUND when there is none.
+func (q *queries) UnlinkCoachClient(ctx context.Context, coachID, clientID int64) error {
+	res, err := q.exec(ctx, `DELETE FROM coach_clients WHERE coach_id = ? AND client_id = ?`, coachID, clientID)
+	return mustAffect(res, err, "coach")
+}

@@ -322,7 +322,7 @@ func TestMigrateDownAndUp(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		m, err := db.MigrateDown(ctx)
-		if err != nil || m == nil || m.Version != 6 {
+		if err != nil || m == nil || m.Version != 7 {
 			t.Fatalf("down: %+v %v", m, err)
 		}
 		for m != nil {
@@ -334,7 +334,7 @@ func TestMigrateDownAndUp(t *testing.T) {
 			t.Fatal("users table survived the down migrations")
 		}
 		done, err := db.Migrate(ctx)
-		if err != nil || len(done) != 6 {
+		if err != nil || len(done) != 7 {
 			t.Fatalf("up again: %v %v", done, err)
 		}
 		again, err := db.Migrate(ctx)

@@ -89,23 +89,6 @@ func (s *Server) apiListClients(w http.ResponseWriter, r *http.Request, u *coach
 	writeJSON(w, http.StatusOK, listJSON[*userJSON]{Items: toUsersJSON(clients), Limit: p.Limit, Offset: p.Offset})
 }
 
-func (s *Server) apiInviteClient(w http.ResponseWriter, r *http.Request, u *coaching.User) {
-	if !s.may(w, r, coaching.ActInvite) {
-		return
-	}
-	var in coaching.Invite
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.svc.InviteClient(r.Context(), in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, toUserJSON(c))
-}
-
 type profileJSON struct {
 	UserID    int64          `json:"user_id"`
 	Data      map[string]any `json:"data"`

@@ -52,7 +52,7 @@ func TestDevSignInNeedsItsToken(t *testing.T) {
 func TestDevSignInKeepsTheRole(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	coach := e.signIn("coach@example.com", app.RoleCoach)
-	if res := coach.api("POST", "/api/v1/clients", map[string]string{"email": "invited@example.com"}); res.StatusCode != http.StatusCreated {
+	if res := coach.api("POST", "/api/v1/clients", map[string]string{"email": "invited@example.com"}); res.StatusCode != http.StatusAccepted {
 		t.Fatalf("invite: %d %s", res.StatusCode, res.body)
 	}
 	c := e.signIn("invited@example.com", app.RoleCoach)

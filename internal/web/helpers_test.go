@@ -187,7 +187,7 @@ func (c *client) form(method, path string, v url.Values) *response {
 // world is a coach with a client and an appointment, plus strangers.
 type world struct {
 	coach, otherCoach, client, otherClient, admin, anon *client
-	clientID, apptID                                    int64
+	coachID, otherCoachID, clientID, apptID             int64
 	roomID                                              string
 }
 
@@ -196,18 +196,13 @@ func (e *env) world() *world {
 	w := &world{coach: e.signIn("coach@example.com", app.RoleCoach), otherCoach: e.signIn("coach2@example.com", app.RoleCoach),
 		client: e.signIn("client@example.com", app.RoleClient), otherClient: e.signIn("client2@example.com", app.RoleClient),
 		admin: e.signIn("admin@example.com", app.RoleAdmin), anon: e.anon()}
-	var u struct{ ID int64 }
-	res := w.coach.api("POST", "/api/v1/clients", map[string]string{"email": "CLIENT@example.com"})
-	if res.StatusCode != http.StatusCreated {
-		e.t.Fatalf("invite: %d %s", res.StatusCode, res.body)
-	}
-	res.json(e.t, &u)
-	w.clientID = u.ID
+	w.coachID, w.otherCoachID = w.coach.id(), w.otherCoach.id()
+	w.clientID = e.inviteAndAccept(w.coach, w.client, "CLIENT@example.com")
 	var a struct {
 		ID     int64
 		RoomID string `json:"room_id"`
 	}
-	res = w.coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": w.clientID, "title": "Kickoff",
+	res := w.coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": w.clientID, "title": "Kickoff",
 		"starts_at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "duration_minutes": 60})
 	if res.StatusCode != http.StatusCreated {
 		e.t.Fatalf("book: %d %s", res.StatusCode, res.body)
@@ -215,6 +210,28 @@ func (e *env) world() *world {
 	res.json(e.t, &a)
 	w.apptID, w.roomID = a.ID, a.RoomID
 	return w
+}
+
+// id is the signed-in person's user ID.
+func (c *client) id() int64 {
+	c.e.t.Helper()
+	var me struct{ ID int64 }
+	c.get("/api/v1/me").json(c.e.t, &me)
+	return me.ID
+}
+
+// inviteAndAccept has coach invite email and invitee, signed in with that
+// email, accept through the API; it returns the invitee's ID.
+func (e *env) inviteAndAccept(coach, invitee *client, email string) int64 {
+	e.t.Helper()
+	res := coach.api("POST", "/api/v1/clients", map[string]string{"email": email})
+	if res.StatusCode != http.StatusAccepted {
+		e.t.Fatalf("invite %s: %d %s", email, res.StatusCode, res.body)
+	}
+	if res := invitee.api("POST", fmt.Sprintf("/api/v1/invitations/%d/accept", coach.id()), nil); res.StatusCode != http.StatusOK {
+		e.t.Fatalf("accept as %s: %d %s", email, res.StatusCode, res.body)
+	}
+	return invitee.id()
 }
 
 // each runs fn on both databases.

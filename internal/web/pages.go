@@ -80,7 +80,8 @@ func rows(list []*coaching.Appointment, viewer *coaching.User, now time.Time) []
 type dashboardData struct {
 	Today, Upcoming, Past []apptRow
 	Next                  *apptRow
-	People                []*coaching.User // a coach's clients, a client's coaches, an admin's newest users
+	People                []*coaching.User       // a coach's clients, a client's coaches, an admin's newest users
+	Invitations           []*coaching.Invitation // a client's, from coaches
 }
 
 func (dashboardData) PageTitle() string { return "Dashboard" }
@@ -105,6 +106,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 	}
 	if err == nil {
 		data.People, err = s.people(r, u)
+	}
+	if err == nil && u.Role == app.RoleClient {
+		data.Invitations, err = s.svc.ReceivedInvitations(ctx, coaching.Page{Limit: 20})
 	}
 	if err != nil {
 		s.Error(w, r, err)

@@ -39,6 +39,7 @@ type clientsData struct {
 	Pager       pager
 	Query, Role string // unused filters, so that pages share the pager
 	Clients     []*coaching.User
+	Invitations []*coaching.Invitation // a coach's, still pending
 	Email       string
 	Name        string
 	Fields      map[string]string
@@ -59,6 +60,12 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	d.Clients, d.Pager = trim(clients, offset)
+	if u := userFrom(r.Context()); u != nil && u.Role == app.RoleCoach {
+		if d.Invitations, err = s.svc.SentInvitations(r.Context(), coaching.Page{Limit: 200}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, status, "clients", d)
 }
 

@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()
+	s.invitationRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }

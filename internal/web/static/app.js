@@ -88,6 +88,7 @@ function listenForNotices() {
       return;
     }
     if (ev && ev.type === "room.waiting" && ev.data) roomWaiting(ev.data);
+    if (ev && ev.type === "invitation" && ev.data) invited(ev.data);
   });
   addEventListener("pagehide", () => events.close());
 }
@@ -137,6 +138,39 @@ function roomWaiting(d) {
   close.textContent = "×";
   close.addEventListener("click", () => toast.remove());
   toast.append(text, join, close);
+  area.append(toast);
+  chime();
+}
+
+// invited shows "X invites you to work with them", with a link to the
+// dashboard, where the invitation is accepted or declined. Built from text
+// nodes: the coach's name is never parsed as HTML.
+function invited(d) {
+  const coachID = String(d.coach_id || "");
+  if (!/^[0-9]{1,20}$/.test(coachID)) return;
+  const area = toastArea();
+  area.querySelector(`.toast[data-coach-id="${coachID}"]`)?.remove();
+  const toast = document.createElement("div");
+  toast.className = "toast";
+  toast.dataset.coachId = coachID;
+  toast.setAttribute("role", "status");
+  const text = document.createElement("div");
+  text.className = "toast-text";
+  const strong = document.createElement("strong");
+  const who = d.coach_name ? `${d.coach_name} (${d.coach_email || ""})` : String(d.coach_email || "A coach");
+  strong.textContent = `${who} invites you to work with them`;
+  text.append(strong);
+  const see = document.createElement("a");
+  see.className = "btn btn-primary btn-small";
+  see.href = "/dashboard";
+  see.textContent = "See";
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-close";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "×";
+  close.addEventListener("click", () => toast.remove());
+  toast.append(text, see, close);
   area.append(toast);
   chime();
 }
