@@ -25,11 +25,17 @@ func TestInviteAnswersAlike(t *testing.T) {
 				t.Errorf("invite %s: %d %s, want 202 %s", email, res.StatusCode, res.body, want)
 			}
 		}
+		for _, email := range []string{"nobody2@example.com", "client2@example.com", "admin@example.com"} {
+			res := w.coach.form("POST", "/clients", url.Values{"email": {email}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/clients?flash=invited" {
+				t.Errorf("invite %s by the form: %d %s", email, res.StatusCode, res.Header.Get("Location"))
+			}
+		}
 		var list struct {
 			Items []struct{ Email, Name string }
 		}
 		w.coach.get("/api/v1/invitations").json(t, &list)
-		if len(list.Items) != 4 || list.Items[0].Name != "Same" {
+		if len(list.Items) != 5 {
 			t.Errorf("sent invitations %+v", list.Items)
 		}
 		page := string(w.coach.get("/clients").body)
