@@ -72,8 +72,9 @@ func acceptable(coach *User) bool {
 	return coach.Role == app.RoleCoach && coach.Status != StatusDisabled
 }
 
-// invitee returns the caller as a client who may answer invitations, or
-// refusal when they are not one.
+// invitee returns the caller when they are a client, who may answer
+// invitations and end their work with a coach, or refusal when they are
+// not one.
 func (s *Service) invitee(ctx context.Context, refusal error) (*User, error) {
 	a, err := actor(ctx)
 	if err != nil {
