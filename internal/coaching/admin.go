@@ -53,10 +53,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 		return nil, err
 	}
 	var u *User
+	var who string // the role and status before the change
 	err = s.Store.InTx(ctx, func(q Queries) error {
 		if u, err = lockedUser(ctx, q, id); err != nil {
 			return err
 		}
+		who = string(u.Role) + "/" + string(u.Status)
 		if err := applyUserChange(u, ch, a.UserID == id); err != nil {
 			return err
 		}
@@ -66,7 +68,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 	if err != nil {
 		return nil, fmt.Errorf("update user %d: %w", id, err)
 	}
-	s.Hooks.userChanged(u.ID)
+	if who != string(u.Role)+"/"+string(u.Status) { // a new name changes nothing a room checks
+		s.Hooks.userChanged(u.ID)
+	}
 	return u, nil
 }
 
