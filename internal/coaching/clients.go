@@ -34,7 +34,7 @@ func (s *Service) InviteClient(ctx context.Context, in Invite) (*Invitation, err
 	}
 	var invitee *User
 	err = s.Store.InTx(ctx, func(q Queries) error {
-		invitee, err = invite(ctx, q, a, inv, fresh)
+		invitee, err = s.invite(ctx, q, a, inv, fresh)
 		return err
 	})
 	if err != nil {
@@ -60,17 +60,19 @@ func (s *Service) newInvitation(a *app.Actor, in Invite) (*Invitation, *User, er
 	return &Invitation{CoachID: a.UserID, Email: fresh.Email, Name: fresh.Name, CreatedAt: now}, fresh, nil
 }
 
-// invite writes the invitation, unless the coach works with the email's
-// client already, and creates fresh when nobody has the email. It returns
-// the person to tell of the invitation now: a client who may sign in.
-func invite(ctx context.Context, q Queries, a *app.Actor, inv *Invitation, fresh *User) (*User, error) {
+// invite writes the invitation and queues its email, unless the coach
+// works with the email's client already, and creates fresh when nobody
+// has the email. The email goes to the address whoever has it, so that
+// the answer tells nothing. It returns the person to tell of the
+// invitation now: a client who may sign in.
+func (s *Service) invite(ctx context.Context, q Queries, a *app.Actor, inv *Invitation, fresh *User) (*User, error) {
 	u, err := q.UserByEmail(ctx, inv.Email)
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
 		if err := q.CreateUser(ctx, fresh); err != nil {
 			return nil, err
 		}
-		return nil, q.PutInvitation(ctx, inv)
+		return nil, s.putInvitation(ctx, q, inv)
 	case err != nil:
 		return nil, err
 	case u.ID == a.UserID:
@@ -80,13 +82,22 @@ func invite(ctx context.Context, q Queries, a *app.Actor, inv *Invitation, fresh
 	if err != nil || linked {
 		return nil, err
 	}
-	if err := q.PutInvitation(ctx, inv); err != nil {
+	if err := s.putInvitation(ctx, q, inv); err != nil {
 		return nil, err
 	}
 	if u.Role != app.RoleClient || u.Status == StatusDisabled {
 		return nil, nil // they could not accept: nothing to tell them
 	}
 	return u, nil
+}
+
+// putInvitation writes the invitation and queues its email, in q's
+// transaction.
+func (s *Service) putInvitation(ctx context.Context, q Queries, inv *Invitation) error {
+	if err := q.PutInvitation(ctx, inv); err != nil {
+		return err
+	}
+	return s.queueInvitationEmail(ctx, q, inv)
 }
 
 // ListClients lists the caller's clients (a coach), or every client (an admin).

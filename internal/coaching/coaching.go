@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/mail"
 )
 
 // UserStatus says whether a user can sign in.
@@ -261,6 +262,11 @@ type Queries interface {
 	// InvitationsFor lists the pending invitations of an email (in any
 	// case) with their coach, newest first.
 	InvitationsFor(ctx context.Context, email string, p Page) ([]*Invitation, error)
+
+	// EnqueueMail queues an email in the outbox, in the transaction of the
+	// change that causes it; an email whose key was queued already is left
+	// alone. The sender (elsewhere) takes it from there.
+	mail.Enqueuer
 
 	CreateAppointment(ctx context.Context, a *Appointment) error
 	AppointmentByID(ctx context.Context, id int64) (*Appointment, error)

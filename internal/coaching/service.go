@@ -21,6 +21,8 @@ type Service struct {
 	Signup Signup
 	// Hooks are told of changes that live connections must follow.
 	Hooks Hooks
+	// Practice names the practice in its emails and links back to it.
+	Practice Practice
 }
 
 // Hooks are told, after the change is stored, of what live connections
