@@ -1,6 +1,7 @@
 package coaching
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,9 +17,9 @@ import (
 // slots (FreeSlots) themselves.
 type Availability struct {
 	TimeZone string `json:"time_zone"`
-	// Weekly are the hours of each weekday, Sunday first (time.Weekday),
-	// several ranges a day, in order and apart.
-	Weekly    [7][]Range `json:"weekly"`
+	// Weekly are the hours of each weekday, several ranges a day, in
+	// order and apart.
+	Weekly    Week       `json:"weekly"`
 	Overrides []Override `json:"overrides"`
 	// BufferBefore and BufferAfter keep minutes free before and after
 	// every session: a slot is free when its session and its buffers touch
@@ -31,6 +32,48 @@ type Availability struct {
 	Horizon int `json:"horizon_days"`
 	// MaxPerDay caps the sessions of one day (in the coach's zone); 0: none.
 	MaxPerDay int `json:"max_per_day"`
+}
+
+// Week holds a day's ranges by time.Weekday. In JSON it is an object by
+// lower-case English day name: {"monday": [{"start": 540, "end": 1020}]}.
+type Week [7][]Range
+
+// MarshalJSON writes the days that have hours.
+func (w Week) MarshalJSON() ([]byte, error) {
+	out := make(map[string][]Range, 7)
+	for d, ranges := range w {
+		if len(ranges) > 0 {
+			out[strings.ToLower(time.Weekday(d).String())] = ranges
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads days by name; another name is an error.
+func (w *Week) UnmarshalJSON(b []byte) error {
+	var in map[string][]Range
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*w = Week{}
+	for name, ranges := range in {
+		d := weekdayNamed(name)
+		if d < 0 {
+			return fmt.Errorf("weekly: %q is not a day like monday", name)
+		}
+		w[d] = ranges
+	}
+	return nil
+}
+
+// weekdayNamed is the time.Weekday of a lower-case English name, or -1.
+func weekdayNamed(name string) int {
+	for d := range 7 {
+		if strings.ToLower(time.Weekday(d).String()) == name {
+			return d
+		}
+	}
+	return -1
 }
 
 // Range is a stretch of a day in minutes since midnight, Start inclusive,

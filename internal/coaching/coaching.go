@@ -228,6 +228,7 @@ type Store interface {
 // Queries are the reads and writes, inside a transaction or not.
 type Queries interface {
 	SessionStore
+	ScheduleStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)

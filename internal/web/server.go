@@ -145,6 +145,7 @@ func (s *Server) routes() {
 
 	s.authRoutes()
 	s.deviceRoutes()
+	s.scheduleRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()

@@ -1,0 +1,2 @@
+DROP TABLE session_types;
+DROP TABLE availability;
