@@ -87,3 +87,49 @@ if ! speech_ok; then
 	speech_ok || die "espeak-ng, pocketsphinx_continuous or pocketsphinx's en-us model is still missing after installing them"
 fi
 say "speech: $(command -v espeak-ng), $(command -v pocketsphinx_continuous) with /usr/share/pocketsphinx/model/en-us"
+
+# --- Mailpit, a real SMTP server for the mail tests ------------------------
+# Installed once into a cache directory from the Go module proxy, started on
+# two free loopback ports, and found again on the next run by its ports file.
+mailpit_version=v1.33.1
+mailpit_dir=${XDG_CACHE_HOME:-$HOME/.cache}/rapport-test/mailpit-$mailpit_version
+mailpit_ports=${TMPDIR:-/tmp}/rapport-test-mailpit.ports
+mailpit_ok() { curl -fsS --max-time 2 "$1/api/v1/info" >/dev/null 2>&1; }
+# free_port prints a loopback port nobody listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+mailpit_smtp=${RAPPORT_TEST_MAILPIT_SMTP:-}
+mailpit_api=${RAPPORT_TEST_MAILPIT_API:-}
+if [ -n "$mailpit_api" ]; then
+	mailpit_ok "$mailpit_api" || die "RAPPORT_TEST_MAILPIT_API=$mailpit_api does not answer"
+elif [ -f "$mailpit_ports" ] && read -r smtp_port http_port <"$mailpit_ports" && mailpit_ok "http://127.0.0.1:$http_port"; then
+	mailpit_smtp=127.0.0.1:$smtp_port mailpit_api=http://127.0.0.1:$http_port
+else
+	mailpit=$(command -v mailpit || true)
+	if [ -z "$mailpit" ]; then
+		mailpit=$mailpit_dir/mailpit
+		if [ ! -x "$mailpit" ]; then
+			say "installing Mailpit $mailpit_version into $mailpit_dir (go install, once)"
+			mkdir -p "$mailpit_dir"
+			GOBIN=$mailpit_dir GOFLAGS=-mod=mod go install "github.com/axllent/mailpit@$mailpit_version" >&2 ||
+				die "Mailpit could not be installed (go install github.com/axllent/mailpit@$mailpit_version)"
+		fi
+	fi
+	smtp_port=$(free_port) http_port=$(free_port)
+	say "starting Mailpit on SMTP 127.0.0.1:$smtp_port and HTTP 127.0.0.1:$http_port"
+	nohup "$mailpit" --smtp "127.0.0.1:$smtp_port" --listen "127.0.0.1:$http_port" --max 0 \
+		--smtp-auth-accept-any --smtp-auth-allow-insecure >"${TMPDIR:-/tmp}/rapport-test-mailpit.log" 2>&1 &
+	for _ in $(seq 50); do mailpit_ok "http://127.0.0.1:$http_port" && break; sleep 0.2; done
+	mailpit_ok "http://127.0.0.1:$http_port" || die "Mailpit did not start (see ${TMPDIR:-/tmp}/rapport-test-mailpit.log)"
+	echo "$smtp_port $http_port" >"$mailpit_ports"
+	mailpit_smtp=127.0.0.1:$smtp_port mailpit_api=http://127.0.0.1:$http_port
+fi
+say "mailpit: SMTP $mailpit_smtp, API $mailpit_api"
+echo "RAPPORT_TEST_MAILPIT_SMTP=$mailpit_smtp"
+echo "RAPPORT_TEST_MAILPIT_API=$mailpit_api"
