@@ -43,6 +43,8 @@ type Config struct {
 	Skool Skool
 	// Alerts is where the operators are told of trouble.
 	Alerts Alerts
+	// Mail is how the practice's emails leave (the alerts' SMTP server).
+	Mail Mail
 	// SignIn is who may sign in and how the provider is asked.
 	SignIn SignIn
 	// Limits are whose forwarded addresses are believed and who reads metrics.
@@ -180,6 +182,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.AI = r.ai()
 	c.Skool = r.skool()
 	c.Alerts = r.alerts()
+	c.Mail = r.mail(c.Alerts)
 	c.SignIn = r.signIn(c.OIDCIssuer)
 	c.Limits = r.limits()
 	if r.err != nil {

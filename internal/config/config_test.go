@@ -211,14 +211,17 @@ func TestAISettings(t *testing.T) {
 	}
 }
 
-// TestAlertAndPauseSettings: alerts need a server and addresses together;
-// the scraper's pauses are a range.
+// TestAlertAndPauseSettings: alerts need a server and addresses together,
+// the practice's mail a server and a sender; the scraper's pauses are a
+// range.
 func TestAlertAndPauseSettings(t *testing.T) {
 	for _, tc := range []struct {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"SMTP_HOST": "mail.example.com"}, "ALERT_EMAILS:"},
+		{map[string]string{"SMTP_HOST": "mail.example.com"}, "MAIL_FROM:"},
+		{map[string]string{"SMTP_HOST": "mail.example.com", "MAIL_FROM": "Practice <p@example.com>"}, "MAIL_FROM:"},
+		{map[string]string{"PRACTICE_NAME": "a\nb"}, "PRACTICE_NAME:"},
 		{map[string]string{"ALERT_EMAILS": "ops@example.com"}, "SMTP_HOST:"},
 		{map[string]string{"SMTP_HOST": "mail.example.com", "ALERT_EMAILS": "ops@example.com"}, "ALERT_FROM:"},
 		{map[string]string{"ALERT_WEBHOOK_URL": "hooks.example.com"}, "ALERT_WEBHOOK_URL:"},
@@ -236,6 +239,29 @@ func TestAlertAndPauseSettings(t *testing.T) {
 	if c.Alerts.SMTPAddr != "mail.example.com:587" || c.Alerts.From != "rapport@example.com" || len(c.Alerts.To) != 2 ||
 		c.Skool.PauseMin != 5*time.Millisecond || c.Skool.PauseMax != 10*time.Millisecond {
 		t.Fatalf("settings %+v %+v", c.Alerts, c.Skool)
+	}
+}
+
+// TestMailSettings: the practice's emails share the alerts' SMTP server;
+// SMTP_HOST alone (no ALERT_EMAILS) sends them, from MAIL_FROM, else the
+// alerts' sender.
+func TestMailSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"SMTP_HOST": "mail.example.com", "SMTP_PORT": "2525", "SMTP_USER": "u", "SMTP_PASSWORD": "pw",
+		"MAIL_FROM": "hello@example.com", "PRACTICE_NAME": "Bright Path"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Mail
+	if !m.Sends() || m.SMTPAddr != "mail.example.com:2525" || m.SMTPUser != "u" || m.SMTPPassword != "pw" ||
+		m.From != "hello@example.com" || m.PracticeName != "Bright Path" || c.Alerts.From != "hello@example.com" {
+		t.Fatalf("mail %+v, alerts %+v", m, c.Alerts)
+	}
+	c, err = Load(env(map[string]string{"SMTP_HOST": "mail.example.com", "SMTP_USER": "ops@example.com"}))
+	if err != nil || c.Mail.From != "ops@example.com" || c.Mail.PracticeName != "Rapport" {
+		t.Fatalf("defaults: %+v %v", c.Mail, err)
+	}
+	if c, err = Load(env(nil)); err != nil || c.Mail.Sends() {
+		t.Fatalf("no SMTP_HOST: %+v %v", c.Mail, err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/mail/outbox"
 	"rapport/internal/notify"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
@@ -64,8 +65,10 @@ type App struct {
 	Media    *sfu.SFU
 	TURN     *turn.Server // the embedded TURN server, if on
 	twilio   *turn.Twilio
-	voice    *voice.Host // the AI in calls, when it can join them
-	skool    *skoolSync  // the Skool sync, when configured
+	voice    *voice.Host    // the AI in calls, when it can join them
+	skool    *skoolSync     // the Skool sync, when configured
+	mailer   *outbox.Sender // sends the outbox, when SMTP is set
+	clock    app.Clock      // nil: the real clock
 	// unreached is the sign-in provider while it has not answered: tried
 	// again in the background.
 	unreached *auth.OIDC
@@ -108,8 +111,9 @@ func (a *App) assistant() {
 // New builds the application and starts its background work (the sweep of
 // abandoned calls, the reaper of idle long polls).
 func New(o Options) (*App, error) {
-	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub()}
+	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
+	a.mail()
 	a.Service.Signup = signup(o.Config)
 	if err := a.sessions(o); err != nil {
 		return nil, err
@@ -143,7 +147,7 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Signal: a.Signal, Hub: a.Hub, History: o.DB}
+		Signal: a.Signal, Hub: a.Hub, History: o.DB, Outbox: o.DB}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -387,6 +391,10 @@ func (a *App) background(ctx context.Context) {
 			wg.Add(1)
 			go func() { defer wg.Done(); sch.Loop(ctx) }()
 		}
+	}
+	if a.mailer != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.mailer.Run(ctx) }()
 	}
 	if a.twilio != nil {
 		wg.Add(1)

@@ -26,6 +26,7 @@ func (s *Server) authRoutes() {
 		// this machine, and load generators sign in thousands through it.
 		m.HandleFunc("POST /auth/dev", s.localOnly(s.devSignin))
 	}
+	s.devMailRoutes()
 }
 
 // localOnly answers 404 unless the request comes straight from this machine:

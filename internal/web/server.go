@@ -63,7 +63,8 @@ type Server struct {
 	signal         *signal.Server
 	hub            *notify.Hub
 	history        room.History
-	skool          Skool // nil: the Skool sync is not set up
+	skool          Skool   // nil: the Skool sync is not set up
+	outbox         DevMail // nil: no /dev/mail
 	originPatterns []string
 }
 
@@ -87,6 +88,9 @@ type Options struct {
 	History room.History
 	// Skool is the membership sync for the admin pages; nil: not set up.
 	Skool Skool
+	// Outbox is the practice's queued emails, shown at /dev/mail where the
+	// developer sign-in is on; nil: not shown.
+	Outbox DevMail
 }
 
 // New parses and checks every template and registers the routes; a broken
@@ -114,6 +118,7 @@ func New(o Options) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
 	}
+	s.outbox = o.Outbox
 	s.routes()
 	return s, nil
 }

@@ -1,0 +1,34 @@
+package server
+
+import (
+	"rapport/internal/coaching"
+	"rapport/internal/mail/outbox"
+)
+
+// mail names the practice in its emails and makes the outbox's sender
+// when an SMTP server is set. Without one the emails wait in the outbox,
+// nothing lost, and it says once how to send them.
+func (a *App) mail() {
+	c := a.Config.Mail
+	a.Service.Practice = coaching.Practice{Name: c.PracticeName, URL: a.publicURL()}
+	if !c.Sends() {
+		hint := ""
+		if a.Config.DevSignIn() {
+			hint = "; meanwhile /dev/mail on this machine shows them"
+		}
+		a.log.Info("the practice's emails are not sent: they wait in the outbox until SMTP_HOST and MAIL_FROM (with SMTP_PORT, SMTP_USER, SMTP_PASSWORD) name a mail server" + hint)
+		return
+	}
+	a.mailer = &outbox.Sender{Store: a.DB, SMTP: outbox.SMTP{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword},
+		From: c.From, FromName: c.PracticeName, Holder: leaseHolder("mail"), Clock: a.clock, Log: a.log}
+	a.log.Info("the practice's emails go out through SMTP, from one server at a time", "server", c.SMTPAddr, "from", c.From)
+}
+
+// publicURL is the server's address as people reach it: PUBLIC_URL, else
+// the address it listens on.
+func (a *App) publicURL() string {
+	if a.Config.PublicURL != "" {
+		return a.Config.PublicURL
+	}
+	return "http://" + a.Config.Addr()
+}
