@@ -214,6 +214,9 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	// A live room: the coach and the client meet, chat, and see the same timer.
 	proxied := roomE2E(browser, coach, client, clientID)
 
+	// Self-booking: the coach's availability and a session type; the client books.
+	selfBookingE2E(coach, client)
+
 	for _, p := range []*person{coach, client, other, admin, proxied} {
 		p.checkConsole()
 	}

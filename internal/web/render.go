@@ -138,6 +138,8 @@ var flashes = map[string]string{
 	"signedout":        "You have been signed out everywhere.",
 	"devicesignedout":  "That device is signed out.",
 	"alreadycancelled": "This appointment is cancelled already.",
+	"typecreated":      "Session type added: your clients can book it.",
+	"typearchived":     "Session type removed: it is no longer offered.",
 	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
 }
 

@@ -151,6 +151,7 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.deviceRoutes()
 	s.scheduleRoutes()
+	s.bookingPageRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()
