@@ -113,6 +113,7 @@ type Appointment struct {
 	Notes        string            `json:"notes"`
 	CancelReason string            `json:"cancel_reason,omitempty"`
 	CallMode     CallMode          `json:"call_mode"`
+	Sequence     int               `json:"-"` // rises on every stored change: iCalendar's SEQUENCE
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 
@@ -229,6 +230,7 @@ type Store interface {
 type Queries interface {
 	SessionStore
 	ScheduleStore
+	CalendarStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)

@@ -23,6 +23,9 @@ type Service struct {
 	Hooks Hooks
 	// Practice names the practice in its emails and links back to it.
 	Practice Practice
+	// CalendarKey makes the calendar feeds' link tokens from their seeds
+	// (the server's secret); a new key gives everyone new links.
+	CalendarKey []byte
 }
 
 // Hooks are told, after the change is stored, of what live connections

@@ -299,6 +299,7 @@ func (a *App) sessions(o Options) error {
 		a.log.Info("SESSION_SECRET is not set: using a random secret kept in the data directory (fine on loopback)")
 	}
 	a.Sessions = auth.NewSessions(secret, o.Config.SecureCookies())
+	a.Service.CalendarKey = secret // the feeds' links: a new secret gives everyone new ones
 	if o.Clock != nil {
 		a.Sessions.Clock = o.Clock
 	}

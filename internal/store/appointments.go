@@ -13,7 +13,7 @@ import (
 )
 
 const apptColumns = `id, coach_id, client_id, title, starts_at, duration_minutes, status, room_id,
-	notes, cancel_reason, call_mode, created_at, updated_at`
+	notes, cancel_reason, call_mode, sequence, created_at, updated_at`
 
 // personColumns are the parts of a user shown beside an appointment.
 const personColumns = `id, email, name, avatar_url, role, status`
@@ -28,7 +28,7 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 	var minutes int64
 	co, cl := a.Coach, a.Client
 	err := s.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes,
-		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
+		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, &a.Sequence, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
 		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
 		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -82,13 +82,16 @@ func (q *queries) AppointmentByRoom(ctx context.Context, roomID string) (*coachi
 	return notFoundAs(scanAppointment(q.row(ctx, apptSelect+` WHERE a.room_id = ?`, roomID)))("room")
 }
 
-// UpdateAppointment writes the changeable fields of a.
+// UpdateAppointment writes the changeable fields of a and raises its
+// sequence, which it sets in a: every change is a newer copy for the
+// calendars that hold the appointment.
 func (q *queries) UpdateAppointment(ctx context.Context, a *coaching.Appointment) error {
-	res, err := q.exec(ctx, `UPDATE appointments SET title = ?, starts_at = ?, ends_at = ?,
-		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, call_mode = ?, updated_at = ? WHERE id = ?`,
+	err := q.writeRow(ctx, `UPDATE appointments SET title = ?, starts_at = ?, ends_at = ?,
+		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, call_mode = ?, updated_at = ?,
+		sequence = sequence + 1 WHERE id = ? RETURNING sequence`,
 		a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()), int64(a.Duration/time.Minute),
-		a.Status, a.Notes, a.CancelReason, a.CallMode, q.d.Time(a.UpdatedAt), a.ID)
-	return mustAffect(res, err, "appointment")
+		a.Status, a.Notes, a.CancelReason, a.CallMode, q.d.Time(a.UpdatedAt), a.ID).Scan(&a.Sequence)
+	return notFoundErr(mapErr(err), "appointment")
 }
 
 // ListAppointments lists appointments by start time, filtered and paged.

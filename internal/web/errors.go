@@ -48,7 +48,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if code == app.EINTERNAL {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", loggedPath(r.URL.Path), "err", err)
 	}
 	if wantsJSON(r) {
 		writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})

@@ -56,7 +56,7 @@ func (s *Server) withLogAndMetrics(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		s.metrics.observe(route, r.Method, sw.status, elapsed)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+		attrs := []any{"method", r.Method, "path", loggedPath(r.URL.Path), "route", route, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000, "client", s.clientIP(r)}
 		if rec.userID != 0 {
 			attrs = append(attrs, "user", rec.userID)

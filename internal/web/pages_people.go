@@ -121,18 +121,23 @@ type profileData struct {
 	Bio, Goals, Timezone, Phone string
 	Fields                      map[string]string
 	Message                     string
+	Calendar                    calendarLinks // the person's feed
 }
 
 func (profileData) PageTitle() string { return "Your profile" }
 
 func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	p, err := s.svc.Profile(r.Context(), u.ID)
+	var cal calendarLinks
+	if err == nil {
+		cal, err = s.profileCalendar(r)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "profile", profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
-		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone)})
+		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal})
 }
 
 // saveProfileForm writes the form's fields into the profile, keeping the
@@ -154,6 +159,7 @@ func (s *Server) saveProfileForm(w http.ResponseWriter, r *http.Request, u *coac
 	if err != nil {
 		s.formError(w, r, err, func(status int) {
 			d.Fields, d.Message = app.ErrorFields(err), formMessage(err)
+			d.Calendar, _ = s.profileCalendar(r) // the form's answer matters; the link shows on the next view if not now
 			s.render(w, r, status, "profile", d)
 		})
 		return

@@ -137,6 +137,7 @@ var flashes = map[string]string{
 	"created":          "User created.",
 	"signedout":        "You have been signed out everywhere.",
 	"devicesignedout":  "That device is signed out.",
+	"calendarreset":    "Your calendar has a new link. The old one no longer works: subscribe to this one instead.",
 	"alreadycancelled": "This appointment is cancelled already.",
 	"typecreated":      "Session type added: your clients can book it.",
 	"typearchived":     "Session type removed: it is no longer offered.",

@@ -150,6 +150,7 @@ func (s *Server) routes() {
 
 	s.authRoutes()
 	s.deviceRoutes()
+	s.calendarRoutes()
 	s.scheduleRoutes()
 	s.bookingPageRoutes()
 	s.pageRoutes()

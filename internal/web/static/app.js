@@ -67,10 +67,35 @@ function rememberZone() {
   document.cookie = `rapport_tz=${encodeURIComponent(browserZone)}; path=/; max-age=31536000; SameSite=Lax`;
 }
 
+// copyButtons: a button with data-copy="ID" copies that input's value (the
+// calendar link on the profile). Outside https and localhost browsers keep
+// the clipboard shut: the text is then selected for Ctrl+C.
+function copyButtons() {
+  for (const btn of document.querySelectorAll("button[data-copy]")) {
+    const input = document.getElementById(btn.dataset.copy);
+    if (!input) continue;
+    const label = btn.textContent;
+    btn.addEventListener("click", async () => {
+      input.focus();
+      input.select();
+      let copied = false;
+      try {
+        await navigator.clipboard.writeText(input.value);
+        copied = true;
+      } catch {
+        // no clipboard here: the selection is the fallback
+      }
+      btn.textContent = copied ? "Copied" : "Press Ctrl+C to copy";
+      setTimeout(() => { btn.textContent = label; }, 2500);
+    });
+  }
+}
+
 rememberZone();
 localizeTimes();
 fillZoneFields();
 confirmRoles();
+copyButtons();
 
 // Notices while signed in: someone waiting in one of your rooms gets a
 // toast with a Join link, and a short chime. Not on the room page itself.
