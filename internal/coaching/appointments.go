@@ -92,6 +92,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("book appointment: %w", err)
 	}
+	s.Hooks.appointmentChanged(appt)
 	return s.Store.AppointmentByID(ctx, appt.ID) // with its coach and client
 }
 
@@ -300,6 +301,7 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 	if err != nil {
 		return nil, fmt.Errorf("update appointment %d: %w", id, err)
 	}
+	s.Hooks.appointmentChanged(appt)
 	return appt, nil
 }
 
@@ -412,6 +414,7 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)
 	}
 	s.Hooks.appointmentClosed(appt)
+	s.Hooks.appointmentChanged(appt)
 	return appt, nil
 }
 

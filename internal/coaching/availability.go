@@ -32,6 +32,9 @@ type Availability struct {
 	Horizon int `json:"horizon_days"`
 	// MaxPerDay caps the sessions of one day (in the coach's zone); 0: none.
 	MaxPerDay int `json:"max_per_day"`
+	// ChangeNotice is how many minutes before a session a client may
+	// still move or cancel it themselves; the coach may always.
+	ChangeNotice int `json:"change_notice_minutes"`
 }
 
 // Week holds a day's ranges by time.Weekday. In JSON it is an object by
@@ -103,7 +106,7 @@ const (
 // DefaultAvailability is a new coach's: weekdays 9 to 17 in zone, a day's
 // notice, sixty days ahead.
 func DefaultAvailability(zone string) Availability {
-	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60}
+	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60, ChangeNotice: 24 * 60}
 	for d := time.Monday; d <= time.Friday; d++ {
 		av.Weekly[d] = []Range{{Start: 9 * 60, End: 17 * 60}}
 	}
@@ -131,6 +134,7 @@ func (av *Availability) Validate() error {
 	checkBetween(fields, "min_notice_minutes", av.MinNotice, 0, MaxMinNotice)
 	checkBetween(fields, "horizon_days", av.Horizon, 1, MaxHorizon)
 	checkBetween(fields, "max_per_day", av.MaxPerDay, 0, MaxPerDayCap)
+	checkBetween(fields, "change_notice_minutes", av.ChangeNotice, 0, MaxMinNotice)
 	return app.Invalid(fields)
 }
 

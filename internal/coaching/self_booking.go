@@ -112,6 +112,7 @@ func (s *Service) BookSlot(ctx context.Context, coachID, typeID int64, start tim
 	if err != nil {
 		return nil, fmt.Errorf("book a slot: %w", err)
 	}
+	s.Hooks.appointmentChanged(appt)
 	return s.Store.AppointmentByID(ctx, appt.ID)
 }
 

@@ -37,6 +37,9 @@ type Hooks struct {
 	UserChanged func(userID int64)
 	// AppointmentClosed: the appointment was cancelled.
 	AppointmentClosed func(appt *Appointment)
+	// AppointmentChanged: an appointment was booked, moved, edited or
+	// cancelled: both people's open pages show it.
+	AppointmentChanged func(appt *Appointment)
 	// Invited: a coach invited the client userID, who may have a page
 	// open to hear of it.
 	Invited func(userID int64, inv *Invitation)
@@ -45,6 +48,12 @@ type Hooks struct {
 func (h Hooks) userChanged(id int64) {
 	if h.UserChanged != nil {
 		h.UserChanged(id)
+	}
+}
+
+func (h Hooks) appointmentChanged(appt *Appointment) {
+	if h.AppointmentChanged != nil {
+		h.AppointmentChanged(appt)
 	}
 }
 

@@ -183,6 +183,11 @@ func (a *App) follow() {
 		AppointmentClosed: func(appt *coaching.Appointment) {
 			a.Signal.CloseRoom(appt.RoomID, room.ReasonRoomEnded)
 		},
+		AppointmentChanged: func(appt *coaching.Appointment) {
+			ev := notify.Event{Type: "appointment.changed", Data: map[string]any{"id": appt.ID, "status": appt.Status}}
+			a.Hub.Notify(appt.CoachID, ev)
+			a.Hub.Notify(appt.ClientID, ev)
+		},
 		Invited: func(userID int64, inv *coaching.Invitation) {
 			a.Hub.Notify(userID, notify.Event{Type: "invitation", Data: map[string]any{
 				"coach_id": inv.CoachID, "coach_name": inv.Coach.Name, "coach_email": inv.Coach.Email}})

@@ -21,6 +21,8 @@ func (s *Server) bookingPageRoutes() {
 	m.HandleFunc("GET /book", s.signedIn(s.bookPage))
 	m.HandleFunc("GET /book/{coach}/{type}", s.signedIn(s.slotsPage))
 	m.HandleFunc("POST /book/{coach}/{type}", s.signedIn(s.bookSlotForm))
+	m.HandleFunc("GET /appointments/{id}/move", s.signedIn(s.movePage))
+	m.HandleFunc("POST /appointments/{id}/move", s.signedIn(s.moveForm))
 }
 
 // availabilityData is the coach's availability page.
@@ -166,7 +168,8 @@ type slotDay struct {
 }
 
 type slotsData struct {
-	CoachID int64
+	Action  string // where a chosen time is posted, and the pages link to
+	Moving  bool   // the times are where an appointment may move to
 	Type    *coaching.SessionType
 	Days    []slotDay // up to slotDaysShown days with free times
 	Zone    string    // the viewer's, which the times are shown in
@@ -200,10 +203,58 @@ func (s *Server) renderSlots(w http.ResponseWriter, r *http.Request, status int,
 		s.Error(w, r, err)
 		return
 	}
+	s.renderTimes(w, r, status, slotsData{Action: "/book/" + itoa(coachID) + "/" + itoa(typeID), Message: message}, slots)
+}
+
+// renderTimes shows free times by day, on the viewer's clock.
+func (s *Server) renderTimes(w http.ResponseWriter, r *http.Request, status int, d slotsData, slots *coaching.Slots) {
 	loc := s.viewerLocation(r)
-	d := slotsData{CoachID: coachID, Type: slots.Type, Zone: tzName(loc), Message: message}
+	d.Type, d.Zone = slots.Type, tzName(loc)
 	d.Days, d.Later, d.Earlier = pageOfDays(byDay(slots.Starts, loc), r.URL.Query().Get("from"))
 	s.render(w, r, status, "book_slots", d)
+}
+
+// movePage offers the client the free times their appointment may move to.
+func (s *Server) movePage(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	s.renderMove(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderMove(w http.ResponseWriter, r *http.Request, status int, message string) {
+	id, err := pathID(r, "id")
+	var slots *coaching.Slots
+	if err == nil {
+		slots, err = s.svc.MoveSlots(r.Context(), id)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.renderTimes(w, r, status, slotsData{Action: "/appointments/" + itoa(id) + "/move", Moving: true, Message: message}, slots)
+}
+
+// moveForm moves the appointment to the chosen time; a time taken
+// meanwhile shows the free times again, saying so.
+func (s *Server) moveForm(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil {
+		start, perr := time.Parse(time.RFC3339, r.PostFormValue("starts_at"))
+		if perr != nil {
+			err = app.Invalid(map[string]string{"starts_at": "must be one of the times offered"})
+		} else {
+			_, err = s.svc.MoveAppointment(r.Context(), id, start)
+		}
+	}
+	switch app.ErrorCode(err) {
+	case "":
+		redirectFlash(w, r, "/appointments/"+itoa(id), "moved")
+	case app.ECONFLICT, app.EINVALID:
+		s.renderMove(w, r, http.StatusConflict, "That time was just taken, or is no longer free. Here are the free times now.")
+	default:
+		s.Error(w, r, err)
+	}
 }
 
 // pageOfDays keeps slotDaysShown days from the date from (2006-01-02; empty:

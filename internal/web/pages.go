@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"rapport/internal/app"
@@ -95,7 +96,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 	dayEnd := dayStart.AddDate(0, 0, 1)
 	sched := coaching.ApptScheduled
 	var data dashboardData
-	today, err := s.svc.ListAppointments(ctx, coaching.AppointmentFilter{Status: sched, From: dayStart, To: dayEnd})
+	// Today holds what touches today: a session that began before midnight
+	// and is still under way too.
+	today, err := s.svc.ListAppointments(ctx, coaching.AppointmentFilter{Status: sched, From: dayStart.Add(-coaching.MaxDuration), To: dayEnd})
+	today = slices.DeleteFunc(today, func(a *coaching.Appointment) bool { return !a.EndsAt().After(dayStart) })
 	if err == nil {
 		var upcoming, past []*coaching.Appointment
 		upcoming, err = s.svc.ListAppointments(ctx, coaching.AppointmentFilter{Status: sched, From: dayEnd, Page: coaching.Page{Limit: 10}})

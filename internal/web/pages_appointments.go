@@ -64,6 +64,7 @@ type appointmentData struct {
 	CanJoin     bool
 	CanEdit     bool
 	CanCancel   bool
+	CanMove     bool // the client may move it to another free time (within the coach's notice)
 }
 
 func (d appointmentData) PageTitle() string { return d.Appointment.Title }
@@ -94,6 +95,7 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 		Summary: summary, IsCoach: u.ID == a.CoachID,
 		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
+		CanMove: open && u.ID == a.ClientID && a.StartsAt.After(s.svc.Clock.Now()),
 	})
 }
 

@@ -140,6 +140,7 @@ var flashes = map[string]string{
 	"calendarreset":    "Your calendar has a new link. The old one no longer works: subscribe to this one instead.",
 	"alreadycancelled": "This appointment is cancelled already.",
 	"typecreated":      "Session type added: your clients can book it.",
+	"moved":            "Moved: same appointment, same room, new time.",
 	"typearchived":     "Session type removed: it is no longer offered.",
 	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
 }

@@ -21,6 +21,54 @@ func (s *Server) scheduleRoutes() {
 	m.HandleFunc("GET /api/v1/coaches/{id}/session-types", s.signedIn(s.apiCoachSessionTypes))
 	m.HandleFunc("GET /api/v1/coaches/{id}/slots", s.signedIn(s.apiSlots))
 	m.HandleFunc("POST /api/v1/coaches/{id}/bookings", s.signedIn(s.apiBookSlot))
+	m.HandleFunc("GET /api/v1/appointments/{id}/slots", s.signedIn(s.apiMoveSlots))
+	m.HandleFunc("POST /api/v1/appointments/{id}/move", s.signedIn(s.apiMove))
+}
+
+// apiMoveSlots answers where the client could move their appointment to.
+func (s *Server) apiMoveSlots(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	id, err := pathID(r, "id")
+	var slots *coaching.Slots
+	if err == nil {
+		slots, err = s.svc.MoveSlots(r.Context(), id)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, slots)
+}
+
+// apiMove moves the client's appointment to a free slot ({"starts_at"}); a
+// slot no longer free is 409 with the free slots now.
+func (s *Server) apiMove(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	id, err := pathID(r, "id")
+	var in struct {
+		StartsAt time.Time `json:"starts_at"`
+	}
+	if err == nil {
+		err = decodeJSON(w, r, &in)
+	}
+	var appt *coaching.Appointment
+	if err == nil {
+		appt, err = s.svc.MoveAppointment(r.Context(), id, in.StartsAt)
+	}
+	if app.ErrorCode(err) == app.ECONFLICT {
+		fresh, ferr := s.svc.MoveSlots(r.Context(), id)
+		if ferr != nil {
+			s.Error(w, r, ferr)
+			return
+		}
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"error": errorDetail{Code: app.ECONFLICT, Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)},
+			"slots": fresh.Starts})
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appt)
 }
 
 func (s *Server) apiAvailability(w http.ResponseWriter, r *http.Request, _ *coaching.User) {

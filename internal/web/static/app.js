@@ -114,8 +114,28 @@ function listenForNotices() {
     }
     if (ev && ev.type === "room.waiting" && ev.data) roomWaiting(ev.data);
     if (ev && ev.type === "invitation" && ev.data) invited(ev.data);
+    if (ev && ev.type === "appointment.changed" && ev.data) refreshOnChange(ev.data);
   });
   addEventListener("pagehide", () => events.close());
+}
+
+// refreshOnChange brings a page that lists appointments, or shows the one
+// that changed, up to date where it stands: its <main> is fetched again and
+// swapped in, so that a booking, a move or a cancellation shows without a
+// reload. A page where someone is typing in a form is left alone.
+async function refreshOnChange(d) {
+  const path = location.pathname;
+  const id = Number(d.id);
+  const shows = path === "/dashboard" || path === "/appointments" || path === `/appointments/${id}`;
+  if (!shows || document.querySelector("main form:focus-within")) return;
+  const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!res.ok) return;
+  const fresh = new DOMParser().parseFromString(await res.text(), "text/html").querySelector("main");
+  const main = document.querySelector("main");
+  if (!fresh || !main) return;
+  main.replaceWith(fresh);
+  localizeTimes(fresh);
+  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
 
 function toastArea() {
