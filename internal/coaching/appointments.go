@@ -408,6 +408,9 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 			return err
 		}
 		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()
+		if appt.CancelledLate, err = s.lateForClient(ctx, q, a, appt); err != nil {
+			return err
+		}
 		return q.UpdateAppointment(ctx, appt)
 	})
 	if err != nil {

@@ -114,8 +114,11 @@ type Appointment struct {
 	CancelReason string            `json:"cancel_reason,omitempty"`
 	CallMode     CallMode          `json:"call_mode"`
 	Sequence     int               `json:"-"` // rises on every stored change: iCalendar's SEQUENCE
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	// CancelledLate marks a client's cancellation inside the coach's
+	// notice for changes.
+	CancelledLate bool      `json:"cancelled_late,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 
 	// Coach and Client are filled by list and get queries for display.
 	Coach  *User `json:"coach,omitempty"`

@@ -97,6 +97,20 @@ func (s *Service) movable(ctx context.Context, q Queries, apptID int64) (*Appoin
 	return appt, av, nil
 }
 
+// lateForClient reports whether a is appt's client acting inside the
+// coach's notice for changes: a cancellation then is marked late for the
+// coach to see. The coach and an admin are never late.
+func (s *Service) lateForClient(ctx context.Context, q Queries, a *app.Actor, appt *Appointment) (bool, error) {
+	if a.UserID != appt.ClientID {
+		return false, nil
+	}
+	av, err := s.availabilityOf(ctx, q, appt.CoachID, "UTC")
+	if err != nil {
+		return false, err
+	}
+	return s.Clock.Now().Add(time.Duration(av.ChangeNotice) * time.Minute).After(appt.StartsAt), nil
+}
+
 // slotsWithout computes the coach's free slots of appt's length now, as if
 // appt were not booked.
 func (s *Service) slotsWithout(ctx context.Context, q Queries, appt *Appointment, av *Availability) ([]time.Time, error) {

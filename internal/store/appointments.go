@@ -13,7 +13,7 @@ import (
 )
 
 const apptColumns = `id, coach_id, client_id, title, starts_at, duration_minutes, status, room_id,
-	notes, cancel_reason, call_mode, sequence, created_at, updated_at`
+	notes, cancel_reason, call_mode, sequence, cancelled_late, created_at, updated_at`
 
 // personColumns are the parts of a user shown beside an appointment.
 const personColumns = `id, email, name, avatar_url, role, status`
@@ -25,10 +25,10 @@ var apptSelect = `SELECT ` + prefixed("a.", apptColumns) + `, ` + prefixed("co."
 
 func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, error) {
 	a := coaching.Appointment{Coach: &coaching.User{}, Client: &coaching.User{}}
-	var minutes int64
+	var minutes, late int64
 	co, cl := a.Coach, a.Client
 	err := s.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes,
-		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, &a.Sequence, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
+		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, &a.Sequence, &late, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
 		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
 		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -41,6 +41,7 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 		return nil, fmt.Errorf("read appointment %d: %w", a.ID, mapErr(err))
 	}
 	a.Duration = time.Duration(minutes) * time.Minute
+	a.CancelledLate = late != 0
 	return &a, nil
 }
 
@@ -87,10 +88,10 @@ func (q *queries) AppointmentByRoom(ctx context.Context, roomID string) (*coachi
 // calendars that hold the appointment.
 func (q *queries) UpdateAppointment(ctx context.Context, a *coaching.Appointment) error {
 	err := q.writeRow(ctx, `UPDATE appointments SET title = ?, starts_at = ?, ends_at = ?,
-		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, call_mode = ?, updated_at = ?,
-		sequence = sequence + 1 WHERE id = ? RETURNING sequence`,
+		duration_minutes = ?, status = ?, notes = ?, cancel_reason = ?, call_mode = ?, cancelled_late = ?,
+		updated_at = ?, sequence = sequence + 1 WHERE id = ? RETURNING sequence`,
 		a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()), int64(a.Duration/time.Minute),
-		a.Status, a.Notes, a.CancelReason, a.CallMode, q.d.Time(a.UpdatedAt), a.ID).Scan(&a.Sequence)
+		a.Status, a.Notes, a.CancelReason, a.CallMode, boolInt(a.CancelledLate), q.d.Time(a.UpdatedAt), a.ID).Scan(&a.Sequence)
 	return notFoundErr(mapErr(err), "appointment")
 }
 
@@ -162,4 +163,12 @@ func prefixed(prefix, columns string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// boolInt stores a flag as the 0 or 1 both dialects keep.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -112,3 +112,46 @@ func TestMoveInsideTheNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestLateCancellationIsMarked: a client who cancels inside the coach's
+// notice for changes may, but the coach sees it marked late; outside the
+// notice, or by the coach, it is not.
+func TestLateCancellationIsMarked(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		typeID := openPractice(t, w)
+		early, _, earlyAt := bookFirst(t, w, typeID, 0)
+		later, _, _ := bookFirst(t, w, typeID, 6)
+		byCoach, _, _ := bookFirst(t, w, typeID, 12)
+		var av map[string]any
+		w.coach.get("/api/v1/availability").json(t, &av)
+		// a notice that reaches past the first booking but not the later ones
+		av["change_notice_minutes"] = int(time.Until(earlyAt).Minutes()) + 90
+		if res := w.coach.api("PUT", "/api/v1/availability", av); res.StatusCode != http.StatusOK {
+			t.Fatalf("set the notice: %d %s", res.StatusCode, res.body)
+		}
+		cancel := func(c *client, id int64) bool {
+			res := c.api("DELETE", "/api/v1/appointments/"+itoa(id), map[string]string{"reason": "something came up"})
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("cancel %d: %d %s", id, res.StatusCode, res.body)
+			}
+			var a struct {
+				Late bool `json:"cancelled_late"`
+			}
+			w.coach.get("/api/v1/appointments/"+itoa(id)).json(t, &a)
+			return a.Late
+		}
+		if !cancel(w.client, early) {
+			t.Fatal("a cancellation inside the notice is not marked late")
+		}
+		if cancel(w.client, later) {
+			t.Fatal("a cancellation outside the notice is marked late")
+		}
+		if cancel(w.coach, byCoach) {
+			t.Fatal("the coach's cancellation is marked late")
+		}
+		if page := string(w.coach.get("/appointments/" + itoa(early)).body); !strings.Contains(page, "Cancelled late") {
+			t.Fatal("the appointment page does not say it was cancelled late")
+		}
+	})
+}

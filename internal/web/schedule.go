@@ -68,7 +68,7 @@ func (s *Server) apiMove(w http.ResponseWriter, r *http.Request, _ *coaching.Use
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, appt)
+	writeJSON(w, http.StatusOK, toAppointmentJSON(appt))
 }
 
 func (s *Server) apiAvailability(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
@@ -196,7 +196,7 @@ func (s *Server) apiBookSlot(w http.ResponseWriter, r *http.Request, _ *coaching
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, appt)
+	writeJSON(w, http.StatusCreated, toAppointmentJSON(appt))
 }
 
 // slotTaken answers a booking that lost its slot: the error, and the free

@@ -66,10 +66,10 @@ func TestClientBooksAFreeSlot(t *testing.T) {
 		var appt struct {
 			Title    string
 			StartsAt time.Time `json:"starts_at"`
-			ClientID int64     `json:"client_id"`
+			Client   struct{ ID int64 }
 		}
 		res.json(t, &appt)
-		if appt.Title != "Coaching hour" || !appt.StartsAt.Equal(pick) || appt.ClientID != w.clientID {
+		if appt.Title != "Coaching hour" || !appt.StartsAt.Equal(pick) || appt.Client.ID != w.clientID {
 			t.Fatalf("booked %+v", appt)
 		}
 		for _, s := range w.slots(t, w.client, typeID).Slots {
