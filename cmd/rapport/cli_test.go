@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -73,13 +75,15 @@ func TestMigrateAndUserCommands(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			env := map[string]string{"DATABASE_URL": storetest.URL(t, d), "RAPPORT_DATA_DIR": t.TempDir()}
-			steps := []struct {
+			applied, reverted := migrationLines(t)
+			type step struct {
 				args []string
 				code int
 				want string
-			}{
+			}
+			steps := []step{
 				{[]string{"migrate", "status"}, 0, "pending"},
-				{[]string{"migrate"}, 0, "applied 0001 init\napplied 0002 live_rooms\napplied 0003 call_mode\napplied 0004 transcripts\napplied 0005 memberships\napplied 0006 sessions\napplied 0007 invitations\napplied 0008 outbox\napplied 0009 scheduling\napplied 0010 calendar_feeds\napplied 0011 late_cancellation"},
+				{[]string{"migrate"}, 0, applied},
 				{[]string{"migrate", "up"}, 0, "up to date"},
 				{[]string{"user", "create", "--email", "Boss@Example.com", "--role", "admin", "--name", "The Boss"}, 0, "admin, invited"},
 				{[]string{"user", "create", "--email", "boss@example.com", "--role", "coach"}, 1, "exists already"},
@@ -92,20 +96,12 @@ func TestMigrateAndUserCommands(t *testing.T) {
 				{[]string{"user", "list", "--role", "admin"}, 0, "Boss@example.com"},
 				{[]string{"user", "teleport"}, 2, "unknown action"},
 				{[]string{"migrate", "status"}, 0, "0001     init"}, // the names align in a column as wide as the longest,
-				{[]string{"migrate", "down"}, 0, "reverted 0011 late_cancellation"},
-				{[]string{"migrate", "down"}, 0, "reverted 0010 calendar_feeds"},
-				{[]string{"migrate", "down"}, 0, "reverted 0009 scheduling"},
-				{[]string{"migrate", "down"}, 0, "reverted 0008 outbox"},
-				{[]string{"migrate", "down"}, 0, "reverted 0007 invitations"},
-				{[]string{"migrate", "down"}, 0, "reverted 0006 sessions"},
-				{[]string{"migrate", "down"}, 0, "reverted 0005 memberships"},
-				{[]string{"migrate", "down"}, 0, "reverted 0004 transcripts"},
-				{[]string{"migrate", "down"}, 0, "reverted 0003 call_mode"},
-				{[]string{"migrate", "down"}, 0, "reverted 0002 live_rooms"},
-				{[]string{"migrate", "down"}, 0, "reverted 0001 init"},
-				{[]string{"migrate", "down"}, 0, "nothing to revert"},
-				{[]string{"migrate", "sideways"}, 2, "unknown action"},
 			}
+			for _, line := range reverted { // each migration reverted in turn, the newest first
+				steps = append(steps, step{[]string{"migrate", "down"}, 0, line})
+			}
+			steps = append(steps, step{[]string{"migrate", "down"}, 0, "nothing to revert"},
+				step{[]string{"migrate", "sideways"}, 2, "unknown action"})
 			for _, s := range steps {
 				code, out, errs := runCLI(t, env, s.args...)
 				if code != s.code || !strings.Contains(out+errs, s.want) {
@@ -114,6 +110,26 @@ func TestMigrateAndUserCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migrationLines are what `rapport migrate` says of every embedded
+// migration, in order ("applied 0001 init\n..."), and what each `migrate
+// down` says, the newest first ("reverted 0013 series"), read from the
+// migrations folder so that a new migration needs no edit here.
+func migrationLines(t *testing.T) (applied string, reverted []string) {
+	t.Helper()
+	files, err := filepath.Glob("../../internal/store/migrations/sqlite/*.up.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	sort.Strings(files)
+	var ups []string
+	for _, f := range files {
+		version, name, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".up.sql"), "_")
+		ups = append(ups, "applied "+version+" "+name)
+		reverted = append([]string{"reverted " + version + " " + name}, reverted...)
+	}
+	return strings.Join(ups, "\n"), reverted
 }
 
 // startMain starts the real server on port 0 with a fresh database.

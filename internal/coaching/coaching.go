@@ -116,9 +116,11 @@ type Appointment struct {
 	Sequence     int               `json:"-"` // rises on every stored change: iCalendar's SEQUENCE
 	// CancelledLate marks a client's cancellation inside the coach's
 	// notice for changes.
-	CancelledLate bool      `json:"cancelled_late,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	CancelledLate bool `json:"cancelled_late,omitempty"`
+	// SeriesID joins the occurrences of a recurring series; empty: none.
+	SeriesID  string    `json:"series_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// Coach and Client are filled by list and get queries for display.
 	Coach  *User `json:"coach,omitempty"`
@@ -233,6 +235,7 @@ type Store interface {
 type Queries interface {
 	SessionStore
 	ScheduleStore
+	SeriesStore
 	CalendarStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)

@@ -21,6 +21,7 @@ type appointmentJSON struct {
 	Notes           string    `json:"notes"`
 	CancelReason    string    `json:"cancel_reason,omitempty"`
 	CancelledLate   bool      `json:"cancelled_late,omitempty"`
+	SeriesID        string    `json:"series_id,omitempty"`
 	CallMode        string    `json:"call_mode"` // "sfu", "p2p", or "": the server's default
 	Coach           *userJSON `json:"coach"`
 	Client          *userJSON `json:"client"`
@@ -32,7 +33,7 @@ func toAppointmentJSON(a *coaching.Appointment) *appointmentJSON {
 	return &appointmentJSON{
 		ID: a.ID, Title: a.Title, StartsAt: a.StartsAt, EndsAt: a.EndsAt(), DurationMinutes: int(a.Duration / time.Minute),
 		Status: string(a.Status), RoomID: a.RoomID, RoomURL: "/rooms/" + a.RoomID, Notes: a.Notes,
-		CancelReason: a.CancelReason, CancelledLate: a.CancelledLate, CallMode: string(a.CallMode), Coach: toUserJSON(a.Coach), Client: toUserJSON(a.Client),
+		CancelReason: a.CancelReason, CancelledLate: a.CancelledLate, SeriesID: a.SeriesID, CallMode: string(a.CallMode), Coach: toUserJSON(a.Coach), Client: toUserJSON(a.Client),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }

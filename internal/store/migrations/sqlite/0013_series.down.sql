@@ -1,0 +1,2 @@
+DROP INDEX appointments_series;
+ALTER TABLE appointments DROP COLUMN series_id;
