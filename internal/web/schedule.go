@@ -54,14 +54,7 @@ func (s *Server) apiMove(w http.ResponseWriter, r *http.Request, _ *coaching.Use
 		appt, err = s.svc.MoveAppointment(r.Context(), id, in.StartsAt)
 	}
 	if app.ErrorCode(err) == app.ECONFLICT {
-		fresh, ferr := s.svc.MoveSlots(r.Context(), id)
-		if ferr != nil {
-			s.Error(w, r, ferr)
-			return
-		}
-		writeJSON(w, http.StatusConflict, map[string]any{
-			"error": errorDetail{Code: app.ECONFLICT, Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)},
-			"slots": fresh.Starts})
+		s.slotTaken(w, r, err, func() (*coaching.Slots, error) { return s.svc.MoveSlots(r.Context(), id) })
 		return
 	}
 	if err != nil {
@@ -189,7 +182,7 @@ func (s *Server) apiBookSlot(w http.ResponseWriter, r *http.Request, _ *coaching
 		appt, err = s.svc.BookSlot(r.Context(), coachID, in.SessionTypeID, in.StartsAt)
 	}
 	if app.ErrorCode(err) == app.ECONFLICT {
-		s.slotTaken(w, r, err, coachID, in.SessionTypeID)
+		s.slotTaken(w, r, err, func() (*coaching.Slots, error) { return s.svc.FreeSlotsOf(r.Context(), coachID, in.SessionTypeID) })
 		return
 	}
 	if err != nil {
@@ -199,10 +192,10 @@ func (s *Server) apiBookSlot(w http.ResponseWriter, r *http.Request, _ *coaching
 	writeJSON(w, http.StatusCreated, toAppointmentJSON(appt))
 }
 
-// slotTaken answers a booking that lost its slot: the error, and the free
-// slots now.
-func (s *Server) slotTaken(w http.ResponseWriter, r *http.Request, err error, coachID, typeID int64) {
-	fresh, ferr := s.svc.FreeSlotsOf(r.Context(), coachID, typeID)
+// slotTaken answers a booking or a move that lost its slot: the error, and
+// the free slots now.
+func (s *Server) slotTaken(w http.ResponseWriter, r *http.Request, err error, now func() (*coaching.Slots, error)) {
+	fresh, ferr := now()
 	if ferr != nil {
 		s.Error(w, r, ferr)
 		return
