@@ -87,7 +87,10 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 		if err := noOverlap(ctx, q, appt); err != nil {
 			return err
 		}
-		return q.CreateAppointment(ctx, appt)
+		if err := q.CreateAppointment(ctx, appt); err != nil {
+			return err
+		}
+		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailBooked, actorID: a.UserID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("book appointment: %w", err)
@@ -295,8 +298,12 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 		if appt, err = s.editable(ctx, q, a, id); err != nil {
 			return err
 		}
+		was := appt.StartsAt
 		moved := applyAppointmentChange(appt, ch)
-		return s.checkChanged(ctx, q, appt, moved)
+		if err := s.checkChanged(ctx, q, appt, moved); err != nil || !moved {
+			return err
+		}
+		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailChanged, actorID: a.UserID, was: was})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update appointment %d: %w", id, err)
@@ -411,7 +418,10 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 		if appt.CancelledLate, err = s.lateForClient(ctx, q, a, appt); err != nil {
 			return err
 		}
-		return q.UpdateAppointment(ctx, appt)
+		if err := q.UpdateAppointment(ctx, appt); err != nil {
+			return err
+		}
+		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailCancelled, actorID: a.UserID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)

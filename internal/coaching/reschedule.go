@@ -60,8 +60,12 @@ func (s *Service) MoveAppointment(ctx context.Context, apptID int64, start time.
 		if _, ok := slices.BinarySearchFunc(starts, start, func(e, t time.Time) int { return e.Compare(t) }); !ok {
 			return errSlotTaken
 		}
+		was := appt.StartsAt
 		appt.StartsAt, appt.UpdatedAt = start.UTC(), s.Clock.Now()
-		return q.UpdateAppointment(ctx, appt)
+		if err := q.UpdateAppointment(ctx, appt); err != nil {
+			return err
+		}
+		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailChanged, actorID: appt.ClientID, was: was})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("move appointment %d: %w", apptID, err)

@@ -140,5 +140,8 @@ func (s *Service) bookSlotTx(ctx context.Context, q Queries, a *app.Actor, coach
 	if err := noOverlap(ctx, q, appt); err != nil {
 		return nil, errSlotTaken
 	}
-	return appt, q.CreateAppointment(ctx, appt)
+	if err := q.CreateAppointment(ctx, appt); err != nil {
+		return nil, err
+	}
+	return appt, s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailBooked, actorID: a.UserID})
 }

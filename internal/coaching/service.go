@@ -23,6 +23,9 @@ type Service struct {
 	Hooks Hooks
 	// Practice names the practice in its emails and links back to it.
 	Practice Practice
+	// Invites writes the calendar invitations the appointment emails
+	// carry (package calendar's, set by the server); nil: they go without.
+	Invites InviteWriter
 	// CalendarKey makes the calendar feeds' link tokens from their seeds
 	// (the server's secret); a new key gives everyone new links.
 	CalendarKey []byte

@@ -25,13 +25,19 @@ type Message struct {
 	ID int64
 	// Key names the email so that it is queued once: its kind, what it is
 	// about and a sequence (Key builds one).
-	Key       string
-	To        string // the address
-	ToName    string // the display name, maybe empty
-	Subject   string
-	Text      string
-	HTML      string
-	CreatedAt time.Time
+	Key     string
+	To      string // the address
+	ToName  string // the display name, maybe empty
+	Subject string
+	Text    string
+	HTML    string
+	// Calendar is an iCalendar object (RFC 5545) sent with the email as
+	// a text/calendar part of the alternatives and as invite.ics, or ""
+	// for none; CalendarMethod is its iTIP METHOD (RFC 5546: REQUEST,
+	// CANCEL), which the part's Content-Type repeats.
+	Calendar       string
+	CalendarMethod string
+	CreatedAt      time.Time
 }
 
 // Queued is a message in the outbox with where its delivery stands.
@@ -92,6 +98,11 @@ func (m *Message) Validate() error {
 	if m.Text == "" {
 		fields["text"] = "is required"
 	}
+	if m.Calendar != "" && !calendarMethod(m.CalendarMethod) {
+		fields["calendar_method"] = "must be an iTIP method such as REQUEST or CANCEL"
+	} else if m.Calendar == "" && m.CalendarMethod != "" {
+		fields["calendar"] = "is required with a calendar method"
+	}
 	return app.Invalid(fields)
 }
 
@@ -99,4 +110,18 @@ func (m *Message) Validate() error {
 func validAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && a.Name == ""
+}
+
+// calendarMethod reports whether s is an iTIP method's name (capital
+// letters only, so that it cannot add a parameter to a Content-Type).
+func calendarMethod(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,16 +1,19 @@
 package server
 
 import (
+	"rapport/internal/calendar"
 	"rapport/internal/coaching"
 	"rapport/internal/mail/outbox"
 )
 
-// mail names the practice in its emails and makes the outbox's sender
+// mail names the practice in its emails, gives the appointment emails
+// their calendar invitations, and makes the outbox's sender
 // when an SMTP server is set. Without one the emails wait in the outbox,
 // nothing lost, and it says once how to send them.
 func (a *App) mail() {
 	c := a.Config.Mail
 	a.Service.Practice = coaching.Practice{Name: c.PracticeName, URL: a.publicURL()}
+	a.Service.Invites = calendar.Inviter{UIDDomain: coaching.UIDDomain(a.Config.PublicURL)}.Write
 	if !c.Sends() {
 		hint := ""
 		if a.Config.DevSignIn() {

@@ -10,8 +10,8 @@ import (
 )
 
 // outboxColumns are the columns of an outbox row, in scan order.
-const outboxColumns = `id, dedupe_key, to_address, to_name, subject, text_body, html_body, created_at,
-	attempts, next_attempt_at, sent_at, gave_up_at, last_error`
+const outboxColumns = `id, dedupe_key, to_address, to_name, subject, text_body, html_body, calendar, calendar_method,
+	created_at, attempts, next_attempt_at, sent_at, gave_up_at, last_error`
 
 // EnqueueMail queues m, due at once, in the transaction (or not) of q: the
 // email exists exactly when the change that caused it does. A message that
@@ -23,9 +23,10 @@ func (q *queries) EnqueueMail(ctx context.Context, m *mail.Message) error {
 		return err
 	}
 	at := q.d.Time(m.CreatedAt)
-	err := q.writeRow(ctx, `INSERT INTO outbox (dedupe_key, to_address, to_name, subject, text_body, html_body, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		m.Key, m.To, m.ToName, m.Subject, m.Text, m.HTML, at, at).Scan(&m.ID)
+	err := q.writeRow(ctx, `INSERT INTO outbox (dedupe_key, to_address, to_name, subject, text_body, html_body,
+		calendar, calendar_method, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+		m.Key, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.Calendar, m.CalendarMethod, at, at).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		m.ID = 0 // queued already
 		return nil
@@ -89,7 +90,8 @@ func (db *DB) mailRows(ctx context.Context, query string, args ...any) ([]*mail.
 	var out []*mail.Queued
 	for rows.Next() {
 		var m mail.Queued
-		if err := rows.Scan(&m.ID, &m.Key, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, timeScan{&m.CreatedAt},
+		if err := rows.Scan(&m.ID, &m.Key, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, &m.Calendar, &m.CalendarMethod,
+			timeScan{&m.CreatedAt},
 			&m.Attempts, timeScan{&m.NextAttemptAt}, nullTimeScan{&m.SentAt}, nullTimeScan{&m.GaveUpAt}, &m.LastError); err != nil {
 			return nil, mapErr(err)
 		}

@@ -11,11 +11,17 @@ package mailtest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net/http"
+	"net/mail"
+	"net/textproto"
 	"net/url"
 	"os"
 	"strings"
@@ -163,3 +169,101 @@ func (m *Mailpit) do(tb testing.TB, method, path string, v any) {
 
 // rawText is an answer read as text, not JSON.
 type rawText string
+
+// Part is one leaf of a message's MIME tree, its body decoded.
+type Part struct {
+	ContentType string // the whole header, parameters and all
+	MediaType   string // lower case: text/calendar
+	Params      map[string]string
+	Disposition string // attachment, inline, or ""
+	FileName    string
+	Body        string
+}
+
+// Parts reads a message's source (Raw) into its leaf parts, in order,
+// their transfer encodings undone.
+func Parts(tb testing.TB, raw string) []Part {
+	tb.Helper()
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		tb.Fatalf("read the message: %v", err)
+	}
+	var out []Part
+	if err := walk(textproto.MIMEHeader(msg.Header), msg.Body, &out); err != nil {
+		tb.Fatalf("read the message's parts: %v", err)
+	}
+	return out
+}
+
+// PartsOf returns the parts of a message of the type given.
+func PartsOf(parts []Part, mediaType string) []Part {
+	var out []Part
+	for _, p := range parts {
+		if p.MediaType == mediaType {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// walk appends the leaves under a part of header h and body r.
+func walk(h textproto.MIMEHeader, r io.Reader, out *[]Part) error {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Errorf("Content-Type %q: %w", ct, err)
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(r, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := walk(p.Header, p, out); err != nil {
+				return err
+			}
+		}
+	}
+	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, newlineDropper{r})
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	part := Part{ContentType: ct, MediaType: mt, Params: params, Body: string(body)}
+	if d, dp, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil {
+		part.Disposition, part.FileName = d, dp["filename"]
+	}
+	*out = append(*out, part)
+	return nil
+}
+
+// newlineDropper reads r without its line breaks (base64 bodies are
+// wrapped).
+type newlineDropper struct{ r io.Reader }
+
+func (n newlineDropper) Read(p []byte) (int, error) {
+	for {
+		k, err := n.r.Read(p)
+		j := 0
+		for _, b := range p[:k] {
+			if b != '\r' && b != '\n' {
+				p[j] = b
+				j++
+			}
+		}
+		if j > 0 || err != nil {
+			return j, err
+		}
+	}
+}

@@ -243,8 +243,22 @@ func (s *Sender) message(m *mail.Queued) (*gomail.Msg, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	if m.Calendar != "" {
+		// As calendar apps expect an invitation (RFC 6047): the iCalendar
+		// object as the last alternative, its method in the Content-Type
+		// (Gmail and Outlook show the invitation from it), and again as
+		// invite.ics for the mail clients that show only attachments.
+		msg.AddAlternativeString(gomail.ContentType("text/calendar; method="+m.CalendarMethod), m.Calendar)
+		if err := msg.AttachReader(InviteFile, strings.NewReader(m.Calendar),
+			gomail.WithFileContentType(gomail.ContentType("application/ics"))); err != nil {
+			return nil, &unsendable{fmt.Errorf("the calendar attachment: %w", err)}
+		}
+	}
 	return msg, nil
 }
+
+// InviteFile is the name of an email's calendar attachment.
+const InviteFile = "invite.ics"
 
 // unsendable is a message that cannot be made into an email at all.
 type unsendable struct{ error }

@@ -1,0 +1,227 @@
+package coaching
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	texttemplate "text/template"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/mail"
+)
+
+// The kinds of appointment email, the first part of their dedupe keys.
+const (
+	MailBooked    = "appointment-booked"
+	MailChanged   = "appointment-changed"
+	MailCancelled = "appointment-cancelled"
+)
+
+// The methods of a CalendarInvite (iTIP, RFC 5546).
+const (
+	InviteRequest = "REQUEST" // a booking or a change
+	InviteCancel  = "CANCEL"
+)
+
+// CalendarInvite is the calendar invitation an appointment email carries, for one
+// of the appointment's two people.
+type CalendarInvite struct {
+	Method        string // InviteRequest or InviteCancel
+	Appointment   *Appointment
+	Coach, Client *User
+	Practice      string         // the practice's name
+	RoomURL       string         // "" when the server's address is unknown
+	Zone          *time.Location // the recipient's
+	Now           time.Time
+}
+
+// InviteWriter writes a CalendarInvite as an iCalendar object; package
+// calendar's Inviter.Write is the one the server sets.
+type InviteWriter func(inv *CalendarInvite) (string, error)
+
+// AppointmentMailKey is the dedupe key of an appointment email of a kind
+// to one of its people (to is "coach" or "client") at the appointment's
+// sequence: one email per appointment, kind, person and sequence.
+func AppointmentMailKey(kind string, apptID int64, to string, seq int) string {
+	return mail.Key(kind, strconv.FormatInt(apptID, 10)+"/"+to, seq)
+}
+
+// apptMail is what an appointment email says beyond the appointment.
+type apptMail struct {
+	kind    string    // MailBooked, MailChanged or MailCancelled
+	actorID int64     // who made the change
+	was     time.Time // a change's former start
+}
+
+// queueAppointmentEmails queues, in q's transaction, the email of a
+// booking, a change of time or a cancellation to both of appt's people,
+// each in their zone with the invitation their calendar takes. appt is as
+// just written: its Sequence is the stored one.
+func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *Appointment, m apptMail) error {
+	coach, err := q.UserByID(ctx, appt.CoachID)
+	if err != nil {
+		return err
+	}
+	client, err := q.UserByID(ctx, appt.ClientID)
+	if err != nil {
+		return err
+	}
+	coachAv, err := q.Availability(ctx, appt.CoachID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		coachAv, err = nil, nil
+	} else if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	for _, side := range []struct {
+		to, other *User
+		role      string
+	}{{coach, client, "coach"}, {client, coach, "client"}} {
+		zone, err := zoneOf(ctx, q, side.to.ID, coachAv)
+		if err != nil {
+			return err
+		}
+		msg, err := s.appointmentEmail(appt, m, side.to, side.other, coach, client, zone, now)
+		if err != nil {
+			return err
+		}
+		msg.Key = AppointmentMailKey(m.kind, appt.ID, side.role, appt.Sequence)
+		if err := q.EnqueueMail(ctx, msg); err != nil {
+			return fmt.Errorf("queue the %s email to the %s: %w", m.kind, side.role, err)
+		}
+	}
+	return nil
+}
+
+// zoneOf is the zone a person's emails give times in: their profile's,
+// else the coach's availability's, else UTC.
+func zoneOf(ctx context.Context, q Queries, userID int64, coachAv *Availability) (*time.Location, error) {
+	p, err := q.Profile(ctx, userID)
+	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		return nil, err
+	}
+	if loc := p.Timezone(); err == nil && loc != nil {
+		return loc, nil
+	}
+	if coachAv != nil {
+		if loc, err := coachAv.Location(); err == nil {
+			return loc, nil
+		}
+	}
+	return time.UTC, nil
+}
+
+// appointmentEmail is the email to one of appt's people.
+func (s *Service) appointmentEmail(appt *Appointment, m apptMail, to, other, coach, client *User, zone *time.Location, now time.Time) (*mail.Message, error) {
+	p := s.Practice
+	d := apptMailData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(appt.Title),
+		Practice: oneLine(p.name()), When: span(appt, zone), Reason: appt.CancelReason}
+	if p.URL != "" {
+		d.Room = p.URL + "/rooms/" + appt.RoomID
+		d.Link = p.URL + "/appointments/" + strconv.FormatInt(appt.ID, 10)
+	}
+	by := p.name()
+	switch m.actorID {
+	case to.ID:
+		by = "You"
+	case other.ID:
+		by = other.DisplayName()
+	}
+	short := appt.StartsAt.In(zone).Format("Mon 2 Jan 2006, 15:04 MST")
+	method := InviteRequest
+	switch m.kind {
+	case MailBooked:
+		d.Subject = "Booked: " + d.Title + " with " + d.Other + ", " + short
+		d.Lead = by + " booked a session: it is confirmed."
+	case MailChanged:
+		d.Subject = "Moved: " + d.Title + " with " + d.Other + ", now " + short
+		d.Lead = by + " moved a session to a new time."
+		if !m.was.IsZero() {
+			d.Was = m.was.In(zone).Format("Monday 2 January 2006, 15:04 MST")
+		}
+	case MailCancelled:
+		d.Subject = "Cancelled: " + d.Title + " with " + d.Other + ", " + short
+		d.Lead = by + " cancelled a session."
+		d.Cancelled, method = true, InviteCancel
+	default:
+		return nil, fmt.Errorf("no appointment email of kind %q", m.kind)
+	}
+	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), Subject: d.Subject,
+		Text: run(apptText, d), HTML: run(apptHTML, d), CreatedAt: now}
+	if s.Invites != nil {
+		cal, err := s.Invites(&CalendarInvite{Method: method, Appointment: appt, Coach: coach, Client: client,
+			Practice: d.Practice, RoomURL: d.Room, Zone: zone, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("the calendar invitation of appointment %d: %w", appt.ID, err)
+		}
+		msg.Calendar, msg.CalendarMethod = cal, method
+	}
+	return msg, nil
+}
+
+// span says when an appointment is, in zone: "Monday 8 March 2030,
+// 10:00–11:00 EST (America/New_York)".
+func span(appt *Appointment, zone *time.Location) string {
+	start, end := appt.StartsAt.In(zone), appt.EndsAt().In(zone)
+	endLayout := "15:04 MST"
+	if end.YearDay() != start.YearDay() || end.Year() != start.Year() {
+		endLayout = "Monday 2 January 2006, 15:04 MST"
+	}
+	return start.Format("Monday 2 January 2006, 15:04") + "–" + end.Format(endLayout) + " (" + zone.String() + ")"
+}
+
+// apptMailData fills the appointment emails' templates.
+type apptMailData struct {
+	Subject, Lead, Name, Other, Title, Practice string
+	When, Was, Room, Link, Reason               string
+	Cancelled                                   bool
+}
+
+// The appointment emails, as text and as HTML (html/template escapes the
+// names, the title and the reason people typed).
+var (
+	apptText = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
+
+{{.Lead}}
+
+What:   {{.Title}} with {{.Other}}
+When:   {{.When}}{{if .Was}}
+Was:    {{.Was}}{{end}}{{if and .Room (not .Cancelled)}}
+Join:   {{.Room}}{{end}}{{if .Cancelled}}
+Reason: {{if .Reason}}{{.Reason}}{{else}}none given{{end}}{{end}}
+{{if .Link}}
+See it on {{.Practice}}: {{.Link}}
+{{end}}
+{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}
+`))
+	apptHTML = template.Must(template.New("html").Parse(`<!doctype html>
+<html><body style="font-family: sans-serif; line-height: 1.5">
+<p>Hello {{.Name}},</p>
+<p>{{.Lead}}</p>
+<table style="border-collapse: collapse">
+<tr><th style="text-align: left; padding-right: 1em">What</th><td>{{.Title}} with {{.Other}}</td></tr>
+<tr><th style="text-align: left; padding-right: 1em">When</th><td>{{if .Cancelled}}<s>{{.When}}</s>{{else}}{{.When}}{{end}}</td></tr>
+{{if .Was}}<tr><th style="text-align: left; padding-right: 1em">Was</th><td><s>{{.Was}}</s></td></tr>
+{{end}}{{if and .Room (not .Cancelled)}}<tr><th style="text-align: left; padding-right: 1em">Join</th><td><a href="{{.Room}}">{{.Room}}</a></td></tr>
+{{end}}{{if .Cancelled}}<tr><th style="text-align: left; padding-right: 1em">Reason</th><td>{{if .Reason}}{{.Reason}}{{else}}none given{{end}}</td></tr>
+{{end}}</table>
+{{if .Link}}<p><a href="{{.Link}}">See it on {{.Practice}}</a></p>
+{{end}}<p style="color: #666">{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}</p>
+</body></html>
+`))
+)
+
+// run runs a template of this file; they cannot fail on their data.
+func run(t interface {
+	Execute(w io.Writer, data any) error
+}, d apptMailData) string {
+	var b bytes.Buffer
+	if err := t.Execute(&b, d); err != nil {
+		panic(err)
+	}
+	return b.String()
+}

@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN calendar_method;
+ALTER TABLE outbox DROP COLUMN calendar;
