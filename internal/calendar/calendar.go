@@ -50,7 +50,7 @@ func WriteFeed(w io.Writer, f *coaching.Feed, site Site) error {
 	for _, a := range f.Appointments {
 		cal.AddVEvent(Event(a, f.Other(a), f.Now, site))
 	}
-	return cal.SerializeTo(w)
+	return cal.SerializeTo(w, ics.WithNewLine("\r\n")) // RFC 5545 3.1: lines end in CRLF
 }
 
 // Event is an appointment as a VEVENT, stamped now: "<title> with

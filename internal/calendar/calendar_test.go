@@ -27,6 +27,9 @@ func TestFeedEscapesText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if text := buf.String(); strings.Count(text, "\n") != strings.Count(text, "\r\n") {
+		t.Fatal("the feed has lines that do not end in CRLF (RFC 5545 3.1)")
+	}
 	cal, err := ics.ParseCalendar(&buf)
 	if err != nil {
 		t.Fatalf("parse: %v\n%s", err, buf.String())
