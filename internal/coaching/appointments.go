@@ -314,23 +314,29 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 
 // editable loads an appointment the actor may edit and that is still scheduled.
 func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+	appt, err := lockedVisible(ctx, q, a, id)
+	switch {
+	case err != nil:
+		return nil, err
+	case !canEdit(a, appt):
+		return nil, errOnlyCoach
+	case appt.Status != ApptScheduled:
+		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and can no longer change", appt.Status)
+	}
+	return appt, nil
+}
+
+// lockedVisible loads, under its lock, an appointment the actor may see;
+// another is not found.
+func lockedVisible(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return nil, err
 	}
 	appt, err := q.AppointmentByID(ctx, id)
-	if err != nil {
-		return nil, err
+	if err == nil && !canSee(a, appt) {
+		err = notFound("appointment")
 	}
-	if !canSee(a, appt) {
-		return nil, notFound("appointment")
-	}
-	if !canEdit(a, appt) {
-		return nil, errOnlyCoach
-	}
-	if appt.Status != ApptScheduled {
-		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and can no longer change", appt.Status)
-	}
-	return appt, nil
+	return appt, err
 }
 
 // applyAppointmentChange writes ch onto appt and reports whether its time moved.
@@ -434,18 +440,12 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 // cancellable loads, under its lock, an appointment the actor may see and
 // that is still scheduled.
 func (s *Service) cancellable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
-	if err := q.LockAppointment(ctx, id); err != nil {
-		return nil, err
+	appt, err := lockedVisible(ctx, q, a, id)
+	if err == nil && appt.Status != ApptScheduled {
+		err = app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
 	}
-	appt, err := q.AppointmentByID(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if !canSee(a, appt) {
-		return nil, notFound("appointment")
-	}
-	if appt.Status != ApptScheduled {
-		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
 	}
 	return appt, nil
 }

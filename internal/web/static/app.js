@@ -150,74 +150,60 @@ function toastArea() {
   return area;
 }
 
-// roomWaiting shows "X is waiting in your room", once per room. Built from
-// text nodes: the names and title are never parsed as HTML.
-function roomWaiting(d) {
-  const roomID = String(d.room_id || "");
-  if (!/^[A-Za-z0-9_-]{1,100}$/.test(roomID)) return;
+// toast shows a notice with a link and a close button, replacing the one
+// about the same thing (data: one data attribute, like {roomId: "..."}).
+// Built from text nodes: names and titles are never parsed as HTML.
+function toast({ data, headline, detail, link, href }) {
   const area = toastArea();
-  area.querySelector(`.toast[data-room-id="${roomID}"]`)?.remove();
-  const toast = document.createElement("div");
-  toast.className = "toast";
-  toast.dataset.roomId = roomID;
-  toast.setAttribute("role", "status");
+  const [name, value] = Object.entries(data)[0];
+  for (const old of area.querySelectorAll(".toast")) {
+    if (old.dataset[name] === value) old.remove();
+  }
+  const box = document.createElement("div");
+  box.className = "toast";
+  box.dataset[name] = value;
+  box.setAttribute("role", "status");
   const text = document.createElement("div");
   text.className = "toast-text";
   const strong = document.createElement("strong");
-  strong.textContent = `${d.who || "Someone"} is waiting in your room`;
+  strong.textContent = headline;
   text.append(strong);
-  if (d.title) {
+  if (detail) {
     const small = document.createElement("span");
     small.className = "muted small";
-    small.textContent = String(d.title);
+    small.textContent = detail;
     text.append(small);
   }
-  const join = document.createElement("a");
-  join.className = "btn btn-primary btn-small";
-  join.href = `/rooms/${encodeURIComponent(roomID)}`;
-  join.textContent = "Join";
+  const go = document.createElement("a");
+  go.className = "btn btn-primary btn-small";
+  go.href = href;
+  go.textContent = link;
   const close = document.createElement("button");
   close.type = "button";
   close.className = "toast-close";
   close.setAttribute("aria-label", "Dismiss");
   close.textContent = "×";
-  close.addEventListener("click", () => toast.remove());
-  toast.append(text, join, close);
-  area.append(toast);
+  close.addEventListener("click", () => box.remove());
+  box.append(text, go, close);
+  area.append(box);
   chime();
 }
 
+// roomWaiting shows "X is waiting in your room", once per room.
+function roomWaiting(d) {
+  const roomID = String(d.room_id || "");
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(roomID)) return;
+  toast({ data: { roomId: roomID }, headline: `${d.who || "Someone"} is waiting in your room`,
+    detail: d.title ? String(d.title) : "", link: "Join", href: `/rooms/${encodeURIComponent(roomID)}` });
+}
+
 // invited shows "X invites you to work with them", with a link to the
-// dashboard, where the invitation is accepted or declined. Built from text
-// nodes: the coach's name is never parsed as HTML.
+// dashboard, where the invitation is accepted or declined.
 function invited(d) {
   const coachID = String(d.coach_id || "");
   if (!/^[0-9]{1,20}$/.test(coachID)) return;
-  const area = toastArea();
-  area.querySelector(`.toast[data-coach-id="${coachID}"]`)?.remove();
-  const toast = document.createElement("div");
-  toast.className = "toast";
-  toast.dataset.coachId = coachID;
-  toast.setAttribute("role", "status");
-  const text = document.createElement("div");
-  text.className = "toast-text";
-  const strong = document.createElement("strong");
   const who = d.coach_name ? `${d.coach_name} (${d.coach_email || ""})` : String(d.coach_email || "A coach");
-  strong.textContent = `${who} invites you to work with them`;
-  text.append(strong);
-  const see = document.createElement("a");
-  see.className = "btn btn-primary btn-small";
-  see.href = "/dashboard";
-  see.textContent = "See";
-  const close = document.createElement("button");
-  close.type = "button";
-  close.className = "toast-close";
-  close.setAttribute("aria-label", "Dismiss");
-  close.textContent = "×";
-  close.addEventListener("click", () => toast.remove());
-  toast.append(text, see, close);
-  area.append(toast);
-  chime();
+  toast({ data: { coachId: coachID }, headline: `${who} invites you to work with them`, link: "See", href: "/dashboard" });
 }
 
 // chime plays two soft notes with WebAudio (no audio files). Browsers allow
