@@ -45,7 +45,7 @@ func (q *queries) CalendarFeedByToken(ctx context.Context, tokenHash string) (*c
 		FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE f.token_hash = ?`, tokenHash)
 	u, err := scanUser(scanner{row, dest})
 	if err != nil {
-		return nil, nil, notFoundOr(err, "calendar feed")
+		return nil, nil, notFoundErr(err, "calendar feed")
 	}
 	return f, u, nil
 }

@@ -13,7 +13,7 @@ import (
 func (q *queries) Availability(ctx context.Context, coachID int64) (*coaching.Availability, error) {
 	var data []byte
 	if err := q.row(ctx, `SELECT data FROM availability WHERE coach_id = ?`, coachID).Scan(&data); err != nil {
-		return nil, notFoundOr(mapErr(err), "availability")
+		return nil, notFoundErr(mapErr(err), "availability")
 	}
 	var av coaching.Availability
 	if err := json.Unmarshal(data, &av); err != nil {

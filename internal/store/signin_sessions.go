@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"rapport/internal/app"
 	"rapport/internal/coaching"
 )
 
@@ -33,7 +32,7 @@ func (q *queries) SessionByToken(ctx context.Context, tokenHash string) (*coachi
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash)
 	u, err := scanUser(scanner{row, dest})
 	if err != nil {
-		return nil, nil, notFoundOr(err, "session")
+		return nil, nil, notFoundErr(err, "session")
 	}
 	return ss, u, nil
 }
@@ -130,11 +129,3 @@ type scanner struct {
 }
 
 func (s scanner) Scan(dest ...any) error { return s.row.Scan(append(s.first, dest...)...) }
-
-// notFoundOr names a missing row, passing any other error on.
-func notFoundOr(err error, what string) error {
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		return app.Errorf(app.ENOTFOUND, "%s not found", what)
-	}
-	return err
-}
