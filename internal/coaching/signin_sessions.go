@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -177,14 +176,10 @@ func (s *Service) SweepSessions(ctx context.Context) (int64, error) {
 	return s.Store.DeleteIdleSessions(ctx, s.Clock.Now().Add(-SessionIdle))
 }
 
-// clip cuts s to at most n bytes of valid UTF-8, without control characters.
+// clip cuts text a browser sent (a User-Agent) to at most n bytes of
+// clean text (CleanText), whole characters only.
 func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
+	s = CleanText(s)
 	for len(s) > n {
 		_, size := utf8.DecodeLastRuneInString(s)
 		s = s[:len(s)-size]
