@@ -363,7 +363,11 @@ func (a *App) signIn(given *auth.OIDC) (*auth.OIDC, error) {
 	if o == nil {
 		return nil, nil
 	}
-	err := o.Discover(context.Background())
+	// A provider that does not answer in a few seconds is tried again in
+	// the background: start-up does not wait the full discovery timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := o.Discover(ctx)
 	var ie *auth.IssuerError
 	switch {
 	case errors.As(err, &ie):
