@@ -143,6 +143,9 @@ var flashes = map[string]string{
 	"moved":            "Moved: same appointment, same room, new time.",
 	"typearchived":     "Session type removed: it is no longer offered.",
 	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
+	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
+	"seriesmoved":      "Moved: this session and every later one of the series.",
+	"seriescancelled":  "Cancelled: this session and every later one of the series.",
 }
 
 var funcs = template.FuncMap{
