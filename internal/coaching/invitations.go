@@ -153,8 +153,11 @@ func (s *Service) EndCoaching(ctx context.Context, coachID int64, reason string)
 		if err := s.unlink(ctx, q, coachID, me.ID, reason); err != nil {
 			return err
 		}
-		cancelled, err = s.cancelFuture(ctx, q, coachID, me.ID, endReason(me, reason))
-		return err
+		why := endReason(me, reason)
+		if cancelled, err = s.cancelFuture(ctx, q, coachID, me.ID, why); err != nil {
+			return err
+		}
+		return s.queueCancellations(ctx, q, me.ID, cancelled, why)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("end the work with coach %d: %w", coachID, err)

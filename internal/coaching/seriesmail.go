@@ -51,6 +51,35 @@ func (s *Service) seriesChanged(ctx context.Context, q Queries, seriesID string,
 	return s.queueSeriesEmails(ctx, q, rule, all, m)
 }
 
+// queueCancellations queues the emails of appointments cancelled together
+// (a client ending the work with their coach): one for each single
+// appointment, and one for each series, whose calendar event then loses
+// the cancelled occurrences.
+func (s *Service) queueCancellations(ctx context.Context, q Queries, actorID int64, cancelled []*Appointment, reason string) error {
+	series := map[string][]*Appointment{}
+	var order []string
+	for _, appt := range cancelled {
+		if appt.SeriesID == "" {
+			if err := s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailCancelled, actorID: actorID}); err != nil {
+				return err
+			}
+			continue
+		}
+		if series[appt.SeriesID] == nil {
+			order = append(order, appt.SeriesID)
+		}
+		series[appt.SeriesID] = append(series[appt.SeriesID], appt)
+	}
+	for _, id := range order {
+		group := series[id]
+		m := seriesMail{kind: MailSeriesCancelled, actorID: actorID, from: group[0].StartsAt, reason: reason}
+		if err := s.seriesChanged(ctx, q, id, group, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // eachChanged queues the single-appointment email of each changed one.
 func (s *Service) eachChanged(ctx context.Context, q Queries, changed []*Appointment, m seriesMail) error {
 	kind := MailChanged
