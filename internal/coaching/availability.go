@@ -35,6 +35,10 @@ type Availability struct {
 	// ChangeNotice is how many minutes before a session a client may
 	// still move or cancel it themselves; the coach may always.
 	ChangeNotice int `json:"change_notice_minutes"`
+	// ReminderMinutes are how many minutes before a session its reminders
+	// go, at most MaxReminders; nil (or absent in JSON): the defaults
+	// (DefaultReminderMinutes); empty: no reminders.
+	ReminderMinutes []int `json:"reminder_minutes"`
 }
 
 // Week holds a day's ranges by time.Weekday. In JSON it is an object by
@@ -135,6 +139,7 @@ func (av *Availability) Validate() error {
 	checkBetween(fields, "horizon_days", av.Horizon, 1, MaxHorizon)
 	checkBetween(fields, "max_per_day", av.MaxPerDay, 0, MaxPerDayCap)
 	checkBetween(fields, "change_notice_minutes", av.ChangeNotice, 0, MaxMinNotice)
+	checkReminders(fields, av.ReminderMinutes)
 	return app.Invalid(fields)
 }
 

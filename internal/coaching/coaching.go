@@ -237,6 +237,8 @@ type Queries interface {
 	ScheduleStore
 	SeriesStore
 	CalendarStore
+	EmailPreferenceStore
+	ReminderStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)
