@@ -108,9 +108,10 @@ const (
 )
 
 // DefaultAvailability is a new coach's: weekdays 9 to 17 in zone, a day's
-// notice, sixty days ahead.
+// notice, sixty days ahead, reminders a day and an hour before.
 func DefaultAvailability(zone string) Availability {
-	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60, ChangeNotice: 24 * 60}
+	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60, ChangeNotice: 24 * 60,
+		ReminderMinutes: slices.Clone(DefaultReminderMinutes)}
 	for d := time.Monday; d <= time.Friday; d++ {
 		av.Weekly[d] = []Range{{Start: 9 * 60, End: 17 * 60}}
 	}

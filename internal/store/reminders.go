@@ -10,19 +10,24 @@ import (
 	"rapport/internal/coaching"
 )
 
+// upcomingQuery is UpcomingAppointments': the scheduled appointments that
+// start in a window, with the coach's availability and the reminders
+// handled at their sequence.
+var upcomingQuery = `SELECT ` + prefixed("a.", apptColumns) + `, ` + prefixed("co.", personColumns) +
+	`, ` + prefixed("cl.", personColumns) + `, av.data, r.offset_minutes
+	FROM appointments a JOIN users co ON co.id = a.coach_id JOIN users cl ON cl.id = a.client_id
+	LEFT JOIN availability av ON av.coach_id = a.coach_id
+	LEFT JOIN appointment_reminders r ON r.appointment_id = a.id AND r.sequence = a.sequence
+	WHERE a.status = 'scheduled' AND a.starts_at > ? AND a.starts_at <= ?
+	ORDER BY a.starts_at, a.id, r.offset_minutes`
+
 // UpcomingAppointments lists the scheduled appointments that start in
 // (from, to], by start, each with its coach's availability and the
 // reminder offsets handled at its sequence: one query over one index range
 // (appointments_upcoming), an appointment on as many rows as it has
 // handled offsets (a few at most).
 func (q *queries) UpcomingAppointments(ctx context.Context, from, to time.Time) ([]*coaching.UpcomingAppointment, error) {
-	rows, err := q.query(ctx, `SELECT `+prefixed("a.", apptColumns)+`, `+prefixed("co.", personColumns)+
-		`, `+prefixed("cl.", personColumns)+`, av.data, r.offset_minutes
-		FROM appointments a JOIN users co ON co.id = a.coach_id JOIN users cl ON cl.id = a.client_id
-		LEFT JOIN availability av ON av.coach_id = a.coach_id
-		LEFT JOIN appointment_reminders r ON r.appointment_id = a.id AND r.sequence = a.sequence
-		WHERE a.status = 'scheduled' AND a.starts_at > ? AND a.starts_at <= ?
-		ORDER BY a.starts_at, a.id, r.offset_minutes`, q.d.Time(from), q.d.Time(to))
+	rows, err := q.query(ctx, upcomingQuery, q.d.Time(from), q.d.Time(to))
 	if err != nil {
 		return nil, err
 	}

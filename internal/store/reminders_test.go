@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/mail"
 	"rapport/internal/store"
+	"rapport/internal/store/storetest"
 )
 
 // TestUpcomingAppointments: the reminder loop's query lists the scheduled
@@ -74,6 +76,19 @@ func TestUpcomingAppointments(t *testing.T) {
 			t.Errorf("people: %+v %+v", s.Appointment.Coach, s.Appointment.Client)
 		}
 	})
+}
+
+// TestUpcomingAppointmentsUseTheIndex: on SQLite the reminder loop's
+// query reads one range of appointments_upcoming, not every appointment.
+func TestUpcomingAppointmentsUseTheIndex(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	plan, err := db.Plan(context.Background(), store.UpcomingQuery, "2030-01-01T00:00:00.000000Z", "2030-01-08T00:00:00.000000Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "SEARCH a USING INDEX appointments_upcoming (starts_at>? AND starts_at<?)") || strings.Contains(plan, "SCAN a") {
+		t.Errorf("plan:\n%s", plan)
+	}
 }
 
 // TestEmailPreferences: preferences are kept per person, replaced or
