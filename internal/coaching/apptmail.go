@@ -98,6 +98,12 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 		to, other *User
 		role      string
 	}{{coach, client, "coach"}, {client, coach, "client"}} {
+		// Their choice is read now, as the email is queued.
+		if wants, err := wantsEmail(ctx, q, side.to.ID, m.kind); err != nil {
+			return err
+		} else if !wants {
+			continue
+		}
 		zone, err := zoneOf(ctx, q, side.to.ID, coachAv)
 		if err != nil {
 			return err

@@ -35,6 +35,10 @@ type Availability struct {
 	// ChangeNotice is how many minutes before a session a client may
 	// still move or cancel it themselves; the coach may always.
 	ChangeNotice int `json:"change_notice_minutes"`
+	// ReminderMinutes are how many minutes before a session its reminders
+	// go, at most MaxReminders; nil (or absent in JSON): the defaults
+	// (DefaultReminderMinutes); empty: no reminders.
+	ReminderMinutes []int `json:"reminder_minutes"`
 }
 
 // Week holds a day's ranges by time.Weekday. In JSON it is an object by
@@ -104,9 +108,10 @@ const (
 )
 
 // DefaultAvailability is a new coach's: weekdays 9 to 17 in zone, a day's
-// notice, sixty days ahead.
+// notice, sixty days ahead, reminders a day and an hour before.
 func DefaultAvailability(zone string) Availability {
-	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60, ChangeNotice: 24 * 60}
+	av := Availability{TimeZone: zone, MinNotice: 24 * 60, Horizon: 60, ChangeNotice: 24 * 60,
+		ReminderMinutes: slices.Clone(DefaultReminderMinutes)}
 	for d := time.Monday; d <= time.Friday; d++ {
 		av.Weekly[d] = []Range{{Start: 9 * 60, End: 17 * 60}}
 	}
@@ -135,6 +140,7 @@ func (av *Availability) Validate() error {
 	checkBetween(fields, "horizon_days", av.Horizon, 1, MaxHorizon)
 	checkBetween(fields, "max_per_day", av.MaxPerDay, 0, MaxPerDayCap)
 	checkBetween(fields, "change_notice_minutes", av.ChangeNotice, 0, MaxMinNotice)
+	checkReminders(fields, av.ReminderMinutes)
 	return app.Invalid(fields)
 }
 

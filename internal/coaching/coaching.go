@@ -240,6 +240,8 @@ type Queries interface {
 	ScheduleStore
 	SeriesStore
 	CalendarStore
+	EmailPreferenceStore
+	ReminderStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)

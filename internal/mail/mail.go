@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,13 @@ type Message struct {
 	// CANCEL), which the part's Content-Type repeats.
 	Calendar       string
 	CalendarMethod string
-	CreatedAt      time.Time
+	// Unsubscribe is the one-click unsubscribe URL (https, or http on a
+	// laptop) of an email a person may stop getting, such as a reminder,
+	// or "" for none. The sender gives it as List-Unsubscribe (RFC 2369)
+	// with List-Unsubscribe-Post (RFC 8058): the mail client shows an
+	// Unsubscribe button that POSTs to it.
+	Unsubscribe string
+	CreatedAt   time.Time
 }
 
 // Queued is a message in the outbox with where its delivery stands.
@@ -78,7 +85,8 @@ func Key(kind, about string, seq int) string {
 // add headers of their own (header injection), so they are refused.
 func (m *Message) Validate() error {
 	fields := map[string]string{}
-	for _, f := range []struct{ name, value string }{{"to", m.To}, {"to_name", m.ToName}, {"subject", m.Subject}, {"key", m.Key}} {
+	for _, f := range []struct{ name, value string }{{"to", m.To}, {"to_name", m.ToName}, {"subject", m.Subject}, {"key", m.Key},
+		{"unsubscribe", m.Unsubscribe}} {
 		if strings.ContainsAny(f.value, "\r\n") {
 			fields[f.name] = "must be on one line (no line breaks)"
 		}
@@ -103,7 +111,27 @@ func (m *Message) Validate() error {
 	} else if m.Calendar == "" && m.CalendarMethod != "" {
 		fields["calendar"] = "is required with a calendar method"
 	}
+	if _, ok := fields["unsubscribe"]; !ok && m.Unsubscribe != "" && !unsubscribeURL(m.Unsubscribe) {
+		fields["unsubscribe"] = "must be an http or https URL without spaces or angle brackets"
+	}
 	return app.Invalid(fields)
+}
+
+// unsubscribeURL reports whether s may stand between the angle brackets of
+// a List-Unsubscribe header: an absolute http(s) URL of printable ASCII
+// with no space, comma or angle bracket (which would end it early or add
+// another).
+func unsubscribeURL(s string) bool {
+	if len(s) > 2000 || !(strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' || r == '<' || r == '>' || r == ',' {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Host != ""
 }
 
 // validAddress reports whether s is a bare address (local@domain).

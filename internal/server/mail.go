@@ -27,6 +27,13 @@ func (a *App) mail() {
 	a.log.Info("the practice's emails go out through SMTP, from one server at a time", "server", c.SMTPAddr, "from", c.From)
 }
 
+// reminders is the loop that queues the reminders before sessions, on
+// one server at a time (the lease "reminders"). It runs with or without
+// SMTP: without, the reminders wait in the outbox like every email.
+func (a *App) reminders() *coaching.ReminderLoop {
+	return &coaching.ReminderLoop{Service: a.Service, Lease: a.DB, Holder: leaseHolder("reminders"), Log: a.log}
+}
+
 // publicURL is the server's address as people reach it: PUBLIC_URL, else
 // the address it listens on.
 func (a *App) publicURL() string {

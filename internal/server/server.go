@@ -406,6 +406,8 @@ func (a *App) background(ctx context.Context) {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.mailer.Run(ctx) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.reminders().Run(ctx) }()
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()

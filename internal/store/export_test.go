@@ -1,8 +1,33 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Exec runs raw SQL on the writer, for tests that set up what the API cannot.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (any, error) {
 	return db.exec(ctx, query, args...)
+}
+
+// UpcomingQuery is the reminder loop's query, for a test of its plan.
+var UpcomingQuery = upcomingQuery
+
+// Plan returns SQLite's query plan of query, its details one a line.
+func (db *DB) Plan(ctx context.Context, query string, args ...any) (string, error) {
+	rows, err := db.queries.query(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		out = append(out, detail)
+	}
+	return strings.Join(out, "\n"), rows.Err()
 }

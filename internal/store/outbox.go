@@ -11,7 +11,7 @@ import (
 
 // outboxColumns are the columns of an outbox row, in scan order.
 const outboxColumns = `id, dedupe_key, to_address, to_name, subject, text_body, html_body, calendar, calendar_method,
-	created_at, attempts, next_attempt_at, sent_at, gave_up_at, last_error`
+	unsubscribe, created_at, attempts, next_attempt_at, sent_at, gave_up_at, last_error`
 
 // EnqueueMail queues m, due at once, in the transaction (or not) of q: the
 // email exists exactly when the change that caused it does. A message that
@@ -24,9 +24,9 @@ func (q *queries) EnqueueMail(ctx context.Context, m *mail.Message) error {
 	}
 	at := q.d.Time(m.CreatedAt)
 	err := q.writeRow(ctx, `INSERT INTO outbox (dedupe_key, to_address, to_name, subject, text_body, html_body,
-		calendar, calendar_method, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		m.Key, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.Calendar, m.CalendarMethod, at, at).Scan(&m.ID)
+		calendar, calendar_method, unsubscribe, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+		m.Key, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.Calendar, m.CalendarMethod, m.Unsubscribe, at, at).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		m.ID = 0 // queued already
 		return nil
@@ -91,7 +91,7 @@ func (db *DB) mailRows(ctx context.Context, query string, args ...any) ([]*mail.
 	for rows.Next() {
 		var m mail.Queued
 		if err := rows.Scan(&m.ID, &m.Key, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, &m.Calendar, &m.CalendarMethod,
-			timeScan{&m.CreatedAt},
+			&m.Unsubscribe, timeScan{&m.CreatedAt},
 			&m.Attempts, timeScan{&m.NextAttemptAt}, nullTimeScan{&m.SentAt}, nullTimeScan{&m.GaveUpAt}, &m.LastError); err != nil {
 			return nil, mapErr(err)
 		}

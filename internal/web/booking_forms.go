@@ -101,6 +101,7 @@ type availabilityForm struct {
 	NoticeHours  string
 	Horizon      string
 	MaxPerDay    string
+	Reminders    string // "24h, 1h"; empty or "none": no reminders
 }
 
 // dayForm is one weekday's line of the form.
@@ -115,7 +116,7 @@ func availabilityFormOf(av *coaching.Availability) availabilityForm {
 	f := availabilityForm{TimeZone: av.TimeZone, Overrides: formatOverrides(av.Overrides),
 		BufferBefore: strconv.Itoa(av.BufferBefore), BufferAfter: strconv.Itoa(av.BufferAfter),
 		NoticeHours: strconv.FormatFloat(float64(av.MinNotice)/60, 'f', -1, 64), Horizon: strconv.Itoa(av.Horizon),
-		MaxPerDay: strconv.Itoa(av.MaxPerDay)}
+		MaxPerDay: strconv.Itoa(av.MaxPerDay), Reminders: formatReminders(av.ReminderOffsets())}
 	for i, d := range weekOrder {
 		f.Days[i] = dayForm{Key: lower(d), Name: d.String(), Hours: formatRanges(av.Weekly[d])}
 	}
@@ -147,7 +148,70 @@ func (f *availabilityForm) availability() (*coaching.Availability, error) {
 		fields["min_notice_minutes"] = "write the hours of notice, from 0 to 720"
 	}
 	av.MinNotice = int(hours * 60)
+	if av.ReminderMinutes, err = parseReminders(f.Reminders); err != nil {
+		fields["reminder_minutes"] = err.Error()
+	}
 	return av, app.Invalid(fields)
+}
+
+// formatReminders writes reminder offsets as people do: "24h, 1h, 30m",
+// whole days past one as "2d"; none as "none".
+func formatReminders(offsets []time.Duration) string {
+	if len(offsets) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(offsets))
+	for i, o := range offsets {
+		m := int(o / time.Minute)
+		switch {
+		case m > 1440 && m%1440 == 0:
+			parts[i] = strconv.Itoa(m/1440) + "d"
+		case m%60 == 0:
+			parts[i] = strconv.Itoa(m/60) + "h"
+		default:
+			parts[i] = strconv.Itoa(m) + "m"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseReminders reads "24h, 1h, 30m" (also "2d", "90 min") into minutes;
+// empty or "none" is no reminders, an empty list. The domain judges the
+// values (positive, at most three, at most a week).
+func parseReminders(s string) ([]int, error) {
+	s = strings.TrimSpace(s)
+	out := []int{}
+	if s == "" || strings.EqualFold(s, "none") {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		m, err := parseOffset(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("write times before a session like 24h, 1h or 30m, or none (%q is not)", strings.TrimSpace(part))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// parseOffset reads one offset: a whole number and a unit, d, h or m
+// (min), in minutes.
+func parseOffset(s string) (int, error) {
+	s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
+	units := []struct {
+		suffix  string
+		minutes int
+	}{{"min", 1}, {"d", 1440}, {"h", 60}, {"m", 1}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil || v > 1<<20 {
+				return 0, fmt.Errorf("not a number of %s", u.suffix)
+			}
+			return v * u.minutes, nil
+		}
+	}
+	return 0, fmt.Errorf("no unit")
 }
 
 func formInt(fields map[string]string, name, v string) int {

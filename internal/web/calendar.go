@@ -122,10 +122,14 @@ func (s *Server) profileCalendar(r *http.Request) (calendarLinks, error) {
 }
 
 // loggedPath is a request's path as the log keeps it: a calendar feed's
-// token opens the feed to whoever reads it, so it stays out.
+// token opens the feed to whoever reads it, and an unsubscribe link's
+// turns reminders off, so they stay out.
 func loggedPath(p string) string {
 	if strings.HasPrefix(p, "/calendar/") {
 		return "/calendar/{token}.ics"
+	}
+	if isUnsubscribe(p) {
+		return "/unsubscribe/{token}"
 	}
 	return p
 }

@@ -122,6 +122,7 @@ type profileData struct {
 	Fields                      map[string]string
 	Message                     string
 	Calendar                    calendarLinks // the person's feed
+	Emails                      coaching.EmailChoices
 }
 
 func (profileData) PageTitle() string { return "Your profile" }
@@ -132,12 +133,16 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, u *coaching
 	if err == nil {
 		cal, err = s.profileCalendar(r)
 	}
+	var emails coaching.EmailChoices
+	if err == nil {
+		emails, err = s.svc.EmailChoices(r.Context())
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "profile", profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
-		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal})
+		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal, Emails: emails})
 }
 
 // saveProfileForm writes the form's fields into the profile, keeping the
@@ -160,6 +165,7 @@ func (s *Server) saveProfileForm(w http.ResponseWriter, r *http.Request, u *coac
 		s.formError(w, r, err, func(status int) {
 			d.Fields, d.Message = app.ErrorFields(err), formMessage(err)
 			d.Calendar, _ = s.profileCalendar(r) // the form's answer matters; the link shows on the next view if not now
+			d.Emails, _ = s.svc.EmailChoices(r.Context())
 			s.render(w, r, status, "profile", d)
 		})
 		return

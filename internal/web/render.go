@@ -138,6 +138,7 @@ var flashes = map[string]string{
 	"signedout":        "You have been signed out everywhere.",
 	"devicesignedout":  "That device is signed out.",
 	"calendarreset":    "Your calendar has a new link. The old one no longer works: subscribe to this one instead.",
+	"emailssaved":      "Your email choices are saved.",
 	"alreadycancelled": "This appointment is cancelled already.",
 	"typecreated":      "Session type added: your clients can book it.",
 	"moved":            "Moved: same appointment, same room, new time.",

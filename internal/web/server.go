@@ -126,6 +126,9 @@ func New(o Options) (*Server, error) {
 // Handler returns the whole site with its middleware.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// A mail client's one-click unsubscribe (RFC 8058) is a POST from a
+	// mail provider, not from a page of ours; its token is its key.
+	cop.AddInsecureBypassPattern("POST " + unsubscribePattern)
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, errCrossOrigin)
 	}))
@@ -151,6 +154,8 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.deviceRoutes()
 	s.calendarRoutes()
+	s.unsubscribeRoutes()
+	s.emailChoiceRoutes()
 	s.scheduleRoutes()
 	s.bookingPageRoutes()
 	s.seriesRoutes()

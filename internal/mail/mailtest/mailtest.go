@@ -115,6 +115,14 @@ func (m *Mailpit) Raw(tb testing.TB, id string) string {
 	return string(raw)
 }
 
+// Headers returns a message's headers as Mailpit read them, by name.
+func (m *Mailpit) Headers(tb testing.TB, id string) map[string][]string {
+	tb.Helper()
+	var h map[string][]string
+	m.get(tb, "/api/v1/message/"+url.PathEscape(id)+"/headers", &h)
+	return h
+}
+
 // MustWait waits up to timeout until n messages to address arrived, and
 // returns them, the newest first; it fails tb at the timeout.
 func (m *Mailpit) MustWait(tb testing.TB, address string, n int, timeout time.Duration) []Summary {

@@ -239,6 +239,12 @@ func (s *Sender) message(m *mail.Queued) (*gomail.Msg, error) {
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(MessageID(m, s.From))
 	msg.SetDateWithValue(s.now())
+	if m.Unsubscribe != "" {
+		// One-click unsubscribe (RFC 2369, RFC 8058): the URL was checked
+		// when queued (mail.Message.Validate), so it cannot end the header.
+		msg.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
