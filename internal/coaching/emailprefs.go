@@ -39,6 +39,10 @@ var emailChoiceOf = map[string]string{
 	MailChanged:   ChoiceBookings,
 	MailCancelled: ChoiceBookings,
 	MailReminder:  ChoiceReminders,
+
+	MailSeriesBooked:    ChoiceBookings,
+	MailSeriesCancelled: ChoiceBookings,
+	MailSeriesMoved:     ChoiceBookings,
 }
 
 // EmailChoiceOf is the choice an email kind falls under, or "" for an

@@ -121,6 +121,11 @@ func (s *Service) queueSeriesEmails(ctx context.Context, q Queries, rule *Series
 		to, other *User
 		role      string
 	}{{coach, client, "coach"}, {client, coach, "client"}} {
+		if wants, err := wantsEmail(ctx, q, side.to.ID, m.kind); err != nil {
+			return err
+		} else if !wants {
+			continue
+		}
 		zone, err := zoneOf(ctx, q, side.to.ID, &Availability{TimeZone: rule.Zone})
 		if err != nil {
 			return err
