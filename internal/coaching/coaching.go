@@ -237,6 +237,7 @@ type Queries interface {
 	ScheduleStore
 	SeriesStore
 	CalendarStore
+	SlugStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)
