@@ -153,6 +153,7 @@ func (s *Server) routes() {
 	s.calendarRoutes()
 	s.scheduleRoutes()
 	s.bookingPageRoutes()
+	s.publicBookingRoutes()
 	s.seriesRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
