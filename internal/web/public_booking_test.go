@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"rapport/internal/app"
@@ -111,6 +114,11 @@ func TestPublicBookingPage(t *testing.T) {
 		if body := string(anon.get(confirm).body); !strings.Contains(body, "Sign in to book this time") ||
 			!strings.Contains(body, "/signin?next="+url.QueryEscape(confirm)) {
 			t.Fatalf("the signed-out confirm page offers no sign-in:\n%s", body)
+		}
+		var other struct{ Slug string }
+		w.otherCoach.get("/api/v1/public-link").json(t, &other)
+		if res := anon.get("/book/" + other.Slug); res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "no sessions open to new people") {
+			t.Fatalf("a coach without public types: %d\n%s", res.StatusCode, res.body)
 		}
 		staff := string(w.coach.get(confirm).body)
 		if !strings.Contains(staff, "data-staff-note") || strings.Contains(staff, "data-book-confirm") {
@@ -261,4 +269,37 @@ func TestPublicLinkSignUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPublicBookingRace: newcomers who take the same time through the
+// public link at once (each becoming the coach's client in the same
+// transaction): exactly one gets it, the others 409 with the free times.
+func TestPublicBookingRace(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		coach := e.signIn("coach@example.com", app.RoleCoach)
+		slug, public, _ := publicTypes(t, coach)
+		const racers = 4
+		people := make([]*client, racers)
+		for i := range people {
+			people[i] = e.signIn(fmt.Sprintf("new%d@example.com", i), app.RoleClient)
+		}
+		free := slotsOn(e.anon().get("/book/" + slug + "?type=" + itoa(public)).body)
+		for round := range 3 {
+			statuses := make([]int, racers)
+			var wg sync.WaitGroup
+			for i, c := range people {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					statuses[i] = c.api("POST", "/api/v1/public/coaches/"+slug+"/bookings",
+						map[string]any{"session_type_id": public, "starts_at": free[round]}).StatusCode
+				}()
+			}
+			wg.Wait()
+			if n := slices.Index(statuses, http.StatusCreated); n < 0 || slices.Index(statuses[n+1:], http.StatusCreated) >= 0 ||
+				len(slices.DeleteFunc(slices.Clone(statuses), func(s int) bool { return s == http.StatusCreated || s == http.StatusConflict })) > 0 {
+				t.Fatalf("round %d: statuses %v, want one 201 and the rest 409", round, statuses)
+			}
+		}
+	})
 }
