@@ -242,6 +242,7 @@ type Queries interface {
 	CalendarStore
 	EmailPreferenceStore
 	ReminderStore
+	SlugStore
 	CreateUser(ctx context.Context, u *User) error
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error)

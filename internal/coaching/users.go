@@ -55,6 +55,16 @@ func validName(s string) error {
 // coach, an operator or the membership sync) keeps it. A verified email that
 // changed at the provider becomes the user's, unless another user has it.
 func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
+	return s.SignInThrough(ctx, id, nil)
+}
+
+// SignInThrough signs in as SignIn does, for someone who came through a
+// public booking link (via; nil: none). Someone Rapport does not know is
+// then admitted even when the sign-up policy would not, if the link offers
+// that session type to new people, and becomes a client of its coach; a
+// link that does not (an unknown slug, a type not open to new people)
+// admits nobody.
+func (s *Service) SignInThrough(ctx context.Context, id Identity, via *PublicLink) (*User, error) {
 	if strings.TrimSpace(id.Email) == "" {
 		return nil, app.Errorf(app.EUNAUTHORIZED, "your sign-in provider shares no email address with Rapport; ask its administrator to release your email to this application")
 	}
@@ -67,7 +77,7 @@ func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
 	}
 	var user *User
 	err = s.Store.InTx(ctx, func(q Queries) error {
-		user, err = s.signInTx(ctx, q, id, email)
+		user, err = s.signInTx(ctx, q, id, email, via)
 		return err
 	})
 	if err != nil {
@@ -76,7 +86,7 @@ func (s *Service) SignIn(ctx context.Context, id Identity) (*User, error) {
 	return user, nil
 }
 
-func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email string) (*User, error) {
+func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email string, via *PublicLink) (*User, error) {
 	u, err := q.UserBySubject(ctx, id.Issuer, id.Subject)
 	bySubject := err == nil
 	if app.ErrorCode(err) == app.ENOTFOUND {
@@ -88,12 +98,7 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 	now := s.Clock.Now()
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
-		if !s.Signup.Admits(id, email) {
-			return nil, errByInvitation(email)
-		}
-		u = &User{Email: email, Role: app.RoleClient, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
-		fillIdentity(u, id)
-		return u, q.CreateUser(ctx, u)
+		return s.signUp(ctx, q, id, email, via)
 	case err != nil:
 		return nil, err
 	case u.Status == StatusDisabled:

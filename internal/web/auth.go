@@ -137,7 +137,10 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 
 // oidcCallback finishes a sign-in. A callback with no sign-in in progress
 // in this browser (a reload of one already finished, a link from a history)
-// goes to the sign-in page, which sends a signed-in person on.
+// goes to the sign-in page, which sends a signed-in person on. A return
+// path to a coach's public link for one of its session types (publicLinkIn)
+// goes to the domain with the sign-in, which admits a newcomer through it
+// only when that coach offers that type to new people.
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if s.oidc == nil {
 		s.Error(w, r, app.Errorf(app.ENOTFOUND, "sign-in with a provider is not configured here"))
@@ -150,7 +153,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	var u *coaching.User
 	if err == nil {
-		u, err = s.svc.SignIn(r.Context(), id)
+		u, err = s.svc.SignInThrough(r.Context(), id, publicLinkIn(next))
 	}
 	if err != nil {
 		s.signinRefused(w, r, err)

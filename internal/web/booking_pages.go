@@ -32,6 +32,8 @@ type availabilityData struct {
 	NewType coaching.NewSessionType
 	Fields  map[string]string
 	Message string
+	Link    string // the coach's public booking link
+	Slug    string // its slug, or as typed into the form
 }
 
 func (availabilityData) PageTitle() string { return "Availability" }
@@ -52,6 +54,10 @@ func (s *Server) renderAvailability(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	d.Types = types
+	if err := s.fillPublicLink(r, &d); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	if d.NewType.Minutes == 0 {
 		d.NewType.Minutes = 60
 	}

@@ -143,6 +143,7 @@ var flashes = map[string]string{
 	"typecreated":      "Session type added: your clients can book it.",
 	"moved":            "Moved: same appointment, same room, new time.",
 	"typearchived":     "Session type removed: it is no longer offered.",
+	"linkchanged":      "Your public link changed. The old one no longer works: share this one.",
 	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
 	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
 	"seriesmoved":      "Moved: this session and every later one of the series.",

@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	s.emailChoiceRoutes()
 	s.scheduleRoutes()
 	s.bookingPageRoutes()
+	s.publicBookingRoutes()
 	s.seriesRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
