@@ -189,10 +189,24 @@ func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64
 }
 
 // cancelFuture cancels, with reason, the coach's scheduled appointments
-// with the client that start from now on.
+// and requests with the client that start from now on.
 func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID int64, reason string) ([]*Appointment, error) {
+	var out []*Appointment
+	for _, st := range []AppointmentStatus{ApptScheduled, ApptRequested} {
+		done, err := s.cancelFutureOf(ctx, q, coachID, clientID, st, reason)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, done...)
+	}
+	return out, nil
+}
+
+// cancelFutureOf cancels the coach's appointments of a status with the
+// client that start from now on.
+func (s *Service) cancelFutureOf(ctx context.Context, q Queries, coachID, clientID int64, st AppointmentStatus, reason string) ([]*Appointment, error) {
 	now := s.Clock.Now()
-	f := AppointmentFilter{CoachID: coachID, ClientID: clientID, Status: ApptScheduled, From: now, Page: Page{Limit: 200}}
+	f := AppointmentFilter{CoachID: coachID, ClientID: clientID, Status: st, From: now, Page: Page{Limit: 200}}
 	var out []*Appointment
 	for {
 		list, err := q.ListAppointments(ctx, f) // a cancelled one leaves the list: always the first page
@@ -212,13 +226,13 @@ func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID
 }
 
 // cancelLocked cancels appointment id, read again under its lock, when it
-// is still scheduled; it returns nil when it is not.
+// is still scheduled or requested; it returns nil when it is not.
 func cancelLocked(ctx context.Context, q Queries, id int64, reason string, now time.Time) (*Appointment, error) {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return nil, err
 	}
 	appt, err := q.AppointmentByID(ctx, id)
-	if err != nil || appt.Status != ApptScheduled {
+	if err != nil || (appt.Status != ApptScheduled && appt.Status != ApptRequested) {
 		return nil, err
 	}
 	appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, now
