@@ -143,6 +143,9 @@ var flashes = map[string]string{
 	"moved":            "Moved: same appointment, same room, new time.",
 	"typearchived":     "Session type removed: it is no longer offered.",
 	"notcancellable":   "This appointment is over; only a scheduled one can be cancelled.",
+	"requested":        "Request sent: the session is confirmed once your coach accepts it.",
+	"requestaccepted":  "Request accepted: the session is booked and the invitations are on their way.",
+	"requestdeclined":  "Request declined: the client is told, and the time is free again.",
 }
 
 var funcs = template.FuncMap{

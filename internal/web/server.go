@@ -152,6 +152,7 @@ func (s *Server) routes() {
 	s.deviceRoutes()
 	s.calendarRoutes()
 	s.scheduleRoutes()
+	s.requestRoutes()
 	s.bookingPageRoutes()
 	s.seriesRoutes()
 	s.pageRoutes()
