@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,6 +324,36 @@ func TestAnsweringARequestIsLive(t *testing.T) {
 		heard(b.ID, "cancelled")
 		if page := string(w.client.get("/appointments/" + itoa(b.ID)).body); !strings.Contains(page, "Fully booked") {
 			t.Fatalf("the client's page lacks the reason:\n%s", page)
+		}
+	})
+}
+
+// TestTwoClientsRequestTheSameSlotAtOnce: a request holds its slot under
+// the same lock as a booking: of two clients who request one slot at the
+// same moment, exactly one gets it, the other a 409.
+func TestTwoClientsRequestTheSameSlotAtOnce(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		e.inviteAndAccept(w.coach, w.otherClient, "client2@example.com")
+		openPractice(t, w)
+		typeID := requestType(t, w)
+		slots := w.slots(t, w.client, typeID).Slots
+		for round := range 3 {
+			pick := slots[round*4]
+			var wg sync.WaitGroup
+			codes := make([]int, 2)
+			for i, c := range []*client{w.client, w.otherClient} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = c.api("POST", "/api/v1/coaches/"+itoa(w.coachID)+"/bookings", map[string]any{"session_type_id": typeID, "starts_at": pick}).StatusCode
+				}()
+			}
+			wg.Wait()
+			slices.Sort(codes)
+			if codes[0] != http.StatusCreated || codes[1] != http.StatusConflict {
+				t.Fatalf("round %d: %v, want one 201 and one 409", round, codes)
+			}
 		}
 	})
 }
