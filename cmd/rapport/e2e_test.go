@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rapport/internal/config"
+	"rapport/internal/mail/mailtest"
 	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/store/storetest"
 )
@@ -50,7 +52,14 @@ func TestE2E(t *testing.T) {
 func runE2E(t *testing.T, chromium, dialect string) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
-	base := startServer(t, dialect)
+	// The practice's emails go to Mailpit: this run's people have it to
+	// themselves (the dialects run one after the other).
+	mp := mailtest.MustMailpit(t)
+	mp.Delete(t, "to:coach@example.com")
+	mp.Delete(t, "to:cleo@example.com")
+	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTP)
+	base := startServer(t, dialect, "SMTP_HOST", smtpHost, "SMTP_PORT", smtpPort, "MAIL_FROM", "hello@rapport.test",
+		"PRACTICE_NAME", "Bright Path")
 	shots := newShooter(t, dialect)
 	browser := startBrowser(t, ctx, chromium)
 
@@ -215,7 +224,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	proxied := roomE2E(browser, coach, client, clientID)
 
 	// Self-booking: the coach's availability and a session type; the client books.
-	selfBookingE2E(coach, client)
+	selfBookingE2E(coach, client, mp)
 
 	for _, p := range []*person{coach, client, other, admin, proxied} {
 		p.checkConsole()

@@ -2,8 +2,10 @@
 // through github.com/arran4/golang-ical: a person's subscribed feed now,
 // and the same events, by the same UIDs, for invitations.
 //
-// Times are written in UTC (DTSTART:20300102T140000Z): a feed needs no
-// VTIMEZONE then, and every calendar shows the event in its viewer's zone.
+// A single appointment's times are written in UTC (DTSTART:20300102T140000Z):
+// it needs no VTIMEZONE then, and every calendar shows the event in its
+// viewer's zone. A series repeats on its coach's clock, so its times carry
+// that zone (TZID) and the VTIMEZONE that defines it.
 package calendar
 
 import (
@@ -38,7 +40,9 @@ func (s Site) RoomURL(a *coaching.Appointment) string {
 
 // WriteFeed writes a person's feed as a VCALENDAR to w: one VEVENT for
 // each of their appointments, cancelled ones too (STATUS:CANCELLED, so
-// that calendars that held them take them away).
+// that calendars that held them take them away), and a series as one
+// recurring event with its departing instances (seriesEvents), as its
+// invitations carry it.
 func WriteFeed(w io.Writer, f *coaching.Feed, site Site) error {
 	cal := ics.NewCalendarFor("Rapport")
 	cal.SetProductId(ProductID)
@@ -47,7 +51,15 @@ func WriteFeed(w io.Writer, f *coaching.Feed, site Site) error {
 	cal.SetXWRCalName("Rapport — " + oneLine(f.Owner.DisplayName()))
 	cal.SetXPublishedTTL("PT1H")
 	cal.Components = slices.Grow(cal.Components, len(f.Appointments))
+	zones, series := map[string]bool{}, map[string]bool{}
 	for _, a := range f.Appointments {
+		if fs := f.Series[a.SeriesID]; fs != nil {
+			if !series[a.SeriesID] {
+				addFeedSeries(cal, fs, f, site, zones)
+				series[a.SeriesID] = true
+			}
+			continue
+		}
 		cal.AddVEvent(Event(a, f.Other(a), f.Now, site))
 	}
 	return cal.SerializeTo(w, ics.WithNewLine("\r\n")) // RFC 5545 3.1: lines end in CRLF
@@ -71,6 +83,38 @@ func Event(a *coaching.Appointment, other *coaching.User, now time.Time, site Si
 	e.SetDescription(description(a, what, room, now))
 	e.SetStatus(status(a, now))
 	return e
+}
+
+// addFeedSeries adds a series to a feed: its recurring event, whose link
+// leads to the current occurrence's room, and the instances that depart
+// from it, each with its own room; and its zone's VTIMEZONE, once a zone.
+func addFeedSeries(cal *ics.Calendar, fs *coaching.FeedSeries, f *coaching.Feed, site Site, zones map[string]bool) {
+	other := f.Other(fs.Occurrences[0])
+	join := strings.TrimSuffix(site.BaseURL, "/") + "/series/" + fs.Rule.ID + "/join"
+	tz, events := seriesEvents(fs.Rule, fs.Occurrences, site.UIDDomain, f.Now, seriesLook{
+		master: func(e *ics.VEvent) {
+			what := oneLine(fs.Rule.Title + " with " + other.DisplayName())
+			e.SetSummary(what)
+			e.SetURL(join)
+			e.SetLocation(join)
+			e.SetDescription(what + " on Rapport.\nJoin the call: " + join)
+		},
+		instance: func(e *ics.VEvent, a *coaching.Appointment) {
+			what, room := oneLine(a.Title+" with "+other.DisplayName()), site.RoomURL(a)
+			e.SetSummary(what)
+			e.SetURL(room)
+			e.SetLocation(room)
+			e.SetDescription(description(a, what, room, f.Now))
+		},
+	})
+	if !zones[fs.Rule.Zone] {
+		// Prepended: a VTIMEZONE comes before the events that name it.
+		cal.Components = append([]ics.Component{tz}, cal.Components...)
+		zones[fs.Rule.Zone] = true
+	}
+	for _, e := range events {
+		cal.AddVEvent(e)
+	}
 }
 
 // status is an appointment's STATUS. A completed appointment or a no-show

@@ -18,13 +18,15 @@ type Inviter struct {
 }
 
 // Write is inv as an iTIP message (RFC 5546) in iCalendar: METHOD REQUEST
-// (a booking, a change) or CANCEL, and one VEVENT under the appointment's
+// (a booking, a change) or CANCEL. An appointment is one VEVENT under its
 // UID (the feed's) and SEQUENCE, so that a calendar that holds the event
-// replaces or removes it. DTSTART and DTEND are local times of the
-// recipient's zone (TZID) with the VTIMEZONE that defines it; the coach is
-// the ORGANIZER, named with the practice, and the client the ATTENDEE.
+// replaces or removes it; an occurrence of a series is that instance of
+// the series' event (its UID and RECURRENCE-ID); a whole series is its
+// recurring event (see seriesEvents). DTSTART and DTEND are local times
+// with the VTIMEZONE that defines their zone: the recipient's for an
+// appointment, the series' own for a series. The coach is the ORGANIZER,
+// named with the practice, and the client the ATTENDEE.
 func (iv Inviter) Write(inv *coaching.CalendarInvite) (string, error) {
-	a := inv.Appointment
 	cal := ics.NewCalendarFor("Rapport")
 	cal.SetProductId(ProductID)
 	cal.SetCalscale("GREGORIAN")
@@ -33,38 +35,11 @@ func (iv Inviter) Write(inv *coaching.CalendarInvite) (string, error) {
 		method = ics.MethodCancel
 	}
 	cal.SetMethod(method)
-	loc := inv.Zone
-	if loc == nil {
-		loc = time.UTC
-	}
-	e := ics.NewEvent(coaching.AppointmentUID(a.ID, iv.UIDDomain))
-	e.SetSequence(a.Sequence)
-	e.SetDtStampTime(inv.Now)
-	e.SetLastModifiedAt(a.UpdatedAt)
-	if loc == time.UTC {
-		e.SetStartAt(a.StartsAt)
-		e.SetEndAt(a.EndsAt())
+	if inv.Series != nil && inv.Appointment == nil {
+		iv.addSeries(cal, inv)
 	} else {
-		cal.AddVTimezone(vtimezone(loc, a.StartsAt, a.EndsAt()))
-		e.SetProperty(ics.ComponentPropertyDtStart, localTime(a.StartsAt, loc), ics.WithTZID(loc.String()))
-		e.SetProperty(ics.ComponentPropertyDtEnd, localTime(a.EndsAt(), loc), ics.WithTZID(loc.String()))
+		iv.addAppointment(cal, inv)
 	}
-	what := oneLine(a.Title + ": " + inv.Coach.DisplayName() + " and " + inv.Client.DisplayName())
-	e.SetSummary(what)
-	if inv.RoomURL != "" {
-		e.SetURL(inv.RoomURL)
-		e.SetLocation(inv.RoomURL)
-	}
-	e.SetDescription(inviteDescription(inv, what))
-	e.SetOrganizer(inv.Coach.Email, ics.WithCN(oneLine(inv.Coach.DisplayName()+" ("+inv.Practice+")")))
-	e.AddAttendee(inv.Client.Email, ics.WithCN(oneLine(inv.Client.DisplayName())),
-		ics.CalendarUserTypeIndividual, ics.ParticipationRoleReqParticipant, ics.ParticipationStatusAccepted, ics.WithRSVP(false))
-	if inv.Method == coaching.InviteCancel {
-		e.SetStatus(ics.ObjectStatusCancelled)
-	} else {
-		e.SetStatus(ics.ObjectStatusConfirmed)
-	}
-	cal.AddVEvent(e)
 	var b strings.Builder
 	// RFC 5545's CRLF line ends (golang-ical writes the platform's by
 	// default): the invitation travels as it is, in the part and the file.
@@ -74,17 +49,86 @@ func (iv Inviter) Write(inv *coaching.CalendarInvite) (string, error) {
 	return b.String(), nil
 }
 
+// addAppointment adds the VEVENT of inv's appointment to cal.
+func (iv Inviter) addAppointment(cal *ics.Calendar, inv *coaching.CalendarInvite) {
+	a := inv.Appointment
+	loc := inv.Zone
+	if loc == nil {
+		loc = time.UTC
+	}
+	var e *ics.VEvent
+	if inv.Series != nil && a.OccurrenceAt != nil {
+		e = ics.NewEvent(coaching.SeriesUID(inv.Series.ID, iv.UIDDomain))
+		setRecurrenceID(e, a)
+	} else {
+		e = ics.NewEvent(coaching.AppointmentUID(a.ID, iv.UIDDomain))
+	}
+	e.SetSequence(a.Sequence)
+	e.SetDtStampTime(inv.Now)
+	e.SetLastModifiedAt(a.UpdatedAt)
+	if loc == time.UTC {
+		e.SetStartAt(a.StartsAt)
+		e.SetEndAt(a.EndsAt())
+	} else {
+		cal.AddVTimezone(vtimezone(loc, a.StartsAt, a.EndsAt()))
+		setZoned(e, ics.ComponentPropertyDtStart, a.StartsAt, loc)
+		setZoned(e, ics.ComponentPropertyDtEnd, a.EndsAt(), loc)
+	}
+	describeInvite(e, inv, a.Title, inv.RoomURL)
+	if inv.Method == coaching.InviteCancel {
+		e.SetStatus(ics.ObjectStatusCancelled)
+	} else {
+		e.SetStatus(ics.ObjectStatusConfirmed)
+	}
+	cal.AddVEvent(e)
+}
+
+// addSeries adds inv's whole series to cal: its zone, its recurring event
+// and the instances that depart from it. The recurring event's join link
+// leads to the current occurrence's room; a moved instance links its own.
+func (iv Inviter) addSeries(cal *ics.Calendar, inv *coaching.CalendarInvite) {
+	tz, events := seriesEvents(inv.Series, inv.Occurrences, iv.UIDDomain, inv.Now, seriesLook{
+		master: func(e *ics.VEvent) { describeInvite(e, inv, inv.Series.Title, inv.RoomURL) },
+		instance: func(e *ics.VEvent, a *coaching.Appointment) {
+			room := ""
+			if inv.RoomBase != "" {
+				room = inv.RoomBase + a.RoomID
+			}
+			describeInvite(e, inv, a.Title, room)
+		},
+	})
+	cal.AddVTimezone(tz)
+	for _, e := range events {
+		cal.AddVEvent(e)
+	}
+}
+
+// describeInvite sets what an invitation's event says: its summary, the
+// room as URL and LOCATION, the description, the organizer and attendee.
+func describeInvite(e *ics.VEvent, inv *coaching.CalendarInvite, title, room string) {
+	what := oneLine(title + ": " + inv.Coach.DisplayName() + " and " + inv.Client.DisplayName())
+	e.SetSummary(what)
+	if room != "" {
+		e.SetURL(room)
+		e.SetLocation(room)
+	}
+	e.SetDescription(inviteDescription(inv, what, room))
+	e.SetOrganizer(inv.Coach.Email, ics.WithCN(oneLine(inv.Coach.DisplayName()+" ("+inv.Practice+")")))
+	e.AddAttendee(inv.Client.Email, ics.WithCN(oneLine(inv.Client.DisplayName())),
+		ics.CalendarUserTypeIndividual, ics.ParticipationRoleReqParticipant, ics.ParticipationStatusAccepted, ics.WithRSVP(false))
+}
+
 // inviteDescription says what the event is and where to join; the notes
 // and a cancel reason stay out of it, as in the feed (the email says the
 // reason to the person it is for).
-func inviteDescription(inv *coaching.CalendarInvite, what string) string {
+func inviteDescription(inv *coaching.CalendarInvite, what, room string) string {
 	if inv.Method == coaching.InviteCancel {
 		return "Cancelled: " + what + "."
 	}
-	if inv.RoomURL == "" {
+	if room == "" {
 		return what + " on " + inv.Practice + "."
 	}
-	return what + " on " + inv.Practice + ".\nJoin the call: " + inv.RoomURL
+	return what + " on " + inv.Practice + ".\nJoin the call: " + room
 }
 
 // localTime is t as a local DATE-TIME of loc (used with its TZID).

@@ -32,16 +32,26 @@ const (
 	InviteCancel  = "CANCEL"
 )
 
-// CalendarInvite is the calendar invitation an appointment email carries, for one
-// of the appointment's two people.
+// CalendarInvite is the calendar invitation an appointment or series email
+// carries, for one of its two people.
 type CalendarInvite struct {
-	Method        string // InviteRequest or InviteCancel
-	Appointment   *Appointment
+	Method string // InviteRequest or InviteCancel
+	// Appointment is the one the invitation is about; with Series set it
+	// is an occurrence, sent as that instance of the series' event.
+	Appointment *Appointment
+	// Series, with Occurrences (all of them) and no Appointment, sends
+	// the whole series as one recurring event.
+	Series        *Series
+	Occurrences   []*Appointment
 	Coach, Client *User
-	Practice      string         // the practice's name
-	RoomURL       string         // "" when the server's address is unknown
-	Zone          *time.Location // the recipient's
-	Now           time.Time
+	Practice      string // the practice's name
+	// RoomURL is where to join ("" when the server's address is unknown):
+	// the appointment's room, or a series' join link, which leads to its
+	// current occurrence's room. RoomBase, for a series, is the rooms'
+	// address before a room ID, for an occurrence that moved.
+	RoomURL, RoomBase string
+	Zone              *time.Location // the recipient's
+	Now               time.Time
 }
 
 // InviteWriter writes a CalendarInvite as an iCalendar object; package
@@ -81,6 +91,13 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 	} else if err != nil {
 		return err
 	}
+	rule, err := seriesOf(ctx, q, appt)
+	if err != nil {
+		return err
+	}
+	if coachAv == nil && rule != nil {
+		coachAv = &Availability{TimeZone: rule.Zone} // a series repeats on its coach's clock
+	}
 	now := s.Clock.Now()
 	for _, side := range []struct {
 		to, other *User
@@ -93,7 +110,7 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 		if err != nil {
 			return err
 		}
-		msg, err := s.appointmentEmail(appt, m, side.to, side.other, coach, client, zone, now)
+		msg, err := s.appointmentEmail(appt, rule, m, side.to, side.other, coach, client, zone, now)
 		if err != nil {
 			return err
 		}
@@ -103,6 +120,19 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 		}
 	}
 	return nil
+}
+
+// seriesOf is the rule of appt's series, or nil for a single appointment
+// or an occurrence of a series booked before rules were kept.
+func seriesOf(ctx context.Context, q Queries, appt *Appointment) (*Series, error) {
+	if appt.SeriesID == "" || appt.OccurrenceAt == nil {
+		return nil, nil
+	}
+	rule, err := q.Series(ctx, appt.SeriesID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil, nil
+	}
+	return rule, err
 }
 
 // zoneOf is the zone a person's emails give times in: their profile's,
@@ -124,7 +154,7 @@ func zoneOf(ctx context.Context, q Queries, userID int64, coachAv *Availability)
 }
 
 // appointmentEmail is the email to one of appt's people.
-func (s *Service) appointmentEmail(appt *Appointment, m apptMail, to, other, coach, client *User, zone *time.Location, now time.Time) (*mail.Message, error) {
+func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, to, other, coach, client *User, zone *time.Location, now time.Time) (*mail.Message, error) {
 	p := s.Practice
 	d := apptMailData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(appt.Title),
 		Practice: oneLine(p.name()), When: span(appt, zone), Reason: appt.CancelReason}
@@ -164,7 +194,7 @@ func (s *Service) appointmentEmail(appt *Appointment, m apptMail, to, other, coa
 	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), Subject: d.Subject,
 		Text: run(apptText, d), HTML: run(apptHTML, d), CreatedAt: now}
 	if s.Invites != nil && method != "" {
-		cal, err := s.Invites(&CalendarInvite{Method: method, Appointment: appt, Coach: coach, Client: client,
+		cal, err := s.Invites(&CalendarInvite{Method: method, Appointment: appt, Series: rule, Coach: coach, Client: client,
 			Practice: d.Practice, RoomURL: d.Room, Zone: zone, Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("the calendar invitation of appointment %d: %w", appt.ID, err)
@@ -234,10 +264,10 @@ See it on {{.Practice}}: {{.Link}}
 `))
 )
 
-// run runs a template of this file; they cannot fail on their data.
+// run runs an email's template; they cannot fail on their data.
 func run(t interface {
 	Execute(w io.Writer, data any) error
-}, d apptMailData) string {
+}, d any) string {
 	var b bytes.Buffer
 	if err := t.Execute(&b, d); err != nil {
 		panic(err)

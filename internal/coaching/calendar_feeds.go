@@ -56,6 +56,10 @@ const (
 type Feed struct {
 	Owner        *User
 	Appointments []*Appointment
+	// Series holds, by ID, each series an appointment of the feed belongs
+	// to (when its rule is kept): the feed carries it as one recurring
+	// event, in place of its occurrences.
+	Series map[string]*FeedSeries
 	// Now is when the feed was read (the events' DTSTAMP).
 	Now time.Time
 }
@@ -156,5 +160,39 @@ func (s *Service) CalendarFeed(ctx context.Context, token string) (*Feed, error)
 	if err != nil {
 		return nil, fmt.Errorf("calendar feed of user %d: %w", u.ID, err)
 	}
-	return &Feed{Owner: u, Appointments: list, Now: now}, nil
+	series, err := s.feedSeries(ctx, list)
+	if err != nil {
+		return nil, fmt.Errorf("calendar feed of user %d: %w", u.ID, err)
+	}
+	return &Feed{Owner: u, Appointments: list, Series: series, Now: now}, nil
+}
+
+// FeedSeries is a series in a feed: its rule and every occurrence.
+type FeedSeries struct {
+	Rule        *Series
+	Occurrences []*Appointment
+}
+
+// feedSeries loads the series the appointments belong to, one query pair
+// a series.
+func (s *Service) feedSeries(ctx context.Context, list []*Appointment) (map[string]*FeedSeries, error) {
+	out := map[string]*FeedSeries{}
+	for _, a := range list {
+		if _, seen := out[a.SeriesID]; seen || a.SeriesID == "" {
+			continue
+		}
+		rule, err := s.Store.Series(ctx, a.SeriesID)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			out[a.SeriesID] = nil // booked before rules were kept: its occurrences go one by one
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		all, err := s.Store.SeriesAppointments(ctx, a.SeriesID)
+		if err != nil {
+			return nil, err
+		}
+		out[a.SeriesID] = &FeedSeries{Rule: rule, Occurrences: all}
+	}
+	return out, nil
 }

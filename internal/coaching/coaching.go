@@ -122,9 +122,12 @@ type Appointment struct {
 	// notice for changes.
 	CancelledLate bool `json:"cancelled_late,omitempty"`
 	// SeriesID joins the occurrences of a recurring series; empty: none.
-	SeriesID  string    `json:"series_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	SeriesID string `json:"series_id,omitempty"`
+	// OccurrenceAt is the start the series' rule gave this occurrence,
+	// kept when it moves: iCalendar's RECURRENCE-ID. Nil outside a series.
+	OccurrenceAt *time.Time `json:"-"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 
 	// Coach and Client are filled by list and get queries for display.
 	Coach  *User `json:"coach,omitempty"`

@@ -189,17 +189,27 @@ func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64
 }
 
 // cancelFuture cancels, with reason, the coach's scheduled appointments
-// and requests with the client that start from now on.
+// and requests with the client that start from now on, and queues their
+// emails: the cancellations, and the requests as withdrawn by the client
+// (no invitation to take back).
 func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID int64, reason string) ([]*Appointment, error) {
-	var out []*Appointment
-	for _, st := range []AppointmentStatus{ApptScheduled, ApptRequested} {
-		done, err := s.cancelFutureOf(ctx, q, coachID, clientID, st, reason)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, done...)
+	done, err := s.cancelFutureOf(ctx, q, coachID, clientID, ApptScheduled, reason)
+	if err == nil {
+		err = s.queueCancellations(ctx, q, clientID, done, reason)
 	}
-	return out, nil
+	var asked []*Appointment
+	if err == nil {
+		asked, err = s.cancelFutureOf(ctx, q, coachID, clientID, ApptRequested, reason)
+	}
+	for _, appt := range asked {
+		if err == nil {
+			err = s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailWithdrawn, actorID: clientID})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(done, asked...), nil
 }
 
 // cancelFutureOf cancels the coach's appointments of a status with the

@@ -264,14 +264,29 @@ func TestARequestLapses(t *testing.T) {
 }
 
 // TestEndingTheWorkCancelsRequests: a client who ends their work with the
-// coach takes their waiting requests with them.
+// coach takes their waiting requests with them, told to both as withdrawn
+// (no invitation to take back), and cancels their sessions as before.
 func TestEndingTheWorkCancelsRequests(t *testing.T) {
 	t.Parallel()
 	w := mustRequestWorld(t)
-	appt := w.mustRequest(t, w.client, w.slots(t, w.client)[0])
+	slots := w.slots(t, w.client)
+	appt := w.mustRequest(t, w.client, slots[0])
+	sched := MustBook(t, w.world, w.coach, w.client, slots[4])
 	done, err := w.svc.EndCoaching(as(w.client), w.coach.ID, "")
-	if err != nil || len(done) != 1 || done[0].ID != appt.ID || MustGetAppointment(t, w.world, appt.ID).Status != coaching.ApptCancelled {
+	if err != nil || len(done) != 2 || MustGetAppointment(t, w.world, appt.ID).Status != coaching.ApptCancelled {
 		t.Fatalf("ended: %+v %v", done, err)
+	}
+	got := w.mail(t)
+	for _, to := range []string{"client", "coach"} {
+		if m := got[coaching.AppointmentMailKey(coaching.MailWithdrawn, appt.ID, to, 1)]; m == nil || m.Calendar != "" {
+			t.Errorf("the withdrawn email to the %s: %+v", to, m)
+		}
+		if got[coaching.AppointmentMailKey(coaching.MailCancelled, appt.ID, to, 1)] != nil {
+			t.Errorf("a request was told to the %s as a cancelled session", to)
+		}
+		if m := got[coaching.AppointmentMailKey(coaching.MailCancelled, sched.ID, to, 1)]; m == nil || m.CalendarMethod != coaching.InviteCancel {
+			t.Errorf("the cancelled email to the %s: %+v", to, m)
+		}
 	}
 }
 

@@ -21,8 +21,46 @@ type Repeat struct {
 // The bounds of a series: up to a year of sessions.
 const MaxSeriesWeeks = 53
 
-// SeriesStore finds the occurrences of a series.
+// Series is the rule of a recurring series, kept so that calendars receive
+// the series as one recurring event: every EveryWeeks weeks, Count
+// occurrences from FirstStart, on the clock of Zone (the coach's).
+type Series struct {
+	ID         string
+	EveryWeeks int
+	Count      int
+	Zone       string
+	FirstStart time.Time
+	Duration   time.Duration
+	Title      string
+	// Sequence rises each time the whole series is sent to calendars
+	// again (iCalendar's SEQUENCE of the recurring event).
+	Sequence  int
+	CreatedAt time.Time
+}
+
+// Location is the zone the series repeats on.
+func (r *Series) Location() *time.Location {
+	if loc, err := time.LoadLocation(r.Zone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// SeriesUID is a series' iCalendar UID, "<series id>@<domain>": its
+// occurrences are that event's instances, each named by its
+// RECURRENCE-ID, the start the rule gave it (Appointment.OccurrenceAt).
+func SeriesUID(seriesID, domain string) string { return seriesID + "@" + domain }
+
+// SeriesStore keeps the rules and finds the occurrences of series.
 type SeriesStore interface {
+	CreateSeries(ctx context.Context, s *Series) error
+	// Series returns a series' rule, or ENOTFOUND (a series booked before
+	// rules were kept has none).
+	Series(ctx context.Context, id string) (*Series, error)
+	RaiseSeriesSequence(ctx context.Context, id string) (int, error)
+	// SeriesAppointments returns every occurrence, whatever its status,
+	// in the rule's order.
+	SeriesAppointments(ctx context.Context, id string) ([]*Appointment, error)
 	SeriesFrom(ctx context.Context, seriesID string, from time.Time) ([]*Appointment, error)
 }
 
@@ -68,18 +106,23 @@ func (s *Service) BookSeries(ctx context.Context, b Booking, r Repeat) ([]*Appoi
 	if a.Role == app.RoleCoach {
 		b.CoachID = a.UserID
 	}
-	series := "series-" + s.NewRoomID()
+	rule := &Series{ID: "series-" + s.NewRoomID(), EveryWeeks: r.EveryWeeks, Count: r.Count, Zone: loc.String(),
+		Duration: b.Duration, CreatedAt: s.Clock.Now()}
 	var out []*Appointment
 	err = s.Store.InTx(ctx, func(q Queries) error {
 		out = out[:0]
 		for i, start := range r.occurrences(b.StartsAt, loc) {
-			appt, err := s.newOccurrence(ctx, q, a, b, start, series, i == 0)
+			appt, err := s.newOccurrence(ctx, q, a, b, start, rule.ID, i == 0)
 			if err != nil {
 				return err
 			}
 			out = append(out, appt)
 		}
-		return nil
+		rule.FirstStart, rule.Title = out[0].StartsAt, out[0].Title
+		if err := q.CreateSeries(ctx, rule); err != nil {
+			return err
+		}
+		return s.queueSeriesEmails(ctx, q, rule, out, seriesMail{kind: MailSeriesBooked, actorID: a.UserID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("book a series: %w", err)
@@ -95,7 +138,8 @@ func (s *Service) BookSeries(ctx context.Context, b Booking, r Repeat) ([]*Appoi
 func (s *Service) newOccurrence(ctx context.Context, q Queries, a *app.Actor, b Booking, start time.Time, series string, first bool) (*Appointment, error) {
 	now := s.Clock.Now()
 	appt := &Appointment{CoachID: b.CoachID, ClientID: b.ClientID, Title: strings.TrimSpace(b.Title), StartsAt: start, Duration: b.Duration,
-		Notes: b.Notes, Status: ApptScheduled, RoomID: s.NewRoomID(), CallMode: b.CallMode, SeriesID: series, CreatedAt: now, UpdatedAt: now}
+		Notes: b.Notes, Status: ApptScheduled, RoomID: s.NewRoomID(), CallMode: b.CallMode, SeriesID: series, OccurrenceAt: &start,
+		CreatedAt: now, UpdatedAt: now}
 	if appt.Title == "" {
 		appt.Title = "Coaching session"
 	}
@@ -139,8 +183,11 @@ func (s *Service) CancelFollowing(ctx context.Context, id int64, reason string) 
 		if err != nil {
 			return err
 		}
-		done, err = s.cancelEach(ctx, q, a, list, reason)
-		return err
+		if done, err = s.cancelEach(ctx, q, a, list, reason); err != nil {
+			return err
+		}
+		return s.seriesChanged(ctx, q, first.SeriesID, done, seriesMail{kind: MailSeriesCancelled, actorID: a.UserID,
+			from: first.StartsAt, reason: reason})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel the following of appointment %d: %w", id, err)

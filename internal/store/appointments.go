@@ -13,7 +13,7 @@ import (
 )
 
 const apptColumns = `id, coach_id, client_id, title, starts_at, duration_minutes, status, room_id,
-	notes, cancel_reason, call_mode, sequence, cancelled_late, series_id, created_at, updated_at`
+	notes, cancel_reason, call_mode, sequence, cancelled_late, series_id, occurrence_at, created_at, updated_at`
 
 // personColumns are the parts of a user shown beside an appointment.
 const personColumns = `id, email, name, avatar_url, role, status`
@@ -28,7 +28,7 @@ func scanAppointment(s interface{ Scan(...any) error }) (*coaching.Appointment, 
 	var minutes, late int64
 	co, cl := a.Coach, a.Client
 	err := s.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes,
-		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, &a.Sequence, &late, &a.SeriesID, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
+		&a.Status, &a.RoomID, &a.Notes, &a.CancelReason, &a.CallMode, &a.Sequence, &late, &a.SeriesID, nullTimeScan{&a.OccurrenceAt}, timeScan{&a.CreatedAt}, timeScan{&a.UpdatedAt},
 		&co.ID, &co.Email, &co.Name, &co.AvatarURL, &co.Role, &co.Status,
 		&cl.ID, &cl.Email, &cl.Name, &cl.AvatarURL, &cl.Role, &cl.Status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -66,11 +66,11 @@ func checkReadable(a *coaching.Appointment, minutes int64) error {
 // CreateAppointment inserts a and sets its ID.
 func (q *queries) CreateAppointment(ctx context.Context, a *coaching.Appointment) error {
 	return mapErr(q.writeRow(ctx, `INSERT INTO appointments (coach_id, client_id, title, starts_at,
-		ends_at, duration_minutes, status, room_id, notes, cancel_reason, call_mode, series_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ends_at, duration_minutes, status, room_id, notes, cancel_reason, call_mode, series_id, occurrence_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.CoachID, a.ClientID, a.Title, q.d.Time(a.StartsAt), q.d.Time(a.EndsAt()),
 		int64(a.Duration/time.Minute), a.Status, a.RoomID, a.Notes, a.CancelReason, a.CallMode, a.SeriesID,
-		q.d.Time(a.CreatedAt), q.d.Time(a.UpdatedAt)).Scan(&a.ID))
+		q.nullTime(a.OccurrenceAt), q.d.Time(a.CreatedAt), q.d.Time(a.UpdatedAt)).Scan(&a.ID))
 }
 
 // AppointmentByID returns an appointment with its coach and client.

@@ -57,7 +57,7 @@ func (q *queries) CalendarFeedByToken(ctx context.Context, tokenHash string) (*c
 func (q *queries) PersonAppointments(ctx context.Context, userID int64, from, to time.Time, limit int) ([]*coaching.Appointment, error) {
 	f, t := q.d.Time(from), q.d.Time(to)
 	rows, err := q.query(ctx, `SELECT a.id, a.coach_id, a.client_id, a.title, a.starts_at, a.duration_minutes,
-		a.status, a.room_id, a.sequence, a.updated_at, o.id, o.name, o.email
+		a.status, a.room_id, a.sequence, a.series_id, a.updated_at, o.id, o.name, o.email
 		FROM appointments a JOIN users o ON o.id = CASE WHEN a.coach_id = ? THEN a.client_id ELSE a.coach_id END
 		WHERE a.id IN (SELECT id FROM appointments WHERE coach_id = ? AND starts_at >= ? AND starts_at < ?
 			UNION ALL SELECT id FROM appointments WHERE client_id = ? AND starts_at >= ? AND starts_at < ?)
@@ -86,7 +86,7 @@ func scanPersonAppointment(rows *sql.Rows, owner int64) (*coaching.Appointment, 
 	var other coaching.User
 	var minutes int64
 	err := rows.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes, &a.Status, &a.RoomID,
-		&a.Sequence, timeScan{&a.UpdatedAt}, &other.ID, &other.Name, &other.Email)
+		&a.Sequence, &a.SeriesID, timeScan{&a.UpdatedAt}, &other.ID, &other.Name, &other.Email)
 	if err == nil {
 		err = checkReadable(&a, minutes)
 	}

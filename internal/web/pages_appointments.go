@@ -237,9 +237,11 @@ type appointmentForm struct {
 	Minutes  string
 	Notes    string
 	CallMode string // "", sfu or p2p, as the select sends it
-	Clients  []*coaching.User
-	Fields   map[string]string
-	Message  string
+	// EveryWeeks ("", 1 or 2) and Count make a new booking a series.
+	EveryWeeks, Count string
+	Clients           []*coaching.User
+	Fields            map[string]string
+	Message           string
 
 	DefaultCallMode string // the server's call mode in words, for the default's option
 }
@@ -255,7 +257,7 @@ func (s *Server) newAppointmentPage(w http.ResponseWriter, r *http.Request, u *c
 	loc := s.viewerLocation(r)
 	start := s.svc.Clock.Now().In(loc).Add(24 * time.Hour).Truncate(time.Hour)
 	f := appointmentForm{ClientID: r.URL.Query().Get("client"), StartsAt: start.Format(formTimeLayout),
-		Minutes: "60", TZ: tzName(loc)}
+		Minutes: "60", TZ: tzName(loc), Count: "10"}
 	s.renderAppointmentForm(w, r, http.StatusOK, f)
 }
 
@@ -277,7 +279,8 @@ func (s *Server) renderAppointmentForm(w http.ResponseWriter, r *http.Request, s
 func (s *Server) readAppointmentForm(r *http.Request) (appointmentForm, time.Time, time.Duration, error) {
 	f := appointmentForm{ClientID: r.PostFormValue("client_id"), Title: r.PostFormValue("title"),
 		StartsAt: r.PostFormValue("starts_at"), TZ: r.PostFormValue("tz"), Minutes: r.PostFormValue("duration_minutes"),
-		Notes: r.PostFormValue("notes"), CallMode: r.PostFormValue("call_mode")}
+		Notes: r.PostFormValue("notes"), CallMode: r.PostFormValue("call_mode"),
+		EveryWeeks: r.PostFormValue("every_weeks"), Count: r.PostFormValue("count")}
 	fields := map[string]string{}
 	loc, err := time.LoadLocation(f.TZ)
 	if err != nil || f.TZ == "" || f.TZ == "Local" {
@@ -307,11 +310,11 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 	f, start, dur, err := s.readAppointmentForm(r)
 	if err == nil {
 		clientID, _ := strconv.ParseInt(f.ClientID, 10, 64)
+		b := coaching.Booking{ClientID: clientID, Title: f.Title, StartsAt: start, Duration: dur,
+			Notes: f.Notes, CallMode: coaching.CallMode(f.CallMode)}
 		var a *coaching.Appointment
-		a, err = s.svc.Book(r.Context(), coaching.Booking{ClientID: clientID, Title: f.Title, StartsAt: start, Duration: dur,
-			Notes: f.Notes, CallMode: coaching.CallMode(f.CallMode)})
-		if err == nil {
-			redirectFlash(w, r, "/appointments/"+itoa(a.ID), "booked")
+		if a, err = s.bookFromForm(r, b, f); err == nil {
+			redirectFlash(w, r, "/appointments/"+itoa(a.ID), bookedFlash(a))
 			return
 		}
 	}
@@ -319,6 +322,32 @@ func (s *Server) createAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		f.Fields, f.Message = app.ErrorFields(err), appointmentFormMessage(err, f.TZ)
 		s.renderAppointmentForm(w, r, status, f)
 	})
+}
+
+// bookFromForm books the form's appointment, or its series when it
+// repeats; it returns the (first) appointment.
+func (s *Server) bookFromForm(r *http.Request, b coaching.Booking, f appointmentForm) (*coaching.Appointment, error) {
+	if f.EveryWeeks == "" {
+		return s.svc.Book(r.Context(), b)
+	}
+	every, _ := strconv.Atoi(f.EveryWeeks)
+	count, err := strconv.Atoi(strings.TrimSpace(f.Count))
+	if err != nil {
+		return nil, app.Invalid(map[string]string{"count": "must be a number of sessions"})
+	}
+	list, err := s.svc.BookSeries(r.Context(), b, coaching.Repeat{EveryWeeks: every, Count: count, Zone: f.TZ})
+	if err != nil {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// bookedFlash is the notice after a booking: of a series or not.
+func bookedFlash(a *coaching.Appointment) string {
+	if a.SeriesID != "" {
+		return "seriesbooked"
+	}
+	return "booked"
 }
 
 // appointmentFormMessage is the notice above a refused appointment form: an
@@ -406,6 +435,7 @@ func formChange(r *http.Request, f appointmentForm, start time.Time, dur time.Du
 type cancelData struct {
 	Appointment *coaching.Appointment
 	Reason      string
+	Following   bool // and every later session of its series
 	Fields      map[string]string
 	Message     string
 }
@@ -437,15 +467,25 @@ func (s *Server) cancelAppointmentForm(w http.ResponseWriter, r *http.Request, u
 		s.Error(w, r, err)
 		return
 	}
-	reason := r.PostFormValue("reason")
-	if _, err := s.svc.CancelAppointment(r.Context(), a.ID, reason); err != nil {
+	reason, following := r.PostFormValue("reason"), r.PostFormValue("following") != ""
+	var err error
+	if following {
+		_, err = s.svc.CancelFollowing(r.Context(), a.ID, reason)
+	} else {
+		_, err = s.svc.CancelAppointment(r.Context(), a.ID, reason)
+	}
+	if err != nil {
 		s.formError(w, r, err, func(status int) {
-			s.render(w, r, status, "appointment_cancel", cancelData{Appointment: a, Reason: reason,
+			s.render(w, r, status, "appointment_cancel", cancelData{Appointment: a, Reason: reason, Following: following,
 				Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}
-	redirectFlash(w, r, "/appointments/"+itoa(a.ID), "cancelled")
+	flash := "cancelled"
+	if following {
+		flash = "seriescancelled"
+	}
+	redirectFlash(w, r, "/appointments/"+itoa(a.ID), flash)
 }
 
 func tzName(loc *time.Location) string {

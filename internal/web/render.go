@@ -146,6 +146,9 @@ var flashes = map[string]string{
 	"requested":        "Request sent: the session is confirmed once your coach accepts it.",
 	"requestaccepted":  "Request accepted: the session is booked and the invitations are on their way.",
 	"requestdeclined":  "Request declined: the client is told, and the time is free again.",
+	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
+	"seriesmoved":      "Moved: this session and every later one of the series.",
+	"seriescancelled":  "Cancelled: this session and every later one of the series.",
 }
 
 var funcs = template.FuncMap{

@@ -85,10 +85,17 @@ type Message struct {
 // Search lists the messages to address, the newest first.
 func (m *Mailpit) Search(tb testing.TB, address string) []Summary {
 	tb.Helper()
+	return m.Find(tb, "to:"+address)
+}
+
+// Find lists the messages a Mailpit search query finds (to:address,
+// subject:"words", both), the newest first.
+func (m *Mailpit) Find(tb testing.TB, query string) []Summary {
+	tb.Helper()
 	var list struct {
 		Messages []Summary `json:"messages"`
 	}
-	m.get(tb, "/api/v1/search?limit=1000&query="+url.QueryEscape("to:"+address), &list)
+	m.get(tb, "/api/v1/search?limit=1000&query="+url.QueryEscape(query), &list)
 	return list.Messages
 }
 
@@ -112,14 +119,21 @@ func (m *Mailpit) Raw(tb testing.TB, id string) string {
 // returns them, the newest first; it fails tb at the timeout.
 func (m *Mailpit) MustWait(tb testing.TB, address string, n int, timeout time.Duration) []Summary {
 	tb.Helper()
+	return m.MustFind(tb, "to:"+address, n, timeout)
+}
+
+// MustFind waits up to timeout until a search query finds n messages, and
+// returns them, the newest first; it fails tb at the timeout.
+func (m *Mailpit) MustFind(tb testing.TB, query string, n int, timeout time.Duration) []Summary {
+	tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		list := m.Search(tb, address)
+		list := m.Find(tb, query)
 		if len(list) >= n {
 			return list
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("%d messages to %s after %v, want %d", len(list), address, timeout, n)
+			tb.Fatalf("%d messages found by %s after %v, want %d", len(list), query, timeout, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -1,0 +1,2 @@
+ALTER TABLE appointments DROP COLUMN occurrence_at;
+DROP TABLE series;
