@@ -80,8 +80,8 @@ func Event(a *coaching.Appointment, other *coaching.User, now time.Time, site Si
 	room := site.RoomURL(a)
 	e.SetURL(room)
 	e.SetLocation(room)
-	e.SetDescription(description(a, what, room))
-	e.SetStatus(status(a))
+	e.SetDescription(description(a, what, room, now))
+	e.SetStatus(status(a, now))
 	return e
 }
 
@@ -104,7 +104,7 @@ func addFeedSeries(cal *ics.Calendar, fs *coaching.FeedSeries, f *coaching.Feed,
 			e.SetSummary(what)
 			e.SetURL(room)
 			e.SetLocation(room)
-			e.SetDescription(description(a, what, room))
+			e.SetDescription(description(a, what, room, f.Now))
 		},
 	})
 	if !zones[fs.Rule.Zone] {
@@ -118,19 +118,28 @@ func addFeedSeries(cal *ics.Calendar, fs *coaching.FeedSeries, f *coaching.Feed,
 }
 
 // status is an appointment's STATUS. A completed appointment or a no-show
-// stays CONFIRMED: it took place, in a calendar's sense.
-func status(a *coaching.Appointment) ics.ObjectStatus {
-	if a.Status == coaching.ApptCancelled {
+// stays CONFIRMED: it took place, in a calendar's sense. A request waiting
+// for the coach is TENTATIVE; one that lapsed unanswered is CANCELLED.
+func status(a *coaching.Appointment, now time.Time) ics.ObjectStatus {
+	switch {
+	case a.Status == coaching.ApptCancelled || a.Lapsed(now):
 		return ics.ObjectStatusCancelled
+	case a.Status == coaching.ApptRequested:
+		return ics.ObjectStatusTentative
 	}
 	return ics.ObjectStatusConfirmed
 }
 
 // description says what the event is and where to join. The notes and a
 // cancel reason stay out: a calendar provider keeps a copy of the feed.
-func description(a *coaching.Appointment, what, room string) string {
-	if a.Status == coaching.ApptCancelled {
+func description(a *coaching.Appointment, what, room string, now time.Time) string {
+	switch {
+	case a.Status == coaching.ApptCancelled:
 		return "Cancelled: " + what + "."
+	case a.Lapsed(now):
+		return "Not answered in time: " + what + "."
+	case a.Status == coaching.ApptRequested:
+		return "Requested, waiting for the coach to accept: " + what + "."
 	}
 	return what + " on Rapport.\nJoin the call: " + room
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 		if err := s.checkParties(ctx, q, appt, a); err != nil {
 			return err
 		}
-		if err := noOverlap(ctx, q, appt); err != nil {
+		if err := noOverlap(ctx, q, appt, now); err != nil {
 			return err
 		}
 		if err := q.CreateAppointment(ctx, appt); err != nil {
@@ -132,12 +133,14 @@ func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment
 }
 
 // noOverlap refuses an appointment that overlaps another scheduled one of
-// the same coach.
-func noOverlap(ctx context.Context, q Queries, appt *Appointment) error {
+// the same coach, or a request waiting for the coach's answer (it holds
+// its slot until it lapses at its start, unanswered, at now).
+func noOverlap(ctx context.Context, q Queries, appt *Appointment, now time.Time) error {
 	clash, err := q.CoachOverlaps(ctx, appt.CoachID, appt.StartsAt, appt.EndsAt(), appt.ID)
 	if err != nil {
 		return err
 	}
+	clash = slices.DeleteFunc(clash, func(c *Appointment) bool { return c.Lapsed(now) })
 	if len(clash) > 0 {
 		return &OverlapError{Title: clash[0].Title, StartsAt: clash[0].StartsAt}
 	}
@@ -393,7 +396,7 @@ func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment
 		if err := q.LockUser(ctx, appt.CoachID); err != nil {
 			return err
 		}
-		if err := noOverlap(ctx, q, appt); err != nil {
+		if err := noOverlap(ctx, q, appt, now); err != nil {
 			return err
 		}
 	}
@@ -401,9 +404,10 @@ func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment
 	return q.UpdateAppointment(ctx, appt)
 }
 
-// CancelAppointment cancels a scheduled appointment with a reason. Its coach,
-// its client and an admin may; anyone else is told it does not exist before
-// the reason is looked at.
+// CancelAppointment cancels a scheduled appointment, or a request, with a
+// reason. Its coach, its client and an admin may; anyone else is told it
+// does not exist before the reason is looked at. A request the client
+// cancels is withdrawn; one the coach (or an admin) cancels is declined.
 func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string) (*Appointment, error) {
 	a, err := actor(ctx)
 	if err != nil {
@@ -420,14 +424,17 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 		if err := app.Invalid(fields); err != nil {
 			return err
 		}
-		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()
-		if appt.CancelledLate, err = s.lateForClient(ctx, q, a, appt); err != nil {
-			return err
+		kind := cancelMailKind(a, appt)
+		if appt.Status == ApptScheduled { // a request withdrawn is never late
+			if appt.CancelledLate, err = s.lateForClient(ctx, q, a, appt); err != nil {
+				return err
+			}
 		}
+		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()
 		if err := q.UpdateAppointment(ctx, appt); err != nil {
 			return err
 		}
-		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailCancelled, actorID: a.UserID})
+		return s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: kind, actorID: a.UserID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel appointment %d: %w", id, err)
@@ -438,10 +445,10 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 }
 
 // cancellable loads, under its lock, an appointment the actor may see and
-// that is still scheduled.
+// that is still scheduled or requested.
 func (s *Service) cancellable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
 	appt, err := lockedVisible(ctx, q, a, id)
-	if err == nil && appt.Status != ApptScheduled {
+	if err == nil && appt.Status != ApptScheduled && appt.Status != ApptRequested {
 		err = app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
 	}
 	if err != nil {

@@ -19,6 +19,11 @@ const (
 	MailBooked    = "appointment-booked"
 	MailChanged   = "appointment-changed"
 	MailCancelled = "appointment-cancelled"
+	// The emails of booking requests (requestmail.go).
+	MailRequested = "appointment-requested"
+	MailAccepted  = "appointment-accepted"
+	MailDeclined  = "appointment-declined"
+	MailWithdrawn = "appointment-withdrawn"
 )
 
 // The methods of a CalendarInvite (iTIP, RFC 5546).
@@ -62,7 +67,7 @@ func AppointmentMailKey(kind string, apptID int64, to string, seq int) string {
 
 // apptMail is what an appointment email says beyond the appointment.
 type apptMail struct {
-	kind    string    // MailBooked, MailChanged or MailCancelled
+	kind    string    // MailBooked, MailChanged, MailCancelled, or a request's
 	actorID int64     // who made the change
 	was     time.Time // a change's former start
 }
@@ -98,6 +103,9 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 		to, other *User
 		role      string
 	}{{coach, client, "coach"}, {client, coach, "client"}} {
+		if !mailGoesTo(m.kind, side.role) {
+			continue
+		}
 		// Their choice is read now, as the email is queued.
 		if wants, err := wantsEmail(ctx, q, side.to.ID, m.kind); err != nil {
 			return err
@@ -184,11 +192,14 @@ func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, 
 		d.Lead = by + " cancelled a session."
 		d.Cancelled, method = true, InviteCancel
 	default:
-		return nil, fmt.Errorf("no appointment email of kind %q", m.kind)
+		var ok bool
+		if method, ok = requestEmail(&d, m.kind, by, short, to.ID == coach.ID); !ok {
+			return nil, fmt.Errorf("no appointment email of kind %q", m.kind)
+		}
 	}
 	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), Subject: d.Subject,
 		Text: run(apptText, d), HTML: run(apptHTML, d), CreatedAt: now}
-	if s.Invites != nil {
+	if s.Invites != nil && method != "" {
 		cal, err := s.Invites(&CalendarInvite{Method: method, Appointment: appt, Series: rule, Coach: coach, Client: client,
 			Practice: d.Practice, RoomURL: d.Room, Zone: zone, Now: now})
 		if err != nil {
@@ -215,6 +226,10 @@ type apptMailData struct {
 	Subject, Lead, Name, Other, Title, Practice string
 	When, Was, Room, Link, Reason               string
 	Cancelled                                   bool
+	// NoInvite: the email carries no calendar invitation (a request).
+	NoInvite bool
+	// Answer is the link where the coach accepts or declines a request.
+	Answer string
 }
 
 // The appointment emails, as text and as HTML (html/template escapes the
@@ -229,10 +244,12 @@ When:   {{.When}}{{if .Was}}
 Was:    {{.Was}}{{end}}{{if and .Room (not .Cancelled)}}
 Join:   {{.Room}}{{end}}{{if .Cancelled}}
 Reason: {{if .Reason}}{{.Reason}}{{else}}none given{{end}}{{end}}
-{{if .Link}}
+{{if .Answer}}
+Accept or decline: {{.Answer}}
+{{end}}{{if .Link}}
 See it on {{.Practice}}: {{.Link}}
 {{end}}
-{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}
+{{if .NoInvite}}{{else if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}
 `))
 	apptHTML = template.Must(template.New("html").Parse(`<!doctype html>
 <html><body style="font-family: sans-serif; line-height: 1.5">
@@ -245,8 +262,10 @@ See it on {{.Practice}}: {{.Link}}
 {{end}}{{if and .Room (not .Cancelled)}}<tr><th style="text-align: left; padding-right: 1em">Join</th><td><a href="{{.Room}}">{{.Room}}</a></td></tr>
 {{end}}{{if .Cancelled}}<tr><th style="text-align: left; padding-right: 1em">Reason</th><td>{{if .Reason}}{{.Reason}}{{else}}none given{{end}}</td></tr>
 {{end}}</table>
-{{if .Link}}<p><a href="{{.Link}}">See it on {{.Practice}}</a></p>
-{{end}}<p style="color: #666">{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}</p>
+{{if .Answer}}<p><a href="{{.Answer}}">Accept or decline</a></p>
+{{end}}{{if .Link}}<p><a href="{{.Link}}">See it on {{.Practice}}</a></p>
+{{end}}{{if not .NoInvite}}<p style="color: #666">{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}</p>
+{{end}}
 </body></html>
 `))
 )

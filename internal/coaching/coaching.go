@@ -65,8 +65,12 @@ func (u *User) DisplayName() string {
 // AppointmentStatus is where an appointment stands.
 type AppointmentStatus string
 
-// The statuses of an appointment.
+// The statuses of an appointment. A requested appointment was booked from
+// a session type the coach confirms by hand: it holds its slot, but its
+// room stays closed until the coach accepts it (scheduled) or declines it
+// (cancelled).
 const (
+	ApptRequested AppointmentStatus = "requested"
 	ApptScheduled AppointmentStatus = "scheduled"
 	ApptCancelled AppointmentStatus = "cancelled"
 	ApptCompleted AppointmentStatus = "completed"
@@ -76,7 +80,7 @@ const (
 // Valid reports whether s is a known appointment status.
 func (s AppointmentStatus) Valid() bool {
 	switch s {
-	case ApptScheduled, ApptCancelled, ApptCompleted, ApptNoShow:
+	case ApptRequested, ApptScheduled, ApptCancelled, ApptCompleted, ApptNoShow:
 		return true
 	}
 	return false
@@ -288,8 +292,9 @@ type Queries interface {
 	AppointmentByRoom(ctx context.Context, roomID string) (*Appointment, error)
 	UpdateAppointment(ctx context.Context, a *Appointment) error
 	ListAppointments(ctx context.Context, f AppointmentFilter) ([]*Appointment, error)
-	// CoachOverlaps reports the coach's scheduled appointments that overlap
-	// [from, to), leaving out the one with ID except.
+	// CoachOverlaps reports the coach's scheduled and requested
+	// appointments that overlap [from, to), leaving out the one with ID
+	// except.
 	CoachOverlaps(ctx context.Context, coachID int64, from, to time.Time, except int64) ([]*Appointment, error)
 
 	// OpenCallSession returns the appointment's open call session, or opens one.

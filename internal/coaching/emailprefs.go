@@ -38,6 +38,10 @@ var emailChoiceOf = map[string]string{
 	MailBooked:    ChoiceBookings,
 	MailChanged:   ChoiceBookings,
 	MailCancelled: ChoiceBookings,
+	MailRequested: ChoiceBookings,
+	MailAccepted:  ChoiceBookings,
+	MailDeclined:  ChoiceBookings,
+	MailWithdrawn: ChoiceBookings,
 	MailReminder:  ChoiceReminders,
 
 	MailSeriesBooked:    ChoiceBookings,

@@ -153,11 +153,8 @@ func (s *Service) EndCoaching(ctx context.Context, coachID int64, reason string)
 		if err := s.unlink(ctx, q, coachID, me.ID, reason); err != nil {
 			return err
 		}
-		why := endReason(me, reason)
-		if cancelled, err = s.cancelFuture(ctx, q, coachID, me.ID, why); err != nil {
-			return err
-		}
-		return s.queueCancellations(ctx, q, me.ID, cancelled, why)
+		cancelled, err = s.cancelFuture(ctx, q, coachID, me.ID, endReason(me, reason))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("end the work with coach %d: %w", coachID, err)
@@ -192,10 +189,34 @@ func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64
 }
 
 // cancelFuture cancels, with reason, the coach's scheduled appointments
-// with the client that start from now on.
+// and requests with the client that start from now on, and queues their
+// emails: the cancellations, and the requests as withdrawn by the client
+// (no invitation to take back).
 func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID int64, reason string) ([]*Appointment, error) {
+	done, err := s.cancelFutureOf(ctx, q, coachID, clientID, ApptScheduled, reason)
+	if err == nil {
+		err = s.queueCancellations(ctx, q, clientID, done, reason)
+	}
+	var asked []*Appointment
+	if err == nil {
+		asked, err = s.cancelFutureOf(ctx, q, coachID, clientID, ApptRequested, reason)
+	}
+	for _, appt := range asked {
+		if err == nil {
+			err = s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailWithdrawn, actorID: clientID})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(done, asked...), nil
+}
+
+// cancelFutureOf cancels the coach's appointments of a status with the
+// client that start from now on.
+func (s *Service) cancelFutureOf(ctx context.Context, q Queries, coachID, clientID int64, st AppointmentStatus, reason string) ([]*Appointment, error) {
 	now := s.Clock.Now()
-	f := AppointmentFilter{CoachID: coachID, ClientID: clientID, Status: ApptScheduled, From: now, Page: Page{Limit: 200}}
+	f := AppointmentFilter{CoachID: coachID, ClientID: clientID, Status: st, From: now, Page: Page{Limit: 200}}
 	var out []*Appointment
 	for {
 		list, err := q.ListAppointments(ctx, f) // a cancelled one leaves the list: always the first page
@@ -215,13 +236,13 @@ func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID
 }
 
 // cancelLocked cancels appointment id, read again under its lock, when it
-// is still scheduled; it returns nil when it is not.
+// is still scheduled or requested; it returns nil when it is not.
 func cancelLocked(ctx context.Context, q Queries, id int64, reason string, now time.Time) (*Appointment, error) {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return nil, err
 	}
 	appt, err := q.AppointmentByID(ctx, id)
-	if err != nil || appt.Status != ApptScheduled {
+	if err != nil || (appt.Status != ApptScheduled && appt.Status != ApptRequested) {
 		return nil, err
 	}
 	appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, now

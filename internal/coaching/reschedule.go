@@ -119,7 +119,7 @@ func (s *Service) lateForClient(ctx context.Context, q Queries, a *app.Actor, ap
 // appt were not booked.
 func (s *Service) slotsWithout(ctx context.Context, q Queries, appt *Appointment, av *Availability) ([]time.Time, error) {
 	now := s.Clock.Now()
-	busy, err := q.CoachBusy(ctx, appt.CoachID, now.Add(-MaxDuration), now.AddDate(0, 0, av.Horizon+2))
+	busy, err := coachBusy(ctx, q, appt.CoachID, now, av)
 	if err != nil {
 		return nil, err
 	}

@@ -75,12 +75,20 @@ func (s *Service) freeSlots(ctx context.Context, q Queries, coachID int64, st *S
 		return nil, nil, err
 	}
 	now := s.Clock.Now()
-	busy, err := q.CoachBusy(ctx, coachID, now.Add(-MaxDuration), now.AddDate(0, 0, av.Horizon+2))
+	busy, err := coachBusy(ctx, q, coachID, now, av)
 	if err != nil {
 		return nil, nil, err
 	}
 	starts, err := av.FreeSlots(SlotRequest{Duration: st.Duration, Now: now}, busy)
 	return starts, av, err
+}
+
+// coachBusy returns the times the coach is taken from now to past the
+// horizon: scheduled appointments, and requests that have not lapsed (a
+// request unanswered by its start holds nothing).
+func coachBusy(ctx context.Context, q Queries, coachID int64, now time.Time, av *Availability) ([]Busy, error) {
+	busy, err := q.CoachBusy(ctx, coachID, now.Add(-MaxDuration), now.AddDate(0, 0, av.Horizon+2))
+	return slices.DeleteFunc(busy, func(b Busy) bool { return b.Requested && !b.Start.After(now) }), err
 }
 
 func (s *Service) sessionTypeOf(ctx context.Context, q Queries, coachID, typeID int64) (*SessionType, error) {
@@ -92,7 +100,9 @@ func (s *Service) sessionTypeOf(ctx context.Context, q Queries, coachID, typeID 
 }
 
 // BookSlot books the calling client a session of one of their coach's
-// session types at one of its free slots. The slot is checked again in
+// session types at one of its free slots: confirmed at once, or, when the
+// type asks the coach to confirm, a request (ApptRequested) that holds the
+// slot until the coach answers. The slot is checked again in
 // the transaction that writes, under the lock on the coach's row (SQLite's
 // single writer serializes it): of two people who take the same slot at
 // once, exactly one gets it, and the other ECONFLICT.
@@ -134,14 +144,18 @@ func (s *Service) bookSlotTx(ctx context.Context, q Queries, a *app.Actor, coach
 	now := s.Clock.Now()
 	appt := &Appointment{CoachID: coachID, ClientID: a.UserID, Title: st.Name, StartsAt: start.UTC(), Duration: st.Duration,
 		Status: ApptScheduled, RoomID: s.NewRoomID(), CallMode: st.CallMode, CreatedAt: now, UpdatedAt: now}
+	kind := MailBooked
+	if st.Confirm == ConfirmRequest {
+		appt.Status, kind = ApptRequested, MailRequested
+	}
 	if err := s.validateAppointment(appt, now); err != nil {
 		return nil, err
 	}
-	if err := noOverlap(ctx, q, appt); err != nil {
+	if err := noOverlap(ctx, q, appt, now); err != nil {
 		return nil, errSlotTaken
 	}
 	if err := q.CreateAppointment(ctx, appt); err != nil {
 		return nil, err
 	}
-	return appt, s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: MailBooked, actorID: a.UserID})
+	return appt, s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: kind, actorID: a.UserID})
 }

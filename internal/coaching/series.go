@@ -151,7 +151,7 @@ func (s *Service) newOccurrence(ctx context.Context, q Queries, a *app.Actor, b 
 			return nil, err
 		}
 	}
-	if err := noOverlap(ctx, q, appt); err != nil {
+	if err := noOverlap(ctx, q, appt, now); err != nil {
 		return nil, app.Errorf(app.ECONFLICT, "the session of %s overlaps another appointment; nothing was booked", start.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return appt, q.CreateAppointment(ctx, appt)

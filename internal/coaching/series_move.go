@@ -70,7 +70,7 @@ func (s *Service) shiftFollowing(ctx context.Context, q Queries, first *Appointm
 		}
 	}
 	for _, appt := range list {
-		if err := noOverlap(ctx, q, appt); err != nil {
+		if err := noOverlap(ctx, q, appt, now); err != nil {
 			return nil, app.Errorf(app.ECONFLICT, "the session of %s would overlap another appointment; nothing was moved",
 				appt.StartsAt.In(loc).Format("Monday 2 January 2006, 15:04 MST"))
 		}

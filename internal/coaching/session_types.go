@@ -21,7 +21,10 @@ type SessionType struct {
 	CallMode    CallMode      `json:"call_mode"`
 	// Audience is AudienceClients (the coach's clients) or AudiencePublic
 	// (also new people, through the coach's public link).
-	Audience  string    `json:"audience"`
+	Audience string `json:"audience"`
+	// Confirm is ConfirmInstant (a booking is confirmed at once) or
+	// ConfirmRequest (a booking is a request the coach accepts).
+	Confirm   string    `json:"confirm"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -29,6 +32,13 @@ type SessionType struct {
 const (
 	AudienceClients = "clients"
 	AudiencePublic  = "public"
+)
+
+// Whether a booking of a session type is confirmed at once or waits for
+// the coach.
+const (
+	ConfirmInstant = "instant"
+	ConfirmRequest = "request"
 )
 
 // ScheduleStore keeps what clients book from: each coach's availability
@@ -43,8 +53,8 @@ type ScheduleStore interface {
 	// SessionType returns one that is not archived, or ENOTFOUND.
 	SessionType(ctx context.Context, id int64) (*SessionType, error)
 	ArchiveSessionType(ctx context.Context, coachID, id int64) (bool, error)
-	// CoachBusy returns the coach's scheduled appointments that overlap
-	// from..to, as times.
+	// CoachBusy returns the times of the coach's scheduled and requested
+	// appointments that overlap from..to.
 	CoachBusy(ctx context.Context, coachID int64, from, to time.Time) ([]Busy, error)
 }
 
@@ -55,6 +65,7 @@ type NewSessionType struct {
 	Description string   `json:"description"`
 	CallMode    CallMode `json:"call_mode"`
 	Audience    string   `json:"audience"`
+	Confirm     string   `json:"confirm"` // "": instant
 }
 
 // CreateSessionType offers a new session type of the calling coach.
@@ -64,9 +75,12 @@ func (s *Service) CreateSessionType(ctx context.Context, in NewSessionType) (*Se
 		return nil, err
 	}
 	st := &SessionType{CoachID: a.UserID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
-		Duration: MinutesDuration(in.Minutes), CallMode: in.CallMode, Audience: in.Audience, CreatedAt: s.Clock.Now()}
+		Duration: MinutesDuration(in.Minutes), CallMode: in.CallMode, Audience: in.Audience, Confirm: in.Confirm, CreatedAt: s.Clock.Now()}
 	if st.Audience == "" {
 		st.Audience = AudienceClients
+	}
+	if st.Confirm == "" {
+		st.Confirm = ConfirmInstant
 	}
 	if err := st.validate(); err != nil {
 		return nil, err
@@ -94,6 +108,9 @@ func (st *SessionType) validate() error {
 	}
 	if st.Audience != AudienceClients && st.Audience != AudiencePublic {
 		fields["audience"] = "must be clients or public"
+	}
+	if st.Confirm != ConfirmInstant && st.Confirm != ConfirmRequest {
+		fields["confirm"] = "must be instant or request"
 	}
 	return app.Invalid(fields)
 }

@@ -22,6 +22,7 @@ func TestSessionTypeRules(t *testing.T) {
 		{"Overflow", "duration_minutes", coaching.NewSessionType{Name: "x", Minutes: 1 << 60}},
 		{"CallMode", "call_mode", coaching.NewSessionType{Name: "x", Minutes: 60, CallMode: "carrier-pigeon"}},
 		{"Audience", "audience", coaching.NewSessionType{Name: "x", Minutes: 60, Audience: "everyone"}},
+		{"Confirm", "confirm", coaching.NewSessionType{Name: "x", Minutes: 60, Confirm: "maybe"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.svc.CreateSessionType(coach, tc.in)
@@ -34,7 +35,7 @@ func TestSessionTypeRules(t *testing.T) {
 		t.Fatalf("a client offering a session type: %v", err)
 	}
 	st, err := w.svc.CreateSessionType(coach, coaching.NewSessionType{Name: "Hour", Minutes: 60})
-	if err != nil || st.Audience != coaching.AudienceClients || st.Duration != time.Hour {
+	if err != nil || st.Audience != coaching.AudienceClients || st.Duration != time.Hour || st.Confirm != coaching.ConfirmInstant {
 		t.Fatalf("created %+v %v", st, err)
 	}
 	// Booking: a coach does not book slots for themselves; a type of another

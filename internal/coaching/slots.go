@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// Busy is a time a coach is taken: one of their scheduled appointments.
+// Busy is a time a coach is taken: one of their scheduled appointments,
+// or a request waiting for their answer (Requested).
 type Busy struct {
 	Start, End time.Time
+	Requested  bool
 }
 
 // SlotRequest asks for the free slots of sessions of Duration, starting

@@ -128,10 +128,10 @@ func (q *queries) ListAppointments(ctx context.Context, f coaching.AppointmentFi
 	return q.appointments(ctx, query, append(args, f.Page.Limit, f.Page.Offset)...)
 }
 
-// CoachOverlaps returns the coach's scheduled appointments that overlap
-// [from, to), but for the one with ID except.
+// CoachOverlaps returns the coach's scheduled appointments and requests
+// that overlap [from, to), but for the one with ID except.
 func (q *queries) CoachOverlaps(ctx context.Context, coachID int64, from, to time.Time, except int64) ([]*coaching.Appointment, error) {
-	return q.appointments(ctx, apptSelect+` WHERE a.coach_id = ? AND a.status = 'scheduled'
+	return q.appointments(ctx, apptSelect+` WHERE a.coach_id = ? AND a.status IN ('scheduled', 'requested')
 		AND a.starts_at < ? AND a.ends_at > ? AND a.id <> ? ORDER BY a.starts_at LIMIT 5`,
 		coachID, q.d.Time(to), q.d.Time(from), except)
 }

@@ -34,11 +34,11 @@ func (q *queries) PutAvailability(ctx context.Context, coachID int64, av *coachi
 	return err
 }
 
-const sessionTypeColumns = `id, coach_id, name, duration_minutes, description, call_mode, audience, created_at`
+const sessionTypeColumns = `id, coach_id, name, duration_minutes, description, call_mode, audience, confirm, created_at`
 
 func scanSessionType(s interface{ Scan(...any) error }) (*coaching.SessionType, error) {
 	var st coaching.SessionType
-	err := s.Scan(&st.ID, &st.CoachID, &st.Name, &st.Minutes, &st.Description, &st.CallMode, &st.Audience, timeScan{&st.CreatedAt})
+	err := s.Scan(&st.ID, &st.CoachID, &st.Name, &st.Minutes, &st.Description, &st.CallMode, &st.Audience, &st.Confirm, timeScan{&st.CreatedAt})
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -46,11 +46,15 @@ func scanSessionType(s interface{ Scan(...any) error }) (*coaching.SessionType, 
 	return &st, nil
 }
 
-// CreateSessionType stores a new session type and sets its ID.
+// CreateSessionType stores a new session type and sets its ID. An empty
+// Confirm is stored, and set, as instant: the column's default.
 func (q *queries) CreateSessionType(ctx context.Context, st *coaching.SessionType) error {
+	if st.Confirm == "" {
+		st.Confirm = coaching.ConfirmInstant
+	}
 	return mapErr(q.writeRow(ctx, `INSERT INTO session_types (coach_id, name, duration_minutes, description, call_mode,
-		audience, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, st.CoachID, st.Name, int64(st.Duration/time.Minute),
-		st.Description, st.CallMode, st.Audience, q.d.Time(st.CreatedAt)).Scan(&st.ID))
+		audience, confirm, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, st.CoachID, st.Name, int64(st.Duration/time.Minute),
+		st.Description, st.CallMode, st.Audience, st.Confirm, q.d.Time(st.CreatedAt)).Scan(&st.ID))
 }
 
 // SessionTypes lists a coach's session types that are not archived, by name.
@@ -88,11 +92,12 @@ func (q *queries) ArchiveSessionType(ctx context.Context, coachID, id int64) (bo
 	return n == 1, mapErr(err)
 }
 
-// CoachBusy returns the times of the coach's scheduled appointments that
-// overlap from..to, in order.
+// CoachBusy returns the times of the coach's scheduled appointments and
+// requests that overlap from..to, in order.
 func (q *queries) CoachBusy(ctx context.Context, coachID int64, from, to time.Time) ([]coaching.Busy, error) {
-	rows, err := q.query(ctx, `SELECT starts_at, ends_at FROM appointments WHERE coach_id = ? AND status = 'scheduled'
-		AND starts_at < ? AND ends_at > ? ORDER BY starts_at`, coachID, q.d.Time(to), q.d.Time(from))
+	rows, err := q.query(ctx, `SELECT starts_at, ends_at, status FROM appointments WHERE coach_id = ?
+		AND status IN ('scheduled', 'requested') AND starts_at < ? AND ends_at > ? ORDER BY starts_at`,
+		coachID, q.d.Time(to), q.d.Time(from))
 	if err != nil {
 		return nil, err
 	}
@@ -100,9 +105,11 @@ func (q *queries) CoachBusy(ctx context.Context, coachID int64, from, to time.Ti
 	var out []coaching.Busy
 	for rows.Next() {
 		var b coaching.Busy
-		if err := rows.Scan(timeScan{&b.Start}, timeScan{&b.End}); err != nil {
+		var status coaching.AppointmentStatus
+		if err := rows.Scan(timeScan{&b.Start}, timeScan{&b.End}, &status); err != nil {
 			return nil, mapErr(err)
 		}
+		b.Requested = status == coaching.ApptRequested
 		out = append(out, b)
 	}
 	return out, mapErr(rows.Err())

@@ -115,7 +115,7 @@ func appointmentFilter(r *http.Request) (coaching.AppointmentFilter, error) {
 	f := coaching.AppointmentFilter{Status: coaching.AppointmentStatus(q.Get("status")), Desc: q.Get("order") == "desc", Page: p}
 	fields := map[string]string{}
 	if f.Status != "" && !f.Status.Valid() {
-		fields["status"] = "must be scheduled, cancelled, completed or no_show"
+		fields["status"] = "must be requested, scheduled, cancelled, completed or no_show"
 	}
 	if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
 		fields["order"] = "must be asc or desc"

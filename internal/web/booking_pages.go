@@ -101,7 +101,7 @@ func (s *Server) createSessionTypeForm(w http.ResponseWriter, r *http.Request, u
 		return
 	}
 	in := coaching.NewSessionType{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"),
-		CallMode: coaching.CallMode(r.PostFormValue("call_mode")), Audience: r.PostFormValue("audience")}
+		CallMode: coaching.CallMode(r.PostFormValue("call_mode")), Audience: r.PostFormValue("audience"), Confirm: r.PostFormValue("confirm")}
 	minutes, perr := parseInt64(r.PostFormValue("duration_minutes"))
 	in.Minutes = minutes
 	_, err := s.svc.CreateSessionType(r.Context(), in)
@@ -319,7 +319,11 @@ func (s *Server) bookSlotForm(w http.ResponseWriter, r *http.Request, u *coachin
 	}
 	switch app.ErrorCode(err) {
 	case "":
-		redirectFlash(w, r, "/appointments/"+itoa(appt.ID), "booked")
+		flash := "booked"
+		if appt.Status == coaching.ApptRequested {
+			flash = "requested"
+		}
+		redirectFlash(w, r, "/appointments/"+itoa(appt.ID), flash)
 	case app.ECONFLICT, app.EINVALID:
 		s.renderSlots(w, r, http.StatusConflict, "That time was just taken, or is no longer free. Here are the free times now.")
 	default:

@@ -63,6 +63,7 @@ type apptRow struct {
 	CanJoin bool
 	Now     bool           // scheduled, and its time is now: under way or about to be
 	Other   *coaching.User // the other party, from the viewer's side
+	Request string         // where a request stands, for the viewer; "": not a request
 }
 
 func rows(list []*coaching.Appointment, viewer *coaching.User, now time.Time) []apptRow {
@@ -73,13 +74,14 @@ func rows(list []*coaching.Appointment, viewer *coaching.User, now time.Time) []
 			other = a.Coach
 		}
 		out[i] = apptRow{Appointment: a, CanJoin: canJoin(a, now) && coaching.CanEnterRoom(viewer.Actor(), a), Other: other,
-			Now: a.Status == coaching.ApptScheduled && !now.Before(a.StartsAt) && now.Before(a.EndsAt())}
+			Now: a.Status == coaching.ApptScheduled && !now.Before(a.StartsAt) && now.Before(a.EndsAt()), Request: requestLabel(a, viewer, now)}
 	}
 	return out
 }
 
 type dashboardData struct {
 	Today, Upcoming, Past []apptRow
+	Requests              []apptRow // booking requests waiting for the coach's answer
 	Next                  *apptRow
 	People                []*coaching.User       // a coach's clients, a client's coaches, an admin's newest users
 	Invitations           []*coaching.Invitation // a client's, from coaches
@@ -107,6 +109,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 			past, err = s.svc.ListAppointments(ctx, coaching.AppointmentFilter{To: now, Desc: true, Page: coaching.Page{Limit: 10}})
 		}
 		data.Today, data.Upcoming, data.Past = rows(today, u, now), rows(upcoming, u, now), rows(over(past, now), u, now)
+	}
+	if err == nil {
+		data.Requests, err = s.pendingRequests(r, u, now)
 	}
 	if err == nil {
 		data.People, err = s.people(r, u)

@@ -65,6 +65,8 @@ type appointmentData struct {
 	CanEdit     bool
 	CanCancel   bool
 	CanMove     bool // the client may move it to another free time (within the coach's notice)
+	CanAnswer   bool // a request the caller (its coach) may accept or decline
+	Request     string
 }
 
 func (d appointmentData) PageTitle() string { return d.Appointment.Title }
@@ -90,12 +92,15 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 		return
 	}
 	open := a.Status == coaching.ApptScheduled
+	now := s.svc.Clock.Now()
+	waiting := a.Status == coaching.ApptRequested && !a.Lapsed(now)
 	s.render(w, r, http.StatusOK, "appointment", appointmentData{
 		Appointment: a, Sessions: sessions, Transcripts: transcripts, CallMode: s.callModeFact(a),
 		Summary: summary, IsCoach: u.ID == a.CoachID,
 		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
-		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open,
-		CanMove: open && u.ID == a.ClientID && a.StartsAt.After(s.svc.Clock.Now()),
+		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open || waiting,
+		CanMove:   open && u.ID == a.ClientID && a.StartsAt.After(now),
+		CanAnswer: waiting && coaching.CanAnswer(u.Actor(), a), Request: requestLabel(a, u, now),
 	})
 }
 
@@ -446,7 +451,7 @@ func (s *Server) cancelAppointmentPage(w http.ResponseWriter, r *http.Request, u
 	case !ok:
 	case a.Status == coaching.ApptCancelled:
 		redirectFlash(w, r, "/appointments/"+itoa(a.ID), "alreadycancelled")
-	case a.Status != coaching.ApptScheduled:
+	case a.Status != coaching.ApptScheduled && a.Status != coaching.ApptRequested:
 		redirectFlash(w, r, "/appointments/"+itoa(a.ID), "notcancellable")
 	default:
 		s.render(w, r, http.StatusOK, "appointment_cancel", cancelData{Appointment: a})

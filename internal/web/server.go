@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	s.unsubscribeRoutes()
 	s.emailChoiceRoutes()
 	s.scheduleRoutes()
+	s.requestRoutes()
 	s.bookingPageRoutes()
 	s.publicBookingRoutes()
 	s.seriesRoutes()
