@@ -60,10 +60,11 @@ func (iv Inviter) addAppointment(cal *ics.Calendar, inv *coaching.CalendarInvite
 	if inv.Series != nil && a.OccurrenceAt != nil {
 		e = ics.NewEvent(coaching.SeriesUID(inv.Series.ID, iv.UIDDomain))
 		setRecurrenceID(e, a)
+		e.SetSequence(instanceSequence(inv.Series, a))
 	} else {
 		e = ics.NewEvent(coaching.AppointmentUID(a.ID, iv.UIDDomain))
+		e.SetSequence(a.Sequence)
 	}
-	e.SetSequence(a.Sequence)
 	e.SetDtStampTime(inv.Now)
 	e.SetLastModifiedAt(a.UpdatedAt)
 	if loc == time.UTC {

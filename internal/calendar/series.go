@@ -49,7 +49,7 @@ func seriesEvents(rule *coaching.Series, all []*coaching.Appointment, domain str
 		case departs(rule, a):
 			e := ics.NewEvent(uid)
 			setRecurrenceID(e, a)
-			e.SetSequence(a.Sequence)
+			e.SetSequence(instanceSequence(rule, a))
 			e.SetDtStampTime(now)
 			e.SetLastModifiedAt(a.UpdatedAt)
 			setZoned(e, ics.ComponentPropertyDtStart, a.StartsAt, loc)
@@ -74,6 +74,14 @@ func departs(rule *coaching.Series, a *coaching.Appointment) bool {
 // setZoned sets a DATE-TIME property as a local time of loc with its TZID.
 func setZoned(e *ics.VEvent, p ics.ComponentProperty, t time.Time, loc *time.Location) {
 	e.SetProperty(p, localTime(t, loc), ics.WithTZID(loc.String()))
+}
+
+// instanceSequence is an occurrence's SEQUENCE: the series' and its own
+// added, so that it only rises and is never below the recurring event's,
+// whichever of the two changed last (a calendar ignores an instance older
+// than the event it holds).
+func instanceSequence(rule *coaching.Series, a *coaching.Appointment) int {
+	return rule.Sequence + a.Sequence
 }
 
 // setRecurrenceID names e as occurrence a of its series: RECURRENCE-ID is

@@ -450,6 +450,8 @@ func (s *Service) cancellable(ctx context.Context, q Queries, a *app.Actor, id i
 	appt, err := lockedVisible(ctx, q, a, id)
 	if err == nil && appt.Status != ApptScheduled && appt.Status != ApptRequested {
 		err = app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)
+	} else if err == nil && appt.Lapsed(s.Clock.Now()) {
+		err = errLapsed
 	}
 	if err != nil {
 		return nil, err

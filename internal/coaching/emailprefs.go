@@ -33,12 +33,12 @@ const (
 )
 
 // emailChoiceOf maps the kinds of email a person may turn off to their
-// choice; a kind not here (the invitation, security emails) always goes.
+// choice; a kind not here (the invitation, security emails, a booking
+// request, which the coach must answer before it lapses) always goes.
 var emailChoiceOf = map[string]string{
 	MailBooked:    ChoiceBookings,
 	MailChanged:   ChoiceBookings,
 	MailCancelled: ChoiceBookings,
-	MailRequested: ChoiceBookings,
 	MailAccepted:  ChoiceBookings,
 	MailDeclined:  ChoiceBookings,
 	MailWithdrawn: ChoiceBookings,

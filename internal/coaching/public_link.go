@@ -71,7 +71,8 @@ func publicLinkOf(ctx context.Context, q Queries, link PublicLink) (*User, *Sess
 }
 
 // PublicPage is a coach's public booking page, for anyone, signed in or
-// not: their name and the session types open to new people (maybe none).
+// not: their name and the session types open to new people. A coach with
+// none is not found, but for the coach themself (an empty page).
 func (s *Service) PublicPage(ctx context.Context, slug string) (*PublicCoach, error) {
 	coach, err := publicCoach(ctx, s.Store, slug)
 	if err != nil {
@@ -89,6 +90,11 @@ func (s *Service) PublicPage(ctx context.Context, slug string) (*PublicCoach, er
 		if OpenToNewPeople(coach, st) {
 			page.Types = append(page.Types, st)
 		}
+	}
+	// A link with nothing open to new people says nothing of who coaches
+	// here (a slug is made from a name), except to its coach.
+	if a, _ := actor(ctx); len(page.Types) == 0 && (a == nil || a.UserID != coach.ID) {
+		return nil, notFound("coach")
 	}
 	return page, nil
 }
@@ -142,9 +148,11 @@ func (s *Service) BookPublic(ctx context.Context, link PublicLink, start time.Ti
 
 // signUp makes a user of someone Rapport does not know yet, when the
 // sign-up policy admits them or they came through a public link (via,
-// maybe nil) of a session type open to new people. Who came through such
-// a link becomes a client of its coach. Nothing is written for anyone
-// else.
+// maybe nil) of a session type open to new people. Nothing is written for
+// anyone else. Who came through a link becomes its coach's client only
+// when they book (BookPublic): signing in and leaving gives them no
+// access to the coach's other session types, and the coach sees nobody
+// who did not book.
 func (s *Service) signUp(ctx context.Context, q Queries, id Identity, email string, via *PublicLink) (*User, error) {
 	var coach *User
 	var st *SessionType
@@ -161,11 +169,5 @@ func (s *Service) signUp(ctx context.Context, q Queries, id Identity, email stri
 	now := s.Clock.Now()
 	u := &User{Email: email, Role: app.RoleClient, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
 	fillIdentity(u, id)
-	if err := q.CreateUser(ctx, u); err != nil {
-		return nil, err
-	}
-	if OpenToNewPeople(coach, st) {
-		return u, q.LinkCoachClient(ctx, coach.ID, u.ID, now)
-	}
-	return u, nil
+	return u, q.CreateUser(ctx, u)
 }

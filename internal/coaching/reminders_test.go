@@ -261,6 +261,18 @@ func TestReminderChoices(t *testing.T) {
 	if _, err := w.svc.EmailChoices(context.Background()); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Errorf("choices of nobody: %v", err)
 	}
+
+	// The coach's reminders off: the client's still go.
+	if _, err := w.svc.SetEmailChoices(as(w.coach), coaching.EmailChoices{Bookings: true}); err != nil {
+		t.Fatal(err)
+	}
+	second := MustBook(t, w, w.coach, w.client, w.clock.Now().Add(48*time.Hour))
+	w.clock.Advance(24 * time.Hour)
+	mustRemind(t, w, 1)
+	if got := reminders(t, w); got[coaching.ReminderMailKey(second.ID, "client", 24*time.Hour, second.Sequence)] == nil ||
+		got[coaching.ReminderMailKey(second.ID, "coach", 24*time.Hour, second.Sequence)] != nil {
+		t.Errorf("reminders with the coach's off: %v", got)
+	}
 }
 
 // TestCoachReminderSettings: a coach with no reminders gets none sent for

@@ -40,8 +40,11 @@ func (s *Service) queueReminderEmails(ctx context.Context, q Queries, appt *Appo
 			continue
 		}
 		msg, err := s.reminderEmail(ctx, q, appt, av, side.to, side.other, now)
-		if err != nil || msg == nil {
+		if err != nil {
 			return queued, err
+		}
+		if msg == nil { // this person turned reminders off; the other may not have
+			continue
 		}
 		msg.Key = ReminderMailKey(appt.ID, side.role, offset, appt.Sequence)
 		if err := q.EnqueueMail(ctx, msg); err != nil {

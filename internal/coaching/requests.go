@@ -23,6 +23,10 @@ func (a *Appointment) Lapsed(now time.Time) bool {
 	return a.Status == ApptRequested && !a.StartsAt.After(now)
 }
 
+// errLapsed refuses an answer to, or a withdrawal of, a request that
+// lapsed: there is nothing left to answer or withdraw.
+var errLapsed = app.Errorf(app.ECONFLICT, "this request lapsed at its start without an answer; it can no longer be accepted, declined or withdrawn")
+
 // errOnlyTheCoachAnswers refuses an answer to a request from anyone but
 // its coach: the client may see it, and an admin too, but the coach
 // decides.
@@ -43,9 +47,6 @@ func (s *Service) AcceptRequest(ctx context.Context, id int64) (*Appointment, er
 			return err
 		}
 		now := s.Clock.Now()
-		if appt.Lapsed(now) {
-			return app.Errorf(app.ECONFLICT, "this request lapsed at its start without an answer; it can no longer be accepted")
-		}
 		if err := q.LockUser(ctx, appt.CoachID); err != nil {
 			return err
 		}
@@ -129,6 +130,8 @@ func (s *Service) answerable(ctx context.Context, q Queries, a *app.Actor, id in
 		return nil, errOnlyTheCoachAnswers
 	case appt.Status != ApptRequested:
 		return nil, app.Errorf(app.ECONFLICT, "this appointment is %s, not a request waiting for an answer", appt.Status)
+	case appt.Lapsed(s.Clock.Now()):
+		return nil, errLapsed
 	}
 	return appt, nil
 }

@@ -258,9 +258,11 @@ func TestARequestLapses(t *testing.T) {
 	if _, err := w.svc.Book(as(w.coach), coaching.Booking{ClientID: w.client.ID, StartsAt: appt.StartsAt.Add(30 * time.Minute), Duration: time.Hour}); err != nil {
 		t.Fatalf("booking over a lapsed request: %v", err)
 	}
-	if _, err := w.svc.DeclineRequest(as(w.coach), appt.ID, ""); err != nil {
-		t.Fatalf("declining a lapsed request: %v", err)
-	}
+	// nothing left to decline or withdraw: no email says so after its time
+	_, err = w.svc.DeclineRequest(as(w.coach), appt.ID, "")
+	MustCode(t, err, app.ECONFLICT)
+	_, err = w.svc.CancelAppointment(as(w.client), appt.ID, "")
+	MustCode(t, err, app.ECONFLICT)
 }
 
 // TestEndingTheWorkCancelsRequests: a client who ends their work with the

@@ -25,7 +25,25 @@ func (s *Server) apiPublicCoach(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	types := make([]publicTypeJSON, len(page.Types))
+	for i, st := range page.Types {
+		types[i] = toPublicType(st)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": page.Name, "slug": page.Slug, "session_types": types})
+}
+
+// publicTypeJSON is a session type as anyone may see it on a public link:
+// what it is, not who stored it when.
+type publicTypeJSON struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Minutes     int    `json:"duration_minutes"`
+	Description string `json:"description"`
+	Confirm     string `json:"confirm"`
+}
+
+func toPublicType(st *coaching.SessionType) publicTypeJSON {
+	return publicTypeJSON{ID: st.ID, Name: st.Name, Minutes: st.Minutes, Description: st.Description, Confirm: st.Confirm}
 }
 
 // apiPublicSlots answers the free slots of an open session type
@@ -40,7 +58,7 @@ func (s *Server) apiPublicSlots(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, slots)
+	writeJSON(w, http.StatusOK, map[string]any{"time_zone": slots.TimeZone, "session_type": toPublicType(slots.Type), "slots": slots.Starts})
 }
 
 // apiPublicBook books the calling client a free slot through a public

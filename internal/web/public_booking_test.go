@@ -117,8 +117,11 @@ func TestPublicBookingPage(t *testing.T) {
 		}
 		var other struct{ Slug string }
 		w.otherCoach.get("/api/v1/public-link").json(t, &other)
-		if res := anon.get("/book/" + other.Slug); res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "no sessions open to new people") {
-			t.Fatalf("a coach without public types: %d\n%s", res.StatusCode, res.body)
+		if res := anon.get("/book/" + other.Slug); res.StatusCode != http.StatusNotFound || strings.Contains(string(res.body), "Name of") {
+			t.Fatalf("a coach without public types, to a visitor: %d\n%s", res.StatusCode, res.body)
+		}
+		if res := w.otherCoach.get("/book/" + other.Slug); res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "no sessions open to new people") {
+			t.Fatalf("a coach without public types, to themself: %d\n%s", res.StatusCode, res.body)
 		}
 		staff := string(w.coach.get(confirm).body)
 		if !strings.Contains(staff, "data-staff-note") || strings.Contains(staff, "data-book-confirm") {
@@ -233,8 +236,8 @@ func TestPublicLinkSignUp(t *testing.T) {
 			if err != nil || sam.Role != app.RoleClient {
 				t.Fatalf("admitted: %+v %v", sam, err)
 			}
-			if ok, _ := e.db.IsCoachOf(ctx, coach.ID, sam.ID); !ok {
-				t.Fatal("the admitted stranger is not the coach's client")
+			if ok, _ := e.db.IsCoachOf(ctx, coach.ID, sam.ID); ok {
+				t.Fatal("the admitted stranger is the coach's client before booking")
 			}
 			if body := string(c.get(confirm).body); !strings.Contains(body, "data-book-confirm") {
 				t.Fatalf("the confirm page after sign-in:\n%s", body)
@@ -243,6 +246,9 @@ func TestPublicLinkSignUp(t *testing.T) {
 			loc := res.Header.Get("Location")
 			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/appointments/") {
 				t.Fatalf("book: %d %s %s", res.StatusCode, loc, res.body)
+			}
+			if ok, _ := e.db.IsCoachOf(ctx, coach.ID, sam.ID); !ok {
+				t.Fatal("the stranger who booked is not the coach's client")
 			}
 			var appt struct {
 				Coach, Client struct{ ID int64 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func checkSeriesBooked(t *testing.T, inv *invitation, uid string) {
 func checkSeries(t *testing.T, inv *invitation, uid, seq string, exdates []string, instances map[string]string) {
 	t.Helper()
 	var master *ics.VEvent
-	got := map[string]string{}
+	got, seqs := map[string]string{}, map[string]int{}
 	for _, ev := range inv.cal.Events() {
 		if ev.Id() != uid {
 			t.Errorf("%q: an event of UID %s", inv.subject, ev.Id())
@@ -177,9 +178,15 @@ func checkSeries(t *testing.T, inv *invitation, uid, seq string, exdates []strin
 			t.Errorf("%q: instance %s in %v", inv.subject, rid.Value, start.ICalParameters)
 		}
 		got[rid.Value] = start.Value
+		seqs[rid.Value], _ = strconv.Atoi(ev.GetProperty(ics.ComponentPropertySequence).Value)
 	}
 	if master == nil || master.GetProperty(ics.ComponentPropertySequence).Value != seq {
 		t.Fatalf("%q: no recurring event at SEQUENCE %s:\n%s", inv.subject, seq, inv.cal.Serialize())
+	}
+	for rid, n := range seqs {
+		if m, _ := strconv.Atoi(seq); n < m { // a calendar ignores an instance older than its event
+			t.Errorf("%q: the instance %s has SEQUENCE %d, below the series' %s", inv.subject, rid, n, seq)
+		}
 	}
 	var ex []string
 	for _, p := range master.Properties {
