@@ -99,6 +99,7 @@ type availabilityForm struct {
 	BufferBefore string
 	BufferAfter  string
 	NoticeHours  string
+	ChangeHours  string // how long before a session a client may still move or cancel it
 	Horizon      string
 	MaxPerDay    string
 	Reminders    string // "24h, 1h"; empty or "none": no reminders
@@ -115,7 +116,7 @@ var weekOrder = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.
 func availabilityFormOf(av *coaching.Availability) availabilityForm {
 	f := availabilityForm{TimeZone: av.TimeZone, Overrides: formatOverrides(av.Overrides),
 		BufferBefore: strconv.Itoa(av.BufferBefore), BufferAfter: strconv.Itoa(av.BufferAfter),
-		NoticeHours: strconv.FormatFloat(float64(av.MinNotice)/60, 'f', -1, 64), Horizon: strconv.Itoa(av.Horizon),
+		NoticeHours: hoursOf(av.MinNotice), ChangeHours: hoursOf(av.ChangeNotice), Horizon: strconv.Itoa(av.Horizon),
 		MaxPerDay: strconv.Itoa(av.MaxPerDay), Reminders: formatReminders(av.ReminderOffsets())}
 	for i, d := range weekOrder {
 		f.Days[i] = dayForm{Key: lower(d), Name: d.String(), Hours: formatRanges(av.Weekly[d])}
@@ -143,15 +144,28 @@ func (f *availabilityForm) availability() (*coaching.Availability, error) {
 	av.BufferAfter = formInt(fields, "buffer_after_minutes", f.BufferAfter)
 	av.Horizon = formInt(fields, "horizon_days", f.Horizon)
 	av.MaxPerDay = formInt(fields, "max_per_day", f.MaxPerDay)
-	hours, err := strconv.ParseFloat(strings.TrimSpace(f.NoticeHours), 64)
-	if err != nil || hours < 0 || hours > 24*30 {
-		fields["min_notice_minutes"] = "write the hours of notice, from 0 to 720"
-	}
-	av.MinNotice = int(hours * 60)
+	av.MinNotice = formHours(fields, "min_notice_minutes", f.NoticeHours)
+	av.ChangeNotice = formHours(fields, "change_notice_minutes", f.ChangeHours)
 	if av.ReminderMinutes, err = parseReminders(f.Reminders); err != nil {
 		fields["reminder_minutes"] = err.Error()
 	}
 	return av, app.Invalid(fields)
+}
+
+// hoursOf writes minutes as hours for the form: 24, 1.5.
+func hoursOf(minutes int) string {
+	return strconv.FormatFloat(float64(minutes)/60, 'f', -1, 64)
+}
+
+// formHours reads a form's hours (0 to 720, fractions allowed) as
+// minutes, naming field when it cannot.
+func formHours(fields map[string]string, field, v string) int {
+	hours, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || hours < 0 || hours > 24*30 {
+		fields[field] = "write the hours of notice, from 0 to 720"
+		return 0
+	}
+	return int(hours * 60)
 }
 
 // formatReminders writes reminder offsets as people do: "24h, 1h, 30m",

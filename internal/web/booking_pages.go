@@ -74,7 +74,7 @@ func (s *Server) saveAvailabilityForm(w http.ResponseWriter, r *http.Request, u 
 	}
 	f := availabilityForm{TimeZone: r.PostFormValue("time_zone"), Overrides: r.PostFormValue("overrides"),
 		BufferBefore: r.PostFormValue("buffer_before_minutes"), BufferAfter: r.PostFormValue("buffer_after_minutes"),
-		NoticeHours: r.PostFormValue("notice_hours"), Horizon: r.PostFormValue("horizon_days"), MaxPerDay: r.PostFormValue("max_per_day"),
+		NoticeHours: r.PostFormValue("notice_hours"), ChangeHours: r.PostFormValue("change_notice_hours"), Horizon: r.PostFormValue("horizon_days"), MaxPerDay: r.PostFormValue("max_per_day"),
 		Reminders: r.PostFormValue("reminders")}
 	for i, d := range weekOrder {
 		f.Days[i] = dayForm{Key: lower(d), Name: d.String(), Hours: r.PostFormValue("hours_" + lower(d))}

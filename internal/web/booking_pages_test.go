@@ -12,7 +12,7 @@ import (
 // 09:00-17:00 but Sunday.
 func availabilityForm(overrides url.Values) url.Values {
 	f := url.Values{"time_zone": {"Europe/Paris"}, "overrides": {"2030-12-24 off"}, "buffer_before_minutes": {"0"},
-		"buffer_after_minutes": {"10"}, "notice_hours": {"2"}, "horizon_days": {"21"}, "max_per_day": {"0"}}
+		"buffer_after_minutes": {"10"}, "notice_hours": {"2"}, "change_notice_hours": {"12"}, "horizon_days": {"21"}, "max_per_day": {"0"}}
 	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday"} {
 		f.Set("hours_"+d, "09:00-12:00, 13:00-17:00")
 	}
@@ -35,7 +35,7 @@ func TestAvailabilityPage(t *testing.T) {
 		t.Fatalf("save: %d %s", res.StatusCode, res.body)
 	}
 	page := string(w.coach.get("/availability").body)
-	for _, want := range []string{`value="09:00-12:00, 13:00-17:00"`, "2030-12-24 off", `value="Europe/Paris"`, `value="21"`} {
+	for _, want := range []string{`value="09:00-12:00, 13:00-17:00"`, "2030-12-24 off", `value="Europe/Paris"`, `value="21"`, `name="change_notice_hours" inputmode="decimal" value="12"`} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("saved page lacks %s:\n%s", want, page)
 		}
@@ -49,6 +49,7 @@ func TestAvailabilityPage(t *testing.T) {
 		{"Overlapping", url.Values{"hours_tuesday": {"09:00-12:00, 11:00-13:00"}}, "overlap"},
 		{"TenYears", url.Values{"horizon_days": {"3650"}}, "must be from 1 to 366"},
 		{"BadDate", url.Values{"overrides": {"24/12 off"}}, "start with a date like"},
+		{"NegativeChangeNotice", url.Values{"change_notice_hours": {"-1"}}, "hours of notice"},
 	} {
 		res := w.coach.form("POST", "/availability", availabilityForm(tc.form))
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(res.body), tc.want) {

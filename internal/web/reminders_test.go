@@ -214,7 +214,7 @@ func TestReminderSettings(t *testing.T) {
 			t.Fatalf("the form's default reminders: %d", page.StatusCode)
 		}
 		form := url.Values{"time_zone": {"Europe/Paris"}, "buffer_before_minutes": {"0"}, "buffer_after_minutes": {"0"},
-			"notice_hours": {"24"}, "horizon_days": {"60"}, "max_per_day": {"0"}, "reminders": {"2d, 30m"}}
+			"notice_hours": {"24"}, "change_notice_hours": {"24"}, "horizon_days": {"60"}, "max_per_day": {"0"}, "reminders": {"2d, 30m"}}
 		if res := coach.form("POST", "/availability", form); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("save: %d %s", res.StatusCode, res.body)
 		}
