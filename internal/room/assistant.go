@@ -10,6 +10,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 )
 
 // The AI co-coach in the chat: a message that mentions it ("@ai") gets a
@@ -39,21 +40,6 @@ type Question struct {
 	Spoken bool
 }
 
-// AIStream is an "ai.stream" frame: the reply being written (the whole
-// text so far), and at last done, once it is stored (or failed).
-type AIStream struct {
-	ID   string `json:"id"`
-	Text string `json:"text"`
-	Done bool   `json:"done,omitempty"`
-}
-
-// AIStatus is an "ai.status" frame, and the AI's state in "joined".
-type AIStatus struct {
-	Enabled   bool   `json:"enabled"`
-	Available bool   `json:"available"`
-	Message   string `json:"message,omitempty"` // why it is unavailable
-}
-
 // Limits of the chat's AI.
 const (
 	aiAnswerTimeout = 2 * time.Minute
@@ -79,11 +65,11 @@ type aiState struct {
 }
 
 // aiStatus is the AI's state for "joined".
-func (r *Room) aiStatus() *AIStatus {
+func (r *Room) aiStatus() *protocol.AIStatus {
 	if r.m.Assistant == nil {
-		return &AIStatus{}
+		return &protocol.AIStatus{}
 	}
-	return &AIStatus{Enabled: true, Available: r.ai.available, Message: r.ai.message}
+	return &protocol.AIStatus{Enabled: true, Available: r.ai.available, Message: r.ai.message}
 }
 
 // askAI answers a stored message that mentions the AI, now or after the
@@ -121,7 +107,9 @@ func (r *Room) answerAI(ctx context.Context, cancel context.CancelFunc, id strin
 		if now := time.Now(); now.Sub(last) >= aiStreamEvery {
 			last = now
 			so := string(text)
-			r.post(func() { r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: so}), nobody) })
+			r.post(func() {
+				r.broadcast(protocol.NewFrame(protocol.TypeAIStream, protocol.AIStream{ID: id, Text: so}), nobody)
+			})
 		}
 	})
 	r.post(func() { r.answered(id, answer, err) })
@@ -137,7 +125,7 @@ func (r *Room) answered(id, answer string, err error) {
 		}
 		r.m.Log.Warn("the AI co-coach could not answer", "room", r.id, "err", err)
 		r.setAIAvailable(false, aiTrouble(err))
-		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
+		r.broadcast(protocol.NewFrame(protocol.TypeAIStream, protocol.AIStream{ID: id, Done: true}), nobody)
 	} else {
 		r.setAIAvailable(true, "")
 		r.storeAI(id, answer)
@@ -155,7 +143,7 @@ func (r *Room) setAIAvailable(ok bool, why string) {
 		return
 	}
 	r.ai.available, r.ai.message = ok, why
-	r.broadcast(NewFrame("ai.status", r.aiStatus()), nobody)
+	r.broadcast(protocol.NewFrame(protocol.TypeAIStatus, r.aiStatus()), nobody)
 }
 
 // aiTrouble says what went wrong for people to read: the assistant's own
@@ -191,13 +179,13 @@ func (r *Room) storedAI(id string, m *chat.Message, err error) {
 	r.pending--
 	if err != nil {
 		r.m.Log.Error("store the AI's reply", "room", r.id, "err", err)
-		r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Done: true}), nobody)
+		r.broadcast(protocol.NewFrame(protocol.TypeAIStream, protocol.AIStream{ID: id, Done: true}), nobody)
 		return
 	}
 	r.sent.add(0, m.ClientID, m.Seq)
-	f, _ := chatFrames(r.messageOf(m))
+	f, _ := protocol.ChatFrames(r.messageOf(m))
 	r.broadcast(f, nobody)
-	r.broadcast(NewFrame("ai.stream", AIStream{ID: id, Text: m.Body, Done: true}), nobody)
+	r.broadcast(protocol.NewFrame(protocol.TypeAIStream, protocol.AIStream{ID: id, Text: m.Body, Done: true}), nobody)
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
 }
 

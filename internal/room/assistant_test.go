@@ -9,6 +9,7 @@ import (
 	"rapport/internal/ai"
 	"rapport/internal/ai/aitest"
 	"rapport/internal/chat"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -31,11 +32,11 @@ func TestAMentionOfTheAIGetsAStreamedReplyStoredForBoth(t *testing.T) {
 	s := f.withAI(t)
 	s.Answer(func([]ai.Message) string { return "Pick one small step for this week and tell Cora how it went." })
 	s.Delay(0, 20*time.Millisecond)
-	coachConn, coach, joined := f.join(t, f.coach, room.JoinRequest{})
+	coachConn, coach, joined := f.join(t, f.coach, protocol.JoinRequest{})
 	if st := joined["ai"].(map[string]any); st["enabled"] != true || st["available"] != true {
 		t.Fatalf("joined says of the AI %v", st)
 	}
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.Chat("r0", "c0", "Welcome back, Cleo.")
 	coachConn.wait(t, "chat.ack")
 	client.Chat("r1", "c1", "@AI what should I focus on?")
@@ -81,8 +82,8 @@ func TestTheCallGoesOnWhenTheModelIsDown(t *testing.T) {
 	f := newFixture(t)
 	s := f.withAI(t)
 	s.Down(true)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.Chat("r1", "c1", "@ai summarise please")
 	for _, c := range []*fakeConn{coachConn, clientConn} {
 		st := c.wait(t, "ai.status")["data"].(map[string]any)

@@ -13,6 +13,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/store/storetest"
 )
@@ -20,8 +21,8 @@ import (
 // countConn counts frames and throws them away.
 type countConn struct{ n atomic.Int64 }
 
-func (c *countConn) Send(f *room.Frame) bool { f.Bytes(); c.n.Add(1); return true }
-func (c *countConn) Close(string)            {}
+func (c *countConn) Send(f *protocol.Frame) bool { f.Bytes(); c.n.Add(1); return true }
+func (c *countConn) Close(string)                {}
 
 // memWriter "stores" at once, numbering messages, so that the benchmark
 // measures the room and not the database (BenchmarkWriter does that).
@@ -47,9 +48,9 @@ func BenchmarkRoomChat(b *testing.B) {
 	m := room.NewManager(svc, db, &memWriter{}, notify.NewHub(), clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	m.ChatRate, m.ChatBurst = 1e9, 1e9
 	sender, a, c := &countConn{}, &countConn{}, &countConn{}
-	h, _ := m.Join(appt, coach, sender, room.JoinRequest{}, "j")
-	m.Join(appt, client, a, room.JoinRequest{}, "j")
-	m.Join(appt, room.AIUser(), c, room.JoinRequest{}, "j")
+	h, _ := m.Join(appt, coach, sender, protocol.JoinRequest{}, "j")
+	m.Join(appt, client, a, protocol.JoinRequest{}, "j")
+	m.Join(appt, room.AIUser(), c, protocol.JoinRequest{}, "j")
 	startA, startC := a.n.Load(), c.n.Load()
 	b.ReportAllocs()
 	i := 0

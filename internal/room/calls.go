@@ -1,5 +1,8 @@
 package room
 
+import (
+	"rapport/internal/protocol"
+)
 import "time"
 
 // startIfTwo starts the call when the second person is here: the session's
@@ -18,8 +21,8 @@ func (r *Room) startIfTwo() (bool, error) {
 	return true, nil
 }
 
-func (r *Room) timerInfo() TimerInfo {
-	return TimerInfo{StartedAt: r.session.StartedAt, ScheduledStart: r.appt.StartsAt,
+func (r *Room) timerInfo() protocol.TimerInfo {
+	return protocol.TimerInfo{StartedAt: r.session.StartedAt, ScheduledStart: r.appt.StartsAt,
 		ScheduledEnd: r.appt.EndsAt(), ServerTime: r.now()}
 }
 
@@ -37,7 +40,9 @@ func (r *Room) scheduleWarnings() {
 		}
 		kind := kind
 		r.warnings = append(r.warnings, time.AfterFunc(wait, func() {
-			r.post(func() { r.broadcast(NewFrame("timer.warning", Warning{Kind: kind, ScheduledEnd: end}), nobody) })
+			r.post(func() {
+				r.broadcast(protocol.NewFrame(protocol.TypeTimerWarning, protocol.Warning{Kind: kind, ScheduledEnd: end}), nobody)
+			})
 		}))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 )
 
 // retry is a second sending of a message still being stored: it gets the
@@ -78,7 +79,7 @@ func (r *Room) ackAgain(mb *member, reqID string, key sending, seq int64) bool {
 		return false
 	}
 	out := r.messageOf(list[0])
-	r.send(mb, ackFrame(reqID, out, appendMessage(nil, out)))
+	r.send(mb, protocol.AckFrame(reqID, out, protocol.AppendMessage(nil, out)))
 	return true
 }
 
@@ -102,11 +103,11 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, rece
 	r.sent.add(m.SenderID, m.ClientID, m.Seq)
 	r.m.Observe.ChatStored(r.now().Sub(m.CreatedAt))
 	out := r.messageOf(m)
-	f, msg := chatFrames(out)
-	f.received, f.obs = received, r.m.Observe
+	f, msg := protocol.ChatFrames(out)
+	f.Observe(r.m.Observe, received)
 	for _, w := range waiting {
-		ack := ackFrame(w.reqID, out, msg)
-		ack.received, ack.obs = received, r.m.Observe
+		ack := protocol.AckFrame(w.reqID, out, msg)
+		ack.Observe(r.m.Observe, received)
 		r.answer(w, ack)
 	}
 	// Everyone gets the message but the connection that sent it: a tab of
@@ -121,7 +122,7 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, rece
 }
 
 // answer sends f to a member if the connection that asked is still theirs.
-func (r *Room) answer(w retry, f *Frame) {
+func (r *Room) answer(w retry, f *protocol.Frame) {
 	if w.mb.conn == w.conn && !w.mb.removed {
 		r.send(w.mb, f)
 	}
@@ -143,7 +144,7 @@ func (r *Room) syncChat(userID int64, conn Conn, reqID string, after int64) {
 		return
 	}
 	list = upTo(list, r.fannedSeq)
-	r.send(mb, Reply(reqID, "chat.messages", Messages{Messages: r.messagesOf(list), More: len(list) == missedMax}))
+	r.send(mb, protocol.Reply(reqID, protocol.TypeChatMessages, protocol.Messages{Messages: r.messagesOf(list), More: len(list) == missedMax}))
 }
 
 // SenderName is the name shown with a message of appt's room.
@@ -160,6 +161,6 @@ func SenderName(appt *coaching.Appointment, m *chat.Message) string {
 }
 
 // ErrorFrame answers a request with an error; internal details stay here.
-func ErrorFrame(reqID string, err error) *Frame {
-	return Reply(reqID, "error", ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)})
+func ErrorFrame(reqID string, err error) *protocol.Frame {
+	return protocol.Reply(reqID, protocol.TypeError, protocol.ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)})
 }

@@ -4,20 +4,13 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/protocol"
 )
 
 // EndedByCoach is the reason of a "room.ended" frame when the coach pressed
 // End session: the appointment is completed and the room will not open
 // again.
 const EndedByCoach = "ended_by_coach"
-
-// Ended is a "room.ended" frame: why the room closed for good, and who
-// closed it. Every connection is then closed with ReasonRoomEnded.
-type Ended struct {
-	Reason string `json:"reason"`
-	UserID int64  `json:"user_id"`
-	Name   string `json:"name"`
-}
 
 var (
 	errOnlyCoachEnds = app.Errorf(app.EFORBIDDEN, "only the coach can end the session")
@@ -49,8 +42,8 @@ func (r *Room) endByCoach(userID int64, conn Conn, reqID string) {
 		return
 	}
 	r.m.Log.Info("session ended by the coach", "room", r.id, "session", r.session.ID)
-	r.send(mb, Reply(reqID, "ok", nil))
-	r.broadcast(NewFrame("room.ended", Ended{Reason: EndedByCoach, UserID: userID, Name: mb.info.Name}), nobody)
+	r.send(mb, protocol.Reply(reqID, protocol.TypeOK, nil))
+	r.broadcast(protocol.NewFrame(protocol.TypeRoomEnded, protocol.Ended{Reason: EndedByCoach, UserID: userID, Name: mb.info.Name}), nobody)
 	r.ended, r.closing = true, true // no more joins or chat; what is being stored is delivered first
 	r.closeEnded()
 }

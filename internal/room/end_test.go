@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -49,8 +50,8 @@ func bothLeave(t *testing.T, f *fixture, coach, client *room.Handle) {
 func TestBothLeaveEarlyAndRejoin(t *testing.T) {
 	f := newFixture(t)
 	f.clock.Advance(10 * time.Minute) // the start
-	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	_, client, j := f.join(t, f.client, room.JoinRequest{})
+	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	_, client, j := f.join(t, f.client, protocol.JoinRequest{})
 	first := int64(j["session"].(map[string]any)["id"].(float64))
 	f.clock.Advance(7 * time.Minute)
 	bothLeave(t, f, coach, client)
@@ -62,8 +63,8 @@ func TestBothLeaveEarlyAndRejoin(t *testing.T) {
 	}
 
 	f.clock.Advance(3 * time.Minute)
-	_, coach, _ = f.join(t, f.coach, room.JoinRequest{SessionID: first})
-	_, client, j = f.join(t, f.client, room.JoinRequest{SessionID: first})
+	_, coach, _ = f.join(t, f.coach, protocol.JoinRequest{SessionID: first})
+	_, client, j = f.join(t, f.client, protocol.JoinRequest{SessionID: first})
 	second := int64(j["session"].(map[string]any)["id"].(float64))
 	if second == first || j["timer"].(map[string]any)["started_at"] == nil {
 		t.Fatalf("the rejoin: session %d (the first was %d), timer %v", second, first, j["timer"])
@@ -95,8 +96,8 @@ func TestBothLeaveEarlyAndRejoin(t *testing.T) {
 func TestCoachEndsTheSession(t *testing.T) {
 	f := newFixture(t)
 	f.clock.Advance(12 * time.Minute)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, _, j := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, _, j := f.join(t, f.client, protocol.JoinRequest{})
 	session := int64(j["session"].(map[string]any)["id"].(float64))
 	f.clock.Advance(5 * time.Minute)
 	coach.End("e1")
@@ -122,7 +123,7 @@ func TestCoachEndsTheSession(t *testing.T) {
 	if err != nil || cs.EndedAt == nil || cs.Duration != 5*time.Minute {
 		t.Fatalf("session %+v %v, want ended after 5 minutes", cs, err)
 	}
-	if _, err := f.m.Join(f.appt, f.client, newConn(), room.JoinRequest{}, "j"); app.ErrorCode(err) != app.EFORBIDDEN {
+	if _, err := f.m.Join(f.appt, f.client, newConn(), protocol.JoinRequest{}, "j"); app.ErrorCode(err) != app.EFORBIDDEN {
 		t.Fatalf("a join after End session: %v", err)
 	}
 }
@@ -131,9 +132,9 @@ func TestCoachEndsTheSession(t *testing.T) {
 // and the call goes on.
 func TestOnlyTheCoachEndsTheSession(t *testing.T) {
 	f := newFixture(t)
-	coachConn, _, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
-	aiConn, ai, _ := f.join(t, room.AIUser(), room.JoinRequest{})
+	coachConn, _, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
+	aiConn, ai, _ := f.join(t, room.AIUser(), protocol.JoinRequest{})
 	for _, c := range []struct {
 		conn *fakeConn
 		h    *room.Handle

@@ -1,6 +1,10 @@
 package room
 
-import "time"
+import (
+	"time"
+
+	"rapport/internal/protocol"
+)
 
 // Floor control: who may speak in a call with the AI co-coach. The coach
 // brings the AI in and picks its mode; the client must agree before the AI
@@ -39,6 +43,16 @@ type Floor struct {
 	Consent  bool   `json:"consent"`  // the client agreed to be heard by it
 	Speaking bool   `json:"speaking"` // it holds the floor and is answering
 	Handed   bool   `json:"handed"`   // the coach handed it the floor: it answers next
+}
+
+// FloorOf is the floor a protocol frame told of (the AI's seat reads it).
+func FloorOf(p protocol.Floor) Floor {
+	return Floor{Present: p.Present, Mode: AIMode(p.Mode), Consent: p.Consent, Speaking: p.Speaking, Handed: p.Handed}
+}
+
+// Wire is the floor as the protocol carries it.
+func (f Floor) Wire() protocol.Floor {
+	return protocol.Floor{Present: f.Present, Mode: string(f.Mode), Consent: f.Consent, Speaking: f.Speaking, Handed: f.Handed}
 }
 
 // FloorEvent is what happens in the call.

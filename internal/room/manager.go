@@ -11,6 +11,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 )
 
 // Calls keeps call sessions; coaching.Service does.
@@ -85,7 +86,7 @@ type Manager struct {
 	Observe Observer
 	// ICEServers gives a joining user the STUN and TURN servers their browser
 	// may use (TURN credentials are per user and expire); nil gives none.
-	ICEServers func(userID int64) []ICEServer
+	ICEServers func(userID int64) []protocol.ICEServer
 	// Assistant answers messages that mention the AI; nil: no AI.
 	Assistant Assistant
 	// Voice brings the AI into calls; nil: it cannot join calls.
@@ -117,7 +118,7 @@ func NewManager(calls Calls, history History, w ChatWriter, n Notifier, clock ap
 // Join puts user in the room of appt over conn and sends them "joined" (as
 // the answer to the request reqID). The caller has checked that user may
 // enter. The returned Handle is how the connection speaks to the room.
-func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Conn, req JoinRequest, reqID string) (*Handle, error) {
+func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Conn, req protocol.JoinRequest, reqID string) (*Handle, error) {
 	for {
 		r, err := m.room(appt)
 		if err != nil {
@@ -293,7 +294,7 @@ func (h *Handle) Typing(active bool) {
 }
 
 // Presence says what the member's devices and network path are.
-func (h *Handle) Presence(p Presence) {
+func (h *Handle) Presence(p protocol.Presence) {
 	h.r.enter(func() { h.r.presence(h.userID, h.conn, p) })
 }
 

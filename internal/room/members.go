@@ -9,15 +9,8 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 )
-
-// JoinRequest is what a client says when it joins: for a reconnect, the
-// session and last message it saw, so that it gets exactly what it missed.
-type JoinRequest struct {
-	SessionID int64 `json:"session_id"`
-	LastSeq   int64 `json:"last_seq"`
-	Presence
-}
 
 // tailSize is how many messages a fresh join gets; missedMax how many a
 // reconnect gets at once (more come with chat.sync).
@@ -40,7 +33,7 @@ var errClosing = app.Errorf(app.EUNAVAILABLE, "the server is restarting; please 
 
 // join adds a person (runs in the room's goroutine). The newer connection of
 // a person already here takes over and the older one is told so.
-func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID string) (*member, error) {
+func (r *Room) join(user *coaching.User, conn Conn, req protocol.JoinRequest, reqID string) (*member, error) {
 	switch {
 	case r.ended:
 		return nil, errEnded
@@ -60,13 +53,13 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 		prevPath = mb.info.Path
 		old := mb.conn
 		mb.conn = conn
-		old.Send(NewFrame("replaced", map[string]string{"reason": "you joined from another tab or device"}))
+		old.Send(protocol.NewFrame(protocol.TypeReplaced, map[string]string{"reason": "you joined from another tab or device"}))
 		old.Close(ReasonReplaced)
 	} else {
 		mb = &member{conn: conn, chat: rate.NewLimiter(rate.Limit(r.m.ChatRate), r.m.ChatBurst)}
 		r.members[user.ID] = mb
 	}
-	mb.info = Participant{UserID: user.ID, Name: user.DisplayName(), Role: string(user.Role),
+	mb.info = protocol.Participant{UserID: user.ID, Name: user.DisplayName(), Role: string(user.Role),
 		AvatarURL: user.AvatarURL, JoinedAt: r.now(), Presence: cleanPresence(req.Presence)}
 	r.m.paths.move(prevPath, mb.info.Path)
 	started, err := r.startIfTwo()
@@ -78,16 +71,16 @@ func (r *Room) join(user *coaching.User, conn Conn, req JoinRequest, reqID strin
 		mb.removed = true
 		r.m.paths.move(mb.info.Path, "")
 		delete(r.members, user.ID)
-		r.broadcast(NewFrame("participant.left", Left{UserID: user.ID, Reason: ReasonGone}), nobody)
+		r.broadcast(protocol.NewFrame(protocol.TypeParticipantLeft, protocol.Left{UserID: user.ID, Reason: ReasonGone}), nobody)
 		r.settle()
 		return nil, err
 	}
-	r.send(mb, Reply(reqID, "joined", joined))
+	r.send(mb, protocol.Reply(reqID, protocol.TypeJoined, joined))
 	if started { // after "joined", which carries the timer to the newcomer
-		r.broadcast(NewFrame("timer", r.timerInfo()), user.ID)
+		r.broadcast(protocol.NewFrame(protocol.TypeTimer, r.timerInfo()), user.ID)
 	}
 	r.settle() // the AI alone does not keep a room open
-	r.broadcast(NewFrame("participant.joined", mb.info), user.ID)
+	r.broadcast(protocol.NewFrame(protocol.TypeParticipantJoined, mb.info), user.ID)
 	if joined.WaitingFor != nil && user.ID != 0 {
 		r.m.Notify.Notify(joined.WaitingFor.UserID, notify.Event{Type: "room.waiting", Data: map[string]any{
 			"room_id": r.id, "appointment_id": r.appt.ID, "title": r.appt.Title, "who": user.DisplayName()}})
@@ -128,15 +121,15 @@ func (r *Room) ensureSession() error {
 
 // joined builds the answer to a join: who is here, the session and timer,
 // and the chat the member has not seen.
-func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
+func (r *Room) joined(mb *member, req protocol.JoinRequest) (*protocol.Joined, error) {
 	msgs, more, err := r.catchUp(req)
 	if err != nil {
 		return nil, err
 	}
-	j := &Joined{Protocol: ProtocolVersion, You: mb.info, Participants: r.participants(), RoomID: r.id,
-		Appointment: AppointmentRef{ID: r.appt.ID, Title: r.appt.Title, StartsAt: r.appt.StartsAt, EndsAt: r.appt.EndsAt()},
-		Session:     SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
-		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []ICEServer{}}
+	j := &protocol.Joined{Protocol: protocol.Version, You: mb.info, Participants: r.participants(), RoomID: r.id,
+		Appointment: protocol.AppointmentRef{ID: r.appt.ID, Title: r.appt.Title, StartsAt: r.appt.StartsAt, EndsAt: r.appt.EndsAt()},
+		Session:     protocol.SessionInfo{ID: r.session.ID, OpenedAt: r.session.OpenedAt, StartedAt: r.session.StartedAt},
+		Timer:       r.timerInfo(), Messages: msgs, More: more, ICEServers: []protocol.ICEServer{}}
 	j.CallMode = "sfu"
 	j.AI = r.aiStatus()
 	j.Floor = r.floorState()
@@ -151,7 +144,7 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 		other = r.appt.Client
 	}
 	if _, here := r.members[other.ID]; !here && mb.info.UserID != 0 {
-		j.WaitingFor = &Waiting{UserID: other.ID, Name: other.DisplayName(), Online: r.m.Notify.Online(other.ID)}
+		j.WaitingFor = &protocol.Waiting{UserID: other.ID, Name: other.DisplayName(), Online: r.m.Notify.Online(other.ID)}
 	}
 	return j, nil
 }
@@ -160,12 +153,12 @@ func (r *Room) joined(mb *member, req JoinRequest) (*Joined, error) {
 // sequence number when it reconnects to the same session, else the tail.
 // Only messages already sent to everyone are included; later ones reach the
 // member as they are stored, so nothing arrives twice.
-func (r *Room) catchUp(req JoinRequest) ([]Message, bool, error) {
+func (r *Room) catchUp(req protocol.JoinRequest) ([]protocol.Message, bool, error) {
 	ctx, cancel := r.ctx()
 	defer cancel()
 	if req.SessionID == r.session.ID && req.LastSeq > 0 {
 		if req.LastSeq >= r.fannedSeq {
-			return []Message{}, false, nil
+			return []protocol.Message{}, false, nil
 		}
 		list, err := r.m.History.MessagesAfter(ctx, r.session.ID, req.LastSeq, missedMax)
 		list = upTo(list, r.fannedSeq)
@@ -203,7 +196,7 @@ func (r *Room) remove(mb *member, conn Conn, reason string) {
 	r.m.paths.move(mb.info.Path, "")
 	delete(r.members, mb.info.UserID)
 	conn.Close(reason)
-	r.broadcast(NewFrame("participant.left", Left{UserID: mb.info.UserID, Reason: reason}), nobody)
+	r.broadcast(protocol.NewFrame(protocol.TypeParticipantLeft, protocol.Left{UserID: mb.info.UserID, Reason: reason}), nobody)
 	r.settle()
 }
 
@@ -221,7 +214,7 @@ func (r *Room) settle() {
 }
 
 // presence records and shares a member's presence.
-func (r *Room) presence(userID int64, conn Conn, p Presence) {
+func (r *Room) presence(userID int64, conn Conn, p protocol.Presence) {
 	mb := r.members[userID]
 	if mb == nil || mb.conn != conn {
 		return
@@ -229,7 +222,7 @@ func (r *Room) presence(userID int64, conn Conn, p Presence) {
 	old := mb.info.Path
 	mb.info.Presence = cleanPresence(p)
 	r.m.paths.move(old, mb.info.Path)
-	r.broadcast(NewFrame("presence", PresenceChange{UserID: userID, Presence: mb.info.Presence}), nobody)
+	r.broadcast(protocol.NewFrame(protocol.TypePresence, protocol.PresenceChange{UserID: userID, Presence: mb.info.Presence}), nobody)
 }
 
 // typing shares that a member started or stopped typing, once per change.
@@ -239,14 +232,14 @@ func (r *Room) typing(userID int64, conn Conn, active bool) {
 		return
 	}
 	mb.typing = active
-	r.broadcast(NewFrame("typing", Typing{UserID: userID, Active: active}), userID)
+	r.broadcast(protocol.NewFrame(protocol.TypeTyping, protocol.Typing{UserID: userID, Active: active}), userID)
 }
 
 // knownPaths are the network paths a client may report.
 var knownPaths = map[string]bool{"": true, "none": true, "sfu-udp": true, "sfu-tcp": true, "turn-udp": true,
 	"turn-tcp": true, "turn-tls": true, "p2p": true, "relay": true}
 
-func cleanPresence(p Presence) Presence {
+func cleanPresence(p protocol.Presence) protocol.Presence {
 	if !knownPaths[p.Path] {
 		p.Path = "unknown"
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"rapport/internal/app"
+	"rapport/internal/protocol"
 )
 
 // Peer-to-peer calls: in a room whose call mode is "p2p" the two browsers
@@ -11,13 +12,6 @@ import (
 // on (their descriptions and candidates, or that one falls back to the
 // SFU), from one person in the room to the other, and checks both are
 // here.
-
-// PeerSignal is a "p2p.signal" frame's data as the other browser receives
-// it: whom it is from, and what they sent, as they sent it.
-type PeerSignal struct {
-	From int64           `json:"from"`
-	Data json.RawMessage `json:"data"`
-}
 
 // P2P passes a browser's peer-to-peer signaling to another person in the
 // room; the answer to reqID is "ok", or an error when they are not here.
@@ -35,8 +29,8 @@ func (r *Room) p2p(from int64, conn Conn, reqID string, to int64, data json.RawM
 		r.send(mb, ErrorFrame(reqID, app.Errorf(app.ENOTFOUND, "user %d is not in the room to connect to", to)))
 		return
 	}
-	r.send(target, NewFrame("p2p.signal", PeerSignal{From: from, Data: data}))
+	r.send(target, protocol.NewFrame(protocol.TypeP2PSignal, protocol.PeerSignal{From: from, Data: data}))
 	if reqID != "" {
-		r.send(mb, Reply(reqID, "ok", nil))
+		r.send(mb, protocol.Reply(reqID, protocol.TypeOK, nil))
 	}
 }

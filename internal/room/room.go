@@ -23,6 +23,7 @@ import (
 
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 )
 
 // Close reasons, told to a client whose connection the room ends.
@@ -40,7 +41,7 @@ const (
 type Conn interface {
 	// Send queues a frame without waiting. It returns false when the
 	// connection cannot keep up; the connection then closes itself.
-	Send(f *Frame) bool
+	Send(f *protocol.Frame) bool
 	// Close ends the connection, telling the client why.
 	Close(reason string)
 }
@@ -74,7 +75,7 @@ type Room struct {
 
 // member is a person in the room with their connection.
 type member struct {
-	info    Participant
+	info    protocol.Participant
 	conn    Conn
 	chat    *rate.Limiter
 	typing  bool
@@ -201,7 +202,7 @@ func (r *Room) do(fn func()) bool {
 const nobody = -1
 
 // broadcast sends f to every member but except (nobody for none).
-func (r *Room) broadcast(f *Frame, except int64) {
+func (r *Room) broadcast(f *protocol.Frame, except int64) {
 	for id, mb := range r.members {
 		if id != except {
 			r.send(mb, f)
@@ -210,7 +211,7 @@ func (r *Room) broadcast(f *Frame, except int64) {
 }
 
 // send queues f on a member's connection, dropping a member who cannot keep up.
-func (r *Room) send(mb *member, f *Frame) {
+func (r *Room) send(mb *member, f *protocol.Frame) {
 	if !mb.conn.Send(f) {
 		r.remove(mb, mb.conn, ReasonTooSlow)
 	}
@@ -225,8 +226,8 @@ func (r *Room) humans() int {
 	return n
 }
 
-func (r *Room) participants() []Participant {
-	out := make([]Participant, 0, len(r.members))
+func (r *Room) participants() []protocol.Participant {
+	out := make([]protocol.Participant, 0, len(r.members))
 	for _, mb := range r.members {
 		out = append(out, mb.info)
 	}
@@ -241,12 +242,12 @@ func (r *Room) ctx() (context.Context, context.CancelFunc) {
 }
 
 // messageOf dresses a stored message for clients.
-func (r *Room) messageOf(m *chat.Message) Message {
-	return Message{Message: m, SenderName: SenderName(r.appt, m)}
+func (r *Room) messageOf(m *chat.Message) protocol.Message {
+	return protocol.MessageOf(m, SenderName(r.appt, m))
 }
 
-func (r *Room) messagesOf(list []*chat.Message) []Message {
-	out := make([]Message, len(list))
+func (r *Room) messagesOf(list []*chat.Message) []protocol.Message {
+	out := make([]protocol.Message, len(list))
 	for i, m := range list {
 		out[i] = r.messageOf(m)
 	}

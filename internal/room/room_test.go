@@ -16,6 +16,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
@@ -32,7 +33,7 @@ type fakeConn struct {
 
 func newConn() *fakeConn { return &fakeConn{got: make(chan struct{}, 1000)} }
 
-func (c *fakeConn) Send(f *room.Frame) bool {
+func (c *fakeConn) Send(f *protocol.Frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.full || c.closed != "" {
@@ -141,7 +142,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{db: db, svc: svc, m: m, clock: clock, hub: hub, w: w, coach: coach, client: client, appt: appt}
 }
 
-func (f *fixture) join(t *testing.T, u *coaching.User, req room.JoinRequest) (*fakeConn, *room.Handle, map[string]any) {
+func (f *fixture) join(t *testing.T, u *coaching.User, req protocol.JoinRequest) (*fakeConn, *room.Handle, map[string]any) {
 	t.Helper()
 	c := newConn()
 	h, err := f.m.Join(f.appt, u, c, req, "j1")
@@ -158,7 +159,7 @@ func (f *fixture) join(t *testing.T, u *coaching.User, req room.JoinRequest) (*f
 func TestTimerStartsWithTheSecondPerson(t *testing.T) {
 	f := newFixture(t)
 	sub := f.hub.Subscribe(f.client.ID) // the client has the dashboard open
-	coachConn, _, j := f.join(t, f.coach, room.JoinRequest{})
+	coachConn, _, j := f.join(t, f.coach, protocol.JoinRequest{})
 	if j["timer"].(map[string]any)["started_at"] != nil {
 		t.Fatal("the timer runs with one person")
 	}
@@ -175,7 +176,7 @@ func TestTimerStartsWithTheSecondPerson(t *testing.T) {
 		t.Fatal("the client was not told someone is waiting")
 	}
 	f.clock.Advance(3 * time.Minute)
-	_, _, j2 := f.join(t, f.client, room.JoinRequest{})
+	_, _, j2 := f.join(t, f.client, protocol.JoinRequest{})
 	started := j2["timer"].(map[string]any)["started_at"]
 	if started == nil || j2["waiting_for"] != nil || len(j2["participants"].([]any)) != 2 {
 		t.Fatalf("second join: %v", j2)
@@ -193,8 +194,8 @@ func TestTimerStartsWithTheSecondPerson(t *testing.T) {
 
 func TestChatAckFanOutAndReconnect(t *testing.T) {
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, _, j := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, _, j := f.join(t, f.client, protocol.JoinRequest{})
 	session := int64(j["session"].(map[string]any)["id"].(float64))
 	for i := 1; i <= 5; i++ {
 		coach.Chat(fmt.Sprint("r", i), fmt.Sprint("c", i), fmt.Sprint("hello ", i))
@@ -210,7 +211,7 @@ func TestChatAckFanOutAndReconnect(t *testing.T) {
 		t.Fatal("the sender got its own message besides the ack")
 	}
 	// The client drops after seeing seq 2 and reconnects: it gets 3, 4, 5 once.
-	conn2, _, j2 := f.join(t, f.client, room.JoinRequest{SessionID: session, LastSeq: 2})
+	conn2, _, j2 := f.join(t, f.client, protocol.JoinRequest{SessionID: session, LastSeq: 2})
 	if clientConn.closedWith() != room.ReasonReplaced {
 		t.Fatalf("old tab closed with %q", clientConn.closedWith())
 	}
@@ -239,8 +240,8 @@ func TestChatAckFanOutAndReconnect(t *testing.T) {
 
 func TestSlowConsumerIsDropped(t *testing.T) {
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, _, _ := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, _, _ := f.join(t, f.client, protocol.JoinRequest{})
 	clientConn.mu.Lock()
 	clientConn.full = true
 	clientConn.mu.Unlock()
@@ -256,8 +257,8 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 
 func TestEmptyRoomEndsTheSessionWithItsDuration(t *testing.T) {
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	_, client, j := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	_, client, j := f.join(t, f.client, protocol.JoinRequest{})
 	session := int64(j["session"].(map[string]any)["id"].(float64))
 	f.clock.Advance(25 * time.Minute)
 	client.Leave(room.ReasonLeft)
@@ -282,9 +283,9 @@ func TestEmptyRoomEndsTheSessionWithItsDuration(t *testing.T) {
 func TestRejoinWithinGraceContinuesTheSession(t *testing.T) {
 	f := newFixture(t)
 	f.m.Grace = time.Hour
-	_, coach, j1 := f.join(t, f.coach, room.JoinRequest{})
+	_, coach, j1 := f.join(t, f.coach, protocol.JoinRequest{})
 	coach.Leave(room.ReasonLeft)
-	_, _, j2 := f.join(t, f.coach, room.JoinRequest{})
+	_, _, j2 := f.join(t, f.coach, protocol.JoinRequest{})
 	if j1["session"].(map[string]any)["id"] != j2["session"].(map[string]any)["id"] {
 		t.Fatal("a rejoin within the grace period got a new session")
 	}
@@ -293,8 +294,8 @@ func TestRejoinWithinGraceContinuesTheSession(t *testing.T) {
 func TestShutdownKeepsTheSessionForTheNextServer(t *testing.T) {
 	f := newFixture(t)
 	f.m.ChatBurst = 100
-	coachConn, coach, j1 := f.join(t, f.coach, room.JoinRequest{})
-	f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, j1 := f.join(t, f.coach, protocol.JoinRequest{})
+	f.join(t, f.client, protocol.JoinRequest{})
 	for i := range 50 {
 		coach.Chat(fmt.Sprint(i), fmt.Sprint("m", i), "msg")
 	}
@@ -307,12 +308,12 @@ func TestShutdownKeepsTheSessionForTheNextServer(t *testing.T) {
 	if got := coachConn.count("chat.ack"); got != 50 {
 		t.Fatalf("%d of 50 messages acknowledged before the restart", got)
 	}
-	if _, err := f.m.Join(f.appt, f.coach, newConn(), room.JoinRequest{}, "x"); app.ErrorCode(err) != app.EUNAVAILABLE {
+	if _, err := f.m.Join(f.appt, f.coach, newConn(), protocol.JoinRequest{}, "x"); app.ErrorCode(err) != app.EUNAVAILABLE {
 		t.Fatalf("join during shutdown: %v", err)
 	}
 	next := room.NewManager(f.svc, f.db, f.w, f.hub, f.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	c := newConn()
-	if _, err := next.Join(f.appt, f.coach, c, room.JoinRequest{}, "j"); err != nil {
+	if _, err := next.Join(f.appt, f.coach, c, protocol.JoinRequest{}, "j"); err != nil {
 		t.Fatal(err)
 	}
 	j2 := c.wait(t, "joined")["data"].(map[string]any)
@@ -324,7 +325,7 @@ func TestShutdownKeepsTheSessionForTheNextServer(t *testing.T) {
 
 func TestChatRateLimit(t *testing.T) {
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
 	for i := range 25 {
 		coach.Chat(fmt.Sprint(i), fmt.Sprint("m", i), "quick")
 	}
@@ -347,8 +348,8 @@ func TestTimerWarnings(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			f := newFixture(t)
 			f.clock.Advance(tc.advance(f))
-			coachConn, _, _ := f.join(t, f.coach, room.JoinRequest{})
-			f.join(t, f.client, room.JoinRequest{})
+			coachConn, _, _ := f.join(t, f.coach, protocol.JoinRequest{})
+			f.join(t, f.client, protocol.JoinRequest{})
 			w := coachConn.wait(t, "timer.warning")["data"].(map[string]any)
 			if w["kind"] != tc.kind {
 				t.Fatalf("warning %v, want %s", w, tc.kind)
@@ -364,11 +365,11 @@ func TestTimerWarnings(t *testing.T) {
 // presence changes, people leaving.
 func TestAISeatHearsTheRoom(t *testing.T) {
 	f := newFixture(t)
-	aiConn, _, _ := f.join(t, room.AIUser(), room.JoinRequest{})
-	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	_, client, _ := f.join(t, f.client, room.JoinRequest{})
+	aiConn, _, _ := f.join(t, room.AIUser(), protocol.JoinRequest{})
+	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	_, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	aiConn.wait(t, "timer")
-	coach.Presence(room.Presence{Mic: true, Path: "sfu-udp"})
+	coach.Presence(protocol.Presence{Mic: true, Path: "sfu-udp"})
 	aiConn.wait(t, "presence")
 	client.Leave(room.ReasonLeft)
 	aiConn.wait(t, "participant.left")
@@ -380,13 +381,13 @@ func TestNewTabGetsTheMessageInFlight(t *testing.T) {
 	f := newFixture(t)
 	slow := &slowWriter{release: make(chan struct{}), next: f.w}
 	f.m.Chat = slow
-	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, _, _ := f.join(t, f.client, room.JoinRequest{})
+	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, _, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.Chat("r1", "c1", "sent from the old tab")
 	for slow.waiting() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	newTab, _, _ := f.join(t, f.coach, room.JoinRequest{})
+	newTab, _, _ := f.join(t, f.coach, protocol.JoinRequest{})
 	close(slow.release)
 	if m := newTab.wait(t, "chat.message")["data"].(map[string]any); m["body"] != "sent from the old tab" {
 		t.Fatalf("new tab got %v", m)
@@ -410,8 +411,8 @@ func (w *slowWriter) waiting() int64 { return w.n.Load() }
 
 func TestRetriesAreRateLimitedAndPerSender(t *testing.T) {
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.Chat("r", "same-id", "from the coach")
 	coachConn.wait(t, "chat.ack")
 	// The client using the coach's message ID sends a message of its own.
@@ -433,8 +434,8 @@ func TestRetriesAreRateLimitedAndPerSender(t *testing.T) {
 // path, a second tab and leaving.
 func TestPathsCountEachPersonOnce(t *testing.T) {
 	f := newFixture(t)
-	_, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{Presence: room.Presence{Path: "relay"}})
+	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "relay"}})
 	want := func(w map[string]int) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -446,11 +447,11 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 		}
 	}
 	want(map[string]int{"none": 1, "relay": 1})
-	coach.Presence(room.Presence{Path: "sfu-udp"})
+	coach.Presence(protocol.Presence{Path: "sfu-udp"})
 	want(map[string]int{"sfu-udp": 1, "relay": 1})
-	coach.Presence(room.Presence{Path: "made-up"})
+	coach.Presence(protocol.Presence{Path: "made-up"})
 	want(map[string]int{"unknown": 1, "relay": 1})
-	f.join(t, f.client, room.JoinRequest{Presence: room.Presence{Path: "turn-tls"}}) // a second tab takes over
+	f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "turn-tls"}}) // a second tab takes over
 	clientConn.wait(t, "replaced")
 	want(map[string]int{"unknown": 1, "turn-tls": 1})
 	client.Leave(room.ReasonLeft) // the old tab's handle: it no longer speaks for the client
@@ -464,8 +465,8 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 func TestCollidingClientIDsAreNotTakenForEachOther(t *testing.T) {
 	room.CollideSentIDs(t)
 	f := newFixture(t)
-	coachConn, coach, _ := f.join(t, f.coach, room.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	sends := []struct {
 		h    *room.Handle
 		conn *fakeConn

@@ -5,6 +5,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 )
 
 // The AI in the call. The room keeps the floor (floor.go) and tells
@@ -35,31 +36,13 @@ type AfterCall interface {
 	CallEnded(appt *coaching.Appointment, sessionID int64)
 }
 
-// FloorState is an "ai.floor" frame, and the floor in "joined".
-type FloorState struct {
-	Floor
-	// Available says the server can bring the AI into calls.
-	Available bool `json:"available"`
-	// Transcript says what the AI hears is kept (the coach may turn it off
-	// for the session).
-	Transcript bool `json:"transcript"`
-}
-
-// Caption is a "caption" frame: a line a person said, as the AI heard it.
-type Caption struct {
-	UserID int64  `json:"user_id"`
-	Name   string `json:"name"`
-	Text   string `json:"text"`
-	Final  bool   `json:"final"`
-}
-
 // errNotYours answers a floor change its sender may not make.
 var errNotYours = app.Errorf(app.EFORBIDDEN, "only the coach may do that with the AI (the client may agree to be heard, or send it out)")
 
 // floorState is the floor as the room tells it.
-func (r *Room) floorState() FloorState {
+func (r *Room) floorState() protocol.FloorState {
 	keep := r.m.Transcripts != nil && r.session != nil && !r.session.TranscriptOff
-	return FloorState{Floor: r.floor, Available: r.m.Voice != nil, Transcript: keep}
+	return protocol.FloorState{Floor: r.floor.Wire(), Available: r.m.Voice != nil, Transcript: keep}
 }
 
 // roleOf is a member's part in the call.
@@ -118,7 +101,7 @@ func (r *Room) floorEvent(userID int64, conn Conn, reqID string, ev FloorEvent) 
 	for _, e := range effects {
 		switch e {
 		case Changed:
-			r.broadcast(NewFrame("ai.floor", r.floorState()), nobody)
+			r.broadcast(protocol.NewFrame(protocol.TypeAIFloor, r.floorState()), nobody)
 		case AskConsent:
 			if r.m.Voice != nil {
 				r.m.Voice.Summon(r.appt)
@@ -126,12 +109,12 @@ func (r *Room) floorEvent(userID int64, conn Conn, reqID string, ev FloorEvent) 
 		}
 	}
 	if reqID != "" {
-		r.send(mb, Reply(reqID, "ok", nil))
+		r.send(mb, protocol.Reply(reqID, protocol.TypeOK, nil))
 	}
 }
 
 // caption shares a line the AI heard (from the AI's seat only).
-func (r *Room) caption(userID int64, conn Conn, c Caption) {
+func (r *Room) caption(userID int64, conn Conn, c protocol.Caption) {
 	mb := r.members[userID]
 	if mb == nil || mb.conn != conn || userID != 0 || !r.floor.Present {
 		return
@@ -144,12 +127,12 @@ func (r *Room) caption(userID int64, conn Conn, c Caption) {
 	if c.Final {
 		r.keepLine(c) // kept before it is shown: what people saw is on record
 	}
-	r.broadcast(NewFrame("caption", c), nobody)
+	r.broadcast(protocol.NewFrame(protocol.TypeCaption, c), nobody)
 }
 
 // keepLine stores a final caption as a transcript line, unless the coach
 // turned the session's transcript off.
-func (r *Room) keepLine(c Caption) {
+func (r *Room) keepLine(c protocol.Caption) {
 	if r.m.Transcripts == nil || r.session == nil || r.session.TranscriptOff {
 		return
 	}
@@ -183,8 +166,8 @@ func (r *Room) setTranscript(userID int64, conn Conn, reqID string, keep bool) {
 		return
 	}
 	r.session.TranscriptOff = !keep
-	r.broadcast(NewFrame("ai.floor", r.floorState()), nobody)
-	r.send(mb, Reply(reqID, "ok", nil))
+	r.broadcast(protocol.NewFrame(protocol.TypeAIFloor, r.floorState()), nobody)
+	r.send(mb, protocol.Reply(reqID, protocol.TypeOK, nil))
 }
 
 // Transcript turns the session's transcript on or off (the coach only).
@@ -199,7 +182,7 @@ func (h *Handle) FloorEvent(reqID string, ev FloorEvent) {
 }
 
 // Caption shares a line the AI heard (the AI's seat only).
-func (h *Handle) Caption(c Caption) {
+func (h *Handle) Caption(c protocol.Caption) {
 	h.r.enter(func() { h.r.caption(h.userID, h.conn, c) })
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -22,11 +23,11 @@ func TestTheFloorInTheRoom(t *testing.T) {
 	f := newFixture(t)
 	v := &fakeVoice{}
 	f.m.Voice = v
-	coachConn, coach, joined := f.join(t, f.coach, room.JoinRequest{})
+	coachConn, coach, joined := f.join(t, f.coach, protocol.JoinRequest{})
 	if fl := joined["floor"].(map[string]any); fl["present"] != false || fl["available"] != true {
 		t.Fatalf("joined says of the floor %v", fl)
 	}
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	floorOf := func(c *fakeConn) map[string]any { return c.wait(t, "ai.floor")["data"].(map[string]any) }
 
 	client.FloorEvent("x", room.FloorEvent{Kind: room.Invite})
@@ -46,7 +47,7 @@ func TestTheFloorInTheRoom(t *testing.T) {
 	if fl := floorOf(coachConn); fl["consent"] != true {
 		t.Fatalf("after the client agreed: %v", fl)
 	}
-	aiConn, ai, _ := f.join(t, room.AIUser(), room.JoinRequest{})
+	aiConn, ai, _ := f.join(t, room.AIUser(), protocol.JoinRequest{})
 	coach.FloorEvent("h", room.FloorEvent{Kind: room.HandOver})
 	if fl := floorOf(aiConn); fl["speaking"] != true || fl["handed"] != true {
 		t.Fatalf("after the hand-over: %v", fl)
@@ -59,7 +60,7 @@ func TestTheFloorInTheRoom(t *testing.T) {
 	if fl := floorOf(aiConn); fl["speaking"] != false {
 		t.Fatalf("after the client talked over the AI: %v", fl)
 	}
-	ai.Caption(room.Caption{UserID: f.client.ID, Text: "sorry, go on", Final: true})
+	ai.Caption(protocol.Caption{UserID: f.client.ID, Text: "sorry, go on", Final: true})
 	for _, c := range []*fakeConn{coachConn, clientConn} {
 		if cp := c.wait(t, "caption")["data"].(map[string]any); cp["text"] != "sorry, go on" || cp["name"] != "Cleo" {
 			t.Fatalf("caption %v", cp)
@@ -91,17 +92,17 @@ func TestTheTranscriptIsKeptUnlessTheCoachSaysNo(t *testing.T) {
 	f.m.Transcripts = f.db
 	after := &fakeAfterCall{ended: make(chan int64, 1)}
 	f.m.AfterCall = after
-	coachConn, coach, joined := f.join(t, f.coach, room.JoinRequest{})
+	coachConn, coach, joined := f.join(t, f.coach, protocol.JoinRequest{})
 	session := sessionOf(t, joined)
-	clientConn, client, _ := f.join(t, f.client, room.JoinRequest{})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
 	if fl := coachConn.wait(t, "ai.floor")["data"].(map[string]any); fl["transcript"] != true {
 		t.Fatalf("the transcript is not kept by default: %v", fl)
 	}
-	aiConn, ai, _ := f.join(t, room.AIUser(), room.JoinRequest{})
-	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "how was the week", Final: true})
-	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "how was the", Final: false})
-	ai.Caption(room.Caption{UserID: 0, Text: "Tell me more.", Final: true})
+	aiConn, ai, _ := f.join(t, room.AIUser(), protocol.JoinRequest{})
+	ai.Caption(protocol.Caption{UserID: f.coach.ID, Text: "how was the week", Final: true})
+	ai.Caption(protocol.Caption{UserID: f.coach.ID, Text: "how was the", Final: false})
+	ai.Caption(protocol.Caption{UserID: 0, Text: "Tell me more.", Final: true})
 	aiConn.wait(t, "caption")
 	aiConn.wait(t, "caption")
 	aiConn.wait(t, "caption")
@@ -115,7 +116,7 @@ func TestTheTranscriptIsKeptUnlessTheCoachSaysNo(t *testing.T) {
 	}
 	coach.Transcript("off", false)
 	untilFloor(t, clientConn, func(fl map[string]any) bool { return fl["transcript"] == false })
-	ai.Caption(room.Caption{UserID: f.coach.ID, Text: "this stays between us", Final: true})
+	ai.Caption(protocol.Caption{UserID: f.coach.ID, Text: "this stays between us", Final: true})
 	aiConn.wait(t, "caption")
 	if lines, _ := f.db.TranscriptLines(context.Background(), session, 0, 10); len(lines) != 0 {
 		t.Fatalf("%d lines kept with the transcript off", len(lines))

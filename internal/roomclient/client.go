@@ -20,20 +20,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"rapport/internal/protocol"
 )
 
 // Message is a chat message as the protocol carries it.
-type Message struct {
-	ID         int64     `json:"id"`
-	SessionID  int64     `json:"session_id"`
-	SenderID   int64     `json:"sender_id"`
-	SenderName string    `json:"sender_name"`
-	Kind       string    `json:"kind"`
-	Body       string    `json:"body"`
-	Seq        int64     `json:"seq"`
-	ClientID   string    `json:"client_id"`
-	CreatedAt  time.Time `json:"created_at"`
-}
+type Message = protocol.Message
 
 // chatSend is the data of a chat.send.
 type chatSend struct {
@@ -42,11 +34,7 @@ type chatSend struct {
 }
 
 // Ack is the server's word that a message is stored.
-type Ack struct {
-	ClientID string `json:"client_id"`
-	ID       int64  `json:"message_id"`
-	Seq      int64  `json:"seq"`
-}
+type Ack = protocol.Ack
 
 // Options say where and who.
 type Options struct {
@@ -157,7 +145,7 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 	join := map[string]int64{"session_id": c.sessionID, "last_seq": c.lastSeq}
 	c.mu.Unlock()
-	return c.write(ctx, "join", "join", join)
+	return c.write(ctx, protocol.TypeJoin, "join", join)
 }
 
 var errPermanent = errors.New("will not retry")
@@ -283,15 +271,15 @@ func (c *Client) read() error {
 
 func (c *Client) handle(f frame) error {
 	switch f.Type {
-	case "joined":
+	case protocol.TypeJoined:
 		return c.onJoined(f)
-	case "chat.message":
+	case protocol.TypeChatMessage:
 		if f.message == nil {
 			f.message = new(Message)
 			json.Unmarshal(f.Data, f.message)
 		}
 		c.deliver(f.message)
-	case "chat.messages":
+	case protocol.TypeChatMessages:
 		var ms struct {
 			Messages []*Message
 			More     bool
@@ -301,19 +289,19 @@ func (c *Client) handle(f frame) error {
 		if ms.More && len(ms.Messages) > 0 {
 			go c.sync(ms.Messages[len(ms.Messages)-1].Seq)
 		}
-	case "error":
+	case protocol.TypeError:
 		if f.ID == "join" {
 			return joinError(f)
 		}
-	case "chat.ack":
+	case protocol.TypeChatAck:
 		if f.ack == nil {
 			f.ack = new(Ack)
 			json.Unmarshal(f.Data, f.ack)
 		}
 		c.acked(*f.ack)
-	case "replaced":
+	case protocol.TypeReplaced:
 		return ErrReplaced
-	case "media.offer", "media.candidate":
+	case protocol.TypeMediaOffer, protocol.TypeMediaCandidate:
 		if f.ID == "" && c.opt.OnMedia != nil {
 			c.opt.OnMedia(f.Type, f.Data)
 		}
@@ -353,14 +341,14 @@ func (c *Client) onJoined(f frame) error {
 		go c.sync(j.Messages[len(j.Messages)-1].Seq)
 	}
 	for id, body := range resend {
-		c.write(context.Background(), "chat.send", id, chatSend{ClientID: id, Body: body})
+		c.write(context.Background(), protocol.TypeChatSend, id, chatSend{ClientID: id, Body: body})
 	}
 	return nil
 }
 
 // sync asks for the messages after a sequence number.
 func (c *Client) sync(after int64) {
-	c.write(context.Background(), "chat.sync", "sync", map[string]int64{"after_seq": after})
+	c.write(context.Background(), protocol.TypeChatSync, "sync", map[string]int64{"after_seq": after})
 }
 
 // joinError turns a refused join into the client's fate: a restarting
@@ -429,13 +417,13 @@ func (c *Client) Send(ctx context.Context, body string) (Ack, error) {
 		delete(c.reqs, id)
 		c.mu.Unlock()
 	}
-	c.write(ctx, "chat.send", id, chatSend{ClientID: id, Body: body}) // a failed write is retried on reconnect
+	c.write(ctx, protocol.TypeChatSend, id, chatSend{ClientID: id, Body: body}) // a failed write is retried on reconnect
 	for {
 		select {
 		case a := <-p.done:
 			return a, nil
 		case f := <-answer:
-			if f.Type != "error" {
+			if f.Type != protocol.TypeError {
 				continue // the acknowledgement's own frame: p.done has it
 			}
 			if !unavailable(f) {
@@ -475,7 +463,7 @@ func (c *Client) Request(ctx context.Context, typ string, data any) (json.RawMes
 	}
 	select {
 	case f := <-answer:
-		if f.Type == "error" {
+		if f.Type == protocol.TypeError {
 			return nil, fmt.Errorf("server: %s", f.Data)
 		}
 		return f.Data, nil

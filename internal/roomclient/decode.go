@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 
 	jsonv2 "github.com/go-json-experiment/json"
+
+	"rapport/internal/protocol"
 )
 
 // The server writes every frame as {"v":1,"type":...} in that order, so the
@@ -25,17 +27,17 @@ func decodeFrame(b []byte) (frame, bool) {
 	switch {
 	case bytes.HasPrefix(b, messagePrefix):
 		if m, ok := scanMessageFrame(b); ok {
-			return frame{Type: "chat.message", message: m}, true
+			return frame{Type: protocol.TypeChatMessage, message: m}, true
 		}
-		if id, m, ok := decodeAs[Message](b, "chat.message"); ok {
-			return frame{Type: "chat.message", ID: id, message: m}, true
+		if id, m, ok := decodeAs[Message](b, protocol.TypeChatMessage); ok {
+			return frame{Type: protocol.TypeChatMessage, ID: id, message: m}, true
 		}
 	case bytes.HasPrefix(b, ackPrefix):
 		if id, a, ok := scanAckFrame(b); ok {
-			return frame{Type: "chat.ack", ID: id, ack: a}, true
+			return frame{Type: protocol.TypeChatAck, ID: id, ack: a}, true
 		}
-		if id, a, ok := decodeAs[Ack](b, "chat.ack"); ok {
-			return frame{Type: "chat.ack", ID: id, ack: a}, true
+		if id, a, ok := decodeAs[Ack](b, protocol.TypeChatAck); ok {
+			return frame{Type: protocol.TypeChatAck, ID: id, ack: a}, true
 		}
 	}
 	var f frame

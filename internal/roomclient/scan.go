@@ -153,6 +153,12 @@ const maxMembers = 12
 // message reads a chat message.
 func (p *flatScanner) message() *Message {
 	m := new(Message)
+	p.messageInto(m)
+	return m
+}
+
+// messageInto reads a chat message into m.
+func (p *flatScanner) messageInto(m *Message) {
 	p.object(func(key string) {
 		switch key {
 		case "id":
@@ -177,10 +183,9 @@ func (p *flatScanner) message() *Message {
 			p.ok = false
 		}
 	})
-	return m
 }
 
-// ack reads an acknowledgement; the message it carries is read and let go.
+// ack reads an acknowledgement and the message it carries.
 func (p *flatScanner) ack() *Ack {
 	a := new(Ack)
 	p.object(func(key string) {
@@ -192,9 +197,9 @@ func (p *flatScanner) ack() *Ack {
 		case "seq":
 			a.Seq = p.int()
 		case "created_at":
-			p.time()
+			a.CreatedAt = p.time()
 		case "message":
-			p.message()
+			p.messageInto(&a.Message)
 		default:
 			p.ok = false
 		}

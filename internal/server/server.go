@@ -23,6 +23,7 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/mail/outbox"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 	"rapport/internal/signal"
@@ -218,12 +219,12 @@ func (a *App) media() error {
 		m.Close()
 		return err
 	}
-	var stun []room.ICEServer
+	var stun []protocol.ICEServer
 	if len(w.STUNURLs) > 0 {
-		stun = []room.ICEServer{{URLs: w.STUNURLs}}
+		stun = []protocol.ICEServer{{URLs: w.STUNURLs}}
 	}
-	a.Rooms.ICEServers = func(user int64) []room.ICEServer {
-		list := append([]room.ICEServer{}, stun...)
+	a.Rooms.ICEServers = func(user int64) []protocol.ICEServer {
+		list := append([]protocol.ICEServer{}, stun...)
 		for _, t := range turns {
 			list = append(list, t(user)...)
 		}
@@ -245,10 +246,10 @@ func (a *App) closeMedia() {
 
 // turn starts the embedded TURN server and the Twilio token keeper that the
 // settings ask for, and returns what gives each user their TURN servers.
-func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
+func (a *App) turn() ([]func(int64) []protocol.ICEServer, error) {
 	w := a.Config.WebRTC
 	t := w.TURN
-	var out []func(int64) []room.ICEServer
+	var out []func(int64) []protocol.ICEServer
 	if t.Port > 0 {
 		c := turn.ConfigFor(a.Config, a.log)
 		c.Allowed = a.turnAllowed

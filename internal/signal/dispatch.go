@@ -11,6 +11,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 )
@@ -45,31 +46,31 @@ type client struct {
 
 // handlers maps a frame type to what it does. A handler returns an error to
 // answer the frame with; nil means it answered (or needs no answer).
-var handlers = map[string]func(c *client, in *Inbound) error{
-	"join":      (*client).join,
-	"chat.send": (*client).chatSend,
-	"chat.sync": (*client).chatSync,
-	"typing":    (*client).typing,
-	"presence":  (*client).presence,
-	"leave":     (*client).leave,
-	"ping":      (*client).ping,
-	"room.end":  (*client).roomEnd,
+var handlers = map[string]func(c *client, in *protocol.Inbound) error{
+	protocol.TypeJoin:     (*client).join,
+	protocol.TypeChatSend: (*client).chatSend,
+	protocol.TypeChatSync: (*client).chatSync,
+	protocol.TypeTyping:   (*client).typing,
+	protocol.TypePresence: (*client).presence,
+	protocol.TypeLeave:    (*client).leave,
+	protocol.TypePing:     (*client).ping,
+	protocol.TypeRoomEnd:  (*client).roomEnd,
 
-	"media.offer":     (*client).mediaOffer,
-	"media.answer":    (*client).mediaAnswer,
-	"media.candidate": (*client).mediaCandidate,
-	"media.view":      (*client).mediaView,
-	"media.relay":     (*client).mediaRelay,
-	"p2p.signal":      (*client).p2pSignal,
+	protocol.TypeMediaOffer:     (*client).mediaOffer,
+	protocol.TypeMediaAnswer:    (*client).mediaAnswer,
+	protocol.TypeMediaCandidate: (*client).mediaCandidate,
+	protocol.TypeMediaView:      (*client).mediaView,
+	protocol.TypeMediaRelay:     (*client).mediaRelay,
+	protocol.TypeP2PSignal:      (*client).p2pSignal,
 
-	"ai.invite":     (*client).aiInvite,
-	"ai.dismiss":    (*client).aiDismiss,
-	"ai.consent":    (*client).aiConsent,
-	"ai.mode":       (*client).aiMode,
-	"ai.floor":      (*client).aiFloor,
-	"ai.heard":      (*client).aiHeard,
-	"caption":       (*client).caption,
-	"ai.transcript": (*client).aiTranscript,
+	protocol.TypeAIInvite:     (*client).aiInvite,
+	protocol.TypeAIDismiss:    (*client).aiDismiss,
+	protocol.TypeAIConsent:    (*client).aiConsent,
+	protocol.TypeAIMode:       (*client).aiMode,
+	protocol.TypeAIFloor:      (*client).aiFloor,
+	protocol.TypeAIHeard:      (*client).aiHeard,
+	protocol.TypeCaption:      (*client).caption,
+	protocol.TypeAITranscript: (*client).aiTranscript,
 }
 
 // handle processes one raw frame. Whatever is wrong with it gets an error
@@ -79,19 +80,19 @@ func (c *client) receive(raw []byte) {
 		c.conn.Send(room.ErrorFrame("", errTooFast))
 		return
 	}
-	in, err := Decode(raw)
+	in, err := protocol.Decode(raw)
 	if err == nil {
 		h := handlers[in.Type]
 		switch {
 		case h == nil:
 			err = app.Errorf(app.EINVALID, "unknown frame type %q", in.Type)
 		case c.mediaOnly:
-			if !strings.HasPrefix(in.Type, "media.") && in.Type != "ping" {
+			if !strings.HasPrefix(in.Type, "media.") && in.Type != protocol.TypePing {
 				err = app.Errorf(app.EINVALID, "this connection carries media frames only")
 			} else {
 				err = h(c, in)
 			}
-		case c.joined == nil && in.Type != "join" && in.Type != "ping":
+		case c.joined == nil && in.Type != protocol.TypeJoin && in.Type != protocol.TypePing:
 			err = app.Errorf(app.EINVALID, "join the room first")
 		default:
 			err = h(c, in)
@@ -106,12 +107,12 @@ func (c *client) receive(raw []byte) {
 	}
 }
 
-func (c *client) join(in *Inbound) error {
+func (c *client) join(in *protocol.Inbound) error {
 	if c.joined != nil {
 		return app.Errorf(app.ECONFLICT, "already joined")
 	}
-	var req room.JoinRequest
-	if err := decodeData(in, &req); err != nil {
+	var req protocol.JoinRequest
+	if err := protocol.DecodeData(in, &req); err != nil {
 		return err
 	}
 	h, err := c.rooms.Join(c.appt, c.user, c.conn, req, in.ID)
@@ -127,9 +128,9 @@ type chatSend struct {
 	Body     string `json:"body"`
 }
 
-func (c *client) chatSend(in *Inbound) error {
+func (c *client) chatSend(in *protocol.Inbound) error {
 	var m chatSend
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if err := chat.CheckClientID(m.ClientID); err != nil {
@@ -142,31 +143,31 @@ func (c *client) chatSend(in *Inbound) error {
 	return nil
 }
 
-func (c *client) chatSync(in *Inbound) error {
+func (c *client) chatSync(in *protocol.Inbound) error {
 	var m struct {
 		AfterSeq int64 `json:"after_seq"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	c.joined.Sync(in.ID, max(m.AfterSeq, 0))
 	return nil
 }
 
-func (c *client) typing(in *Inbound) error {
+func (c *client) typing(in *protocol.Inbound) error {
 	var m struct {
 		Active bool `json:"active"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	c.joined.Typing(m.Active)
 	return c.ok(in)
 }
 
-func (c *client) presence(in *Inbound) error {
-	var p room.Presence
-	if err := decodeData(in, &p); err != nil {
+func (c *client) presence(in *protocol.Inbound) error {
+	var p protocol.Presence
+	if err := protocol.DecodeData(in, &p); err != nil {
 		return err
 	}
 	c.joined.Presence(p)
@@ -174,12 +175,12 @@ func (c *client) presence(in *Inbound) error {
 }
 
 // p2pSignal passes peer-to-peer signaling to the other person.
-func (c *client) p2pSignal(in *Inbound) error {
+func (c *client) p2pSignal(in *protocol.Inbound) error {
 	var m struct {
 		To   int64           `json:"to"`
 		Data json.RawMessage `json:"data"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if m.To <= 0 || len(m.Data) == 0 || m.Data[0] != '{' {
@@ -189,22 +190,22 @@ func (c *client) p2pSignal(in *Inbound) error {
 	return nil
 }
 
-func (c *client) leave(in *Inbound) error {
+func (c *client) leave(in *protocol.Inbound) error {
 	c.ok(in)
 	c.closeMedia()
 	c.joined.Leave(room.ReasonLeft)
 	return nil
 }
 
-func (c *client) ping(in *Inbound) error {
-	c.conn.Send(room.Reply(in.ID, "pong", map[string]time.Time{"server_time": c.clock()}))
+func (c *client) ping(in *protocol.Inbound) error {
+	c.conn.Send(protocol.Reply(in.ID, protocol.TypePong, map[string]time.Time{"server_time": c.clock()}))
 	return nil
 }
 
 // ok answers a request that has an id and no answer of its own.
-func (c *client) ok(in *Inbound) error {
+func (c *client) ok(in *protocol.Inbound) error {
 	if in.ID != "" {
-		c.conn.Send(room.Reply(in.ID, "ok", nil))
+		c.conn.Send(protocol.Reply(in.ID, protocol.TypeOK, nil))
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/app"
-	"rapport/internal/room"
+	"rapport/internal/protocol"
 	"rapport/internal/sfu"
 )
 
@@ -13,18 +13,20 @@ var errNoMedia = app.Errorf(app.EUNAVAILABLE, "calls are off on this server: vid
 
 // mediaOffer answers a client's offer with "media.answer". The first makes
 // the client's peer connection with the SFU.
-func (c *client) mediaOffer(in *Inbound) error {
+func (c *client) mediaOffer(in *protocol.Inbound) error {
 	if c.media == nil {
 		return errNoMedia
 	}
 	var d sfu.Description
-	if err := decodeData(in, &d); err != nil {
+	if err := protocol.DecodeData(in, &d); err != nil {
 		return err
 	}
 	if d.SDP == "" {
 		return app.Invalid(map[string]string{"sdp": "is required"})
 	}
-	reply := func(answer string) { c.conn.Send(room.Reply(in.ID, "media.answer", sfu.Description{SDP: answer})) }
+	reply := func(answer string) {
+		c.conn.Send(protocol.Reply(in.ID, protocol.TypeMediaAnswer, sfu.Description{SDP: answer}))
+	}
 	if p := c.mediaPeer(); p != nil && !d.New && !p.Closed() && !p.Relayed() {
 		return p.Offer(d, reply)
 	}
@@ -65,13 +67,13 @@ func (c *client) setPeer(p *sfu.Peer) bool {
 }
 
 // mediaAnswer takes the client's answer to the server's offer.
-func (c *client) mediaAnswer(in *Inbound) error {
+func (c *client) mediaAnswer(in *protocol.Inbound) error {
 	p := c.mediaPeer()
 	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
 	}
 	var d sfu.Description
-	if err := decodeData(in, &d); err != nil {
+	if err := protocol.DecodeData(in, &d); err != nil {
 		return err
 	}
 	if err := p.Answer(d); err != nil {
@@ -81,13 +83,13 @@ func (c *client) mediaAnswer(in *Inbound) error {
 }
 
 // mediaCandidate adds one of the client's ICE candidates.
-func (c *client) mediaCandidate(in *Inbound) error {
+func (c *client) mediaCandidate(in *protocol.Inbound) error {
 	p := c.mediaPeer()
 	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
 	}
 	var ic webrtc.ICECandidateInit
-	if err := decodeData(in, &ic); err != nil {
+	if err := protocol.DecodeData(in, &ic); err != nil {
 		return err
 	}
 	if err := p.Candidate(ic); err != nil {
@@ -98,7 +100,7 @@ func (c *client) mediaCandidate(in *Inbound) error {
 
 // mediaView says how large the client shows a stream, so that the SFU
 // sends it a simulcast layer no larger than it can show.
-func (c *client) mediaView(in *Inbound) error {
+func (c *client) mediaView(in *protocol.Inbound) error {
 	p := c.mediaPeer()
 	if p == nil {
 		return app.Errorf(app.ECONFLICT, "send media.offer first")
@@ -108,7 +110,7 @@ func (c *client) mediaView(in *Inbound) error {
 		Width  int    `json:"width"`
 		Height int    `json:"height"`
 	}
-	if err := decodeData(in, &v); err != nil {
+	if err := protocol.DecodeData(in, &v); err != nil {
 		return err
 	}
 	if v.Stream == "" || v.Width < 0 || v.Height < 0 || v.Width > 16384 || v.Height > 16384 {
@@ -119,7 +121,7 @@ func (c *client) mediaView(in *Inbound) error {
 }
 
 // signalMedia sends the SFU's frames (its offers and candidates).
-func (c *client) signalMedia(typ string, data any) { c.conn.Send(room.NewFrame(typ, data)) }
+func (c *client) signalMedia(typ string, data any) { c.conn.Send(protocol.NewFrame(typ, data)) }
 
 // closeMedia ends the client's peer connection, and any that comes later.
 func (c *client) closeMedia() {

@@ -3,7 +3,7 @@ package signal
 import (
 	"sync"
 
-	"rapport/internal/room"
+	"rapport/internal/protocol"
 )
 
 // outbox is a connection's bounded queue of frames to write. Most of the
@@ -13,7 +13,7 @@ import (
 // empty or not.
 type outbox struct {
 	mu     sync.Mutex
-	frames []*room.Frame
+	frames []*protocol.Frame
 	limit  int
 	ready  chan struct{} // holds a token while frames wait
 }
@@ -23,7 +23,7 @@ func newOutbox(limit int) *outbox {
 }
 
 // push queues f; it reports false when limit frames wait already.
-func (o *outbox) push(f *room.Frame) bool {
+func (o *outbox) push(f *protocol.Frame) bool {
 	o.mu.Lock()
 	if len(o.frames) >= o.limit {
 		o.mu.Unlock()
@@ -41,7 +41,7 @@ func (o *outbox) push(f *room.Frame) bool {
 // take returns the waiting frames, oldest first, in spare's place: the
 // writer hands back the batch it has written, so that two slices take
 // turns. A batch grown large by a burst is let go rather than kept.
-func (o *outbox) take(spare []*room.Frame) []*room.Frame {
+func (o *outbox) take(spare []*protocol.Frame) []*protocol.Frame {
 	clear(spare)
 	if cap(spare) > 32 {
 		spare = nil

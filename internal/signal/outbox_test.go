@@ -3,18 +3,18 @@ package signal
 import (
 	"testing"
 
-	"rapport/internal/room"
+	"rapport/internal/protocol"
 )
 
 func TestOutboxKeepsOrderAndItsBound(t *testing.T) {
 	o := newOutbox(3)
-	frames := []*room.Frame{room.NewFrame("a", nil), room.NewFrame("b", nil), room.NewFrame("c", nil)}
+	frames := []*protocol.Frame{protocol.NewFrame("a", nil), protocol.NewFrame("b", nil), protocol.NewFrame("c", nil)}
 	for _, f := range frames {
 		if !o.push(f) {
 			t.Fatalf("push %s refused below the bound", f.Type)
 		}
 	}
-	if o.push(room.NewFrame("d", nil)) {
+	if o.push(protocol.NewFrame("d", nil)) {
 		t.Fatal("a fourth frame taken with a bound of three")
 	}
 	select {

@@ -14,6 +14,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -38,7 +39,7 @@ type pollConn struct {
 
 // Send adds a frame to the backlog; a backlog past pollBacklog means the
 // client is not polling fast enough, and it is dropped.
-func (p *pollConn) Send(f *room.Frame) bool {
+func (p *pollConn) Send(f *protocol.Frame) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed != "" {
@@ -190,16 +191,16 @@ func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching
 		// Ended and forgotten: nothing sent was taken; said as a close, so
 		// that the page opens a new connection (and sends again) without an
 		// error in its console.
-		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*MaxFrame))
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*protocol.MaxFrame))
 		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: reasonConnEnded})
 		return nil
 	}
 	if p.isClosed() { // it closed a moment ago: its next poll says why
-		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*MaxFrame))
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*protocol.MaxFrame))
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16*MaxFrame))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16*protocol.MaxFrame))
 	if err != nil {
 		return app.Errorf(app.EINVALID, "the body is larger than 1 MiB")
 	}

@@ -14,6 +14,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
@@ -85,14 +86,14 @@ func (t *tickets) take(token, roomID string, userID int64, now time.Time) *clien
 }
 
 // mediaRelay answers with a ticket for the media relay's WebSocket.
-func (c *client) mediaRelay(in *Inbound) error {
+func (c *client) mediaRelay(in *protocol.Inbound) error {
 	if c.media == nil {
 		return errNoMedia
 	}
 	if c.mediaOnly {
 		return app.Errorf(app.EINVALID, "the relay needs a room connection that joined")
 	}
-	c.conn.Send(room.Reply(in.ID, "media.relay", map[string]string{"ticket": c.relays.issue(c, time.Now())}))
+	c.conn.Send(protocol.Reply(in.ID, protocol.TypeMediaRelay, map[string]string{"ticket": c.relays.issue(c, time.Now())}))
 	return nil
 }
 
@@ -182,8 +183,8 @@ type relayKeyframe struct {
 }
 
 type relayError struct {
-	Type  string         `json:"type"` // "error"
-	Error room.ErrorData `json:"error"`
+	Type  string             `json:"type"` // "error"
+	Error protocol.ErrorData `json:"error"`
 }
 
 // relayIn is a control message from the client: "keyframe" for a track it
@@ -222,7 +223,7 @@ func relayWrite(ctx context.Context, ws *websocket.Conn, out *relay.Outbox) {
 // costs only itself.
 func relayRead(ctx context.Context, ws *websocket.Conn, p *sfu.Peer, out *relay.Outbox) {
 	fail := func(err error) {
-		b, _ := json.Marshal(relayError{Type: "error", Error: room.ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})
+		b, _ := json.Marshal(relayError{Type: "error", Error: protocol.ErrorData{Code: app.ErrorCode(err), Message: app.ErrorMessage(err), Fields: app.ErrorFields(err)}})
 		out.PushText(b)
 	}
 	limit := rate.NewLimiter(relayFrameRate, relayFrameBurst)

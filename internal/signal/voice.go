@@ -4,27 +4,28 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
 // The AI in the call: the people's changes to the floor, and the AI's
 // seat's reports of what it hears (docs/protocol.md, "The AI in the call").
 
-func (c *client) aiInvite(in *Inbound) error {
+func (c *client) aiInvite(in *protocol.Inbound) error {
 	c.joined.FloorEvent(in.ID, room.FloorEvent{Kind: room.Invite})
 	return nil
 }
 
-func (c *client) aiDismiss(in *Inbound) error {
+func (c *client) aiDismiss(in *protocol.Inbound) error {
 	c.joined.FloorEvent(in.ID, room.FloorEvent{Kind: room.Dismiss})
 	return nil
 }
 
-func (c *client) aiConsent(in *Inbound) error {
+func (c *client) aiConsent(in *protocol.Inbound) error {
 	var m struct {
 		Agree *bool `json:"agree"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if m.Agree == nil {
@@ -38,11 +39,11 @@ func (c *client) aiConsent(in *Inbound) error {
 	return nil
 }
 
-func (c *client) aiMode(in *Inbound) error {
+func (c *client) aiMode(in *protocol.Inbound) error {
 	var m struct {
 		Mode room.AIMode `json:"mode"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if !m.Mode.Valid() {
@@ -52,11 +53,11 @@ func (c *client) aiMode(in *Inbound) error {
 	return nil
 }
 
-func (c *client) aiFloor(in *Inbound) error {
+func (c *client) aiFloor(in *protocol.Inbound) error {
 	var m struct {
 		To string `json:"to"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	switch m.To {
@@ -74,14 +75,14 @@ func (c *client) aiFloor(in *Inbound) error {
 var heardKinds = map[string]room.FloorEventKind{"speech": room.SpeechStart, "turn_ended": room.TurnEnded,
 	"quiet": room.Quiet, "ai_finished": room.AIFinished}
 
-func (c *client) aiHeard(in *Inbound) error {
+func (c *client) aiHeard(in *protocol.Inbound) error {
 	var m struct {
 		Kind    string `json:"kind"`
 		UserID  int64  `json:"user_id"`
 		Text    string `json:"text"`
 		PauseMS int64  `json:"pause_ms"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	kind, ok := heardKinds[m.Kind]
@@ -92,9 +93,9 @@ func (c *client) aiHeard(in *Inbound) error {
 	return nil
 }
 
-func (c *client) caption(in *Inbound) error {
-	var m room.Caption
-	if err := decodeData(in, &m); err != nil {
+func (c *client) caption(in *protocol.Inbound) error {
+	var m protocol.Caption
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if m.UserID <= 0 || m.Text == "" || len(m.Text) > 2000 {
@@ -104,11 +105,11 @@ func (c *client) caption(in *Inbound) error {
 	return c.ok(in)
 }
 
-func (c *client) aiTranscript(in *Inbound) error {
+func (c *client) aiTranscript(in *protocol.Inbound) error {
 	var m struct {
 		Keep *bool `json:"keep"`
 	}
-	if err := decodeData(in, &m); err != nil {
+	if err := protocol.DecodeData(in, &m); err != nil {
 		return err
 	}
 	if m.Keep == nil {

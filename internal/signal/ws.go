@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -37,7 +38,7 @@ var closeCodes = map[string]websocket.StatusCode{
 
 // Send queues a frame. A full queue means the client cannot keep up: it is
 // closed, and the room drops it.
-func (c *wsConn) Send(f *room.Frame) bool {
+func (c *wsConn) Send(f *protocol.Frame) bool {
 	select {
 	case <-c.done:
 		return true
@@ -100,7 +101,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, originPatterns 
 // serveConn runs an upgraded connection until it ends: one reader (this
 // goroutine), one writer, a pinger.
 func serveConn(ws *websocket.Conn, newClient func(*wsConn) *client) {
-	ws.SetReadLimit(MaxFrame)
+	ws.SetReadLimit(protocol.MaxFrame)
 	ctx, cancelCtx := context.WithCancel(context.Background())
 	// Reads and writes take no context of their own (one per frame costs an
 	// allocation and a registration each): cancelling the connection closes
@@ -158,7 +159,7 @@ func (c *wsConn) readLoop(cl *client) {
 // writeLoop writes queued frames; once the connection is closed it writes
 // what is still queued (a "replaced" notice, say) and the close frame.
 func (c *wsConn) writeLoop() {
-	var batch []*room.Frame
+	var batch []*protocol.Frame
 	for {
 		select {
 		case <-c.out.ready:
@@ -184,7 +185,7 @@ func (c *wsConn) writeLoop() {
 // write writes one frame. It takes no timeout of its own (a timer per frame
 // costs more than the write): a client that stops reading fills its queue
 // and is dropped, which closes the socket and ends a blocked write.
-func (c *wsConn) write(ctx context.Context, f *room.Frame) error {
+func (c *wsConn) write(ctx context.Context, f *protocol.Frame) error {
 	err := c.ws.Write(ctx, websocket.MessageText, f.Bytes())
 	if err == nil {
 		f.Written()

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"rapport/internal/room"
+	"rapport/internal/protocol"
 )
 
 // Credentials are a user's time-limited TURN credentials in the TURN REST
@@ -62,11 +62,11 @@ type Shared struct {
 }
 
 // ICEServers is the user's entry for RTCConfiguration.iceServers.
-func (s *Shared) ICEServers(userID int64) []room.ICEServer {
+func (s *Shared) ICEServers(userID int64) []protocol.ICEServer {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	user, pass := Credentials(s.Secret, userID, now().Add(s.TTL))
-	return []room.ICEServer{{URLs: s.URLs, Username: user, Credential: pass}}
+	return []protocol.ICEServer{{URLs: s.URLs, Username: user, Credential: pass}}
 }

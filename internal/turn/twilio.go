@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"rapport/internal/room"
+	"rapport/internal/protocol"
 )
 
 // TwilioAPI is Twilio's REST API.
@@ -31,13 +31,13 @@ type Twilio struct {
 	Log        *slog.Logger
 
 	mu      sync.Mutex
-	servers []room.ICEServer
+	servers []protocol.ICEServer
 	expires time.Time
 }
 
 // ICEServers is the current token's servers (none before the first token);
 // the same for every user.
-func (t *Twilio) ICEServers(int64) []room.ICEServer {
+func (t *Twilio) ICEServers(int64) []protocol.ICEServer {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if time.Now().After(t.expires) {
@@ -111,13 +111,13 @@ func (t *Twilio) Refresh(ctx context.Context) (time.Duration, error) {
 	if s, err := strconv.Atoi(tok.TTL); err == nil && s > 0 {
 		ttl = time.Duration(s) * time.Second
 	}
-	servers := make([]room.ICEServer, 0, len(tok.ICEServers))
+	servers := make([]protocol.ICEServer, 0, len(tok.ICEServers))
 	for _, s := range tok.ICEServers {
 		u := s.URLs
 		if u == "" {
 			u = s.URL
 		}
-		servers = append(servers, room.ICEServer{URLs: []string{u}, Username: s.Username, Credential: s.Credential})
+		servers = append(servers, protocol.ICEServer{URLs: []string{u}, Username: s.Username, Credential: s.Credential})
 	}
 	t.mu.Lock()
 	t.servers, t.expires = servers, time.Now().Add(ttl)

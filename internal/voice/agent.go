@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
@@ -61,15 +62,15 @@ func (a *Agent) Floor() room.Floor {
 func (a *Agent) run(ctx context.Context) {
 	defer a.cancel()
 	seat := &seat{a: a}
-	h, err := a.h.Rooms.Join(a.appt, room.AIUser(), seat, room.JoinRequest{}, "")
+	h, err := a.h.Rooms.Join(a.appt, room.AIUser(), seat, protocol.JoinRequest{}, "")
 	if err != nil {
 		a.log.Warn("the AI could not join the room", "err", err)
 		return
 	}
 	a.handle = h
 	defer h.Leave(room.ReasonLeft)
-	h.Presence(room.Presence{Mic: true}) // it speaks, and has no camera
-	out := relay.NewOutbox(16, 500)      // it hears audio only: video would be dropped first
+	h.Presence(protocol.Presence{Mic: true}) // it speaks, and has no camera
+	out := relay.NewOutbox(16, 500)          // it hears audio only: video would be dropped first
 	a.mu.Lock()
 	deaf := map[int64]bool{a.appt.ClientID: !a.floor.Hears(room.RoleClient), a.appt.CoachID: !a.floor.Hears(room.RoleCoach)}
 	a.mu.Unlock()
@@ -161,15 +162,15 @@ func (a *Agent) addLine(user int64, text string) {
 type seat struct{ a *Agent }
 
 // Send implements room.Conn.
-func (s *seat) Send(f *room.Frame) bool {
+func (s *seat) Send(f *protocol.Frame) bool {
 	switch f.Type {
-	case "joined":
-		if j, ok := f.Data.(*room.Joined); ok {
-			s.a.floorChanged(j.Floor.Floor)
+	case protocol.TypeJoined:
+		if j, ok := f.Data.(*protocol.Joined); ok {
+			s.a.floorChanged(room.FloorOf(j.Floor.Floor))
 		}
-	case "ai.floor":
-		if st, ok := f.Data.(room.FloorState); ok {
-			s.a.floorChanged(st.Floor)
+	case protocol.TypeAIFloor:
+		if st, ok := f.Data.(protocol.FloorState); ok {
+			s.a.floorChanged(room.FloorOf(st.Floor))
 		}
 	}
 	return true

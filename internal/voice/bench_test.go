@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"rapport/internal/protocol"
 	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
@@ -70,7 +71,7 @@ func BenchmarkAnswerLatency(b *testing.B) {
 	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
-	coach.wait(b, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	coach.wait(b, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
 	mic := c.sfu.ConnectRelay(c.appt.RoomID, c.appt.CoachID, sfu.RelayConn{Out: relay.NewOutbox(1, 1), Changed: func([]sfu.RelayTrack) {}, Keyframe: func(string) {}},
 		func(string, any) {})
 	b.Cleanup(mic.Close)
@@ -103,7 +104,7 @@ func BenchmarkAnswerLatency(b *testing.B) {
 		case <-time.After(10 * time.Second):
 			b.Fatal("the AI did not answer")
 		}
-		coach.wait(b, "ai.floor", 5*time.Second, func(f *room.Frame) bool { return !f.Data.(room.FloorState).Speaking })
+		coach.wait(b, "ai.floor", 5*time.Second, func(f *protocol.Frame) bool { return !f.Data.(protocol.FloorState).Speaking })
 		time.Sleep(300 * time.Millisecond) // the silence is sent
 	}
 	b.StopTimer()

@@ -3,6 +3,7 @@ package voice
 import (
 	"time"
 
+	"rapport/internal/protocol"
 	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/speech"
@@ -146,7 +147,7 @@ func (a *Agent) transcribe(l *listener) {
 			continue
 		}
 		a.addLine(l.user, text)
-		a.handle.Caption(room.Caption{UserID: l.user, Text: text, Final: true})
+		a.handle.Caption(protocol.Caption{UserID: l.user, Text: text, Final: true})
 		a.handle.FloorEvent("", room.FloorEvent{Kind: room.TurnEnded, Who: l.user, Text: text})
 	}
 }

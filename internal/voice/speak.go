@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"rapport/internal/protocol"
 	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/speech"
@@ -59,7 +60,7 @@ func (a *Agent) answer(s *answer) {
 			return // cut off: the rest is not said
 		}
 		a.addLine(0, sp.text)
-		a.handle.Caption(room.Caption{UserID: 0, Text: sp.text, Final: true})
+		a.handle.Caption(protocol.Caption{UserID: 0, Text: sp.text, Final: true})
 	}
 	if s.ctx.Err() == nil {
 		a.handle.FloorEvent("", room.FloorEvent{Kind: room.AIFinished})

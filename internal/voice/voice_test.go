@@ -24,6 +24,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/notify"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 	"rapport/internal/speech"
@@ -122,8 +123,8 @@ func newRoom(t testing.TB, host *voice.Host) *call {
 
 // seat joins a person to the room over a connection that keeps frames.
 func (c *call) seat(name string, u *coaching.User) *room.Handle {
-	cn := &conn{frames: make(chan *room.Frame, 1000)}
-	h, err := c.m.Join(c.appt, u, cn, room.JoinRequest{}, "j")
+	cn := &conn{frames: make(chan *protocol.Frame, 1000)}
+	h, err := c.m.Join(c.appt, u, cn, protocol.JoinRequest{}, "j")
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -132,9 +133,9 @@ func (c *call) seat(name string, u *coaching.User) *room.Handle {
 }
 
 // conn keeps what the room sends a person.
-type conn struct{ frames chan *room.Frame }
+type conn struct{ frames chan *protocol.Frame }
 
-func (c *conn) Send(f *room.Frame) bool {
+func (c *conn) Send(f *protocol.Frame) bool {
 	select {
 	case c.frames <- f:
 	default:
@@ -145,7 +146,7 @@ func (c *conn) Send(f *room.Frame) bool {
 func (c *conn) Close(string) {}
 
 // wait returns the next frame of a type that satisfies ok.
-func (c *conn) wait(t testing.TB, typ string, within time.Duration, ok func(*room.Frame) bool) *room.Frame {
+func (c *conn) wait(t testing.TB, typ string, within time.Duration, ok func(*protocol.Frame) bool) *protocol.Frame {
 	t.Helper()
 	deadline := time.After(within)
 	for {
@@ -295,22 +296,22 @@ func TestTheAIHearsAQuestionAndAnswersAloud(t *testing.T) {
 	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
-	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
 	p := c.join(c.appt.CoachID)
 	time.Sleep(500 * time.Millisecond) // the AI subscribes to the coach's microphone
 	p.say(t, asked)
 
-	caption := coach.wait(t, "caption", 10*time.Second, func(f *room.Frame) bool { return f.Data.(room.Caption).UserID == c.appt.CoachID })
-	if got := caption.Data.(room.Caption).Text; got != asked {
+	caption := coach.wait(t, "caption", 10*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Caption).UserID == c.appt.CoachID })
+	if got := caption.Data.(protocol.Caption).Text; got != asked {
 		t.Fatalf("the AI heard %q, want %q", got, asked)
 	}
-	coach.wait(t, "ai.floor", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.FloorState).Speaking })
+	coach.wait(t, "ai.floor", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.FloorState).Speaking })
 	select {
 	case <-p.ai:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the coach never received the AI's voice")
 	}
-	coach.wait(t, "ai.floor", 15*time.Second, func(f *room.Frame) bool { return !f.Data.(room.FloorState).Speaking })
+	coach.wait(t, "ai.floor", 15*time.Second, func(f *protocol.Frame) bool { return !f.Data.(protocol.FloorState).Speaking })
 	reqs := c.model.Requests()
 	if len(reqs) != 1 || !strings.Contains(reqs[0].Messages[len(reqs[0].Messages)-1].Content, asked) {
 		t.Fatalf("the model was asked %+v", reqs)
@@ -339,7 +340,7 @@ func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
 	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
-	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
 	p := c.join(c.appt.CoachID)
 	time.Sleep(500 * time.Millisecond)
 	p.say(t, asked)
@@ -352,7 +353,7 @@ func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	onset := p.say(t, "thank you that was helpful")
-	coach.wait(t, "ai.floor", 5*time.Second, func(f *room.Frame) bool { return !f.Data.(room.FloorState).Speaking })
+	coach.wait(t, "ai.floor", 5*time.Second, func(f *protocol.Frame) bool { return !f.Data.(protocol.FloorState).Speaking })
 	time.Sleep(300 * time.Millisecond) // anything still on its way
 	p.mu.Lock()
 	packets := append([]arrival(nil), p.packets...)
@@ -379,7 +380,7 @@ func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
 	for drained := false; !drained; {
 		select {
 		case f := <-coach.frames:
-			if cp, ok := f.Data.(room.Caption); ok && f.Type == "caption" && cp.UserID == 0 {
+			if cp, ok := f.Data.(protocol.Caption); ok && f.Type == "caption" && cp.UserID == 0 {
 				said++
 			}
 		default:
@@ -399,14 +400,14 @@ func TestWhenTheModelIsDownTheCallGoesOn(t *testing.T) {
 	c.model.Down(true)
 	c.coach.FloorEvent("i", room.FloorEvent{Kind: room.Invite})
 	coach := c.conns["coach"]
-	coach.wait(t, "participant.joined", 5*time.Second, func(f *room.Frame) bool { return f.Data.(room.Participant).UserID == 0 })
+	coach.wait(t, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
 	c.coach.FloorEvent("h", room.FloorEvent{Kind: room.HandOver})
-	st := coach.wait(t, "ai.status", 15*time.Second, nil).Data.(*room.AIStatus)
+	st := coach.wait(t, "ai.status", 15*time.Second, nil).Data.(*protocol.AIStatus)
 	if st.Available {
 		t.Fatalf("ai.status %+v", st)
 	}
-	coach.wait(t, "ai.floor", 15*time.Second, func(f *room.Frame) bool {
-		fl := f.Data.(room.FloorState)
+	coach.wait(t, "ai.floor", 15*time.Second, func(f *protocol.Frame) bool {
+		fl := f.Data.(protocol.FloorState)
 		return fl.Present && !fl.Speaking
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -140,7 +141,7 @@ const transcriptMax = 200
 // heard it, for the appointment page.
 type transcript struct {
 	Session  *coaching.CallSession
-	Messages []room.Message
+	Messages []protocol.Message
 	Earlier  bool // more messages than shown
 	Said     []spokenLine
 }

@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
 
@@ -198,7 +199,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u *coaching.User
 
 // messagesPage is a page of a session's chat.
 type messagesPage struct {
-	Items []room.Message `json:"items"`
+	Items []protocol.Message `json:"items"`
 	// Before is what to pass as ?before= for the page before this one; 0
 	// when this page reaches the first message.
 	Before int64 `json:"before"`
@@ -244,13 +245,13 @@ func (s *Server) sessionMessages(r *http.Request, sessionID, before int64, limit
 	if err != nil {
 		return nil, err
 	}
-	page := &messagesPage{Items: make([]room.Message, 0, len(list))}
+	page := &messagesPage{Items: make([]protocol.Message, 0, len(list))}
 	if len(list) > limit { // one more than asked for: an earlier page exists
 		list = list[1:]
 		page.Before = list[0].Seq
 	}
 	for _, m := range list {
-		page.Items = append(page.Items, room.Message{Message: m, SenderName: room.SenderName(appt, m)})
+		page.Items = append(page.Items, protocol.MessageOf(m, room.SenderName(appt, m)))
 	}
 	return page, nil
 }

@@ -1,4 +1,4 @@
-package room
+package protocol
 
 import (
 	"encoding/json"
@@ -9,8 +9,8 @@ import (
 )
 
 func sample(body string) Message {
-	return Message{Message: &chat.Message{ID: 9, SessionID: 3, SenderID: 7, Kind: chat.KindText, Body: body, Seq: 41,
-		ClientID: "k-1", CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 60700, time.UTC)}, SenderName: "Cora <coach>"}
+	return MessageOf(&chat.Message{ID: 9, SessionID: 3, SenderID: 7, Kind: chat.KindText, Body: body, Seq: 41,
+		ClientID: "k-1", CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 60700, time.UTC)}, "Cora <coach>")
 }
 
 func TestHandEncodingMatchesEncodingJSON(t *testing.T) {
@@ -18,25 +18,25 @@ func TestHandEncodingMatchesEncodingJSON(t *testing.T) {
 		"\u2028\u2029", "\x00\x1f\x7f", "héllo wörld ✓ 👋", "bad \xff utf8", ""} {
 		m := sample(body)
 		want, _ := json.Marshal(m)
-		if got := appendMessage(nil, m); string(got) != string(want) {
+		if got := AppendMessage(nil, m); string(got) != string(want) {
 			t.Errorf("message %q:\n got %s\nwant %s", body, got, want)
 		}
 		wantAck, _ := json.Marshal(Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: m})
-		if got := appendAck(nil, m, appendMessage(nil, m)); string(got) != string(wantAck) {
+		if got := appendAck(nil, m, AppendMessage(nil, m)); string(got) != string(wantAck) {
 			t.Errorf("ack %q:\n got %s\nwant %s", body, got, wantAck)
 		}
-		f, msg := chatFrames(m)
+		f, msg := ChatFrames(m)
 		if want := NewFrame("chat.message", m).Bytes(); string(f.Bytes()) != string(want) {
 			t.Errorf("chat.message frame %q:\n got %s\nwant %s", body, f.Bytes(), want)
 		}
 		a := Ack{ClientID: m.ClientID, ID: m.ID, Seq: m.Seq, CreatedAt: m.CreatedAt, Message: m}
-		if got, want := ackFrame("r<7>", m, msg).Bytes(), Reply("r<7>", "chat.ack", a).Bytes(); string(got) != string(want) {
+		if got, want := AckFrame("r<7>", m, msg).Bytes(), Reply("r<7>", "chat.ack", a).Bytes(); string(got) != string(want) {
 			t.Errorf("chat.ack frame %q:\n got %s\nwant %s", body, got, want)
 		}
 	}
-	ai := Message{Message: &chat.Message{ID: 1, SessionID: 2, Kind: chat.KindAI, Body: "x", Seq: 1, CreatedAt: time.Unix(0, 0).UTC()}}
+	ai := MessageOf(&chat.Message{ID: 1, SessionID: 2, Kind: chat.KindAI, Body: "x", Seq: 1, CreatedAt: time.Unix(0, 0).UTC()}, "")
 	want, _ := json.Marshal(ai)
-	if got := appendMessage(nil, ai); string(got) != string(want) {
+	if got := AppendMessage(nil, ai); string(got) != string(want) {
 		t.Errorf("AI message:\n got %s\nwant %s", got, want)
 	}
 }
@@ -55,9 +55,9 @@ func BenchmarkEncodeChatFrames(b *testing.B) {
 	m := sample("t=1764124800000000000 room 12 message 40: how did the exercise go this week?")
 	b.ReportAllocs()
 	for b.Loop() {
-		f, msg := chatFrames(m)
+		f, msg := ChatFrames(m)
 		f.Bytes()
-		ackFrame("r7", m, msg).Bytes()
+		AckFrame("r7", m, msg).Bytes()
 	}
 }
 

@@ -1,4 +1,4 @@
-package room
+package protocol
 
 import (
 	"strconv"
@@ -11,8 +11,8 @@ import (
 // encoding/json would encode it twice, by reflection. encode_test.go checks
 // that the bytes equal what encoding/json makes of the same values.
 
-// appendMessage appends m as JSON, as Message marshals.
-func appendMessage(b []byte, m Message) []byte {
+// AppendMessage appends m as JSON, as Message marshals.
+func AppendMessage(b []byte, m Message) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, m.ID, 10)
 	b = append(b, `,"session_id":`...)
@@ -22,7 +22,7 @@ func appendMessage(b []byte, m Message) []byte {
 		b = strconv.AppendInt(b, m.SenderID, 10)
 	}
 	b = append(b, `,"kind":`...)
-	b = appendString(b, string(m.Kind))
+	b = appendString(b, m.Kind)
 	b = append(b, `,"body":`...)
 	b = appendString(b, m.Body)
 	b = append(b, `,"seq":`...)
@@ -40,30 +40,30 @@ func appendMessage(b []byte, m Message) []byte {
 	return append(b, '}')
 }
 
-// chatFrames encodes a stored message's two frames, each whole in one
+// ChatFrames encodes a stored message's two frames, each whole in one
 // buffer: chat.message for the others, and the data of an acknowledgement
-// (appendAckFrame makes it per request). msg is the message's JSON inside
+// (AckFrame makes it per request). msg is the message's JSON inside
 // the first.
-func chatFrames(m Message) (message *Frame, msg []byte) {
+func ChatFrames(m Message) (message *Frame, msg []byte) {
 	b := make([]byte, 0, messageSize(m)+len(`{"v":1,"type":"chat.message","data":}`))
 	b = append(b, `{"v":1,"type":"chat.message","data":`...)
 	start := len(b)
-	b = appendMessage(b, m)
+	b = AppendMessage(b, m)
 	msg = b[start:len(b):len(b)]
 	b = append(b, '}')
-	return encodedFrame("chat.message", "", b), msg
+	return encodedFrame(TypeChatMessage, "", b), msg
 }
 
-// ackFrame encodes the acknowledgement of m (whose JSON is msg) to request
+// AckFrame encodes the acknowledgement of m (whose JSON is msg) to request
 // reqID, whole in one buffer.
-func ackFrame(reqID string, m Message, msg []byte) *Frame {
+func AckFrame(reqID string, m Message, msg []byte) *Frame {
 	b := make([]byte, 0, len(msg)+len(reqID)+len(m.ClientID)+160)
 	b = append(b, `{"v":1,"type":"chat.ack","id":`...)
 	b = appendString(b, reqID)
 	b = append(b, `,"data":`...)
 	b = appendAck(b, m, msg)
 	b = append(b, '}')
-	return encodedFrame("chat.ack", reqID, b)
+	return encodedFrame(TypeChatAck, reqID, b)
 }
 
 // messageSize is room enough for m's JSON in most cases: text escapes

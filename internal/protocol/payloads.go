@@ -1,84 +1,11 @@
-package room
+package protocol
 
 import (
 	"encoding/json"
-	"sync"
 	"time"
 
 	"rapport/internal/chat"
 )
-
-// ProtocolVersion is the version of the signaling protocol in every frame.
-const ProtocolVersion = 1
-
-// Frame is one message from the server to a client. It is encoded once, the
-// first time any connection needs it, however many connections it goes to.
-type Frame struct {
-	Type    string
-	ReplyTo string // the id of the request this answers, if any
-	Data    any
-	raw     []byte // data already encoded as JSON, instead of Data
-
-	// received is when the room received the chat message this frame
-	// carries (zero for other frames), told to obs once it is written.
-	received time.Time
-	obs      Observer
-
-	once sync.Once
-	b    []byte
-}
-
-// NewFrame returns a frame of a type with its data.
-func NewFrame(typ string, data any) *Frame { return &Frame{Type: typ, Data: data} }
-
-// Reply returns a frame that answers the request with id.
-func Reply(id, typ string, data any) *Frame { return &Frame{Type: typ, ReplyTo: id, Data: data} }
-
-// encodedFrame returns a frame already encoded whole, envelope and all.
-func encodedFrame(typ, replyTo string, b []byte) *Frame {
-	f := &Frame{Type: typ, ReplyTo: replyTo, b: b}
-	f.once.Do(func() {})
-	return f
-}
-
-// NewRawFrame returns a frame whose data is already JSON.
-func NewRawFrame(typ, replyTo string, data []byte) *Frame {
-	return &Frame{Type: typ, ReplyTo: replyTo, raw: data}
-}
-
-// Written tells the rooms' observer that a connection has written the
-// frame, when it carries a chat message: the connections call it after
-// each write.
-func (f *Frame) Written() {
-	if f.obs != nil {
-		f.obs.ChatWritten(time.Since(f.received))
-	}
-}
-
-// envelope is a frame on the wire.
-type envelope struct {
-	V    int    `json:"v"`
-	Type string `json:"type"`
-	ID   string `json:"id,omitempty"`
-	Data any    `json:"data,omitempty"`
-}
-
-// Bytes returns the frame as JSON: {"v":1,"type":...,"id":...,"data":...}.
-func (f *Frame) Bytes() []byte {
-	f.once.Do(func() {
-		if f.raw != nil {
-			f.b = f.rawEnvelope()
-			return
-		}
-		b, err := json.Marshal(envelope{V: ProtocolVersion, Type: f.Type, ID: f.ReplyTo, Data: f.Data})
-		if err != nil {
-			b, _ = json.Marshal(envelope{V: ProtocolVersion, Type: "error", ID: f.ReplyTo,
-				Data: ErrorData{Code: "internal", Message: "the server could not encode its answer"}})
-		}
-		f.b = b
-	})
-	return f.b
-}
 
 // ErrorData is the data of an error frame.
 type ErrorData struct {
@@ -105,10 +32,24 @@ type Presence struct {
 	Path   string `json:"path"`   // which network path their media takes
 }
 
-// Message is a chat message as clients see it: with the sender's name.
+// Message is a chat message as clients see it: a stored chat.Message with
+// its sender's name.
 type Message struct {
-	*chat.Message
-	SenderName string `json:"sender_name,omitempty"`
+	ID         int64     `json:"id"`
+	SessionID  int64     `json:"session_id"`
+	SenderID   int64     `json:"sender_id,omitempty"` // 0 for system and AI messages
+	Kind       string    `json:"kind"`
+	Body       string    `json:"body"`
+	Seq        int64     `json:"seq"`
+	ClientID   string    `json:"client_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	SenderName string    `json:"sender_name,omitempty"`
+}
+
+// MessageOf is a stored message as clients see it, sent by senderName.
+func MessageOf(m *chat.Message, senderName string) Message {
+	return Message{ID: m.ID, SessionID: m.SessionID, SenderID: m.SenderID, Kind: string(m.Kind), Body: m.Body, Seq: m.Seq,
+		ClientID: m.ClientID, CreatedAt: m.CreatedAt, SenderName: senderName}
 }
 
 // SessionInfo describes the call session: when it opened and started.
@@ -212,17 +153,68 @@ type Warning struct {
 	ScheduledEnd time.Time `json:"scheduled_end"`
 }
 
-// rawEnvelope wraps already encoded data, as json.Marshal of an envelope
-// would.
-func (f *Frame) rawEnvelope() []byte {
-	b := make([]byte, 0, len(f.raw)+len(f.Type)+len(f.ReplyTo)+40)
-	b = append(b, `{"v":1,"type":`...)
-	b = appendString(b, f.Type)
-	if f.ReplyTo != "" {
-		b = append(b, `,"id":`...)
-		b = appendString(b, f.ReplyTo)
-	}
-	b = append(b, `,"data":`...)
-	b = append(b, f.raw...)
-	return append(b, '}')
+// AIStream is an "ai.stream" frame: the reply being written (the whole
+// text so far), and at last done, once it is stored (or failed).
+type AIStream struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Done bool   `json:"done,omitempty"`
+}
+
+// AIStatus is an "ai.status" frame, and the AI's state in "joined".
+type AIStatus struct {
+	Enabled   bool   `json:"enabled"`
+	Available bool   `json:"available"`
+	Message   string `json:"message,omitempty"` // why it is unavailable
+}
+
+// Ended is a "room.ended" frame: why the room closed for good, and who
+// closed it. Every connection is then closed with ReasonRoomEnded.
+type Ended struct {
+	Reason string `json:"reason"`
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+}
+
+// JoinRequest is what a client says when it joins: for a reconnect, the
+// session and last message it saw, so that it gets exactly what it missed.
+type JoinRequest struct {
+	SessionID int64 `json:"session_id"`
+	LastSeq   int64 `json:"last_seq"`
+	Presence
+}
+
+// PeerSignal is a "p2p.signal" frame's data as the other browser receives
+// it: whom it is from, and what they sent, as they sent it.
+type PeerSignal struct {
+	From int64           `json:"from"`
+	Data json.RawMessage `json:"data"`
+}
+
+// FloorState is an "ai.floor" frame, and the floor in "joined".
+type FloorState struct {
+	Floor
+	// Available says the server can bring the AI into calls.
+	Available bool `json:"available"`
+	// Transcript says what the AI hears is kept (the coach may turn it off
+	// for the session).
+	Transcript bool `json:"transcript"`
+}
+
+// Caption is a "caption" frame: a line a person said, as the AI heard it.
+type Caption struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Text   string `json:"text"`
+	Final  bool   `json:"final"`
+}
+
+// Floor is the AI's place in a call, as the room's floor rules (room.Floor)
+// leave it.
+type Floor struct {
+	Present  bool   `json:"present"`  // the coach brought the AI into the call
+	Mode     string `json:"mode"`     // how forward it is: listen, on_request, co_facilitate
+	Consent  bool   `json:"consent"`  // the client agreed to be heard by it
+	Speaking bool   `json:"speaking"` // it holds the floor and is answering
+	Handed   bool   `json:"handed"`   // the coach handed it the floor: it answers next
 }

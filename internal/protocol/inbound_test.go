@@ -1,4 +1,4 @@
-package signal
+package protocol
 
 import (
 	"encoding/json"
@@ -6,10 +6,16 @@ import (
 	"testing"
 
 	"rapport/internal/app"
-	"rapport/internal/room"
 )
 
-// FuzzDecode feeds the frame decoder anything at all: it must never panic,
+// chatSendData is the data of a chat.send, as the server's dispatcher
+// reads it.
+type chatSendData struct {
+	ClientID string `json:"client_id"`
+	Body     string `json:"body"`
+}
+
+// FuzzDecode feeds the frame decoder (Decode) anything at all: it must never panic,
 // must refuse with an EINVALID error, and what it accepts must be a frame of
 // version 1 with a sensible type and id whose data every handler can read or
 // refuse.
@@ -35,8 +41,8 @@ func FuzzDecode(f *testing.F) {
 		if in.V != 1 || in.Type == "" || len(in.Type) > maxType || len(in.ID) > maxIDSize {
 			t.Fatalf("accepted a bad envelope: %+v", in)
 		}
-		for _, v := range []any{&room.JoinRequest{}, &chatSend{}, &room.Presence{}, &struct{ AfterSeq int64 }{}} {
-			if err := decodeData(in, v); err != nil && app.ErrorCode(err) != app.EINVALID {
+		for _, v := range []any{&JoinRequest{}, &chatSendData{}, &Presence{}, &struct{ AfterSeq int64 }{}} {
+			if err := DecodeData(in, v); err != nil && app.ErrorCode(err) != app.EINVALID {
 				t.Fatalf("data error with code %q", app.ErrorCode(err))
 			}
 		}
@@ -46,25 +52,8 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// BenchmarkDecodeChat decodes a chat.send frame as the reader does for every
-// message: the envelope, then its data.
-func BenchmarkDecodeChat(b *testing.B) {
-	raw := []byte(`{"v":1,"type":"chat.send","id":"c7f3a1","data":{"client_id":"c7f3a1","body":"How did the exercise go this week?"}}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		in, err := Decode(raw)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var m chatSend
-		if err := decodeData(in, &m); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // FuzzUnmarshalAgreesWithEncodingJSON: the fast decoder behind Decode and
-// decodeData takes exactly what encoding/json takes, and makes the same of it.
+// DecodeData takes exactly what encoding/json takes, and makes the same of it.
 func FuzzUnmarshalAgreesWithEncodingJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"v":1,"type":"chat.send","id":"2","data":{"client_id":"a","body":"hi"}}`,
@@ -77,9 +66,9 @@ func FuzzUnmarshalAgreesWithEncodingJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		agree(t, b, func() any { return new(Inbound) })
-		agree(t, b, func() any { return new(chatSend) })
-		agree(t, b, func() any { return new(room.JoinRequest) })
-		agree(t, b, func() any { return new(room.Presence) })
+		agree(t, b, func() any { return new(chatSendData) })
+		agree(t, b, func() any { return new(JoinRequest) })
+		agree(t, b, func() any { return new(Presence) })
 	})
 }
 
