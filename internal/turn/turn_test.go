@@ -71,6 +71,9 @@ func allocate(t *testing.T, server, user, pass string) (*pionturn.Client, net.Pa
 	}
 	t.Cleanup(func() { c.Close(); conn.Close() })
 	relay, err := c.Allocate()
+	if err == nil { // its refresh timers end with it (goleak)
+		t.Cleanup(func() { relay.Close() })
+	}
 	return c, relay, err
 }
 

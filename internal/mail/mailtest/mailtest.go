@@ -29,6 +29,10 @@ import (
 	"time"
 )
 
+// apiClient reads Mailpit's API without keeping connections open, so that
+// no connection's goroutines outlive a test (goleak).
+var apiClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 // Mailpit is the test SMTP server and its API.
 type Mailpit struct {
 	SMTP string // host:port
@@ -169,7 +173,7 @@ func (m *Mailpit) do(tb testing.TB, method, path string, v any) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := apiClient.Do(req)
 	if err != nil {
 		tb.Fatalf("mailpit %s %s: %v", method, path, err)
 	}
