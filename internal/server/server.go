@@ -127,7 +127,7 @@ func New(o Options) (*App, error) {
 	}
 	a.Chat = chat.NewWriter(o.DB, o.Logger)
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
-	defaultMode := o.Config.CallMode
+	defaultMode := coaching.CallMode(o.Config.CallMode)
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
 	a.follow()
