@@ -94,7 +94,7 @@ func (a *App) assistant() {
 	a.Rooms.Assistant = mind
 	a.Rooms.AfterCall = &ai.Notes{Client: client, Store: a.DB, Log: a.log}
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
-	ears, mouth, lines, err := speech.New(c.Speech)
+	ears, mouth, lines, err := speech.New(speech.Options(c.Speech)) // the same fields
 	for _, line := range lines {
 		a.log.Info(line)
 	}
@@ -250,7 +250,7 @@ func (a *App) turn() ([]func(int64) []room.ICEServer, error) {
 	t := w.TURN
 	var out []func(int64) []room.ICEServer
 	if t.Port > 0 {
-		c := turn.ConfigFor(a.Config, a.log)
+		c := TURNConfig(a.Config, a.log)
 		c.Allowed = a.turnAllowed
 		srv, err := turn.Start(c)
 		if err != nil {
