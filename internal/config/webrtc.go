@@ -93,7 +93,7 @@ var webrtcSettings = []Setting{
 	{Name: "TURN_URLS", Help: "an external TURN server sharing TURN_SECRET (coturn use-auth-secret), comma-separated turn: and turns: URLs"},
 	{Name: "TURN_RELAY_IP", Help: "the embedded server's public relay address (default: the first WEBRTC_PUBLIC_IP; 127.0.0.1 on loopback)"},
 	{Name: "TURN_TTL", Default: fmt.Sprintf("%gh embedded, %gh external", EmbeddedTURNTTL.Hours(), ExternalTURNTTL.Hours()),
-		Help: "how long a browser's TURN credentials may open relays; on the embedded server a relay opened in time lasts the whole call, while its user is allowed; coturn (TURN_URLS) and Twilio check it on every refresh, so keep it longer than any call there. Set, it is both"},
+		Help: "how long a browser's TURN credentials may open relays; on the embedded server a relay opened in time lasts the whole call, while its user is allowed; coturn (TURN_URLS) and Twilio check it on every refresh, so keep it longer than any call there; when set, it is both lifetimes"},
 	{Name: "TURN_MAX_ALLOCATIONS", Default: "10", Help: "how many relays one browser's credential may hold at a time on the embedded TURN server (a browser makes a few per connection)"},
 	{Name: "TWILIO_ACCOUNT_SID", Help: "use Twilio's Network Traversal Service for TURN (with TWILIO_AUTH_TOKEN)"},
 	{Name: "TWILIO_AUTH_TOKEN", Help: "Twilio's auth token", Secret: true},
