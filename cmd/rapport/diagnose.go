@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"rapport/internal/diagnose"
+	"rapport/internal/server"
 )
 
 const diagnoseSynopsis = `diagnose [--json]
@@ -41,7 +42,7 @@ func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !*asJSON {
 		fmt.Fprintf(stdout, "%s settings: loaded\n", mark(diagnose.OK))
 	}
-	checks := diagnose.Run(ctx, cfg, nil, progress)
+	checks := diagnose.Run(ctx, server.DiagnoseOptions(cfg), nil, progress)
 	if *asJSON {
 		b, _ := json.MarshalIndent(checks, "", "  ")
 		fmt.Fprintln(stdout, string(b))

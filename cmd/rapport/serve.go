@@ -183,15 +183,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: rapport serve [--dev] [--loadtest]\n\nFlags:")
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nSettings (environment variables, or a .env file in the working directory):")
-		for _, s := range config.Settings {
-			def := s.Default
-			if def == "" {
-				def = "-"
-			}
-			fmt.Fprintf(stderr, "  %-22s default %-28s %s\n", s.Name, def, s.Help)
-		}
-		fmt.Fprintln(stderr, "Each secret may instead be read from a file named by NAME_FILE.")
+		fmt.Fprintln(stderr)
+		config.WriteUsage(stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"net/url"
 	"time"
 )
 
@@ -56,25 +55,23 @@ var aiSettings = []Setting{
 	{Name: "TTS_API_KEY", Help: "sent as a bearer token to TTS_URL", Secret: true},
 }
 
-func init() { Settings = append(Settings, aiSettings...) }
-
 // ai reads the AI_, STT_ and TTS_ settings.
 func (r *reader) ai() AI {
 	a := AI{
 		BaseURL: r.str("AI_BASE_URL"),
-		Model:   r.strOr("AI_MODEL", "llama3.1"),
+		Model:   r.value("AI_MODEL"),
 		APIKey:  r.secret("AI_API_KEY"),
-		Timeout: r.seconds("AI_TIMEOUT", 30*time.Second),
+		Timeout: r.seconds("AI_TIMEOUT"),
 		Speech: Speech{
-			STTEngine:  r.oneOf("STT_ENGINE", "auto", "auto", "pocketsphinx", "whisper", "off"),
+			STTEngine:  r.oneOf("STT_ENGINE", "auto", "pocketsphinx", "whisper", "off"),
 			STTURL:     r.str("STT_URL"),
-			STTModel:   r.strOr("STT_MODEL", "whisper-1"),
+			STTModel:   r.value("STT_MODEL"),
 			STTAPIKey:  r.secret("STT_API_KEY"),
 			STTGrammar: r.str("STT_GRAMMAR"),
-			TTSEngine:  r.oneOf("TTS_ENGINE", "auto", "auto", "espeak", "openai", "off"),
+			TTSEngine:  r.oneOf("TTS_ENGINE", "auto", "espeak", "openai", "off"),
 			TTSURL:     r.str("TTS_URL"),
-			TTSModel:   r.strOr("TTS_MODEL", "tts-1"),
-			TTSVoice:   r.strOr("TTS_VOICE", "alloy"),
+			TTSModel:   r.value("TTS_MODEL"),
+			TTSVoice:   r.value("TTS_VOICE"),
 			TTSAPIKey:  r.secret("TTS_API_KEY"),
 		},
 	}
@@ -88,29 +85,4 @@ func (r *reader) ai() AI {
 		r.fail("TTS_URL", "required with TTS_ENGINE=openai: the speech server's base URL")
 	}
 	return a
-}
-
-// httpURL checks that a set URL is http:// or https:// with a host.
-func (r *reader) httpURL(name, v string) {
-	if v == "" {
-		return
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		r.fail(name, "must be an http:// or https:// URL with a host, like http://127.0.0.1:11434/v1, not %q", v)
-	}
-}
-
-// seconds reads a Go duration of at least a second, like 30s.
-func (r *reader) seconds(name string, def time.Duration) time.Duration {
-	v := r.str(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < time.Second {
-		r.fail(name, "must be a duration of a second or more, like 30s, not %q", v)
-		return def
-	}
-	return d
 }

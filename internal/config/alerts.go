@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"net"
 	"strings"
 )
@@ -19,26 +20,22 @@ type Alerts struct {
 	Webhook      string   // a Slack-compatible incoming webhook URL
 }
 
+// alertSettings are the alerts' environment variables; they go through
+// the practice's SMTP server (mailSettings).
 var alertSettings = []Setting{
-	{Name: "SMTP_HOST", Help: "the mail server the practice's emails and the alerts go through; none is sent when empty (they wait in the outbox)"},
-	{Name: "SMTP_PORT", Default: "587", Help: "its port"},
-	{Name: "SMTP_USER", Help: "the user to sign in to it as"},
-	{Name: "SMTP_PASSWORD", Help: "its password", Secret: true},
 	{Name: "ALERT_FROM", Help: "the alerts' sender address (default: MAIL_FROM, else SMTP_USER)"},
 	{Name: "ALERT_EMAILS", Help: "the operators' addresses, comma-separated"},
 	{Name: "ALERT_WEBHOOK_URL", Help: "a Slack-compatible incoming webhook for alerts"},
 }
-
-func init() { Settings = append(Settings, alertSettings...) }
 
 // alerts reads the SMTP_ and ALERT_ settings.
 func (r *reader) alerts() Alerts {
 	a := Alerts{SMTPUser: r.str("SMTP_USER"), SMTPPassword: r.secret("SMTP_PASSWORD"), To: r.list("ALERT_EMAILS"),
 		Webhook: r.str("ALERT_WEBHOOK_URL")}
 	if host := r.str("SMTP_HOST"); host != "" {
-		a.SMTPAddr = net.JoinHostPort(host, r.strOr("SMTP_PORT", "587"))
+		a.SMTPAddr = net.JoinHostPort(host, r.value("SMTP_PORT"))
 	}
-	a.From = r.strOr("ALERT_FROM", r.strOr("MAIL_FROM", a.SMTPUser))
+	a.From = cmp.Or(r.str("ALERT_FROM"), r.str("MAIL_FROM"), a.SMTPUser)
 	r.httpURL("ALERT_WEBHOOK_URL", a.Webhook)
 	switch {
 	case len(a.To) > 0 && a.SMTPAddr == "":

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"rapport/internal/coaching"
 )
 
 func env(m map[string]string) Getenv {
@@ -82,12 +80,12 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 func TestCallMode(t *testing.T) {
 	for _, tc := range []struct {
 		value string
-		want  coaching.CallMode
+		want  string
 	}{
-		{"", coaching.CallModeSFU},
-		{"sfu", coaching.CallModeSFU},
-		{"p2p", coaching.CallModeP2P},
-		{" P2P ", coaching.CallModeP2P},
+		{"", CallModeSFU},
+		{"sfu", CallModeSFU},
+		{"p2p", CallModeP2P},
+		{" P2P ", CallModeP2P},
 	} {
 		c, err := Load(env(map[string]string{"CALL_MODE": tc.value}))
 		if err != nil {

@@ -21,30 +21,21 @@ type Limits struct {
 
 // limitsSettings are the environment variables of Limits.
 var limitsSettings = []Setting{
-	{Name: "TRUSTED_PROXIES", Default: "loopback", Help: "the reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (like 10.0.0.5,10.1.0.0/16)"},
+	{Name: "TRUSTED_PROXIES", Default: "127.0.0.0/8,::1", Help: "the reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (like 10.0.0.5,10.1.0.0/16)"},
 	{Name: "METRICS_ADDR", Help: "serve /metrics on a listener of its own too, like 127.0.0.1:9464 (a non-loopback one needs METRICS_TOKEN)"},
 	{Name: "METRICS_TOKEN", Help: "lets `Authorization: Bearer TOKEN` read /metrics from anywhere; without it only this machine may", Secret: true},
 }
 
-func init() { Settings = append(Settings, limitsSettings...) }
-
-// loopbackProxies are trusted when TRUSTED_PROXIES is not set: a proxy on
-// this same machine.
-var loopbackProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-
 // limits reads the Limits settings.
 func (r *reader) limits() Limits {
-	l := Limits{TrustedProxies: loopbackProxies, MetricsAddr: r.str("METRICS_ADDR"), MetricsToken: r.secret("METRICS_TOKEN")}
-	if list := r.list("TRUSTED_PROXIES"); len(list) > 0 {
-		l.TrustedProxies = nil
-		for _, v := range list {
-			p, err := parsePrefix(v)
-			if err != nil {
-				r.fail("TRUSTED_PROXIES", "%q is not an address or a CIDR like 10.0.0.0/8", v)
-				continue
-			}
-			l.TrustedProxies = append(l.TrustedProxies, p)
+	l := Limits{MetricsAddr: r.str("METRICS_ADDR"), MetricsToken: r.secret("METRICS_TOKEN")}
+	for _, v := range r.list("TRUSTED_PROXIES") {
+		p, err := parsePrefix(v)
+		if err != nil {
+			r.fail("TRUSTED_PROXIES", "%q is not an address or a CIDR like 10.0.0.0/8", v)
+			continue
 		}
+		l.TrustedProxies = append(l.TrustedProxies, p)
 	}
 	if l.MetricsToken != "" && len(l.MetricsToken) < 16 {
 		r.fail("METRICS_TOKEN", "must be at least 16 characters")

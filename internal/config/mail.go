@@ -20,17 +20,21 @@ type Mail struct {
 // Sends reports whether the practice's emails are sent.
 func (m Mail) Sends() bool { return m.SMTPAddr != "" }
 
+// mailSettings are the practice's mail server (the alerts' too) and its
+// sender.
 var mailSettings = []Setting{
+	{Name: "SMTP_HOST", Help: "the mail server the practice's emails and the alerts go through; none is sent when empty (they wait in the outbox). STARTTLS when it offers it, implicit TLS on port 465"},
+	{Name: "SMTP_PORT", Default: "587", Help: "its port"},
+	{Name: "SMTP_USER", Help: "the user to sign in to it as; no authentication when empty"},
+	{Name: "SMTP_PASSWORD", Help: "its password", Secret: true},
 	{Name: "MAIL_FROM", Help: "the practice's emails' sender address (default: ALERT_FROM, else SMTP_USER); required with SMTP_HOST"},
 	{Name: "PRACTICE_NAME", Default: "Rapport", Help: "the practice's name: the sender's name of its emails, and what they call it"},
 }
 
-func init() { Settings = append(Settings, mailSettings...) }
-
 // mail reads MAIL_FROM and PRACTICE_NAME; the server is the alerts'.
 func (r *reader) mail(a Alerts) Mail {
 	m := Mail{SMTPAddr: a.SMTPAddr, SMTPUser: a.SMTPUser, SMTPPassword: a.SMTPPassword,
-		PracticeName: r.strOr("PRACTICE_NAME", "Rapport")}
+		PracticeName: r.value("PRACTICE_NAME")}
 	m.From = r.str("MAIL_FROM")
 	if m.From == "" && bareAddress(a.From) {
 		m.From = a.From

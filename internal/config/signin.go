@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 )
@@ -26,13 +27,14 @@ const (
 
 // signInSettings are the sign-in's environment variables.
 var signInSettings = []Setting{
+	{Name: "GOOGLE_CLIENT_ID", Help: "OAuth client ID for Google (or OIDC_ISSUER's) sign-in; no provider (the developer sign-in, on loopback only) when empty"},
+	{Name: "GOOGLE_CLIENT_SECRET", Help: "its OAuth client secret (set both or neither)", Secret: true},
+	{Name: "OIDC_ISSUER", Default: DefaultOIDCIssuer, Help: "any OpenID Connect issuer (Keycloak, Authentik, Dex, Zitadel), spelt exactly as the provider spells it"},
 	{Name: "OIDC_NAME", Help: "the provider's name on the sign-in page (default: Google for Google's issuer, else the issuer's host)"},
 	{Name: "OIDC_PROMPT", Default: "select_account", Help: "sent to the provider as prompt (select_account, login, consent, none); set it to - to send none"},
 	{Name: "SIGNUP", Default: SignupInvite, Help: "invite: only people Rapport already knows (invited by a coach, created by an operator, brought in by the Skool sync) may sign in; open: anyone with a verified email becomes a client"},
 	{Name: "SIGNUP_DOMAINS", Help: "also admit any verified email of these domains, comma-separated (with Google, the account must belong to the domain's Workspace)"},
 }
-
-func init() { Settings = append(Settings, signInSettings...) }
 
 // promptValues are the prompt values OIDC Core 3.1.2.1 defines.
 var promptValues = map[string]bool{"none": true, "login": true, "consent": true, "select_account": true}
@@ -40,9 +42,9 @@ var promptValues = map[string]bool{"none": true, "login": true, "consent": true,
 // signIn reads the sign-in settings; issuer names the provider by default.
 func (r *reader) signIn(issuer string) SignIn {
 	s := SignIn{
-		ProviderName:  r.strOr("OIDC_NAME", providerName(issuer)),
-		Prompt:        r.strOr("OIDC_PROMPT", "select_account"),
-		Signup:        r.oneOf("SIGNUP", SignupInvite, SignupInvite, SignupOpen),
+		ProviderName:  cmp.Or(r.str("OIDC_NAME"), providerName(issuer)),
+		Prompt:        r.value("OIDC_PROMPT"),
+		Signup:        r.oneOf("SIGNUP", SignupInvite, SignupOpen),
 		SignupDomains: r.list("SIGNUP_DOMAINS"),
 	}
 	if s.Prompt == "-" {

@@ -83,27 +83,25 @@ var skoolSettings = []Setting{
 	{Name: "SKOOL_SYNC_TZ", Default: "UTC", Help: "the time zone of SKOOL_SYNC_TIME, like Europe/Berlin"},
 }
 
-func init() { Settings = append(Settings, skoolSettings...) }
-
 // skool reads the SKOOL_ settings and MONITORING_ENABLED.
 func (r *reader) skool() Skool {
 	s := Skool{
-		URL:               strings.TrimSuffix(r.strOr("SKOOL_URL", DefaultSkoolURL), "/"),
+		URL:               strings.TrimSuffix(r.value("SKOOL_URL"), "/"),
 		Email:             r.str("SKOOL_EMAIL"),
 		Password:          r.secret("SKOOL_PASSWORD"),
 		CoachCommunity:    r.slug("SKOOL_COACH_COMMUNITY"),
 		ClientCommunity:   r.slug("SKOOL_CLIENT_COMMUNITY"),
 		Selectors:         r.readableFile("SKOOL_SELECTORS"),
 		Headless:          r.headless(),
-		ChallengeWait:     r.boundedDuration("SKOOL_CHALLENGE_WAIT", 3*time.Minute, time.Second, 30*time.Minute),
-		GraceDays:         r.intRange("SKOOL_GRACE_DAYS", 7, 0, 365),
-		SafetyThreshold:   r.fraction("SKOOL_SAFETY_THRESHOLD", 0.8),
-		MonitoringEnabled: r.boolean("MONITORING_ENABLED", false),
-		SyncTime:          r.clock("SKOOL_SYNC_TIME", "03:00"),
+		ChallengeWait:     r.duration("SKOOL_CHALLENGE_WAIT", time.Second, 30*time.Minute),
+		GraceDays:         r.intRange("SKOOL_GRACE_DAYS", 0, 365),
+		SafetyThreshold:   r.fraction("SKOOL_SAFETY_THRESHOLD"),
+		MonitoringEnabled: r.boolean("MONITORING_ENABLED"),
+		SyncTime:          r.clock("SKOOL_SYNC_TIME"),
 		SyncZone:          r.zone("SKOOL_SYNC_TZ"),
 	}
 	s.PauseMin, s.PauseMax = r.pauses("SKOOL_PAUSES")
-	s.ElementWait = r.boundedDuration("SKOOL_ELEMENT_WAIT", 30*time.Second, time.Second, 5*time.Minute)
+	s.ElementWait = r.duration("SKOOL_ELEMENT_WAIT", time.Second, 5*time.Minute)
 	r.httpURL("SKOOL_URL", s.URL)
 	r.checkSkool(s)
 	return s
@@ -111,13 +109,13 @@ func (r *reader) skool() Skool {
 
 // pauses reads a range of durations like 700ms-2500ms.
 func (r *reader) pauses(name string) (time.Duration, time.Duration) {
-	v := r.strOr(name, "700ms-2500ms")
+	v := r.value(name)
 	lo, hi, ok := strings.Cut(v, "-")
 	a, errA := time.ParseDuration(strings.TrimSpace(lo))
 	b, errB := time.ParseDuration(strings.TrimSpace(hi))
 	if !ok || errA != nil || errB != nil || a <= 0 || b < a || b > time.Minute {
 		r.fail(name, "must be a range of durations like 700ms-2500ms (the second no shorter, at most a minute), not %q", v)
-		return 700 * time.Millisecond, 2500 * time.Millisecond
+		return 0, 0
 	}
 	return a, b
 }
@@ -176,78 +174,21 @@ func (r *reader) readableFile(name string) string {
 }
 
 // headless reads SKOOL_HEADLESS, else PLAYWRIGHT_HEADLESS (the original
-// program's name for it); true unless one says false.
+// program's name for it), else SKOOL_HEADLESS's default.
 func (r *reader) headless() bool {
-	if r.str("SKOOL_HEADLESS") != "" {
-		return r.boolean("SKOOL_HEADLESS", true)
+	if v := r.str("PLAYWRIGHT_HEADLESS"); v != "" && r.str("SKOOL_HEADLESS") == "" {
+		return r.parseBool("PLAYWRIGHT_HEADLESS", v)
 	}
-	return r.boolean("PLAYWRIGHT_HEADLESS", true)
-}
-
-// boolean reads true or false (also 1, 0, yes, no).
-func (r *reader) boolean(name string, def bool) bool {
-	switch v := strings.ToLower(r.str(name)); v {
-	case "":
-		return def
-	case "true", "1", "yes", "on":
-		return true
-	case "false", "0", "no", "off":
-		return false
-	default:
-		r.fail(name, "must be true or false, not %q", v)
-		return def
-	}
-}
-
-// boundedDuration reads a Go duration between lo and hi.
-func (r *reader) boundedDuration(name string, def, lo, hi time.Duration) time.Duration {
-	v := r.str(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		r.fail(name, "must be a duration from %v to %v, like %v, not %q", lo, hi, def, v)
-		return def
-	}
-	return d
-}
-
-// intRange reads a whole number from lo to hi.
-func (r *reader) intRange(name string, def, lo, hi int) int {
-	v := r.str(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		r.fail(name, "must be a whole number from %d to %d, not %q", lo, hi, v)
-		return def
-	}
-	return n
-}
-
-// fraction reads a number from 0 to 1.
-func (r *reader) fraction(name string, def float64) float64 {
-	v := r.str(name)
-	if v == "" {
-		return def
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || f > 1 {
-		r.fail(name, "must be a fraction from 0 to 1, like %g, not %q", def, v)
-		return def
-	}
-	return f
+	return r.boolean("SKOOL_HEADLESS")
 }
 
 // clock reads a time of day, HH:MM.
-func (r *reader) clock(name, def string) string {
-	v := r.strOr(name, def)
+func (r *reader) clock(name string) string {
+	v := r.value(name)
 	h, m, ok := parseClock(v)
 	if !ok {
 		r.fail(name, "must be a time of day, HH:MM from 00:00 to 23:59, not %q", v)
-		return def
+		return ""
 	}
 	return fmt.Sprintf("%02d:%02d", h, m)
 }
@@ -263,9 +204,9 @@ func parseClock(v string) (hour, minute int, ok bool) {
 	return h, m, true
 }
 
-// zone reads an IANA time zone name, UTC unless set.
+// zone reads an IANA time zone name.
 func (r *reader) zone(name string) *time.Location {
-	v := r.strOr(name, "UTC")
+	v := r.value(name)
 	loc, err := time.LoadLocation(v)
 	if err != nil || v == "Local" {
 		r.fail(name, "must be an IANA time zone like Europe/Berlin or UTC, not %q", v)

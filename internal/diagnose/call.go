@@ -9,7 +9,6 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"rapport/internal/config"
 	"rapport/internal/mediaclient"
 	"rapport/internal/sfu"
 )
@@ -18,7 +17,7 @@ import (
 // peer publishes a synthetic camera and microphone, the other must receive
 // both. It proves the media engine (codecs, ICE, DTLS, SRTP, forwarding);
 // the network is the other checks' business.
-func checkCall(ctx context.Context, _ *config.Config, log *slog.Logger) Check {
+func checkCall(ctx context.Context, _ Options, log *slog.Logger) Check {
 	c := Check{Name: "a call through the SFU"}
 	start := time.Now()
 	got, lat, err := loopbackCall(ctx, log)

@@ -13,15 +13,13 @@ import (
 
 	pionturn "github.com/pion/turn/v4"
 
-	"rapport/internal/config"
 	"rapport/internal/turn"
 	"rapport/internal/udpbuf"
 )
 
 // checkUDP: the port media comes in on can be had, or is held by a running
 // server.
-func checkUDP(_ context.Context, cfg *config.Config, _ *slog.Logger) Check {
-	w := cfg.WebRTC
+func checkUDP(_ context.Context, w Options, _ *slog.Logger) Check {
 	c := Check{Name: "UDP ports for media"}
 	switch {
 	case w.UDPPort > 0:
@@ -43,7 +41,7 @@ func checkUDP(_ context.Context, cfg *config.Config, _ *slog.Logger) Check {
 
 // checkUDPBuffers: the kernel gives media sockets the receive buffer the
 // SFU asks for, so that a busy moment does not lose packets.
-func checkUDPBuffers(_ context.Context, _ *config.Config, _ *slog.Logger) Check {
+func checkUDPBuffers(_ context.Context, _ Options, _ *slog.Logger) Check {
 	c := Check{Name: "UDP socket buffers"}
 	granted, err := udpbuf.Granted()
 	switch {
@@ -61,17 +59,17 @@ func checkUDPBuffers(_ context.Context, _ *config.Config, _ *slog.Logger) Check 
 }
 
 // checkTCP: ICE over TCP, for networks that block UDP.
-func checkTCP(_ context.Context, cfg *config.Config, _ *slog.Logger) Check {
+func checkTCP(_ context.Context, o Options, _ *slog.Logger) Check {
 	c := Check{Name: "TCP port for media"}
-	if cfg.WebRTC.TCPPort == 0 {
+	if o.TCPPort == 0 {
 		c.Status, c.Detail = Skip, "off"
-		if !cfg.WebRTC.LoopbackOnly && !cfg.WebRTC.TURN.Enabled() {
+		if !o.LoopbackOnly && !o.turnEnabled() {
 			c.Status = Warn
 			c.Fix = "networks that block UDP can reach calls only over TCP: set WEBRTC_TCP_PORT (like 7881) or a TURN server"
 		}
 		return c
 	}
-	return portCheck(c, "tcp", cfg.WebRTC.TCPPort, "WEBRTC_TCP_PORT")
+	return portCheck(c, "tcp", o.TCPPort, "WEBRTC_TCP_PORT")
 }
 
 // portCheck binds a port for a moment: free is fine, in use is fine if a
@@ -105,8 +103,7 @@ func portCheck(c Check, network string, port int, setting string) Check {
 
 // checkPublicAddress asks the STUN server what address this machine's
 // packets come from, and compares it with WEBRTC_PUBLIC_IP.
-func checkPublicAddress(_ context.Context, cfg *config.Config, _ *slog.Logger) Check {
-	w := cfg.WebRTC
+func checkPublicAddress(_ context.Context, w Options, _ *slog.Logger) Check {
 	c := Check{Name: "public address (STUN)"}
 	if w.LoopbackOnly {
 		c.Status, c.Detail = Skip, "media on loopback only"
@@ -172,17 +169,16 @@ func stunBinding(server string) (*net.UDPAddr, error) {
 // checkTURN allocates a relay on the TURN server browsers are given: the
 // embedded one (the running server's, or one started for the check), the
 // external one, or Twilio's.
-func checkTURN(ctx context.Context, cfg *config.Config, log *slog.Logger) Check {
-	t := cfg.WebRTC.TURN
+func checkTURN(ctx context.Context, o Options, log *slog.Logger) Check {
 	c := Check{Name: "TURN relay"}
 	switch {
-	case t.Port > 0:
-		return embeddedTURN(c, cfg, log)
-	case len(t.URLs) > 0:
-		user, pass := turn.Credentials(t.Secret, 0, time.Now().Add(time.Minute))
-		return allocateOn(c, t.URLs, user, pass)
-	case t.TwilioSID != "":
-		tw := &turn.Twilio{AccountSID: t.TwilioSID, AuthToken: t.TwilioToken, TTL: time.Hour, Log: log}
+	case o.TURN.Port > 0:
+		return embeddedTURN(c, o.TURN, log)
+	case len(o.TURNURLs) > 0:
+		user, pass := turn.Credentials(o.TURNSecret, 0, time.Now().Add(time.Minute))
+		return allocateOn(c, o.TURNURLs, user, pass)
+	case o.TwilioSID != "":
+		tw := &turn.Twilio{AccountSID: o.TwilioSID, AuthToken: o.TwilioToken, TTL: time.Hour, Log: log}
 		if _, err := tw.Refresh(ctx); err != nil {
 			c.Status, c.Detail, c.Fix = Fail, "Twilio: "+err.Error(), "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
 			return c
@@ -196,7 +192,7 @@ func checkTURN(ctx context.Context, cfg *config.Config, log *slog.Logger) Check 
 		return c
 	}
 	c.Status, c.Detail = Skip, "no TURN server"
-	if !cfg.WebRTC.LoopbackOnly {
+	if !o.LoopbackOnly {
 		c.Status = Warn
 		c.Fix = "people on networks that block UDP cannot join calls: run `rapport setup-webrtc` (the embedded TURN server), or set TURN_URLS or Twilio"
 	}
@@ -205,13 +201,12 @@ func checkTURN(ctx context.Context, cfg *config.Config, log *slog.Logger) Check 
 
 // embeddedTURN checks the running server's TURN port, or starts the
 // embedded server on it for the check.
-func embeddedTURN(c Check, cfg *config.Config, log *slog.Logger) Check {
-	t := cfg.WebRTC.TURN
-	host := cfg.TURNHost() // where browsers are sent
-	addr := net.JoinHostPort(host, strconv.Itoa(t.Port))
+func embeddedTURN(c Check, t turn.Config, log *slog.Logger) Check {
+	addr := net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) // where browsers are sent
 	if l, err := net.ListenPacket("udp4", ":"+strconv.Itoa(t.Port)); err == nil {
 		l.Close()
-		srv, err := turn.StartFor(cfg, log)
+		t.Log = log
+		srv, err := turn.Start(t)
 		if err != nil {
 			c.Status, c.Detail, c.Fix = Fail, err.Error(), "free TURN_PORT or choose another"
 			return c

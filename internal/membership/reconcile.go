@@ -45,8 +45,9 @@ type Input struct {
 	Now              time.Time
 	GraceDays        int
 	// LastGood is how many members each community had in the last run that
-	// changed something; Threshold (0.8) is the share of that below which
-	// a run stops (a failed sign-in or a changed page must not demote).
+	// changed something; Threshold (SKOOL_SAFETY_THRESHOLD) is the share
+	// of that below which a run stops (a failed sign-in or a changed page
+	// must not demote).
 	LastGood  map[Community]int
 	Threshold float64
 }

@@ -24,6 +24,7 @@ type Syncer struct {
 	Scraper   Scraper
 	Store     Store
 	GraceDays int
+	// Threshold is the safety stop's share of the last good run (Input).
 	Threshold float64
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -131,12 +132,8 @@ func (s *Syncer) plan(ctx context.Context, o Options, run *Run) (Plan, error) {
 		lists[c] = members
 	}
 	run.Coaches, run.Clients = len(lists[Coaches]), len(lists[Clients])
-	threshold := s.Threshold
-	if threshold <= 0 {
-		threshold = 0.8
-	}
 	return Reconcile(Input{Coaches: lists[Coaches], Clients: lists[Clients], Users: st.Users, Records: st.Records,
-		Now: s.now(), GraceDays: s.GraceDays, LastGood: st.LastGood, Threshold: threshold}), nil
+		Now: s.now(), GraceDays: s.GraceDays, LastGood: st.LastGood, Threshold: s.Threshold}), nil
 }
 
 // asRead is a community as the last run read it: its records still in the

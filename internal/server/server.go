@@ -95,7 +95,7 @@ func (a *App) assistant() {
 	a.Rooms.Assistant = mind
 	a.Rooms.AfterCall = &ai.Notes{Client: client, Store: a.DB, Log: a.log}
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
-	ears, mouth, lines, err := speech.New(c.Speech)
+	ears, mouth, lines, err := speech.New(speech.Options(c.Speech)) // the same fields
 	for _, line := range lines {
 		a.log.Info(line)
 	}
@@ -128,7 +128,7 @@ func New(o Options) (*App, error) {
 	}
 	a.Chat = chat.NewWriter(o.DB, o.Logger)
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
-	defaultMode := o.Config.CallMode
+	defaultMode := coaching.CallMode(o.Config.CallMode)
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
 	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
 	a.follow()
@@ -251,7 +251,7 @@ func (a *App) turn() ([]func(int64) []protocol.ICEServer, error) {
 	t := w.TURN
 	var out []func(int64) []protocol.ICEServer
 	if t.Port > 0 {
-		c := turn.ConfigFor(a.Config, a.log)
+		c := TURNConfig(a.Config, a.log)
 		c.Allowed = a.turnAllowed
 		srv, err := turn.Start(c)
 		if err != nil {

@@ -78,13 +78,19 @@ func (s *skoolSync) Run(ctx context.Context, o membership.Options) (*membership.
 // they name nowhere). The caller closes its Scraper after the run.
 func SkoolSyncer(cfg *config.Config, db *store.DB, role string, log *slog.Logger) (*membership.Syncer, error) {
 	c := cfg.Skool
-	scraper, err := skool.New(c, skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(cfg.DataDir),
+	scraper, err := skool.New(skoolAccount(c), skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(cfg.DataDir),
 		LogsDir: logsDir(cfg), PauseMin: c.PauseMin, PauseMax: c.PauseMax, ElementWait: c.ElementWait, Logger: log})
 	if err != nil {
 		return nil, err
 	}
 	return &membership.Syncer{Scraper: scraper, Store: db, GraceDays: c.GraceDays, Threshold: c.SafetyThreshold, Log: log,
 		Lease: db, Holder: leaseHolder(role), Notify: notifier(cfg.Alerts)}, nil
+}
+
+// skoolAccount is the scraper's part of the Skool settings.
+func skoolAccount(c config.Skool) skool.Account {
+	return skool.Account{URL: c.URL, Email: c.Email, Password: c.Password, CoachCommunity: c.CoachCommunity,
+		ClientCommunity: c.ClientCommunity, Selectors: c.Selectors, Headless: c.Headless, ChallengeWait: c.ChallengeWait}
 }
 
 // leaseHolder names this process in the sync's lease: host/pid, and its

@@ -6,9 +6,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"rapport/internal/config"
 )
+
+// Options say which speech engines the AI uses and where they are: the
+// STT_ and TTS_ settings.
+type Options struct {
+	// STTEngine is "auto" (pocketsphinx when installed), "pocketsphinx",
+	// "whisper" (the /v1/audio/transcriptions API at STTURL) or "off".
+	STTEngine  string
+	STTURL     string // like http://127.0.0.1:8178/v1 (whisper.cpp's server)
+	STTModel   string
+	STTAPIKey  string
+	STTGrammar string // a JSGF grammar file that narrows pocketsphinx to known phrases
+	// TTSEngine is "auto" (espeak-ng when installed), "espeak", "openai"
+	// (the /v1/audio/speech API at TTSURL) or "off".
+	TTSEngine string
+	TTSURL    string // like http://127.0.0.1:8880/v1 (Kokoro, Piper servers)
+	TTSModel  string
+	TTSVoice  string
+	TTSAPIKey string
+}
 
 // New picks the speech engines that the settings ask for, and says in
 // human lines for the start-up log what it picked and how to change it.
@@ -16,7 +33,7 @@ import (
 // a nil Transcriber or Synthesizer means the AI cannot hear or speak. An
 // engine asked for by name that cannot be had is an error. Nothing is
 // downloaded, now or later.
-func New(s config.Speech) (Transcriber, Synthesizer, []string, error) {
+func New(s Options) (Transcriber, Synthesizer, []string, error) {
 	return newEngines(s, host{lookPath: exec.LookPath, exists: exists})
 }
 
@@ -33,7 +50,7 @@ func exists(path string) bool {
 }
 
 // newEngines is New on a given host.
-func newEngines(s config.Speech, look host) (Transcriber, Synthesizer, []string, error) {
+func newEngines(s Options, look host) (Transcriber, Synthesizer, []string, error) {
 	stt, sttLine, err := newTranscriber(s, look)
 	if err != nil {
 		return nil, nil, nil, err
@@ -46,7 +63,7 @@ func newEngines(s config.Speech, look host) (Transcriber, Synthesizer, []string,
 }
 
 // newTranscriber picks the speech-to-text engine.
-func newTranscriber(s config.Speech, look host) (Transcriber, string, error) {
+func newTranscriber(s Options, look host) (Transcriber, string, error) {
 	switch s.STTEngine {
 	case "off":
 		return nil, "speech-to-text: off (STT_ENGINE=off): the AI cannot hear the call", nil
@@ -64,7 +81,7 @@ func newTranscriber(s config.Speech, look host) (Transcriber, string, error) {
 
 // newPocketsphinx finds the installed recogniser: required when asked for
 // by name, optional under "auto".
-func newPocketsphinx(s config.Speech, look host) (Transcriber, string, error) {
+func newPocketsphinx(s Options, look host) (Transcriber, string, error) {
 	bin, err := look.lookPath(PocketsphinxBin)
 	if err == nil && !look.exists(pocketsphinxModel(bin)) {
 		err = fmt.Errorf("its US English model (%s) is missing", pocketsphinxModel(bin))
@@ -94,7 +111,7 @@ func pocketsphinxModel(bin string) string {
 }
 
 // newSynthesizer picks the text-to-speech engine.
-func newSynthesizer(s config.Speech, look host) (Synthesizer, string, error) {
+func newSynthesizer(s Options, look host) (Synthesizer, string, error) {
 	switch s.TTSEngine {
 	case "off":
 		return nil, "text-to-speech: off (TTS_ENGINE=off): the AI cannot speak in the call", nil
@@ -112,7 +129,7 @@ func newSynthesizer(s config.Speech, look host) (Synthesizer, string, error) {
 
 // newEspeak finds the installed synthesiser: required when asked for by
 // name, optional under "auto".
-func newEspeak(s config.Speech, look host) (Synthesizer, string, error) {
+func newEspeak(s Options, look host) (Synthesizer, string, error) {
 	bin, err := look.lookPath(EspeakBin)
 	if err != nil && s.TTSEngine == "espeak" {
 		return nil, "", fmt.Errorf("text-to-speech: TTS_ENGINE=espeak but %s is not installed (apt-get install espeak-ng)", EspeakBin)

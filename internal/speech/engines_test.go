@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"rapport/internal/config"
 )
 
 // installed is a host with only the named programs, in /usr/bin, and
@@ -36,52 +34,52 @@ func TestNewChoices(t *testing.T) {
 	both := installed(PocketsphinxBin, EspeakBin)
 	for _, tc := range []struct {
 		name      string
-		s         config.Speech
+		s         Options
 		look      host
 		wantSTT   Transcriber
 		wantTTS   Synthesizer
 		wantLines []string // words each line must have
 		wantErr   string
 	}{
-		{name: "AutoInstalled", s: config.Speech{STTEngine: "auto", TTSEngine: "auto", TTSVoice: "alloy"}, look: both,
+		{name: "AutoInstalled", s: Options{STTEngine: "auto", TTSEngine: "auto", TTSVoice: "alloy"}, look: both,
 			wantSTT:   Pocketsphinx{Bin: "/usr/bin/pocketsphinx_continuous"},
 			wantTTS:   Espeak{Bin: "/usr/bin/espeak-ng", Voice: "en-us"},
 			wantLines: []string{"speech-to-text: pocketsphinx (local); set STT_ENGINE=whisper and STT_URL", "text-to-speech: espeak-ng (local, voice en-us)"}},
-		{name: "AutoMissing", s: config.Speech{STTEngine: "auto", TTSEngine: "auto"}, look: installed(),
+		{name: "AutoMissing", s: Options{STTEngine: "auto", TTSEngine: "auto"}, look: installed(),
 			wantLines: []string{"speech-to-text: none: pocketsphinx is not installed", "text-to-speech: none: espeak-ng is not installed"}},
-		{name: "AutoWithUnusedURLs", s: config.Speech{STTEngine: "auto", STTURL: "http://w/v1", TTSEngine: "auto", TTSURL: "http://k/v1"}, look: both,
+		{name: "AutoWithUnusedURLs", s: Options{STTEngine: "auto", STTURL: "http://w/v1", TTSEngine: "auto", TTSURL: "http://k/v1"}, look: both,
 			wantSTT:   Pocketsphinx{Bin: "/usr/bin/pocketsphinx_continuous"},
 			wantTTS:   Espeak{Bin: "/usr/bin/espeak-ng", Voice: "en-us"},
 			wantLines: []string{"STT_URL is set but unused: set STT_ENGINE=whisper", "TTS_URL is set but unused: set TTS_ENGINE=openai"}},
-		{name: "LocalWithGrammarAndVoice", s: config.Speech{STTEngine: "pocketsphinx", STTGrammar: grammar, TTSEngine: "espeak", TTSVoice: "en-gb", TTSModel: "tts-1"}, look: both,
+		{name: "LocalWithGrammarAndVoice", s: Options{STTEngine: "pocketsphinx", STTGrammar: grammar, TTSEngine: "espeak", TTSVoice: "en-gb", TTSModel: "tts-1"}, look: both,
 			wantSTT:   Pocketsphinx{Bin: "/usr/bin/pocketsphinx_continuous", Grammar: grammar},
 			wantTTS:   Espeak{Bin: "/usr/bin/espeak-ng", Voice: "en-gb"},
 			wantLines: []string{"with the grammar " + grammar, "voice en-gb"}},
-		{name: "Servers", s: config.Speech{
+		{name: "Servers", s: Options{
 			STTEngine: "whisper", STTURL: "http://user:pw@127.0.0.1:8178/v1", STTModel: "whisper-1", STTAPIKey: "k1",
 			TTSEngine: "openai", TTSURL: "http://127.0.0.1:8880/v1", TTSModel: "kokoro", TTSVoice: "af_heart", TTSAPIKey: "k2"}, look: installed(),
 			wantSTT:   WhisperHTTP{BaseURL: "http://user:pw@127.0.0.1:8178/v1", Model: "whisper-1", APIKey: "k1"},
 			wantTTS:   SpeechHTTP{BaseURL: "http://127.0.0.1:8880/v1", Model: "kokoro", Voice: "af_heart", APIKey: "k2"},
 			wantLines: []string{"speech-to-text: whisper at http://user:xxxxx@127.0.0.1:8178/v1 (model whisper-1)", "text-to-speech: speech server at http://127.0.0.1:8880/v1 (model kokoro, voice af_heart)"}},
-		{name: "Off", s: config.Speech{STTEngine: "off", TTSEngine: "off"}, look: both,
+		{name: "Off", s: Options{STTEngine: "off", TTSEngine: "off"}, look: both,
 			wantLines: []string{"speech-to-text: off", "text-to-speech: off"}},
-		{name: "ErrPocketsphinxMissing", s: config.Speech{STTEngine: "pocketsphinx", TTSEngine: "off"}, look: installed(EspeakBin),
+		{name: "ErrPocketsphinxMissing", s: Options{STTEngine: "pocketsphinx", TTSEngine: "off"}, look: installed(EspeakBin),
 			wantErr: "STT_ENGINE=pocketsphinx but pocketsphinx is not installed: not found"},
-		{name: "AutoModelMissing", s: config.Speech{STTEngine: "auto", TTSEngine: "off"},
+		{name: "AutoModelMissing", s: Options{STTEngine: "auto", TTSEngine: "off"},
 			look:      host{lookPath: both.lookPath, exists: func(string) bool { return false }},
 			wantLines: []string{"speech-to-text: none: pocketsphinx is not installed", "text-to-speech: off"}},
-		{name: "ErrModelMissing", s: config.Speech{STTEngine: "pocketsphinx", TTSEngine: "off"},
+		{name: "ErrModelMissing", s: Options{STTEngine: "pocketsphinx", TTSEngine: "off"},
 			look:    host{lookPath: both.lookPath, exists: func(string) bool { return false }},
 			wantErr: "its US English model (/usr/share/pocketsphinx/model/en-us/en-us/mdef) is missing"},
-		{name: "ErrEspeakMissing", s: config.Speech{STTEngine: "off", TTSEngine: "espeak"}, look: installed(PocketsphinxBin),
+		{name: "ErrEspeakMissing", s: Options{STTEngine: "off", TTSEngine: "espeak"}, look: installed(PocketsphinxBin),
 			wantErr: "TTS_ENGINE=espeak but espeak-ng is not installed"},
-		{name: "ErrGrammarMissing", s: config.Speech{STTEngine: "auto", STTGrammar: grammar + ".missing", TTSEngine: "off"}, look: both,
+		{name: "ErrGrammarMissing", s: Options{STTEngine: "auto", STTGrammar: grammar + ".missing", TTSEngine: "off"}, look: both,
 			wantErr: "STT_GRAMMAR"},
-		{name: "ErrWhisperWithoutURL", s: config.Speech{STTEngine: "whisper", TTSEngine: "off"}, look: both,
+		{name: "ErrWhisperWithoutURL", s: Options{STTEngine: "whisper", TTSEngine: "off"}, look: both,
 			wantErr: "STT_ENGINE=whisper needs STT_URL"},
-		{name: "ErrOpenAIWithoutURL", s: config.Speech{STTEngine: "off", TTSEngine: "openai"}, look: both,
+		{name: "ErrOpenAIWithoutURL", s: Options{STTEngine: "off", TTSEngine: "openai"}, look: both,
 			wantErr: "TTS_ENGINE=openai needs TTS_URL"},
-		{name: "ErrUnknownEngine", s: config.Speech{STTEngine: "vosk", TTSEngine: "off"}, look: both,
+		{name: "ErrUnknownEngine", s: Options{STTEngine: "vosk", TTSEngine: "off"}, look: both,
 			wantErr: `unknown STT_ENGINE "vosk"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,7 +109,7 @@ func TestNewChoices(t *testing.T) {
 func TestNewFindsInstalledEngines(t *testing.T) {
 	MustTool(t, PocketsphinxBin)
 	MustTool(t, EspeakBin)
-	stt, tts, lines, err := New(config.Speech{STTEngine: "auto", TTSEngine: "auto", TTSVoice: "alloy"})
+	stt, tts, lines, err := New(Options{STTEngine: "auto", TTSEngine: "auto", TTSVoice: "alloy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +124,7 @@ func TestNewFindsInstalledEngines(t *testing.T) {
 
 func TestNewWithEmptyPath(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	stt, tts, lines, err := New(config.Speech{STTEngine: "auto", TTSEngine: "auto"})
+	stt, tts, lines, err := New(Options{STTEngine: "auto", TTSEngine: "auto"})
 	if err != nil || stt != nil || tts != nil {
 		t.Fatalf("New with nothing installed = %v, %v, %v; want no engines and no error", stt, tts, err)
 	}

@@ -13,7 +13,6 @@ import (
 	pionturn "github.com/pion/turn/v4"
 
 	"rapport/internal/app"
-	"rapport/internal/config"
 	"rapport/internal/pionlog"
 	"rapport/internal/udpbuf"
 )
@@ -152,27 +151,6 @@ func (c Config) listenTLS() (net.Listener, error) {
 
 func (c Config) url(scheme string, port int, transport string) string {
 	return scheme + ":" + net.JoinHostPort(c.Host, strconv.Itoa(port)) + "?transport=" + transport
-}
-
-// StartFor starts the embedded server the settings describe, with every
-// user allowed (diagnose); the application starts ConfigFor's with its
-// Allowed.
-func StartFor(cfg *config.Config, log *slog.Logger) (*Server, error) {
-	return Start(ConfigFor(cfg, log))
-}
-
-// ConfigFor is the embedded server the settings describe (TURN_PORT and
-// the rest): on loopback when media is, relaying to this server's own
-// addresses, reached by browsers at cfg.TURNHost().
-func ConfigFor(cfg *config.Config, log *slog.Logger) Config {
-	w, t := cfg.WebRTC, cfg.WebRTC.TURN
-	listen := "0.0.0.0"
-	if w.LoopbackOnly {
-		listen = "127.0.0.1"
-	}
-	return Config{ListenIP: listen, Port: t.Port, TLSPort: t.TLSPort, TLSCert: t.TLSCert, TLSKey: t.TLSKey,
-		RelayIP: net.ParseIP(t.RelayIP), Host: cfg.TURNHost(), Realm: "rapport", Secret: t.Secret,
-		OwnIPs: OwnIPs(w.LoopbackOnly, w.PublicIPs...), MaxAllocations: t.MaxAllocations, Log: log}
 }
 
 // URLs are the server's addresses for browsers.

@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"rapport/internal/config"
 	"rapport/internal/membership"
 	"rapport/internal/membership/skool/skooltest"
 )
 
 // testConfig is the settings for a stand-in at url.
-func testConfig(url string) config.Skool {
-	return config.Skool{
+func testConfig(url string) Account {
+	return Account{
 		URL: url, Email: skooltest.Email, Password: skooltest.Password,
 		CoachCommunity: skooltest.CoachCommunity, ClientCommunity: skooltest.ClientCommunity,
 		Headless: true, ChallengeWait: 30 * time.Second,
@@ -33,7 +32,7 @@ func testOptions(t *testing.T) Options {
 }
 
 // MustScraper makes a scraper closed at the end of the test.
-func MustScraper(t *testing.T, cfg config.Skool, opts Options) *Scraper {
+func MustScraper(t *testing.T, cfg Account, opts Options) *Scraper {
 	t.Helper()
 	s, err := New(cfg, opts)
 	if err != nil {

@@ -24,9 +24,22 @@ import (
 	"sync"
 	"time"
 
-	"rapport/internal/config"
 	"rapport/internal/membership"
 )
+
+// Account is where the scraper reads and as whom: the SKOOL_ settings.
+type Account struct {
+	URL             string // Skool's base URL, without a trailing slash
+	Email           string // the monitoring account, an admin of both communities
+	Password        string
+	CoachCommunity  string // the coaches' community slug, like "ultra"
+	ClientCommunity string // the clients' community slug, like "vagus"
+	Selectors       string // a JSON selectors file; empty: the built-in one
+	Headless        bool   // false shows the browser (it needs a display)
+	// ChallengeWait is how long the scraper waits for Skool's web firewall
+	// to let it through to the sign-in form.
+	ChallengeWait time.Duration
+}
 
 // Options are how the scraper runs on this machine.
 type Options struct {
@@ -41,11 +54,11 @@ type Options struct {
 	// failed.
 	LogsDir string
 	// PauseMin and PauseMax bound the random pauses a person makes between
-	// steps (keystrokes take a twentieth of them). Both zero: 0.7 s to
-	// 2.5 s; tests set them to milliseconds.
+	// steps (keystrokes take a twentieth of them): SKOOL_PAUSES; tests set
+	// them to milliseconds.
 	PauseMin, PauseMax time.Duration
 	// ElementWait is how long an element or an answer may take to appear
-	// before the step fails; zero: 30 s.
+	// before the step fails (SKOOL_ELEMENT_WAIT).
 	ElementWait time.Duration
 	// Logger is told what the scraper does; nil: slog.Default().
 	Logger *slog.Logger
@@ -57,7 +70,7 @@ func ProfileDir(dataDir string) string { return filepath.Join(dataDir, "skool-br
 // Scraper reads member lists from Skool with one browser, started on the
 // first call and signed in once; it implements membership.Scraper.
 type Scraper struct {
-	cfg  config.Skool
+	cfg  Account
 	opts Options
 	sel  *Selectors
 	log  *slog.Logger
@@ -73,9 +86,9 @@ type Scraper struct {
 
 var _ membership.Scraper = (*Scraper)(nil)
 
-// New checks the settings and the options and reads the selectors file;
+// New checks the account and the options and reads the selectors file;
 // the browser starts on the first call of Members.
-func New(cfg config.Skool, opts Options) (*Scraper, error) {
+func New(cfg Account, opts Options) (*Scraper, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -90,8 +103,8 @@ func New(cfg config.Skool, opts Options) (*Scraper, error) {
 	return &Scraper{cfg: cfg, opts: opts, sel: sel, log: opts.Logger}, nil
 }
 
-// checkConfig checks what New needs of the settings.
-func checkConfig(cfg config.Skool) error {
+// checkConfig checks what New needs of the account.
+func checkConfig(cfg Account) error {
 	if cfg.Email == "" || cfg.Password == "" {
 		return errors.New("skool: SKOOL_EMAIL and SKOOL_PASSWORD are required")
 	}
@@ -109,14 +122,11 @@ func withDefaults(o Options) (Options, error) {
 	if o.ProfileDir == "" || o.LogsDir == "" {
 		return o, errors.New("skool: a profile directory and a logs directory are required")
 	}
-	if o.PauseMin == 0 && o.PauseMax == 0 {
-		o.PauseMin, o.PauseMax = 700*time.Millisecond, 2500*time.Millisecond
-	}
-	if o.PauseMin < 0 || o.PauseMax < o.PauseMin {
-		return o, fmt.Errorf("skool: the pauses must be a range, not %v to %v", o.PauseMin, o.PauseMax)
+	if o.PauseMin <= 0 || o.PauseMax < o.PauseMin {
+		return o, fmt.Errorf("skool: the pauses (SKOOL_PAUSES) must be a range of positive durations, not %v to %v", o.PauseMin, o.PauseMax)
 	}
 	if o.ElementWait <= 0 {
-		o.ElementWait = 30 * time.Second
+		return o, errors.New("skool: the element wait (SKOOL_ELEMENT_WAIT) must be positive")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
