@@ -10,8 +10,10 @@ dev:
 test:
 	scripts/test.sh
 
+# bin/rapport is the server; bin/rapport-load the load generator, kept out of it.
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/rapport ./cmd/rapport
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/rapport-load ./cmd/rapport-load
 
 bench:
 	RAPPORT_TEST_POSTGRES=$${RAPPORT_TEST_POSTGRES:-$$(scripts/test-deps.sh | sed -n 's/^RAPPORT_TEST_POSTGRES=//p')} \

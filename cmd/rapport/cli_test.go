@@ -51,6 +51,18 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestLoadtestSaysWhereItWent: the load generator left this binary;
+// `rapport loadtest` says which binary took it.
+func TestLoadtestSaysWhereItWent(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "loadtest", "chat", "--rooms", "10")
+	if code != 2 || !strings.Contains(errs, "rapport-load chat|sfu|relay|udp") || strings.Contains(out, "loadtest") {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	if _, help, _ := runCLI(t, nil, "help"); strings.Contains(help, "loadtest") {
+		t.Fatalf("help still lists loadtest:\n%s", help)
+	}
+}
+
 func TestBadSettingStopsStartWithOneLine(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -16,18 +16,6 @@ import (
 // GOMEMLIMIT, Go's own soft limit, still applies when set.
 const serveGOGC = 400
 
-// loadtestGOGC is the load generator's collector target when GOGC is not
-// set: the server's, for the same reason (each collection is a burst of
-// latency, here in what the generator measures), and the generator
-// collects rather than grows. A generator that never collected took fresh
-// memory for all it allocated (35 MB a second at 1,000 chat rooms), and
-// the kernel's page faults for it came in bursts that held its core for
-// half a second at a time: 29,000 faults in 0.6 s, 440-500 ms in the tail
-// of each of four two-minute runs. At 400 it collects about every 15 s
-// (a live heap near 100 MB), and the worst delivery of the same runs took
-// 97-103 ms; the result says how many collections fell into a measurement.
-const loadtestGOGC = 400
-
 // tuneGC sets the collector's target to percent unless GOGC says
 // otherwise.
 func tuneGC(percent int, log *slog.Logger) {

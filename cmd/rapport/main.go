@@ -29,7 +29,6 @@ func commands() []command {
 		{"diagnose", "check that calls can work here: ports, public address, TURN, a call through the SFU", runDiagnose},
 		{"setup-webrtc", "write a TURN secret into .env and print the ports a firewall must open", runSetupWebRTC},
 		{"sync-skool", "read the two Skool communities and turn their members into roles (--dry-run shows the plan)", runSyncSkool},
-		{"loadtest", "generate load against a server on loopback and measure it (chat, sfu, relay), or the UDP floor under any SFU (udp)", runLoadtest},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -72,9 +71,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if moved, ok := movedCommands[name]; ok {
+		fmt.Fprintf(stderr, "rapport %s: %s\n", name, moved)
+		return 2
+	}
 	fmt.Fprintf(stderr, "rapport: unknown command %q\n\n", name)
 	usage(stderr)
 	return 2
+}
+
+// movedCommands say where a command that has left this binary went.
+var movedCommands = map[string]string{
+	"loadtest": "the load generator is a binary of its own, so that the server's holds none: " +
+		"`rapport-load chat|sfu|relay|udp` takes the same flags (go build ./cmd/rapport-load, or make build)",
 }
 
 func usage(w io.Writer) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,10 +37,12 @@ type ChatOptions struct {
 	Drain     time.Duration // how long to wait for the last deliveries
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
+	// Part is this process's share of the rooms; zero: all of them.
+	Part Part
 }
 
 // ChatResult is what a chat load measured. The JSON names are stable: the
-// last line of `rapport loadtest chat` is this object.
+// last line of `rapport-load chat` is this object.
 type ChatResult struct {
 	Rooms          int     `json:"rooms"`
 	Participants   int     `json:"participants"`
@@ -76,6 +77,9 @@ type ChatResult struct {
 	ServerDiskMB        float64 `json:"server_disk_mb,omitempty"`
 	DiskBytesPerMessage float64 `json:"disk_bytes_per_message,omitempty"`
 	DeliveriesPerCPUS   float64 `json:"deliveries_per_cpu_s"`
+	// Processes are the generator's processes, each with its share of the
+	// rooms and its CPU, when it ran in several (--procs).
+	Processes []Process `json:"processes,omitempty"`
 	// Timeline is the fan-out latency a tenth of a second at a time, and
 	// Seconds a second at a time, from the start of sending.
 	Timeline []Bucket `json:"-"`
@@ -139,29 +143,25 @@ func sendTime(body string) (int64, bool) {
 
 // Chat runs a chat load and measures it.
 func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
-	if o.Participants < 2 || o.Participants > 3 {
-		return nil, errors.New("--participants must be 2 (coach and client) or 3 (and the AI seat)")
+	t, err := ChatShare(ctx, o)
+	if err != nil {
+		return nil, err
 	}
-	if o.Rooms < 1 || o.Rate <= 0 || o.Duration <= 0 {
-		return nil, errors.New("--rooms, --rate and --duration must be positive")
-	}
-	if o.Warmup < 0 {
-		return nil, errors.New("--warmup must not be negative")
+	return ChatResultOf(o, t), nil
+}
+
+// ChatShare runs this process's share of a chat load (o.Part) and returns
+// what it measured.
+func ChatShare(ctx context.Context, o ChatOptions) (*ChatTally, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
 	if o.Drain == 0 {
 		o.Drain = 3 * time.Second
 	}
-	progress := func(string, int, int, int64) {}
-	if o.Progress != nil { // called from many goroutines: one at a time
-		var mu sync.Mutex
-		progress = func(phase string, done, total int, sent int64) {
-			mu.Lock()
-			defer mu.Unlock()
-			o.Progress(phase, done, total, sent)
-		}
-	}
-	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
-	setups, err := setupRooms(ctx, o.Server, o.DevToken, run, o.Rooms, o.Participants, 16, progress)
+	progress := serialized(o.Progress)
+	rooms := o.Part.indices(o.Rooms)
+	setups, err := setupRooms(ctx, o.Server, o.DevToken, o.Part.run(), rooms, o.Participants, 16, progress)
 	if err != nil {
 		return nil, fmt.Errorf("set up rooms: %w", err)
 	}
@@ -178,7 +178,37 @@ func Chat(ctx context.Context, o ChatOptions) (*ChatResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return measure(ctx, o, seats, progress)
+	if err := o.Part.ready(ctx); err != nil {
+		return nil, err
+	}
+	return measure(ctx, o, rooms, seats, progress)
+}
+
+// Check says what is wrong with the options, if anything.
+func (o ChatOptions) Check() error {
+	switch {
+	case o.Participants < 2 || o.Participants > 3:
+		return errors.New("--participants must be 2 (coach and client) or 3 (and the AI seat)")
+	case o.Rooms < 1 || o.Rate <= 0 || o.Duration <= 0:
+		return errors.New("--rooms, --rate and --duration must be positive")
+	case o.Warmup < 0:
+		return errors.New("--warmup must not be negative")
+	}
+	return nil
+}
+
+// serialized returns progress made safe to call from many goroutines (one
+// call at a time), or a function that does nothing for nil.
+func serialized(progress func(string, int, int, int64)) func(string, int, int, int64) {
+	if progress == nil {
+		return func(string, int, int, int64) {}
+	}
+	var mu sync.Mutex
+	return func(phase string, done, total int, sent int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(phase, done, total, sent)
+	}
 }
 
 // connect joins every participant, 32 at a time.
@@ -202,7 +232,7 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 				c, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: o.Server, RoomID: rs.roomID, Header: h, OnMessage: s.onMessage})
 				mu.Lock()
 				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("join room %d: %w", i, err)
+					firstErr = fmt.Errorf("join room %d: %w", rs.index, err)
 				}
 				s.c = c
 				mu.Unlock()
@@ -215,28 +245,29 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 }
 
 // measure sends for the warm-up and the duration, waits for the last
-// deliveries, and computes the result of what was sent after the warm-up.
-func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(string, int, int, int64)) (*ChatResult, error) {
+// deliveries, and tallies what was sent after the warm-up. rooms are the
+// seats' rooms' indices in the whole load.
+func measure(ctx context.Context, o ChatOptions, rooms []int, seats [][]*seat, progress func(string, int, int, int64)) (*ChatTally, error) {
 	start := time.Now().Add(o.Warmup)
 	for _, room := range seats {
 		for _, s := range room {
 			s.from.Store(start.UnixNano())
 		}
 	}
-	var sent, acked, unacked, skipped atomic.Int64
+	var c chatCounts
 	runCtx, stop := context.WithDeadline(ctx, start.Add(o.Duration))
 	defer stop()
 	var senders sync.WaitGroup
 	for _, room := range seats {
 		for _, s := range room {
 			senders.Add(1)
-			go func() { defer senders.Done(); s.send(&acked, &unacked) }()
+			go func() { defer senders.Done(); s.send(&c.acked, &c.unacked) }()
 		}
 	}
 	var tickers sync.WaitGroup
-	for r, room := range seats {
+	for k, room := range seats {
 		tickers.Add(1)
-		go func() { defer tickers.Done(); schedule(runCtx, r, room, o.Rate, start, &sent, &skipped) }()
+		go func() { defer tickers.Done(); schedule(runCtx, rooms[k], room, o.Rate, start, &c.sent, &c.skipped) }()
 	}
 	// finish stops sending and waits for the last acks.
 	finish := func() {
@@ -250,17 +281,17 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 		senders.Wait()
 	}
 	if o.Warmup > 0 {
-		reportProgress(ctx, "warm-up", start, &sent, progress)
+		reportProgress(ctx, "warm-up", start, &c.sent, progress)
 	}
 	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
 	if err != nil {
 		finish()
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	own0, gcs0 := ownCPU(), collections()
+	meter := startProcessMeter()
 	written0, _ := proc.Written(o.ServerPID)
 	var reporting sync.WaitGroup
-	reporting.Go(func() { reportProgress(runCtx, "send", start.Add(o.Duration), &sent, progress) })
+	reporting.Go(func() { reportProgress(runCtx, "send", start.Add(o.Duration), &c.sent, progress) })
 	tickers.Wait()
 	elapsed := time.Since(start)
 	reporting.Wait() // the sending has ended, and with it the reports: none comes after Chat returns
@@ -270,15 +301,20 @@ func measure(ctx context.Context, o ChatOptions, seats [][]*seat, progress func(
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	r := result(o, seats, start, elapsed, sent.Load(), acked.Load(), unacked.Load(), skipped.Load(), cpu1-cpu0)
-	r.ServerCores = round((cpu1-cpu0)/(elapsed+o.Drain).Seconds(), 3) // the CPU was read over both
-	r.GeneratorCores = round((ownCPU()-own0)/(elapsed+o.Drain).Seconds(), 3)
-	r.GeneratorGCs = collections() - gcs0
-	if written1, ok := proc.Written(o.ServerPID); ok && r.Acked > 0 {
-		r.ServerDiskMB = round(float64(written1-written0)/(1<<20), 1)
-		r.DiskBytesPerMessage = round(float64(written1-written0)/float64(r.Acked), 0)
+	t := tally(seats, start, &c)
+	t.Elapsed, t.Drain, t.ServerCPUS = elapsed, o.Drain, cpu1-cpu0
+	t.Process = meter.stop(elapsed + o.Drain)
+	t.Process.Rooms = len(rooms)
+	t.ServerWritten = -1
+	if written1, ok := proc.Written(o.ServerPID); ok {
+		t.ServerWritten = written1 - written0
 	}
-	return r, nil
+	return t, nil
+}
+
+// chatCounts are a run's counters, shared by its goroutines.
+type chatCounts struct {
+	sent, acked, unacked, skipped atomic.Int64
 }
 
 // schedule hands a room's messages to its seats in turn at the rate; those
@@ -347,42 +383,6 @@ func reportProgress(ctx context.Context, phase string, end time.Time, sent *atom
 			progress(phase, total-int(time.Until(end).Round(time.Second)/time.Second), total, sent.Load())
 		}
 	}
-}
-
-func result(o ChatOptions, seats [][]*seat, start time.Time, elapsed time.Duration, sent, acked, unacked, skipped int64, cpu float64) *ChatResult {
-	var delivered int64
-	var lat, in, out, arrived []int32
-	for _, room := range seats {
-		for _, s := range room {
-			delivered += s.delivered.Load()
-			s.mu.Lock()
-			lat = append(lat, s.latencies...)
-			in = append(in, s.inbound...)
-			arrived = append(arrived, s.arrived...)
-			for i, us := range s.latencies {
-				out = append(out, us-s.inbound[i])
-			}
-			s.mu.Unlock()
-		}
-	}
-	tenths, seconds := timeline(arrived, lat, start, 100*time.Millisecond), timeline(arrived, lat, start, time.Second)
-	slices.Sort(lat)
-	slices.Sort(in)
-	slices.Sort(out)
-	secs := elapsed.Seconds()
-	r := &ChatResult{Rooms: o.Rooms, Participants: o.Participants, DurationS: round(secs, 2), Sent: sent, Acked: acked,
-		Delivered: delivered, MessagesPerS: round(float64(acked)/secs, 1),
-		DeliveriesPerS: round(float64(acked+delivered)/secs, 1), P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99),
-		Lost: max(acked*int64(o.Participants-1)-delivered, 0), Unacked: unacked, Skipped: skipped,
-		ServerCPUS: round(cpu, 2), InP99Ms: pct(in, 0.99), OutP50Ms: pct(out, 0.50), OutP99Ms: pct(out, 0.99),
-		Timeline: tenths, Seconds: seconds}
-	if len(lat) > 0 {
-		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
-	}
-	if cpu > 0 {
-		r.DeliveriesPerCPUS = round(float64(acked+delivered)/cpu, 0)
-	}
-	return r
 }
 
 func pct(sorted []int32, p float64) float64 {

@@ -34,13 +34,13 @@ type FloorOptions struct {
 	SenderCPU int
 	// Batch sends each round with one sendmmsg instead of a sendto each.
 	Batch bool
-	// Executable is the rapport binary that runs the sender
-	// (`rapport loadtest udp-send`); the running one when empty.
+	// Executable is the rapport-load binary that runs the sender
+	// (`rapport-load udp-send`); the running one when empty.
 	Executable string
 }
 
 // FloorResult is what a floor measurement found. The JSON names are
-// stable: the last line of `rapport loadtest udp` is this object.
+// stable: the last line of `rapport-load udp` is this object.
 type FloorResult struct {
 	Receivers  int     `json:"receivers"`
 	Batch      bool    `json:"batch"`
@@ -136,7 +136,7 @@ func drain(c *net.UDPConn, n *atomic.Int64) {
 	}
 }
 
-// runSender starts `rapport loadtest udp-send` on the sender's core and
+// runSender starts `rapport-load udp-send` on the sender's core and
 // reads its report.
 func runSender(ctx context.Context, o FloorOptions, ports []string) (*SendReport, error) {
 	exe := o.Executable
@@ -146,7 +146,7 @@ func runSender(ctx context.Context, o FloorOptions, ports []string) (*SendReport
 			return nil, err
 		}
 	}
-	args := []string{"loadtest", "udp-send", "--ports", strings.Join(ports, ","), "--pps", fmt.Sprint(o.PPS),
+	args := []string{"udp-send", "--ports", strings.Join(ports, ","), "--pps", fmt.Sprint(o.PPS),
 		"--size", fmt.Sprint(o.Size), "--duration", o.Duration.String()}
 	if o.Batch {
 		args = append(args, "--batch")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,10 +31,12 @@ type RelayOptions struct {
 	ServerPID int // read the server's CPU from /proc; 0: from its /metrics
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
+	// Part is this process's share of the rooms; zero: all of them.
+	Part Part
 }
 
 // RelayResult is what a relay load measured. The JSON names are stable:
-// the last line of `rapport loadtest relay` is this object.
+// the last line of `rapport-load relay` is this object.
 type RelayResult struct {
 	Rooms     int     `json:"rooms"`
 	DurationS float64 `json:"duration_s"`
@@ -57,10 +58,23 @@ type RelayResult struct {
 	// CPUPerRelay is the server's CPU time per relay participant per
 	// second of call, in milliseconds (1000 would be one core each).
 	CPUPerRelay float64 `json:"cpu_ms_per_relay_s"`
+	// Processes are the generator's processes, each with its share of the
+	// rooms and its CPU, when it ran in several (--procs).
+	Processes []Process `json:"processes,omitempty"`
 }
 
 // Relay runs a relay load and measures it.
 func Relay(ctx context.Context, o RelayOptions) (*RelayResult, error) {
+	t, err := RelayShare(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return RelayResultOf(o, t), nil
+}
+
+// RelayShare runs this process's share of a relay load (o.Part) and
+// returns what it measured.
+func RelayShare(ctx context.Context, o RelayOptions) (*RelayTally, error) {
 	progress := o.Progress
 	if progress == nil {
 		progress = func(string, int, int, int64) {}
@@ -70,7 +84,7 @@ func Relay(ctx context.Context, o RelayOptions) (*RelayResult, error) {
 		return nil, err
 	}
 	header := cookies(hc, o.Server)
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	run := o.Part.run()
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	var peers []*mediaPeer
@@ -84,7 +98,8 @@ func Relay(ctx context.Context, o RelayOptions) (*RelayResult, error) {
 		}
 	}()
 	from := &frameStats{}
-	for i := range o.Rooms {
+	rooms := o.Part.indices(o.Rooms)
+	for k, i := range rooms {
 		room := fmt.Sprintf("%s-%d", run, i)
 		p, err := dialPeer(ctx, peerOptions{server: o.Server, kbps: o.VideoKbps, header: header, room: room, n: 1, publisher: true,
 			read: func(_ *mediaPeer, tr *webrtc.TrackRemote) { readFrames(tr, from) }}, sendCtx)
@@ -100,9 +115,12 @@ func Relay(ctx context.Context, o RelayOptions) (*RelayResult, error) {
 		relays = append(relays, r)
 		go relayclient.SendSynthetic(sendCtx, c, o.VideoKbps)
 		go r.read()
-		progress("join", i+1, o.Rooms, 0)
+		progress("join", k+1, len(rooms), 0)
 	}
 	if err := waitBridged(ctx, relays, from, progress); err != nil {
+		return nil, err
+	}
+	if err := o.Part.ready(ctx); err != nil {
 		return nil, err
 	}
 	return measureRelay(ctx, o, relays, from, progress)
@@ -134,7 +152,7 @@ func waitBridged(ctx context.Context, relays []*relayPeer, from *frameStats, pro
 	}
 }
 
-func measureRelay(ctx context.Context, o RelayOptions, relays []*relayPeer, from *frameStats, progress func(string, int, int, int64)) (*RelayResult, error) {
+func measureRelay(ctx context.Context, o RelayOptions, relays []*relayPeer, from *frameStats, progress func(string, int, int, int64)) (*RelayTally, error) {
 	time.Sleep(2 * time.Second) // keyframes settle
 	from.reset()
 	for _, r := range relays {
@@ -144,6 +162,7 @@ func measureRelay(ctx context.Context, o RelayOptions, relays []*relayPeer, from
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
+	meter := startProcessMeter()
 	start := time.Now()
 	secs := int(o.Duration / time.Second)
 	for i := 1; i <= secs; i++ {
@@ -158,25 +177,64 @@ func measureRelay(ctx context.Context, o RelayOptions, relays []*relayPeer, from
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	elapsed := time.Since(start).Seconds()
-	to := &frameStats{}
+	elapsed := time.Since(start)
+	t := &RelayTally{Elapsed: elapsed, ServerCPUS: cpu1 - cpu0, Process: meter.stop(elapsed)}
+	t.Process.Rooms = len(relays)
 	for _, r := range relays {
 		n, lat := r.stats.take()
-		to.n.Add(n)
-		to.lat = append(to.lat, lat...)
+		t.ToRelay += n
+		t.ToRelayLatencies = append(t.ToRelayLatencies, lat...)
 	}
-	toN, toLat := to.take()
-	fromN, fromLat := from.take()
-	cpu := cpu1 - cpu0
-	res := &RelayResult{Rooms: o.Rooms, DurationS: round(elapsed, 2),
-		ToRelayFPS: round(float64(toN)/elapsed, 0), FromRelayFPS: round(float64(fromN)/elapsed, 0),
+	var lat []int32
+	t.FromRelay, lat = from.take()
+	t.FromRelayLatencies = lat
+	return t, nil
+}
+
+// RelayTally is what one share of a relay load measured: frames and their
+// latencies each way, from which RelayResultOf computes the result of one
+// process or of several together. It is what a worker process of
+// `rapport-load relay --procs` sends back.
+type RelayTally struct {
+	Process Process       `json:"process"`
+	Elapsed time.Duration `json:"elapsed"`
+	// ToRelay are the frames that reached the relay participants,
+	// FromRelay those that reached the WebRTC participants; the latencies
+	// are microseconds from the send.
+	ToRelay            int64   `json:"to_relay"`
+	FromRelay          int64   `json:"from_relay"`
+	ToRelayLatencies   Samples `json:"to_relay_latencies"`
+	FromRelayLatencies Samples `json:"from_relay_latencies"`
+	ServerCPUS         float64 `json:"server_cpu_s"`
+}
+
+// RelayResultOf computes the result of a relay load from the tallies of
+// its shares (one per process). Frames add up; latencies are those of
+// every share; the server's figures, which each share read over the same
+// window, are their mean.
+func RelayResultOf(o RelayOptions, tallies ...*RelayTally) *RelayResult {
+	var toN, fromN int64
+	var toLat, fromLat []int32
+	var elapsed, cpus []float64
+	var procs []Process
+	for _, t := range tallies {
+		toN, fromN = toN+t.ToRelay, fromN+t.FromRelay
+		toLat, fromLat = append(toLat, t.ToRelayLatencies...), append(fromLat, t.FromRelayLatencies...)
+		elapsed, cpus = append(elapsed, t.Elapsed.Seconds()), append(cpus, t.ServerCPUS)
+		procs = append(procs, t.Process)
+	}
+	slices.Sort(toLat)
+	slices.Sort(fromLat)
+	secs, cpu := mean(elapsed), mean(cpus)
+	res := &RelayResult{Rooms: o.Rooms, DurationS: round(secs, 2),
+		ToRelayFPS: round(float64(toN)/secs, 0), FromRelayFPS: round(float64(fromN)/secs, 0),
 		ToRelayP50Ms: pct(toLat, 0.5), ToRelayP99Ms: pct(toLat, 0.99), FromRelayP50Ms: pct(fromLat, 0.5), FromRelayP99Ms: pct(fromLat, 0.99),
-		ServerCPUS: round(cpu, 2), ServerCores: round(cpu/elapsed, 3)}
+		ServerCPUS: round(cpu, 2), ServerCores: round(cpu/secs, 3), Processes: moreThanOne(procs)}
 	res.BridgedFPS = res.ToRelayFPS + res.FromRelayFPS
 	if o.Rooms > 0 {
-		res.CPUPerRelay = round(cpu*1000/elapsed/float64(o.Rooms), 1)
+		res.CPUPerRelay = round(cpu*1000/secs/float64(o.Rooms), 1)
 	}
-	return res, nil
+	return res
 }
 
 // relayPeer is a relay participant of the load: it reads the frames it

@@ -1,7 +1,10 @@
 // Package loadtest generates load against a running Rapport server on
-// loopback, as real clients do, and measures what the server does with it.
-// It signs its users in through the dev sign-in, so it needs a server that
-// offers it (loopback, no OIDC client configured).
+// loopback, as real clients do, and measures what the server does with it:
+// the library behind the rapport-load binary, never linked into the
+// server's. It signs its users in through the dev sign-in, so it needs a
+// server that offers it (loopback, no OIDC client configured). A load can
+// be spread over several processes (Part), each returning a tally that
+// the ...ResultOf functions merge into one result.
 package loadtest
 
 import (
@@ -18,39 +21,41 @@ import (
 	"time"
 )
 
-// seatSetup is how one participant of a room joins: its headers.
+// roomSetup is a room of the load, its index in the whole load, and how
+// each of its participants joins: their headers.
 type roomSetup struct {
+	index  int
 	roomID string
 	seats  []http.Header
 }
 
-// setupRooms signs in a coach and a client per room, books them a session,
-// and, for a third participant, asks for the room's AI seat. It runs
-// workers at a time.
-func setupRooms(ctx context.Context, server, token, run string, rooms, participants, workers int, progress func(string, int, int, int64)) ([]roomSetup, error) {
-	out := make([]roomSetup, rooms)
+// setupRooms signs in a coach and a client for each of the rooms (their
+// indices in the whole load), books them a session, and, for a third
+// participant, asks for the room's AI seat. It runs workers at a time.
+func setupRooms(ctx context.Context, server, token, run string, rooms []int, participants, workers int, progress func(string, int, int, int64)) ([]roomSetup, error) {
+	out := make([]roomSetup, len(rooms))
 	var done atomic.Int64
-	errs := make(chan error, rooms)
+	errs := make(chan error, len(rooms))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				rs, err := setupRoom(ctx, server, token, run, i, participants)
+			for k := range next {
+				rs, err := setupRoom(ctx, server, token, run, rooms[k], participants)
 				if err != nil {
-					errs <- fmt.Errorf("room %d: %w", i, err)
+					errs <- fmt.Errorf("room %d: %w", rooms[k], err)
 					continue
 				}
-				out[i] = rs
-				progress("setup", int(done.Add(1)), rooms, 0)
+				out[k] = rs
+				progress("setup", int(done.Add(1)), len(rooms), 0)
 			}
 		}()
 	}
-	for i := range rooms {
+	for k := range rooms {
 		select {
-		case next <- i:
+		case next <- k:
 		case err := <-errs:
 			close(next)
 			wg.Wait()
@@ -89,7 +94,7 @@ func setupRoom(ctx context.Context, server, token, run string, i, participants i
 	if err := call(ctx, coach, "POST", server+"/api/v1/appointments", body, &appt); err != nil {
 		return roomSetup{}, err
 	}
-	rs := roomSetup{roomID: appt.RoomID, seats: []http.Header{cookies(coach, server), cookies(client, server)}}
+	rs := roomSetup{index: i, roomID: appt.RoomID, seats: []http.Header{cookies(coach, server), cookies(client, server)}}
 	if participants == 3 {
 		var tok struct{ Token string }
 		if err := call(ctx, coach, "POST", fmt.Sprintf("%s/api/v1/appointments/%d/agent-token", server, appt.ID), "", &tok); err != nil {

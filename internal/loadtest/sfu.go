@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,10 +34,12 @@ type SFUOptions struct {
 	ServerPID   int // read the server's CPU from /proc; 0: from its /metrics
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
+	// Part is this process's share of the peers; zero: all of them.
+	Part Part
 }
 
 // SFUResult is what a media load measured. The JSON names are stable: the
-// last line of `rapport loadtest sfu` is this object.
+// last line of `rapport-load sfu` is this object.
 type SFUResult struct {
 	Rooms        int     `json:"rooms"`
 	Publishers   int     `json:"publishers"`
@@ -59,10 +60,24 @@ type SFUResult struct {
 	// measured: each one's pause is in the latencies.
 	GeneratorGCs int64   `json:"generator_gcs"`
 	PPSPerCPUS   float64 `json:"pps_per_cpu_s"`
+	// Processes are the generator's processes, each with its share of the
+	// peers and its CPU, when it ran in several (--procs).
+	Processes []Process `json:"processes,omitempty"`
 }
 
 // SFU runs a media load and measures it.
 func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
+	t, err := SFUShare(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return SFUResultOf(o, t), nil
+}
+
+// SFUShare runs this process's share of a media load (o.Part: the peers
+// are dealt out in turn, so that one room's may be in several processes)
+// and returns what it measured.
+func SFUShare(ctx context.Context, o SFUOptions) (*SFUTally, error) {
 	progress := o.Progress
 	if progress == nil {
 		progress = func(string, int, int, int64) {}
@@ -71,8 +86,9 @@ func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	peers := make([]*mediaPeer, 0, o.Rooms*(o.Publishers+o.Subscribers))
+	run := o.Part.run()
+	mine := o.Part.indices(o.Rooms * (o.Publishers + o.Subscribers))
+	peers := make([]*mediaPeer, 0, len(mine))
 	defer func() {
 		for _, p := range peers {
 			p.c.Close()
@@ -80,20 +96,21 @@ func SFU(ctx context.Context, o SFUOptions) (*SFUResult, error) {
 	}()
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
-	total := o.Rooms * (o.Publishers + o.Subscribers)
-	for r := range o.Rooms {
-		for i := range o.Publishers + o.Subscribers {
-			p, err := dialPeer(ctx, peerOptions{server: o.Server, kbps: o.VideoKbps, header: cookies(hc, o.Server),
-				room: fmt.Sprintf("%s-%d", run, r), n: i + 1, publisher: i < o.Publishers}, sendCtx)
-			if err != nil {
-				return nil, fmt.Errorf("room %d, peer %d: %w", r, i+1, err)
-			}
-			peers = append(peers, p)
-			progress("join", len(peers), total, 0)
+	for _, j := range mine {
+		r, i := j/(o.Publishers+o.Subscribers), j%(o.Publishers+o.Subscribers)
+		p, err := dialPeer(ctx, peerOptions{server: o.Server, kbps: o.VideoKbps, header: cookies(hc, o.Server),
+			room: fmt.Sprintf("%s-%d", run, r), n: i + 1, publisher: i < o.Publishers}, sendCtx)
+		if err != nil {
+			return nil, fmt.Errorf("room %d, peer %d: %w", r, i+1, err)
 		}
+		peers = append(peers, p)
+		progress("join", len(peers), len(mine), 0)
 	}
 	want := 2 * (o.Publishers - 1)
 	if err := waitTracks(ctx, peers, o.Publishers, want, progress); err != nil {
+		return nil, err
+	}
+	if err := o.Part.ready(ctx); err != nil {
 		return nil, err
 	}
 	return measureSFU(ctx, o, peers, progress)
@@ -129,7 +146,7 @@ func waitTracks(ctx context.Context, peers []*mediaPeer, publishers, pubWant int
 	}
 }
 
-func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress func(string, int, int, int64)) (*SFUResult, error) {
+func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress func(string, int, int, int64)) (*SFUTally, error) {
 	time.Sleep(2 * time.Second) // keyframes and bandwidth estimates settle
 	for _, p := range peers {
 		p.reset()
@@ -138,7 +155,7 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 	if err != nil {
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
-	own0, gcs0 := ownCPU(), collections()
+	meter := startProcessMeter()
 	start := time.Now()
 	secs := int(o.Duration / time.Second)
 	for i := 1; i <= secs; i++ {
@@ -154,10 +171,11 @@ func measureSFU(ctx context.Context, o SFUOptions, peers []*mediaPeer, progress 
 		return nil, fmt.Errorf("read the server's CPU time: %w", err)
 	}
 	elapsed := time.Since(start)
-	r := sfuResult(o, peers, elapsed, cpu1-cpu0)
-	r.GeneratorCores = round((ownCPU()-own0)/elapsed.Seconds(), 3)
-	r.GeneratorGCs = collections() - gcs0
-	return r, nil
+	t := sfuTally(peers)
+	t.Elapsed, t.ServerCPUS = elapsed, cpu1-cpu0
+	t.Process = meter.stop(elapsed)
+	t.Process.Peers = len(peers)
+	return t, nil
 }
 
 func received(peers []*mediaPeer) int64 {
@@ -168,16 +186,50 @@ func received(peers []*mediaPeer) int64 {
 	return n
 }
 
-func sfuResult(o SFUOptions, peers []*mediaPeer, elapsed time.Duration, cpu float64) *SFUResult {
-	var got, expected, bytes int64
-	var lat []int32
+// SFUTally is what one share of a media load measured: its peers' counts
+// and latencies, from which SFUResultOf computes the result of one
+// process or of several together. It is what a worker process of
+// `rapport-load sfu --procs` sends back.
+type SFUTally struct {
+	Process Process       `json:"process"`
+	Elapsed time.Duration `json:"elapsed"`
+	// Received are the packets the peers received, Expected those their
+	// sequence numbers say were sent to them, Bytes their size.
+	Received int64 `json:"received"`
+	Expected int64 `json:"expected"`
+	Bytes    int64 `json:"bytes"`
+	// Latencies are microseconds from the publisher's send to the read.
+	Latencies  Samples `json:"latencies"`
+	ServerCPUS float64 `json:"server_cpu_s"`
+}
+
+func sfuTally(peers []*mediaPeer) *SFUTally {
+	t := &SFUTally{}
 	for _, p := range peers {
 		g, e, b, l := p.collect()
-		got, expected, bytes = got+g, expected+e, bytes+b
-		lat = append(lat, l...)
+		t.Received, t.Expected, t.Bytes = t.Received+g, t.Expected+e, t.Bytes+b
+		t.Latencies = append(t.Latencies, l...)
+	}
+	return t
+}
+
+// SFUResultOf computes the result of a media load from the tallies of its
+// shares (one per process). Counts add up; latencies are those of every
+// packet of every share; the server's figures, which each share read over
+// the same window, are their mean.
+func SFUResultOf(o SFUOptions, tallies ...*SFUTally) *SFUResult {
+	var got, expected, bytes int64
+	var lat []int32
+	var elapsed, cpus []float64
+	var procs []Process
+	for _, t := range tallies {
+		got, expected, bytes = got+t.Received, expected+t.Expected, bytes+t.Bytes
+		lat = append(lat, t.Latencies...)
+		elapsed, cpus = append(elapsed, t.Elapsed.Seconds()), append(cpus, t.ServerCPUS)
+		procs = append(procs, t.Process)
 	}
 	slices.Sort(lat)
-	secs := elapsed.Seconds()
+	secs, cpu := mean(elapsed), mean(cpus)
 	r := &SFUResult{Rooms: o.Rooms, Publishers: o.Publishers, Subscribers: o.Subscribers, DurationS: round(secs, 2),
 		Received: got, ForwardedPPS: round(float64(got)/secs, 0), ReceivedMbps: round(float64(bytes)*8/secs/1e6, 1),
 		P50Ms: pct(lat, 0.50), P99Ms: pct(lat, 0.99), ServerCPUS: round(cpu, 2), ServerCores: round(cpu/secs, 3)}
@@ -190,6 +242,8 @@ func sfuResult(o SFUOptions, peers []*mediaPeer, elapsed time.Duration, cpu floa
 	if cpu > 0 {
 		r.PPSPerCPUS = round(float64(got)/cpu, 0)
 	}
+	r.GeneratorCores, r.GeneratorGCs = generatorTotals(procs)
+	r.Processes = moreThanOne(procs)
 	return r
 }
 

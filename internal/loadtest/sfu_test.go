@@ -1,36 +1,24 @@
 package loadtest_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"rapport/internal/config"
 	"rapport/internal/loadtest"
-	"rapport/internal/server"
-	"rapport/internal/store/storetest"
+	"rapport/internal/server/servertest"
 )
 
 // devToken opens the developer sign-in of the tests' servers.
-const devToken = "a-developer-sign-in-token-for-the-tests"
+const devToken = servertest.DevToken
 
 // startApp runs the application on a test server; loadTest is serve --loadtest.
 func startApp(t *testing.T, loadTest bool) string {
 	t.Helper()
-	cfg, _ := config.Load(func(string) (string, bool) { return "", false })
-	cfg.LoadTest = loadTest
-	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, "sqlite"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32)), DevToken: devToken})
-	if err != nil {
-		t.Fatal(err)
+	if loadTest {
+		return servertest.MustStart(t, servertest.LoadRooms)
 	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() { a.Drain(context.Background()); srv.Close(); a.Close() })
-	return srv.URL
+	return servertest.MustStart(t, nil)
 }
 
 // TestSFULoad runs a small media load through the real SFU and checks what

@@ -29,18 +29,18 @@ type Bucket struct {
 	MaxMs      float64
 }
 
-// timeline groups deliveries (arrival times in milliseconds since epoch,
-// latencies in microseconds) into buckets of width from start on.
-func timeline(arrived, latencies []int32, start time.Time, width time.Duration) []Bucket {
-	from := int32(start.Sub(epoch) / time.Millisecond)
+// timeline groups deliveries (arrival times in milliseconds from the start
+// of sending, at startUnixMs; latencies in microseconds) into buckets of
+// width from the start on.
+func timeline(arrived, latencies []int32, startUnixMs int64, width time.Duration) []Bucket {
 	w := int32(width / time.Millisecond)
 	groups := map[int32][]int32{}
 	last := int32(-1)
 	for i, at := range arrived {
-		if at < from {
+		if at < 0 {
 			continue
 		}
-		k := (at - from) / w
+		k := at / w
 		groups[k] = append(groups[k], latencies[i])
 		last = max(last, k)
 	}
@@ -48,7 +48,7 @@ func timeline(arrived, latencies []int32, start time.Time, width time.Duration) 
 	for k := range last + 1 {
 		lat := groups[k]
 		slices.Sort(lat)
-		b := Bucket{StartS: round(float64(k*w)/1000, 3), UnixS: round(float64(start.UnixMilli()+int64(k*w))/1000, 3), Deliveries: len(lat), P50Ms: pct(lat, 0.5), P99Ms: pct(lat, 0.99)}
+		b := Bucket{StartS: round(float64(k*w)/1000, 3), UnixS: round(float64(startUnixMs+int64(k*w))/1000, 3), Deliveries: len(lat), P50Ms: pct(lat, 0.5), P99Ms: pct(lat, 0.99)}
 		if len(lat) > 0 {
 			b.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
 		}

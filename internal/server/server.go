@@ -112,6 +112,9 @@ func (a *App) assistant() {
 // New builds the application and starts its background work (the sweep of
 // abandoned calls, the reaper of idle long polls).
 func New(o Options) (*App, error) {
+	if o.Config.LoadTest && !o.Config.DevSignIn() {
+		return nil, errLoadRoomsOffLoopback
+	}
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
 	a.mail()
@@ -311,6 +314,12 @@ func (a *App) sessions(o Options) error {
 	}
 	return nil
 }
+
+// errLoadRoomsOffLoopback refuses `serve --loadtest` on a server that
+// others can reach: the load generator's rooms take peers without an
+// appointment, which only a developer's machine may offer.
+var errLoadRoomsOffLoopback = errors.New("serve --loadtest: the load generator's rooms open only on a loopback server with the developer sign-in " +
+	"(HOST and PUBLIC_URL on loopback, no OIDC settings), never on one that others can reach")
 
 // devToken sets the developer sign-in's token when it is on.
 func (a *App) devToken(o Options) error {

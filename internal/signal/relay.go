@@ -112,7 +112,7 @@ func (s *Server) ServeRelay(w http.ResponseWriter, r *http.Request, appt *coachi
 	return nil
 }
 
-// ServeLoadRelay serves one relay participant of `rapport loadtest relay`,
+// ServeLoadRelay serves one relay participant of `rapport-load relay`,
 // in an SFU room of the load generator's own ("load-" + room), with no
 // appointment or ticket. The caller registers it only on a loopback server
 // started for load tests.

@@ -68,7 +68,7 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, session, c) })
 }
 
-// ServeLoadMedia serves one peer of `rapport loadtest sfu`: a WebSocket that
+// ServeLoadMedia serves one peer of `rapport-load sfu`: a WebSocket that
 // carries only the media frames, into an SFU room of the load generator's
 // own ("load-" + room), with no appointment, chat or timer. The caller
 // registers it only on a loopback server started for load tests.

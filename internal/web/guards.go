@@ -85,7 +85,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 }
 
 // metricsGate lets this machine read /metrics (a request straight from
-// loopback, as from a Prometheus or `rapport loadtest` beside the server),
+// loopback, as from a Prometheus or `rapport-load` beside the server),
 // and anyone with METRICS_TOKEN as a bearer token; others get 404.
 func (s *Server) metricsGate(h http.Handler) http.Handler {
 	token := s.cfg.Limits.MetricsToken

@@ -23,33 +23,7 @@ func (s *Server) roomRoutes() {
 	m.HandleFunc("POST /api/v1/appointments/{id}/agent-token", s.signedIn(s.apiAgentToken))
 	m.HandleFunc("GET /events", s.signedIn(s.events))
 	m.HandleFunc("GET /api/v1/sessions/{id}/messages", s.signedIn(s.apiSessionMessages))
-	if s.cfg.LoadTest && s.cfg.DevSignIn() {
-		m.HandleFunc("GET /loadtest/sfu/{room}/{peer}", s.localOnly(s.signedIn(s.loadMedia)))
-		m.HandleFunc("GET /loadtest/relay/{room}/{peer}", s.localOnly(s.signedIn(s.loadRelay)))
-	}
-}
-
-// loadMedia serves a peer of `rapport loadtest sfu` (serve --loadtest only).
-func (s *Server) loadMedia(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
-	peer, err := strconv.ParseInt(r.PathValue("peer"), 10, 64)
-	if err != nil || peer < 1 {
-		s.Error(w, r, app.Invalid(map[string]string{"peer": "must be a positive number"}))
-		return
-	}
-	s.signal.ServeLoadMedia(w, r, r.PathValue("room"), peer, s.originPatterns)
-}
-
-// loadRelay serves a relay participant of `rapport loadtest relay`
-// (serve --loadtest only).
-func (s *Server) loadRelay(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
-	peer, err := strconv.ParseInt(r.PathValue("peer"), 10, 64)
-	if err != nil || peer < 1 {
-		s.Error(w, r, app.Invalid(map[string]string{"peer": "must be a positive number"}))
-		return
-	}
-	if err := s.signal.ServeLoadRelay(w, r, r.PathValue("room"), peer, s.originPatterns); err != nil {
-		s.Error(w, r, err)
-	}
+	s.loadRoomRoutes()
 }
 
 // inRoom wraps a handler for a room the caller may enter: its coach or

@@ -12,9 +12,9 @@ import (
 	"rapport/internal/loadtest"
 )
 
-// runLoadUDP measures the kernel's floor under an SFU: see loadtest.Floor.
-func runLoadUDP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("loadtest udp", loadtestSynopsis, stderr)
+// runUDP measures the kernel's floor under an SFU: see loadtest.Floor.
+func runUDP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("udp", stderr)
 	o := loadtest.FloorOptions{}
 	fs.IntVar(&o.Receivers, "receivers", 100, "receiving sockets, as an SFU's subscribers")
 	fs.IntVar(&o.PPS, "pps", 22800, "packets a second sent in all (100 subscribers of 2 publishers' video and audio: about 22,800)")
@@ -41,10 +41,10 @@ func runLoadUDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// runLoadUDPSend is the sender of loadtest udp, run by it in a process of
+// runUDPSend is the sender of rapport-load udp, run by it in a process of
 // its own: it prints one JSON line, what it sent and the CPU it took.
-func runLoadUDPSend(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("loadtest udp-send", loadtestSynopsis, stderr)
+func runUDPSend(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("udp-send", stderr)
 	list := fs.String("ports", "", "the receivers' ports on 127.0.0.1, comma-separated")
 	pps := fs.Int("pps", 22800, "packets a second in all")
 	size := fs.Int("size", 1100, "bytes a packet")

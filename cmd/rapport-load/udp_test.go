@@ -12,8 +12,8 @@ import (
 	"rapport/internal/loadtest"
 )
 
-// TestMain lets the test binary stand in for rapport when a test runs it
-// as a process of its own (loadtest udp starts its sender so).
+// TestMain lets the test binary stand in for rapport-load when a test runs it
+// as a process of its own (rapport-load udp starts its sender so, and --procs its workers).
 func TestMain(m *testing.M) {
 	if os.Getenv("RAPPORT_TEST_RUN_CLI") == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 func TestLoadtestUDPMeasuresTheFloor(t *testing.T) {
 	t.Setenv("RAPPORT_TEST_RUN_CLI", "1")
 	var out, errs bytes.Buffer
-	code := run(context.Background(), []string{"loadtest", "udp", "--receivers", "10", "--pps", "10000", "--duration", "1s", "--sender-cpu", "0"}, &out, &errs)
+	code := run(context.Background(), []string{"udp", "--receivers", "10", "--pps", "10000", "--duration", "1s", "--sender-cpu", "0"}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out.String(), errs.String())
 	}
@@ -49,7 +49,7 @@ func TestLoadtestUDPMeasuresTheFloor(t *testing.T) {
 
 func TestLoadtestUDPSendRefusesABadPort(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := run(context.Background(), []string{"loadtest", "udp-send", "--ports", "4000,x", "--duration", "1s"}, &out, &errs)
+	code := run(context.Background(), []string{"udp-send", "--ports", "4000,x", "--duration", "1s"}, &out, &errs)
 	if code != 2 || !strings.Contains(errs.String(), `--ports: "x" is not a port`) {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}

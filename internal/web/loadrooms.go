@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"rapport/internal/app"
+	"rapport/internal/coaching"
+)
+
+// loadRoomRoutes adds the load generator's rooms (`rapport-load sfu` and
+// `rapport-load relay`): SFU rooms of any size, with no appointment, chat
+// or timer. They exist only with `serve --loadtest`, which a server off
+// loopback refuses to start with, only while the developer sign-in is on,
+// and only for a signed-in request straight from this machine.
+func (s *Server) loadRoomRoutes() {
+	if !s.cfg.LoadTest || !s.cfg.DevSignIn() {
+		return
+	}
+	s.mux.HandleFunc("GET /loadtest/sfu/{room}/{peer}", s.localOnly(s.signedIn(s.loadMedia)))
+	s.mux.HandleFunc("GET /loadtest/relay/{room}/{peer}", s.localOnly(s.signedIn(s.loadRelay)))
+}
+
+// loadMedia serves a peer of `rapport-load sfu`.
+func (s *Server) loadMedia(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	peer, err := loadPeer(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.signal.ServeLoadMedia(w, r, r.PathValue("room"), peer, s.originPatterns)
+}
+
+// loadRelay serves a relay participant of `rapport-load relay`.
+func (s *Server) loadRelay(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+	peer, err := loadPeer(r)
+	if err == nil {
+		err = s.signal.ServeLoadRelay(w, r, r.PathValue("room"), peer, s.originPatterns)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+	}
+}
+
+// loadPeer is the peer number in a load room's path.
+func loadPeer(r *http.Request) (int64, error) {
+	peer, err := strconv.ParseInt(r.PathValue("peer"), 10, 64)
+	if err != nil || peer < 1 {
+		return 0, app.Invalid(map[string]string{"peer": "must be a positive number"})
+	}
+	return peer, nil
+}
