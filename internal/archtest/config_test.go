@@ -30,9 +30,21 @@ func TestConfigImportsNothingOfRapport(t *testing.T) {
 // TestPartsTakeTheirOwnOptions: only the wiring reads config; these parts
 // take options of their own, as sfu does.
 func TestPartsTakeTheirOwnOptions(t *testing.T) {
-	for _, pkg := range []string{"sfu", "speech", "turn", "diagnose", "membership/skool"} {
+	for _, pkg := range []string{"sfu", "speech", "turn", "diagnose", "membership/skool", "web"} {
 		if slices.Contains(deps(t, pkg), "rapport/internal/config") {
 			t.Errorf("%s depends on rapport/internal/config", pkg)
+		}
+	}
+}
+
+// TestWebKnowsNoTransport: the handlers reach the rooms through web.Rooms,
+// so that the web layer builds without the transports, the SFU or TURN.
+func TestWebKnowsNoTransport(t *testing.T) {
+	for _, d := range deps(t, "web") {
+		for _, adapter := range []string{"signal", "sfu", "turn", "relay", "voice", "speech"} {
+			if d == "rapport/internal/"+adapter {
+				t.Errorf("web depends on %s", d)
+			}
 		}
 	}
 }

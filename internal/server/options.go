@@ -4,9 +4,11 @@ import (
 	"log/slog"
 	"net"
 
+	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/diagnose"
 	"rapport/internal/turn"
+	"rapport/internal/web"
 )
 
 // TURNConfig is the embedded TURN server the settings describe (TURN_PORT
@@ -35,4 +37,11 @@ func DiagnoseOptions(cfg *config.Config) diagnose.Options {
 		o.TURN = TURNConfig(cfg, nil)
 	}
 	return o
+}
+
+// WebSettings are what the web layer reads of the settings.
+func WebSettings(cfg *config.Config) web.Settings {
+	return web.Settings{PublicURL: cfg.PublicURL, ProviderName: cfg.SignIn.ProviderName, SecureCookies: cfg.SecureCookies(),
+		DevSignIn: cfg.DevSignIn(), MailSends: cfg.Mail.Sends(), MetricsToken: cfg.Limits.MetricsToken, LoadTest: cfg.LoadTest,
+		CallMode: coaching.CallMode(cfg.CallMode), TrustedProxies: cfg.Limits.TrustedProxies}
 }

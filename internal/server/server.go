@@ -149,7 +149,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Config: o.Config, Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
+	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Signal: a.Signal, Hub: a.Hub, History: o.DB, Outbox: o.DB}
 	if skoolSync != nil {

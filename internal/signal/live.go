@@ -133,3 +133,6 @@ func (s *Server) checkSessions(ctx context.Context) {
 		}
 	}
 }
+
+// Live reports whether an appointment's room has a call going.
+func (s *Server) Live(appointmentID int64) bool { return s.Rooms.Live(appointmentID) }

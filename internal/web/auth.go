@@ -20,7 +20,7 @@ func (s *Server) authRoutes() {
 	m.HandleFunc("GET /auth/callback", s.limited(s.oidcCallback))
 	m.HandleFunc("POST /auth/logout", s.logout)
 	m.HandleFunc("POST /auth/logout-everywhere", s.signedIn(s.logoutEverywhere))
-	if s.cfg.DevSignIn() {
+	if s.cfg.DevSignIn {
 		m.HandleFunc("GET /auth/dev", s.localOnly(s.devSigninPage))
 		// Not rate-limited: its token is too long to guess, it answers only
 		// this machine, and load generators sign in thousands through it.
@@ -100,7 +100,7 @@ type signinData struct {
 func (signinData) PageTitle() string { return "Sign in" }
 
 // providerName is what the pages call the sign-in provider.
-func (s *Server) providerName() string { return s.cfg.SignIn.ProviderName }
+func (s *Server) providerName() string { return s.cfg.ProviderName }
 
 // signinPage offers the sign-in, or says that it is unavailable (503) while
 // the provider has not answered since the server started.

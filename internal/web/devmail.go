@@ -21,7 +21,7 @@ type DevMail interface {
 // wait unsent when no SMTP server is set. Like /auth/dev they answer this
 // machine only, and a signed-in person (the developer sign-in's token).
 func (s *Server) devMailRoutes() {
-	if !s.cfg.DevSignIn() || s.outbox == nil {
+	if !s.cfg.DevSignIn || s.outbox == nil {
 		return
 	}
 	s.mux.HandleFunc("GET /dev/mail", s.localOnly(s.signedIn(s.devMailList)))
@@ -48,7 +48,7 @@ func (s *Server) devMailList(w http.ResponseWriter, r *http.Request, _ *coaching
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dev_mail", devMailData{Sends: s.cfg.Mail.Sends(), List: list})
+	s.render(w, r, http.StatusOK, "dev_mail", devMailData{Sends: s.cfg.MailSends, List: list})
 }
 
 // devMailMessage shows one email: its text, and its HTML as escaped source.
@@ -63,5 +63,5 @@ func (s *Server) devMailMessage(w http.ResponseWriter, r *http.Request, _ *coach
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dev_mail", devMailData{Sends: s.cfg.Mail.Sends(), Mail: m})
+	s.render(w, r, http.StatusOK, "dev_mail", devMailData{Sends: s.cfg.MailSends, Mail: m})
 }

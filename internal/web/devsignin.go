@@ -30,7 +30,7 @@ func (s *Server) devSigninPage(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.URL.Query().Get("next"))
 	if tok := r.URL.Query().Get("token"); tok != "" && s.validDevToken(tok) {
 		http.SetCookie(w, &http.Cookie{Name: devCookie, Value: tok, Path: "/auth/dev", HttpOnly: true,
-			SameSite: http.SameSiteStrictMode, Secure: s.cfg.SecureCookies(), MaxAge: 30 * 24 * 3600})
+			SameSite: http.SameSiteStrictMode, Secure: s.cfg.SecureCookies, MaxAge: 30 * 24 * 3600})
 		http.Redirect(w, r, "/auth/dev?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}

@@ -88,7 +88,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // loopback, as from a Prometheus or `rapport-load` beside the server),
 // and anyone with METRICS_TOKEN as a bearer token; others get 404.
 func (s *Server) metricsGate(h http.Handler) http.Handler {
-	token := s.cfg.Limits.MetricsToken
+	token := s.cfg.MetricsToken
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if fromThisMachine(r) || bearerIs(r, token) {
 			h.ServeHTTP(w, r)
@@ -108,7 +108,7 @@ func bearerIs(r *http.Request, token string) bool {
 // MetricsHandler is /metrics for a listener of its own (METRICS_ADDR): it
 // asks for METRICS_TOKEN when one is set.
 func (s *Server) MetricsHandler() http.Handler {
-	h, token := s.metrics.Handler(), s.cfg.Limits.MetricsToken
+	h, token := s.metrics.Handler(), s.cfg.MetricsToken
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if token != "" && !bearerIs(r, token) {

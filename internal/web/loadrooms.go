@@ -14,7 +14,7 @@ import (
 // loopback refuses to start with, only while the developer sign-in is on,
 // and only for a signed-in request straight from this machine.
 func (s *Server) loadRoomRoutes() {
-	if !s.cfg.LoadTest || !s.cfg.DevSignIn() {
+	if !s.cfg.LoadTest || !s.cfg.DevSignIn {
 		return
 	}
 	s.mux.HandleFunc("GET /loadtest/sfu/{room}/{peer}", s.localOnly(s.signedIn(s.loadMedia)))

@@ -110,7 +110,7 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // withSecurityHeaders sets a strict CSP (scripts only from our own files),
 // no framing, no sniffing, a referrer policy, and HSTS under https.
 func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
-	hsts := s.cfg.SecureCookies()
+	hsts := s.cfg.SecureCookies
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)

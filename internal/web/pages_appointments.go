@@ -119,7 +119,7 @@ func (s *Server) callModeFact(a *coaching.Appointment) string {
 // defaultCallMode is how calls travel when their appointment leaves it to
 // the server (CALL_MODE): through the SFU unless the setting says p2p.
 func (s *Server) defaultCallMode() coaching.CallMode {
-	if coaching.CallMode(s.cfg.CallMode) == coaching.CallModeP2P {
+	if s.cfg.CallMode == coaching.CallModeP2P {
 		return coaching.CallModeP2P
 	}
 	return coaching.CallModeSFU

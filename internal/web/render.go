@@ -115,7 +115,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 func (s *Server) view(r *http.Request, data any) *View {
-	v := &View{User: userFrom(r.Context()), Path: r.URL.Path, Data: data, DevAuth: s.cfg.DevSignIn(),
+	v := &View{User: userFrom(r.Context()), Path: r.URL.Path, Data: data, DevAuth: s.cfg.DevSignIn,
 		Flash: r.URL.Query().Get("flash")}
 	if t, ok := data.(interface{ PageTitle() string }); ok {
 		v.Title = t.PageTitle()

@@ -79,7 +79,7 @@ func (s *Server) roomOpen(appt *coaching.Appointment) error {
 	if appt.Status == coaching.ApptCancelled { // even while its room winds down
 		return app.Errorf(app.EFORBIDDEN, "this appointment is cancelled; its room is closed")
 	}
-	if s.signal.Rooms.Live(appt.ID) {
+	if s.signal.Live(appt.ID) {
 		return nil
 	}
 	now := s.svc.Clock.Now()

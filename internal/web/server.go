@@ -12,29 +12,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
-	"rapport/internal/config"
 	"rapport/internal/notify"
 	"rapport/internal/room"
-	"rapport/internal/signal"
 )
-
-// originPatterns are the origins besides the request's own host that may
-// open a room's WebSocket: the host of PUBLIC_URL (a proxy may rewrite Host).
-func originPatterns(cfg *config.Config) []string {
-	if cfg.PublicURL == "" {
-		return nil
-	}
-	u, err := url.Parse(cfg.PublicURL)
-	if err != nil || u.Host == "" {
-		return nil
-	}
-	return []string{u.Host}
-}
 
 // Pinger tells whether the database answers, for /readyz.
 type Pinger interface {
@@ -43,7 +27,7 @@ type Pinger interface {
 
 // Server holds what the handlers need. Build it with New.
 type Server struct {
-	cfg      *config.Config
+	cfg      Settings
 	svc      *coaching.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
@@ -60,7 +44,7 @@ type Server struct {
 	BodyTimeout time.Duration
 	mux         *http.ServeMux
 
-	signal         *signal.Server
+	signal         Rooms // nil in a server without rooms
 	hub            *notify.Hub
 	history        room.History
 	skool          Skool   // nil: the Skool sync is not set up
@@ -70,7 +54,7 @@ type Server struct {
 
 // Options are the parts New wires together.
 type Options struct {
-	Config   *config.Config
+	Settings Settings
 	Service  *coaching.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
@@ -83,7 +67,7 @@ type Options struct {
 	Assets fs.FS
 	// Signal serves the rooms' connections; Hub the notices to pages;
 	// History the stored chat.
-	Signal  *signal.Server
+	Signal  Rooms
 	Hub     *notify.Hub
 	History room.History
 	// Skool is the membership sync for the admin pages; nil: not set up.
@@ -109,11 +93,11 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Config, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
+		cfg: o.Settings, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
-		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Config.Limits.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
+		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
-		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Config),
+		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
