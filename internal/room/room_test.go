@@ -80,6 +80,17 @@ func (c *fakeConn) wait(t *testing.T, typ string) map[string]any {
 	}
 }
 
+// barrier waits until the room has done all it was asked before now, as
+// to conn: by, another member, starts typing, which the room tells conn
+// after whatever it sent conn before (one loop per room, frames in order).
+func barrier(t *testing.T, by *room.Handle, conn *fakeConn) {
+	t.Helper()
+	by.Typing(true)
+	conn.wait(t, "typing")
+	by.Typing(false)
+	conn.wait(t, "typing")
+}
+
 func (c *fakeConn) count(typ string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -219,7 +230,7 @@ func TestChatAckFanOutAndReconnect(t *testing.T) {
 	if len(missed) != 3 || missed[0].(map[string]any)["seq"].(float64) != 3 {
 		t.Fatalf("missed %v", missed)
 	}
-	time.Sleep(50 * time.Millisecond)
+	barrier(t, coach, conn2)
 	if conn2.count("chat.message") != 0 {
 		t.Fatal("a missed message came twice")
 	}
@@ -229,7 +240,7 @@ func TestChatAckFanOutAndReconnect(t *testing.T) {
 	if ack["seq"].(float64) != 3 {
 		t.Fatalf("retry acked as %v", ack)
 	}
-	time.Sleep(50 * time.Millisecond)
+	barrier(t, coach, conn2)
 	if conn2.count("chat.message") != 0 {
 		t.Fatal("a retried message was delivered again")
 	}

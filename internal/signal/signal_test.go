@@ -273,20 +273,24 @@ func TestNotifiesTheOtherPersonWaiting(t *testing.T) {
 		t.Fatal(err, res)
 	}
 	defer res.Body.Close()
-	got := make(chan string, 1)
-	go func() {
+	got, opened := make(chan string, 1), make(chan struct{})
+	go func(opened chan struct{}) {
 		buf := make([]byte, 4096)
 		var all strings.Builder
 		for {
 			n, err := res.Body.Read(buf)
 			all.Write(buf[:n])
+			if opened != nil && (strings.Contains(all.String(), "retry:") || err != nil) { // written once subscribed
+				close(opened)
+				opened = nil
+			}
 			if strings.Contains(all.String(), "room.waiting") || err != nil {
 				got <- all.String()
 				return
 			}
 		}
-	}()
-	time.Sleep(100 * time.Millisecond) // the stream is open before the coach arrives
+	}(opened)
+	<-opened // the stream is open before the coach arrives
 	coach := e.mustWS(t, e.coach)
 	j := join(t, coach, nil)
 	if j.WaitingFor == nil {

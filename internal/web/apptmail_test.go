@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/mail"
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/store/storetest"
 )
@@ -192,13 +193,32 @@ func TestBookingEmailsCarryInvitations(t *testing.T) {
 			if !slices.Equal(keys, want) {
 				t.Errorf("outbox keys %v, want %v", keys, want)
 			}
-			time.Sleep(1500 * time.Millisecond) // a round of the sender later
+			waitAllSent(t, e)
 			for a, n := range map[string]int{coachAddr: 3, clientAddr: 4} {
 				if got := len(mp.Search(t, a)); got != n {
 					t.Errorf("%d emails to %s, want %d", got, a, n)
 				}
 			}
 		})
+	}
+}
+
+// waitAllSent waits until the sender has marked every queued email sent:
+// from then on it sends nothing again, so what Mailpit holds is final.
+func waitAllSent(t *testing.T, e *env) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		list, err := e.db.RecentMail(t.Context(), 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsent := slices.IndexFunc(list, func(m *mail.Queued) bool { return m.SentAt == nil })
+		if unsent < 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("email %q still unsent after 15 s", list[unsent].Key)
+		}
 	}
 }
 

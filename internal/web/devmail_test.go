@@ -35,7 +35,7 @@ func TestInvitationEmailArrives(t *testing.T) {
 	if !strings.Contains(msg.Text, "http://127.0.0.1:8080/signin") || !strings.Contains(msg.HTML, `href="http://127.0.0.1:8080/signin"`) {
 		t.Errorf("no sign-in link:\n%s\n%s", msg.Text, msg.HTML)
 	}
-	time.Sleep(1500 * time.Millisecond) // a round of the sender later
+	waitAllSent(t, e)
 	if n := len(mp.Search(t, to)); n != 1 {
 		t.Errorf("%d emails, want 1", n)
 	}
