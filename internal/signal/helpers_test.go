@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,16 +14,15 @@ import (
 
 	"github.com/coder/websocket"
 
-	"rapport/internal/config"
 	"rapport/internal/server"
-	"rapport/internal/store/storetest"
+	"rapport/internal/server/servertest"
 )
 
 // env is the whole application on a test server.
 type env struct {
 	t      *testing.T
 	app    *server.App
-	srv    *httptest.Server
+	url    string // the test HTTP server's
 	roomID string
 	coach  *http.Client
 	client *http.Client
@@ -40,24 +36,8 @@ func newEnv(t *testing.T, dialect string) *env {
 // newEnvWith starts the application with settings.
 func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 	t.Helper()
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := settings[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := server.New(server.Options{Config: cfg, DB: storetest.MustOpen(t, dialect),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SessionSecret: []byte(strings.Repeat("s", 32)), DevToken: devToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Drain(ctx)
-		srv.Close()
-		a.Close()
-	})
-	e := &env{t: t, app: a, srv: srv}
+	a := servertest.Start(t, servertest.Options{Dialect: dialect, Config: servertest.Config(t, settings)})
+	e := &env{t: t, app: a.App, url: a.URL}
 	e.coach = e.signIn("coach@example.com", "coach")
 	e.client = e.signIn("client@example.com", "client")
 	clientID := e.inviteAndAccept(e.client, "client@example.com")
@@ -71,13 +51,13 @@ func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 }
 
 // devToken opens the developer sign-in of the tests' servers.
-const devToken = "a-developer-sign-in-token-for-the-tests"
+const devToken = servertest.DevToken
 
 func (e *env) signIn(email, role string) *http.Client {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.PostForm(e.srv.URL+"/auth/dev", url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}, "token": {devToken}})
+	res, err := hc.PostForm(e.url+"/auth/dev", url.Values{"email": {email}, "role": {role}, "name": {strings.Split(email, "@")[0]}, "token": {devToken}})
 	if err != nil || res.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in %s: %v %v", email, err, res)
 	}
@@ -103,7 +83,7 @@ func (e *env) inviteAndAccept(invitee *http.Client, email string) int64 {
 
 func (e *env) api(hc *http.Client, method, path, body string, into any) int {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := hc.Do(req)
 	if err != nil {
@@ -182,7 +162,7 @@ func (e *env) dialAgent(t *testing.T, token string) (*wsPeer, *http.Response, er
 }
 
 func (e *env) dialWS(t *testing.T, hc *http.Client) (*wsPeer, *http.Response, error) {
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.url)
 	header := http.Header{}
 	if hc.Jar != nil {
 		for _, c := range hc.Jar.Cookies(u) {
@@ -193,7 +173,7 @@ func (e *env) dialWS(t *testing.T, hc *http.Client) (*wsPeer, *http.Response, er
 }
 
 func (e *env) dial(t *testing.T, header http.Header) (*wsPeer, *http.Response, error) {
-	ws, res, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/rooms/"+e.roomID+"/signal",
+	ws, res, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(e.url, "http")+"/rooms/"+e.roomID+"/signal",
 		&websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
 		return nil, res, err
@@ -286,7 +266,7 @@ func (p *pollPeer) loop() {
 			return
 		default:
 		}
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s?after=%d", p.e.srv.URL, p.base, p.after), nil)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s?after=%d", p.e.url, p.base, p.after), nil)
 		res, err := p.hc.Do(req)
 		if err != nil {
 			return

@@ -26,7 +26,7 @@ func (e *env) call(t *testing.T, hc *http.Client) *mediaclient.Client {
 // callVia joins, through TURN relays only when relay is set.
 func (e *env) callVia(t *testing.T, hc *http.Client, relay bool) *mediaclient.Client {
 	t.Helper()
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.url)
 	header := http.Header{}
 	for _, c := range hc.Jar.Cookies(u) {
 		header.Add("Cookie", c.Name+"="+c.Value)
@@ -34,7 +34,7 @@ func (e *env) callVia(t *testing.T, hc *http.Client, relay bool) *mediaclient.Cl
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Relay: relay,
-		Room: roomclient.Options{BaseURL: e.srv.URL, RoomID: e.roomID, Header: header, NoReconnect: true}})
+		Room: roomclient.Options{BaseURL: e.url, RoomID: e.roomID, Header: header, NoReconnect: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

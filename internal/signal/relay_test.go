@@ -20,7 +20,7 @@ import (
 
 // cookieHeader is the session cookie of hc, for a Go client.
 func (e *env) cookieHeader(hc *http.Client) http.Header {
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.url)
 	header := http.Header{}
 	for _, c := range hc.Jar.Cookies(u) {
 		header.Add("Cookie", c.Name+"="+c.Value)
@@ -33,7 +33,7 @@ func (e *env) relay(t *testing.T, hc *http.Client) *relayclient.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := relayclient.Dial(ctx, relayclient.Options{Room: roomclient.Options{BaseURL: e.srv.URL, RoomID: e.roomID,
+	c, err := relayclient.Dial(ctx, relayclient.Options{Room: roomclient.Options{BaseURL: e.url, RoomID: e.roomID,
 		Header: e.cookieHeader(hc), NoReconnect: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestTheRelayNeedsItsOwnTicketOnce(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rc, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: e.srv.URL, RoomID: e.roomID, Header: e.cookieHeader(e.coach), NoReconnect: true})
+	rc, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: e.url, RoomID: e.roomID, Header: e.cookieHeader(e.coach), NoReconnect: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestTheRelayNeedsItsOwnTicketOnce(t *testing.T) {
 		return s[strings.Index(s, `"ticket":"`)+10 : len(s)-2]
 	}
 	dial := func(hc *http.Client, tk string) (int, string) {
-		u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/rooms/" + e.roomID + "/media?ticket=" + tk
+		u := "ws" + strings.TrimPrefix(e.url, "http") + "/rooms/" + e.roomID + "/media?ticket=" + tk
 		ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: e.cookieHeader(hc)})
 		if err == nil {
 			ws.Close(websocket.StatusNormalClosure, "")

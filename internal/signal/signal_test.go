@@ -137,10 +137,10 @@ func TestOutsidersAreRefused(t *testing.T) {
 	}
 	// Another site's page cannot open the socket with our cookie.
 	header := http.Header{"Origin": {"https://evil.example"}}
-	for _, c := range e.coach.Jar.Cookies(mustURL(e.srv.URL)) {
+	for _, c := range e.coach.Jar.Cookies(mustURL(e.url)) {
 		header.Add("Cookie", c.Name+"="+c.Value)
 	}
-	_, res, err = websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/rooms/"+e.roomID+"/signal",
+	_, res, err = websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(e.url, "http")+"/rooms/"+e.roomID+"/signal",
 		&websocket.DialOptions{HTTPHeader: header})
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-origin WebSocket: %v %v", err, res)
@@ -267,7 +267,7 @@ func TestBadFramesGetErrorsAndTheConnectionStays(t *testing.T) {
 
 func TestNotifiesTheOtherPersonWaiting(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	req, _ := http.NewRequest("GET", e.srv.URL+"/events", nil)
+	req, _ := http.NewRequest("GET", e.url+"/events", nil)
 	res, err := e.client.Do(req)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatal(err, res)
@@ -348,7 +348,7 @@ func TestAppointmentPageShowsEarlierChat(t *testing.T) {
 	wait(t, coach, "chat.ack")
 	var list struct{ Items []struct{ ID int64 } }
 	e.api(e.client, "GET", "/api/v1/appointments", "", &list)
-	res, err := e.client.Get(fmt.Sprintf("%s/appointments/%d", e.srv.URL, list.Items[0].ID))
+	res, err := e.client.Get(fmt.Sprintf("%s/appointments/%d", e.url, list.Items[0].ID))
 	if err != nil {
 		t.Fatal(err)
 	}

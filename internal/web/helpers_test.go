@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/server"
+	"rapport/internal/server/servertest"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
@@ -37,12 +37,7 @@ type env struct {
 }
 
 func mustConfig(t testing.TB, vars map[string]string) *config.Config {
-	t.Helper()
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return servertest.Config(t, vars)
 }
 
 // newEnv starts the web server on dialect with the dev sign-in on.
@@ -82,19 +77,8 @@ func newEnvAt(t *testing.T, dialect string, clock app.Clock) *env {
 
 func buildAt(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC, clock app.Clock) *env {
 	t.Helper()
-	db := storetest.MustOpen(t, dialect)
-	a, err := server.New(server.Options{Config: cfg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SessionSecret: []byte(strings.Repeat("k", 32)), OIDC: oidc, DevToken: devToken, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Drain(ctx)
-		a.Close()
-	})
-	return &env{db: db, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a}
+	a := servertest.Build(t, servertest.Options{Dialect: dialect, Config: cfg, OIDC: oidc, Clock: clock})
+	return &env{db: a.DB, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a.App}
 }
 
 // client is a browser-like HTTP client with its own cookies that does not
@@ -111,7 +95,7 @@ func (e *env) anon() *client {
 }
 
 // devToken opens the developer sign-in of the tests' servers.
-const devToken = "a-developer-sign-in-token-for-the-tests"
+const devToken = servertest.DevToken
 
 // signIn signs in through POST /auth/dev with its token, as scripts do.
 func (e *env) signIn(email string, role app.Role) *client {
