@@ -124,7 +124,7 @@ class Room {
     // Connection details: the technical words, for whoever wants them.
     const details = root.querySelector("[data-details]");
     details?.addEventListener("toggle", () => {
-      root.dataset.details = /** @type {HTMLDetailsElement} */ (details).open ? "open" : "";
+      root.dataset.tech = /** @type {HTMLDetailsElement} */ (details).open ? "open" : "";
     });
   }
 
