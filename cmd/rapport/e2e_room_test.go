@@ -56,6 +56,7 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	coach.wantText(".conn", "Connected")
 	coach.wantText(`.person[data-user-id="`+clientID+`"][data-present="false"]`, "Cleo Client")
 	coach.wantText("[data-timer]", "starts when Cleo Client joins")
+	coach.waitFor(apart(".tile-self", "[data-setup-check]"))
 	coach.shot("room-coach-waiting")
 
 	client.waitFor(`!!document.querySelector(".toast[data-room-id]")`)
