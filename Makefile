@@ -1,5 +1,5 @@
 # Rapport. `make run` serves it; `make test` runs every test.
-.PHONY: run dev test build bench vet fmt clean
+.PHONY: run dev test jstest build bench vet fmt clean
 
 run:
 	go run ./cmd/rapport serve
@@ -9,6 +9,11 @@ dev:
 
 test:
 	scripts/test.sh
+
+# jstest type-checks the browser's JavaScript (tsc, installed by npm ci into
+# internal/web/node_modules) and runs its unit tests (node --test).
+jstest:
+	scripts/test-js.sh
 
 # bin/rapport is the server; bin/rapport-load the load generator, kept out of it.
 build:
@@ -26,4 +31,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin test-artifacts
+	rm -rf bin test-artifacts internal/web/node_modules

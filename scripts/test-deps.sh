@@ -32,6 +32,12 @@ fi
 say "chromium: $chromium"
 echo "RAPPORT_CHROMIUM=$chromium"
 
+# --- Node and npm, for the JavaScript's type check and unit tests ----------
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt_install nodejs npm || die "node or npm is missing and could not be installed (apt-get install nodejs npm)"
+fi
+say "node: $(command -v node) $(node --version)"
+
 # --- PostgreSQL, for the store suite on the second dialect -----------------
 pg_ok() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
 

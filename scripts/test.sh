@@ -16,6 +16,7 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+scripts/test-js.sh
 echo "== go test -race"
 mkdir -p test-artifacts
 go test -race -count=1 -timeout 15m "$@" ./...

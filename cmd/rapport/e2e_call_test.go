@@ -39,7 +39,19 @@ func TestE2ECall(t *testing.T) {
 	coach.waitFor(`document.querySelector('[data-check="relay"]').dataset.ok === "true"`)
 	coach.waitFor(`Number(document.querySelector('[data-check="mic"] .meter').dataset.level) > 0`)
 	coach.waitFor(`document.querySelector('[data-check="connection"]').textContent.includes("directly (UDP)")`)
+	coach.waitFor(apart(".tile-self", "[data-setup-check]"))
 	coach.shot("call-coach-setup-check")
+	// On a phone too the self-view stays clear of the setup check, and the
+	// devices panel opens where it can be seen whole.
+	coach.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	coach.waitFor(apart(".tile-self", "[data-setup-check]"))
+	coach.shot("call-coach-setup-check-phone")
+	coach.do(chromedp.Click(chromedp.CSS("[data-devices] summary")))
+	coach.waitFor(onScreen(".devices-panel"))
+	coach.shot("call-coach-devices-phone")
+	coach.do(chromedp.Click(chromedp.CSS("[data-devices] summary")))
+	coach.waitFor(`!document.querySelector("[data-devices]").open`)
+	coach.desktop()
 	client.open(roomURL, 200)
 	for _, p := range []*person{coach, client} {
 		p.waitFor(together("websocket"))
@@ -130,6 +142,23 @@ func TestE2ECall(t *testing.T) {
 	for _, p := range []*person{coach, client} {
 		p.checkConsole()
 	}
+}
+
+// apart is true on a page where the elements a and b are both shown and
+// do not overlap.
+func apart(a, b string) string {
+	return `(() => {
+		const x = document.querySelector(` + jsString(a) + `)?.getBoundingClientRect(), y = document.querySelector(` + jsString(b) + `)?.getBoundingClientRect();
+		return !!x && !!y && x.width > 0 && y.width > 0 && (x.bottom <= y.top || y.bottom <= x.top || x.right <= y.left || y.right <= x.left);
+	})()`
+}
+
+// onScreen is true on a page where the element is shown whole inside the window.
+func onScreen(sel string) string {
+	return `(() => {
+		const r = document.querySelector(` + jsString(sel) + `)?.getBoundingClientRect();
+		return !!r && r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+	})()`
 }
 
 // wantMedia waits until the tile of user shows video whose decoded frames

@@ -56,6 +56,7 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	coach.wantText(".conn", "Connected")
 	coach.wantText(`.person[data-user-id="`+clientID+`"][data-present="false"]`, "Cleo Client")
 	coach.wantText("[data-timer]", "starts when Cleo Client joins")
+	coach.waitFor(apart(".tile-self", "[data-setup-check]"))
 	coach.shot("room-coach-waiting")
 
 	client.waitFor(`!!document.querySelector(".toast[data-room-id]")`)
@@ -213,7 +214,12 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	if n := proxy.refused(); n < 2 {
 		t.Errorf("the proxy refused %d WebSockets, want the page to have tried twice", n)
 	}
-	client.wantText(".conn", "long polling")
+	// The top bar says "Connected" in plain words; how, technically, is
+	// under Connection details.
+	client.wantText(".conn", "Connected")
+	client.do(chromedp.Click(chromedp.CSS("[data-details] summary")))
+	client.waitFor(`document.querySelector("[data-details]").open && document.querySelector("section.room").dataset.tech === "open"`)
+	client.wantText("[data-conn-details]", "long polling")
 	// The session goes on: its chat so far is there, each message once.
 	for _, m := range []string{hello, html, ping} {
 		client.wantMessage(m, "")

@@ -1,9 +1,11 @@
+// @ts-check
 // The AI co-coach in the call (docs/protocol.md, "The AI in the call"):
 // the coach brings it in, picks how forward it is, hands it the floor and
 // takes it back; the client agrees (or not) to be heard by it; either
 // sends it out. While it is in, a banner tells everyone whom it hears, and
 // its captions of what each person says (and what it says) show here.
 
+/** @type {Object<string, string>} */
 const MODES = {
   listen: "Listen only",
   on_request: "Speak when asked",
@@ -12,21 +14,29 @@ const MODES = {
 const CAPTIONS_SHOWN = 6;
 
 export class AIPanel {
-  // root: the AI card; banner: the line above the stage; role: "coach" or
-  // "client"; names: the coach's and the client's names.
+  /**
+   * @param {HTMLElement} root the AI card
+   * @param {HTMLElement} banner the line above the stage
+   * @param {object} o
+   * @param {import("./signal.js").Signal} o.signal
+   * @param {string} o.role "coach" or "client"
+   * @param {{coach: string, client: string}} o.names
+   */
   constructor(root, banner, { signal, role, names }) {
     this.root = root;
     this.banner = banner;
     this.signal = signal;
     this.role = role;
     this.names = names;
+    /** @type {import("./protocol.js").Floor} */
     this.floor = { present: false, available: false };
-    this.captions = root.querySelector("[data-captions]");
-    this.state = root.querySelector("[data-ai-state]");
-    this.error = root.querySelector("[data-ai-error]");
-    this.coachBox = root.querySelector("[data-ai-coach]");
-    this.clientBox = root.querySelector("[data-ai-client]");
-    this.mode = root.querySelector("[data-ai-mode]");
+    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    this.captions = $("[data-captions]");
+    this.state = $("[data-ai-state]");
+    this.error = $("[data-ai-error]");
+    this.coachBox = $("[data-ai-coach]");
+    this.clientBox = $("[data-ai-client]");
+    this.mode = /** @type {HTMLSelectElement} */ ($("[data-ai-mode]"));
     for (const [value, text] of Object.entries(MODES)) {
       const o = document.createElement("option");
       o.value = value;
@@ -34,23 +44,26 @@ export class AIPanel {
       this.mode.append(o);
     }
     root.addEventListener("click", (e) => {
-      const act = e.target.closest("[data-ai]")?.dataset.ai;
+      const act = /** @type {HTMLElement|null} */ (/** @type {Element} */ (e.target).closest("[data-ai]"))?.dataset.ai;
       if (act) this.act(act);
     });
     this.mode.addEventListener("change", () => this.send("ai.mode", { mode: this.mode.value }));
-    this.transcript = root.querySelector("[data-ai-transcript]");
+    this.transcript = /** @type {HTMLInputElement} */ ($("[data-ai-transcript]"));
     this.transcript.addEventListener("change", () => this.send("ai.transcript", { keep: this.transcript.checked }));
   }
 
+  /** @param {import("./protocol.js").Joined} j */
   joined(j) {
     this.show(j.floor || {});
   }
 
+  /** @param {import("./protocol.js").Frame} f */
   frame(f) {
     if (f.type === "ai.floor") this.show(f.data || {});
     else if (f.type === "caption" && f.data) this.caption(f.data);
   }
 
+  /** @param {string} act */
   act(act) {
     switch (act) {
       case "invite":
@@ -66,18 +79,26 @@ export class AIPanel {
     }
   }
 
+  /**
+   * @param {string} type
+   * @param {object} [data]
+   */
   async send(type, data) {
     this.error.hidden = true;
     try {
       await this.signal.request(type, data || {});
     } catch (e) {
-      this.error.textContent = e.message || "That did not work; try again.";
+      this.error.textContent = /** @type {Error} */ (e).message || "That did not work; try again.";
       this.error.hidden = false;
     }
   }
 
-  // show draws the floor: the card, its buttons, the banner.
+  /**
+   * show draws the floor: the card, its buttons, the banner.
+   * @param {import("./protocol.js").Floor} fl
+   */
   show(fl) {
+    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (this.root.querySelector(sel));
     this.floor = fl;
     const coach = this.role === "coach";
     this.root.hidden = !fl.available && !fl.present;
@@ -86,22 +107,22 @@ export class AIPanel {
     this.root.dataset.consent = String(!!fl.consent);
     this.coachBox.hidden = !coach;
     this.clientBox.hidden = coach || !fl.present;
-    const invite = this.root.querySelector('[data-ai="invite"]');
+    const invite = $('[data-ai="invite"]');
     invite.hidden = !coach || !!fl.present;
-    for (const b of this.root.querySelectorAll('[data-ai="dismiss"]')) b.hidden = !fl.present;
+    for (const b of this.root.querySelectorAll('[data-ai="dismiss"]')) /** @type {HTMLElement} */ (b).hidden = !fl.present;
     this.mode.hidden = !coach || !fl.present;
-    this.root.querySelector("[data-ai-transcript-field]").hidden = !coach || !fl.present;
+    $("[data-ai-transcript-field]").hidden = !coach || !fl.present;
     this.transcript.checked = !!fl.transcript;
     if (fl.mode) this.mode.value = fl.mode;
-    const handBtn = this.root.querySelector('[data-ai="floor"]');
+    const handBtn = $('[data-ai="floor"]');
     handBtn.hidden = !coach || !fl.present || fl.mode === "listen";
     handBtn.textContent = fl.speaking || fl.handed ? "Take the floor back" : "Hand the AI the floor";
     handBtn.setAttribute("aria-pressed", String(!!(fl.speaking || fl.handed)));
-    const ask = this.root.querySelector("[data-ai-ask]");
-    ask.hidden = !fl.present || fl.consent;
-    this.root.querySelector('[data-ai="agree"]').hidden = !fl.present || fl.consent;
-    this.root.querySelector('[data-ai="refuse"]').textContent = fl.consent ? "Stop it hearing me" : "Not now";
-    this.root.querySelector('[data-ai="refuse"]').hidden = !fl.present || (!fl.consent && this.role !== "client");
+    const ask = $("[data-ai-ask]");
+    ask.hidden = !fl.present || !!fl.consent;
+    $('[data-ai="agree"]').hidden = !fl.present || !!fl.consent;
+    $('[data-ai="refuse"]').textContent = fl.consent ? "Stop it hearing me" : "Not now";
+    $('[data-ai="refuse"]').hidden = !fl.present || (!fl.consent && this.role !== "client");
     this.state.textContent = this.describe(fl);
     const hears = fl.consent ? `${this.names.coach} and ${this.names.client}` : this.names.coach;
     this.banner.hidden = !fl.present;
@@ -111,10 +132,14 @@ export class AIPanel {
     this.banner.dataset.speaking = String(!!fl.speaking);
   }
 
+  /**
+   * @param {import("./protocol.js").Floor} fl
+   * @returns {string}
+   */
   describe(fl) {
     if (!fl.present) return fl.available ? "The AI co-coach is not in this call." : "";
     if (fl.speaking) return "The AI co-coach is speaking. Start talking to interrupt it.";
-    const mode = MODES[fl.mode] || "";
+    const mode = MODES[fl.mode || ""] || "";
     if (!fl.consent) {
       return this.role === "client"
         ? `${this.names.coach} would like the AI co-coach to hear you too. It helps with notes and ideas; your audio is never stored.`
@@ -123,7 +148,10 @@ export class AIPanel {
     return `The AI co-coach is in: ${mode.toLowerCase()}.`;
   }
 
-  // caption shows a line someone said, as the AI heard it.
+  /**
+   * caption shows a line someone said, as the AI heard it.
+   * @param {{user_id: number, name: string, text: string}} c
+   */
   caption(c) {
     const li = document.createElement("li");
     li.className = c.user_id === 0 ? "caption caption-ai" : "caption";
@@ -132,7 +160,7 @@ export class AIPanel {
     who.textContent = `${c.name}: `;
     li.append(who, document.createTextNode(c.text));
     this.captions.append(li);
-    while (this.captions.children.length > CAPTIONS_SHOWN) this.captions.firstChild.remove();
+    while (this.captions.children.length > CAPTIONS_SHOWN) this.captions.children[0].remove();
     this.captions.hidden = false;
   }
 }

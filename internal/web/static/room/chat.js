@@ -1,113 +1,79 @@
+// @ts-check
 // The room's chat panel: messages in sequence order and each shown once (by
 // its id), one's own messages greyed until the server has stored them, an
 // unread count while the panel is out of sight, who is typing, and links made
 // clickable without ever treating a message as HTML.
+
+import { linkify } from "./links.js";
+import { clockFormat, el } from "./dom.js";
 
 const MAX_BODY = 4000;
 const TYPING_IDLE = 4000; // ms without a keystroke before "stopped typing"
 const TYPING_STALE = 45000; // ms after which another's "typing" is dropped (a lost "stopped")
 const MAX_SHOWN = 2000; // messages kept on the page: a long session must not grow it without end
 
-// linkify returns the text as DOM nodes: text nodes, and <a> elements for
-// http(s) URLs only. Nothing in text is ever parsed as HTML.
-export function linkify(text) {
-  const frag = document.createDocumentFragment();
-  const re = /\bhttps?:\/\/[^\s<>"]+/gi;
-  let last = 0;
-  for (const m of text.matchAll(re)) {
-    let url = m[0];
-    // Trailing punctuation ends the sentence, not the URL; a closing
-    // bracket belongs to the URL only when it opened one.
-    for (;;) {
-      const c = url.at(-1);
-      if (".,;:!?'*".includes(c)) url = url.slice(0, -1);
-      else if (c === ")" && count(url, "(") < count(url, ")")) url = url.slice(0, -1);
-      else if (c === "]" && count(url, "[") < count(url, "]")) url = url.slice(0, -1);
-      else break;
-    }
-    let href;
-    try {
-      const u = new URL(url);
-      if (u.protocol === "http:" || u.protocol === "https:") href = u.href;
-    } catch {
-      // not a URL after all: stays text
-    }
-    if (!href) continue;
-    if (m.index > last) frag.append(text.slice(last, m.index));
-    const a = document.createElement("a");
-    a.href = href;
-    a.textContent = url;
-    a.rel = "noopener noreferrer nofollow";
-    a.target = "_blank";
-    frag.append(a);
-    last = m.index + url.length;
-  }
-  if (last < text.length) frag.append(text.slice(last));
-  return frag;
-}
-
-function count(s, ch) {
-  let n = 0;
-  for (const c of s) if (c === ch) n++;
-  return n;
-}
-
 // newClientId is a random ID for a message (crypto.randomUUID needs a
 // secure context; this does not).
+/** @returns {string} */
 function newClientId() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return "c-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+/** @typedef {import("./protocol.js").ChatMessage} ChatMessage */
+/** @typedef {[number, number]} Key a message's place: [session, seq] */
 
 export class Chat {
-  // root: the chat section; signal: the room's Signal; me: my user id;
-  // nameOf(id): a participant's name; zone: the time zone to show times in.
+  /**
+   * @param {HTMLElement} root the chat section
+   * @param {object} o
+   * @param {import("./signal.js").Signal} o.signal the room's connection
+   * @param {number} o.me my user id
+   * @param {(id: number) => string} o.nameOf a participant's name
+   * @param {string} [o.zone] the time zone to show times in
+   */
   constructor(root, { signal, me, nameOf, zone }) {
     this.root = root;
     this.signal = signal;
     this.me = me;
     this.nameOf = nameOf;
-    this.log = root.querySelector("[data-chat-log]");
-    this.form = root.querySelector("[data-chat-form]");
-    this.input = root.querySelector("textarea");
-    this.sendBtn = this.form.querySelector("button[type=submit]");
-    this.errorEl = root.querySelector("[data-chat-error]");
-    this.counter = root.querySelector("[data-chat-count]");
-    this.typingEl = root.querySelector("[data-typing]");
-    this.unreadEl = root.querySelector("[data-unread]");
-    this.toggle = root.querySelector("[data-chat-toggle]");
-    this.body = root.querySelector("[data-chat-body]");
-    this.jump = root.querySelector("[data-chat-jump]");
-    this.empty = root.querySelector("[data-chat-empty]");
-    this.askAI = root.querySelector("[data-ask-ai]");
-    this.aiStatus = root.querySelector("[data-ai-status]");
-    this.writing = new Map(); // ai.stream id -> the reply being written
-    let fmt;
-    try {
-      fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined });
-    } catch {
-      fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-    }
-    this.timeFmt = fmt;
+    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    this.log = $("[data-chat-log]");
+    this.form = /** @type {HTMLFormElement} */ ($("[data-chat-form]"));
+    this.input = /** @type {HTMLTextAreaElement} */ ($("textarea"));
+    this.sendBtn = /** @type {HTMLButtonElement} */ (this.form.querySelector("button[type=submit]"));
+    this.errorEl = $("[data-chat-error]");
+    this.counter = $("[data-chat-count]");
+    this.typingEl = $("[data-typing]");
+    this.unreadEl = $("[data-unread]");
+    this.toggle = /** @type {HTMLElement|null} */ ($("[data-chat-toggle]"));
+    this.body = $("[data-chat-body]");
+    this.jump = /** @type {HTMLElement|null} */ ($("[data-chat-jump]"));
+    this.empty = $("[data-chat-empty]");
+    this.askAI = /** @type {HTMLElement|null} */ ($("[data-ask-ai]"));
+    this.aiStatus = /** @type {HTMLElement|null} */ ($("[data-ai-status]"));
+    /** @type {Map<string, HTMLElement>} ai.stream id -> the reply being written */
+    this.writing = new Map();
+    this.timeFmt = clockFormat(zone);
 
     this.sessionId = 0;
     this.lastSeq = 0; // the highest seq seen in this session
-    this.byId = new Map(); // message id -> element, for those shown
-    this.order = []; // shown messages in order: {key: [session, seq], id, el}
-    this.floor = null; // the key of the newest message dropped for MAX_SHOWN
-    this.pending = new Map(); // client_id -> element
+    /** @type {Map<number, HTMLElement>} message id -> element, for those shown */
+    this.byId = new Map();
+    /** @type {{key: Key, id: number, el: HTMLElement}[]} shown messages in order */
+    this.order = [];
+    /** @type {Key|null} the key of the newest message dropped for MAX_SHOWN */
+    this.floor = null;
+    /** @type {Map<string, HTMLElement>} client_id -> element */
+    this.pending = new Map();
     this.unread = 0;
+    /** @type {HTMLElement|null} */
     this.marker = null;
-    this.typers = new Map(); // user id -> timer
+    /** @type {Map<number, ReturnType<typeof setTimeout>>} user id -> when their typing goes stale */
+    this.typers = new Map();
     this.typingActive = false;
-    this.typingTimer = 0;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.typingTimer = undefined;
     this.logInView = true;
     this.baseTitle = document.title;
 
@@ -131,7 +97,7 @@ export class Chat {
     });
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("blur", () => this.setTyping(false));
-    this.toggle?.addEventListener("click", () => this.setOpen(this.body.hidden));
+    this.toggle?.addEventListener("click", () => this.setOpen(!!this.body.hidden));
     // Ask the AI: what is typed goes to the AI co-coach ("@ai" in front).
     this.askAI?.addEventListener("click", () => {
       const text = this.input.value.trim();
@@ -169,12 +135,16 @@ export class Chat {
     }
   }
 
-  // setOpen shows or hides the panel's body (the toggle in its heading).
+  /**
+   * setOpen shows or hides the panel's body (the toggle in its heading).
+   * @param {boolean} open
+   */
   setOpen(open) {
     this.body.hidden = !open;
     this.root.dataset.open = String(open);
-    this.toggle.setAttribute("aria-expanded", String(open));
-    this.toggle.querySelector("[data-toggle-text]").textContent = open ? "Hide" : "Show";
+    this.toggle?.setAttribute("aria-expanded", String(open));
+    const text = this.toggle?.querySelector("[data-toggle-text]");
+    if (text) text.textContent = open ? "Hide" : "Show";
     if (open) {
       this.scrollToEnd();
       this.maybeSeen();
@@ -211,8 +181,11 @@ export class Chat {
     this.log.scrollTop = this.log.scrollHeight;
   }
 
-  // joined takes the chat part of a joined frame: on a fresh join the tail
-  // of the session, on a reconnect what was missed.
+  /**
+   * joined takes the chat part of a joined frame: on a fresh join the tail
+   * of the session, on a reconnect what was missed.
+   * @param {import("./protocol.js").Joined} j
+   */
   async joined(j) {
     this.showAI(j.ai);
     const sid = j.session?.id || 0;
@@ -241,6 +214,7 @@ export class Chat {
     }
   }
 
+  /** @param {import("./protocol.js").Frame} f */
   frame(f) {
     switch (f.type) {
       case "chat.message":
@@ -258,20 +232,26 @@ export class Chat {
     }
   }
 
-  // showAI shows the Ask the AI button when the server has an AI, and says
-  // when it is unavailable.
+  /**
+   * showAI shows the Ask the AI button when the server has an AI, and says
+   * when it is unavailable.
+   * @param {import("./protocol.js").AIStatus|undefined} st
+   */
   showAI(st) {
     const enabled = !!st?.enabled;
     if (this.askAI) this.askAI.hidden = !enabled;
-    this.root.dataset.ai = !enabled ? "off" : st.available ? "available" : "unavailable";
+    this.root.dataset.ai = !enabled ? "off" : st?.available ? "available" : "unavailable";
     if (!this.aiStatus) return;
     const down = enabled && !st.available;
     this.aiStatus.hidden = !down;
-    this.aiStatus.textContent = down ? "The AI co-coach is unavailable right now; the call goes on. " + (st.message ? `(${st.message})` : "") : "";
+    this.aiStatus.textContent = down ? "The AI co-coach is unavailable right now; the call goes on. " + (st?.message ? `(${st.message})` : "") : "";
   }
 
-  // aiWriting shows the AI's reply as it is written; once stored it comes
-  // as a message of its own, and the draft goes.
+  /**
+   * aiWriting shows the AI's reply as it is written; once stored it comes
+   * as a message of its own, and the draft goes.
+   * @param {{id: string, text?: string, done?: boolean}} s
+   */
   aiWriting({ id, text, done }) {
     let li = this.writing.get(id);
     if (done) {
@@ -290,15 +270,22 @@ export class Chat {
       this.writing.set(id, li);
       this.empty.hidden = true;
     }
-    li.querySelector(".msg-body").textContent = text || "";
+    /** @type {HTMLElement} */ (li.querySelector(".msg-body")).textContent = text || "";
     if (stick) this.scrollToEnd();
   }
 
-  // participantLeft forgets that someone who left was typing.
+  /**
+   * participantLeft forgets that someone who left was typing.
+   * @param {number} userId
+   */
   participantLeft(userId) {
     this.showTyping(userId, false);
   }
 
+  /**
+   * @param {ChatMessage[]} list
+   * @param {boolean} live they come as they are written, not from the history
+   */
   addAll(list, live) {
     const stick = this.stuck || this.atEnd();
     const seen = this.seen();
@@ -310,24 +297,33 @@ export class Chat {
     this.updateUnread();
   }
 
-  // add shows a message once, in sequence order. It reports whether the
-  // message was new.
+  /**
+   * add shows a message once, in sequence order. It reports whether the
+   * message was new.
+   * @param {ChatMessage} m
+   * @param {boolean} live
+   * @param {boolean} seen the person sees the log now
+   * @returns {boolean}
+   */
   add(m, live, seen) {
     if (!m || typeof m.id !== "number" || this.byId.has(m.id)) return false;
     if (m.session_id === this.sessionId) this.lastSeq = Math.max(this.lastSeq, m.seq);
     // At or before the last message dropped for MAX_SHOWN: shown already
     // (byId has forgotten it), or too old to show now.
+    /** @type {Key} */
     const key = [m.session_id, m.seq];
     if (this.floor && !before(this.floor, key)) return false;
     const mine = m.sender_id === this.me && m.kind === "text";
-    if (mine && m.client_id && this.pending.has(m.client_id)) {
+    const sending = m.client_id ? this.pending.get(m.client_id) : undefined;
+    if (mine && m.client_id && sending) {
       // our message, stored, whose acknowledgement was lost: done
-      this.pending.get(m.client_id).remove();
+      sending.remove();
       this.pending.delete(m.client_id);
       this.signal.forgetChat(m.client_id, m);
     }
-    if (m.kind === "ai" && this.writing.has(m.client_id)) {
-      this.writing.get(m.client_id).remove(); // the draft it was, now stored
+    const draft = m.kind === "ai" && m.client_id ? this.writing.get(m.client_id) : undefined;
+    if (draft && m.client_id) {
+      draft.remove(); // the draft it was, now stored
       this.writing.delete(m.client_id);
     }
     const li = this.render(m, mine);
@@ -344,6 +340,11 @@ export class Chat {
     return true;
   }
 
+  /**
+   * @param {Key} key
+   * @param {number} id
+   * @param {HTMLElement} li
+   */
   insert(key, id, li) {
     li.dataset.key = key.join(":");
     const o = this.order;
@@ -362,7 +363,8 @@ export class Chat {
   trim() {
     if (this.order.length <= MAX_SHOWN) return;
     while (this.order.length > MAX_SHOWN) {
-      const o = this.order.shift();
+      const o = this.order[0];
+      this.order.shift();
       this.byId.delete(o.id);
       this.floor = o.key;
       o.el.remove();
@@ -385,6 +387,7 @@ export class Chat {
     return null;
   }
 
+  /** @param {HTMLElement} li */
   placeMarker(li) {
     this.marker?.remove();
     this.marker = el("li", "chat-marker", "New messages");
@@ -392,6 +395,7 @@ export class Chat {
     li.before(this.marker);
   }
 
+  /** @param {string} text */
   divider(text) {
     const li = el("li", "chat-divider", text);
     const last = this.order.at(-1);
@@ -399,13 +403,18 @@ export class Chat {
     else this.log.prepend(li);
   }
 
+  /**
+   * @param {ChatMessage} m
+   * @param {boolean} mine
+   * @returns {HTMLElement}
+   */
   render(m, mine) {
     const li = el("li", `msg msg-${m.kind === "text" ? (mine ? "mine" : "theirs") : m.kind}`);
     li.dataset.id = String(m.id);
     li.dataset.seq = String(m.seq);
     if (m.sender_id) li.dataset.sender = String(m.sender_id);
     const meta = el("div", "msg-meta");
-    const who = mine ? "You" : m.sender_name || (m.kind === "system" ? "Rapport" : this.nameOf(m.sender_id) || "Someone");
+    const who = mine ? "You" : m.sender_name || (m.kind === "system" ? "Rapport" : this.nameOf(m.sender_id || 0) || "Someone");
     meta.append(el("span", "msg-who", who));
     const at = new Date(m.created_at);
     if (!Number.isNaN(at.getTime())) {
@@ -441,8 +450,13 @@ export class Chat {
     this.input.focus();
   }
 
-  // send shows a message of ours as sending and hands it to the Signal,
-  // which keeps it until it is stored. at: when it was written, in ms.
+  /**
+   * send shows a message of ours as sending and hands it to the Signal,
+   * which keeps it until it is stored.
+   * @param {string} clientId
+   * @param {string} body
+   * @param {number} [at] when it was written, in ms
+   */
   send(clientId, body, at = Date.now()) {
     const li = el("li", "msg msg-mine is-pending");
     li.dataset.clientId = clientId;
@@ -469,12 +483,18 @@ export class Chat {
     );
   }
 
-  // failed marks a message the server refused, with a way to try again.
+  /**
+   * failed marks a message the server refused, with a way to try again.
+   * @param {string} clientId
+   * @param {HTMLElement} li
+   * @param {string} body
+   * @param {{message: string, fields?: Object<string, string>}} err
+   */
   failed(clientId, li, body, err) {
     li.classList.remove("is-pending");
     li.classList.add("is-failed");
     li.removeAttribute("aria-busy");
-    const status = li.querySelector(".msg-status");
+    const status = /** @type {HTMLElement} */ (li.querySelector(".msg-status"));
     const why = err.fields?.body ? `the message ${err.fields.body}` : err.message;
     status.textContent = `Not sent: ${why}`;
     const actions = el("div", "msg-actions");
@@ -498,6 +518,7 @@ export class Chat {
     this.showError(`Your message was not sent: ${why}`);
   }
 
+  /** @param {string} text */
   showError(text) {
     this.errorEl.textContent = text;
     this.errorEl.hidden = text === "";
@@ -522,7 +543,10 @@ export class Chat {
     this.typingTimer = setTimeout(() => this.setTyping(false), TYPING_IDLE);
   }
 
-  // setTyping tells the others, once per change.
+  /**
+   * setTyping tells the others, once per change.
+   * @param {boolean} active
+   */
   setTyping(active) {
     if (!active) clearTimeout(this.typingTimer);
     if (this.typingActive === active) return;
@@ -536,6 +560,10 @@ export class Chat {
     for (const id of [...this.typers.keys()]) this.showTyping(id, false);
   }
 
+  /**
+   * @param {number} userId
+   * @param {boolean} active
+   */
   showTyping(userId, active) {
     clearTimeout(this.typers.get(userId));
     if (active) this.typers.set(userId, setTimeout(() => this.showTyping(userId, false), TYPING_STALE));
@@ -545,13 +573,22 @@ export class Chat {
       names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(" and ")} are typing…`;
   }
 
-  // enable turns sending on or off (off once the person left the room).
+  /**
+   * enable turns sending on or off (off once the person left the room).
+   * @param {boolean} on
+   */
   enable(on) {
     this.input.disabled = !on;
     this.sendBtn.disabled = !on;
   }
 }
 
-function before(a, b) {
+/**
+ * before reports whether a message's key comes before another's.
+ * @param {Key} a
+ * @param {Key} b
+ * @returns {boolean}
+ */
+export function before(a, b) {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The setup check shown while one waits alone in the room: is the camera
 // on, does the microphone hear (a live level), does the call connect (and
 // how: directly or through a relay, with the round trip), and can a TURN
@@ -6,14 +7,35 @@
 // Each row is li[data-check] with data-ok="true|false" (unset while it is
 // being found out) and its text.
 
+import { el } from "./dom.js";
+
 const RELAY_TIMEOUT = 6000;
 
+/**
+ * pathHow says how the call is connected: in plain words, and in the
+ * technical ones that Connection details shows.
+ * @param {string} path
+ * @returns {[string, string]}
+ */
+export function pathHow(path) {
+  if (path === "sfu-udp") return [" directly", " (UDP)"];
+  if (path === "sfu-tcp") return [" directly", " (TCP)"];
+  if (path.startsWith("turn")) return ["", ` through a relay (${path})`];
+  return ["", ""];
+}
+
 export class SetupCheck {
+  /**
+   * @param {HTMLElement} list the ul of rows
+   * @param {import("./media.js").Call} call
+   */
   constructor(list, call) {
     this.list = list;
     this.call = call;
+    /** @type {{track: MediaStreamTrack, stop: () => void}|null} */
     this.meter = null;
-    this.relay = null; // the relay test's promise, once per page
+    /** @type {Promise<boolean>|null} the relay test, once per page */
+    this.relay = null;
     this.active = false;
   }
 
@@ -34,11 +56,24 @@ export class SetupCheck {
     this.meter = null;
   }
 
-  row(name, ok, text) {
-    const li = this.list.querySelector(`[data-check="${name}"]`);
+  /**
+   * row shows one part's state: ok, not ok, or (undefined) being found out.
+   * @param {string} name
+   * @param {boolean|undefined} ok
+   * @param {string} text in plain words
+   * @param {string} [tech] the technical words, shown under Connection details
+   */
+  row(name, ok, text, tech = "") {
+    const li = /** @type {HTMLElement} */ (this.list.querySelector(`[data-check="${name}"]`));
     if (ok === undefined) delete li.dataset.ok;
     else li.dataset.ok = String(ok);
-    li.querySelector("[data-check-text]").textContent = text;
+    const out = /** @type {HTMLElement} */ (li.querySelector("[data-check-text]"));
+    if (!tech) {
+      out.textContent = text;
+      return;
+    }
+    const detail = el("span", "tech", tech);
+    out.replaceChildren(text, detail);
   }
 
   // refresh shows what the call knows now (called on every change).
@@ -57,7 +92,7 @@ export class SetupCheck {
       this.row("mic", true, "Microphone on: speak and watch the bar");
       if (!this.meter || this.meter.track !== mic) {
         this.meter?.stop();
-        this.meter = levelMeter(mic, this.list.querySelector("[data-check-meter]"));
+        this.meter = levelMeter(mic, /** @type {HTMLElement} */ (this.list.querySelector("[data-check-meter]")));
       }
     } else {
       this.meter?.stop();
@@ -65,9 +100,9 @@ export class SetupCheck {
       this.row("mic", false, mic ? "Microphone muted" : "No microphone");
     }
     const rtt = [...call.stats.values()][0]?.rtt;
-    const how = { "sfu-udp": "directly (UDP)", "sfu-tcp": "directly (TCP)" }[call.path] || (call.path.startsWith("turn") ? `through a relay (${call.path})` : "");
+    const [how, detail] = pathHow(call.path);
     if (call.state === "connected") {
-      this.row("connection", true, `Call connected ${how}${rtt ? `, ${Math.round(rtt * 1000)} ms round trip` : ""}`);
+      this.row("connection", true, `Call connected${how}`, `${detail}${rtt ? `, ${Math.round(rtt * 1000)} ms round trip` : ""}`);
     } else if (call.state === "reconnecting" || call.state === "failed") {
       this.row("connection", false, "The call cannot connect: check the network, or try another one");
     } else {
@@ -78,21 +113,28 @@ export class SetupCheck {
   // testRelay gathers candidates through the TURN servers the room gave:
   // a relay candidate means a strict network can still carry the call.
   async testRelay() {
-    const servers = (this.call.iceServers || []).filter((s) => [].concat(s.urls).some((u) => /^turns?:/.test(u)));
+    const servers = (this.call.iceServers || []).filter((s) => /** @type {string[]} */ ([]).concat(s.urls).some((u) => /^turns?:/.test(u)));
     if (servers.length === 0) {
-      this.row("relay", undefined, "No relay on this server (most networks do not need one)");
+      this.row("relay", undefined, "Most networks need nothing more", " (no TURN relay on this server)");
       return;
     }
     this.relay ||= gatherRelay(servers);
     const ok = await this.relay;
-    this.row("relay", ok, ok ? "Relay reachable: strict networks can join too" : "The relay cannot be reached from this network");
+    if (ok) this.row("relay", ok, "Strict office networks can join too", " (a TURN relay is reachable)");
+    else this.row("relay", ok, "Strict office networks may not get through", " (the TURN relay cannot be reached from this network)");
   }
 }
 
+/**
+ * gatherRelay reports whether a TURN server gives this browser a relay
+ * candidate.
+ * @param {RTCIceServer[]} iceServers
+ * @returns {Promise<boolean>}
+ */
 function gatherRelay(iceServers) {
   return new Promise((resolve) => {
     const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: "relay" });
-    const done = (ok) => {
+    const done = (/** @type {boolean} */ ok) => {
       clearTimeout(timer);
       pc.close();
       resolve(ok);
@@ -107,7 +149,12 @@ function gatherRelay(iceServers) {
   });
 }
 
-// levelMeter shows a microphone's level in a bar until stopped.
+/**
+ * levelMeter shows a microphone's level in a bar until stopped.
+ * @param {MediaStreamTrack} track
+ * @param {HTMLElement} bar
+ * @returns {{track: MediaStreamTrack, stop: () => void}}
+ */
 export function levelMeter(track, bar) {
   const ctx = new AudioContext();
   const analyser = ctx.createAnalyser();
@@ -121,7 +168,7 @@ export function levelMeter(track, bar) {
     for (const x of data) sum += x * x;
     const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
     bar.style.width = `${Math.round(level * 100)}%`;
-    bar.parentElement.dataset.level = level.toFixed(3);
+    if (bar.parentElement) bar.parentElement.dataset.level = level.toFixed(3);
     frame = requestAnimationFrame(draw);
   };
   draw();

@@ -3,15 +3,23 @@
 // the room for both). The server answers "room.end" with ok, tells everyone
 // with "room.ended" and closes the connections with room_ended.
 
+// @ts-check
+
 export class EndSession {
+  /**
+   * @param {HTMLButtonElement} button
+   * @param {HTMLDialogElement} dialog
+   * @param {{signal: import("./signal.js").Signal}} o
+   */
   constructor(button, dialog, { signal }) {
     this.button = button;
     this.dialog = dialog;
     this.signal = signal;
-    this.confirm = dialog.querySelector("[data-end-confirm]");
-    this.error = dialog.querySelector("[data-end-error]");
+    this.confirm = /** @type {HTMLButtonElement} */ (dialog.querySelector("[data-end-confirm]"));
+    this.error = /** @type {HTMLElement} */ (dialog.querySelector("[data-end-error]"));
+    this.cancel = /** @type {HTMLButtonElement} */ (dialog.querySelector("[data-end-cancel]"));
     button.addEventListener("click", () => this.ask());
-    dialog.querySelector("[data-end-cancel]").addEventListener("click", () => dialog.close());
+    this.cancel.addEventListener("click", () => dialog.close());
     this.confirm.addEventListener("click", () => this.end());
   }
 
@@ -20,7 +28,7 @@ export class EndSession {
     this.error.hidden = true;
     this.confirm.disabled = false;
     this.dialog.showModal();
-    this.dialog.querySelector("[data-end-cancel]").focus();
+    this.cancel.focus();
   }
 
   async end() {
@@ -30,13 +38,16 @@ export class EndSession {
       await this.signal.request("room.end");
       this.dialog.close();
     } catch (e) {
-      this.error.textContent = e.message || "The session could not be ended; try again.";
+      this.error.textContent = /** @type {Error} */ (e).message || "The session could not be ended; try again.";
       this.error.hidden = false;
       this.confirm.disabled = false;
     }
   }
 
-  // show hides the button when the page is out of the room.
+  /**
+   * show hides the button when the page is out of the room.
+   * @param {boolean} inRoom
+   */
   show(inRoom) {
     this.button.hidden = !inRoom;
     if (!inRoom && this.dialog.open) this.dialog.close();

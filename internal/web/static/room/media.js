@@ -1,3 +1,4 @@
+// @ts-check
 // The call's video and audio: one RTCPeerConnection with the server's SFU
 // (docs/protocol.md, "Media"). It publishes the microphone, the camera and
 // the screen on three send-only transceivers, so that turning a device on
@@ -10,14 +11,10 @@
 // crosses the server's is refused by the server and rolled back here, and
 // the browser offers again once the server's offer is answered.
 //
-// The fallback chain: a network may block UDP, or WebRTC altogether. The
-// call tries, in order, each step getting STEP_TIMEOUT to connect: WebRTC
-// to the SFU with every candidate (UDP first, then TCP, then the TURN
-// servers' relays, as ICE prefers them); WebRTC through TURN over TCP and
-// TLS only (when the server gives such TURN servers); the WebSocket media
-// relay (relay.js), where the browser has WebCodecs. The path it ends on
-// is reported ("path": sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls,
-// relay).
+// The fallback chain (chain.js) tries WebRTC to the SFU, then TURN over TCP
+// and TLS only, then the WebSocket media relay (relay.js). The path it ends
+// on is reported ("path": sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls,
+// relay). The local devices are tracks.js's; the statistics, stats.js's.
 //
 // Recovery: ICE that fails is restarted (restartIce); if it has not come
 // back 10 s later, or the signaling connection was re-established (the
@@ -35,9 +32,15 @@
 
 import { DirectLink } from "./p2p.js";
 import { RelayLink, relaySupported } from "./relay.js";
+import { LocalTracks, PURPOSES } from "./tracks.js";
+import { chainSteps, nextStep, tcpTurn, STEP_TIMEOUT } from "./chain.js";
+import { pathOf, rateRelay, rateWebRTC, readPeerStats } from "./stats.js";
+import { socketURL } from "./dom.js";
 
-const PURPOSES = ["mic", "camera", "screen"];
-const STEP_TIMEOUT = 8000; // ms a step of the fallback chain gets to connect
+/** @typedef {import("./tracks.js").Purpose} Purpose */
+/** @typedef {Partial<Record<Purpose, MediaStream>>} Streams a person's received streams */
+/** @typedef {ReturnType<typeof setTimeout>} Timer */
+
 const RELAY_RETRY = 1000; // ms before a closed relay WebSocket is opened again
 const DIRECT_TIMEOUT = 8000; // ms a peer-to-peer connection gets before the call goes to the SFU
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
@@ -46,80 +49,83 @@ const STATS_EVERY = 1000;
 // SIMULCAST are the camera's layers: a quarter, a half and the whole
 // picture. The SFU sends each subscriber the one that fits its bandwidth
 // and the size of its tile (media.view).
+/** @type {RTCRtpEncodingParameters[]} */
 const SIMULCAST = [
   { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { rid: "f", maxBitrate: 1_500_000 },
 ];
 
-// CAMERA are the camera constraints: 720p at most, 30 frames a second.
-const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
-const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-
 export class Call extends EventTarget {
-  // signal: the room's Signal; relay: force TURN relays (tests and
-  // hostile networks, ?relay=1); media: "relay" goes straight to the
-  // WebSocket media relay, "webrtc" never falls back to it (?media=).
+  /**
+   * @param {object} o
+   * @param {import("./signal.js").Signal} o.signal the room's connection
+   * @param {boolean} [o.relay] force TURN relays (tests and hostile networks, ?relay=1)
+   * @param {boolean} [o.simulcast]
+   * @param {string} [o.media] "relay" goes straight to the WebSocket media relay, "webrtc" never falls back to it (?media=)
+   */
   constructor({ signal, relay = false, simulcast = true, media = "" }) {
     super();
     this.signal = signal;
     this.relay = relay;
     this.media = media;
-    this.link = null; // the RelayLink, on the relay step
-    this.direct = null; // the DirectLink, in a peer-to-peer call
+    /** @type {RelayLink|null} the relay, on the relay step */
+    this.link = null;
+    /** @type {DirectLink|null} the other browser, in a peer-to-peer call */
+    this.direct = null;
     this.directFailed = false; // peer-to-peer did not work: the SFU for this visit
     this.callMode = "sfu";
     this.me = 0;
-    this.others = new Set(); // the other people (not the AI) in the room
-    this.step = 0; // index in steps()
-    this.stepTimer = 0;
+    /** @type {Set<number>} the other people (not the AI) in the room */
+    this.others = new Set();
+    this.aiPresent = false;
+    this.devicesReady = false;
+    this.step = 0; // index in the chain's steps
+    /** @type {import("./chain.js").Step} */
+    this.stepName = "webrtc";
+    /** @type {Timer|undefined} */
+    this.stepTimer = undefined;
     this.simulcast = simulcast;
-    this.views = new Map(); // stream id -> [width, height] shown
-    this.told = new Map(); // stream id -> "WxH" told to the current peer connection
+    /** @type {Map<string, [number, number]>} stream id -> [width, height] shown */
+    this.views = new Map();
+    /** @type {Map<string, string>} stream id -> "WxH" told to the current peer connection */
+    this.told = new Map();
     this.offered = false; // the server has our peer connection (our first offer is answered)
+    /** @type {RTCPeerConnection|null} */
     this.pc = null;
+    /** @type {RTCPeerConnection|null} the peer connection whose first offer the server answered */
+    this.answered = null;
+    /** @type {Promise<unknown>} */
     this.chain = Promise.resolve();
-    this.tracks = { mic: null, camera: null, screen: null }; // local MediaStreamTracks
-    this.micOn = true;
-    this.deviceError = "";
-    this.transceivers = {}; // purpose -> RTCRtpTransceiver
-    this.remote = new Map(); // user id -> {camera, mic, screen}: MediaStreams
+    this.local = new LocalTracks({
+      onChange: () => this.changed(),
+      onTrack: (purpose, track) => this.sendTrack(purpose, track),
+    });
+    /** @type {Partial<Record<Purpose, RTCRtpTransceiver>>} */
+    this.transceivers = {};
+    /** @type {Map<number, Streams>} user id -> their streams */
+    this.remote = new Map();
+    /** @type {RTCIceServer[]} */
     this.iceServers = [];
     this.state = "off"; // off, connecting, connected, reconnecting, failed
     this.path = "none";
+    /** @type {import("./stats.js").Stats} */
     this.stats = new Map();
+    /** @type {import("./stats.js").Stats} */
     this.prevStats = new Map();
+    /** @type {Timer|0} */
     this.restartTimer = 0;
-    this.statsTimer = 0;
-    this.devices = this.openDevices();
+    /** @type {ReturnType<typeof setInterval>|undefined} */
+    this.statsTimer = undefined;
+    this.local.ready();
   }
 
-  // openDevices asks for the camera and microphone, settling for either one
-  // (or none: the call still receives).
-  async openDevices() {
-    for (const want of [{ audio: MIC, video: CAMERA }, { audio: MIC }, { video: CAMERA }]) {
-      try {
-        const s = await navigator.mediaDevices.getUserMedia(want);
-        this.tracks.mic = s.getAudioTracks()[0] || null;
-        this.tracks.camera = s.getVideoTracks()[0] || null;
-        if (this.tracks.mic) this.tracks.mic.enabled = this.micOn;
-        this.deviceError = want.video && want.audio ? "" : want.video ? "No microphone was found." : "No camera was found.";
-        this.changed();
-        return;
-      } catch (e) {
-        if (e.name === "NotAllowedError") {
-          this.deviceError = "The browser was not allowed to use the camera and microphone. Allow them in the address bar to be seen and heard.";
-          break;
-        }
-        this.deviceError = "No camera or microphone was found.";
-      }
-    }
-    this.changed();
-  }
-
-  // joined starts the media anew after every join, from the first step of
-  // the chain: the server keeps a peer only as long as the signaling
-  // connection that made it, and the network may have changed.
+  /**
+   * joined starts the media anew after every join, from the first step of
+   * the chain: the server keeps a peer only as long as the signaling
+   * connection that made it, and the network may have changed.
+   * @param {import("./protocol.js").Joined} j
+   */
   async joined(j) {
     this.iceServers = j.ice_servers || [];
     this.callMode = j.call_mode || "sfu";
@@ -127,8 +133,7 @@ export class Call extends EventTarget {
     this.others = new Set((j.participants || []).filter((p) => p.role !== "ai" && p.user_id !== this.me).map((p) => p.user_id));
     this.aiPresent = (j.participants || []).some((p) => p.role === "ai");
     this.directFailed = false;
-    if (!this.devices) this.devices = this.openDevices();
-    await this.devices;
+    await this.local.ready();
     this.devicesReady = true;
     this.step = 0;
     if (this.wantsDirect()) {
@@ -139,8 +144,11 @@ export class Call extends EventTarget {
     this.tryStep();
   }
 
-  // declineDirect tells the other browser not to wait for a direct
-  // connection from this one.
+  /**
+   * declineDirect tells the other browser not to wait for a direct
+   * connection from this one.
+   * @param {number} to
+   */
   declineDirect(to) {
     this.signal.request("p2p.signal", { to, data: { fallback: true } }).catch(() => {});
   }
@@ -154,8 +162,11 @@ export class Call extends EventTarget {
     return this.callMode === "p2p" && !this.directFailed && this.media !== "relay" && this.others.size <= 1 && !this.aiPresent;
   }
 
-  // startDirect connects to the other person, when there is one: the one
-  // with the lower user ID offers, the other waits for the offer.
+  /**
+   * startDirect connects to the other person, when there is one: the one
+   * with the lower user ID offers, the other waits for the offer.
+   * @param {boolean} [offer]
+   */
   startDirect(offer = true) {
     const other = [...this.others][0];
     this.close();
@@ -170,14 +181,19 @@ export class Call extends EventTarget {
     this.direct = link;
     this.pc = link.pc; // for the statistics
     if (offer && !link.polite) link.offer();
-    clearInterval(this.statsTimer);
-    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+    this.readStatsEvery();
     clearTimeout(this.stepTimer);
     this.stepTimer = setTimeout(() => {
       if (this.direct === link && this.state !== "connected") this.fallBack(true);
     }, DIRECT_TIMEOUT);
   }
 
+  /**
+   * @param {DirectLink} link
+   * @param {number} other
+   * @param {Purpose} purpose
+   * @param {MediaStreamTrack} track
+   */
   directTrack(link, other, purpose, track) {
     if (link !== this.direct) return;
     const entry = this.remote.get(other) || {};
@@ -185,12 +201,17 @@ export class Call extends EventTarget {
     this.remote.set(other, entry);
     track.onunmute = () => this.changed();
     track.onended = () => {
-      if (this.remote.get(other)?.[purpose]?.getTracks()[0] === track) delete this.remote.get(other)[purpose];
+      const streams = this.remote.get(other);
+      if (streams?.[purpose]?.getTracks()[0] === track) delete streams[purpose];
       this.changed();
     };
     this.changed();
   }
 
+  /**
+   * @param {DirectLink} link
+   * @param {RTCPeerConnectionState} s
+   */
   directState(link, s) {
     if (link !== this.direct) return;
     if (s === "connected") {
@@ -207,8 +228,11 @@ export class Call extends EventTarget {
     }
   }
 
-  // fallBack leaves peer-to-peer for the SFU, and tells the other browser
-  // to do the same.
+  /**
+   * fallBack leaves peer-to-peer for the SFU, and tells the other browser
+   * to do the same.
+   * @param {boolean} tell
+   */
   fallBack(tell) {
     if (this.directFailed) return;
     this.directFailed = true;
@@ -218,7 +242,11 @@ export class Call extends EventTarget {
     this.tryStep();
   }
 
-  // p2pSignal takes the other browser's signaling.
+  /**
+   * p2pSignal takes the other browser's signaling.
+   * @param {number} from
+   * @param {import("./p2p.js").DirectSignal} data
+   */
   p2pSignal(from, data) {
     if (data.fallback) {
       this.fallBack(false);
@@ -235,8 +263,11 @@ export class Call extends EventTarget {
     this.direct?.receive(data);
   }
 
-  // peerJoined and peerLeft follow the other people: a newcomer is offered
-  // a direct connection (by the side that offers); one who left ends it.
+  /**
+   * peerJoined and peerLeft follow the other people: a newcomer is offered
+   * a direct connection (by the side that offers); one who left ends it.
+   * @param {import("./protocol.js").Participant} p
+   */
   peerJoined(p) {
     if (p.role === "ai") {
       this.aiPresent = true;
@@ -254,6 +285,7 @@ export class Call extends EventTarget {
     else this.declineDirect(p.user_id);
   }
 
+  /** @param {number} id */
   peerLeft(id) {
     this.others.delete(id);
     if (this.direct?.other === id) {
@@ -264,13 +296,7 @@ export class Call extends EventTarget {
 
   // steps is the fallback chain for this browser and server.
   steps() {
-    const steps = [];
-    if (this.media !== "relay") {
-      steps.push("webrtc");
-      if (!this.relay && tcpTurn(this.iceServers).length) steps.push("turn-tcp");
-    }
-    if (this.media !== "webrtc" && relaySupported()) steps.push("relay");
-    return steps.length ? steps : ["webrtc"];
+    return chainSteps({ media: this.media, relayOnly: this.relay, iceServers: this.iceServers, canRelay: relaySupported() });
   }
 
   // tryStep connects by the current step, and moves to the next one if it
@@ -284,7 +310,7 @@ export class Call extends EventTarget {
     clearTimeout(this.stepTimer);
     this.stepTimer = setTimeout(() => {
       if (this.state === "connected" || this.state === "off") return;
-      this.step = this.step + 1 < steps.length ? this.step + 1 : 0; // after the last, the chain starts over
+      this.step = nextStep(this.step, steps.length); // after the last, the chain starts over
       this.tryStep();
     }, STEP_TIMEOUT);
   }
@@ -298,24 +324,31 @@ export class Call extends EventTarget {
     try {
       ticket = (await this.signal.request("media.relay", {})).data.ticket;
     } catch (e) {
-      if (e?.code !== "disconnected") console.warn("relay:", e); // disconnected: the next join starts over
+      if (/** @type {any} */ (e)?.code !== "disconnected") console.warn("relay:", e); // disconnected: the next join starts over
       return; // the step's timer moves on
     }
     if (this.stepName !== "relay" || this.state === "off") return;
     const room = location.pathname.split("/")[2];
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${encodeURIComponent(room)}/media?ticket=${encodeURIComponent(ticket)}`;
+    const url = socketURL(`/rooms/${encodeURIComponent(room)}/media?ticket=${encodeURIComponent(ticket)}`);
     const link = new RelayLink({
       url,
       onRemote: (user, purpose, stream) => this.relayed(user, purpose, stream),
       onState: (s) => this.relayState(link, s),
     });
     this.link = link;
-    for (const p of PURPOSES) if (this.tracks[p]) link.setTrack(p, this.tracks[p]);
+    for (const p of PURPOSES) {
+      const track = this.tracks[p];
+      if (track) link.setTrack(p, track);
+    }
     for (const [stream, [w, h]] of this.views) link.view(stream, w, h);
-    clearInterval(this.statsTimer);
-    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+    this.readStatsEvery();
   }
 
+  /**
+   * @param {number} user
+   * @param {Purpose} purpose
+   * @param {MediaStream|null} stream
+   */
   relayed(user, purpose, stream) {
     const entry = this.remote.get(user) || {};
     if (stream) entry[purpose] = stream;
@@ -324,8 +357,12 @@ export class Call extends EventTarget {
     this.changed();
   }
 
-  // relayState follows the relay's WebSocket: one that closes under a call
-  // is opened again.
+  /**
+   * relayState follows the relay's WebSocket: one that closes under a call
+   * is opened again.
+   * @param {RelayLink} link
+   * @param {string} s
+   */
   relayState(link, s) {
     if (link !== this.link) return;
     if (s === "connected") {
@@ -340,7 +377,10 @@ export class Call extends EventTarget {
     }, RELAY_RETRY);
   }
 
-  // frame takes the server's media frames.
+  /**
+   * frame takes the server's media frames.
+   * @param {import("./protocol.js").Frame} f
+   */
   frame(f) {
     const pc = this.pc;
     // Before the answer to this connection's first offer, what comes is
@@ -351,8 +391,11 @@ export class Call extends EventTarget {
     else if (f.type === "media.candidate") this.enqueue(() => pc.addIceCandidate(f.data).catch(() => {}));
   }
 
-  // connect makes a peer connection with the SFU; tcpOnly keeps to TURN
-  // over TCP and TLS (the chain's second step).
+  /**
+   * connect makes a peer connection with the SFU; tcpOnly keeps to TURN
+   * over TCP and TLS (the chain's second step).
+   * @param {boolean} [tcpOnly]
+   */
   connect(tcpOnly = false) {
     this.close();
     const servers = tcpOnly ? tcpTurn(this.iceServers) : this.iceServers;
@@ -361,11 +404,13 @@ export class Call extends EventTarget {
     this.transceivers = {};
     for (const purpose of PURPOSES) {
       const kind = purpose === "mic" ? "audio" : "video";
+      /** @type {RTCRtpTransceiverInit} */
       const init = { direction: "sendonly" };
       if (purpose === "camera" && this.simulcast) init.sendEncodings = SIMULCAST;
       const t = pc.addTransceiver(kind, init);
       this.transceivers[purpose] = t;
-      if (this.tracks[purpose]) t.sender.replaceTrack(this.tracks[purpose]);
+      const track = this.tracks[purpose];
+      if (track) t.sender.replaceTrack(track);
     }
     pc.onnegotiationneeded = () => this.enqueue(() => this.offer(pc));
     pc.onicecandidate = (e) => {
@@ -374,12 +419,16 @@ export class Call extends EventTarget {
     pc.ontrack = (e) => this.track(e);
     pc.onconnectionstatechange = () => this.connectionChanged(pc);
     this.setState("connecting");
-    clearInterval(this.statsTimer);
-    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+    this.readStatsEvery();
   }
 
-  // view tells the server how large a stream ("12-camera") is shown, when
-  // that changes, so that it sends a layer no larger than needed.
+  /**
+   * view tells the server how large a stream ("12-camera") is shown, when
+   * that changes, so that it sends a layer no larger than needed.
+   * @param {string} stream
+   * @param {number} width
+   * @param {number} height
+   */
   view(stream, width, height) {
     this.views.set(stream, [Math.round(width), Math.round(height)]);
     this.link?.view(stream, Math.round(width), Math.round(height));
@@ -411,9 +460,12 @@ export class Call extends EventTarget {
     this.chain = Promise.resolve();
   }
 
-  // enqueue runs a negotiation step after the ones before it. A step cut
-  // short by a lost connection needs nothing more: the next join makes the
-  // peer connection anew. One the server never answered starts it over.
+  /**
+   * enqueue runs a negotiation step after the ones before it. A step cut
+   * short by a lost connection needs nothing more: the next join makes the
+   * peer connection anew. One the server never answered starts it over.
+   * @param {() => unknown} step
+   */
   enqueue(step) {
     const pc = this.pc;
     this.chain = this.chain.then(step).catch((e) => {
@@ -427,9 +479,11 @@ export class Call extends EventTarget {
     return this.chain;
   }
 
+  /** @param {RTCPeerConnection} pc */
   async offer(pc) {
     if (pc !== this.pc || pc.signalingState !== "stable") return;
     await pc.setLocalDescription();
+    /** @type {Object<string, string>} mid -> purpose */
     const tracks = {};
     for (const [purpose, t] of Object.entries(this.transceivers)) if (t.mid) tracks[t.mid] = purpose;
     let a;
@@ -437,30 +491,35 @@ export class Call extends EventTarget {
       // The first offer of a new RTCPeerConnection says so: the server's
       // peer for this connection starts over too.
       const fresh = !this.offered;
-      a = (await this.signal.request("media.offer", { sdp: pc.localDescription.sdp, tracks, ...(fresh ? { new: true } : {}) })).data;
+      a = (await this.signal.request("media.offer", { sdp: pc.localDescription?.sdp, tracks, ...(fresh ? { new: true } : {}) })).data;
       if (pc === this.pc) this.answered = pc; // before any later frame is read
     } catch (e) {
-      if (e.code === "conflict") return; // the server's offer stands: it comes next, and rolls this one back
+      if (/** @type {any} */ (e)?.code === "conflict") return; // the server's offer stands: it comes next, and rolls this one back
       throw e;
     }
-    if (pc === this.pc && pc.signalingState === "have-local-offer") await pc.setRemoteDescription({ type: "answer", sdp: a.sdp });
+    const signaling = /** @type {RTCSignalingState} */ (pc.signalingState); // it changed while the server answered
+    if (pc === this.pc && signaling === "have-local-offer") await pc.setRemoteDescription({ type: "answer", sdp: a.sdp });
     if (pc === this.pc && !this.offered) {
       this.offered = true;
       this.tell();
     }
   }
 
+  /**
+   * @param {RTCPeerConnection} pc
+   * @param {string} sdp
+   */
   async answer(pc, sdp) {
     if (pc !== this.pc) return;
     await pc.setRemoteDescription({ type: "offer", sdp }); // rolls back an offer of ours that crossed it
     await pc.setLocalDescription();
     if (pc !== this.pc) return; // replaced meanwhile: the server has a new peer, with no offer to answer
     try {
-      await this.signal.request("media.answer", { sdp: pc.localDescription.sdp });
+      await this.signal.request("media.answer", { sdp: pc.localDescription?.sdp });
     } catch (e) {
       // The server's peer is not where ours is (it was made anew, say, as
       // the call moved from peer-to-peer to the SFU): start over with it.
-      if (e?.code === "conflict" && pc === this.pc) {
+      if (/** @type {any} */ (e)?.code === "conflict" && pc === this.pc) {
         this.connect();
         return;
       }
@@ -468,19 +527,23 @@ export class Call extends EventTarget {
     }
   }
 
-  // track files a received track under its publisher and purpose.
+  /**
+   * track files a received track under its publisher and purpose.
+   * @param {RTCTrackEvent} e
+   */
   track(e) {
     const stream = e.streams[0];
     const m = /^(\d+)-(mic|camera|screen)$/.exec(stream?.id || "");
     if (!m) return;
     const user = Number(m[1]);
-    const purpose = m[2];
+    const purpose = /** @type {Purpose} */ (m[2]);
     const entry = this.remote.get(user) || {};
     entry[purpose] = stream;
     this.remote.set(user, entry);
     const gone = () => {
       if (stream.getTracks().some((t) => t.readyState === "live")) return;
-      if (this.remote.get(user)?.[purpose] === stream) delete this.remote.get(user)[purpose];
+      const streams = this.remote.get(user);
+      if (streams?.[purpose] === stream) delete streams[purpose];
       this.changed();
     };
     stream.onremovetrack = gone;
@@ -489,6 +552,7 @@ export class Call extends EventTarget {
     this.changed();
   }
 
+  /** @param {RTCPeerConnection} pc */
   connectionChanged(pc) {
     if (pc !== this.pc) return;
     switch (pc.connectionState) {
@@ -514,6 +578,7 @@ export class Call extends EventTarget {
     }
   }
 
+  /** @param {string} s */
   setState(s) {
     if (this.state === s) return;
     this.state = s;
@@ -524,10 +589,24 @@ export class Call extends EventTarget {
     this.dispatchEvent(new Event("change"));
   }
 
-  // Devices --------------------------------------------------------------
+  // Devices (tracks.js) ----------------------------------------------
+
+  /** The local tracks: mic, camera, screen. */
+  get tracks() {
+    return this.local.tracks;
+  }
+
+  get micOn() {
+    return this.local.micOn;
+  }
+
+  /** What went wrong with a device, in words for the person; "" when nothing did. */
+  get deviceError() {
+    return this.local.deviceError;
+  }
 
   get micLive() {
-    return !!this.tracks.mic && this.micOn;
+    return this.local.micLive;
   }
 
   get camLive() {
@@ -539,160 +618,77 @@ export class Call extends EventTarget {
   }
 
   toggleMic() {
-    this.micOn = !this.micOn;
-    if (this.tracks.mic) this.tracks.mic.enabled = this.micOn;
-    this.changed();
+    this.local.toggleMic();
   }
 
-  // toggleCamera stops the camera (its light goes off) or starts it again.
-  async toggleCamera() {
-    if (this.tracks.camera) {
-      this.tracks.camera.stop();
-      this.setTrack("camera", null);
-      return;
-    }
-    try {
-      const s = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA, ...this.deviceConstraint("camera") } });
-      this.setTrack("camera", s.getVideoTracks()[0]);
-      this.deviceError = "";
-    } catch (e) {
-      this.deviceError = "The camera could not be started: " + (e.message || e.name);
-      this.changed();
-    }
+  toggleCamera() {
+    return this.local.toggleCamera();
   }
 
-  async toggleScreen() {
-    if (this.tracks.screen) {
-      this.tracks.screen.stop();
-      this.setTrack("screen", null);
-      return;
-    }
-    try {
-      const s = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
-      const t = s.getVideoTracks()[0];
-      t.contentHint = "detail";
-      t.onended = () => this.setTrack("screen", null); // the browser's own "Stop sharing"
-      this.setTrack("screen", t);
-    } catch (e) {
-      if (e.name !== "NotAllowedError") {
-        this.deviceError = "The screen could not be shared: " + (e.message || e.name);
-        this.changed();
-      }
-    }
+  toggleScreen() {
+    return this.local.toggleScreen();
   }
 
-  // useDevice switches the microphone or camera to another device.
-  async useDevice(kind, deviceId) {
-    this.chosen = { ...this.chosen, [kind]: deviceId };
-    const purpose = kind === "audioinput" ? "mic" : "camera";
-    const old = this.tracks[purpose];
-    if (!old && purpose === "camera") return; // the camera is off: the choice applies when it is turned on
-    try {
-      const c = { deviceId: { exact: deviceId } };
-      const s = await navigator.mediaDevices.getUserMedia(purpose === "mic" ? { audio: { ...MIC, ...c } } : { video: { ...CAMERA, ...c } });
-      const t = purpose === "mic" ? s.getAudioTracks()[0] : s.getVideoTracks()[0];
-      if (purpose === "mic") t.enabled = this.micOn;
-      old?.stop();
-      this.setTrack(purpose, t);
-    } catch (e) {
-      this.deviceError = "That device could not be used: " + (e.message || e.name);
-      this.changed();
-    }
+  /**
+   * useDevice switches the microphone or camera to another device.
+   * @param {"audioinput"|"videoinput"} kind
+   * @param {string} deviceId
+   */
+  useDevice(kind, deviceId) {
+    return this.local.useDevice(kind, deviceId);
   }
 
-  deviceConstraint(purpose) {
-    const id = this.chosen?.[purpose === "mic" ? "audioinput" : "videoinput"];
-    return id ? { deviceId: { exact: id } } : {};
-  }
-
-  setTrack(purpose, track) {
-    this.tracks[purpose] = track;
+  /**
+   * sendTrack sends another local track (or none) on whatever link
+   * carries the call.
+   * @param {Purpose} purpose
+   * @param {MediaStreamTrack|null} track
+   */
+  sendTrack(purpose, track) {
     this.transceivers[purpose]?.sender.replaceTrack(track).catch(() => {});
     this.link?.setTrack(purpose, track);
     this.direct?.setTrack(purpose, track);
-    this.changed();
   }
 
-  // Statistics -----------------------------------------------------------
+  // Statistics (stats.js) ---------------------------------------------
+
+  // readStatsEvery reads the statistics every STATS_EVERY ms from now on.
+  readStatsEvery() {
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => this.readStats(), STATS_EVERY);
+  }
 
   // readStats measures, for each person we receive, the video frames
   // decoded, packet loss and round-trip time, and rates the connection.
   async readStats() {
     if (this.link) {
-      this.relayStats();
+      this.relayStats(this.link);
       return;
     }
     const pc = this.pc;
     if (!pc || pc.connectionState === "closed") return;
-    const report = await pc.getStats();
-    const byTrack = new Map(); // track identifier (remote stream) -> user
-    for (const [user, streams] of this.remote) {
-      for (const s of Object.values(streams)) for (const t of s.getTracks()) byTrack.set(t.id, user);
-    }
-    const now = new Map();
-    let rtt = 0;
-    let local = null;
-    report.forEach((r) => {
-      if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
-        rtt = r.currentRoundTripTime || 0;
-        local = report.get(r.localCandidateId);
-      }
-    });
-    report.forEach((r) => {
-      if (r.type !== "inbound-rtp") return;
-      const user = byTrack.get(r.trackIdentifier);
-      if (user === undefined) return;
-      const s = now.get(user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt };
-      if (r.kind === "video") {
-        s.frames += r.framesDecoded || 0;
-        s.fps = Math.max(s.fps, r.framesPerSecond || 0);
-      } else {
-        s.energy += r.totalAudioEnergy || 0;
-      }
-      s.received += r.packetsReceived || 0;
-      s.lost += r.packetsLost || 0;
-      now.set(user, s);
-    });
-    for (const [user, s] of now) {
-      const prev = this.prevStats.get(user);
-      const got = s.received - (prev?.received || 0);
-      const lost = s.lost - (prev?.lost || 0);
-      s.loss = got + lost > 0 ? Math.max(0, lost) / (got + lost) : 0;
-      s.quality = s.loss > 0.1 || rtt > 0.5 ? "poor" : s.loss > 0.02 || rtt > 0.25 ? "fair" : "good";
-    }
-    this.prevStats = now;
-    this.stats = now;
-    if (this.direct) this.setPathName("p2p");
-    else this.setPath(local);
-    this.dispatchEvent(new CustomEvent("stats", { detail: now }));
+    const { stats, rtt, local } = await readPeerStats(pc, this.remote);
+    rateWebRTC(stats, this.prevStats, rtt);
+    this.prevStats = stats;
+    this.stats = stats;
+    this.setPathName(this.direct ? "p2p" : pathOf(local));
+    this.dispatchEvent(new CustomEvent("stats", { detail: stats }));
   }
 
-  // relayStats counts what the relay's decoders did, as readStats does
-  // for a peer connection: frames decoded, audio energy, frames skipped.
-  relayStats() {
-    const now = this.link.stats();
-    for (const [user, s] of now) {
-      const prev = this.prevStats.get(user);
-      const got = s.received - (prev?.received || 0);
-      const lost = s.lost - (prev?.lost || 0);
-      s.fps = Math.max(0, s.frames - (prev?.frames || 0)) / (STATS_EVERY / 1000);
-      s.loss = got > 0 ? Math.max(0, lost) / got : 0;
-      s.quality = s.loss > 0.1 ? "poor" : s.loss > 0.02 ? "fair" : "good";
-    }
+  /**
+   * relayStats counts what the relay's decoders did, as readStats does
+   * for a peer connection: frames decoded, audio energy, frames skipped.
+   * @param {RelayLink} link
+   */
+  relayStats(link) {
+    const now = link.stats();
+    rateRelay(now, this.prevStats, STATS_EVERY);
     this.prevStats = now;
     this.stats = now;
     this.dispatchEvent(new CustomEvent("stats", { detail: now }));
   }
 
-  setPath(local) {
-    let path = "none";
-    if (local) {
-      if (local.candidateType === "relay") path = `turn-${local.relayProtocol || "udp"}`;
-      else path = local.protocol === "tcp" ? "sfu-tcp" : "sfu-udp";
-    }
-    this.setPathName(path);
-  }
-
+  /** @param {string} path */
   setPathName(path) {
     if (path !== this.path) {
       this.path = path;
@@ -706,24 +702,9 @@ export class Call extends EventTarget {
     clearInterval(this.statsTimer);
     clearTimeout(this.stepTimer);
     this.close();
-    for (const p of PURPOSES) {
-      this.tracks[p]?.stop();
-      this.tracks[p] = null;
-    }
-    this.devices = null;
+    this.local.release();
     this.devicesReady = false;
     this.direct = null;
     this.setState("off");
   }
-}
-
-// tcpTurn keeps the TURN servers' TCP and TLS addresses (turns:, or
-// transport=tcp): what a network that blocks UDP still lets through.
-function tcpTurn(servers) {
-  const out = [];
-  for (const s of servers || []) {
-    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u) => /^turns:/.test(u) || /transport=tcp/.test(u));
-    if (urls.length) out.push({ ...s, urls });
-  }
-  return out;
 }

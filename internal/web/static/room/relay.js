@@ -1,3 +1,4 @@
+// @ts-check
 // The media relay: the call's video and audio for a browser that cannot use
 // WebRTC at all (docs/protocol.md, "The media relay"). The camera, the
 // screen and the microphone are encoded here with WebCodecs (VP8 and Opus)
@@ -14,13 +15,22 @@
 const VIDEO = 1;
 const AUDIO = 2;
 const HEADER = 7; // kind, flags, track, timestamp (4 bytes)
+/** @type {Record<Purpose, number>} */
 const PURPOSE_CODE = { mic: 1, camera: 2, screen: 3 };
-const VIDEO_BITRATE = { camera: 600_000, screen: 1_000_000 };
+/** @type {Record<Purpose, number>} */
+const VIDEO_BITRATE = { mic: 0, camera: 600_000, screen: 1_000_000 };
 const KEYFRAME_EVERY = 150; // frames: a keyframe every five seconds at 30 a second
 const SEND_BUFFER = 1 << 20; // bytes the socket may hold before video waits for a keyframe
 const DECODE_QUEUE = 8; // frames a decoder may hold before it skips to a keyframe
 const ASK_EVERY = 500; // ms between two keyframe requests for one track
 const PLAYING = 3; // decoded frames a generated track may have waiting; more are dropped
+
+/** @typedef {import("./tracks.js").Purpose} Purpose */
+
+/**
+ * A track the server sends: whose, for what, and of which kind.
+ * @typedef {{track: number, user_id: number, purpose: Purpose, kind: string}} RelayTrack
+ */
 
 // relaySupported says whether this browser can use the relay: WebCodecs,
 // and tracks to read frames from and to play them into.
@@ -31,14 +41,22 @@ export function relaySupported() {
 }
 
 // RelayLink is one relay WebSocket and the encoders and decoders around it.
-// onRemote(user, purpose, stream|null) files received streams; onState(s)
-// reports "connected" or "closed".
 export class RelayLink {
+  /**
+   * @param {object} o
+   * @param {string} o.url the relay's WebSocket, with its ticket
+   * @param {(user: number, purpose: Purpose, stream: MediaStream|null) => void} o.onRemote files received streams
+   * @param {(state: "connected"|"closed") => void} o.onState
+   */
   constructor({ url, onRemote, onState }) {
     this.onRemote = onRemote;
     this.onState = onState;
-    this.encoders = new Map(); // purpose -> TrackEncoder
-    this.decoders = new Map(); // track number -> TrackDecoder
+    /** @type {Map<Purpose, TrackEncoder>} */
+    this.encoders = new Map();
+    /** @type {Map<number, TrackDecoder>} track number -> decoder */
+    this.decoders = new Map();
+    /** @type {Map<string, [number, number]>|undefined} stream id -> size shown */
+    this.views = undefined;
     this.closed = false;
     this.ws = new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
@@ -50,15 +68,24 @@ export class RelayLink {
     this.ws.onmessage = (e) => (typeof e.data === "string" ? this.control(JSON.parse(e.data)) : this.frame(e.data));
   }
 
-  // setTrack starts (or stops, with null) sending a local track.
+  /**
+   * setTrack starts (or stops, with null) sending a local track.
+   * @param {Purpose} purpose
+   * @param {MediaStreamTrack|null} track
+   */
   setTrack(purpose, track) {
     this.encoders.get(purpose)?.close();
     this.encoders.delete(purpose);
     if (track && !this.closed) this.encoders.set(purpose, new TrackEncoder(purpose, track, (b, video) => this.send(b, video)));
   }
 
-  // send writes a frame unless the socket is too far behind; a video frame
-  // that cannot go returns false, and its encoder waits for a keyframe.
+  /**
+   * send writes a frame unless the socket is too far behind; a video frame
+   * that cannot go returns false, and its encoder waits for a keyframe.
+   * @param {ArrayBuffer} buf
+   * @param {boolean} video
+   * @returns {boolean}
+   */
   send(buf, video) {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     if (video && this.ws.bufferedAmount > SEND_BUFFER) return false;
@@ -67,13 +94,14 @@ export class RelayLink {
     return true;
   }
 
+  /** @param {{type: string, tracks?: RelayTrack[], purpose?: Purpose, error?: {message?: string}}} m */
   control(m) {
     switch (m.type) {
       case "tracks":
         this.tracks(m.tracks || []);
         break;
       case "keyframe":
-        this.encoders.get(m.purpose)?.keyframe();
+        if (m.purpose) this.encoders.get(m.purpose)?.keyframe();
         break;
       case "error":
         console.warn("relay:", m.error?.message);
@@ -81,7 +109,10 @@ export class RelayLink {
     }
   }
 
-  // tracks makes a decoder for each new track and ends the ones gone.
+  /**
+   * tracks makes a decoder for each new track and ends the ones gone.
+   * @param {RelayTrack[]} list
+   */
   tracks(list) {
     const now = new Set(list.map((t) => t.track));
     for (const [n, d] of this.decoders) {
@@ -98,6 +129,7 @@ export class RelayLink {
     }
   }
 
+  /** @param {ArrayBuffer} buf */
   frame(buf) {
     if (buf.byteLength <= HEADER) return;
     const v = new DataView(buf);
@@ -108,24 +140,38 @@ export class RelayLink {
     d.push(kind === VIDEO && (flags & 1) === 1, v.getUint32(3), new Uint8Array(buf, HEADER));
   }
 
+  /** @param {number} track */
   ask(track) {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "keyframe", track }));
   }
 
-  // view tells the server how large a stream is shown.
+  /**
+   * view tells the server how large a stream is shown.
+   * @param {string} stream
+   * @param {number} width
+   * @param {number} height
+   */
   view(stream, width, height) {
     this.views = this.views || new Map();
     this.views.set(stream, [width, height]);
     if (this.ws.readyState === WebSocket.OPEN) this.sendView(stream, [width, height]);
   }
 
+  /**
+   * @param {string} stream
+   * @param {[number, number]} size
+   */
   sendView(stream, [width, height]) {
     this.ws.send(JSON.stringify({ type: "view", stream, width, height }));
   }
 
-  // stats are, per user, the video frames decoded and the audio energy
-  // played, as getStats would count them.
+  /**
+   * stats are, per user, the video frames decoded and the audio energy
+   * played, as getStats would count them.
+   * @returns {import("./stats.js").Stats}
+   */
   stats() {
+    /** @type {import("./stats.js").Stats} */
     const out = new Map();
     for (const d of this.decoders.values()) {
       const s = out.get(d.user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt: 0, loss: 0, quality: "good" };
@@ -153,7 +199,15 @@ export class RelayLink {
   }
 }
 
-// packFrame writes a frame's header in front of its data.
+/**
+ * packFrame writes a frame's header in front of its data.
+ * @param {number} kind
+ * @param {number} flags
+ * @param {number} track
+ * @param {number} timestamp
+ * @param {EncodedVideoChunk|EncodedAudioChunk} chunk
+ * @returns {ArrayBuffer}
+ */
 function packFrame(kind, flags, track, timestamp, chunk) {
   const buf = new ArrayBuffer(HEADER + chunk.byteLength);
   const v = new DataView(buf);
@@ -167,6 +221,11 @@ function packFrame(kind, flags, track, timestamp, chunk) {
 
 // TrackEncoder reads a local track's frames and encodes them.
 class TrackEncoder {
+  /**
+   * @param {Purpose} purpose
+   * @param {MediaStreamTrack} track
+   * @param {(buf: ArrayBuffer, video: boolean) => boolean} send
+   */
   constructor(purpose, track, send) {
     this.purpose = purpose;
     this.code = PURPOSE_CODE[purpose];
@@ -176,7 +235,11 @@ class TrackEncoder {
     this.count = 0;
     this.level = 127;
     this.closed = false;
+    this.waitKey = false; // the socket lost a frame: only a keyframe may follow
+    this.width = 0;
+    this.height = 0;
     this.reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+    /** @type {VideoEncoder|AudioEncoder} */
     this.encoder = this.video
       ? new VideoEncoder({ output: (c) => this.output(c), error: (e) => this.failed(e) })
       : new AudioEncoder({ output: (c) => this.output(c), error: (e) => this.failed(e) });
@@ -208,31 +271,35 @@ class TrackEncoder {
     }
   }
 
+  /** @param {VideoFrame|AudioData} media */
   encode(media) {
     if (this.encoder.state === "closed") return;
-    if (this.video) {
+    if (media instanceof VideoFrame) {
+      const encoder = /** @type {VideoEncoder} */ (this.encoder);
       const w = media.displayWidth & ~1;
       const h = media.displayHeight & ~1;
       if (this.encoder.state !== "configured" || w !== this.width || h !== this.height) {
         this.width = w;
         this.height = h;
-        this.encoder.configure({ codec: "vp8", width: w, height: h, bitrate: VIDEO_BITRATE[this.purpose], framerate: 30, latencyMode: "realtime" });
+        encoder.configure({ codec: "vp8", width: w, height: h, bitrate: VIDEO_BITRATE[this.purpose], framerate: 30, latencyMode: "realtime" });
         this.wantKey = true;
       }
-      if (this.encoder.encodeQueueSize > 2) return; // the encoder is behind: this frame goes
+      if (encoder.encodeQueueSize > 2) return; // the encoder is behind: this frame goes
       const key = this.wantKey || this.count % KEYFRAME_EVERY === 0;
       this.wantKey = false;
       this.count++;
-      this.encoder.encode(media, { keyFrame: key });
+      encoder.encode(media, { keyFrame: key });
       return;
     }
-    if (this.encoder.state !== "configured") {
-      this.encoder.configure({ codec: "opus", sampleRate: media.sampleRate, numberOfChannels: 1, bitrate: 32_000 });
+    const encoder = /** @type {AudioEncoder} */ (this.encoder);
+    if (encoder.state !== "configured") {
+      encoder.configure({ codec: "opus", sampleRate: media.sampleRate, numberOfChannels: 1, bitrate: 32_000 });
     }
     this.level = audioLevel(media);
-    this.encoder.encode(media);
+    encoder.encode(media);
   }
 
+  /** @param {EncodedVideoChunk|EncodedAudioChunk} chunk */
   output(chunk) {
     if (this.video) {
       const key = chunk.type === "key";
@@ -246,6 +313,7 @@ class TrackEncoder {
     this.send(packFrame(AUDIO, (this.level & 0x7f) << 1, this.code, ts, chunk), false);
   }
 
+  /** @param {unknown} e */
   failed(e) {
     console.warn(`relay: the ${this.purpose} encoder:`, e);
     this.close();
@@ -258,25 +326,53 @@ class TrackEncoder {
   }
 }
 
-// audioLevel is a frame's loudness as RFC 6464 gives it: -dBov, 0 the
-// loudest, 127 silence.
-function audioLevel(data) {
+/**
+ * meanSquare is the mean square of an audio frame's samples (its first
+ * channel), or null when they cannot be read.
+ * @param {AudioData} data
+ * @returns {number|null}
+ */
+function meanSquare(data) {
   const n = data.numberOfFrames;
   const buf = new Float32Array(n);
   try {
     data.copyTo(buf, { planeIndex: 0, format: "f32-planar" });
   } catch {
-    return 127;
+    return null;
   }
   let sum = 0;
   for (const x of buf) sum += x * x;
-  const rms = Math.sqrt(sum / Math.max(n, 1));
+  return sum / Math.max(n, 1);
+}
+
+/**
+ * audioLevel is a frame's loudness as RFC 6464 gives it: -dBov, 0 the
+ * loudest, 127 silence.
+ * @param {AudioData} data
+ * @returns {number}
+ */
+function audioLevel(data) {
+  const ms = meanSquare(data);
+  if (ms === null) return 127;
+  return levelOf(Math.sqrt(ms));
+}
+
+/**
+ * levelOf turns a root mean square into RFC 6464's level.
+ * @param {number} rms
+ * @returns {number}
+ */
+export function levelOf(rms) {
   if (rms <= 0) return 127;
   return Math.min(127, Math.max(0, Math.round(-20 * Math.log10(rms))));
 }
 
 // TrackDecoder decodes one received track into a generated track.
 class TrackDecoder {
+  /**
+   * @param {RelayTrack} t
+   * @param {() => void} askKeyframe
+   */
   constructor(t, askKeyframe) {
     this.user = t.user_id;
     this.purpose = t.purpose;
@@ -291,11 +387,13 @@ class TrackDecoder {
     this.clock = this.video ? 90000 : 48000;
     this.playing = 0; // frames written to the generated track, not yet taken
     this.closed = false;
-    this.ext = null; // the last timestamp, unwrapped
+    /** @type {number|null} the last timestamp, unwrapped */
+    this.ext = null;
     this.lastTS = 0;
     const gen = new MediaStreamTrackGenerator({ kind: this.video ? "video" : "audio" });
     this.writer = gen.writable.getWriter();
     this.stream = new MediaStream([gen]);
+    /** @type {VideoDecoder|AudioDecoder} */
     this.decoder = this.video
       ? new VideoDecoder({ output: (f) => this.play(f), error: () => this.reset() })
       : new AudioDecoder({ output: (a) => this.play(a), error: () => this.reset() });
@@ -303,12 +401,17 @@ class TrackDecoder {
   }
 
   configure() {
-    if (this.video) this.decoder.configure({ codec: "vp8" });
+    if (this.decoder instanceof VideoDecoder) this.decoder.configure({ codec: "vp8" });
     else this.decoder.configure({ codec: "opus", sampleRate: 48000, numberOfChannels: 1 });
   }
 
-  // push decodes one frame; a video frame is decodable only after a
-  // keyframe, and a decoder that is behind skips to the next one.
+  /**
+   * push decodes one frame; a video frame is decodable only after a
+   * keyframe, and a decoder that is behind skips to the next one.
+   * @param {boolean} key
+   * @param {number} timestamp
+   * @param {Uint8Array} data
+   */
   push(key, timestamp, data) {
     this.received++;
     if (this.decoder.state === "closed") return;
@@ -322,9 +425,11 @@ class TrackDecoder {
       this.waitKey = false;
     }
     const us = this.micros(timestamp);
+    /** @type {EncodedVideoChunkInit} */
     const init = { type: key || !this.video ? "key" : "delta", timestamp: us, data };
     try {
-      this.decoder.decode(this.video ? new EncodedVideoChunk(init) : new EncodedAudioChunk(init));
+      if (this.decoder instanceof VideoDecoder) this.decoder.decode(new EncodedVideoChunk(init));
+      else this.decoder.decode(new EncodedAudioChunk(init));
     } catch {
       this.reset();
     }
@@ -332,6 +437,10 @@ class TrackDecoder {
 
   // micros turns an RTP timestamp into microseconds since the track began,
   // across the 32-bit wrap.
+  /**
+   * @param {number} ts
+   * @returns {number}
+   */
   micros(ts) {
     if (this.ext === null) this.ext = 0;
     else this.ext += ((ts - this.lastTS) | 0);
@@ -349,8 +458,9 @@ class TrackDecoder {
   // play hands a decoded frame to the generated track, which closes it once
   // taken. A frame that cannot go (the track is closed, or behind) is
   // closed here: every frame the decoder gives out must be, or it stalls.
+  /** @param {VideoFrame|AudioData} media */
   play(media) {
-    if (this.video) this.framesDecoded++;
+    if (media instanceof VideoFrame) this.framesDecoded++;
     else this.energy += audioEnergy(media);
     if (this.closed || this.playing >= PLAYING) {
       media.close();
@@ -378,17 +488,14 @@ class TrackDecoder {
   }
 }
 
-// audioEnergy is what getStats' totalAudioEnergy adds for a frame: the
-// mean square of its samples times its duration in seconds.
+/**
+ * audioEnergy is what getStats' totalAudioEnergy adds for a frame: the
+ * mean square of its samples times its duration in seconds.
+ * @param {AudioData} data
+ * @returns {number}
+ */
 function audioEnergy(data) {
-  const n = data.numberOfFrames;
-  const buf = new Float32Array(n);
-  try {
-    data.copyTo(buf, { planeIndex: 0, format: "f32-planar" });
-  } catch {
-    return 0;
-  }
-  let sum = 0;
-  for (const x of buf) sum += x * x;
-  return (sum / Math.max(n, 1)) * (n / data.sampleRate);
+  const ms = meanSquare(data);
+  if (ms === null) return 0;
+  return ms * (data.numberOfFrames / data.sampleRate);
 }

@@ -1,12 +1,20 @@
+// @ts-check
 // The call timer. The server keeps it: every page counts from the same
 // started_at, against its own clock corrected by the server's time, so that
 // both people see the same figure.
 
+import { clockFormat } from "./dom.js";
+
+/** @param {number} n */
 function two(n) {
   return String(n).padStart(2, "0");
 }
 
-// formatElapsed shows a duration in ms as m:ss, or h:mm:ss from an hour on.
+/**
+ * formatElapsed shows a duration in ms as m:ss, or h:mm:ss from an hour on.
+ * @param {number} ms
+ * @returns {string}
+ */
 export function formatElapsed(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(s / 3600);
@@ -15,30 +23,36 @@ export function formatElapsed(ms) {
 }
 
 export class CallTimer {
-  // root: the timer element; now(): the server's time in ms as the page
-  // knows it; zone: the time zone for clock times.
+  /**
+   * @param {HTMLElement} root the timer element
+   * @param {object} o
+   * @param {() => number} o.now the server's time in ms, as the page knows it
+   * @param {string} [o.zone] the time zone for clock times
+   */
   constructor(root, { now, zone }) {
     this.root = root;
     this.now = now;
-    this.clock = root.querySelector("[data-timer-clock]");
-    this.sub = root.querySelector("[data-timer-sub]");
-    this.notice = root.querySelector("[data-timer-notice]");
+    this.clock = /** @type {HTMLElement} */ (root.querySelector("[data-timer-clock]"));
+    this.sub = /** @type {HTMLElement} */ (root.querySelector("[data-timer-sub]"));
+    this.notice = /** @type {HTMLElement} */ (root.querySelector("[data-timer-notice]"));
+    /** @type {number|null} */
     this.startedAt = null;
+    /** @type {number|null} */
     this.end = null;
-    this.tick = 0;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.tick = undefined;
     this.waitingText = "The timer starts when you are both here.";
-    try {
-      this.fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined });
-    } catch {
-      this.fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-    }
+    this.fmt = clockFormat(zone);
     this.render();
   }
 
-  // set takes a timer from joined or timer frames.
+  /**
+   * set takes a timer from joined or timer frames.
+   * @param {import("./protocol.js").TimerInfo|undefined} info
+   */
   set(info) {
     if (!info) return;
-    const end = Date.parse(info.scheduled_end);
+    const end = Date.parse(info.scheduled_end || "");
     if (!Number.isNaN(end)) this.end = end;
     const started = info.started_at ? Date.parse(info.started_at) : NaN;
     if (Number.isNaN(started)) {
@@ -51,13 +65,19 @@ export class CallTimer {
     this.render();
   }
 
-  // waiting sets what the timer says before the call starts.
+  /**
+   * waiting sets what the timer says before the call starts.
+   * @param {string} text
+   */
   waiting(text) {
     this.waitingText = text;
     if (this.startedAt === null) this.render();
   }
 
-  // warning shows a timer.warning: five minutes left, or the scheduled end.
+  /**
+   * warning shows a timer.warning: five minutes left, or the scheduled end.
+   * @param {{kind?: string}|undefined} w
+   */
   warning(w) {
     const kind = w?.kind;
     if (kind !== "five_minutes" && kind !== "ended") return;

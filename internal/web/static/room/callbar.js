@@ -1,0 +1,122 @@
+// @ts-check
+// The call bar: the buttons that float over the video (microphone, camera,
+// screen, layout, devices), what the call's media is doing, and the
+// devices panel, which lists what the browser has and shows the
+// microphone's level while it is open.
+
+import { levelMeter } from "./check.js";
+
+/** @typedef {import("./media.js").Call} Call */
+
+const MEDIA_TEXT = /** @type {Object<string, string>} */ ({
+  connecting: "Connecting video and audio…",
+  reconnecting: "Video and audio are reconnecting…",
+  failed: "Video and audio could not connect.",
+});
+
+/** @type {Object<string, string>} */
+const DEVICE_NAMES = { audioinput: "Microphone", videoinput: "Camera", audiooutput: "Speaker" };
+
+export class CallBar {
+  /**
+   * @param {HTMLElement} bar
+   * @param {Call} call
+   * @param {{onLayout: () => void}} events
+   */
+  constructor(bar, call, { onLayout }) {
+    this.bar = bar;
+    this.call = call;
+    this.state = /** @type {HTMLElement} */ (bar.querySelector("[data-call-state]"));
+    this.panel = /** @type {HTMLDetailsElement} */ (bar.querySelector("[data-devices]"));
+    this.sinkId = ""; // the speaker chosen, "" for the default
+    /** @type {{track: MediaStreamTrack, stop: () => void}|null} */
+    this.meter = null;
+    this.button("mic").addEventListener("click", () => call.toggleMic());
+    this.button("cam").addEventListener("click", () => call.toggleCamera());
+    this.button("screen").addEventListener("click", () => call.toggleScreen());
+    this.button("layout").addEventListener("click", () => {
+      const grid = this.button("layout").getAttribute("aria-pressed") !== "true";
+      this.button("layout").setAttribute("aria-pressed", String(grid));
+      onLayout();
+    });
+    if (!navigator.mediaDevices?.getDisplayMedia) this.button("screen").hidden = true;
+    const speaker = /** @type {HTMLElement} */ (bar.querySelector("[data-speaker-field]"));
+    if (!("setSinkId" in HTMLMediaElement.prototype)) speaker.hidden = true;
+    call.addEventListener("change", () => this.show());
+    this.show();
+    this.panel.addEventListener("toggle", () => this.toggled());
+    this.panel.addEventListener("change", (e) => this.chosen(/** @type {HTMLSelectElement} */ (e.target)));
+  }
+
+  /**
+   * @param {string} name
+   * @returns {HTMLButtonElement}
+   */
+  button(name) {
+    return /** @type {HTMLButtonElement} */ (this.bar.querySelector(`[data-ctl="${name}"]`));
+  }
+
+  /**
+   * set shows a button's state, its label and its title.
+   * @param {string} name
+   * @param {boolean} on
+   * @param {string} text
+   * @param {string} title
+   */
+  set(name, on, text, title) {
+    const b = this.button(name);
+    b.setAttribute("aria-pressed", String(on));
+    const label = /** @type {HTMLElement} */ (b.querySelector("[data-ctl-text]"));
+    label.textContent = text;
+    b.title = title;
+  }
+
+  // show draws the buttons and the media's state from the call.
+  show() {
+    const call = this.call;
+    this.set("mic", call.micLive, call.micLive ? "Mute" : "Unmute", call.micLive ? "Mute the microphone" : "Unmute the microphone");
+    this.set("cam", call.camLive, call.camLive ? "Stop video" : "Start video", call.camLive ? "Turn the camera off" : "Turn the camera on");
+    this.set("screen", call.sharing, call.sharing ? "Stop sharing" : "Share screen", call.sharing ? "Stop sharing your screen" : "Share your screen");
+    this.button("mic").disabled = !call.tracks.mic;
+    this.state.textContent = call.deviceError || MEDIA_TEXT[call.state] || "";
+    this.state.dataset.kind = call.deviceError ? "error" : call.state;
+  }
+
+  // toggled fills the devices panel as it opens, and stops its meter as
+  // it closes.
+  async toggled() {
+    const panel = this.panel;
+    if (!panel.open) {
+      this.meter?.stop();
+      this.meter = null;
+      return;
+    }
+    const call = this.call;
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    /** @type {Object<string, string|undefined>} */
+    const current = { audioinput: call.tracks.mic?.getSettings().deviceId, videoinput: call.tracks.camera?.getSettings().deviceId, audiooutput: this.sinkId };
+    for (const select of panel.querySelectorAll("select[data-device]")) {
+      const kind = /** @type {HTMLSelectElement} */ (select).dataset.device || "";
+      const list = devices.filter((d) => d.kind === kind);
+      select.replaceChildren(...list.map((d, i) => new Option(d.label || `${DEVICE_NAMES[kind]} ${i + 1}`, d.deviceId, false, d.deviceId === current[kind])));
+      /** @type {HTMLSelectElement} */ (select).disabled = list.length === 0;
+    }
+    const bar = /** @type {HTMLElement} */ (panel.querySelector("[data-mic-meter]"));
+    if (call.tracks.mic) this.meter = levelMeter(call.tracks.mic, bar);
+  }
+
+  /**
+   * chosen switches to the device picked in the panel.
+   * @param {HTMLSelectElement} select
+   */
+  chosen(select) {
+    const kind = select.dataset.device;
+    if (!kind) return;
+    if (kind === "audiooutput") {
+      this.sinkId = select.value;
+      for (const a of document.querySelectorAll(".tile audio")) /** @type {any} */ (a).setSinkId?.(this.sinkId).catch(() => {});
+    } else {
+      this.call.useDevice(/** @type {"audioinput"|"videoinput"} */ (kind), select.value);
+    }
+  }
+}
