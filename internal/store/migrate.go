@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -205,4 +207,19 @@ func addMigrationFile(byVersion map[int]*Migration, dir, file string) error {
 		m.Down = string(body)
 	}
 	return nil
+}
+
+// SchemaHash names a dialect's schema as the migrations in this binary
+// make it: a hash of their files, in order. Tests key a migrated template
+// database by it.
+func SchemaHash(dialect string) (string, error) {
+	list, err := loadMigrations(dialect)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range list {
+		fmt.Fprintf(h, "%d %s\x00%s\x00%s\x00", m.Version, m.Name, m.Up, m.Down)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

@@ -9,8 +9,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"rapport/internal/store"
@@ -41,7 +44,7 @@ func MustOpen(tb testing.TB, dialect string) *store.DB {
 	var dbURL string
 	switch dialect {
 	case "sqlite":
-		dbURL = "sqlite://" + tb.TempDir() + "/test.db"
+		dbURL = "sqlite://" + copyTemplate(tb)
 	case "postgres":
 		dbURL = freshSchema(tb, PostgresURL(tb))
 	default:
@@ -95,4 +98,81 @@ func freshSchema(tb testing.TB, base string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// templates are migrated SQLite databases, by schema hash, that MustOpen
+// copies: migrating afresh for each of a thousand tests costs minutes
+// under the race detector, a copy a millisecond.
+var (
+	templateMu sync.Mutex
+	templates  = map[string]string{}
+)
+
+// copyTemplate copies a migrated SQLite database into tb's temporary
+// directory and returns its path. The template is made once per schema:
+// in the system's temporary directory, under the schema's hash, written
+// to a file of its own and renamed into place, so that test processes
+// running at once share it safely.
+func copyTemplate(tb testing.TB) string {
+	tb.Helper()
+	src, err := sqliteTemplate()
+	if err != nil {
+		tb.Fatalf("a migrated SQLite template: %v", err)
+	}
+	dst := filepath.Join(tb.TempDir(), "test.db")
+	b, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(dst, b, 0o600)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dst
+}
+
+func sqliteTemplate() (string, error) {
+	templateMu.Lock()
+	defer templateMu.Unlock()
+	hash, err := store.SchemaHash("sqlite")
+	if err != nil {
+		return "", err
+	}
+	if p := templates[hash]; p != "" {
+		return p, nil
+	}
+	final := filepath.Join(os.TempDir(), "rapport-storetest-"+hash+".db")
+	if _, err := os.Stat(final); err != nil {
+		if err := makeTemplate(final); err != nil {
+			return "", err
+		}
+	}
+	templates[hash] = final
+	return final, nil
+}
+
+// makeTemplate migrates a new SQLite database and renames it to final.
+func makeTemplate(final string) error {
+	dir, err := os.MkdirTemp("", "rapport-storetest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	db, err := store.Open(context.Background(), "sqlite://"+path, "")
+	if err != nil {
+		return err
+	}
+	_, err = db.Migrate(context.Background())
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	for _, side := range []string{"-wal", "-shm"} { // a clean close leaves none; be sure
+		if _, err := os.Stat(path + side); err == nil {
+			return fmt.Errorf("the template's %s file outlived its close", side)
+		}
+	}
+	return os.Rename(path, final)
 }
