@@ -21,6 +21,6 @@ echo "== go test -race"
 mkdir -p test-artifacts
 go test -race -count=1 -timeout 15m "$@" ./...
 echo "== fuzz the protocol decoders (the server's, and the Go client's scanner)"
-go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 5s ./internal/protocol
-go test -run '^$' -fuzz '^FuzzUnmarshalAgreesWithEncodingJSON$' -fuzztime 5s ./internal/protocol
-go test -run '^$' -fuzz '^FuzzFlatScannerAgreesWithTheDecoder$' -fuzztime 5s ./internal/roomclient
+go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 100000x ./internal/protocol
+go test -run '^$' -fuzz '^FuzzUnmarshalAgreesWithEncodingJSON$' -fuzztime 100000x ./internal/protocol
+go test -run '^$' -fuzz '^FuzzFlatScannerAgreesWithTheDecoder$' -fuzztime 100000x ./internal/roomclient
