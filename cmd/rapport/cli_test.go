@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"rapport/internal/config"
+	"rapport/internal/server"
 	"rapport/internal/store/storetest"
 )
 
@@ -145,14 +146,14 @@ func migrationLines(t *testing.T) (applied string, reverted []string) {
 }
 
 // startMain starts the real server on port 0 with a fresh database.
-func startMain(t *testing.T, dialect string) *Main {
+func startMain(t *testing.T, dialect string) *server.Main {
 	t.Helper()
 	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir(), "DATABASE_URL": storetest.URL(t, dialect)}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func mustDo(t *testing.T, c *http.Client, method, u, body string, status int, in
 // and the server then refuses new connections.
 func TestGracefulShutdown(t *testing.T) {
 	m := startMain(t, "sqlite")
-	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", m.listener.Addr().String())
+	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", strings.TrimPrefix(m.URL(), "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/porttest"
+	"rapport/internal/server"
 )
 
 // TestDevModeReadsFromDisk: with serve --dev, an edited template shows on
@@ -24,7 +25,7 @@ func TestDevModeReadsFromDisk(t *testing.T) {
 	}
 	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir()}
 	cfg, _ := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AssetsDir: dir}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AssetsDir: dir}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestProfilerOnItsOwnListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}

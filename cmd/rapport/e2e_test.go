@@ -26,6 +26,7 @@ import (
 	"rapport/internal/config"
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/membership/skool/skooltest"
+	"rapport/internal/server"
 	"rapport/internal/store/storetest"
 )
 
@@ -230,7 +231,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	}
 }
 
-// startServer runs Main on a free loopback port with a fresh database and
+// startServer runs server.Main on a free loopback port with a fresh database and
 // the real defaults of every other setting (but extra); it returns the base
 // URL.
 func startServer(t *testing.T, dialect string, extra ...string) string {
@@ -247,7 +248,7 @@ func startServer(t *testing.T, dialect string, extra ...string) string {
 		t.Fatal(err)
 	}
 	logs := &serverLog{t: t}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), DevToken: devToken}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), DevToken: devToken}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("start the server: %v", err)

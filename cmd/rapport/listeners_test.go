@@ -13,17 +13,18 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/porttest"
+	"rapport/internal/server"
 )
 
-// startWith runs Main on port 0 with settings vars.
-func startWith(t *testing.T, vars map[string]string, tune func(*Main)) *Main {
+// startWith runs server.Main on port 0 with settings vars.
+func startWith(t *testing.T, vars map[string]string, tune func(*server.Main)) *server.Main {
 	t.Helper()
 	vars["PORT"], vars["RAPPORT_DATA_DIR"] = "0", t.TempDir()
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
 	if tune != nil {
 		tune(m)
 	}
@@ -63,7 +64,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 // TestSlowHeadersAreCut: a client that sends its headers a little at a
 // time is cut off once the bound has passed.
 func TestSlowHeadersAreCut(t *testing.T) {
-	m := startWith(t, map[string]string{}, func(m *Main) { m.HeaderTimeout = 300 * time.Millisecond })
+	m := startWith(t, map[string]string{}, func(m *server.Main) { m.HeaderTimeout = 300 * time.Millisecond })
 	conn, err := net.Dial("tcp", strings.TrimPrefix(m.URL(), "http://"))
 	if err != nil {
 		t.Fatal(err)

@@ -37,8 +37,8 @@ func nothingLost(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func() *Main {
-		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
+	start := func() *server.Main {
+		m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
 			Tune: func(a *server.App) { // this test is about loss, not limits
 				a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
 				a.Signal.FrameRate, a.Signal.FrameBurst = 1e6, 1e6
@@ -48,7 +48,7 @@ func nothingLost(t *testing.T, dialect string) {
 		}
 		return m
 	}
-	var current atomic.Pointer[Main]
+	var current atomic.Pointer[server.Main]
 	current.Store(start())
 	defer func() { current.Load().Close() }()
 	base := current.Load().URL()
@@ -147,7 +147,7 @@ func nothingLost(t *testing.T, dialect string) {
 
 // assertStoredOnce checks the one call session holds total messages with
 // distinct client IDs and gapless-enough sequence numbers.
-func assertStoredOnce(t *testing.T, m *Main, total int) {
+func assertStoredOnce(t *testing.T, m *server.Main, total int) {
 	t.Helper()
 	list, err := m.DB.ListAppointments(context.Background(), appointmentsOfAll())
 	if err != nil || len(list) != 1 {

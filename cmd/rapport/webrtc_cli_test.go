@@ -2,10 +2,11 @@ package main
 
 import (
 	"os"
-	"rapport/internal/porttest"
 	"strconv"
 	"strings"
 	"testing"
+
+	"rapport/internal/porttest"
 )
 
 func TestSetupWebRTCWritesASecretAndKeepsTheRest(t *testing.T) {
