@@ -18,14 +18,8 @@ import (
 func TestSyncNowFromTheAdminPage(t *testing.T) {
 	site := skooltest.Start(t, skooltest.Options{})
 	env := skoolEnv(t, site.URL)
-	var extra []string
-	for k, v := range env {
-		if k != "RAPPORT_DATA_DIR" {
-			extra = append(extra, k, v)
-		}
-	}
 	t.Setenv("RAPPORT_CHROMIUM", env["RAPPORT_CHROMIUM"])
-	base := startServer(t, "sqlite", extra...)
+	base := startWith(t, env, nil).URL()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 20 * time.Second}
 	post := func(path string, form url.Values) *http.Response {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -27,8 +27,12 @@ import (
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/server"
+	"rapport/internal/server/servertest"
 	"rapport/internal/store/storetest"
 )
+
+// devToken opens the developer sign-in of the servers the tests start.
+const devToken = servertest.DevToken
 
 // e2eLimit bounds one browser test's run, only to stop one that hangs:
 // alone each takes 4-60 s, and CI runs them beside the other packages'
