@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"rapport/internal/loadtest"
 )
 
@@ -18,7 +20,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RAPPORT_TEST_RUN_CLI") == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m) // and fails the tests when a goroutine outlives them
 }
 
 // TestLoadtestUDPMeasuresTheFloor: the sender, a process of its own on
