@@ -88,6 +88,9 @@ type EmailPreferenceStore interface {
 	// EmailPreferencesByToken returns the preferences of an unsubscribe
 	// token's hash, or ENOTFOUND.
 	EmailPreferencesByToken(ctx context.Context, tokenHash string) (*EmailPreferences, error)
+	// RenewUnsubscribeToken replaces a person's unsubscribe seed and
+	// hash, and nothing else.
+	RenewUnsubscribeToken(ctx context.Context, userID int64, seed, tokenHash string) error
 }
 
 // EmailChoices returns the caller's email choices.
@@ -223,9 +226,10 @@ func (s *Service) unsubscribeToken(ctx context.Context, q EmailPreferenceStore, 
 	}
 	token := s.unsubscribeTokenOf(p.Seed)
 	if HashToken(token) != p.TokenHash {
+		// Only the link is renewed: a choice made meanwhile (a one-click
+		// unsubscribe, say) is not written over with the one read above.
 		fresh := s.newEmailPreferences(userID)
-		fresh.Choices = p.Choices
-		if err := q.PutEmailPreferences(ctx, fresh, true); err != nil {
+		if err := q.RenewUnsubscribeToken(ctx, userID, fresh.Seed, fresh.TokenHash); err != nil {
 			return "", EmailChoices{}, err
 		}
 		token = s.unsubscribeTokenOf(fresh.Seed)

@@ -360,3 +360,45 @@ func TestReminderLoopTakesTheLease(t *testing.T) {
 		t.Fatalf("node b without the lease: %d %v", n, err)
 	}
 }
+
+// TestUnsubscribeLinkAfterAKeyChange: when the server's key changes, the
+// next reminder carries a new link that works, the old one is dead, and
+// renewing the link keeps the person's choices.
+func TestUnsubscribeLinkAfterAKeyChange(t *testing.T) {
+	t.Parallel()
+	w := reminderWorld(t)
+	if _, err := w.svc.SetEmailChoices(as(w.client), coaching.EmailChoices{Bookings: false, Reminders: true}); err != nil {
+		t.Fatal(err)
+	}
+	linkOf := func(appt *coaching.Appointment) string {
+		t.Helper()
+		m := reminders(t, w)[coaching.ReminderMailKey(appt.ID, "client", 24*time.Hour, appt.Sequence)]
+		if m == nil {
+			t.Fatalf("no reminder to the client of appointment %d", appt.ID)
+		}
+		return m.Unsubscribe[strings.LastIndexByte(m.Unsubscribe, '/')+1:]
+	}
+	first := MustBook(t, w, w.coach, w.client, now.Add(48*time.Hour))
+	w.clock.Advance(24 * time.Hour)
+	mustRemind(t, w, 2)
+	old := linkOf(first)
+	w.svc.CalendarKey = []byte("another key")
+	second := MustBook(t, w, w.coach, w.client, w.clock.Now().Add(48*time.Hour))
+	w.clock.Advance(24 * time.Hour)
+	mustRemind(t, w, 2)
+	renewed := linkOf(second)
+	ctx := context.Background()
+	if renewed == old {
+		t.Fatal("the link did not change with the key")
+	}
+	MustCode(t, w.svc.UnsubscribeReminders(ctx, old), app.ENOTFOUND)
+	if c, _ := w.svc.EmailChoices(as(w.client)); c.Bookings || !c.Reminders {
+		t.Fatalf("renewing the link changed the choices: %+v", c)
+	}
+	if err := w.svc.UnsubscribeReminders(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := w.svc.EmailChoices(as(w.client)); c.Reminders || c.Bookings {
+		t.Errorf("after unsubscribing with the renewed link: %+v", c)
+	}
+}

@@ -42,3 +42,11 @@ func (q *queries) PutEmailPreferences(ctx context.Context, p *coaching.EmailPref
 		p.UserID, boolInt(p.Choices.Bookings), boolInt(p.Choices.Reminders), p.Seed, p.TokenHash, q.d.Time(p.UpdatedAt))
 	return err
 }
+
+// RenewUnsubscribeToken gives a person's unsubscribe link a new seed and
+// hash, leaving their choices as they are (a choice made meanwhile stays).
+func (q *queries) RenewUnsubscribeToken(ctx context.Context, userID int64, seed, tokenHash string) error {
+	_, err := q.exec(ctx, `UPDATE email_preferences SET unsubscribe_seed = ?, unsubscribe_hash = ? WHERE user_id = ?`,
+		seed, tokenHash, userID)
+	return mapErr(err)
+}

@@ -128,6 +128,16 @@ func TestEmailPreferences(t *testing.T) {
 		if app.ErrorCode(err) != app.ECONFLICT {
 			t.Errorf("a second person with the same hash: %v, want ECONFLICT", err)
 		}
+		// A renewed link keeps the choices as they are now.
+		if err := db.RenewUnsubscribeToken(ctx, ann.ID, "s3", "h3"); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := db.EmailPreferencesByToken(ctx, "h3"); err != nil || p.Seed != "s3" || p.Choices != (coaching.EmailChoices{Bookings: true}) {
+			t.Fatalf("after renewing the link: %+v %v", p, err)
+		}
+		if _, err := db.EmailPreferencesByToken(ctx, "h1"); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Errorf("the old link after renewal: %v", err)
+		}
 	})
 }
 
