@@ -419,9 +419,7 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 		if appt, err = s.cancellable(ctx, q, a, id); err != nil {
 			return err
 		}
-		fields := map[string]string{}
-		checkText(fields, "reason", reason, MultiLine, 1000)
-		if err := app.Invalid(fields); err != nil {
+		if err := checkReason(reason); err != nil {
 			return err
 		}
 		kind := cancelMailKind(a, appt)

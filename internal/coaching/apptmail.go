@@ -99,30 +99,47 @@ func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *A
 		coachAv = &Availability{TimeZone: rule.Zone} // a series repeats on its coach's clock
 	}
 	now := s.Clock.Now()
-	for _, side := range []struct {
-		to, other *User
-		role      string
-	}{{coach, client, "coach"}, {client, coach, "client"}} {
-		if !mailGoesTo(m.kind, side.role) {
+	return s.queueToBoth(ctx, q, coach, client, m.kind, coachAv, func(r recipient, zone *time.Location) (*mail.Message, error) {
+		msg, err := s.appointmentEmail(appt, rule, m, r.to, r.other, coach, client, zone, now)
+		if err == nil {
+			msg.Key = AppointmentMailKey(m.kind, appt.ID, r.role, appt.Sequence)
+		}
+		return msg, err
+	})
+}
+
+// recipient is one of an email's two people: to, beside the other, in
+// the role ("coach" or "client") its dedupe key names.
+type recipient struct {
+	to, other *User
+	role      string
+}
+
+// queueToBoth queues, in q's transaction, an email of kind to the coach
+// and to the client, each as build makes it in their zone (their
+// profile's, else av's); a person the kind is not for, or whose
+// choices turn it off (read now, as it is queued), gets none.
+func (s *Service) queueToBoth(ctx context.Context, q Queries, coach, client *User, kind string, av *Availability,
+	build func(r recipient, zone *time.Location) (*mail.Message, error)) error {
+	for _, r := range []recipient{{coach, client, "coach"}, {client, coach, "client"}} {
+		if !mailGoesTo(kind, r.role) {
 			continue
 		}
-		// Their choice is read now, as the email is queued.
-		if wants, err := wantsEmail(ctx, q, side.to.ID, m.kind); err != nil {
+		if wants, err := wantsEmail(ctx, q, r.to.ID, kind); err != nil {
 			return err
 		} else if !wants {
 			continue
 		}
-		zone, err := zoneOf(ctx, q, side.to.ID, coachAv)
+		zone, err := zoneOf(ctx, q, r.to.ID, av)
 		if err != nil {
 			return err
 		}
-		msg, err := s.appointmentEmail(appt, rule, m, side.to, side.other, coach, client, zone, now)
+		msg, err := build(r, zone)
 		if err != nil {
 			return err
 		}
-		msg.Key = AppointmentMailKey(m.kind, appt.ID, side.role, appt.Sequence)
 		if err := q.EnqueueMail(ctx, msg); err != nil {
-			return fmt.Errorf("queue the %s email to the %s: %w", m.kind, side.role, err)
+			return fmt.Errorf("queue the %s email to the %s: %w", kind, r.role, err)
 		}
 	}
 	return nil
@@ -168,13 +185,7 @@ func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, 
 		d.Room = p.URL + "/rooms/" + appt.RoomID
 		d.Link = p.URL + "/appointments/" + strconv.FormatInt(appt.ID, 10)
 	}
-	by := p.name()
-	switch m.actorID {
-	case to.ID:
-		by = "You"
-	case other.ID:
-		by = other.DisplayName()
-	}
+	by := p.actorName(m.actorID, to, other)
 	short := appt.StartsAt.In(zone).Format("Mon 2 Jan 2006, 15:04 MST")
 	method := InviteRequest
 	switch m.kind {
@@ -208,6 +219,19 @@ func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, 
 		msg.Calendar, msg.CalendarMethod = cal, method
 	}
 	return msg, nil
+}
+
+// actorName is who made a change as its email's recipient reads it:
+// "You", the other person's name, or the practice's (a server's own
+// change, an admin's).
+func (p Practice) actorName(actorID int64, to, other *User) string {
+	switch actorID {
+	case to.ID:
+		return "You"
+	case other.ID:
+		return other.DisplayName()
+	}
+	return p.name()
 }
 
 // span says when an appointment is, in zone: "Monday 8 March 2030,

@@ -180,9 +180,7 @@ func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64
 	if !ok {
 		return notFound("coach")
 	}
-	fields := map[string]string{}
-	checkText(fields, "reason", reason, MultiLine, 1000)
-	if err := app.Invalid(fields); err != nil {
+	if err := checkReason(reason); err != nil {
 		return err
 	}
 	return q.UnlinkCoachClient(ctx, coachID, clientID)

@@ -1,11 +1,9 @@
 package coaching
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html/template"
-	"io"
 	"strconv"
 	texttemplate "text/template"
 	"time"
@@ -87,7 +85,7 @@ func (s *Service) reminderEmail(ctx context.Context, q Queries, appt *Appointmen
 		d.Unsubscribe = p.URL + UnsubscribePath + token
 		msg.Unsubscribe = d.Unsubscribe
 	}
-	msg.Text, msg.HTML = render(reminderText, d), render(reminderHTML, d)
+	msg.Text, msg.HTML = run(reminderText, d), run(reminderHTML, d)
 	return msg, nil
 }
 
@@ -149,14 +147,3 @@ Choose which emails you get: {{.Choices}}
 {{end}}</body></html>
 `))
 )
-
-// render runs a reminder template; they cannot fail on their data.
-func render(t interface {
-	Execute(w io.Writer, data any) error
-}, d reminderData) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
-		panic(err)
-	}
-	return b.String()
-}

@@ -83,9 +83,7 @@ func (s *Service) DeclineRequest(ctx context.Context, id int64, reason string) (
 		if appt, err = s.answerable(ctx, q, a, id); err != nil {
 			return err
 		}
-		fields := map[string]string{}
-		checkText(fields, "reason", reason, MultiLine, 1000)
-		if err := app.Invalid(fields); err != nil {
+		if err := checkReason(reason); err != nil {
 			return err
 		}
 		appt.Status, appt.CancelReason, appt.UpdatedAt = ApptCancelled, reason, s.Clock.Now()

@@ -174,9 +174,7 @@ func (s *Service) CancelFollowing(ctx context.Context, id int64, reason string) 
 		if first.SeriesID == "" {
 			return app.Errorf(app.EINVALID, "this appointment is not part of a series")
 		}
-		fields := map[string]string{}
-		checkText(fields, "reason", reason, MultiLine, 1000)
-		if err := app.Invalid(fields); err != nil {
+		if err := checkReason(reason); err != nil {
 			return err
 		}
 		list, err := q.SeriesFrom(ctx, first.SeriesID, first.StartsAt)

@@ -117,29 +117,13 @@ func (s *Service) queueSeriesEmails(ctx context.Context, q Queries, rule *Series
 		m.changed = all
 	}
 	now := s.Clock.Now()
-	for _, side := range []struct {
-		to, other *User
-		role      string
-	}{{coach, client, "coach"}, {client, coach, "client"}} {
-		if wants, err := wantsEmail(ctx, q, side.to.ID, m.kind); err != nil {
-			return err
-		} else if !wants {
-			continue
+	return s.queueToBoth(ctx, q, coach, client, m.kind, &Availability{TimeZone: rule.Zone}, func(r recipient, zone *time.Location) (*mail.Message, error) {
+		msg, err := s.seriesEmail(rule, all, m, r.to, r.other, coach, client, zone, now)
+		if err == nil {
+			msg.Key = SeriesMailKey(m.kind, rule.ID, r.role, rule.Sequence)
 		}
-		zone, err := zoneOf(ctx, q, side.to.ID, &Availability{TimeZone: rule.Zone})
-		if err != nil {
-			return err
-		}
-		msg, err := s.seriesEmail(rule, all, m, side.to, side.other, coach, client, zone, now)
-		if err != nil {
-			return err
-		}
-		msg.Key = SeriesMailKey(m.kind, rule.ID, side.role, rule.Sequence)
-		if err := q.EnqueueMail(ctx, msg); err != nil {
-			return fmt.Errorf("queue the %s email to the %s: %w", m.kind, side.role, err)
-		}
-	}
-	return nil
+		return msg, err
+	})
 }
 
 // seriesEmail is the email of a series to one of its people.
@@ -153,13 +137,7 @@ func (s *Service) seriesEmail(rule *Series, all []*Appointment, m seriesMail, to
 	if p.URL != "" {
 		d.Link = p.URL + "/appointments/" + strconv.FormatInt(m.changed[0].ID, 10)
 	}
-	by := p.name()
-	switch m.actorID {
-	case to.ID:
-		by = "You"
-	case other.ID:
-		by = other.DisplayName()
-	}
+	by := p.actorName(m.actorID, to, other)
 	n := len(m.changed)
 	firstShort := m.changed[0].StartsAt.In(zone).Format("Mon 2 Jan 2006, 15:04 MST")
 	switch m.kind {

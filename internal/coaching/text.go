@@ -87,3 +87,11 @@ func CleanText(s string) string {
 		return r
 	}, s)
 }
+
+// checkReason refuses a cancel or decline reason that is not free text of
+// at most 1,000 characters, naming the field "reason".
+func checkReason(reason string) error {
+	fields := map[string]string{}
+	checkText(fields, "reason", reason, MultiLine, 1000)
+	return app.Invalid(fields)
+}

@@ -76,21 +76,11 @@ func readInvitations(t *testing.T, mp *mailtest.Mailpit, address string, total, 
 // twice.
 func TestBookingEmailsCarryInvitations(t *testing.T) {
 	mp := mailtest.MustMailpit(t)
-	host, port, _ := net.SplitHostPort(mp.SMTP)
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			clock := app.NewFixedClock(time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC))
-			cfg := mustConfig(t, map[string]string{"SMTP_HOST": host, "SMTP_PORT": port, "MAIL_FROM": "hello@rapport.test",
-				"PRACTICE_NAME": "Bright Path", "PUBLIC_URL": "http://127.0.0.1:8080"})
-			e := buildAt(t, d, cfg, nil, clock)
-			e.t = t
-			e.srv = httptest.NewServer(e.handler)
-			t.Cleanup(e.srv.Close)
-			coachAddr, clientAddr := mailtest.Recipient("coach"), mailtest.Recipient("client")
-			w := &world{coach: e.signIn(coachAddr, app.RoleCoach), client: e.signIn(clientAddr, app.RoleClient)}
-			w.coachID = w.coach.id()
-			w.clientID = e.inviteAndAccept(w.coach, w.client, clientAddr)
+			e, w, coachAddr, clientAddr := mailPractice(t, d, mp, clock)
 			if res := w.client.api("PUT", "/api/v1/profile", map[string]any{"data": map[string]any{"timezone": "Europe/Berlin"}}); res.StatusCode != http.StatusOK {
 				t.Fatalf("profile: %d %s", res.StatusCode, res.body)
 			}
@@ -201,6 +191,26 @@ func TestBookingEmailsCarryInvitations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mailPractice starts, on dialect with its time kept by clock, a practice
+// ("Bright Path", PUBLIC_URL http://127.0.0.1:8080) whose emails go to
+// Mailpit, with a coach and a client of addresses of their own who work
+// together.
+func mailPractice(t *testing.T, dialect string, mp *mailtest.Mailpit, clock app.Clock) (e *env, w *world, coachAddr, clientAddr string) {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(mp.SMTP)
+	cfg := mustConfig(t, map[string]string{"SMTP_HOST": host, "SMTP_PORT": port, "MAIL_FROM": "hello@rapport.test",
+		"PRACTICE_NAME": "Bright Path", "PUBLIC_URL": "http://127.0.0.1:8080"})
+	e = buildAt(t, dialect, cfg, nil, clock)
+	e.t = t
+	e.srv = httptest.NewServer(e.handler)
+	t.Cleanup(e.srv.Close)
+	coachAddr, clientAddr = mailtest.Recipient("coach"), mailtest.Recipient("client")
+	w = &world{coach: e.signIn(coachAddr, app.RoleCoach), client: e.signIn(clientAddr, app.RoleClient)}
+	w.coachID = w.coach.id()
+	w.clientID = e.inviteAndAccept(w.coach, w.client, clientAddr)
+	return e, w, coachAddr, clientAddr
 }
 
 // waitAllSent waits until the sender has marked every queued email sent:

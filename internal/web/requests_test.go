@@ -2,9 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -176,21 +174,11 @@ func TestRequestHoldsItsSlotAndWaits(t *testing.T) {
 // client only, with the reason and no calendar part.
 func TestRequestEmailsAtMailpit(t *testing.T) {
 	mp := mailtest.MustMailpit(t)
-	host, port, _ := net.SplitHostPort(mp.SMTP)
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			clock := app.NewFixedClock(time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC))
-			cfg := mustConfig(t, map[string]string{"SMTP_HOST": host, "SMTP_PORT": port, "MAIL_FROM": "hello@rapport.test",
-				"PRACTICE_NAME": "Bright Path", "PUBLIC_URL": "http://127.0.0.1:8080"})
-			e := buildAt(t, d, cfg, nil, clock)
-			e.t = t
-			e.srv = httptest.NewServer(e.handler)
-			t.Cleanup(e.srv.Close)
-			coachAddr, clientAddr := mailtest.Recipient("coach"), mailtest.Recipient("client")
-			w := &world{coach: e.signIn(coachAddr, app.RoleCoach), client: e.signIn(clientAddr, app.RoleClient)}
-			w.coachID = w.coach.id()
-			w.clientID = e.inviteAndAccept(w.coach, w.client, clientAddr)
+			e, w, coachAddr, clientAddr := mailPractice(t, d, mp, clock)
 			openPractice(t, w)
 			typeID := requestType(t, w)
 			free := w.slots(t, w.client, typeID).Slots

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -33,21 +31,11 @@ import (
 // of its next session.
 func TestSeriesInvitationsAndFeed(t *testing.T) {
 	mp := mailtest.MustMailpit(t)
-	host, port, _ := net.SplitHostPort(mp.SMTP)
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			clock := app.NewFixedClock(time.Date(2030, 2, 18, 12, 0, 0, 0, time.UTC))
-			cfg := mustConfig(t, map[string]string{"SMTP_HOST": host, "SMTP_PORT": port, "MAIL_FROM": "hello@rapport.test",
-				"PRACTICE_NAME": "Bright Path", "PUBLIC_URL": "http://127.0.0.1:8080"})
-			e := buildAt(t, d, cfg, nil, clock)
-			e.t = t
-			e.srv = httptest.NewServer(e.handler)
-			t.Cleanup(e.srv.Close)
-			coachAddr, clientAddr := mailtest.Recipient("coach"), mailtest.Recipient("client")
-			w := &world{coach: e.signIn(coachAddr, app.RoleCoach), client: e.signIn(clientAddr, app.RoleClient)}
-			w.coachID = w.coach.id()
-			w.clientID = e.inviteAndAccept(w.coach, w.client, clientAddr)
+			e, w, coachAddr, clientAddr := mailPractice(t, d, mp, clock)
 
 			ny, _ := time.LoadLocation("America/New_York")
 			at := func(day, hour, min int) time.Time { return time.Date(2030, 2, day, hour, min, 0, 0, ny) }
