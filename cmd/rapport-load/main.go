@@ -1,5 +1,5 @@
 // Command rapport-load generates load against a Rapport server on loopback
-// and measures what the server does with it (chat, sfu, relay), or
+// and measures what the server does with it (chat, sfu, tunnel), or
 // measures the kernel's floor under any SFU (udp). It is a binary of its
 // own so that the server's holds no load generator; `rapport-load -h`
 // shows how to run it.
@@ -24,7 +24,7 @@ import (
 
 const synopsis = `chat --server URL [--dev-token T] [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID] [--timeline FILE] [--procs N]
        rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
-       rapport-load relay --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
+       rapport-load tunnel --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
        rapport-load udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
@@ -35,18 +35,18 @@ deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s, generator_cores (the
 generator's own share of a core) and more. sfu: pion peers publishing
 synthetic VP8 and Opus to rooms of subscribers (the server must run with
 serve --loadtest); its JSON has forwarded_pps, server_cpu_s,
-pps_per_cpu_s, loss_pct, p50_ms, p99_ms, generator_cores and more. relay:
-rooms of a pion peer and a WebSocket relay participant sending each other
+pps_per_cpu_s, loss_pct, p50_ms, p99_ms, generator_cores and more. tunnel:
+rooms of a pion peer and a WebSocket tunnel participant sending each other
 synthetic VP8 and Opus through the bridge (serve --loadtest); its JSON has
-bridged_fps, to_relay_fps, from_relay_fps, their p50 and p99 latencies,
-and cpu_ms_per_relay_s. udp needs no server: it measures the floor under
+bridged_fps, to_tunnel_fps, from_tunnel_fps, their p50 and p99 latencies,
+and cpu_ms_per_tunnel_s. udp needs no server: it measures the floor under
 any SFU here, a sender process that does nothing but send packets of an
 SFU's shape (each one to every receiver) to N receiving sockets in this
 process; its JSON has us_per_packet and pps_per_cpu_s, the most packets
 an SFU could forward per CPU-second on this machine if it did no work of
 its own.
 
---procs N spreads chat's and relay's rooms, and sfu's peers, over N
+--procs N spreads chat's and tunnel's rooms, and sfu's peers, over N
 processes of the generator that measure the same window; the result is
 theirs together, and its JSON lists each process's share and CPU
 ("processes"), so that a run shows when the generator, not the server, is
@@ -59,7 +59,7 @@ figures worth comparing:
 
   taskset -c 0 rapport serve --loadtest &
   taskset -c 1 rapport-load sfu --server http://127.0.0.1:8080 --rooms 1 --publishers 2 --subscribers 100 --duration 30s --server-pid $!
-  taskset -c 1 rapport-load relay --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!
+  taskset -c 1 rapport-load tunnel --server http://127.0.0.1:8080 --rooms 20 --duration 30s --server-pid $!
 
   taskset -c 1 rapport-load udp --receivers 100 --pps 22800 --sender-cpu 0`
 
@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // loads are the commands, by name; udp-send and worker are run by the
 // generator itself, in processes of their own.
 var loads = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
-	"chat": runChat, "sfu": runSFU, "relay": runRelay, "udp": runUDP,
+	"chat": runChat, "sfu": runSFU, "tunnel": runTunnel, "udp": runUDP,
 	"udp-send": runUDPSend, "worker": runWorker,
 }
 
@@ -116,7 +116,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			return flag.ErrHelp
 		}
-		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, relay or udp", args[0])}
+		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, tunnel or udp", args[0])}
 	}
 	// The generator collects its garbage seldom, so that its own pauses
 	// stay out of most latencies (GOGC, when set, wins); it can be profiled

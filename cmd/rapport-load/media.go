@@ -55,13 +55,13 @@ func runSFU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// relayFlags parses the flags of `rapport-load relay`; it also returns
+// tunnelFlags parses the flags of `rapport-load tunnel`; it also returns
 // --procs.
-func relayFlags(args []string, stderr io.Writer) (o loadtest.RelayOptions, procs int, err error) {
-	fs := newFlags("relay", stderr)
+func tunnelFlags(args []string, stderr io.Writer) (o loadtest.TunnelOptions, procs int, err error) {
+	fs := newFlags("tunnel", stderr)
 	fs.StringVar(&o.Server, "server", "http://127.0.0.1:8080", "the server's base URL (loopback, serve --loadtest)")
 	devTokenFlag(fs, &o.DevToken)
-	fs.IntVar(&o.Rooms, "rooms", 10, "rooms, each with a WebRTC and a relay participant")
+	fs.IntVar(&o.Rooms, "rooms", 10, "rooms, each with a WebRTC and a tunnel participant")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after frames flow both ways")
 	fs.IntVar(&o.VideoKbps, "kbps", 500, "each participant's video bitrate")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
@@ -75,25 +75,25 @@ func relayFlags(args []string, stderr io.Writer) (o loadtest.RelayOptions, procs
 	return o, procs, checkProcs(procs, o.Rooms, "--rooms")
 }
 
-func runRelay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, procs, err := relayFlags(args, stderr)
+func runTunnel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, procs, err := tunnelFlags(args, stderr)
 	if err != nil {
 		return err
 	}
 	bar := newLoadBar(stderr)
 	o.Progress = bar.update
-	tallies, err := shares(ctx, spread{load: "relay", args: args, procs: procs, bar: bar, stderr: stderr},
-		func() (*loadtest.RelayTally, error) { return loadtest.RelayShare(ctx, o) })
+	tallies, err := shares(ctx, spread{load: "tunnel", args: args, procs: procs, bar: bar, stderr: stderr},
+		func() (*loadtest.TunnelTally, error) { return loadtest.TunnelShare(ctx, o) })
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	res := loadtest.RelayResultOf(o, tallies...)
-	fmt.Fprintf(stdout, "rooms %d x (1 WebRTC + 1 relay participant) for %.1f s\n", res.Rooms, res.DurationS)
-	fmt.Fprintf(stdout, "bridged    %.0f frames/s (%.0f to the relay, %.0f from it)\n", res.BridgedFPS, res.ToRelayFPS, res.FromRelayFPS)
-	fmt.Fprintf(stdout, "to relay   p50 %.2f ms, p99 %.2f ms (WebRTC send to relay read)\n", res.ToRelayP50Ms, res.ToRelayP99Ms)
-	fmt.Fprintf(stdout, "from relay p50 %.2f ms, p99 %.2f ms (relay send to WebRTC read)\n", res.FromRelayP50Ms, res.FromRelayP99Ms)
-	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.1f ms per relay participant per second\n", res.ServerCPUS, 100*res.ServerCores, res.CPUPerRelay)
+	res := loadtest.TunnelResultOf(o, tallies...)
+	fmt.Fprintf(stdout, "rooms %d x (1 WebRTC + 1 tunnel participant) for %.1f s\n", res.Rooms, res.DurationS)
+	fmt.Fprintf(stdout, "bridged    %.0f frames/s (%.0f to the tunnel, %.0f from it)\n", res.BridgedFPS, res.ToTunnelFPS, res.FromTunnelFPS)
+	fmt.Fprintf(stdout, "to tunnel   p50 %.2f ms, p99 %.2f ms (WebRTC send to tunnel read)\n", res.ToTunnelP50Ms, res.ToTunnelP99Ms)
+	fmt.Fprintf(stdout, "from tunnel p50 %.2f ms, p99 %.2f ms (tunnel send to WebRTC read)\n", res.FromTunnelP50Ms, res.FromTunnelP99Ms)
+	fmt.Fprintf(stdout, "server CPU %.2f s, %.0f%% of a core, %.1f ms per tunnel participant per second\n", res.ServerCPUS, 100*res.ServerCores, res.CPUPerTunnel)
 	printProcesses(stdout, res.Processes)
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(stdout, string(b))

@@ -122,7 +122,7 @@ func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 // peers) to spread is a usage error.
 func TestProcsAreRefusedBeyondTheShares(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := run(t.Context(), []string{"relay", "--dev-token", "x", "--rooms", "2", "--procs", "3"}, &out, &errs)
+	code := run(t.Context(), []string{"tunnel", "--dev-token", "x", "--rooms", "2", "--procs", "3"}, &out, &errs)
 	if code != 2 || !strings.Contains(errs.String(), "--procs must be from 1 to 2") {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}

@@ -67,13 +67,13 @@ var workerShares = map[string]func(ctx context.Context, args []string, part load
 		o.Part, o.Progress = part, progress
 		return loadtest.SFUShare(ctx, o)
 	},
-	"relay": func(ctx context.Context, args []string, part loadtest.Part, progress func(string, int, int, int64), stderr io.Writer) (any, error) {
-		o, _, err := relayFlags(args, stderr)
+	"tunnel": func(ctx context.Context, args []string, part loadtest.Part, progress func(string, int, int, int64), stderr io.Writer) (any, error) {
+		o, _, err := tunnelFlags(args, stderr)
 		if err != nil {
 			return nil, err
 		}
 		o.Part, o.Progress = part, progress
-		return loadtest.RelayShare(ctx, o)
+		return loadtest.TunnelShare(ctx, o)
 	},
 }
 

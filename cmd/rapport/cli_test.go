@@ -56,7 +56,7 @@ func TestHelpAndVersion(t *testing.T) {
 // `rapport loadtest` says which binary took it.
 func TestLoadtestSaysWhereItWent(t *testing.T) {
 	code, out, errs := runCLI(t, nil, "loadtest", "chat", "--rooms", "10")
-	if code != 2 || !strings.Contains(errs, "rapport-load chat|sfu|relay|udp") || strings.Contains(out, "loadtest") {
+	if code != 2 || !strings.Contains(errs, "rapport-load chat|sfu|tunnel|udp") || strings.Contains(out, "loadtest") {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
 	if _, help, _ := runCLI(t, nil, "help"); strings.Contains(help, "loadtest") {

@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // movedCommands say where a command that has left this binary went.
 var movedCommands = map[string]string{
 	"loadtest": "the load generator is a binary of its own, so that the server's holds none: " +
-		"`rapport-load chat|sfu|relay|udp` takes the same flags (go build ./cmd/rapport-load, or make build)",
+		"`rapport-load chat|sfu|tunnel|udp` takes the same flags (go build ./cmd/rapport-load, or make build)",
 }
 
 func usage(w io.Writer) {

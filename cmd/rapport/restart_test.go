@@ -41,7 +41,7 @@ func nothingLost(t *testing.T, dialect string) {
 		m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
 			Tune: func(a *server.App) { // this test is about loss, not limits
 				a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
-				a.Signal.FrameRate, a.Signal.FrameBurst = 1e6, 1e6
+				a.Signaling.FrameRate, a.Signaling.FrameBurst = 1e6, 1e6
 			}}
 		if err := m.Run(context.Background()); err != nil {
 			t.Error(err)

@@ -38,7 +38,7 @@ func loadConfigFrom(path string) (*config.Config, error) {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve [--dev] [--loadtest]", stderr)
 	dev := fs.Bool("dev", false, "read templates and static files from internal/web on every request (UI work without rebuilds)")
-	load := fs.Bool("loadtest", false, "take `rapport-load sfu`'s and `rapport-load relay`'s peers: rooms of any size without appointments (loopback dev servers only)")
+	load := fs.Bool("loadtest", false, "take `rapport-load sfu`'s and `rapport-load tunnel`'s peers: rooms of any size without appointments (loopback dev servers only)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: rapport serve [--dev] [--loadtest]\n\nFlags:")
 		fs.PrintDefaults()

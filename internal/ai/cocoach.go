@@ -10,8 +10,9 @@ import (
 	"rapport/internal/room"
 )
 
-// SessionNotes reads what the AI wrote and heard before (store.DB does).
-type SessionNotes interface {
+// SessionMemory reads what the AI wrote and heard before: the summaries of
+// earlier sessions and this call's transcript (store.DB does).
+type SessionMemory interface {
 	RecentSummaries(ctx context.Context, coachID, clientID int64, before time.Time, limit int) ([]*coaching.Summary, error)
 	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*coaching.TranscriptLine, error)
 }
@@ -31,9 +32,9 @@ type Profiles interface {
 type CoCoach struct {
 	Client   *Client
 	Profiles Profiles // the client's goals and the coach's persona; nil: none
-	// Notes reads the summaries of the pair's earlier sessions and this
+	// Memory reads the summaries of the pair's earlier sessions and this
 	// session's transcript; nil: none.
-	Notes SessionNotes
+	Memory SessionMemory
 	// Budget is how many tokens of context a request may carry, the
 	// persona and the question included (default 3,000).
 	Budget int
@@ -124,15 +125,15 @@ func (c *CoCoach) system(ctx context.Context, q room.Question, budget int) strin
 
 // earlier is the summaries of the pair's last sessions, newest first.
 func (c *CoCoach) earlier(ctx context.Context, appt *coaching.Appointment) string {
-	if c.Notes == nil || appt == nil {
+	if c.Memory == nil || appt == nil {
 		return ""
 	}
-	list, err := c.Notes.RecentSummaries(ctx, appt.CoachID, appt.ClientID, appt.StartsAt, earlierSessions)
+	list, err := c.Memory.RecentSummaries(ctx, appt.CoachID, appt.ClientID, appt.StartsAt, earlierSessions)
 	if err != nil || len(list) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n\nYour notes of their earlier sessions, newest first:")
+	b.WriteString("\n\nYour summaries of their earlier sessions, newest first:")
 	for _, s := range list {
 		b.WriteString("\n- (" + s.WrittenAt.Format("2 Jan 2006") + ") " + clip(strings.ReplaceAll(s.Body, "\n", " "), 900))
 	}
@@ -142,10 +143,10 @@ func (c *CoCoach) earlier(ctx context.Context, appt *coaching.Appointment) strin
 // heard is the end of this session's transcript, for a question asked in
 // the chat (a spoken question carries the transcript as its history).
 func (c *CoCoach) heard(ctx context.Context, q room.Question, maxBytes int) string {
-	if c.Notes == nil || q.Spoken || q.SessionID == 0 {
+	if c.Memory == nil || q.Spoken || q.SessionID == 0 {
 		return ""
 	}
-	lines, err := c.Notes.TranscriptLines(ctx, q.SessionID, 0, 2000)
+	lines, err := c.Memory.TranscriptLines(ctx, q.SessionID, 0, 2000)
 	if err != nil || len(lines) == 0 {
 		return ""
 	}

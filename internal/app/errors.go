@@ -9,14 +9,14 @@ import (
 
 // Error codes shared by every layer. The web layer turns each into a status.
 const (
-	ECONFLICT       = "conflict"     // the thing exists already, or clashes with another
-	EINTERNAL       = "internal"     // a fault of ours; the details go to the log only
-	EINVALID        = "invalid"      // the input breaks a rule; Fields say which
-	ENOTFOUND       = "not_found"    // missing, or not visible to the caller
-	EUNAUTHORIZED   = "unauthorized" // nobody is signed in
-	EFORBIDDEN      = "forbidden"    // visible, but the caller may not change it
-	ETOOMANYREQUEST = "rate_limited" // slow down
-	EUNAVAILABLE    = "unavailable"  // the server is restarting: try again in a moment
+	ECONFLICT     = "conflict"     // the thing exists already, or clashes with another
+	EINTERNAL     = "internal"     // a fault of ours; the details go to the log only
+	EINVALID      = "invalid"      // the input breaks a rule; Fields say which
+	ENOTFOUND     = "not_found"    // missing, or not visible to the caller
+	EUNAUTHORIZED = "unauthorized" // nobody is signed in
+	EFORBIDDEN    = "forbidden"    // visible, but the caller may not change it
+	ERATELIMITED  = "rate_limited" // slow down
+	EUNAVAILABLE  = "unavailable"  // the server is restarting: try again in a moment
 )
 
 // Error is an application error: a code, a message fit for the user, and

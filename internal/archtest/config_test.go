@@ -41,7 +41,7 @@ func TestPartsTakeTheirOwnOptions(t *testing.T) {
 // so that the web layer builds without the transports, the SFU or TURN.
 func TestWebKnowsNoTransport(t *testing.T) {
 	for _, d := range deps(t, "web") {
-		for _, adapter := range []string{"signal", "sfu", "turn", "relay", "voice", "speech"} {
+		for _, adapter := range []string{"signaling", "sfu", "turn", "tunnel", "voice", "speech"} {
 			if d == "rapport/internal/"+adapter {
 				t.Errorf("web depends on %s", d)
 			}

@@ -46,7 +46,7 @@ func allowed(d string) bool {
 }
 
 // TestDomainImportsNoAdapter: no domain package depends, even indirectly,
-// on an adapter of this project (store, web, signal, sfu...), a database
+// on an adapter of this project (store, web, signaling, sfu...), a database
 // driver, pion or any other library outside the allowed few.
 func TestDomainImportsNoAdapter(t *testing.T) {
 	for _, pkg := range domain {

@@ -54,7 +54,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 	}
 	var u *User
 	var who string // the role and status before the change
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if u, err = lockedUser(ctx, q, id); err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 	if err := s.validateAppointment(appt, now); err != nil {
 		return nil, err
 	}
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if err := s.checkParties(ctx, q, appt, a); err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (s *Service) Book(ctx context.Context, b Booking) (*Appointment, error) {
 // overlap check. The lock comes before the link is checked, so that a
 // client who ends their work with the coach (EndCoaching, under the same
 // lock) is never booked just after.
-func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment, a *app.Actor) error {
+func (s *Service) checkParties(ctx context.Context, q Records, appt *Appointment, a *app.Actor) error {
 	coach, err := q.UserByID(ctx, appt.CoachID)
 	if app.ErrorCode(err) == app.ENOTFOUND || (err == nil && coach.Role != app.RoleCoach) {
 		return app.Invalid(map[string]string{"coach_id": "is not a coach"})
@@ -135,7 +135,7 @@ func (s *Service) checkParties(ctx context.Context, q Queries, appt *Appointment
 // noOverlap refuses an appointment that overlaps another scheduled one of
 // the same coach, or a request waiting for the coach's answer (it holds
 // its slot until it lapses at its start, unanswered, at now).
-func noOverlap(ctx context.Context, q Queries, appt *Appointment, now time.Time) error {
+func noOverlap(ctx context.Context, q Records, appt *Appointment, now time.Time) error {
 	clash, err := q.CoachOverlaps(ctx, appt.CoachID, appt.StartsAt, appt.EndsAt(), appt.ID)
 	if err != nil {
 		return err
@@ -297,7 +297,7 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 		return nil, err
 	}
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if appt, err = s.editable(ctx, q, a, id); err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func (s *Service) UpdateAppointment(ctx context.Context, id int64, ch Appointmen
 }
 
 // editable loads an appointment the actor may edit and that is still scheduled.
-func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+func (s *Service) editable(ctx context.Context, q Records, a *app.Actor, id int64) (*Appointment, error) {
 	appt, err := lockedVisible(ctx, q, a, id)
 	switch {
 	case err != nil:
@@ -331,7 +331,7 @@ func (s *Service) editable(ctx context.Context, q Queries, a *app.Actor, id int6
 
 // lockedVisible loads, under its lock, an appointment the actor may see;
 // another is not found.
-func lockedVisible(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+func lockedVisible(ctx context.Context, q Records, a *app.Actor, id int64) (*Appointment, error) {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return nil, err
 	}
@@ -366,7 +366,7 @@ func applyAppointmentChange(appt *Appointment, ch AppointmentChange) (moved bool
 }
 
 // checkChanged validates an edited appointment and writes it.
-func (s *Service) checkChanged(ctx context.Context, q Queries, appt *Appointment, moved bool) error {
+func (s *Service) checkChanged(ctx context.Context, q Records, appt *Appointment, moved bool) error {
 	now := s.Clock.Now()
 	fields := map[string]string{}
 	if err := s.validateAppointment(appt, now); err != nil {
@@ -415,7 +415,7 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 	}
 	reason = strings.TrimSpace(reason)
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if appt, err = s.cancellable(ctx, q, a, id); err != nil {
 			return err
 		}
@@ -444,7 +444,7 @@ func (s *Service) CancelAppointment(ctx context.Context, id int64, reason string
 
 // cancellable loads, under its lock, an appointment the actor may see and
 // that is still scheduled or requested.
-func (s *Service) cancellable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+func (s *Service) cancellable(ctx context.Context, q Records, a *app.Actor, id int64) (*Appointment, error) {
 	appt, err := lockedVisible(ctx, q, a, id)
 	if err == nil && appt.Status != ApptScheduled && appt.Status != ApptRequested {
 		err = app.Errorf(app.ECONFLICT, "this appointment is %s and cannot be cancelled", appt.Status)

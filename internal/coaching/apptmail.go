@@ -76,7 +76,7 @@ type apptMail struct {
 // booking, a change of time or a cancellation to both of appt's people,
 // each in their zone with the invitation their calendar takes. appt is as
 // just written: its Sequence is the stored one.
-func (s *Service) queueAppointmentEmails(ctx context.Context, q Queries, appt *Appointment, m apptMail) error {
+func (s *Service) queueAppointmentEmails(ctx context.Context, q Records, appt *Appointment, m apptMail) error {
 	coach, err := q.UserByID(ctx, appt.CoachID)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ type recipient struct {
 // and to the client, each as build makes it in their zone (their
 // profile's, else av's); a person the kind is not for, or whose
 // choices turn it off (read now, as it is queued), gets none.
-func (s *Service) queueToBoth(ctx context.Context, q Queries, coach, client *User, kind string, av *Availability,
+func (s *Service) queueToBoth(ctx context.Context, q Records, coach, client *User, kind string, av *Availability,
 	build func(r recipient, zone *time.Location) (*mail.Message, error)) error {
 	for _, r := range []recipient{{coach, client, "coach"}, {client, coach, "client"}} {
 		if !mailGoesTo(kind, r.role) {
@@ -147,7 +147,7 @@ func (s *Service) queueToBoth(ctx context.Context, q Queries, coach, client *Use
 
 // seriesOf is the rule of appt's series, or nil for a single appointment
 // or an occurrence of a series booked before rules were kept.
-func seriesOf(ctx context.Context, q Queries, appt *Appointment) (*Series, error) {
+func seriesOf(ctx context.Context, q Records, appt *Appointment) (*Series, error) {
 	if appt.SeriesID == "" || appt.OccurrenceAt == nil {
 		return nil, nil
 	}
@@ -160,7 +160,7 @@ func seriesOf(ctx context.Context, q Queries, appt *Appointment) (*Series, error
 
 // zoneOf is the zone a person's emails give times in: their profile's,
 // else the coach's availability's, else UTC.
-func zoneOf(ctx context.Context, q Queries, userID int64, coachAv *Availability) (*time.Location, error) {
+func zoneOf(ctx context.Context, q Records, userID int64, coachAv *Availability) (*time.Location, error) {
 	p, err := q.Profile(ctx, userID)
 	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
 		return nil, err

@@ -52,7 +52,7 @@ func CallTime(sessions []*CallSession) time.Duration {
 // ended the session, say) opens no call.
 func (s *Service) OpenCall(ctx context.Context, appt *Appointment) (*CallSession, error) {
 	var cs *CallSession
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		if err := lockScheduled(ctx, q, appt.ID); err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (s *Service) OpenCall(ctx context.Context, appt *Appointment) (*CallSession
 
 // lockScheduled holds the appointment's row and refuses one that is no
 // longer scheduled: its room is closed.
-func lockScheduled(ctx context.Context, q Queries, id int64) error {
+func lockScheduled(ctx context.Context, q Records, id int64) error {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Service) TouchCall(ctx context.Context, cs *CallSession, at time.Time) 
 // that its people can come back, until its room closes: a call that ends
 // after that completes it.
 func (s *Service) EndCall(ctx context.Context, cs *CallSession, at time.Time) error {
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (s *Service) EndCall(ctx context.Context, cs *CallSession, at time.Time) er
 	return nil
 }
 
-func (s *Service) endCall(ctx context.Context, q Queries, cs *CallSession, at time.Time) error {
+func (s *Service) endCall(ctx context.Context, q Records, cs *CallSession, at time.Time) error {
 	if _, err := q.EndCallSession(ctx, cs.ID, at); err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Service) endCall(ctx context.Context, q Queries, cs *CallSession, at ti
 // room has checked that the coach asked. An appointment no longer
 // scheduled (cancelled meanwhile, say) keeps its status.
 func (s *Service) EndAppointment(ctx context.Context, cs *CallSession, at time.Time) error {
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (s *Service) EndAppointment(ctx context.Context, cs *CallSession, at time.T
 // completeIfOver completes a scheduled appointment whose room has closed
 // with nobody in it (no call open), once its people met (a call started).
 // It runs under the appointment's lock and reports whether it completed.
-func (s *Service) completeIfOver(ctx context.Context, q Queries, id int64) (bool, error) {
+func (s *Service) completeIfOver(ctx context.Context, q Records, id int64) (bool, error) {
 	appt, err := q.AppointmentByID(ctx, id)
 	if err != nil || appt.Status != ApptScheduled || s.Clock.Now().Before(appt.RoomClosesAt()) {
 		return false, err
@@ -185,7 +185,7 @@ func (s *Service) completeIfOver(ctx context.Context, q Queries, id int64) (bool
 	return true, s.complete(ctx, q, appt)
 }
 
-func (s *Service) complete(ctx context.Context, q Queries, appt *Appointment) error {
+func (s *Service) complete(ctx context.Context, q Records, appt *Appointment) error {
 	appt.Status, appt.UpdatedAt = ApptCompleted, s.Clock.Now()
 	return q.UpdateAppointment(ctx, appt)
 }
@@ -204,7 +204,7 @@ func (s *Service) CompleteFinished(ctx context.Context, live func(appointmentID 
 			continue
 		}
 		done := false
-		err := s.Store.InTx(ctx, func(q Queries) error {
+		err := s.Store.InTx(ctx, func(q Records) error {
 			if err := q.LockAppointment(ctx, id); err != nil {
 				return err
 			}
@@ -249,7 +249,7 @@ func (s *Service) EndStaleCalls(ctx context.Context, before time.Time, live func
 // it active).
 func (s *Service) endIfStale(ctx context.Context, cs *CallSession, before time.Time) (bool, error) {
 	ended := false
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		if err := q.LockAppointment(ctx, cs.AppointmentID); err != nil {
 			return err
 		}

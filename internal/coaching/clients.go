@@ -33,7 +33,7 @@ func (s *Service) InviteClient(ctx context.Context, in Invite) (*Invitation, err
 		return nil, err
 	}
 	var invitee *User
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		invitee, err = s.invite(ctx, q, a, inv, fresh)
 		return err
 	})
@@ -65,7 +65,7 @@ func (s *Service) newInvitation(a *app.Actor, in Invite) (*Invitation, *User, er
 // has the email. The email goes to the address whoever has it, so that
 // the answer tells nothing. It returns the person to tell of the
 // invitation now: a client who may sign in.
-func (s *Service) invite(ctx context.Context, q Queries, a *app.Actor, inv *Invitation, fresh *User) (*User, error) {
+func (s *Service) invite(ctx context.Context, q Records, a *app.Actor, inv *Invitation, fresh *User) (*User, error) {
 	u, err := q.UserByEmail(ctx, inv.Email)
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
@@ -93,7 +93,7 @@ func (s *Service) invite(ctx context.Context, q Queries, a *app.Actor, inv *Invi
 
 // putInvitation writes the invitation and queues its email, in q's
 // transaction.
-func (s *Service) putInvitation(ctx context.Context, q Queries, inv *Invitation) error {
+func (s *Service) putInvitation(ctx context.Context, q Records, inv *Invitation) error {
 	if err := q.PutInvitation(ctx, inv); err != nil {
 		return err
 	}

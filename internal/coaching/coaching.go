@@ -233,13 +233,14 @@ type UserFilter struct {
 // are paged. Errors carry app codes: ENOTFOUND for a missing row, ECONFLICT
 // for a duplicate.
 type Store interface {
-	Queries
+	Records
 	// InTx runs fn in one transaction: all of it is written, or none.
-	InTx(ctx context.Context, fn func(q Queries) error) error
+	InTx(ctx context.Context, fn func(q Records) error) error
 }
 
-// Queries are the reads and writes, inside a transaction or not.
-type Queries interface {
+// Records are the practice's rows: the reads, writes and row locks the domain
+// uses, inside a transaction (Store.InTx) or not.
+type Records interface {
 	SessionStore
 	ScheduleStore
 	SeriesStore

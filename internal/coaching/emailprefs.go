@@ -122,7 +122,7 @@ func (s *Service) SetEmailChoices(ctx context.Context, c EmailChoices) (EmailCho
 // on the profile and a one-click unsubscribe cannot undo each other; the
 // seed of their unsubscribe link stays.
 func (s *Service) changePreferences(ctx context.Context, st Store, userID int64, change func(p *EmailPreferences)) error {
-	return st.InTx(ctx, func(q Queries) error {
+	return st.InTx(ctx, func(q Records) error {
 		if err := q.LockUser(ctx, userID); err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, coachID int64) (*User, e
 		return nil, err
 	}
 	var coach *User
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if err := q.DeleteInvitation(ctx, coachID, me.Email); err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *Service) EndCoaching(ctx context.Context, coachID int64, reason string)
 	}
 	reason = strings.TrimSpace(reason)
 	var cancelled []*Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if err := s.unlink(ctx, q, coachID, me.ID, reason); err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (s *Service) EndCoaching(ctx context.Context, coachID int64, reason string)
 // which a booking takes before it checks the link: no booking slips in
 // between. A coach who is not the client's is not found, whatever the
 // reason says.
-func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64, reason string) error {
+func (s *Service) unlink(ctx context.Context, q Records, coachID, clientID int64, reason string) error {
 	if err := q.LockUser(ctx, coachID); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
@@ -190,7 +190,7 @@ func (s *Service) unlink(ctx context.Context, q Queries, coachID, clientID int64
 // and requests with the client that start from now on, and queues their
 // emails: the cancellations, and the requests as withdrawn by the client
 // (no invitation to take back).
-func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID int64, reason string) ([]*Appointment, error) {
+func (s *Service) cancelFuture(ctx context.Context, q Records, coachID, clientID int64, reason string) ([]*Appointment, error) {
 	done, err := s.cancelFutureOf(ctx, q, coachID, clientID, ApptScheduled, reason)
 	if err == nil {
 		err = s.queueCancellations(ctx, q, clientID, done, reason)
@@ -212,7 +212,7 @@ func (s *Service) cancelFuture(ctx context.Context, q Queries, coachID, clientID
 
 // cancelFutureOf cancels the coach's appointments of a status with the
 // client that start from now on.
-func (s *Service) cancelFutureOf(ctx context.Context, q Queries, coachID, clientID int64, st AppointmentStatus, reason string) ([]*Appointment, error) {
+func (s *Service) cancelFutureOf(ctx context.Context, q Records, coachID, clientID int64, st AppointmentStatus, reason string) ([]*Appointment, error) {
 	now := s.Clock.Now()
 	f := AppointmentFilter{CoachID: coachID, ClientID: clientID, Status: st, From: now, Page: Page{Limit: 200}}
 	var out []*Appointment
@@ -235,7 +235,7 @@ func (s *Service) cancelFutureOf(ctx context.Context, q Queries, coachID, client
 
 // cancelLocked cancels appointment id, read again under its lock, when it
 // is still scheduled or requested; it returns nil when it is not.
-func cancelLocked(ctx context.Context, q Queries, id int64, reason string, now time.Time) (*Appointment, error) {
+func cancelLocked(ctx context.Context, q Records, id int64, reason string, now time.Time) (*Appointment, error) {
 	if err := q.LockAppointment(ctx, id); err != nil {
 		return nil, err
 	}

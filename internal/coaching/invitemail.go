@@ -40,7 +40,7 @@ func (p Practice) signInURL() string {
 // queueInvitationEmail queues, in q's transaction, the email that tells
 // the invited address of the coach's invitation. It is one email per
 // coach and address: inviting again sends nothing more.
-func (s *Service) queueInvitationEmail(ctx context.Context, q Queries, inv *Invitation) error {
+func (s *Service) queueInvitationEmail(ctx context.Context, q Records, inv *Invitation) error {
 	coach, err := q.UserByID(ctx, inv.CoachID)
 	if err != nil {
 		return err

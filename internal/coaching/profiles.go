@@ -255,7 +255,7 @@ func (s *Service) PutAIPersona(ctx context.Context, in AIPersona) (*Profile, err
 		return nil, err
 	}
 	var p *Profile
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		p, err = s.mergeAIPersona(ctx, q, a.UserID, in)
 		return err
 	})
@@ -267,7 +267,7 @@ func (s *Service) PutAIPersona(ctx context.Context, in AIPersona) (*Profile, err
 
 // mergeAIPersona writes in into the user's stored profile, within q's
 // transaction.
-func (s *Service) mergeAIPersona(ctx context.Context, q Queries, userID int64, in AIPersona) (*Profile, error) {
+func (s *Service) mergeAIPersona(ctx context.Context, q Records, userID int64, in AIPersona) (*Profile, error) {
 	if err := q.LockUser(ctx, userID); err != nil {
 		return nil, err
 	}

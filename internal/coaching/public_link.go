@@ -45,7 +45,7 @@ var errStaffBooks = app.Errorf(app.EFORBIDDEN, "a public link books sessions for
 
 // publicCoach returns the coach of a slug, or ENOTFOUND when nobody has it
 // or its user no longer coaches.
-func publicCoach(ctx context.Context, q Queries, slug string) (*User, error) {
+func publicCoach(ctx context.Context, q Records, slug string) (*User, error) {
 	if ValidSlug(slug) != nil {
 		return nil, notFound("coach")
 	}
@@ -58,7 +58,7 @@ func publicCoach(ctx context.Context, q Queries, slug string) (*User, error) {
 
 // publicLinkOf returns the coach and the session type of a link, or
 // ENOTFOUND when the link offers no such session to new people.
-func publicLinkOf(ctx context.Context, q Queries, link PublicLink) (*User, *SessionType, error) {
+func publicLinkOf(ctx context.Context, q Records, link PublicLink) (*User, *SessionType, error) {
 	coach, err := publicCoach(ctx, q, link.Slug)
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +126,7 @@ func (s *Service) BookPublic(ctx context.Context, link PublicLink, start time.Ti
 		return nil, errStaffBooks
 	}
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		coach, _, err := publicLinkOf(ctx, q, link)
 		if err == nil { // the coach's lock first, as bookSlotTx takes it: two bookings queue, not deadlock
 			err = q.LockUser(ctx, coach.ID)
@@ -153,7 +153,7 @@ func (s *Service) BookPublic(ctx context.Context, link PublicLink, start time.Ti
 // when they book (BookPublic): signing in and leaving gives them no
 // access to the coach's other session types, and the coach sees nobody
 // who did not book.
-func (s *Service) signUp(ctx context.Context, q Queries, id Identity, email string, via *PublicLink) (*User, error) {
+func (s *Service) signUp(ctx context.Context, q Records, id Identity, email string, via *PublicLink) (*User, error) {
 	var coach *User
 	var st *SessionType
 	if via != nil {

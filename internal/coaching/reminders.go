@@ -157,7 +157,7 @@ func allHandled(due []time.Duration, handled []int) bool {
 // queues the nearest one's emails if that one was not handled yet.
 func (s *Service) remind(ctx context.Context, up *UpcomingAppointment, due []time.Duration, now time.Time) (int, error) {
 	queued := 0
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		queued = 0
 		if err := q.LockAppointment(ctx, up.Appointment.ID); err != nil {
 			return err

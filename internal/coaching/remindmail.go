@@ -28,7 +28,7 @@ const UnsubscribePath = "/unsubscribe/"
 // and reports how many it queued. A reminder carries no calendar
 // invitation (nothing changed) but the room's link, and, when the
 // server's address is known, the person's one-click unsubscribe link.
-func (s *Service) queueReminderEmails(ctx context.Context, q Queries, appt *Appointment, av *Availability, offset time.Duration, now time.Time) (int, error) {
+func (s *Service) queueReminderEmails(ctx context.Context, q Records, appt *Appointment, av *Availability, offset time.Duration, now time.Time) (int, error) {
 	queued := 0
 	for _, side := range []struct {
 		to, other *User
@@ -57,7 +57,7 @@ func (s *Service) queueReminderEmails(ctx context.Context, q Queries, appt *Appo
 
 // reminderEmail is the reminder to one of appt's people, or nil when they
 // turned reminders off.
-func (s *Service) reminderEmail(ctx context.Context, q Queries, appt *Appointment, av *Availability, to, other *User, now time.Time) (*mail.Message, error) {
+func (s *Service) reminderEmail(ctx context.Context, q Records, appt *Appointment, av *Availability, to, other *User, now time.Time) (*mail.Message, error) {
 	p := s.Practice
 	var token string
 	var choices EmailChoices

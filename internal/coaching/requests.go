@@ -42,7 +42,7 @@ func (s *Service) AcceptRequest(ctx context.Context, id int64) (*Appointment, er
 		return nil, err
 	}
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if appt, err = s.answerable(ctx, q, a, id); err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (s *Service) DeclineRequest(ctx context.Context, id int64, reason string) (
 	}
 	reason = strings.TrimSpace(reason)
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		if appt, err = s.answerable(ctx, q, a, id); err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func CanAnswer(a *app.Actor, appt *Appointment) bool {
 
 // answerable loads, under its lock, a request the actor may answer and
 // that still waits for an answer.
-func (s *Service) answerable(ctx context.Context, q Queries, a *app.Actor, id int64) (*Appointment, error) {
+func (s *Service) answerable(ctx context.Context, q Records, a *app.Actor, id int64) (*Appointment, error) {
 	appt, err := lockedVisible(ctx, q, a, id)
 	switch {
 	case err != nil:

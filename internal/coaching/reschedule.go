@@ -44,7 +44,7 @@ func (s *Service) MoveSlots(ctx context.Context, apptID int64) (*Slots, error) {
 // checked again under the coach's row lock, as a booking is.
 func (s *Service) MoveAppointment(ctx context.Context, apptID int64, start time.Time) (*Appointment, error) {
 	var appt *Appointment
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		var av *Availability
 		var err error
 		if appt, av, err = s.movable(ctx, q, apptID); err != nil {
@@ -77,7 +77,7 @@ func (s *Service) MoveAppointment(ctx context.Context, apptID int64, start time.
 // movable returns one of the calling client's scheduled appointments that
 // has not started and is outside the coach's notice for changes, with the
 // coach's availability.
-func (s *Service) movable(ctx context.Context, q Queries, apptID int64) (*Appointment, *Availability, error) {
+func (s *Service) movable(ctx context.Context, q Records, apptID int64) (*Appointment, *Availability, error) {
 	a, err := requireRole(ctx, app.RoleClient)
 	if err != nil {
 		return nil, nil, err
@@ -104,7 +104,7 @@ func (s *Service) movable(ctx context.Context, q Queries, apptID int64) (*Appoin
 // lateForClient reports whether a is appt's client acting inside the
 // coach's notice for changes: a cancellation then is marked late for the
 // coach to see. The coach and an admin are never late.
-func (s *Service) lateForClient(ctx context.Context, q Queries, a *app.Actor, appt *Appointment) (bool, error) {
+func (s *Service) lateForClient(ctx context.Context, q Records, a *app.Actor, appt *Appointment) (bool, error) {
 	if a.UserID != appt.ClientID {
 		return false, nil
 	}
@@ -117,7 +117,7 @@ func (s *Service) lateForClient(ctx context.Context, q Queries, a *app.Actor, ap
 
 // slotsWithout computes the coach's free slots of appt's length now, as if
 // appt were not booked.
-func (s *Service) slotsWithout(ctx context.Context, q Queries, appt *Appointment, av *Availability) ([]time.Time, error) {
+func (s *Service) slotsWithout(ctx context.Context, q Records, appt *Appointment, av *Availability) ([]time.Time, error) {
 	now := s.Clock.Now()
 	busy, err := coachBusy(ctx, q, appt.CoachID, now, av)
 	if err != nil {

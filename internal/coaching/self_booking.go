@@ -30,7 +30,7 @@ func (s *Service) MyAvailability(ctx context.Context, zone string) (*Availabilit
 	return s.availabilityOf(ctx, s.Store, a.UserID, zone)
 }
 
-func (s *Service) availabilityOf(ctx context.Context, q Queries, coachID int64, zone string) (*Availability, error) {
+func (s *Service) availabilityOf(ctx context.Context, q Records, coachID int64, zone string) (*Availability, error) {
 	av, err := q.Availability(ctx, coachID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		def := DefaultAvailability(zone)
@@ -69,7 +69,7 @@ func (s *Service) FreeSlotsOf(ctx context.Context, coachID, typeID int64) (*Slot
 }
 
 // freeSlots computes a coach's free slots of a session type now.
-func (s *Service) freeSlots(ctx context.Context, q Queries, coachID int64, st *SessionType) ([]time.Time, *Availability, error) {
+func (s *Service) freeSlots(ctx context.Context, q Records, coachID int64, st *SessionType) ([]time.Time, *Availability, error) {
 	av, err := s.availabilityOf(ctx, q, coachID, "UTC")
 	if err != nil {
 		return nil, nil, err
@@ -86,12 +86,12 @@ func (s *Service) freeSlots(ctx context.Context, q Queries, coachID int64, st *S
 // coachBusy returns the times the coach is taken from now to past the
 // horizon: scheduled appointments, and requests that have not lapsed (a
 // request unanswered by its start holds nothing).
-func coachBusy(ctx context.Context, q Queries, coachID int64, now time.Time, av *Availability) ([]Busy, error) {
+func coachBusy(ctx context.Context, q Records, coachID int64, now time.Time, av *Availability) ([]Busy, error) {
 	busy, err := q.CoachBusy(ctx, coachID, now.Add(-MaxDuration), now.AddDate(0, 0, av.Horizon+2))
 	return slices.DeleteFunc(busy, func(b Busy) bool { return b.Requested && !b.Start.After(now) }), err
 }
 
-func (s *Service) sessionTypeOf(ctx context.Context, q Queries, coachID, typeID int64) (*SessionType, error) {
+func (s *Service) sessionTypeOf(ctx context.Context, q Records, coachID, typeID int64) (*SessionType, error) {
 	st, err := q.SessionType(ctx, typeID)
 	if app.ErrorCode(err) == app.ENOTFOUND || (err == nil && st.CoachID != coachID) {
 		return nil, notFound("session type")
@@ -115,7 +115,7 @@ func (s *Service) BookSlot(ctx context.Context, coachID, typeID int64, start tim
 		return nil, err
 	}
 	var appt *Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		appt, err = s.bookSlotTx(ctx, q, a, coachID, typeID, start)
 		return err
 	})
@@ -126,7 +126,7 @@ func (s *Service) BookSlot(ctx context.Context, coachID, typeID int64, start tim
 	return s.Store.AppointmentByID(ctx, appt.ID)
 }
 
-func (s *Service) bookSlotTx(ctx context.Context, q Queries, a *app.Actor, coachID, typeID int64, start time.Time) (*Appointment, error) {
+func (s *Service) bookSlotTx(ctx context.Context, q Records, a *app.Actor, coachID, typeID int64, start time.Time) (*Appointment, error) {
 	if err := q.LockUser(ctx, coachID); err != nil {
 		return nil, err
 	}

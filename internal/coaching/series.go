@@ -109,7 +109,7 @@ func (s *Service) BookSeries(ctx context.Context, b Booking, r Repeat) ([]*Appoi
 	rule := &Series{ID: "series-" + s.NewRoomID(), EveryWeeks: r.EveryWeeks, Count: r.Count, Zone: loc.String(),
 		Duration: b.Duration, CreatedAt: s.Clock.Now()}
 	var out []*Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		out = out[:0]
 		for i, start := range r.occurrences(b.StartsAt, loc) {
 			appt, err := s.newOccurrence(ctx, q, a, b, start, rule.ID, i == 0)
@@ -135,7 +135,7 @@ func (s *Service) BookSeries(ctx context.Context, b Booking, r Repeat) ([]*Appoi
 
 // newOccurrence writes one occurrence of a series; the parties are checked
 // (and the coach's row locked) at the first.
-func (s *Service) newOccurrence(ctx context.Context, q Queries, a *app.Actor, b Booking, start time.Time, series string, first bool) (*Appointment, error) {
+func (s *Service) newOccurrence(ctx context.Context, q Records, a *app.Actor, b Booking, start time.Time, series string, first bool) (*Appointment, error) {
 	now := s.Clock.Now()
 	appt := &Appointment{CoachID: b.CoachID, ClientID: b.ClientID, Title: strings.TrimSpace(b.Title), StartsAt: start, Duration: b.Duration,
 		Notes: b.Notes, Status: ApptScheduled, RoomID: s.NewRoomID(), CallMode: b.CallMode, SeriesID: series, OccurrenceAt: &start,
@@ -166,7 +166,7 @@ func (s *Service) CancelFollowing(ctx context.Context, id int64, reason string) 
 		return nil, err
 	}
 	var done []*Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		first, err := s.cancellable(ctx, q, a, id)
 		if err != nil {
 			return err
@@ -198,7 +198,7 @@ func (s *Service) CancelFollowing(ctx context.Context, id int64, reason string) 
 }
 
 // cancelEach cancels each appointment, marking a client's late ones.
-func (s *Service) cancelEach(ctx context.Context, q Queries, a *app.Actor, list []*Appointment, reason string) ([]*Appointment, error) {
+func (s *Service) cancelEach(ctx context.Context, q Records, a *app.Actor, list []*Appointment, reason string) ([]*Appointment, error) {
 	now := s.Clock.Now()
 	for _, appt := range list {
 		late, err := s.lateForClient(ctx, q, a, appt)

@@ -21,7 +21,7 @@ func (s *Service) MoveFollowing(ctx context.Context, id int64, start time.Time) 
 		return nil, err
 	}
 	var moved []*Appointment
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		first, err := s.editable(ctx, q, a, id)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func (s *Service) MoveFollowing(ctx context.Context, id int64, start time.Time) 
 // shiftFollowing moves first to start and every later scheduled occurrence
 // of its series alike, then checks that none overlaps another appointment
 // of the coach (the series' own, at their new times, included).
-func (s *Service) shiftFollowing(ctx context.Context, q Queries, first *Appointment, start time.Time) ([]*Appointment, error) {
+func (s *Service) shiftFollowing(ctx context.Context, q Records, first *Appointment, start time.Time) ([]*Appointment, error) {
 	loc, err := seriesClock(ctx, q, first)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (s *Service) shiftFollowing(ctx context.Context, q Queries, first *Appointm
 // seriesClock is the zone an occurrence's series repeats on: its rule's,
 // or for a series booked before rules were kept, its coach's
 // availability's, else UTC.
-func seriesClock(ctx context.Context, q Queries, appt *Appointment) (*time.Location, error) {
+func seriesClock(ctx context.Context, q Records, appt *Appointment) (*time.Location, error) {
 	rule, err := seriesOf(ctx, q, appt)
 	if err != nil {
 		return nil, err

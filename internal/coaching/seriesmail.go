@@ -33,7 +33,7 @@ type seriesMail struct {
 // inboxes: the whole series again, at a raised sequence, in one email to
 // each person. A series booked before rules were kept has no rule: its
 // occurrences then go one email each, as single appointments do.
-func (s *Service) seriesChanged(ctx context.Context, q Queries, seriesID string, changed []*Appointment, m seriesMail) error {
+func (s *Service) seriesChanged(ctx context.Context, q Records, seriesID string, changed []*Appointment, m seriesMail) error {
 	rule, err := q.Series(ctx, seriesID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return s.eachChanged(ctx, q, changed, m)
@@ -55,7 +55,7 @@ func (s *Service) seriesChanged(ctx context.Context, q Queries, seriesID string,
 // (a client ending the work with their coach): one for each single
 // appointment, and one for each series, whose calendar event then loses
 // the cancelled occurrences.
-func (s *Service) queueCancellations(ctx context.Context, q Queries, actorID int64, cancelled []*Appointment, reason string) error {
+func (s *Service) queueCancellations(ctx context.Context, q Records, actorID int64, cancelled []*Appointment, reason string) error {
 	series := map[string][]*Appointment{}
 	var order []string
 	for _, appt := range cancelled {
@@ -81,7 +81,7 @@ func (s *Service) queueCancellations(ctx context.Context, q Queries, actorID int
 }
 
 // eachChanged queues the single-appointment email of each changed one.
-func (s *Service) eachChanged(ctx context.Context, q Queries, changed []*Appointment, m seriesMail) error {
+func (s *Service) eachChanged(ctx context.Context, q Records, changed []*Appointment, m seriesMail) error {
 	kind := MailChanged
 	if m.kind == MailSeriesCancelled {
 		kind = MailCancelled
@@ -103,7 +103,7 @@ func SeriesMailKey(kind, seriesID, to string, seq int) string {
 // queueSeriesEmails queues, in q's transaction, a series email to both of
 // its people, each in their zone, with the whole series as one recurring
 // event for their calendar. all is every occurrence, in the rule's order.
-func (s *Service) queueSeriesEmails(ctx context.Context, q Queries, rule *Series, all []*Appointment, m seriesMail) error {
+func (s *Service) queueSeriesEmails(ctx context.Context, q Records, rule *Series, all []*Appointment, m seriesMail) error {
 	first := all[0]
 	coach, err := q.UserByID(ctx, first.CoachID)
 	if err != nil {

@@ -76,7 +76,7 @@ func (s *Service) SignInThrough(ctx context.Context, id Identity, via *PublicLin
 		return nil, app.Errorf(app.EUNAUTHORIZED, "your sign-in provider gave no usable email address")
 	}
 	var user *User
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		user, err = s.signInTx(ctx, q, id, email, via)
 		return err
 	})
@@ -86,7 +86,7 @@ func (s *Service) SignInThrough(ctx context.Context, id Identity, via *PublicLin
 	return user, nil
 }
 
-func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email string, via *PublicLink) (*User, error) {
+func (s *Service) signInTx(ctx context.Context, q Records, id Identity, email string, via *PublicLink) (*User, error) {
 	u, err := q.UserBySubject(ctx, id.Issuer, id.Subject)
 	bySubject := err == nil
 	if app.ErrorCode(err) == app.ENOTFOUND {
@@ -120,7 +120,7 @@ func (s *Service) signInTx(ctx context.Context, q Queries, id Identity, email st
 
 // emailFree checks that no user but userID has email, before a user's
 // email follows a change at the provider.
-func emailFree(ctx context.Context, q Queries, userID int64, email string) error {
+func emailFree(ctx context.Context, q Records, userID int64, email string) error {
 	other, err := q.UserByEmail(ctx, email)
 	switch {
 	case app.ErrorCode(err) == app.ENOTFOUND:
@@ -135,7 +135,7 @@ func emailFree(ctx context.Context, q Queries, userID int64, email string) error
 
 // lockedUser loads a user under a row lock, so that what the transaction
 // writes back cannot undo a change made meanwhile (a disable, a sign-out).
-func lockedUser(ctx context.Context, q Queries, id int64) (*User, error) {
+func lockedUser(ctx context.Context, q Records, id int64) (*User, error) {
 	if err := q.LockUser(ctx, id); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (s *Service) DevSignIn(ctx context.Context, email, name string, role app.Ro
 	if err := s.validateNewUser(u, email); err != nil {
 		return nil, err
 	}
-	err := s.Store.InTx(ctx, func(q Queries) error {
+	err := s.Store.InTx(ctx, func(q Records) error {
 		old, err := q.UserByEmail(ctx, u.Email)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return q.CreateUser(ctx, u)
@@ -228,7 +228,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.Store.InTx(ctx, func(q Queries) error {
+	err = s.Store.InTx(ctx, func(q Records) error {
 		u, err := lockedUser(ctx, q, a.UserID)
 		if err != nil {
 			return err

@@ -182,7 +182,7 @@ func (p *person) wantMedia(user string) {
 const mediaStatsJS = `(async () => {
 	const room = (await import("/static/room/room.js")).room;
 	const link = room.call.link;
-	if (link) return "relay " + JSON.stringify([...link.decoders.values()].map(d => ({user: d.user, purpose: d.purpose,
+	if (link) return "tunnel " + JSON.stringify([...link.decoders.values()].map(d => ({user: d.user, purpose: d.purpose,
 		received: d.received, skipped: d.skipped, decoded: d.framesDecoded, waitKey: d.waitKey, decoder: d.decoder.state,
 		queue: d.decoder.decodeQueueSize, playing: d.playing}))) + " socket " + link.ws.readyState + " state " + room.call.state;
 	if (!room.call.pc) return "no peer connection";

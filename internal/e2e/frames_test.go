@@ -76,7 +76,7 @@ func (p *person) sawProblem(text string) bool {
 // generator's writer. A frame of ours collected unclosed is a console
 // error, which fails the test. Chromium's own warning is then no longer
 // one: it also comes of frames Chromium makes and drops itself, which the
-// tracer never sees (seen under load in TestE2ERelay with the tracer
+// tracer never sees (seen under load in TestE2ETunnel with the tracer
 // silent; TestFrameTracerNamesAFrameLeftUnclosed shows that it speaks).
 func (p *person) traceFrames() {
 	p.t.Helper()

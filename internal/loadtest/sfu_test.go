@@ -60,23 +60,23 @@ func TestSFULoadNeedsAServerStartedForIt(t *testing.T) {
 	}
 }
 
-// TestRelayLoad runs a small relay load through the real bridge: frames
+// TestTunnelLoad runs a small tunnel load through the real bridge: frames
 // flow both ways at about the rate sent, with latencies and the server's
-// CPU per relay participant.
-func TestRelayLoad(t *testing.T) {
+// CPU per tunnel participant.
+func TestTunnelLoad(t *testing.T) {
 	url := startApp(t, true)
-	res, err := loadtest.Relay(t.Context(), loadtest.RelayOptions{Server: url, DevToken: devToken, Rooms: 2, Duration: 2 * time.Second, VideoKbps: 200})
+	res, err := loadtest.Tunnel(t.Context(), loadtest.TunnelOptions{Server: url, DevToken: devToken, Rooms: 2, Duration: 2 * time.Second, VideoKbps: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each side sends 30 video and 50 audio frames a second: 80 a second
 	// each way per room (at least half of it on a busy machine).
-	for _, fps := range []float64{res.ToRelayFPS, res.FromRelayFPS} {
+	for _, fps := range []float64{res.ToTunnelFPS, res.FromTunnelFPS} {
 		if fps < 80 || fps > 200 {
 			t.Fatalf("%.0f frames a second one way; want about 160: %+v", fps, res)
 		}
 	}
-	if res.ToRelayP50Ms <= 0 || res.ToRelayP99Ms < res.ToRelayP50Ms || res.FromRelayP50Ms <= 0 || res.CPUPerRelay <= 0 {
+	if res.ToTunnelP50Ms <= 0 || res.ToTunnelP99Ms < res.ToTunnelP50Ms || res.FromTunnelP50Ms <= 0 || res.CPUPerTunnel <= 0 {
 		t.Fatalf("measurements %+v", res)
 	}
 }

@@ -28,8 +28,8 @@ type Options struct {
 	// and interceptors (narrowed to loopback when Loopback is set).
 	API      *webrtc.API
 	Loopback bool
-	// Relay forces ICE through TURN relays only (iceTransportPolicy "relay").
-	Relay bool
+	// TURNOnly forces ICE through TURN relays only (iceTransportPolicy "relay").
+	TURNOnly bool
 }
 
 // Client is one participant's call.
@@ -81,7 +81,7 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 		}
 	}
 	cfg := webrtc.Configuration{ICEServers: j.ICEServers}
-	if opt.Relay {
+	if opt.TURNOnly {
 		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
 	pc, err := api.NewPeerConnection(cfg)

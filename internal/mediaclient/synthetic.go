@@ -51,7 +51,7 @@ func drainRTCP(s *webrtc.RTPSender) {
 // flag), or an Opus TOC byte and a filler byte.
 const Stamp = 2
 
-// FrameSentAt reads the send time of a synthetic frame as a relay client
+// FrameSentAt reads the send time of a synthetic frame as a tunnel client
 // receives it (depacketized: a VP8 frame has lost its descriptor).
 func FrameSentAt(video bool, data []byte) (time.Time, bool) {
 	if video {

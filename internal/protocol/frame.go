@@ -4,7 +4,7 @@
 // the timer, ICE servers, chat messages...), an encoder that writes a frame
 // once however many connections it goes to, and the decoding of a client's
 // frame. The room (package room) keeps the rules and speaks it; the
-// transports (package signal) carry it; docs/protocol.md describes it.
+// transports (package signaling) carry it; docs/protocol.md describes it.
 package protocol
 
 import (

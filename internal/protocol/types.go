@@ -9,7 +9,7 @@ const (
 	TypeChatSync       = "chat.sync"
 	TypeMediaAnswer    = "media.answer"
 	TypeMediaView      = "media.view"
-	TypeMediaRelay     = "media.relay"
+	TypeMediaTunnel    = "media.tunnel"
 	TypeAIInvite       = "ai.invite"
 	TypeAIConsent      = "ai.consent"
 	TypeAIMode         = "ai.mode"

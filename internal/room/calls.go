@@ -91,8 +91,8 @@ func (r *Room) graceOver(gen int) {
 		r.m.Log.Error("end call session", "room", r.id, "err", err)
 	}
 	r.m.Log.Info("call ended", "room", r.id, "session", r.session.ID, "started", r.session.StartedAt != nil)
-	if r.m.AfterCall != nil && r.session.StartedAt != nil {
-		r.m.AfterCall.CallEnded(r.appt, r.session.ID)
+	if r.m.Summarizer != nil && r.session.StartedAt != nil {
+		r.m.Summarizer.CallEnded(r.appt, r.session.ID)
 	}
 	for _, mb := range r.members { // the AI, if it stayed
 		mb.removed = true

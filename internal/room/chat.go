@@ -33,7 +33,7 @@ func (r *Room) sendChat(userID int64, conn Conn, reqID, clientID, body string) {
 		r.send(mb, ErrorFrame(reqID, errClosing))
 		return
 	case !mb.chat.Allow(): // retries count too: each costs the room work
-		r.send(mb, ErrorFrame(reqID, app.Errorf(app.ETOOMANYREQUEST, "you are sending messages too fast; wait a moment")))
+		r.send(mb, ErrorFrame(reqID, app.Errorf(app.ERATELIMITED, "you are sending messages too fast; wait a moment")))
 		return
 	}
 	key := sending{userID, clientID}

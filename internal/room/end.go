@@ -19,8 +19,8 @@ var (
 
 // End is the coach's End session: the call ends, the appointment is
 // completed at once, and the room closes for everyone.
-func (h *Handle) End(reqID string) {
-	h.r.enter(func() { h.r.endByCoach(h.userID, h.conn, reqID) })
+func (s *Seat) End(reqID string) {
+	s.r.enter(func() { s.r.endByCoach(s.userID, s.conn, reqID) })
 }
 
 // endByCoach completes the appointment and closes the room, when the coach
@@ -55,8 +55,8 @@ func (r *Room) closeEnded() {
 		time.AfterFunc(20*time.Millisecond, func() { r.post(r.closeEnded) })
 		return
 	}
-	if r.m.AfterCall != nil && r.session.StartedAt != nil {
-		r.m.AfterCall.CallEnded(r.appt, r.session.ID)
+	if r.m.Summarizer != nil && r.session.StartedAt != nil {
+		r.m.Summarizer.CallEnded(r.appt, r.session.ID)
 	}
 	for _, mb := range r.members {
 		mb.removed = true

@@ -34,7 +34,7 @@ func (f *fixture) status(t *testing.T) coaching.AppointmentStatus {
 
 // bothLeave takes the coach and then the client out and waits for the
 // room to end its call.
-func bothLeave(t *testing.T, f *fixture, coach, client *room.Handle) {
+func bothLeave(t *testing.T, f *fixture, coach, client *room.Seat) {
 	t.Helper()
 	client.Leave(room.ReasonGone)
 	coach.Leave(room.ReasonGone)
@@ -137,7 +137,7 @@ func TestOnlyTheCoachEndsTheSession(t *testing.T) {
 	aiConn, ai, _ := f.join(t, room.AIUser(), protocol.JoinRequest{})
 	for _, c := range []struct {
 		conn *fakeConn
-		h    *room.Handle
+		h    *room.Seat
 	}{{clientConn, client}, {aiConn, ai}} {
 		c.h.End("e1")
 		refused := c.conn.wait(t, "error")

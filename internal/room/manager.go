@@ -93,9 +93,9 @@ type Manager struct {
 	Voice VoiceHost
 	// Transcripts keeps what the AI hears; nil: nothing is kept.
 	Transcripts Transcripts
-	// AfterCall is told when a call that started has ended (the AI's
-	// summary); nil: nothing happens.
-	AfterCall AfterCall
+	// Summarizer is told when a call that started has ended, to write the
+	// AI's summary; nil: nothing happens.
+	Summarizer Summarizer
 	// CallMode gives an appointment's call mode, "sfu" or "p2p"; nil: "sfu".
 	CallMode func(appt *coaching.Appointment) string
 
@@ -117,8 +117,8 @@ func NewManager(calls Calls, history History, w ChatWriter, n Notifier, clock ap
 
 // Join puts user in the room of appt over conn and sends them "joined" (as
 // the answer to the request reqID). The caller has checked that user may
-// enter. The returned Handle is how the connection speaks to the room.
-func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Conn, req protocol.JoinRequest, reqID string) (*Handle, error) {
+// enter. The returned Seat is how the connection speaks to the room.
+func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Conn, req protocol.JoinRequest, reqID string) (*Seat, error) {
 	for {
 		r, err := m.room(appt)
 		if err != nil {
@@ -131,7 +131,7 @@ func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Con
 		if err != nil {
 			return nil, err
 		}
-		return &Handle{r: r, userID: user.ID, conn: conn}, nil
+		return &Seat{r: r, userID: user.ID, conn: conn}, nil
 	}
 }
 
@@ -268,10 +268,10 @@ func (m *Manager) RunSweeper(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Handle is one joined connection's way to speak to its room. Its methods
+// Seat is one joined connection's way to speak to its room. Its methods
 // may be called from the connection's reader goroutine; they never block on
 // other connections.
-type Handle struct {
+type Seat struct {
 	r      *Room
 	userID int64
 	conn   Conn
@@ -279,26 +279,26 @@ type Handle struct {
 
 // Chat sends a message (already checked with chat.CheckBody and
 // chat.CheckClientID) as the answer-to-be of request reqID.
-func (h *Handle) Chat(reqID, clientID, body string) {
-	h.r.enter(func() { h.r.sendChat(h.userID, h.conn, reqID, clientID, body) })
+func (s *Seat) Chat(reqID, clientID, body string) {
+	s.r.enter(func() { s.r.sendChat(s.userID, s.conn, reqID, clientID, body) })
 }
 
 // Sync asks for the messages after a sequence number.
-func (h *Handle) Sync(reqID string, after int64) {
-	h.r.enter(func() { h.r.syncChat(h.userID, h.conn, reqID, after) })
+func (s *Seat) Sync(reqID string, after int64) {
+	s.r.enter(func() { s.r.syncChat(s.userID, s.conn, reqID, after) })
 }
 
 // Typing says the member started or stopped typing.
-func (h *Handle) Typing(active bool) {
-	h.r.enter(func() { h.r.typing(h.userID, h.conn, active) })
+func (s *Seat) Typing(active bool) {
+	s.r.enter(func() { s.r.typing(s.userID, s.conn, active) })
 }
 
 // Presence says what the member's devices and network path are.
-func (h *Handle) Presence(p protocol.Presence) {
-	h.r.enter(func() { h.r.presence(h.userID, h.conn, p) })
+func (s *Seat) Presence(p protocol.Presence) {
+	s.r.enter(func() { s.r.presence(s.userID, s.conn, p) })
 }
 
 // Leave takes the member out of the room, for the reason given.
-func (h *Handle) Leave(reason string) {
-	h.r.enter(func() { h.r.leave(h.userID, h.conn, reason) })
+func (s *Seat) Leave(reason string) {
+	s.r.enter(func() { s.r.leave(s.userID, s.conn, reason) })
 }

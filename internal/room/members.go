@@ -237,7 +237,7 @@ func (r *Room) typing(userID int64, conn Conn, active bool) {
 
 // knownPaths are the network paths a client may report.
 var knownPaths = map[string]bool{"": true, "none": true, "sfu-udp": true, "sfu-tcp": true, "turn-udp": true,
-	"turn-tcp": true, "turn-tls": true, "p2p": true, "relay": true}
+	"turn-tcp": true, "turn-tls": true, "p2p": true, "tunnel": true}
 
 func cleanPresence(p protocol.Presence) protocol.Presence {
 	if !knownPaths[p.Path] {

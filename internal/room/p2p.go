@@ -15,8 +15,8 @@ import (
 
 // P2P passes a browser's peer-to-peer signaling to another person in the
 // room; the answer to reqID is "ok", or an error when they are not here.
-func (h *Handle) P2P(reqID string, to int64, data json.RawMessage) {
-	h.r.enter(func() { h.r.p2p(h.userID, h.conn, reqID, to, data) })
+func (s *Seat) P2P(reqID string, to int64, data json.RawMessage) {
+	s.r.enter(func() { s.r.p2p(s.userID, s.conn, reqID, to, data) })
 }
 
 func (r *Room) p2p(from int64, conn Conn, reqID string, to int64, data json.RawMessage) {

@@ -34,7 +34,7 @@ func (c *pathCounter) move(from, to string) {
 }
 
 // Paths counts the people in this server's live rooms by their media's
-// network path ("sfu-udp", "turn-tls", "relay", "p2p", "none" ...).
+// network path ("sfu-udp", "turn-tls", "tunnel", "p2p", "none" ...).
 func (m *Manager) Paths() map[string]int {
 	m.paths.mu.Lock()
 	defer m.paths.mu.Unlock()

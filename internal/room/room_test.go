@@ -83,7 +83,7 @@ func (c *fakeConn) wait(t *testing.T, typ string) map[string]any {
 // barrier waits until the room has done all it was asked before now, as
 // to conn: by, another member, starts typing, which the room tells conn
 // after whatever it sent conn before (one loop per room, frames in order).
-func barrier(t *testing.T, by *room.Handle, conn *fakeConn) {
+func barrier(t *testing.T, by *room.Seat, conn *fakeConn) {
 	t.Helper()
 	by.Typing(true)
 	conn.wait(t, "typing")
@@ -153,7 +153,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{db: db, svc: svc, m: m, clock: clock, hub: hub, w: w, coach: coach, client: client, appt: appt}
 }
 
-func (f *fixture) join(t *testing.T, u *coaching.User, req protocol.JoinRequest) (*fakeConn, *room.Handle, map[string]any) {
+func (f *fixture) join(t *testing.T, u *coaching.User, req protocol.JoinRequest) (*fakeConn, *room.Seat, map[string]any) {
 	t.Helper()
 	c := newConn()
 	h, err := f.m.Join(f.appt, u, c, req, "j1")
@@ -446,7 +446,7 @@ func TestRetriesAreRateLimitedAndPerSender(t *testing.T) {
 func TestPathsCountEachPersonOnce(t *testing.T) {
 	f := newFixture(t)
 	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
-	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "relay"}})
+	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "tunnel"}})
 	want := func(w map[string]int) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -457,11 +457,11 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	want(map[string]int{"none": 1, "relay": 1})
+	want(map[string]int{"none": 1, "tunnel": 1})
 	coach.Presence(protocol.Presence{Path: "sfu-udp"})
-	want(map[string]int{"sfu-udp": 1, "relay": 1})
+	want(map[string]int{"sfu-udp": 1, "tunnel": 1})
 	coach.Presence(protocol.Presence{Path: "made-up"})
-	want(map[string]int{"unknown": 1, "relay": 1})
+	want(map[string]int{"unknown": 1, "tunnel": 1})
 	f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "turn-tls"}}) // a second tab takes over
 	clientConn.wait(t, "replaced")
 	want(map[string]int{"unknown": 1, "turn-tls": 1})
@@ -479,7 +479,7 @@ func TestCollidingClientIDsAreNotTakenForEachOther(t *testing.T) {
 	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
 	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})
 	sends := []struct {
-		h    *room.Handle
+		h    *room.Seat
 		conn *fakeConn
 		id   string
 		body string

@@ -30,9 +30,9 @@ type Transcripts interface {
 	SetTranscriptOff(ctx context.Context, sessionID int64, off bool) error
 }
 
-// AfterCall hears of each call that ended after it started (package ai
-// writes its summary). It must not block.
-type AfterCall interface {
+// Summarizer hears of each call that ended after it started and writes
+// its summary (package ai). It must not block.
+type Summarizer interface {
 	CallEnded(appt *coaching.Appointment, sessionID int64)
 }
 
@@ -171,27 +171,27 @@ func (r *Room) setTranscript(userID int64, conn Conn, reqID string, keep bool) {
 }
 
 // Transcript turns the session's transcript on or off (the coach only).
-func (h *Handle) Transcript(reqID string, keep bool) {
-	h.r.enter(func() { h.r.setTranscript(h.userID, h.conn, reqID, keep) })
+func (s *Seat) Transcript(reqID string, keep bool) {
+	s.r.enter(func() { s.r.setTranscript(s.userID, s.conn, reqID, keep) })
 }
 
 // FloorEvent passes a change of the floor: a person's own (by the role
 // they have), or what the AI's seat reports it heard.
-func (h *Handle) FloorEvent(reqID string, ev FloorEvent) {
-	h.r.enter(func() { h.r.floorEvent(h.userID, h.conn, reqID, ev) })
+func (s *Seat) FloorEvent(reqID string, ev FloorEvent) {
+	s.r.enter(func() { s.r.floorEvent(s.userID, s.conn, reqID, ev) })
 }
 
 // Caption shares a line the AI heard (the AI's seat only).
-func (h *Handle) Caption(c protocol.Caption) {
-	h.r.enter(func() { h.r.caption(h.userID, h.conn, c) })
+func (s *Seat) Caption(c protocol.Caption) {
+	s.r.enter(func() { s.r.caption(s.userID, s.conn, c) })
 }
 
 // AIAvailable tells the room whether the AI could answer aloud (the AI's
 // seat only): the same notice as when it cannot answer in the chat.
-func (h *Handle) AIAvailable(ok bool, why string) {
-	h.r.post(func() {
-		if mb := h.r.members[h.userID]; mb != nil && mb.conn == h.conn && h.userID == 0 {
-			h.r.setAIAvailable(ok, why)
+func (s *Seat) AIAvailable(ok bool, why string) {
+	s.r.post(func() {
+		if mb := s.r.members[s.userID]; mb != nil && mb.conn == s.conn && s.userID == 0 {
+			s.r.setAIAvailable(ok, why)
 		}
 	})
 }

@@ -78,9 +78,9 @@ func untilFloor(t *testing.T, c *fakeConn, ok func(map[string]any) bool) {
 	}
 }
 
-type fakeAfterCall struct{ ended chan int64 }
+type fakeSummarizer struct{ ended chan int64 }
 
-func (f *fakeAfterCall) CallEnded(_ *coaching.Appointment, sessionID int64) { f.ended <- sessionID }
+func (f *fakeSummarizer) CallEnded(_ *coaching.Appointment, sessionID int64) { f.ended <- sessionID }
 
 // TestTheTranscriptIsKeptUnlessTheCoachSaysNo: the AI's final captions are
 // kept as transcript lines; the coach (only) turns the transcript off,
@@ -90,8 +90,8 @@ func TestTheTranscriptIsKeptUnlessTheCoachSaysNo(t *testing.T) {
 	f := newFixture(t)
 	f.m.Voice = &fakeVoice{}
 	f.m.Transcripts = f.db
-	after := &fakeAfterCall{ended: make(chan int64, 1)}
-	f.m.AfterCall = after
+	after := &fakeSummarizer{ended: make(chan int64, 1)}
+	f.m.Summarizer = after
 	coachConn, coach, joined := f.join(t, f.coach, protocol.JoinRequest{})
 	session := sessionOf(t, joined)
 	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{})

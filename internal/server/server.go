@@ -26,7 +26,7 @@ import (
 	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
-	"rapport/internal/signal"
+	"rapport/internal/signaling"
 	"rapport/internal/speech"
 	"rapport/internal/store"
 	"rapport/internal/turn"
@@ -55,21 +55,21 @@ type Options struct {
 
 // App is the running application, less its listener and database.
 type App struct {
-	Config   *config.Config
-	DB       *store.DB
-	Service  *coaching.Service
-	Sessions *auth.Sessions
-	Hub      *notify.Hub
-	Chat     *chat.Writer
-	Rooms    *room.Manager
-	Signal   *signal.Server
-	Media    *sfu.SFU
-	TURN     *turn.Server // the embedded TURN server, if on
-	twilio   *turn.Twilio
-	voice    *voice.Host    // the AI in calls, when it can join them
-	skool    *skoolSync     // the Skool sync, when configured
-	mailer   *outbox.Sender // sends the outbox, when SMTP is set
-	clock    app.Clock      // nil: the real clock
+	Config    *config.Config
+	DB        *store.DB
+	Service   *coaching.Service
+	Sessions  *auth.Sessions
+	Hub       *notify.Hub
+	Chat      *chat.Writer
+	Rooms     *room.Manager
+	Signaling *signaling.Server
+	Media     *sfu.SFU
+	TURN      *turn.Server // the embedded TURN server, if on
+	twilio    *turn.Twilio
+	voice     *voice.Host    // the AI in calls, when it can join them
+	skool     *skoolSync     // the Skool sync, when configured
+	mailer    *outbox.Sender // sends the outbox, when SMTP is set
+	clock     app.Clock      // nil: the real clock
 	// unreached is the sign-in provider while it has not answered: tried
 	// again in the background.
 	unreached *auth.OIDC
@@ -91,9 +91,9 @@ func (a *App) assistant() {
 	}
 	client := ai.NewClient(c.BaseURL, c.Model, c.APIKey)
 	client.Timeout = c.Timeout
-	mind := &ai.CoCoach{Client: client, Profiles: a.DB, Notes: a.DB}
+	mind := &ai.CoCoach{Client: client, Profiles: a.DB, Memory: a.DB}
 	a.Rooms.Assistant = mind
-	a.Rooms.AfterCall = &ai.Notes{Client: client, Store: a.DB, Log: a.log}
+	a.Rooms.Summarizer = &ai.Summarizer{Client: client, Store: a.DB, Log: a.log}
 	a.log.Info("the AI co-coach answers @ai in the chat", "model", c.Model, "server", c.BaseURL)
 	ears, mouth, lines, err := speech.New(speech.Options(c.Speech)) // the same fields
 	for _, line := range lines {
@@ -133,7 +133,7 @@ func New(o Options) (*App, error) {
 	a.Rooms = room.NewManager(a.Service, o.DB, a.Chat, a.Hub, o.Clock, o.Logger)
 	defaultMode := coaching.CallMode(o.Config.CallMode)
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
-	a.Signal = signal.NewServer(a.Rooms, o.Logger, o.Clock)
+	a.Signaling = signaling.NewServer(a.Rooms, o.Logger, o.Clock)
 	a.follow()
 	if err := a.media(); err != nil {
 		a.Chat.Close()
@@ -151,7 +151,7 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Signal: a.Signal, Hub: a.Hub, History: o.DB, Outbox: o.DB}
+		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -174,10 +174,10 @@ func New(o Options) (*App, error) {
 // everyone; an invited client's open pages hear of the invitation. Changes made elsewhere (the CLI, another node) reach the
 // connections through the session check every ping interval.
 func (a *App) follow() {
-	a.Signal.Sessions = a.Service.StandingSessions
+	a.Signaling.Sessions = a.Service.StandingSessions
 	a.Service.Hooks = coaching.Hooks{
 		UserChanged: func(id int64) {
-			a.Signal.CloseUser(id, room.ReasonGone)
+			a.Signaling.CloseUser(id, room.ReasonGone)
 			if a.TURN != nil {
 				if err := a.TURN.Recheck(context.Background(), id); err != nil {
 					a.log.Warn("TURN: is a changed user still allowed", "user", id, "err", err)
@@ -185,7 +185,7 @@ func (a *App) follow() {
 			}
 		},
 		AppointmentClosed: func(appt *coaching.Appointment) {
-			a.Signal.CloseRoom(appt.RoomID, room.ReasonRoomEnded)
+			a.Signaling.CloseRoom(appt.RoomID, room.ReasonRoomEnded)
 		},
 		AppointmentChanged: func(appt *coaching.Appointment) {
 			ev := notify.Event{Type: "appointment.changed", Data: map[string]any{"id": appt.ID, "status": appt.Status}}
@@ -208,7 +208,7 @@ func (a *App) media() error {
 	if err != nil {
 		return fmt.Errorf("start the SFU: %w", err)
 	}
-	a.Media, a.Signal.Media = m, m
+	a.Media, a.Signaling.Media = m, m
 	if granted, err := udpbuf.Granted(); err == nil {
 		if advice := udpbuf.Advice(granted); advice != "" {
 			a.log.Warn(advice)
@@ -400,9 +400,9 @@ func (a *App) background(ctx context.Context) {
 	defer close(a.stopped)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); a.Signal.RunReaper(ctx) }()
+	go func() { defer wg.Done(); a.Signaling.RunReaper(ctx) }()
 	wg.Add(2)
-	go func() { defer wg.Done(); a.Signal.RunSessionCheck(ctx, signal.PingEvery) }()
+	go func() { defer wg.Done(); a.Signaling.RunSessionCheck(ctx, signaling.PingEvery) }()
 	go func() { defer wg.Done(); a.sweepSessions(ctx, time.Hour) }()
 	if a.skool != nil {
 		if sch, err := a.skool.scheduler(); err != nil {
@@ -458,7 +458,7 @@ func (a *App) Handler() http.Handler { return a.Web.Handler() }
 // streams end. Call it before the HTTP server's Shutdown.
 func (a *App) Drain(ctx context.Context) {
 	a.Rooms.Shutdown(ctx)
-	a.Signal.Shutdown(ctx)
+	a.Signaling.Shutdown(ctx)
 	a.Hub.Close()
 }
 

@@ -18,7 +18,7 @@ type downTrack struct {
 	fwd   *forwarder
 	sub   *Peer // the subscriber
 	bound atomic.Pointer[binding]
-	// deaf stops forwarding to this subscriber (a relay participant that
+	// deaf stops forwarding to this subscriber (a tunnel participant that
 	// may not hear the publisher: the AI without the client's consent).
 	deaf atomic.Bool
 

@@ -41,9 +41,9 @@ const maxLayers = 3
 // layer is one encoding of a published track, as it arrives.
 type layer struct {
 	index  int
-	remote *webrtc.TrackRemote // nil for a relay participant's track
+	remote *webrtc.TrackRemote // nil for a tunnel participant's track
 	// keyframe asks the publisher for a keyframe of this layer: a picture
-	// loss indication, or a relay client's keyframe message.
+	// loss indication, or a tunnel client's keyframe message.
 	keyframe func()
 	bytes    atomic.Int64 // since the last measure
 	last     atomic.Int64 // unix nanoseconds of the last packet

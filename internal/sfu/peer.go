@@ -47,8 +47,8 @@ var ErrGlare = app.Errorf(app.ECONFLICT, "offer collision: answer the server's o
 type Peer struct {
 	sfu    *SFU
 	user   int64
-	pc     *webrtc.PeerConnection // nil for a relay participant
-	relay  *relayLink             // nil for a WebRTC participant
+	pc     *webrtc.PeerConnection // nil for a tunnel participant
+	tunnel *tunnelLink            // nil for a WebRTC participant
 	signal Signal
 	ready  chan struct{} // closed once the peer is in its room
 	done   chan struct{} // closed when the peer is closed
@@ -93,9 +93,9 @@ func (p *Peer) enter(r *Room) bool {
 
 // subscription is a track the peer receives.
 type subscription struct {
-	sender *webrtc.RTPSender // nil on the relay
+	sender *webrtc.RTPSender // nil on the tunnel
 	down   *downTrack
-	track  byte // the track's number on the relay
+	track  byte // the track's number on the tunnel
 }
 
 func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
@@ -147,7 +147,7 @@ func (p *Peer) User() int64 { return p.user }
 // makes an offer of its own, so that the client sees them in that order.
 func (p *Peer) Offer(d Description, reply func(answer string)) error {
 	if p.pc == nil {
-		return errRelayPeer
+		return errTunnelPeer
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -179,7 +179,7 @@ func (p *Peer) Offer(d Description, reply func(answer string)) error {
 // Answer takes the client's answer to the server's offer.
 func (p *Peer) Answer(d Description) error {
 	if p.pc == nil {
-		return errRelayPeer
+		return errTunnelPeer
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -204,7 +204,7 @@ func (p *Peer) Answer(d Description) error {
 // is taken as read.
 func (p *Peer) Candidate(c webrtc.ICECandidateInit) error {
 	if p.pc == nil {
-		return errRelayPeer
+		return errTunnelPeer
 	}
 	if c.Candidate == "" {
 		return nil
@@ -249,7 +249,7 @@ func (p *Peer) negotiate() {
 
 func (p *Peer) offerLocked() {
 	if p.pc == nil {
-		return // the relay has nothing to negotiate
+		return // the tunnel has nothing to negotiate
 	}
 	select {
 	case <-p.done:
@@ -310,8 +310,8 @@ func (p *Peer) subscribe(f *forwarder) bool {
 	if _, ok := p.downs[f]; ok {
 		return false
 	}
-	if p.relay != nil {
-		return p.subscribeRelay(f)
+	if p.tunnel != nil {
+		return p.subscribeTunnel(f)
 	}
 	d := newDownTrack(f, p)
 	tr, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
@@ -331,8 +331,8 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 	if s == nil {
 		return false
 	}
-	if p.relay != nil {
-		return p.unsubscribeRelay(f, s)
+	if p.tunnel != nil {
+		return p.unsubscribeTunnel(f, s)
 	}
 	delete(p.downs, f)
 	f.remove(s.down)
@@ -345,8 +345,8 @@ func (p *Peer) dropAll() {
 		f.remove(s.down)
 	}
 	clear(p.downs)
-	if p.relay != nil {
-		p.relay.clear()
+	if p.tunnel != nil {
+		p.tunnel.clear()
 	}
 }
 
@@ -428,8 +428,8 @@ func (p *Peer) Close() {
 		if p.pc != nil {
 			_ = p.pc.Close()
 		}
-		if p.relay != nil {
-			p.relay.conn.Out.Close()
+		if p.tunnel != nil {
+			p.tunnel.conn.Out.Close()
 		}
 		p.life.Lock()
 		p.closed = true

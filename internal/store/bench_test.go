@@ -28,7 +28,7 @@ func BenchmarkListCoachAppointments(b *testing.B) {
 				db.CreateUser(ctx, c)
 				clients = append(clients, c)
 			}
-			err := db.InTx(ctx, func(q coaching.Queries) error {
+			err := db.InTx(ctx, func(q coaching.Records) error {
 				for i := range 1000 {
 					a := &coaching.Appointment{CoachID: coach.ID, ClientID: clients[i%20].ID, Title: "Session",
 						StartsAt: t0.Add(time.Duration(i) * 90 * time.Minute), Duration: time.Hour, Status: coaching.ApptScheduled,

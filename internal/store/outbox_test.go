@@ -22,7 +22,7 @@ func TestOutboxEnqueueIsPartOfTheTransaction(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		boom := errors.New("boom")
-		err := db.InTx(ctx, func(q coaching.Queries) error {
+		err := db.InTx(ctx, func(q coaching.Records) error {
 			mustUser(t, q, "ann@example.com", app.RoleClient)
 			if err := q.EnqueueMail(ctx, mustMail("k:rolled-back:1", "ann@example.com")); err != nil {
 				t.Fatal(err)
@@ -36,7 +36,7 @@ func TestOutboxEnqueueIsPartOfTheTransaction(t *testing.T) {
 			t.Fatalf("after a rollback the outbox holds %v (%v)", due, err)
 		}
 		m := mustMail("k:committed:1", "ann@example.com")
-		if err := db.InTx(ctx, func(q coaching.Queries) error { return q.EnqueueMail(ctx, m) }); err != nil {
+		if err := db.InTx(ctx, func(q coaching.Records) error { return q.EnqueueMail(ctx, m) }); err != nil {
 			t.Fatal(err)
 		}
 		due, err := db.DueMail(ctx, t0, 10)
@@ -63,7 +63,7 @@ func TestOutboxDedupeKey(t *testing.T) {
 		}
 		again := mustMail(first.Key, "other@example.com")
 		again.Subject = "Another"
-		if err := db.InTx(ctx, func(q coaching.Queries) error { return q.EnqueueMail(ctx, again) }); err != nil {
+		if err := db.InTx(ctx, func(q coaching.Records) error { return q.EnqueueMail(ctx, again) }); err != nil {
 			t.Fatalf("again: %v", err)
 		}
 		if again.ID != 0 {

@@ -199,7 +199,7 @@ func (db *DB) Pools() map[string]*sql.DB {
 
 // InTx runs fn in a transaction on the writing connection. It commits when fn
 // returns nil and rolls back otherwise, so nothing half-written remains.
-func (db *DB) InTx(ctx context.Context, fn func(q coaching.Queries) error) error {
+func (db *DB) InTx(ctx context.Context, fn func(q coaching.Records) error) error {
 	return db.inTx(ctx, func(q *queries) error { return fn(q) })
 }
 

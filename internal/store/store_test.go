@@ -26,7 +26,7 @@ func each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 
 var t0 = time.Date(2030, 5, 6, 9, 30, 0, 123456000, time.UTC)
 
-func mustUser(t testing.TB, q coaching.Queries, email string, role app.Role) *coaching.User {
+func mustUser(t testing.TB, q coaching.Records, email string, role app.Role) *coaching.User {
 	t.Helper()
 	u := &coaching.User{Email: email, Name: "N " + email, Role: role, Status: coaching.StatusActive, CreatedAt: t0, UpdatedAt: t0}
 	if err := q.CreateUser(context.Background(), u); err != nil {
@@ -35,7 +35,7 @@ func mustUser(t testing.TB, q coaching.Queries, email string, role app.Role) *co
 	return u
 }
 
-func mustAppt(t testing.TB, q coaching.Queries, coach, client *coaching.User, start time.Time, room string) *coaching.Appointment {
+func mustAppt(t testing.TB, q coaching.Records, coach, client *coaching.User, start time.Time, room string) *coaching.Appointment {
 	t.Helper()
 	a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: "Session", StartsAt: start,
 		Duration: time.Hour, Status: coaching.ApptScheduled, RoomID: room, CreatedAt: t0, UpdatedAt: t0}
@@ -305,7 +305,7 @@ func TestInTxRollsBack(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		boom := errors.New("boom")
-		err := db.InTx(ctx, func(q coaching.Queries) error {
+		err := db.InTx(ctx, func(q coaching.Records) error {
 			mustUser(t, q, "gone@example.com", app.RoleClient)
 			return boom
 		})
@@ -356,7 +356,7 @@ func TestMigrateDownAndUp(t *testing.T) {
 func TestMigrateRefusesANewerSchema(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if err := db.InTx(ctx, func(q coaching.Queries) error { return nil }); err != nil {
+		if err := db.InTx(ctx, func(q coaching.Records) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', ?)`, db.Dialect.Time(t0)); err != nil {

@@ -9,9 +9,9 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/protocol"
-	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
+	"rapport/internal/tunnel"
 )
 
 // Agent is the AI in one room's call.
@@ -22,19 +22,19 @@ type Agent struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	handle *room.Handle
+	seat   *room.Seat
 	epoch  time.Time // its voice's RTP clock starts here
 
 	mu         sync.Mutex
 	peer       *sfu.Peer // its place in the SFU, once joined
 	floor      room.Floor
-	tracks     map[byte]sfu.RelayTrack // what it receives, by number
-	speaking   *answer                 // the answer being spoken, if any
-	lines      []*chat.Message         // the call's transcript so far, for context
-	lastTurn   time.Time               // when the last person's turn ended
-	quietSaid  bool                    // the pause since was reported
-	talkingNow map[int64]bool          // who is in the middle of a turn
-	lastTiming *Timing                 // the last turn's end, until an answer begins
+	tracks     map[byte]sfu.TunnelTrack // what it receives, by number
+	speaking   *answer                  // the answer being spoken, if any
+	lines      []*chat.Message          // the call's transcript so far, for context
+	lastTurn   time.Time                // when the last person's turn ended
+	quietSaid  bool                     // the pause since was reported
+	talkingNow map[int64]bool           // who is in the middle of a turn
+	lastTiming *Timing                  // the last turn's end, until an answer begins
 }
 
 func newAgent(h *Host, appt *coaching.Appointment) *Agent {
@@ -44,7 +44,7 @@ func newAgent(h *Host, appt *coaching.Appointment) *Agent {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Agent{h: h, appt: appt, log: log.With("room", appt.RoomID, "who", "ai"), ctx: ctx, cancel: cancel,
-		epoch: time.Now(), tracks: map[byte]sfu.RelayTrack{}, talkingNow: map[int64]bool{}}
+		epoch: time.Now(), tracks: map[byte]sfu.TunnelTrack{}, talkingNow: map[int64]bool{}}
 }
 
 // Stop sends the agent out of the call.
@@ -61,20 +61,20 @@ func (a *Agent) Floor() room.Floor {
 // sent out or the room ends.
 func (a *Agent) run(ctx context.Context) {
 	defer a.cancel()
-	seat := &seat{a: a}
-	h, err := a.h.Rooms.Join(a.appt, room.AIUser(), seat, protocol.JoinRequest{}, "")
+	conn := &agentConn{a: a}
+	h, err := a.h.Rooms.Join(a.appt, room.AIUser(), conn, protocol.JoinRequest{}, "")
 	if err != nil {
 		a.log.Warn("the AI could not join the room", "err", err)
 		return
 	}
-	a.handle = h
+	a.seat = h
 	defer h.Leave(room.ReasonLeft)
 	h.Presence(protocol.Presence{Mic: true}) // it speaks, and has no camera
-	out := relay.NewOutbox(16, 500)          // it hears audio only: video would be dropped first
+	out := tunnel.NewOutbox(16, 500)         // it hears audio only: video would be dropped first
 	a.mu.Lock()
 	deaf := map[int64]bool{a.appt.ClientID: !a.floor.Hears(room.RoleClient), a.appt.CoachID: !a.floor.Hears(room.RoleCoach)}
 	a.mu.Unlock()
-	p := a.h.SFU.ConnectRelay(a.appt.RoomID, 0, sfu.RelayConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}, Deaf: deaf},
+	p := a.h.SFU.ConnectTunnel(a.appt.RoomID, 0, sfu.TunnelConn{Out: out, Changed: a.tracksChanged, Keyframe: func(string) {}, Deaf: deaf},
 		func(string, any) {})
 	defer p.Close()
 	a.mu.Lock()
@@ -88,7 +88,7 @@ func (a *Agent) run(ctx context.Context) {
 
 // tracksChanged notes what the agent receives (called by the SFU with its
 // locks held: quick).
-func (a *Agent) tracksChanged(list []sfu.RelayTrack) {
+func (a *Agent) tracksChanged(list []sfu.TunnelTrack) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	clear(a.tracks)
@@ -158,11 +158,11 @@ func (a *Agent) addLine(user int64, text string) {
 	}
 }
 
-// seat is the agent's connection to the room: it reads the floor.
-type seat struct{ a *Agent }
+// agentConn is the agent's connection to the room: it reads the floor.
+type agentConn struct{ a *Agent }
 
 // Send implements room.Conn.
-func (s *seat) Send(f *protocol.Frame) bool {
+func (s *agentConn) Send(f *protocol.Frame) bool {
 	switch f.Type {
 	case protocol.TypeJoined:
 		if j, ok := f.Data.(*protocol.Joined); ok {
@@ -177,7 +177,7 @@ func (s *seat) Send(f *protocol.Frame) bool {
 }
 
 // Close implements room.Conn: the room ended, or sent the AI out.
-func (s *seat) Close(string) { s.a.Stop() }
+func (s *agentConn) Close(string) { s.a.Stop() }
 
 // hearOnly makes the SFU send the AI the audio of those it may hear: the
 // coach, and the client once they agreed. The client's audio does not

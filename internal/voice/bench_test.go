@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"rapport/internal/protocol"
-	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 	"rapport/internal/speech"
+	"rapport/internal/tunnel"
 	"rapport/internal/voice"
 )
 
@@ -72,7 +72,7 @@ func BenchmarkAnswerLatency(b *testing.B) {
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
 	coach.wait(b, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
-	mic := c.sfu.ConnectRelay(c.appt.RoomID, c.appt.CoachID, sfu.RelayConn{Out: relay.NewOutbox(1, 1), Changed: func([]sfu.RelayTrack) {}, Keyframe: func(string) {}},
+	mic := c.sfu.ConnectTunnel(c.appt.RoomID, c.appt.CoachID, sfu.TunnelConn{Out: tunnel.NewOutbox(1, 1), Changed: func([]sfu.TunnelTrack) {}, Keyframe: func(string) {}},
 		func(string, any) {})
 	b.Cleanup(mic.Close)
 	enc, err := speech.NewEncoder(32000)
@@ -83,7 +83,7 @@ func BenchmarkAnswerLatency(b *testing.B) {
 	var ts uint32
 	send := func(fs [][]byte) {
 		for _, f := range fs {
-			fr := relay.Frame{Kind: relay.Audio, Track: relay.PurposeCode("mic"), Level: 30, Timestamp: ts, Data: f}
+			fr := tunnel.Frame{Kind: tunnel.Audio, Track: tunnel.PurposeCode("mic"), Level: 30, Timestamp: ts, Data: f}
 			ts += 960
 			if err := mic.Publish(&fr); err != nil {
 				b.Error(err)

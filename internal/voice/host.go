@@ -1,6 +1,6 @@
 // Package voice is the AI co-coach as a participant of a call: it joins
 // the room as the AI's seat and the SFU as a member of its own (in the
-// process, through the same bridge as the media relay: no sockets, no
+// process, through the same bridge as the media tunnel: no sockets, no
 // SRTP), hears each person's microphone (Opus decoded in pure Go), finds
 // their turns (voice activity with end-of-turn detection), transcribes
 // them, and, when the floor is its own, answers: the model's stream is cut

@@ -4,9 +4,9 @@ import (
 	"time"
 
 	"rapport/internal/protocol"
-	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/speech"
+	"rapport/internal/tunnel"
 )
 
 // listener is one person's microphone as the AI hears it.
@@ -20,7 +20,7 @@ type listener struct {
 
 // hear takes the frames the SFU sends the AI until it leaves: each
 // person's microphone goes to their listener.
-func (a *Agent) hear(out *relay.Outbox) {
+func (a *Agent) hear(out *tunnel.Outbox) {
 	listeners := map[int64]*listener{}
 	defer func() {
 		for _, l := range listeners {
@@ -32,7 +32,7 @@ func (a *Agent) hear(out *relay.Outbox) {
 		if !ok {
 			return
 		}
-		if f.Kind != relay.Audio {
+		if f.Kind != tunnel.Audio {
 			continue
 		}
 		a.mu.Lock()
@@ -118,7 +118,7 @@ func (a *Agent) speechStarted(user int64) {
 	if speaking {
 		a.stopSpeaking()
 	}
-	a.handle.FloorEvent("", room.FloorEvent{Kind: room.SpeechStart, Who: user})
+	a.seat.FloorEvent("", room.FloorEvent{Kind: room.SpeechStart, Who: user})
 }
 
 func (a *Agent) turnEnded(user int64, at time.Duration) {
@@ -147,8 +147,8 @@ func (a *Agent) transcribe(l *listener) {
 			continue
 		}
 		a.addLine(l.user, text)
-		a.handle.Caption(protocol.Caption{UserID: l.user, Text: text, Final: true})
-		a.handle.FloorEvent("", room.FloorEvent{Kind: room.TurnEnded, Who: l.user, Text: text})
+		a.seat.Caption(protocol.Caption{UserID: l.user, Text: text, Final: true})
+		a.seat.FloorEvent("", room.FloorEvent{Kind: room.TurnEnded, Who: l.user, Text: text})
 	}
 }
 
@@ -172,7 +172,7 @@ func (a *Agent) watchQuiet() {
 		}
 		a.mu.Unlock()
 		if due {
-			a.handle.FloorEvent("", room.FloorEvent{Kind: room.Quiet, Pause: pause})
+			a.seat.FloorEvent("", room.FloorEvent{Kind: room.Quiet, Pause: pause})
 		}
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"rapport/internal/protocol"
-	"rapport/internal/relay"
 	"rapport/internal/room"
 	"rapport/internal/speech"
+	"rapport/internal/tunnel"
 )
 
 // answer is one answer being spoken; stop cuts it off.
@@ -60,10 +60,10 @@ func (a *Agent) answer(s *answer) {
 			return // cut off: the rest is not said
 		}
 		a.addLine(0, sp.text)
-		a.handle.Caption(protocol.Caption{UserID: 0, Text: sp.text, Final: true})
+		a.seat.Caption(protocol.Caption{UserID: 0, Text: sp.text, Final: true})
 	}
 	if s.ctx.Err() == nil {
-		a.handle.FloorEvent("", room.FloorEvent{Kind: room.AIFinished})
+		a.seat.FloorEvent("", room.FloorEvent{Kind: room.AIFinished})
 	}
 }
 
@@ -92,11 +92,11 @@ func (a *Agent) think(ctx context.Context, out chan<- string) {
 	if err != nil {
 		if ctx.Err() == nil {
 			a.log.Warn("the AI could not answer aloud", "err", err)
-			a.handle.AIAvailable(false, "the AI is unavailable")
+			a.seat.AIAvailable(false, "the AI is unavailable")
 		}
 		return
 	}
-	a.handle.AIAvailable(true, "")
+	a.seat.AIAvailable(true, "")
 	if rest := cut.flush(); rest != "" {
 		send(rest)
 	}
@@ -207,7 +207,7 @@ func (a *Agent) play(ctx context.Context, sp spoken) bool {
 			return false
 		}
 		ts := uint32(time.Since(a.epoch) * 48000 / time.Second)
-		f := relay.Frame{Kind: relay.Audio, Track: relay.PurposeCode("mic"), Level: sp.levels[i], Timestamp: ts, Data: b}
+		f := tunnel.Frame{Kind: tunnel.Audio, Track: tunnel.PurposeCode("mic"), Level: sp.levels[i], Timestamp: ts, Data: b}
 		if err := peer.Publish(&f); err != nil {
 			return false
 		}

@@ -58,8 +58,8 @@ type call struct {
 	host   *voice.Host
 	model  *aitest.Server
 	appt   *coaching.Appointment
-	coach  *room.Handle
-	client *room.Handle
+	coach  *room.Seat
+	client *room.Seat
 	conns  map[string]*conn
 	ears   speech.Transcriber
 }
@@ -122,7 +122,7 @@ func newRoom(t testing.TB, host *voice.Host) *call {
 }
 
 // seat joins a person to the room over a connection that keeps frames.
-func (c *call) seat(name string, u *coaching.User) *room.Handle {
+func (c *call) seat(name string, u *coaching.User) *room.Seat {
 	cn := &conn{frames: make(chan *protocol.Frame, 1000)}
 	h, err := c.m.Join(c.appt, u, cn, protocol.JoinRequest{}, "j")
 	if err != nil {

@@ -65,7 +65,7 @@ func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.limiter.Allow(s.clientIP(r)) {
 			w.Header().Set("Retry-After", "10")
-			s.Error(w, r, app.Errorf(app.ETOOMANYREQUEST, "too many sign-in attempts; wait a few seconds and try again"))
+			s.Error(w, r, app.Errorf(app.ERATELIMITED, "too many sign-in attempts; wait a few seconds and try again"))
 			return
 		}
 		h(w, r)
@@ -203,7 +203,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if ss := sessionFrom(r.Context()); ss != nil {
-		s.signal.CloseSession(ss.ID, room.ReasonSignedOut)
+		s.rooms.CloseSession(ss.ID, room.ReasonSignedOut)
 	}
 	s.sessions.Clear(w)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)

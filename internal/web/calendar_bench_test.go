@@ -42,7 +42,7 @@ func mustFeedOf500(b *testing.B, e *env) string {
 	coach, _ := e.svc.DevSignIn(ctx, "coach@example.com", "Coach", app.RoleCoach)
 	client, _ := e.svc.DevSignIn(ctx, "client@example.com", "Client", app.RoleClient)
 	start := time.Now().UTC().Add(-10 * 24 * time.Hour).Truncate(time.Hour)
-	err := e.db.InTx(ctx, func(q coaching.Queries) error {
+	err := e.db.InTx(ctx, func(q coaching.Records) error {
 		for i := range 500 {
 			a := &coaching.Appointment{CoachID: coach.ID, ClientID: client.ID, Title: fmt.Sprintf("Session %d", i),
 				StartsAt: start.Add(time.Duration(i) * 13 * time.Hour), Duration: time.Hour, Status: coaching.ApptScheduled,

@@ -95,7 +95,7 @@ func (s *Server) signOutDevice(w http.ResponseWriter, r *http.Request) bool {
 		s.Error(w, r, err)
 		return false
 	}
-	s.signal.CloseSession(id, room.ReasonSignedOut)
+	s.rooms.CloseSession(id, room.ReasonSignedOut)
 	if cur := sessionFrom(r.Context()); cur != nil && cur.ID == id {
 		s.sessions.Clear(w)
 	}

@@ -18,14 +18,14 @@ var (
 
 // statusOf maps an app error code to an HTTP status.
 var statusOf = map[string]int{
-	app.EINVALID:        http.StatusBadRequest,
-	app.EUNAUTHORIZED:   http.StatusUnauthorized,
-	app.EFORBIDDEN:      http.StatusForbidden,
-	app.ENOTFOUND:       http.StatusNotFound,
-	app.ECONFLICT:       http.StatusConflict,
-	app.ETOOMANYREQUEST: http.StatusTooManyRequests,
-	app.EUNAVAILABLE:    http.StatusServiceUnavailable,
-	app.EINTERNAL:       http.StatusInternalServerError,
+	app.EINVALID:      http.StatusBadRequest,
+	app.EUNAUTHORIZED: http.StatusUnauthorized,
+	app.EFORBIDDEN:    http.StatusForbidden,
+	app.ENOTFOUND:     http.StatusNotFound,
+	app.ECONFLICT:     http.StatusConflict,
+	app.ERATELIMITED:  http.StatusTooManyRequests,
+	app.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	app.EINTERNAL:     http.StatusInternalServerError,
 }
 
 // statusClientClosed is the status recorded for a request its client

@@ -41,7 +41,7 @@ func (s *Server) withWriteLimit(next http.Handler) http.Handler {
 		}
 		if ok, wait := s.writes.Reserve(strconv.FormatInt(u.ID, 10)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-			s.Error(w, r, app.Errorf(app.ETOOMANYREQUEST, "too many changes in a short time; wait a few seconds and try again"))
+			s.Error(w, r, app.Errorf(app.ERATELIMITED, "too many changes in a short time; wait a few seconds and try again"))
 			return
 		}
 		next.ServeHTTP(w, r)

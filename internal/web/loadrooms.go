@@ -9,7 +9,7 @@ import (
 )
 
 // loadRoomRoutes adds the load generator's rooms (`rapport-load sfu` and
-// `rapport-load relay`): SFU rooms of any size, with no appointment, chat
+// `rapport-load tunnel`): SFU rooms of any size, with no appointment, chat
 // or timer. They exist only with `serve --loadtest`, which a server off
 // loopback refuses to start with, only while the developer sign-in is on,
 // and only for a signed-in request straight from this machine.
@@ -18,7 +18,7 @@ func (s *Server) loadRoomRoutes() {
 		return
 	}
 	s.mux.HandleFunc("GET /loadtest/sfu/{room}/{peer}", s.localOnly(s.signedIn(s.loadMedia)))
-	s.mux.HandleFunc("GET /loadtest/relay/{room}/{peer}", s.localOnly(s.signedIn(s.loadRelay)))
+	s.mux.HandleFunc("GET /loadtest/tunnel/{room}/{peer}", s.localOnly(s.signedIn(s.loadTunnel)))
 }
 
 // loadMedia serves a peer of `rapport-load sfu`.
@@ -28,14 +28,14 @@ func (s *Server) loadMedia(w http.ResponseWriter, r *http.Request, _ *coaching.U
 		s.Error(w, r, err)
 		return
 	}
-	s.signal.ServeLoadMedia(w, r, r.PathValue("room"), peer, s.originPatterns)
+	s.rooms.ServeLoadMedia(w, r, r.PathValue("room"), peer, s.originPatterns)
 }
 
-// loadRelay serves a relay participant of `rapport-load relay`.
-func (s *Server) loadRelay(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
+// loadTunnel serves a tunnel participant of `rapport-load tunnel`.
+func (s *Server) loadTunnel(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
 	peer, err := loadPeer(r)
 	if err == nil {
-		err = s.signal.ServeLoadRelay(w, r, r.PathValue("room"), peer, s.originPatterns)
+		err = s.rooms.ServeLoadTunnel(w, r, r.PathValue("room"), peer, s.originPatterns)
 	}
 	if err != nil {
 		s.Error(w, r, err)

@@ -186,7 +186,7 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request, u *coaching.Us
 	}
 	// A call that runs past its scheduled end is never cut: its page still
 	// reconnects while the room is live.
-	if !d.CanJoin && a.Status == coaching.ApptScheduled && s.signal != nil && s.signal.Live(a.ID) {
+	if !d.CanJoin && a.Status == coaching.ApptScheduled && s.rooms != nil && s.rooms.Live(a.ID) {
 		d.CanJoin = true
 	}
 	s.render(w, r, http.StatusOK, "room", d)

@@ -15,7 +15,7 @@ import (
 func (s *Server) roomRoutes() {
 	m := s.mux
 	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.whileOpen(s.roomSignal)))
-	m.HandleFunc("GET /rooms/{room_id}/media", s.inRoom(s.whileOpen(s.roomRelay)))
+	m.HandleFunc("GET /rooms/{room_id}/media", s.inRoom(s.whileOpen(s.roomTunnel)))
 	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.whileOpen(s.roomPollOpen)))
 	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollSend))
 	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPoll))
@@ -79,7 +79,7 @@ func (s *Server) roomOpen(appt *coaching.Appointment) error {
 	if appt.Status == coaching.ApptCancelled { // even while its room winds down
 		return app.Errorf(app.EFORBIDDEN, "this appointment is cancelled; its room is closed")
 	}
-	if s.signal.Live(appt.ID) {
+	if s.rooms.Live(appt.ID) {
 		return nil
 	}
 	now := s.svc.Clock.Now()
@@ -105,35 +105,35 @@ func sessionIDOf(r *http.Request) int64 {
 // roomSignal opens the room's WebSocket, authenticated like every page by
 // the session cookie (no bypass), with the Origin checked.
 func (s *Server) roomSignal(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
-	s.signal.ServeWS(w, r, appt, u, sessionIDOf(r), s.originPatterns)
+	s.rooms.ServeWS(w, r, appt, u, sessionIDOf(r), s.originPatterns)
 }
 
-// roomRelay opens the media relay's WebSocket for a ticket the caller's
-// room connection was given ("media.relay").
-func (s *Server) roomRelay(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
-	if err := s.signal.ServeRelay(w, r, appt, u, s.originPatterns); err != nil {
+// roomTunnel opens the media tunnel's WebSocket for a ticket the caller's
+// room connection was given ("media.tunnel").
+func (s *Server) roomTunnel(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
+	if err := s.rooms.ServeTunnel(w, r, appt, u, s.originPatterns); err != nil {
 		s.Error(w, r, err)
 	}
 }
 
 func (s *Server) roomPollOpen(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
-	s.signal.OpenPoll(w, r, appt, u, sessionIDOf(r))
+	s.rooms.OpenPoll(w, r, appt, u, sessionIDOf(r))
 }
 
 func (s *Server) roomPollSend(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
-	if err := s.signal.PollSend(w, r, u); err != nil {
+	if err := s.rooms.PollSend(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
 }
 
 func (s *Server) roomPoll(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
-	if err := s.signal.Poll(w, r, u); err != nil {
+	if err := s.rooms.Poll(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
 }
 
 func (s *Server) roomPollClose(w http.ResponseWriter, r *http.Request, u *coaching.User, _ *coaching.Appointment) {
-	if err := s.signal.ClosePoll(w, r, u); err != nil {
+	if err := s.rooms.ClosePoll(w, r, u); err != nil {
 		s.Error(w, r, err)
 	}
 }

@@ -44,7 +44,7 @@ type Server struct {
 	BodyTimeout time.Duration
 	mux         *http.ServeMux
 
-	signal         Rooms // nil in a server without rooms
+	rooms          Rooms // nil in a server without rooms
 	hub            *notify.Hub
 	history        room.History
 	skool          Skool   // nil: the Skool sync is not set up
@@ -65,9 +65,9 @@ type Options struct {
 	// Assets overrides the embedded templates and static files (serve --dev
 	// passes the source folder so that edits show without a rebuild).
 	Assets fs.FS
-	// Signal serves the rooms' connections; Hub the notices to pages;
+	// Rooms serves the rooms' connections; Hub the notices to pages;
 	// History the stored chat.
-	Signal  Rooms
+	Rooms   Rooms
 	Hub     *notify.Hub
 	History room.History
 	// Skool is the membership sync for the admin pages; nil: not set up.
@@ -97,7 +97,7 @@ func New(o Options) (*Server, error) {
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
-		signal: o.Signal, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
+		rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)

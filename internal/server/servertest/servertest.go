@@ -2,7 +2,7 @@
 // drive it from outside, as browsers and the load generator do: on a
 // throwaway database (SQLite or PostgreSQL), with the developer sign-in
 // open to DevToken, stopped and drained when the test ends. The web,
-// signal and load generator tests share it.
+// signaling and load generator tests share it.
 package servertest
 
 import (

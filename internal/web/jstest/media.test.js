@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chainSteps, nextStep, tcpTurn } from "../static/room/chain.js";
-import { lossSince, pathOf, quality, rateRelay, rateWebRTC } from "../static/room/stats.js";
+import { lossSince, pathOf, quality, rateTunnel, rateWebRTC } from "../static/room/stats.js";
 
 const stun = { urls: "stun:stun.example.com:3478" };
 const turn = { urls: ["turn:t.example.com:3478?transport=udp", "turn:t.example.com:3478?transport=tcp", "turns:t.example.com:5349"], username: "u", credential: "c" };
@@ -12,15 +12,15 @@ test("tcpTurn keeps the TURN addresses a UDP-blocking network lets through", () 
   assert.deepEqual(tcpTurn(undefined), []);
 });
 
-test("chainSteps: WebRTC, TURN over TCP when there is one, the relay where the browser can", () => {
-  const base = { media: "", relayOnly: false, iceServers: [stun, turn], canRelay: true };
-  assert.deepEqual(chainSteps(base), ["webrtc", "turn-tcp", "relay"]);
-  assert.deepEqual(chainSteps({ ...base, iceServers: [stun] }), ["webrtc", "relay"]);
-  assert.deepEqual(chainSteps({ ...base, relayOnly: true }), ["webrtc", "relay"]);
-  assert.deepEqual(chainSteps({ ...base, canRelay: false }), ["webrtc", "turn-tcp"]);
-  assert.deepEqual(chainSteps({ ...base, media: "relay" }), ["relay"]);
+test("chainSteps: WebRTC, TURN over TCP when there is one, the tunnel where the browser can", () => {
+  const base = { media: "", turnOnly: false, iceServers: [stun, turn], canTunnel: true };
+  assert.deepEqual(chainSteps(base), ["webrtc", "turn-tcp", "tunnel"]);
+  assert.deepEqual(chainSteps({ ...base, iceServers: [stun] }), ["webrtc", "tunnel"]);
+  assert.deepEqual(chainSteps({ ...base, turnOnly: true }), ["webrtc", "tunnel"]);
+  assert.deepEqual(chainSteps({ ...base, canTunnel: false }), ["webrtc", "turn-tcp"]);
+  assert.deepEqual(chainSteps({ ...base, media: "tunnel" }), ["tunnel"]);
   assert.deepEqual(chainSteps({ ...base, media: "webrtc" }), ["webrtc", "turn-tcp"]);
-  assert.deepEqual(chainSteps({ ...base, media: "relay", canRelay: false }), ["webrtc"]);
+  assert.deepEqual(chainSteps({ ...base, media: "tunnel", canTunnel: false }), ["webrtc"]);
 });
 
 test("nextStep starts the chain over after its last step", () => {
@@ -46,16 +46,16 @@ test("lossSince counts the packets of the last reading only", () => {
   assert.equal(lossSince({ received: 150, lost: 3 }, { received: 100, lost: 5 }, false), 0); // a counter that went back
 });
 
-test("rateWebRTC and rateRelay fill in loss, quality and the relay's frame rate", () => {
+test("rateWebRTC and rateTunnel fill in loss, quality and the tunnel's frame rate", () => {
   const s = (frames, received, lost) => ({ frames, fps: 0, received, lost, energy: 0, rtt: 0, loss: 0, quality: "good" });
   const now = new Map([[4, s(300, 190, 10)]]);
   rateWebRTC(now, new Map([[4, s(270, 100, 0)]]), 0.01);
   assert.equal(now.get(4).loss, 0.1);
   assert.equal(now.get(4).quality, "fair");
-  const relayed = new Map([[4, s(330, 200, 0)]]);
-  rateRelay(relayed, new Map([[4, s(300, 100, 0)]]), 1000);
-  assert.equal(relayed.get(4).fps, 30);
-  assert.equal(relayed.get(4).quality, "good");
+  const tunneled = new Map([[4, s(330, 200, 0)]]);
+  rateTunnel(tunneled, new Map([[4, s(300, 100, 0)]]), 1000);
+  assert.equal(tunneled.get(4).fps, 30);
+  assert.equal(tunneled.get(4).quality, "good");
 });
 
 test("pathOf names the path by the local candidate", () => {

@@ -142,7 +142,7 @@ export class AIPanel {
     const mode = MODES[fl.mode || ""] || "";
     if (!fl.consent) {
       return this.role === "client"
-        ? `${this.names.coach} would like the AI co-coach to hear you too. It helps with notes and ideas; your audio is never stored.`
+        ? `${this.names.coach} would like the AI co-coach to hear you too. It offers ideas and writes a summary of the session; your audio is never stored.`
         : `The AI co-coach is in (${mode.toLowerCase()}). It waits for ${this.names.client} to agree before it hears them.`;
     }
     return `The AI co-coach is in: ${mode.toLowerCase()}.`;

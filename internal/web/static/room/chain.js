@@ -4,31 +4,31 @@
 // to the SFU with every candidate (UDP first, then TCP, then the TURN
 // servers' relays, as ICE prefers them); WebRTC through TURN over TCP and
 // TLS only (when the server gives such TURN servers); the WebSocket media
-// relay (relay.js), where the browser has WebCodecs. After the last step
+// tunnel (tunnel.js), where the browser has WebCodecs. After the last step
 // the chain starts over. Pure: the Call (media.js) runs the steps.
 
 /** ms a step of the fallback chain gets to connect */
 export const STEP_TIMEOUT = 8000;
 
-/** @typedef {"webrtc"|"turn-tcp"|"relay"} Step */
+/** @typedef {"webrtc"|"turn-tcp"|"tunnel"} Step */
 
 /**
  * chainSteps is the fallback chain for this browser and server.
  * @param {object} o
- * @param {string} o.media "relay" goes straight to the relay, "webrtc" never falls back to it
- * @param {boolean} o.relayOnly ICE is already held to TURN relays (?relay=1)
+ * @param {string} o.media "tunnel" goes straight to the tunnel, "webrtc" never falls back to it
+ * @param {boolean} o.turnOnly ICE is already held to TURN relays (?relay=1)
  * @param {RTCIceServer[]} o.iceServers
- * @param {boolean} o.canRelay the browser can use the media relay
+ * @param {boolean} o.canTunnel the browser can use the media tunnel
  * @returns {Step[]}
  */
-export function chainSteps({ media, relayOnly, iceServers, canRelay }) {
+export function chainSteps({ media, turnOnly, iceServers, canTunnel }) {
   /** @type {Step[]} */
   const steps = [];
-  if (media !== "relay") {
+  if (media !== "tunnel") {
     steps.push("webrtc");
-    if (!relayOnly && tcpTurn(iceServers).length) steps.push("turn-tcp");
+    if (!turnOnly && tcpTurn(iceServers).length) steps.push("turn-tcp");
   }
-  if (media !== "webrtc" && canRelay) steps.push("relay");
+  if (media !== "webrtc" && canTunnel) steps.push("tunnel");
   return steps.length ? steps : ["webrtc"];
 }
 

@@ -12,14 +12,14 @@
 // the browser offers again once the server's offer is answered.
 //
 // The fallback chain (chain.js) tries WebRTC to the SFU, then TURN over TCP
-// and TLS only, then the WebSocket media relay (relay.js). The path it ends
+// and TLS only, then the WebSocket media tunnel (tunnel.js). The path it ends
 // on is reported ("path": sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls,
-// relay). The local devices are tracks.js's; the statistics, stats.js's.
+// tunnel). The local devices are tracks.js's; the statistics, stats.js's.
 //
 // Recovery: ICE that fails is restarted (restartIce); if it has not come
 // back 10 s later, or the signaling connection was re-established (the
 // server drops a peer whose connection went), the call goes down the chain
-// again from its first step. A relay WebSocket that closes is opened anew.
+// again from its first step. A tunnel WebSocket that closes is opened anew.
 //
 // Peer-to-peer: in a room whose call mode is "p2p", a call of two people
 // connects the browsers directly (p2p.js) before any of this; when that
@@ -31,17 +31,17 @@
 //   "stats"  detail: Map user id -> {frames, fps, loss, rtt, quality, energy}
 
 import { DirectLink } from "./p2p.js";
-import { RelayLink, relaySupported } from "./relay.js";
+import { TunnelLink, tunnelSupported } from "./tunnel.js";
 import { LocalTracks, PURPOSES } from "./tracks.js";
 import { chainSteps, nextStep, tcpTurn, STEP_TIMEOUT } from "./chain.js";
-import { pathOf, rateRelay, rateWebRTC, readPeerStats } from "./stats.js";
+import { pathOf, rateTunnel, rateWebRTC, readPeerStats } from "./stats.js";
 import { socketURL } from "./dom.js";
 
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 /** @typedef {Partial<Record<Purpose, MediaStream>>} Streams a person's received streams */
 /** @typedef {ReturnType<typeof setTimeout>} Timer */
 
-const RELAY_RETRY = 1000; // ms before a closed relay WebSocket is opened again
+const TUNNEL_RETRY = 1000; // ms before a closed tunnel WebSocket is opened again
 const DIRECT_TIMEOUT = 8000; // ms a peer-to-peer connection gets before the call goes to the SFU
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
 const STATS_EVERY = 1000;
@@ -60,16 +60,16 @@ export class Call extends EventTarget {
   /**
    * @param {object} o
    * @param {import("./signal.js").Signal} o.signal the room's connection
-   * @param {boolean} [o.relay] force TURN relays (tests and hostile networks, ?relay=1)
+   * @param {boolean} [o.turnOnly] force TURN relays (tests and hostile networks, ?relay=1)
    * @param {boolean} [o.simulcast]
-   * @param {string} [o.media] "relay" goes straight to the WebSocket media relay, "webrtc" never falls back to it (?media=)
+   * @param {string} [o.media] "tunnel" goes straight to the WebSocket media tunnel, "webrtc" never falls back to it (?media=)
    */
-  constructor({ signal, relay = false, simulcast = true, media = "" }) {
+  constructor({ signal, turnOnly = false, simulcast = true, media = "" }) {
     super();
     this.signal = signal;
-    this.relay = relay;
+    this.turnOnly = turnOnly;
     this.media = media;
-    /** @type {RelayLink|null} the relay, on the relay step */
+    /** @type {TunnelLink|null} the tunnel, on the tunnel step */
     this.link = null;
     /** @type {DirectLink|null} the other browser, in a peer-to-peer call */
     this.direct = null;
@@ -159,7 +159,7 @@ export class Call extends EventTarget {
   // The AI co-coach is a participant of the SFU: with it in the call, the
   // browsers go through the SFU too, or it would hear nobody.
   wantsDirect() {
-    return this.callMode === "p2p" && !this.directFailed && this.media !== "relay" && this.others.size <= 1 && !this.aiPresent;
+    return this.callMode === "p2p" && !this.directFailed && this.media !== "tunnel" && this.others.size <= 1 && !this.aiPresent;
   }
 
   /**
@@ -173,7 +173,7 @@ export class Call extends EventTarget {
     this.setState("connecting");
     if (!other) return; // alone: the other's arrival starts it
     const link = new DirectLink({
-      signal: this.signal, other, polite: this.me > other, iceServers: this.iceServers, relay: this.relay,
+      signal: this.signal, other, polite: this.me > other, iceServers: this.iceServers, turnOnly: this.turnOnly,
       tracks: { ...this.tracks },
       onTrack: (purpose, track) => this.directTrack(link, other, purpose, track),
       onState: (s) => this.directState(link, s),
@@ -296,7 +296,7 @@ export class Call extends EventTarget {
 
   // steps is the fallback chain for this browser and server.
   steps() {
-    return chainSteps({ media: this.media, relayOnly: this.relay, iceServers: this.iceServers, canRelay: relaySupported() });
+    return chainSteps({ media: this.media, turnOnly: this.turnOnly, iceServers: this.iceServers, canTunnel: tunnelSupported() });
   }
 
   // tryStep connects by the current step, and moves to the next one if it
@@ -305,7 +305,7 @@ export class Call extends EventTarget {
     const steps = this.steps();
     const step = steps[Math.min(this.step, steps.length - 1)];
     this.stepName = step;
-    if (step === "relay") this.connectRelay();
+    if (step === "tunnel") this.connectTunnel();
     else this.connect(step === "turn-tcp");
     clearTimeout(this.stepTimer);
     this.stepTimer = setTimeout(() => {
@@ -315,25 +315,25 @@ export class Call extends EventTarget {
     }, STEP_TIMEOUT);
   }
 
-  // connectRelay asks the room connection for a relay ticket and opens the
-  // media relay's WebSocket.
-  async connectRelay() {
+  // connectTunnel asks the room connection for a tunnel ticket and opens the
+  // media tunnel's WebSocket.
+  async connectTunnel() {
     this.close();
     this.setState("connecting");
     let ticket;
     try {
-      ticket = (await this.signal.request("media.relay", {})).data.ticket;
+      ticket = (await this.signal.request("media.tunnel", {})).data.ticket;
     } catch (e) {
-      if (/** @type {any} */ (e)?.code !== "disconnected") console.warn("relay:", e); // disconnected: the next join starts over
+      if (/** @type {any} */ (e)?.code !== "disconnected") console.warn("tunnel:", e); // disconnected: the next join starts over
       return; // the step's timer moves on
     }
-    if (this.stepName !== "relay" || this.state === "off") return;
+    if (this.stepName !== "tunnel" || this.state === "off") return;
     const room = location.pathname.split("/")[2];
     const url = socketURL(`/rooms/${encodeURIComponent(room)}/media?ticket=${encodeURIComponent(ticket)}`);
-    const link = new RelayLink({
+    const link = new TunnelLink({
       url,
-      onRemote: (user, purpose, stream) => this.relayed(user, purpose, stream),
-      onState: (s) => this.relayState(link, s),
+      onRemote: (user, purpose, stream) => this.tunneled(user, purpose, stream),
+      onState: (s) => this.tunnelState(link, s),
     });
     this.link = link;
     for (const p of PURPOSES) {
@@ -349,7 +349,7 @@ export class Call extends EventTarget {
    * @param {Purpose} purpose
    * @param {MediaStream|null} stream
    */
-  relayed(user, purpose, stream) {
+  tunneled(user, purpose, stream) {
     const entry = this.remote.get(user) || {};
     if (stream) entry[purpose] = stream;
     else delete entry[purpose];
@@ -358,23 +358,23 @@ export class Call extends EventTarget {
   }
 
   /**
-   * relayState follows the relay's WebSocket: one that closes under a call
+   * tunnelState follows the tunnel's WebSocket: one that closes under a call
    * is opened again.
-   * @param {RelayLink} link
+   * @param {TunnelLink} link
    * @param {string} s
    */
-  relayState(link, s) {
+  tunnelState(link, s) {
     if (link !== this.link) return;
     if (s === "connected") {
       this.setState("connected");
-      this.setPathName("relay");
+      this.setPathName("tunnel");
       return;
     }
     this.link = null;
     this.setState("reconnecting");
     setTimeout(() => {
-      if (this.state === "reconnecting" && !this.link && !this.pc && this.stepName === "relay") this.connectRelay();
-    }, RELAY_RETRY);
+      if (this.state === "reconnecting" && !this.link && !this.pc && this.stepName === "tunnel") this.connectTunnel();
+    }, TUNNEL_RETRY);
   }
 
   /**
@@ -399,7 +399,7 @@ export class Call extends EventTarget {
   connect(tcpOnly = false) {
     this.close();
     const servers = tcpOnly ? tcpTurn(this.iceServers) : this.iceServers;
-    const pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: this.relay || tcpOnly ? "relay" : "all", bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: this.turnOnly || tcpOnly ? "relay" : "all", bundlePolicy: "max-bundle" });
     this.pc = pc;
     this.transceivers = {};
     for (const purpose of PURPOSES) {
@@ -662,7 +662,7 @@ export class Call extends EventTarget {
   // decoded, packet loss and round-trip time, and rates the connection.
   async readStats() {
     if (this.link) {
-      this.relayStats(this.link);
+      this.tunnelStats(this.link);
       return;
     }
     const pc = this.pc;
@@ -676,13 +676,13 @@ export class Call extends EventTarget {
   }
 
   /**
-   * relayStats counts what the relay's decoders did, as readStats does
+   * tunnelStats counts what the tunnel's decoders did, as readStats does
    * for a peer connection: frames decoded, audio energy, frames skipped.
-   * @param {RelayLink} link
+   * @param {TunnelLink} link
    */
-  relayStats(link) {
+  tunnelStats(link) {
     const now = link.stats();
-    rateRelay(now, this.prevStats, STATS_EVERY);
+    rateTunnel(now, this.prevStats, STATS_EVERY);
     this.prevStats = now;
     this.stats = now;
     this.dispatchEvent(new CustomEvent("stats", { detail: now }));

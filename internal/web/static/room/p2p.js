@@ -30,12 +30,12 @@ export class DirectLink {
    * @param {number} o.other their user ID
    * @param {boolean} o.polite we answer rather than offer
    * @param {RTCIceServer[]} o.iceServers
-   * @param {boolean} o.relay TURN relays only
+   * @param {boolean} o.turnOnly TURN relays only
    * @param {Record<Purpose, MediaStreamTrack|null>} o.tracks our local tracks
    * @param {(purpose: Purpose, track: MediaStreamTrack) => void} o.onTrack
    * @param {(state: RTCPeerConnectionState) => void} o.onState
    */
-  constructor({ signal, other, polite, iceServers, relay, tracks, onTrack, onState }) {
+  constructor({ signal, other, polite, iceServers, turnOnly, tracks, onTrack, onState }) {
     this.signal = signal;
     this.other = other;
     this.polite = polite;
@@ -48,7 +48,7 @@ export class DirectLink {
     this.pending = [];
     /** @type {Promise<unknown>} */
     this.chain = Promise.resolve();
-    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: relay ? "relay" : "all", bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: turnOnly ? "relay" : "all", bundlePolicy: "max-bundle" });
     /** @type {any} */ (pc).rapportPath = "p2p"; // what this connection is, for the page and for tests
     this.pc = pc;
     pc.onicecandidate = (e) => {

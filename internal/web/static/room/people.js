@@ -122,7 +122,7 @@ function chips(p) {
  */
 export function pathWords(path) {
   if (path === "p2p") return "Video and audio go directly between the two browsers";
-  if (path === "relay") return "Video and audio go over a WebSocket to the server (this network blocks WebRTC)";
+  if (path === "tunnel") return "Video and audio go over a WebSocket to the server (this network blocks WebRTC)";
   if (path.startsWith("turn-")) return `Video and audio go through a TURN relay (${path.slice(5).toUpperCase()})`;
   if (path.startsWith("sfu-")) return `Video and audio go through the server (${path.slice(4).toUpperCase()})`;
   return path;

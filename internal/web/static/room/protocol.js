@@ -27,7 +27,7 @@ export const PROTOCOL = 1;
  * @property {boolean} [mic]
  * @property {boolean} [cam]
  * @property {boolean} [screen]
- * @property {string} [path] none, sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls, p2p, relay
+ * @property {string} [path] none, sfu-udp, sfu-tcp, turn-udp, turn-tcp, turn-tls, p2p, tunnel
  */
 
 /**

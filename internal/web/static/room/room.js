@@ -78,7 +78,7 @@ class Room {
     this.chat = new Chat(need(root, "[data-chat]"), { signal: this.signal, me: this.me, nameOf: (/** @type {number} */ id) => this.nameOf(id), zone });
     this.timer = new CallTimer(need(root, "[data-timer]"), { now: () => this.signal.serverNow(), zone });
     this.timer.waiting(`The timer starts when ${this.other.name} joins.`);
-    this.call = new Call({ signal: this.signal, relay: q.get("relay") === "1", media: q.get("media") || "" });
+    this.call = new Call({ signal: this.signal, turnOnly: q.get("relay") === "1", media: q.get("media") || "" });
     this.check = new SetupCheck(need(root, "[data-setup-check]"), this.call);
     this.bar = new CallBar(need(root, "[data-call-bar]"), this.call, {
       onLayout: () => {

@@ -10,7 +10,7 @@
  * @typedef {object} PersonStats
  * @property {number} frames video frames decoded, in all
  * @property {number} fps
- * @property {number} received packets (or relayed frames) received, in all
+ * @property {number} received packets (or tunneled frames) received, in all
  * @property {number} lost packets lost (or frames skipped), in all
  * @property {number} energy audio energy received, in all
  * @property {number} rtt seconds
@@ -35,7 +35,7 @@ export function quality(loss, rtt) {
 /**
  * lossSince is the share of packets lost between two readings of running
  * totals; lostCounts says whether the lost ones count in the total seen
- * (a relay counts skipped frames among those received).
+ * (a tunnel counts skipped frames among those received).
  * @param {{received: number, lost: number}} now
  * @param {{received: number, lost: number}|undefined} prev
  * @param {boolean} lostCounted
@@ -75,13 +75,13 @@ export function rateWebRTC(now, prev, rtt) {
 }
 
 /**
- * rateRelay fills in each person's frame rate, loss and quality, from the
- * relay's decoders' counters and those of the reading before.
+ * rateTunnel fills in each person's frame rate, loss and quality, from the
+ * tunnel's decoders' counters and those of the reading before.
  * @param {Stats} now
  * @param {Stats} prev
  * @param {number} every ms between the two readings
  */
-export function rateRelay(now, prev, every) {
+export function rateTunnel(now, prev, every) {
   for (const [user, s] of now) {
     const p = prev.get(user);
     s.fps = Math.max(0, s.frames - (p?.frames || 0)) / (every / 1000);
