@@ -1,5 +1,6 @@
 // Command rapport is the whole Rapport coaching platform in one binary:
-// `rapport serve` runs it; `migrate`, `user` and `version` help operate it.
+// `rapport serve` runs it; `migrate`, `user`, `backup`, `restore` and
+// `version` help operate it.
 // `rapport help` lists the commands and `rapport CMD -h` their flags.
 package main
 
@@ -28,6 +29,8 @@ func commands() []command {
 		{"user", "manage users from the server: list, create, set-role, disable, enable", runUser},
 		{"diagnose", "check that calls can work here: ports, public address, TURN, a call through the SFU", runDiagnose},
 		{"setup-webrtc", "write a TURN secret into .env and print the ports a firewall must open", runSetupWebRTC},
+		{"backup", "write the database and the data directory's files into one archive, while the server runs", runBackup},
+		{"restore", "put a backup back into a new or empty data directory", runRestore},
 		{"sync-skool", "read the two Skool communities and turn their members into roles (--dry-run shows the plan)", runSyncSkool},
 		{"version", "print the version", runVersion},
 	}

@@ -86,9 +86,7 @@ func openSQLite(path string) (*DB, error) {
 	// a busy chat writes a page of log per message, and a commit that
 	// copied them would hold every message behind it for tens of
 	// milliseconds.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(40000)"
+	dsn := sqliteDSN(path)
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -105,6 +103,13 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	d := sqliteDialect{}
 	return &DB{queries: queries{w: w, r: w, d: d}, Dialect: d, write: w, read: r, Where: path}, nil
+}
+
+// sqliteDSN is how every connection to the SQLite file at path is opened.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(40000)"
 }
 
 func openPostgres(u string) (*DB, error) {
