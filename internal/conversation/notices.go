@@ -1,0 +1,120 @@
+package conversation
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"rapport/internal/mail"
+)
+
+// Default timing of the unread-message emails.
+const (
+	DefaultNoticeAfter = 15 * time.Minute
+	DefaultNoticeEvery = time.Hour
+)
+
+// MailUnread is the kind of the unread-message email.
+const MailUnread = "conversation-unread"
+
+// SendUnreadNotices queues an email to each person with a message unread
+// for NoticeAfter, at most one per conversation every NoticeEvery, and
+// returns how many it queued. The email says who wrote and links to the
+// conversation; it never carries what was written.
+func (s *Service) SendUnreadNotices(ctx context.Context) (int, error) {
+	after, every := s.NoticeAfter, s.NoticeEvery
+	if after <= 0 {
+		after = DefaultNoticeAfter
+	}
+	if every <= 0 {
+		every = DefaultNoticeEvery
+	}
+	now := s.Clock.Now().UTC()
+	due, err := s.Store.UnreadNotices(ctx, now, after, every)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, n := range due {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		if err := s.Store.NoticeSent(ctx, n, now, s.unreadEmail(n, now)); err != nil {
+			return sent, fmt.Errorf("the unread notice of conversation %d: %w", n.Conversation.ID, err)
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// unreadEmail is the notice of n.
+func (s *Service) unreadEmail(n *UnreadNotice, at time.Time) *mail.Message {
+	d := unreadData{From: oneLine(n.From.DisplayName()), Name: oneLine(n.To.DisplayName()), Unread: n.Unread,
+		Practice: oneLine(s.Practice.Name), URL: s.conversationURL(n.Conversation.ID)}
+	if d.Practice == "" {
+		d.Practice = "Rapport"
+	}
+	subject := d.From + " sent you a message"
+	if n.Unread > 1 {
+		subject = fmt.Sprintf("%s sent you %d messages", d.From, n.Unread)
+	}
+	about := strconv.FormatInt(n.Conversation.ID, 10) + "/" + strconv.FormatInt(n.To.ID, 10)
+	return &mail.Message{
+		Key:       mail.Key(MailUnread, about, int(n.Seq)),
+		To:        n.To.Email,
+		ToName:    n.To.Name,
+		Subject:   subject + " on " + d.Practice,
+		Text:      run(unreadText, d),
+		HTML:      run(unreadHTML, d),
+		CreatedAt: at,
+	}
+}
+
+// conversationURL links to a conversation, or is "" when the server's
+// address is unknown.
+func (s *Service) conversationURL(id int64) string {
+	if s.Practice.URL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.Practice.URL, "/") + "/messages/" + strconv.FormatInt(id, 10)
+}
+
+type unreadData struct {
+	From, Name, Practice, URL string
+	Unread                    int
+}
+
+var (
+	unreadText = template.Must(template.New("text").Parse(`Hello {{.Name}},
+
+{{.From}} sent you {{if eq .Unread 1}}a message{{else}}{{.Unread}} messages{{end}} on {{.Practice}}.
+{{if .URL}}
+Read and answer: {{.URL}}
+{{end}}
+-- 
+{{.Practice}}
+`))
+	unreadHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<p>Hello {{.Name}},</p>
+<p>{{.From}} sent you {{if eq .Unread 1}}a message{{else}}{{.Unread}} messages{{end}} on {{.Practice}}.</p>
+{{if .URL}}<p><a href="{{.URL}}">Read and answer</a></p>{{end}}
+<p style="color:#666">{{.Practice}}</p>
+`))
+)
+
+// run executes a text or HTML template the package parsed at start-up;
+// its data never fails it.
+func run(t interface {
+	Execute(w io.Writer, data any) error
+}, d any) string {
+	var b bytes.Buffer
+	_ = t.Execute(&b, d)
+	return b.String()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
