@@ -347,8 +347,8 @@ func TestReminderLoopTakesTheLease(t *testing.T) {
 	w := reminderWorld(t)
 	MustBook(t, w, w.coach, w.client, now.Add(48*time.Hour))
 	w.clock.Advance(24 * time.Hour)
-	a := &coaching.ReminderLoop{Service: w.svc, Lease: w.db, Holder: "node-a"}
-	b := &coaching.ReminderLoop{Service: w.svc, Lease: w.db, Holder: "node-b"}
+	a := coaching.ReminderLoop(w.svc, w.db, "node-a", nil)
+	b := coaching.ReminderLoop(w.svc, w.db, "node-b", nil)
 	ctx := context.Background()
 	if n, err := a.Round(ctx); err != nil || n != 2 {
 		t.Fatalf("node a: %d %v", n, err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"rapport/internal/app"
 	"rapport/internal/calendar"
 	"rapport/internal/coaching"
 	"rapport/internal/mail/outbox"
@@ -30,8 +31,8 @@ func (a *App) mail() {
 // reminders is the loop that queues the reminders before sessions, on
 // one server at a time (the lease "reminders"). It runs with or without
 // SMTP: without, the reminders wait in the outbox like every email.
-func (a *App) reminders() *coaching.ReminderLoop {
-	return &coaching.ReminderLoop{Service: a.Service, Lease: a.DB, Holder: leaseHolder("reminders"), Log: a.log}
+func (a *App) reminders() *app.LeasedLoop {
+	return coaching.ReminderLoop(a.Service, a.DB, leaseHolder("reminders"), a.log)
 }
 
 // publicURL is the server's address as people reach it: PUBLIC_URL, else
