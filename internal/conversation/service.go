@@ -5,6 +5,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/chat"
+	"rapport/internal/coaching"
 )
 
 // With returns the caller's conversation with other: a coach's with one of
@@ -43,6 +44,18 @@ func (s *Service) Get(ctx context.Context, id int64) (*Conversation, error) {
 		return nil, notFound("conversation")
 	}
 	return c, nil
+}
+
+// Peer is the other person of a conversation, for one of its two people.
+func (s *Service) Peer(ctx context.Context, c *Conversation) (*coaching.User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Has(a.UserID) {
+		return nil, notFound("conversation")
+	}
+	return s.Store.UserByID(ctx, c.Other(a.UserID))
 }
 
 // List is the caller's conversations, the most recent first, each with the

@@ -21,6 +21,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/conversation"
 	"rapport/internal/mail/outbox"
 	"rapport/internal/notify"
 	"rapport/internal/protocol"
@@ -79,6 +80,9 @@ type App struct {
 	log      *slog.Logger
 	stop     context.CancelFunc
 	stopped  chan struct{}
+
+	// Conversations are the messages between coaches and clients.
+	Conversations *conversation.Service
 }
 
 // assistant gives the rooms the AI co-coach when a model is configured,
@@ -118,6 +122,7 @@ func New(o Options) (*App, error) {
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
 	a.mail()
+	a.buildConversations()
 	a.Service.Signup = signup(o.Config)
 	if err := a.sessions(o); err != nil {
 		return nil, err
@@ -151,7 +156,7 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB}
+		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -416,8 +421,9 @@ func (a *App) background(ctx context.Context) {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.mailer.Run(ctx) }()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.reminders().Run(ctx) }()
+	go func() { defer wg.Done(); a.unreadNotices().Run(ctx) }()
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()

@@ -23,6 +23,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			c    *client
 		}{{"coach", w.coach}, {"otherCoach", w.otherCoach}, {"client", w.client}, {"otherClient", w.otherClient}, {"admin", w.admin}, {"anon", w.anon}}
 		appt := fmt.Sprintf("/api/v1/appointments/%d", w.apptID)
+		convID, fileID := w.conversation(t)
+		conv := fmt.Sprintf("/api/v1/conversations/%d", convID)
+		sent := 0
+		message := func() any { sent++; return map[string]any{"client_id": fmt.Sprint("authz-", sent), "body": "hello"} }
 		hours := 100
 		for _, tc := range []struct {
 			name, method, path string
@@ -58,6 +62,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"ClientPage", "GET", fmt.Sprintf("/clients/%d", w.clientID), nil, [6]int{200, 404, 200, 404, 200, 303}},
 			{"UsersPage", "GET", "/users", nil, [6]int{403, 403, 403, 403, 200, 303}},
 			{"Dashboard", "GET", "/dashboard", nil, [6]int{200, 200, 200, 200, 200, 303}},
+			{"ListConversations", "GET", "/api/v1/conversations", nil, [6]int{200, 200, 200, 200, 200, 401}},
+			{"OpenConversation", "POST", "/api/v1/conversations", func() any { return map[string]any{"with": w.clientID} }, [6]int{200, 404, 404, 404, 404, 401}},
+			{"ConversationMessages", "GET", conv + "/messages", nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"SendMessage", "POST", conv + "/messages", message, [6]int{201, 404, 201, 404, 404, 401}},
+			{"MarkRead", "POST", conv + "/read", func() any { return map[string]any{"seq": 1} }, [6]int{204, 404, 204, 404, 404, 401}},
+			{"DownloadFile", "GET", fmt.Sprintf("/api/v1/files/%d", fileID), nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"MessagesPage", "GET", "/messages", nil, [6]int{200, 200, 200, 200, 200, 303}},
+			{"ConversationPage", "GET", fmt.Sprintf("/messages/%d", convID), nil, [6]int{200, 404, 200, 404, 404, 303}},
+			{"ConversationWith", "GET", fmt.Sprintf("/messages/with/%d", w.clientID), nil, [6]int{303, 404, 404, 404, 404, 303}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, a := range actors {

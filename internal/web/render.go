@@ -92,7 +92,9 @@ type View struct {
 	Timezone string // the viewer's profile time zone, "" for the browser's
 	Flash    string
 	DevAuth  bool
-	Data     any
+	// Unread is how many messages the viewer has not read.
+	Unread int
+	Data   any
 }
 
 // render executes a page into a buffer first, so that a failing template
@@ -121,6 +123,9 @@ func (s *Server) view(r *http.Request, data any) *View {
 		v.Title = t.PageTitle()
 	}
 	v.Timezone = s.viewerProfile(r).Text(coaching.ProfileTimezone)
+	if v.User != nil && s.conversations != nil {
+		v.Unread, _ = s.conversations.Unread(r.Context()) // a count that cannot be read is not shown
+	}
 	return v
 }
 
@@ -170,6 +175,18 @@ var funcs = template.FuncMap{
 	"ne":       func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
 	"list":     func(v ...string) []string { return v },
 	"linkify":  linkify,
+	"fileSize": fileSize,
+}
+
+// fileSize shows a size in bytes as people read it.
+func fileSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+512)>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // when shows a time as a <time> element; app.js rewrites it in the viewer's

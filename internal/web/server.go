@@ -16,6 +16,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
+	"rapport/internal/conversation"
 	"rapport/internal/notify"
 	"rapport/internal/room"
 )
@@ -44,6 +45,7 @@ type Server struct {
 	BodyTimeout time.Duration
 	mux         *http.ServeMux
 
+	conversations  *conversation.Service
 	rooms          Rooms // nil in a server without rooms
 	hub            *notify.Hub
 	history        room.History
@@ -65,6 +67,8 @@ type Options struct {
 	// Assets overrides the embedded templates and static files (serve --dev
 	// passes the source folder so that edits show without a rebuild).
 	Assets fs.FS
+	// Conversations are the messages between coaches and clients.
+	Conversations *conversation.Service
 	// Rooms serves the rooms' connections; Hub the notices to pages;
 	// History the stored chat.
 	Rooms   Rooms
@@ -97,7 +101,7 @@ func New(o Options) (*Server, error) {
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
-		rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
+		conversations: o.Conversations, rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
@@ -149,6 +153,7 @@ func (s *Server) routes() {
 	s.settingsRoutes()
 	s.apiRoutes()
 	s.invitationRoutes()
+	s.conversationRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }

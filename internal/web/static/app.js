@@ -103,7 +103,12 @@ function listenForNotices() {
   if (!document.body.dataset.user || !window.EventSource) return;
   if (location.pathname.startsWith("/rooms/")) return;
   const events = new EventSource("/events");
-  events.addEventListener("open", () => { document.body.dataset.events = "open"; });
+  events.addEventListener("open", () => {
+    document.body.dataset.events = "open";
+    // A page that keeps a list up to date asks again for what it may
+    // have missed while the stream was down (messages.js does).
+    document.dispatchEvent(new CustomEvent("rapport:events-open"));
+  });
   events.addEventListener("error", () => { document.body.dataset.events = "closed"; });
   events.addEventListener("message", (e) => {
     let ev;
@@ -115,6 +120,7 @@ function listenForNotices() {
     if (ev && ev.type === "room.waiting" && ev.data) roomWaiting(ev.data);
     if (ev && ev.type === "invitation" && ev.data) invited(ev.data);
     if (ev && ev.type === "appointment.changed" && ev.data) refreshOnChange(ev.data);
+    if (ev && ev.type === "conversation.message" && ev.data) newMessage(ev.data);
   });
   addEventListener("pagehide", () => events.close());
 }
@@ -128,6 +134,29 @@ async function refreshOnChange(d) {
   const id = Number(d.id);
   const shows = path === "/dashboard" || path === "/appointments" || path === `/appointments/${id}`;
   if (!shows || document.querySelector("main form:focus-within")) return;
+  await refreshMain();
+}
+
+// newMessage counts a message to the viewer in the navigation's badge,
+// unless its conversation is open (messages.js takes it from there), and
+// brings the list of conversations up to date.
+function newMessage(d) {
+  const me = document.body.dataset.user;
+  const id = Number(d.conversation_id);
+  const open = document.querySelector(`#conversation[data-conversation="${id}"]`);
+  document.dispatchEvent(new CustomEvent("rapport:message", { detail: d }));
+  if (open || String(d.sender_id) === me) return;
+  const badge = document.querySelector("[data-unread]");
+  if (badge) {
+    const n = (parseInt(badge.textContent || "0", 10) || 0) + 1;
+    badge.firstChild.textContent = String(n);
+    badge.hidden = false;
+  }
+  if (location.pathname === "/messages") refreshMain();
+}
+
+// refreshMain fetches the page again and swaps its <main> in.
+async function refreshMain() {
   const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
   if (!res.ok) return;
   const fresh = new DOMParser().parseFromString(await res.text(), "text/html").querySelector("main");
