@@ -88,7 +88,7 @@ func TestConversationAPI(t *testing.T) {
 			t.Fatalf("the coach's conversations: %+v", list)
 		}
 		var page struct{ Items []messageJSON }
-		w.coach.get(base + "/messages?after=1").json(t, &page)
+		w.coach.get(base+"/messages?after=1").json(t, &page)
 		if len(page.Items) != 1 || page.Items[0].Body != "Got it, thanks!" {
 			t.Fatalf("after 1: %+v", page)
 		}
