@@ -20,34 +20,44 @@ type EmailChoices struct {
 	Bookings bool `json:"bookings"`
 	// Reminders: the reminders before a session.
 	Reminders bool `json:"reminders"`
+	// Messages: a message between sessions left unread for a while.
+	Messages bool `json:"messages"`
 }
 
 // DefaultEmailChoices are every email: what a person gets until they
 // choose.
-func DefaultEmailChoices() EmailChoices { return EmailChoices{Bookings: true, Reminders: true} }
+func DefaultEmailChoices() EmailChoices {
+	return EmailChoices{Bookings: true, Reminders: true, Messages: true}
+}
 
 // The choices an email kind falls under (EmailChoiceOf).
 const (
 	ChoiceBookings  = "bookings"
 	ChoiceReminders = "reminders"
+	ChoiceMessages  = "messages"
 )
 
 // emailChoiceOf maps the kinds of email a person may turn off to their
 // choice; a kind not here (the invitation, security emails, a booking
 // request, which the coach must answer before it lapses) always goes.
 var emailChoiceOf = map[string]string{
-	MailBooked:    ChoiceBookings,
-	MailChanged:   ChoiceBookings,
-	MailCancelled: ChoiceBookings,
-	MailAccepted:  ChoiceBookings,
-	MailDeclined:  ChoiceBookings,
-	MailWithdrawn: ChoiceBookings,
-	MailReminder:  ChoiceReminders,
+	MailBooked:         ChoiceBookings,
+	MailChanged:        ChoiceBookings,
+	MailCancelled:      ChoiceBookings,
+	MailAccepted:       ChoiceBookings,
+	MailDeclined:       ChoiceBookings,
+	MailWithdrawn:      ChoiceBookings,
+	MailReminder:       ChoiceReminders,
+	MailUnreadMessages: ChoiceMessages,
 
 	MailSeriesBooked:    ChoiceBookings,
 	MailSeriesCancelled: ChoiceBookings,
 	MailSeriesMoved:     ChoiceBookings,
 }
+
+// MailUnreadMessages is the kind of the email about a message left unread
+// (package conversation sends it).
+const MailUnreadMessages = "conversation-unread"
 
 // EmailChoiceOf is the choice an email kind falls under, or "" for an
 // email that always goes.
@@ -60,6 +70,8 @@ func (c EmailChoices) Wants(kind string) bool {
 		return c.Bookings
 	case ChoiceReminders:
 		return c.Reminders
+	case ChoiceMessages:
+		return c.Messages
 	}
 	return true
 }

@@ -11,6 +11,7 @@ import (
 	"text/template"
 	"time"
 
+	"rapport/internal/coaching"
 	"rapport/internal/mail"
 )
 
@@ -21,7 +22,7 @@ const (
 )
 
 // MailUnread is the kind of the unread-message email.
-const MailUnread = "conversation-unread"
+const MailUnread = coaching.MailUnreadMessages
 
 // SendUnreadNotices queues an email to each person with a message unread
 // for NoticeAfter, at most one per conversation every NoticeEvery, and
@@ -56,7 +57,7 @@ func (s *Service) SendUnreadNotices(ctx context.Context) (int, error) {
 // unreadEmail is the notice of n.
 func (s *Service) unreadEmail(n *UnreadNotice, at time.Time) *mail.Message {
 	d := unreadData{From: oneLine(n.From.DisplayName()), Name: oneLine(n.To.DisplayName()), Unread: n.Unread,
-		Practice: oneLine(s.Practice.Name), URL: s.conversationURL(n.Conversation.ID)}
+		Practice: oneLine(s.Practice.Name), URL: s.conversationURL(n.Conversation.ID), Choices: s.choicesURL()}
 	if d.Practice == "" {
 		d.Practice = "Rapport"
 	}
@@ -76,6 +77,14 @@ func (s *Service) unreadEmail(n *UnreadNotice, at time.Time) *mail.Message {
 	}
 }
 
+// choicesURL links to the profile's email choices, or is "".
+func (s *Service) choicesURL() string {
+	if s.Practice.URL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.Practice.URL, "/") + "/profile#emails"
+}
+
 // conversationURL links to a conversation, or is "" when the server's
 // address is unknown.
 func (s *Service) conversationURL(id int64) string {
@@ -87,6 +96,7 @@ func (s *Service) conversationURL(id int64) string {
 
 type unreadData struct {
 	From, Name, Practice, URL string
+	Choices                   string // the profile's email choices, or ""
 	Unread                    int
 }
 
@@ -96,6 +106,8 @@ var (
 {{.From}} sent you {{if eq .Unread 1}}a message{{else}}{{.Unread}} messages{{end}} on {{.Practice}}.
 {{if .URL}}
 Read and answer: {{.URL}}
+{{end}}{{if .Choices}}
+You get this email because a message waited 15 minutes. Choose your emails: {{.Choices}}
 {{end}}
 -- 
 {{.Practice}}
@@ -103,6 +115,7 @@ Read and answer: {{.URL}}
 	unreadHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<p>Hello {{.Name}},</p>
 <p>{{.From}} sent you {{if eq .Unread 1}}a message{{else}}{{.Unread}} messages{{end}} on {{.Practice}}.</p>
 {{if .URL}}<p><a href="{{.URL}}">Read and answer</a></p>{{end}}
+{{if .Choices}}<p style="color:#666">You get this email because a message waited 15 minutes. <a href="{{.Choices}}">Choose your emails</a>.</p>{{end}}
 <p style="color:#666">{{.Practice}}</p>
 `))
 )

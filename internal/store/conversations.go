@@ -233,9 +233,9 @@ func (db *DB) FileData(ctx context.Context, id int64) ([]byte, error) {
 }
 
 // UnreadNotices lists who is due an email about an unread message at now:
-// someone with a message from the other person unread since before
-// now-after and newer than their last notice, whose last notice of that
-// conversation is older than now-every.
+// someone who did not turn these emails off, with a message from the other
+// person unread since before now-after and newer than their last notice,
+// whose last notice of that conversation is older than now-every.
 func (db *DB) UnreadNotices(ctx context.Context, now time.Time, after, every time.Duration) ([]*conversation.UnreadNotice, error) {
 	rows, err := db.queries.query(ctx, `SELECT c.id, p.user_id, max(m.seq), count(*)
 		FROM conversations c
@@ -243,7 +243,8 @@ func (db *DB) UnreadNotices(ctx context.Context, now time.Time, after, every tim
 			UNION ALL SELECT id, client_id FROM conversations) p ON p.conversation_id = c.id
 		JOIN conversation_messages m ON m.conversation_id = c.id AND m.sender_id <> p.user_id
 		LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = p.user_id
-		WHERE m.seq > COALESCE(r.read_seq, 0) AND m.seq > COALESCE(r.notified_seq, 0)
+		LEFT JOIN email_preferences ep ON ep.user_id = p.user_id
+		WHERE m.seq > COALESCE(r.read_seq, 0) AND m.seq > COALESCE(r.notified_seq, 0) AND COALESCE(ep.messages, 1) = 1
 		GROUP BY c.id, p.user_id, r.notified_at
 		HAVING min(m.created_at) <= ? AND (r.notified_at IS NULL OR r.notified_at <= ?)
 		ORDER BY c.id, p.user_id`, db.Dialect.Time(now.Add(-after)), db.Dialect.Time(now.Add(-every)))

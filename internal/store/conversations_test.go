@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/coaching"
 	"rapport/internal/conversation"
 	"rapport/internal/mail"
 	"rapport/internal/store"
@@ -176,10 +177,25 @@ func TestUnreadNotices(t *testing.T) {
 		if got := due(t0.Add(75 * time.Minute)); len(got) != 1 || got[0].Seq != 2 || got[0].Unread != 1 {
 			t.Fatalf("after the hour: %+v", got)
 		}
-		if err := db.MarkRead(ctx, c.ID, coach.ID, 2); err != nil {
+		add(t0.Add(2*time.Hour), "3")
+		if err := db.PutEmailPreferences(ctx, &coaching.EmailPreferences{UserID: coach.ID, Choices: coaching.EmailChoices{Bookings: true},
+			Seed: "s", TokenHash: "h", UpdatedAt: t0}, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := due(t0.Add(3 * time.Hour)); len(got) != 0 {
+			t.Fatalf("due to someone who turned these emails off: %+v", got)
+		}
+		if err := db.PutEmailPreferences(ctx, &coaching.EmailPreferences{UserID: coach.ID, Choices: coaching.DefaultEmailChoices(),
+			Seed: "s", TokenHash: "h", UpdatedAt: t0}, true); err != nil {
+			t.Fatal(err)
+		}
+		if got := due(t0.Add(3 * time.Hour)); len(got) != 1 {
+			t.Fatalf("not due once turned back on: %+v", got)
+		}
+		if err := db.MarkRead(ctx, c.ID, coach.ID, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := due(t0.Add(4 * time.Hour)); len(got) != 0 {
 			t.Fatalf("due once read: %+v", got)
 		}
 	})

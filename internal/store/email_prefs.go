@@ -6,15 +6,15 @@ import (
 	"rapport/internal/coaching"
 )
 
-const emailPrefColumns = `user_id, bookings, reminders, unsubscribe_seed, unsubscribe_hash, updated_at`
+const emailPrefColumns = `user_id, bookings, reminders, messages, unsubscribe_seed, unsubscribe_hash, updated_at`
 
 func scanEmailPreferences(s interface{ Scan(...any) error }) (*coaching.EmailPreferences, error) {
 	var p coaching.EmailPreferences
-	var bookings, reminders int64
-	if err := s.Scan(&p.UserID, &bookings, &reminders, &p.Seed, &p.TokenHash, timeScan{&p.UpdatedAt}); err != nil {
+	var bookings, reminders, messages int64
+	if err := s.Scan(&p.UserID, &bookings, &reminders, &messages, &p.Seed, &p.TokenHash, timeScan{&p.UpdatedAt}); err != nil {
 		return nil, notFoundErr(mapErr(err), "email preferences")
 	}
-	p.Choices = coaching.EmailChoices{Bookings: bookings != 0, Reminders: reminders != 0}
+	p.Choices = coaching.EmailChoices{Bookings: bookings != 0, Reminders: reminders != 0, Messages: messages != 0}
 	return &p, nil
 }
 
@@ -34,12 +34,12 @@ func (q *queries) EmailPreferencesByToken(ctx context.Context, tokenHash string)
 func (q *queries) PutEmailPreferences(ctx context.Context, p *coaching.EmailPreferences, replace bool) error {
 	onConflict := `DO NOTHING`
 	if replace {
-		onConflict = `DO UPDATE SET bookings = excluded.bookings, reminders = excluded.reminders,
+		onConflict = `DO UPDATE SET bookings = excluded.bookings, reminders = excluded.reminders, messages = excluded.messages,
 			unsubscribe_seed = excluded.unsubscribe_seed, unsubscribe_hash = excluded.unsubscribe_hash, updated_at = excluded.updated_at`
 	}
-	_, err := q.exec(ctx, `INSERT INTO email_preferences (`+emailPrefColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := q.exec(ctx, `INSERT INTO email_preferences (`+emailPrefColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) `+onConflict,
-		p.UserID, boolInt(p.Choices.Bookings), boolInt(p.Choices.Reminders), p.Seed, p.TokenHash, q.d.Time(p.UpdatedAt))
+		p.UserID, boolInt(p.Choices.Bookings), boolInt(p.Choices.Reminders), boolInt(p.Choices.Messages), p.Seed, p.TokenHash, q.d.Time(p.UpdatedAt))
 	return err
 }
 

@@ -32,13 +32,14 @@ func (s *Server) apiSetEmailChoices(w http.ResponseWriter, r *http.Request, _ *c
 	var in struct {
 		Bookings  *bool `json:"bookings"`
 		Reminders *bool `json:"reminders"`
+		Messages  *bool `json:"messages"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	fields := map[string]string{}
-	for name, v := range map[string]*bool{coaching.ChoiceBookings: in.Bookings, coaching.ChoiceReminders: in.Reminders} {
+	for name, v := range map[string]*bool{coaching.ChoiceBookings: in.Bookings, coaching.ChoiceReminders: in.Reminders, coaching.ChoiceMessages: in.Messages} {
 		if v == nil {
 			fields[name] = "is required: true or false"
 		}
@@ -47,7 +48,7 @@ func (s *Server) apiSetEmailChoices(w http.ResponseWriter, r *http.Request, _ *c
 		s.Error(w, r, err)
 		return
 	}
-	c, err := s.svc.SetEmailChoices(r.Context(), coaching.EmailChoices{Bookings: *in.Bookings, Reminders: *in.Reminders})
+	c, err := s.svc.SetEmailChoices(r.Context(), coaching.EmailChoices{Bookings: *in.Bookings, Reminders: *in.Reminders, Messages: *in.Messages})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -63,7 +64,7 @@ func (s *Server) saveEmailChoicesForm(w http.ResponseWriter, r *http.Request, _ 
 		return
 	}
 	c := coaching.EmailChoices{Bookings: r.PostFormValue(coaching.ChoiceBookings) != "",
-		Reminders: r.PostFormValue(coaching.ChoiceReminders) != ""}
+		Reminders: r.PostFormValue(coaching.ChoiceReminders) != "", Messages: r.PostFormValue(coaching.ChoiceMessages) != ""}
 	if _, err := s.svc.SetEmailChoices(r.Context(), c); err != nil {
 		s.Error(w, r, err)
 		return

@@ -142,28 +142,28 @@ func TestEmailChoicesRoundTrip(t *testing.T) {
 		if got := choices(t, ann); got != coaching.DefaultEmailChoices() {
 			t.Fatalf("before any choice: %+v", got)
 		}
-		res := ann.api("PUT", "/api/v1/profile/email", map[string]bool{"bookings": false, "reminders": true})
+		res := ann.api("PUT", "/api/v1/profile/email", map[string]bool{"bookings": false, "reminders": true, "messages": false})
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("PUT: %d %s", res.StatusCode, res.body)
 		}
-		if got := choices(t, ann); got.Bookings || !got.Reminders {
+		if got := choices(t, ann); got.Bookings || !got.Reminders || got.Messages {
 			t.Errorf("after PUT: %+v", got)
 		}
 		res = ann.api("PUT", "/api/v1/profile/email", map[string]bool{"bookings": true})
 		if code, fields := res.errorBody(t); res.StatusCode != http.StatusBadRequest || code != "invalid" || fields["reminders"] == "" {
 			t.Errorf("PUT without reminders: %d %s", res.StatusCode, res.body)
 		}
-		if res := ann.form("POST", "/profile/email", url.Values{"reminders": {"on"}}); res.StatusCode != http.StatusSeeOther ||
+		if res := ann.form("POST", "/profile/email", url.Values{"reminders": {"on"}, "messages": {"on"}}); res.StatusCode != http.StatusSeeOther ||
 			res.Header.Get("Location") != "/profile?flash=emailssaved" {
 			t.Fatalf("form: %d %s", res.StatusCode, res.Header.Get("Location"))
 		}
-		if got := choices(t, ann); got.Bookings || !got.Reminders {
+		if got := choices(t, ann); got.Bookings || !got.Reminders || !got.Messages {
 			t.Errorf("after the form: %+v", got)
 		}
 		page := ann.get("/profile")
 		body := string(page.body)
 		if page.StatusCode != http.StatusOK || !strings.Contains(body, `name="reminders" value="on" checked`) ||
-			!strings.Contains(body, `name="bookings" value="on">`) {
+			!strings.Contains(body, `name="bookings" value="on">`) || !strings.Contains(body, `name="messages" value="on" checked`) {
 			t.Errorf("profile page: %d\n%s", page.StatusCode, body)
 		}
 		if res := e.anon().get("/api/v1/profile/email"); res.StatusCode != http.StatusUnauthorized {
@@ -179,7 +179,7 @@ func TestBookingEmailsFollowChoices(t *testing.T) {
 		coach := e.signIn("coach@example.com", app.RoleCoach)
 		ann := e.signIn("ann@example.com", app.RoleClient)
 		annID := e.inviteAndAccept(coach, ann, "ann@example.com")
-		if res := ann.api("PUT", "/api/v1/profile/email", map[string]bool{"bookings": false, "reminders": true}); res.StatusCode != http.StatusOK {
+		if res := ann.api("PUT", "/api/v1/profile/email", map[string]bool{"bookings": false, "reminders": true, "messages": true}); res.StatusCode != http.StatusOK {
 			t.Fatalf("PUT: %d %s", res.StatusCode, res.body)
 		}
 		res := coach.api("POST", "/api/v1/appointments", map[string]any{"client_id": annID, "title": "Kickoff",

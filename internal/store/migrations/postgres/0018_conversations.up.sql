@@ -54,3 +54,7 @@ CREATE TABLE conversation_reads (
 	notified_at     TIMESTAMPTZ,
 	PRIMARY KEY (conversation_id, user_id)
 );
+
+-- The email about a message left unread is a choice of its own, on until
+-- the person turns it off.
+ALTER TABLE email_preferences ADD COLUMN messages INTEGER NOT NULL DEFAULT 1;
