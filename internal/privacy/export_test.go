@@ -1,0 +1,206 @@
+package privacy_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/audit"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/conversation"
+	"rapport/internal/privacy"
+	"rapport/internal/store"
+	"rapport/internal/store/storetest"
+)
+
+var now = time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)
+
+// recorder keeps audit entries in memory.
+type recorder struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (r *recorder) Record(_ context.Context, e *audit.Entry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, *e)
+	return nil
+}
+
+// practice is a database with a coach, their client, another client and
+// an admin, and the privacy service over it.
+type practice struct {
+	db                                *store.DB
+	svc                               *privacy.Service
+	audit                             *recorder
+	coach, client, otherClient, admin *coaching.User
+}
+
+func newPractice(t testing.TB) *practice {
+	t.Helper()
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	user := func(email, name string, role app.Role) *coaching.User {
+		u := &coaching.User{Email: email, Name: name, Role: role, Status: coaching.StatusActive, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	p := &practice{db: db, audit: &recorder{}}
+	p.coach, p.client = user("cora@example.com", "Cora Coach", app.RoleCoach), user("cleo@example.com", "Cleo Client", app.RoleClient)
+	p.otherClient, p.admin = user("olga@example.com", "Olga", app.RoleClient), user("ada@example.com", "Ada", app.RoleAdmin)
+	if err := db.LinkCoachClient(ctx, p.coach.ID, p.client.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	p.svc = &privacy.Service{Store: db, Clock: app.NewFixedClock(now), Audit: p.audit, Holder: "test"}
+	return p
+}
+
+func as(u *coaching.User) context.Context { return app.WithActor(context.Background(), u.Actor()) }
+
+// session books an appointment of the pair with a call of chat messages.
+func (p *practice) session(t testing.TB, title string, at time.Time, chatLines int) *coaching.Appointment {
+	t.Helper()
+	ctx := context.Background()
+	a := &coaching.Appointment{CoachID: p.coach.ID, ClientID: p.client.ID, Title: title, StartsAt: at, Duration: time.Hour,
+		Status: coaching.ApptCompleted, RoomID: fmt.Sprintf("room-%022d", at.Unix()), Notes: "Bring your journal", CreatedAt: now, UpdatedAt: now}
+	if err := p.db.CreateAppointment(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := p.db.OpenCallSession(ctx, a.ID, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]*chat.Message, chatLines)
+	for i := range msgs {
+		from := []int64{p.coach.ID, p.client.ID}[i%2]
+		msgs[i] = &chat.Message{SessionID: cs.ID, SenderID: from, Kind: chat.KindText, Body: fmt.Sprint("line ", i), Seq: int64(i + 1),
+			ClientID: fmt.Sprint("c", i), CreatedAt: at.Add(time.Duration(i) * time.Second)}
+	}
+	if len(msgs) > 0 {
+		if err := p.db.AppendMessages(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+// open reads the export's data.json and files.
+func open(t *testing.T, b []byte) (privacy.Export, map[string][]byte) {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range z.File {
+		r, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(r)
+		r.Close()
+	}
+	var e privacy.Export
+	if err := json.Unmarshal(files["data.json"], &e); err != nil {
+		t.Fatalf("data.json: %v", err)
+	}
+	return e, files
+}
+
+// TestExportHoldsEverythingOfTheClients: the sessions with their chats,
+// transcripts and shared summaries (not the unshared one), the
+// conversation and its file, readable as HTML with what was typed escaped.
+func TestExportHoldsEverythingOfTheClients(t *testing.T) {
+	p := newPractice(t)
+	ctx := context.Background()
+	first := p.session(t, "Kickoff", now.Add(-48*time.Hour), 4)
+	second := p.session(t, "<script>alert(1)</script>", now.Add(-24*time.Hour), 2)
+	p.db.PutSummary(ctx, &coaching.Summary{AppointmentID: first.ID, Body: "Shared summary", WrittenAt: now})
+	p.db.ShareSummary(ctx, first.ID, true)
+	p.db.PutSummary(ctx, &coaching.Summary{AppointmentID: second.ID, Body: "The coach's own summary", WrittenAt: now})
+	c, _ := p.db.ConversationOf(ctx, p.coach.ID, p.client.ID, now)
+	pdf := []byte("%PDF-1.7 plan")
+	p.db.AddMessage(ctx, &conversation.Message{ConversationID: c.ID, SenderID: p.coach.ID, ClientID: "f", Body: "the plan",
+		File: &conversation.File{Name: "../../plan.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: "x"}, CreatedAt: now}, pdf)
+
+	var buf bytes.Buffer
+	if err := p.svc.ExportTo(as(p.client), p.client.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	e, files := open(t, buf.Bytes())
+	if e.Person.Email != "cleo@example.com" || len(e.Coaches) != 1 || len(e.Sessions) != 2 {
+		t.Fatalf("the export: %+v", e)
+	}
+	if s := e.Sessions[0]; s.Title != "Kickoff" || s.Summary != "Shared summary" || len(s.Calls) != 1 || len(s.Calls[0].Chat) != 4 ||
+		s.Calls[0].Chat[1].Who != "Cleo Client" || s.Notes != "Bring your journal" {
+		t.Fatalf("the first session: %+v", s)
+	}
+	if e.Sessions[1].Summary != "" || strings.Contains(string(files["data.json"]), "coach's own") {
+		t.Fatal("an unshared summary is in the export")
+	}
+	if len(e.Messages) != 1 || len(e.Messages[0].Messages) != 1 {
+		t.Fatalf("the conversation: %+v", e.Messages)
+	}
+	path := e.Messages[0].Messages[0].File
+	if !strings.HasPrefix(path, "files/") || strings.Contains(path, "..") || !bytes.Equal(files[path], pdf) {
+		t.Fatalf("the file at %q: %q", path, files[path])
+	}
+	page := string(files["index.html"])
+	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(page, "<script>alert") {
+		t.Fatal("the HTML export does not escape what was typed")
+	}
+	if len(p.audit.entries) != 1 || p.audit.entries[0].Action != audit.Exported || p.audit.entries[0].SubjectID != p.client.ID {
+		t.Fatalf("the audit log: %+v", p.audit.entries)
+	}
+}
+
+// TestWhoMayExport: the client and an admin; not their coach, not another
+// client; a coach has no client export; two at once are refused.
+func TestWhoMayExport(t *testing.T) {
+	p := newPractice(t)
+	for name, tc := range map[string]struct {
+		who  *coaching.User
+		of   int64
+		want string
+	}{
+		"the client": {p.client, p.client.ID, ""}, "an admin": {p.admin, p.client.ID, ""},
+		"the coach": {p.coach, p.client.ID, app.ENOTFOUND}, "another client": {p.otherClient, p.client.ID, app.ENOTFOUND},
+		"a coach's own": {p.admin, p.coach.ID, app.ECONFLICT},
+	} {
+		err := p.svc.ExportTo(as(tc.who), tc.of, io.Discard)
+		if app.ErrorCode(err) != tc.want && !(tc.want == "" && err == nil) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+	if ok, err := p.db.AcquireLease(context.Background(), "export:"+fmt.Sprint(p.client.ID), "another server", now.Add(time.Minute), now); !ok || err != nil {
+		t.Fatalf("hold the lease: %v %v", ok, err)
+	}
+	if err := p.svc.ExportTo(as(p.client), p.client.ID, io.Discard); app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("an export while another is made: %v, want ECONFLICT", err)
+	}
+}
+
+// BenchmarkExport is a client with 200 sessions and 10,000 chat messages
+// (50 a session): the whole export, as a ZIP in memory.
+func BenchmarkExport(b *testing.B) {
+	p := newPractice(b)
+	for i := range 200 {
+		p.session(b, fmt.Sprint("Session ", i), now.Add(-time.Duration(200-i)*24*time.Hour), 50)
+	}
+	ctx := as(p.client)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := p.svc.ExportTo(ctx, p.client.ID, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+// Package privacy is a client's rights over what Rapport holds about them:
+// an export of all of it, as JSON for machines and HTML for people, with
+// their files, in one ZIP; and its erasure. An export never carries what
+// is the coach's alone: private notes, or an AI summary the coach has not
+// shared.
+package privacy
+
+import (
+	"context"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/audit"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
+	"rapport/internal/conversation"
+	"rapport/internal/membership"
+)
+
+// Store is what the export reads (store.DB).
+type Store interface {
+	app.Lease
+	UserByID(ctx context.Context, id int64) (*coaching.User, error)
+	Profile(ctx context.Context, userID int64) (*coaching.Profile, error)
+	ListCoaches(ctx context.Context, clientID int64, p coaching.Page) ([]*coaching.User, error)
+	ListAppointments(ctx context.Context, f coaching.AppointmentFilter) ([]*coaching.Appointment, error)
+	ListCallSessions(ctx context.Context, appointmentID int64) ([]*coaching.CallSession, error)
+	MessagesAfter(ctx context.Context, sessionID, after int64, limit int) ([]*chat.Message, error)
+	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*coaching.TranscriptLine, error)
+	SummaryOf(ctx context.Context, appointmentID int64) (*coaching.Summary, error)
+	Conversations(ctx context.Context, userID int64) ([]*conversation.Summary, error)
+	Messages(ctx context.Context, conversationID int64, p conversation.Page) ([]*conversation.Message, error)
+	FileData(ctx context.Context, id int64) ([]byte, error)
+	MembershipHistory(ctx context.Context, email string, limit int) ([]membership.HistoryEvent, error)
+}
+
+// Service carries out the rights: who may ask, and what is done.
+type Service struct {
+	Store Store
+	Clock app.Clock
+	Audit audit.Recorder
+	// Holder names this server in the export lease (host/pid).
+	Holder string
+}
+
+// actor is the signed-in caller.
+func actor(ctx context.Context) (*app.Actor, error) {
+	a := app.ActorFrom(ctx)
+	if a == nil || a.UserID == 0 {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "please sign in")
+	}
+	return a, nil
+}
+
+// subject checks that the caller may act on the client: the client
+// themself, or an admin. Anyone else is told there is no such person; a
+// coach or an admin is not a client.
+func (s *Service) subject(ctx context.Context, clientID int64) (*app.Actor, *coaching.User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.UserID != clientID && a.Role != app.RoleAdmin {
+		return nil, nil, app.Errorf(app.ENOTFOUND, "person not found")
+	}
+	u, err := s.Store.UserByID(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Role != app.RoleClient {
+		return nil, nil, app.Errorf(app.ECONFLICT, "%s is a %s, not a client: only a client's data is exported or erased here", u.DisplayName(), u.Role)
+	}
+	return a, u, nil
+}
+
+// exportLease is held while a person's export is made: a second at once
+// is refused.
+func exportLease(clientID int64) string { return "export:" + itoa(clientID) }
+
+// exportHold is how long an export may hold its lease: it frees itself
+// should the server die half-way.
+const exportHold = 10 * time.Minute
