@@ -18,6 +18,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
 	"rapport/internal/notify"
+	"rapport/internal/privacy"
 	"rapport/internal/room"
 )
 
@@ -46,7 +47,8 @@ type Server struct {
 	mux         *http.ServeMux
 
 	conversations  *conversation.Service
-	rooms          Rooms // nil in a server without rooms
+	privacy        *privacy.Service // nil: no exports
+	rooms          Rooms            // nil in a server without rooms
 	hub            *notify.Hub
 	history        room.History
 	skool          Skool   // nil: the Skool sync is not set up
@@ -69,6 +71,8 @@ type Options struct {
 	Assets fs.FS
 	// Conversations are the messages between coaches and clients.
 	Conversations *conversation.Service
+	// Privacy is the clients' export and erasure.
+	Privacy *privacy.Service
 	// Rooms serves the rooms' connections; Hub the notices to pages;
 	// History the stored chat.
 	Rooms   Rooms
@@ -101,7 +105,7 @@ func New(o Options) (*Server, error) {
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
-		conversations: o.Conversations, rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
+		conversations: o.Conversations, privacy: o.Privacy, rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
@@ -154,6 +158,7 @@ func (s *Server) routes() {
 	s.apiRoutes()
 	s.invitationRoutes()
 	s.conversationRoutes()
+	s.exportRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }
