@@ -8,6 +8,7 @@
 // being found out) and its text.
 
 import { el } from "./dom.js";
+import { meanSquare } from "./level.js";
 
 const RELAY_TIMEOUT = 6000;
 
@@ -164,9 +165,7 @@ export function levelMeter(track, bar) {
   let frame = 0;
   const draw = () => {
     analyser.getFloatTimeDomainData(data);
-    let sum = 0;
-    for (const x of data) sum += x * x;
-    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    const level = Math.min(1, Math.sqrt(meanSquare(data)) * 4);
     bar.style.width = `${Math.round(level * 100)}%`;
     if (bar.parentElement) bar.parentElement.dataset.level = level.toFixed(3);
     frame = requestAnimationFrame(draw);
