@@ -81,7 +81,7 @@ export class Chat {
     this.updateUnread();
     // What an earlier page of this tab was still sending (a reload, say):
     // shown as sending again, and sent once the room is joined.
-    for (const m of signal.savedChat()) this.send(m.client_id, m.body, m.at);
+    for (const m of signal.outbox.saved()) this.send(m.client_id, m.body, m.at);
   }
 
   wire() {
@@ -319,7 +319,7 @@ export class Chat {
       // our message, stored, whose acknowledgement was lost: done
       sending.remove();
       this.pending.delete(m.client_id);
-      this.signal.forgetChat(m.client_id, m);
+      this.signal.outbox.forget(m.client_id, m);
     }
     const draft = m.kind === "ai" && m.client_id ? this.writing.get(m.client_id) : undefined;
     if (draft && m.client_id) {
@@ -451,7 +451,7 @@ export class Chat {
   }
 
   /**
-   * send shows a message of ours as sending and hands it to the Signal,
+   * send shows a message of ours as sending and hands it to the outbox,
    * which keeps it until it is stored.
    * @param {string} clientId
    * @param {string} body
@@ -470,7 +470,7 @@ export class Chat {
     this.log.append(li);
     this.empty.hidden = true;
     this.scrollToEnd();
-    this.signal.sendChat(clientId, body, at).then(
+    this.signal.outbox.send(clientId, body, at).then(
       (ack) => {
         if (this.pending.get(clientId) === li) {
           li.remove();
