@@ -106,7 +106,7 @@ class Room {
   wire() {
     const { call, signal, root } = this;
     call.addEventListener("change", () => {
-      const m = { mic: call.micLive, cam: call.camLive, screen: call.sharing, path: call.state === "connected" ? call.path : "none" };
+      const m = { mic: call.local.micLive, cam: call.local.camLive, screen: call.local.sharing, path: call.state === "connected" ? call.path : "none" };
       if (Object.entries(m).some(([k, v]) => v !== this.media[/** @type {keyof Presence} */ (k)])) this.setMedia(m);
       this.render();
     });

@@ -10,6 +10,15 @@
 /** The purposes of a participant's tracks, in the order they are sent. */
 export const PURPOSES = /** @type {const} */ (["mic", "camera", "screen"]);
 
+/**
+ * kindOf is the kind of media a purpose's track is.
+ * @param {Purpose} purpose
+ * @returns {"audio"|"video"}
+ */
+export function kindOf(purpose) {
+  return purpose === "mic" ? "audio" : "video";
+}
+
 // CAMERA are the camera constraints: 720p at most, 30 frames a second.
 const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
 const MIC = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -79,6 +88,14 @@ export class LocalTracks {
 
   get micLive() {
     return !!this.tracks.mic && this.micOn;
+  }
+
+  get camLive() {
+    return !!this.tracks.camera;
+  }
+
+  get sharing() {
+    return !!this.tracks.screen;
   }
 
   toggleMic() {

@@ -21,6 +21,8 @@ import { TrackEncoder } from "./encoder.js";
 import { TrackDecoder } from "./decoder.js";
 import { readFrame } from "./tunnelwire.js";
 import { emptyStats } from "./stats.js";
+import { PURPOSES } from "./tracks.js";
+import { socketURL } from "./dom.js";
 
 const SEND_BUFFER = 1 << 20; // bytes the socket may hold before video waits for a keyframe
 
@@ -36,15 +38,29 @@ export function tunnelSupported() {
     typeof MediaStreamTrackProcessor === "function" && typeof MediaStreamTrackGenerator === "function";
 }
 
+/**
+ * tunnelURL asks the room connection for a ticket to this room's tunnel,
+ * and gives the tunnel's address with it.
+ * @param {import("./signal.js").Signal} signal
+ * @returns {Promise<string>}
+ */
+export async function tunnelURL(signal) {
+  const ticket = (await signal.request("media.tunnel", {})).data.ticket;
+  const room = location.pathname.split("/")[2];
+  return socketURL(`/rooms/${encodeURIComponent(room)}/media?ticket=${encodeURIComponent(ticket)}`);
+}
+
 // TunnelLink is one tunnel WebSocket and the encoders and decoders around it.
 export class TunnelLink {
   /**
    * @param {object} o
    * @param {string} o.url the tunnel's WebSocket, with its ticket
+   * @param {Record<Purpose, MediaStreamTrack|null>} o.tracks our local tracks, to send
+   * @param {Map<string, [number, number]>} o.views stream id -> the size it is shown at
    * @param {(user: number, purpose: Purpose, stream: MediaStream|null) => void} o.onRemote files received streams
    * @param {(state: "connected"|"closed") => void} o.onState
    */
-  constructor({ url, onRemote, onState }) {
+  constructor({ url, tracks, views, onRemote, onState }) {
     this.onRemote = onRemote;
     this.onState = onState;
     /** @type {Map<Purpose, TrackEncoder>} */
@@ -62,6 +78,11 @@ export class TunnelLink {
     };
     this.ws.onclose = () => this.close();
     this.ws.onmessage = (e) => (typeof e.data === "string" ? this.control(JSON.parse(e.data)) : this.frame(e.data));
+    for (const p of PURPOSES) {
+      const track = tracks[p];
+      if (track) this.setTrack(p, track);
+    }
+    for (const [stream, [w, h]] of views) this.view(stream, w, h);
   }
 
   /**
