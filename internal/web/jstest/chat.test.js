@@ -4,6 +4,7 @@ import { insertAt, messageClass, senderLabel } from "../static/room/chatlog.js";
 import { typingText } from "../static/room/typing.js";
 import { MAX_BODY, askingAI, length, newClientId } from "../static/room/composer.js";
 import { failReason } from "../static/room/chat.js";
+import { errorText } from "../static/room/dom.js";
 
 test("insertAt: after every message not after it, searched from the end", () => {
   const order = [[1, 1], [1, 2], [1, 5], [2, 1]].map((key) => ({ key }));
@@ -55,7 +56,10 @@ test("newClientId: c- and 32 hex digits, a new one each time", () => {
   assert.notEqual(newClientId(), a);
 });
 
-test("failReason: why the server refused a message, in words", () => {
+test("failReason and errorText: why something failed, in words", () => {
   assert.equal(failReason({ message: "invalid", fields: { body: "is too long" } }), "the message is too long");
   assert.equal(failReason({ message: "slow down" }), "slow down");
+  assert.equal(errorText(new Error("not allowed"), "try again"), "not allowed");
+  assert.equal(errorText(new Error(""), "try again"), "try again");
+  assert.equal(errorText("a string", "try again"), "try again");
 });

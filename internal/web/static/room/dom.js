@@ -1,7 +1,8 @@
 // @ts-check
-// Small helpers the room's modules share: making and finding elements, a
-// person's initials, clock times in a time zone, a server's words as a
-// sentence, and the address of a WebSocket on this server.
+// Small helpers the room's modules share (and app.js): making and finding
+// elements, a person's initials, clock times in a time zone, a server's
+// words as a sentence, an error in words, and the address of a WebSocket
+// on this server.
 
 /**
  * el makes an element with a class and a text.
@@ -41,6 +42,17 @@ export function need(root, sel) {
  */
 export function finder(root) {
   return (sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+}
+
+/**
+ * errorText is what went wrong, in an error's own words, or fallback when
+ * it has none.
+ * @param {unknown} e
+ * @param {string} fallback
+ * @returns {string}
+ */
+export function errorText(e, fallback) {
+  return (e instanceof Error && e.message) || fallback;
 }
 
 /**

@@ -7,7 +7,7 @@
 // the tiles, what the stage says: connecting, waiting for the other person
 // (with the setup check), or why the page is out of the room.
 
-import { el, initials } from "./dom.js";
+import { el, finder, initials } from "./dom.js";
 import { LEFT_TEXT } from "./people.js";
 import { streamName } from "./remote.js";
 
@@ -105,7 +105,7 @@ export class Stage {
    * @param {() => string} o.sinkId the speaker chosen in the devices panel
    */
   constructor(root, { call, me, other, sinkId }) {
-    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    const $ = finder(root);
     this.stage = $("[data-stage]");
     this.tiles = $("[data-tiles]");
     this.msg = $("[data-stage-msg]");

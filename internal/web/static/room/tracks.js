@@ -5,6 +5,8 @@
 // another device; every change is reported, so that the call sends the
 // new track on whatever link carries it.
 
+import { errorText } from "./dom.js";
+
 /** @typedef {"mic"|"camera"|"screen"} Purpose */
 
 /** The purposes of a participant's tracks, in the order they are sent. */
@@ -190,5 +192,5 @@ export class LocalTracks {
  * @returns {string}
  */
 function why(e) {
-  return e instanceof Error ? e.message || e.name : String(e);
+  return errorText(e, e instanceof Error ? e.name : String(e));
 }
