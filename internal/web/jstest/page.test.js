@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initials, sentence } from "../static/room/dom.js";
 import { linkParts } from "../static/room/links.js";
-import { before } from "../static/room/chat.js";
+import { before } from "../static/room/chatlog.js";
 import { absentStatus, pathWords } from "../static/room/people.js";
 import { featured, stageMessage } from "../static/room/stage.js";
 import { connectionWords, transportWords } from "../static/room/connection.js";

@@ -1,6 +1,8 @@
 // Rapport's page script: shows times in the viewer's time zone, fills the
 // time-zone fields of forms, and small conveniences. No framework, no build.
 
+import { el } from "./room/dom.js";
+
 const profileZone = document.body.dataset.tz || "";
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 const zone = profileZone || browserZone;
@@ -12,13 +14,13 @@ const formats = {
 };
 
 function localizeTimes(root = document) {
-  for (const el of root.querySelectorAll("time[datetime][data-format]")) {
-    const when = new Date(el.getAttribute("datetime"));
+  for (const t of root.querySelectorAll("time[datetime][data-format]")) {
+    const when = new Date(t.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) continue;
-    const opts = { ...(formats[el.dataset.format] || formats.datetime), timeZone: zone };
+    const opts = { ...(formats[t.dataset.format] || formats.datetime), timeZone: zone };
     try {
-      el.textContent = new Intl.DateTimeFormat(undefined, opts).format(when);
-      el.title = when.toISOString();
+      t.textContent = new Intl.DateTimeFormat(undefined, opts).format(when);
+      t.title = when.toISOString();
     } catch {
       // an unknown zone leaves the server's UTC text in place
     }
@@ -29,11 +31,11 @@ function fillZoneFields() {
   for (const input of document.querySelectorAll("input[data-tz-input][data-auto]")) {
     input.value = browserZone;
   }
-  for (const el of document.querySelectorAll("[data-tz-show]")) {
+  for (const shown of document.querySelectorAll("[data-tz-show]")) {
     const input = document.querySelector("input[data-tz-input]");
-    if (input) el.textContent = input.value;
+    if (input) shown.textContent = input.value;
   }
-  for (const el of document.querySelectorAll("[data-tz-label]")) el.textContent = zone;
+  for (const label of document.querySelectorAll("[data-tz-label]")) label.textContent = zone;
   const list = document.querySelector("datalist[data-zones]");
   if (list && Intl.supportedValuesOf) {
     for (const z of Intl.supportedValuesOf("timeZone")) list.append(new Option(z));
@@ -170,8 +172,7 @@ async function refreshMain() {
 function toastArea() {
   let area = document.querySelector(".toasts");
   if (!area) {
-    area = document.createElement("div");
-    area.className = "toasts";
+    area = el("div", "toasts");
     area.setAttribute("role", "region");
     area.setAttribute("aria-label", "Notifications");
     document.body.append(area);
@@ -188,30 +189,17 @@ function toast({ data, headline, detail, link, href }) {
   for (const old of area.querySelectorAll(".toast")) {
     if (old.dataset[name] === value) old.remove();
   }
-  const box = document.createElement("div");
-  box.className = "toast";
+  const box = el("div", "toast");
   box.dataset[name] = value;
   box.setAttribute("role", "status");
-  const text = document.createElement("div");
-  text.className = "toast-text";
-  const strong = document.createElement("strong");
-  strong.textContent = headline;
-  text.append(strong);
-  if (detail) {
-    const small = document.createElement("span");
-    small.className = "muted small";
-    small.textContent = detail;
-    text.append(small);
-  }
-  const go = document.createElement("a");
-  go.className = "btn btn-primary btn-small";
+  const text = el("div", "toast-text");
+  text.append(el("strong", "", headline));
+  if (detail) text.append(el("span", "muted small", detail));
+  const go = el("a", "btn btn-primary btn-small", link);
   go.href = href;
-  go.textContent = link;
-  const close = document.createElement("button");
+  const close = el("button", "toast-close", "×");
   close.type = "button";
-  close.className = "toast-close";
   close.setAttribute("aria-label", "Dismiss");
-  close.textContent = "×";
   close.addEventListener("click", () => box.remove());
   box.append(text, go, close);
   area.append(box);

@@ -5,6 +5,8 @@
 // sends it out. While it is in, a banner tells everyone whom it hears, and
 // its captions of what each person says (and what it says) show here.
 
+import { el, errorText, finder } from "./dom.js";
+
 /** @type {Object<string, string>} */
 const MODES = {
   listen: "Listen only",
@@ -30,19 +32,14 @@ export class AIPanel {
     this.names = names;
     /** @type {import("./protocol.js").Floor} */
     this.floor = { present: false, available: false };
-    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    const $ = finder(root);
     this.captions = $("[data-captions]");
     this.state = $("[data-ai-state]");
     this.error = $("[data-ai-error]");
     this.coachBox = $("[data-ai-coach]");
     this.clientBox = $("[data-ai-client]");
     this.mode = /** @type {HTMLSelectElement} */ ($("[data-ai-mode]"));
-    for (const [value, text] of Object.entries(MODES)) {
-      const o = document.createElement("option");
-      o.value = value;
-      o.textContent = text;
-      this.mode.append(o);
-    }
+    for (const [value, text] of Object.entries(MODES)) this.mode.append(new Option(text, value));
     root.addEventListener("click", (e) => {
       const act = /** @type {HTMLElement|null} */ (/** @type {Element} */ (e.target).closest("[data-ai]"))?.dataset.ai;
       if (act) this.act(act);
@@ -88,7 +85,7 @@ export class AIPanel {
     try {
       await this.signal.request(type, data || {});
     } catch (e) {
-      this.error.textContent = /** @type {Error} */ (e).message || "That did not work; try again.";
+      this.error.textContent = errorText(e, "That did not work; try again.");
       this.error.hidden = false;
     }
   }
@@ -98,7 +95,7 @@ export class AIPanel {
    * @param {import("./protocol.js").Floor} fl
    */
   show(fl) {
-    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (this.root.querySelector(sel));
+    const $ = finder(this.root);
     this.floor = fl;
     const coach = this.role === "coach";
     this.root.hidden = !fl.available && !fl.present;
@@ -153,12 +150,8 @@ export class AIPanel {
    * @param {{user_id: number, name: string, text: string}} c
    */
   caption(c) {
-    const li = document.createElement("li");
-    li.className = c.user_id === 0 ? "caption caption-ai" : "caption";
-    const who = document.createElement("span");
-    who.className = "caption-who";
-    who.textContent = `${c.name}: `;
-    li.append(who, document.createTextNode(c.text));
+    const li = el("li", c.user_id === 0 ? "caption caption-ai" : "caption");
+    li.append(el("span", "caption-who", `${c.name}: `), c.text);
     this.captions.append(li);
     while (this.captions.children.length > CAPTIONS_SHOWN) this.captions.children[0].remove();
     this.captions.hidden = false;

@@ -31,9 +31,9 @@ export class CallBar {
     this.sinkId = ""; // the speaker chosen, "" for the default
     /** @type {{track: MediaStreamTrack, stop: () => void}|null} */
     this.meter = null;
-    this.button("mic").addEventListener("click", () => call.toggleMic());
-    this.button("cam").addEventListener("click", () => call.toggleCamera());
-    this.button("screen").addEventListener("click", () => call.toggleScreen());
+    this.button("mic").addEventListener("click", () => call.local.toggleMic());
+    this.button("cam").addEventListener("click", () => call.local.toggleCamera());
+    this.button("screen").addEventListener("click", () => call.local.toggleScreen());
     this.button("layout").addEventListener("click", () => {
       const grid = this.button("layout").getAttribute("aria-pressed") !== "true";
       this.button("layout").setAttribute("aria-pressed", String(grid));
@@ -74,12 +74,13 @@ export class CallBar {
   // show draws the buttons and the media's state from the call.
   show() {
     const call = this.call;
-    this.set("mic", call.micLive, call.micLive ? "Mute" : "Unmute", call.micLive ? "Mute the microphone" : "Unmute the microphone");
-    this.set("cam", call.camLive, call.camLive ? "Stop video" : "Start video", call.camLive ? "Turn the camera off" : "Turn the camera on");
-    this.set("screen", call.sharing, call.sharing ? "Stop sharing" : "Share screen", call.sharing ? "Stop sharing your screen" : "Share your screen");
-    this.button("mic").disabled = !call.tracks.mic;
-    this.state.textContent = call.deviceError || MEDIA_TEXT[call.state] || "";
-    this.state.dataset.kind = call.deviceError ? "error" : call.state;
+    const dev = call.local;
+    this.set("mic", dev.micLive, dev.micLive ? "Mute" : "Unmute", dev.micLive ? "Mute the microphone" : "Unmute the microphone");
+    this.set("cam", dev.camLive, dev.camLive ? "Stop video" : "Start video", dev.camLive ? "Turn the camera off" : "Turn the camera on");
+    this.set("screen", dev.sharing, dev.sharing ? "Stop sharing" : "Share screen", dev.sharing ? "Stop sharing your screen" : "Share your screen");
+    this.button("mic").disabled = !dev.tracks.mic;
+    this.state.textContent = dev.deviceError || MEDIA_TEXT[call.state] || "";
+    this.state.dataset.kind = dev.deviceError ? "error" : call.state;
   }
 
   // toggled fills the devices panel as it opens, and stops its meter as
@@ -91,10 +92,10 @@ export class CallBar {
       this.meter = null;
       return;
     }
-    const call = this.call;
+    const { tracks } = this.call.local;
     const devices = await navigator.mediaDevices.enumerateDevices();
     /** @type {Object<string, string|undefined>} */
-    const current = { audioinput: call.tracks.mic?.getSettings().deviceId, videoinput: call.tracks.camera?.getSettings().deviceId, audiooutput: this.sinkId };
+    const current = { audioinput: tracks.mic?.getSettings().deviceId, videoinput: tracks.camera?.getSettings().deviceId, audiooutput: this.sinkId };
     for (const select of panel.querySelectorAll("select[data-device]")) {
       const kind = /** @type {HTMLSelectElement} */ (select).dataset.device || "";
       const list = devices.filter((d) => d.kind === kind);
@@ -102,7 +103,7 @@ export class CallBar {
       /** @type {HTMLSelectElement} */ (select).disabled = list.length === 0;
     }
     const bar = /** @type {HTMLElement} */ (panel.querySelector("[data-mic-meter]"));
-    if (call.tracks.mic) this.meter = levelMeter(call.tracks.mic, bar);
+    if (tracks.mic) this.meter = levelMeter(tracks.mic, bar);
   }
 
   /**
@@ -116,7 +117,7 @@ export class CallBar {
       this.sinkId = select.value;
       for (const a of document.querySelectorAll(".tile audio")) /** @type {any} */ (a).setSinkId?.(this.sinkId).catch(() => {});
     } else {
-      this.call.useDevice(/** @type {"audioinput"|"videoinput"} */ (kind), select.value);
+      this.call.local.useDevice(/** @type {"audioinput"|"videoinput"} */ (kind), select.value);
     }
   }
 }

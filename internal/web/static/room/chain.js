@@ -5,7 +5,9 @@
 // servers' relays, as ICE prefers them); WebRTC through TURN over TCP and
 // TLS only (when the server gives such TURN servers); the WebSocket media
 // tunnel (tunnel.js), where the browser has WebCodecs. After the last step
-// the chain starts over. Pure: the Call (media.js) runs the steps.
+// the chain starts over. Pure: the Call (media.js) runs the steps. The ICE
+// servers' helpers are here too: the peer connections' configuration, and
+// which servers are TURN relays, over which transports.
 
 /** ms a step of the fallback chain gets to connect */
 export const STEP_TIMEOUT = 8000;
@@ -51,8 +53,37 @@ export function nextStep(i, n) {
 export function tcpTurn(servers) {
   const out = [];
   for (const s of servers || []) {
-    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u) => /^turns:/.test(u) || /transport=tcp/.test(u));
+    const urls = urlsOf(s).filter((u) => /^turns:/.test(u) || /transport=tcp/.test(u));
     if (urls.length) out.push({ ...s, urls });
   }
   return out;
+}
+
+/**
+ * turnServers keeps the ICE servers that are TURN relays (turn: or turns:).
+ * @param {RTCIceServer[]|undefined} servers
+ * @returns {RTCIceServer[]}
+ */
+export function turnServers(servers) {
+  return (servers || []).filter((s) => urlsOf(s).some((u) => /^turns?:/.test(u)));
+}
+
+/**
+ * urlsOf lists an ICE server's addresses (one, or several).
+ * @param {RTCIceServer} server
+ * @returns {string[]}
+ */
+export function urlsOf(server) {
+  return Array.isArray(server.urls) ? server.urls : [server.urls];
+}
+
+/**
+ * rtcConfig is the configuration of the call's peer connections: one
+ * transport for everything, and TURN relays only when relayOnly.
+ * @param {RTCIceServer[]} iceServers
+ * @param {boolean} relayOnly
+ * @returns {RTCConfiguration}
+ */
+export function rtcConfig(iceServers, relayOnly) {
+  return { iceServers, iceTransportPolicy: relayOnly ? "relay" : "all", bundlePolicy: "max-bundle" };
 }

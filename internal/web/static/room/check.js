@@ -8,6 +8,8 @@
 // being found out) and its text.
 
 import { el } from "./dom.js";
+import { meanSquare } from "./level.js";
+import { turnServers } from "./chain.js";
 
 const RELAY_TIMEOUT = 6000;
 
@@ -80,15 +82,16 @@ export class SetupCheck {
   refresh() {
     if (!this.active) return;
     const { call } = this;
-    const cam = call.tracks.camera;
+    const dev = call.local;
+    const cam = dev.tracks.camera;
     if (cam) {
       const s = cam.getSettings();
       this.row("camera", true, `Camera on${s.width ? ` (${s.width}×${s.height})` : ""}`);
     } else {
-      this.row("camera", false, call.deviceError || "Camera off");
+      this.row("camera", false, dev.deviceError || "Camera off");
     }
-    const mic = call.tracks.mic;
-    if (mic && call.micOn) {
+    const mic = dev.tracks.mic;
+    if (mic && dev.micOn) {
       this.row("mic", true, "Microphone on: speak and watch the bar");
       if (!this.meter || this.meter.track !== mic) {
         this.meter?.stop();
@@ -113,7 +116,7 @@ export class SetupCheck {
   // testRelay gathers candidates through the TURN servers the room gave:
   // a relay candidate means a strict network can still carry the call.
   async testRelay() {
-    const servers = (this.call.iceServers || []).filter((s) => /** @type {string[]} */ ([]).concat(s.urls).some((u) => /^turns?:/.test(u)));
+    const servers = turnServers(this.call.iceServers);
     if (servers.length === 0) {
       this.row("relay", undefined, "Most networks need nothing more", " (no TURN relay on this server)");
       return;
@@ -164,9 +167,7 @@ export function levelMeter(track, bar) {
   let frame = 0;
   const draw = () => {
     analyser.getFloatTimeDomainData(data);
-    let sum = 0;
-    for (const x of data) sum += x * x;
-    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    const level = Math.min(1, Math.sqrt(meanSquare(data)) * 4);
     bar.style.width = `${Math.round(level * 100)}%`;
     if (bar.parentElement) bar.parentElement.dataset.level = level.toFixed(3);
     frame = requestAnimationFrame(draw);

@@ -3,6 +3,8 @@
 // room connection's state, the wait before the next try with a way to try
 // now, and, behind Connection details, how the page is connected.
 
+import { finder } from "./dom.js";
+
 const CONN_TEXT = /** @type {Object<string, string>} */ ({
   connecting: "Connecting…",
   open: "Connected",
@@ -41,7 +43,7 @@ export class ConnectionIndicator {
    * @param {{onRetry: () => void}} events
    */
   constructor(root, { onRetry }) {
-    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    const $ = finder(root);
     this.indicator = $("[data-conn-indicator]");
     this.text = $("[data-conn-text]");
     this.wait = $("[data-conn-wait]");

@@ -1,7 +1,8 @@
 // @ts-check
-// Small helpers the room's modules share: making elements, a person's
-// initials, clock times in a time zone, a server's words as a sentence,
-// and the address of a WebSocket on this server.
+// Small helpers the room's modules share (and app.js): making and finding
+// elements, a person's initials, clock times in a time zone, a server's
+// words as a sentence, an error in words, and the address of a WebSocket
+// on this server.
 
 /**
  * el makes an element with a class and a text.
@@ -30,6 +31,28 @@ export function need(root, sel) {
   const e = root.querySelector(sel);
   if (!e) throw new Error(`the room page has no ${sel}`);
   return /** @type {E} */ (/** @type {unknown} */ (e));
+}
+
+/**
+ * finder is querySelector within root, for the elements of a part of the
+ * page that its template always has (those that may be missing are cast
+ * to HTMLElement|null where they are found).
+ * @param {ParentNode} root
+ * @returns {(sel: string) => HTMLElement}
+ */
+export function finder(root) {
+  return (sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+}
+
+/**
+ * errorText is what went wrong, in an error's own words, or fallback when
+ * it has none.
+ * @param {unknown} e
+ * @param {string} fallback
+ * @returns {string}
+ */
+export function errorText(e, fallback) {
+  return (e instanceof Error && e.message) || fallback;
 }
 
 /**

@@ -1,9 +1,10 @@
+// @ts-check
 // End session: the coach's button in the room, confirmed in a dialog
 // (Cancel keeps the call; End session completes the appointment and closes
 // the room for both). The server answers "room.end" with ok, tells everyone
 // with "room.ended" and closes the connections with room_ended.
 
-// @ts-check
+import { errorText } from "./dom.js";
 
 export class EndSession {
   /**
@@ -38,7 +39,7 @@ export class EndSession {
       await this.signal.request("room.end");
       this.dialog.close();
     } catch (e) {
-      this.error.textContent = /** @type {Error} */ (e).message || "The session could not be ended; try again.";
+      this.error.textContent = errorText(e, "The session could not be ended; try again.");
       this.error.hidden = false;
       this.confirm.disabled = false;
     }

@@ -8,7 +8,8 @@
 // filed under its purpose. When direct ICE cannot connect, either side
 // sends {fallback: true} and both go to the SFU (media.js).
 
-import { PURPOSES } from "./tracks.js";
+import { PURPOSES, kindOf } from "./tracks.js";
+import { rtcConfig } from "./chain.js";
 
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 
@@ -48,7 +49,7 @@ export class DirectLink {
     this.pending = [];
     /** @type {Promise<unknown>} */
     this.chain = Promise.resolve();
-    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: turnOnly ? "relay" : "all", bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection(rtcConfig(iceServers, turnOnly));
     /** @type {any} */ (pc).rapportPath = "p2p"; // what this connection is, for the page and for tests
     this.pc = pc;
     pc.onicecandidate = (e) => {
@@ -66,7 +67,7 @@ export class DirectLink {
   offer() {
     this.enqueue(async () => {
       for (const purpose of PURPOSES) {
-        const t = this.pc.addTransceiver(purpose === "mic" ? "audio" : "video", { direction: "sendrecv" });
+        const t = this.pc.addTransceiver(kindOf(purpose), { direction: "sendrecv" });
         this.transceivers[purpose] = t;
         const track = this.tracks[purpose];
         if (track) await t.sender.replaceTrack(track);

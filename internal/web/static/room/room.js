@@ -18,7 +18,8 @@
 // ?transport=longpoll skips the WebSocket; ?relay=1 sends media through
 // TURN relays only.
 
-import { Signal, isFinal } from "./signal.js";
+import { Signal } from "./signal.js";
+import { isFinal } from "./reconnect.js";
 import { Chat } from "./chat.js";
 import { CallTimer } from "./timer.js";
 import { Call } from "./media.js";
@@ -105,7 +106,7 @@ class Room {
   wire() {
     const { call, signal, root } = this;
     call.addEventListener("change", () => {
-      const m = { mic: call.micLive, cam: call.camLive, screen: call.sharing, path: call.state === "connected" ? call.path : "none" };
+      const m = { mic: call.local.micLive, cam: call.local.camLive, screen: call.local.sharing, path: call.state === "connected" ? call.path : "none" };
       if (Object.entries(m).some(([k, v]) => v !== this.media[/** @type {keyof Presence} */ (k)])) this.setMedia(m);
       this.render();
     });
@@ -238,7 +239,7 @@ class Room {
     const { root, signal } = this;
     this.refusal = state === "closed" ? sentence(message) : "";
     root.dataset.conn = state;
-    root.dataset.wsFailures = String(signal.wsFailures);
+    root.dataset.wsFailures = String(signal.policy.wsFailures);
     document.body.dataset.roomState = state;
     if (state === "open") {
       root.dataset.transport = transport;

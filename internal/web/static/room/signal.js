@@ -3,57 +3,27 @@
 // WebSocket, or over HTTP long polling where WebSockets are blocked
 // (transport.js). One Signal outlives its transports: it joins on every
 // (re)connect with the session and the last message seen, reconnects with
-// backoff, moves back to the WebSocket when it works again, measures the
-// server's clock, and keeps unacknowledged chat messages (outbox.js) to send
-// again with their same client_id.
+// backoff, moves back to the WebSocket when it works again (as reconnect.js
+// decides, with a probe: probe.js), measures the server's clock (clock.js),
+// and keeps unacknowledged chat messages (signal.outbox, outbox.js) to send
+// again with their same client_id. Requests and their answers are
+// requests.js's.
 //
 // Events (on the Signal, an EventTarget):
 //   "state"  detail {state, transport, retryAt, reason, message}
 //   "joined" detail: the data of the joined frame (before the outbox is resent)
 //   "frame"  detail: a server frame that answers no request of ours
 
-import { buildFrame } from "./protocol.js";
 import { WSTransport, PollTransport } from "./transport.js";
 import { ChatOutbox } from "./outbox.js";
+import { Requests, errorCode } from "./requests.js";
+import { ServerClock } from "./clock.js";
+import { TransportPolicy, finalState, isFinal } from "./reconnect.js";
+import { WSProbe } from "./probe.js";
+import { buildFrame } from "./protocol.js";
 
-const BACKOFF_BASE = 500; // ms: the first retry; it doubles up to BACKOFF_MAX
-const BACKOFF_MAX = 15000;
-const WS_FAILURES_BEFORE_POLL = 2; // on a page where no WebSocket has worked yet
-const WS_FAILURES_AFTER_WORKED = 3; // once one has: the network changed, or a proxy now drops them
-const WS_SHORT_LIVED = 30000; // a WebSocket that dies sooner after joining counts as failed
-const WS_RETRY_AFTER = 5 * 60000; // long polling that has worked this long tries the WebSocket again
-const WS_RETRY_MAX = 40 * 60000; // and, while the WebSocket stays blocked, ever less often, down to this
 const REQUEST_TIMEOUT = 15000;
 const PING_EVERY = 25000;
-
-// What a closed connection means for the page: final states do not reconnect.
-// signed_out: the session cookie is gone (401); closed: the server does not
-// let this page into the room (403: not open now, or 404: not ours).
-/** @type {Object<string, string>} */
-const FINAL = { replaced: "replaced", left: "left", room_ended: "ended", signed_out: "signed_out", closed: "closed" };
-
-// isFinal reports whether a state of the Signal waits for the person rather
-// than reconnecting by itself.
-/**
- * @param {string} state
- * @returns {boolean}
- */
-export function isFinal(state) {
-  return Object.values(FINAL).includes(state);
-}
-
-/**
- * backoffDelay is how long to wait before the next try after `attempt`
- * failures: it doubles from BACKOFF_BASE up to BACKOFF_MAX, and a jitter
- * (random in [0, 1)) picks between half of it and all of it.
- * @param {number} attempt
- * @param {number} random
- * @returns {number} ms
- */
-export function backoffDelay(attempt, random) {
-  const d = Math.min(BACKOFF_MAX, BACKOFF_BASE * 2 ** attempt);
-  return Math.round(d / 2 + (random * d) / 2);
-}
 
 /**
  * The state event's detail.
@@ -66,30 +36,6 @@ export function backoffDelay(attempt, random) {
  */
 
 /** @typedef {import("./transport.js").Transport} Transport */
-
-/**
- * A request waiting for its answer.
- * @typedef {object} Pending
- * @property {(f: import("./protocol.js").Frame) => void} resolve
- * @property {(e: SignalError) => void} reject
- * @property {ReturnType<typeof setTimeout>} timer
- * @property {Transport} t
- */
-
-// SignalError is a request that failed: the server's error code, or
-// "disconnected" and "timeout".
-export class SignalError extends Error {
-  /**
-   * @param {string} code
-   * @param {string} [message]
-   * @param {Object<string, string>} [fields]
-   */
-  constructor(code, message, fields) {
-    super(message || code);
-    this.code = code;
-    this.fields = fields || {};
-  }
-}
 
 export class Signal extends EventTarget {
   // roomId: the room; joinData(): the extra fields of join (session_id,
@@ -104,33 +50,27 @@ export class Signal extends EventTarget {
     super();
     this.roomId = roomId;
     this.joinData = joinData;
-    this.forceLongPoll = forceLongPoll;
     this.state = "idle";
     this.transportName = "";
-    this.clockOffset = 0; // server time minus local time, in ms
-    this.clockRTT = Infinity;
+    this.clock = new ServerClock();
     /** @type {Transport|null} the current transport */
     this.t = null;
-    /** @type {Transport|null} a WebSocket trying to take over from long polling */
-    this.probe = null;
     this.joined = false;
     this.everJoined = false;
     this.joinedAt = 0; // performance.now() of the last join
-    this.nextId = 1;
-    /** @type {Map<string, Pending>} request id -> what waits for the answer */
-    this.pending = new Map();
+    this.requests = new Requests();
+    /** The chat messages sent and not yet stored: the chat sends through it. */
     this.outbox = new ChatOutbox(roomId, this);
-    this.attempt = 0;
-    this.wsFailures = 0;
-    this.wsWorked = false;
-    this.usePoll = forceLongPoll;
+    this.policy = new TransportPolicy(forceLongPoll);
+    this.probe = new WSProbe({
+      policy: this.policy,
+      wanted: () => this.joined && this.t?.name === "longpoll",
+      open: () => this.transport(WSTransport),
+    });
     /** @type {ReturnType<typeof setTimeout>|0} */
     this.retryTimer = 0;
     /** @type {ReturnType<typeof setTimeout>|0} */
     this.pingTimer = 0;
-    /** @type {ReturnType<typeof setTimeout>|0} */
-    this.probeTimer = 0;
-    this.probeWait = WS_RETRY_AFTER;
     this.retryAt = 0;
     this.leaving = false; // leave() was called: the connection ends as "left"
   }
@@ -149,7 +89,7 @@ export class Signal extends EventTarget {
     });
     // Leaving the page: a long poll says so at once; a WebSocket closes anyway.
     addEventListener("pagehide", () => {
-      this.stopProbe();
+      this.probe.stop();
       if (this.t) this.t.close("pagehide");
     });
     // Back from the back-forward cache: connect again.
@@ -175,7 +115,7 @@ export class Signal extends EventTarget {
   rejoin() {
     if (!isFinal(this.state)) return;
     this.leaving = false;
-    this.attempt = 0;
+    this.policy.attempt = 0;
     this.setState("connecting");
     this.connect();
   }
@@ -192,12 +132,12 @@ export class Signal extends EventTarget {
 
   connect() {
     this.retryTimer = 0;
-    if (!this.usePoll) {
+    if (!this.policy.usePoll) {
       try {
         this.t = this.transport(WSTransport);
         return;
       } catch {
-        this.usePoll = true; // no WebSocket at all (or a policy refuses it)
+        this.policy.usePoll = true; // no WebSocket at all (or a policy refuses it)
       }
     }
     this.t = this.transport(PollTransport);
@@ -212,14 +152,14 @@ export class Signal extends EventTarget {
   transport(Kind) {
     return new Kind(this.base, {
       onOpen: (t) => this.opened(t),
-      onFrame: (t, f) => (this.t === t || this.probe === t) && this.received(f),
-      onClose: (t, info) => (this.probe === t ? this.probeClosed() : this.closed(t, info)),
+      onFrame: (t, f) => (this.t === t || this.probe.t === t) && this.received(f),
+      onClose: (t, info) => (this.probe.t === t ? this.probeClosed() : this.closed(t, info)),
     });
   }
 
   /** @param {Transport} t */
   opened(t) {
-    const upgrade = this.probe === t;
+    const upgrade = this.probe.t === t;
     if (this.t !== t && !upgrade) return;
     if (upgrade) t.joining = true;
     else this.transportName = t.name;
@@ -227,20 +167,15 @@ export class Signal extends EventTarget {
     const sent = performance.now();
     this.request("join", data, { via: t }).then(
       (f) => {
-        if (upgrade && this.probe === t) this.swap(t);
+        if (upgrade && this.probe.t === t) this.swap(t);
         if (this.t !== t) return;
         this.transportName = t.name;
         this.joined = true;
         this.joinedAt = performance.now();
         this.everJoined = true;
-        this.attempt = 0;
-        if (t.name === "websocket") {
-          this.wsWorked = true;
-          this.usePoll = this.forceLongPoll;
-        } else {
-          this.scheduleProbe();
-        }
-        this.sample(f.data?.timer?.server_time, sent, performance.now());
+        this.policy.joined(t.name);
+        if (t.name !== "websocket") this.probe.schedule();
+        this.clock.sample(f.data?.timer?.server_time, sent, performance.now());
         this.setState("open");
         this.dispatchEvent(new CustomEvent("joined", { detail: f.data }));
         // What is not yet sent on this connection goes now; the server
@@ -250,7 +185,7 @@ export class Signal extends EventTarget {
       },
       (err) => {
         // The server refused the join (restarting, say): try again later.
-        if ((this.t === t || this.probe === t) && err.code !== "disconnected") t.close("join failed");
+        if ((this.t === t || this.probe.t === t) && err.code !== "disconnected") t.close("join failed");
       },
     );
   }
@@ -265,95 +200,41 @@ export class Signal extends EventTarget {
     const wasJoined = this.joined;
     this.joined = false;
     clearTimeout(this.pingTimer);
-    this.rejectPending(t);
+    this.requests.fail(t);
     if (this.leaving) reason = "left"; // a connection lost while leaving does not come back
     // The server moved us to the WebSocket that is joining: its answer
     // decides what comes next (see probeClosed).
-    if (reason === "replaced" && this.probe?.joining) return;
-    this.stopProbe();
-    if (FINAL[reason]) {
-      this.setState(FINAL[reason], { reason, message });
+    if (reason === "replaced" && this.probe.t?.joining) return;
+    this.probe.stop();
+    const final = finalState(reason);
+    if (final) {
+      this.setState(final, { reason, message });
       return;
     }
     if (reason === "pagehide") return;
-    let delay = this.backoff();
-    if (t.name === "websocket" && this.wsFailed(wasJoined, reason)) delay = 0;
+    let delay = this.policy.backoff();
+    const lived = wasJoined ? performance.now() - this.joinedAt : 0;
+    if (t.name === "websocket" && this.policy.wsFailed(wasJoined, lived, reason)) delay = 0;
     // A long-poll connection that the server has forgotten (nobody polled
     // it for a while, or a newer one of ours took its place): open another
     // at once. Only a connection that never joined waits, so as not to loop.
     if (reason === "conn_ended" && wasJoined) delay = 0;
-    // Long polling that cannot even open: the server is unreachable rather
-    // than the WebSocket blocked. Try the WebSocket first again next time.
-    if (t.name === "longpoll" && !opened && !this.forceLongPoll && reason === "unreachable") {
-      this.usePoll = false;
-      this.wsFailures = 0;
-    }
+    if (t.name === "longpoll") this.policy.pollFailed(opened, reason);
     this.retryTimer = setTimeout(() => this.connect(), delay);
     this.setState(this.everJoined ? "reconnecting" : "connecting", { retryAt: Date.now() + delay, reason });
-  }
-
-  // wsFailed counts a closed WebSocket that did not get as far as joining,
-  // or died soon after without the server saying why. A few in a row mean
-  // that the network blocks them (two where none has worked yet, three where
-  // one had): it reports whether long polling takes over now.
-  /**
-   * @param {boolean} wasJoined
-   * @param {string} reason
-   * @returns {boolean}
-   */
-  wsFailed(wasJoined, reason) {
-    const lived = wasJoined ? performance.now() - this.joinedAt : 0;
-    if (wasJoined && (lived >= WS_SHORT_LIVED || reason === "restarting" || reason === "too_slow")) {
-      this.wsFailures = 0;
-      return false;
-    }
-    this.wsFailures++;
-    if (this.wsFailures < (this.wsWorked ? WS_FAILURES_AFTER_WORKED : WS_FAILURES_BEFORE_POLL)) return false;
-    this.usePoll = true;
-    return true;
-  }
-
-  // scheduleProbe tries the WebSocket again once long polling has worked for
-  // a while: what blocked it (a network, a proxy, a moment when the server
-  // was away) may be gone. A blocked probe costs nothing visible, and is
-  // tried again ever less often.
-  scheduleProbe() {
-    clearTimeout(this.probeTimer);
-    this.probeTimer = 0;
-    if (this.forceLongPoll || typeof WebSocket === "undefined") return;
-    this.probeTimer = setTimeout(() => this.startProbe(), this.probeWait);
-  }
-
-  startProbe() {
-    this.probeTimer = 0;
-    if (!this.joined || this.t?.name !== "longpoll" || this.probe) return;
-    try {
-      this.probe = this.transport(WSTransport);
-    } catch {
-      // refused outright: long polling it is
-    }
   }
 
   // probeClosed: the WebSocket did not get as far as joining. If the long
   // poll gave way to it meanwhile, connect again as after any drop.
   probeClosed() {
-    this.probe = null;
-    this.probeWait = Math.min(this.probeWait * 2, WS_RETRY_MAX);
+    this.probe.failed();
     if (!this.t && !this.retryTimer && this.state === "open") {
-      this.usePoll = true;
+      this.policy.usePoll = true;
       this.retryTimer = setTimeout(() => this.connect(), 0);
       this.setState("reconnecting", { reason: "gone" });
       return;
     }
-    if (this.joined && this.t?.name === "longpoll") this.scheduleProbe();
-  }
-
-  stopProbe() {
-    clearTimeout(this.probeTimer);
-    this.probeTimer = 0;
-    const p = this.probe;
-    this.probe = null;
-    if (p) p.close("probe");
+    if (this.joined && this.t?.name === "longpoll") this.probe.schedule();
   }
 
   // swap makes a probe that has joined the connection. The server has
@@ -363,46 +244,19 @@ export class Signal extends EventTarget {
   /** @param {Transport} t */
   swap(t) {
     const old = this.t;
-    this.probe = null;
+    this.probe.taken();
     this.t = t;
     this.joined = false;
-    this.probeWait = WS_RETRY_AFTER;
-    this.wsFailures = 0;
     clearTimeout(this.pingTimer);
     if (old) {
-      this.rejectPending(old);
+      this.requests.fail(old);
       old.close("upgraded");
     }
   }
 
-  // rejectPending fails the requests still waiting for an answer on t.
-  /** @param {Transport} t */
-  rejectPending(t) {
-    for (const [id, p] of this.pending) {
-      if (p.t !== t) continue;
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new SignalError("disconnected", "the connection ended"));
-    }
-  }
-
-  // backoff is the wait before the next try, longer after each failure.
-  backoff() {
-    const d = backoffDelay(this.attempt, Math.random());
-    this.attempt = Math.min(this.attempt + 1, 10);
-    return d;
-  }
-
   /** @param {import("./protocol.js").Frame} f a frame (transport.js checked its shape) */
   received(f) {
-    const p = f.id ? this.pending.get(f.id) : undefined;
-    if (f.id && p) {
-      this.pending.delete(f.id);
-      clearTimeout(p.timer);
-      if (f.type === "error") p.reject(new SignalError(f.data?.code || "internal", f.data?.message, f.data?.fields));
-      else p.resolve(f);
-      return;
-    }
+    if (this.requests.answer(f)) return;
     // An acknowledgement whose request had already timed out: the message
     // is stored all the same.
     if (f.type === "chat.ack" && this.outbox.acked(f.data)) return;
@@ -419,19 +273,7 @@ export class Signal extends EventTarget {
    * @returns {Promise<import("./protocol.js").Frame>}
    */
   request(type, data, { timeout = REQUEST_TIMEOUT, via = this.t } = {}) {
-    return new Promise((resolve, reject) => {
-      const t = via;
-      if (!t || !t.isOpen()) {
-        reject(new SignalError("disconnected", "not connected"));
-        return;
-      }
-      const id = String(this.nextId++);
-      const timer = setTimeout(() => {
-        if (this.pending.delete(id)) reject(new SignalError("timeout", "the server did not answer"));
-      }, timeout);
-      this.pending.set(id, { resolve, reject, timer, t });
-      t.send(buildFrame(type, data, id));
-    });
+    return this.requests.send(via, type, data, timeout);
   }
 
   /**
@@ -446,47 +288,12 @@ export class Signal extends EventTarget {
     return true;
   }
 
-  /**
-   * savedChat returns the messages that an earlier page of this tab had not
-   * yet seen stored ({client_id, body, at}, oldest first): the chat shows
-   * them and passes them to sendChat again.
-   * @returns {import("./outbox.js").Saved[]}
-   */
-  savedChat() {
-    return this.outbox.saved();
-  }
-
-  /**
-   * sendChat sends a message and resolves with the chat.ack data once it is
-   * stored. Until then it is kept, in sessionStorage too, and sent again
-   * after every reconnect (and after a reload) with the same client_id, so
-   * that it is stored exactly once. It rejects only when the server refuses
-   * it (invalid, rate_limited, ...).
-   * @param {string} clientId
-   * @param {string} body
-   * @param {number} [at] when it was written, in ms
-   * @returns {Promise<import("./protocol.js").ChatAck>}
-   */
-  sendChat(clientId, body, at = Date.now()) {
-    return this.outbox.send(clientId, body, at);
-  }
-
-  /**
-   * forgetChat drops an outbox message that arrived some other way (in the
-   * catch-up of a join after its acknowledgement was lost).
-   * @param {string} clientId
-   * @param {import("./protocol.js").ChatMessage} message
-   */
-  forgetChat(clientId, message) {
-    this.outbox.forget(clientId, message);
-  }
-
   // leave says goodbye; the server answers and then closes the connection
   // (a connection that does not close soon after is closed here).
   async leave() {
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
-    this.stopProbe();
+    this.probe.stop();
     this.leaving = true; // whatever happens to the connection meanwhile, the end is "left"
     const t = this.t;
     if (!this.joined || !t) {
@@ -528,32 +335,15 @@ export class Signal extends EventTarget {
     const sent = performance.now();
     try {
       const f = await this.request("ping", undefined, { timeout: 10000 });
-      this.sample(f.data?.server_time, sent, performance.now());
+      this.clock.sample(f.data?.server_time, sent, performance.now());
       this.schedulePing();
     } catch (err) {
-      if (/** @type {SignalError} */ (err).code === "timeout" && this.t === t) t.close("no pong"); // a dead connection
+      if (errorCode(err) === "timeout" && this.t === t) t.close("no pong"); // a dead connection
     }
-  }
-
-  /**
-   * sample takes a server time seen between two local instants; the
-   * estimate from the fastest round trip wins.
-   * @param {string|undefined} serverTime
-   * @param {number} sent performance.now() before
-   * @param {number} received performance.now() after
-   */
-  sample(serverTime, sent, received) {
-    const at = Date.parse(serverTime || "");
-    if (Number.isNaN(at)) return;
-    const rtt = received - sent;
-    if (rtt > this.clockRTT) return;
-    this.clockRTT = rtt;
-    const localMid = Date.now() - (performance.now() - (sent + received) / 2);
-    this.clockOffset = at - localMid;
   }
 
   // serverNow is the server's clock, as well as this page knows it.
   serverNow() {
-    return Date.now() + this.clockOffset;
+    return this.clock.now();
   }
 }

@@ -7,8 +7,9 @@
 // the tiles, what the stage says: connecting, waiting for the other person
 // (with the setup check), or why the page is out of the room.
 
-import { el, initials } from "./dom.js";
+import { el, finder, initials } from "./dom.js";
 import { LEFT_TEXT } from "./people.js";
+import { streamName } from "./remote.js";
 
 /** @typedef {import("./protocol.js").Participant} Participant */
 /** @typedef {import("./media.js").Call} Call */
@@ -104,7 +105,7 @@ export class Stage {
    * @param {() => string} o.sinkId the speaker chosen in the devices panel
    */
   constructor(root, { call, me, other, sinkId }) {
-    const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (root.querySelector(sel));
+    const $ = finder(root);
     this.stage = $("[data-stage]");
     this.tiles = $("[data-tiles]");
     this.msg = $("[data-stage-msg]");
@@ -162,11 +163,11 @@ export class Stage {
       const tile = this.personTile(id, p);
       keep.add(tile);
       tile.dataset.speaking = String(id === speaker);
-      const camera = id === me ? this.localStream(call.tracks.camera) : p.cam ? call.remote.get(id)?.camera : null;
+      const camera = id === me ? this.localStream(call.local.tracks.camera) : p.cam ? call.remote.get(id)?.camera : null;
       showVideo(tile, camera || null, id === me);
-      if (id !== me) this.watchSize(tile, `${id}-camera`);
+      if (id !== me) this.watchSize(tile, streamName(id, "camera"));
       if (id !== me) playAudio(tile, call.remote.get(id)?.mic || null, this.sinkId());
-      const screen = id === me ? this.localStream(call.tracks.screen) : p.screen ? call.remote.get(id)?.screen : null;
+      const screen = id === me ? this.localStream(call.local.tracks.screen) : p.screen ? call.remote.get(id)?.screen : null;
       if (screen) keep.add(this.screenTile(id, p, screen));
     }
     for (const t of [...this.tiles.children]) if (!keep.has(t)) t.remove();
@@ -225,7 +226,7 @@ export class Stage {
       return t;
     });
     showVideo(st, screen, false);
-    if (id !== me) this.watchSize(st, `${id}-screen`);
+    if (id !== me) this.watchSize(st, streamName(id, "screen"));
     return st;
   }
 

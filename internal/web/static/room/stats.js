@@ -21,6 +21,15 @@
 /** @typedef {Map<number, PersonStats>} Stats user id -> what their media does */
 
 /**
+ * emptyStats is a person's reading before anything is counted.
+ * @param {number} rtt the connection's round trip, in s
+ * @returns {PersonStats}
+ */
+export function emptyStats(rtt) {
+  return { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt, loss: 0, quality: "good" };
+}
+
+/**
  * quality rates a connection by its loss (a share) and round trip (s).
  * @param {number} loss
  * @param {number} rtt
@@ -118,7 +127,7 @@ export async function readPeerStats(pc, remote) {
     if (r.type !== "inbound-rtp") return;
     const user = byTrack.get(r.trackIdentifier);
     if (user === undefined) return;
-    const s = stats.get(user) || { frames: 0, fps: 0, received: 0, lost: 0, energy: 0, rtt, loss: 0, quality: "good" };
+    const s = stats.get(user) || emptyStats(rtt);
     if (r.kind === "video") {
       s.frames += r.framesDecoded || 0;
       s.fps = Math.max(s.fps, r.framesPerSecond || 0);

@@ -5,10 +5,21 @@
 // another device; every change is reported, so that the call sends the
 // new track on whatever link carries it.
 
+import { errorText } from "./dom.js";
+
 /** @typedef {"mic"|"camera"|"screen"} Purpose */
 
 /** The purposes of a participant's tracks, in the order they are sent. */
 export const PURPOSES = /** @type {const} */ (["mic", "camera", "screen"]);
+
+/**
+ * kindOf is the kind of media a purpose's track is.
+ * @param {Purpose} purpose
+ * @returns {"audio"|"video"}
+ */
+export function kindOf(purpose) {
+  return purpose === "mic" ? "audio" : "video";
+}
 
 // CAMERA are the camera constraints: 720p at most, 30 frames a second.
 const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30, max: 30 } };
@@ -79,6 +90,14 @@ export class LocalTracks {
 
   get micLive() {
     return !!this.tracks.mic && this.micOn;
+  }
+
+  get camLive() {
+    return !!this.tracks.camera;
+  }
+
+  get sharing() {
+    return !!this.tracks.screen;
   }
 
   toggleMic() {
@@ -173,5 +192,5 @@ export class LocalTracks {
  * @returns {string}
  */
 function why(e) {
-  return e instanceof Error ? e.message || e.name : String(e);
+  return errorText(e, e instanceof Error ? e.name : String(e));
 }
