@@ -36,9 +36,10 @@ type Store interface {
 
 // Service carries out the rights: who may ask, and what is done.
 type Service struct {
-	Store Store
-	Clock app.Clock
-	Audit audit.Recorder
+	Store    Store
+	Erasures ErasureStore
+	Clock    app.Clock
+	Audit    audit.Recorder
 	// Holder names this server in the export lease (host/pid).
 	Holder string
 }
@@ -67,8 +68,12 @@ func (s *Service) subject(ctx context.Context, clientID int64) (*app.Actor, *coa
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Role != app.RoleClient {
-		return nil, nil, app.Errorf(app.ECONFLICT, "%s is a %s, not a client: only a client's data is exported or erased here", u.DisplayName(), u.Role)
+	switch u.Role {
+	case app.RoleClient:
+	case app.RoleCoach:
+		return nil, nil, app.Errorf(app.ECONFLICT, "%s is a coach: their clients must be moved to another coach or released first, and their role changed", u.DisplayName())
+	default:
+		return nil, nil, app.Errorf(app.ECONFLICT, "%s is an %s, not a client: only a client's data is exported or erased here", u.DisplayName(), u.Role)
 	}
 	return a, u, nil
 }
