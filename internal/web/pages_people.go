@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/privacy"
 )
 
 // pageSize is how many people a list page shows.
@@ -123,6 +124,10 @@ type profileData struct {
 	Message                     string
 	Calendar                    calendarLinks // the person's feed
 	Emails                      coaching.EmailChoices
+	// Erasure is the client's own erasure while it waits; ErasureProblem
+	// why their request was refused ("invalid", "conflict").
+	Erasure        *privacy.Erasure
+	ErasureProblem string
 }
 
 func (profileData) PageTitle() string { return "Your profile" }
@@ -141,8 +146,13 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, u *coaching
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "profile", profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
-		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal, Emails: emails})
+	d := profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
+		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal, Emails: emails,
+		ErasureProblem: r.URL.Query().Get("erasure")}
+	if u.Role == app.RoleClient && s.privacy != nil && s.privacy.Erasures != nil {
+		d.Erasure, _ = s.privacy.PendingErasure(r.Context(), u.ID) // none waiting is the usual case
+	}
+	s.render(w, r, http.StatusOK, "profile", d)
 }
 
 // saveProfileForm writes the form's fields into the profile, keeping the

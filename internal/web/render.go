@@ -156,6 +156,9 @@ var flashes = map[string]string{
 	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
 	"seriesmoved":      "Moved: this session and every later one of the series.",
 	"seriescancelled":  "Cancelled: this session and every later one of the series.",
+	"erasurerequested": "Your data will be erased in two weeks. Until then you can keep it, below.",
+	"erasurecancelled": "Your data stays: the erasure is cancelled.",
+	"erased":           "The client's data is erased.",
 }
 
 var funcs = template.FuncMap{

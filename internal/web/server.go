@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	s.invitationRoutes()
 	s.conversationRoutes()
 	s.exportRoutes()
+	s.erasureRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }
