@@ -11,7 +11,12 @@ const formats = {
   datetime: { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
   date: { weekday: "short", day: "numeric", month: "short", year: "numeric" },
   time: { hour: "2-digit", minute: "2-digit" },
+  moment: { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" },
 };
+
+// Parts of a page made in the browser (messages.js) ask for their times
+// to be shown like the server's.
+document.addEventListener("rapport:localize", (e) => localizeTimes(/** @type {CustomEvent} */ (e).detail || document));
 
 function localizeTimes(root = document) {
   for (const t of root.querySelectorAll("time[datetime][data-format]")) {

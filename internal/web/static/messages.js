@@ -61,6 +61,21 @@ export function newClientID() {
   return "m-" + crypto.randomUUID();
 }
 
+/** clip is the paperclip icon of a file, drawn as SVG (no emoji font needed). */
+function clip() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", CLIP_PATH);
+  svg.append(path);
+  return svg;
+}
+
+/** The paperclip's outline, the same as the page template's. */
+const CLIP_PATH = "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5";
+
 class Conversation {
   /** @param {HTMLElement} root */
   constructor(root) {
@@ -152,14 +167,16 @@ class Conversation {
       const size = document.createElement("span");
       size.className = "muted small";
       size.textContent = sizeText(m.file.size);
-      a.append(`📎 ${m.file.name} `, size);
+      a.append(clip(), `${m.file.name} `, size);
       li.append(a);
     }
     const when = document.createElement("time");
     when.className = "bubble-when muted small";
     when.dateTime = m.created_at;
-    when.textContent = new Date(m.created_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    when.dataset.format = "moment";
+    when.textContent = m.created_at;
     li.append(when);
+    document.dispatchEvent(new CustomEvent("rapport:localize", { detail: li }));
     return li;
   }
 
@@ -212,7 +229,7 @@ class Conversation {
     if (file && file.size) {
       const span = document.createElement("span");
       span.className = "bubble-file";
-      span.textContent = `📎 ${file.name}`;
+      span.append(clip(), file.name);
       li.append(span);
     }
     const state = document.createElement("span");
