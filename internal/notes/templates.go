@@ -102,6 +102,19 @@ func (s *Service) TemplateByKey(ctx context.Context, key string) (*Template, err
 	return s.ownTemplate(ctx, a, id)
 }
 
+// CheckTemplate tells whether the caller may keep templates (id 0) or
+// change the template of id: nil for a coach and their own template,
+// EFORBIDDEN for anyone else but a coach, ENOTFOUND for another coach's
+// template. Handlers ask it before they read a body.
+func (s *Service) CheckTemplate(ctx context.Context, id int64) error {
+	a, err := coach(ctx)
+	if err != nil || id == 0 {
+		return err
+	}
+	_, err = s.ownTemplate(ctx, a, id)
+	return err
+}
+
 // CreateTemplate adds a template of the calling coach's.
 func (s *Service) CreateTemplate(ctx context.Context, d TemplateDraft) (*Template, error) {
 	a, err := coach(ctx)

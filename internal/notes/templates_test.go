@@ -106,6 +106,16 @@ func TestTemplatesAreTheCoachsOwn(t *testing.T) {
 			t.Errorf("%s creates a template: %v", u.Email, err)
 		}
 	}
+	for _, tc := range []struct {
+		who  *coaching.User
+		id   int64
+		want string
+	}{{w.coach, 0, ""}, {w.coach, tpl.ID, ""}, {w.otherCoach, 0, ""}, {w.otherCoach, tpl.ID, app.ENOTFOUND},
+		{w.client, 0, app.EFORBIDDEN}, {w.admin, tpl.ID, app.EFORBIDDEN}, {nil, 0, app.EUNAUTHORIZED}} {
+		if err := w.svc.CheckTemplate(as(tc.who), tc.id); code(err) != tc.want {
+			t.Errorf("check template %d as %v: %v, want %q", tc.id, tc.who, err, tc.want)
+		}
+	}
 	if _, err := w.svc.Templates(as(nil)); code(err) != app.EUNAUTHORIZED {
 		t.Errorf("nobody lists templates: %v", err)
 	}

@@ -151,6 +151,10 @@ var flashes = map[string]string{
 	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
 	"seriesmoved":      "Moved: this session and every later one of the series.",
 	"seriescancelled":  "Cancelled: this session and every later one of the series.",
+	"notesaved":        "Private note saved.",
+	"notedeleted":      "Private note deleted.",
+	"templatesaved":    "Template saved.",
+	"templatedeleted":  "Template deleted.",
 }
 
 var funcs = template.FuncMap{
