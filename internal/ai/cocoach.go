@@ -7,19 +7,32 @@ import (
 
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/notes"
 	"rapport/internal/room"
 )
 
-// SessionMemory reads what the AI wrote and heard before: the summaries of
-// earlier sessions and this call's transcript (store.DB does).
+// SessionMemory reads what the AI wrote and heard before, and what it was
+// let read: the summaries of earlier sessions, this call's transcript, and
+// the coach's private notes about the client that the coach lets the AI
+// read (store.DB does).
 type SessionMemory interface {
 	RecentSummaries(ctx context.Context, coachID, clientID int64, before time.Time, limit int) ([]*coaching.Summary, error)
 	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*coaching.TranscriptLine, error)
+	// AINotes returns, newest first, the coach's notes about the client
+	// whose coach turned on "the AI may read this"; never another note.
+	AINotes(ctx context.Context, coachID, clientID int64, limit int) ([]*notes.Note, error)
 }
 
 // earlierSessions is how many summaries of earlier sessions a request
 // carries.
 const earlierSessions = 2
+
+// sharedNotes is how many of the coach's notes a request carries, and
+// how much of each (bytes).
+const (
+	sharedNotes    = 3
+	sharedNoteSize = 1200
+)
 
 // Profiles reads a person's profile (coaching.Store does).
 type Profiles interface {
@@ -119,6 +132,7 @@ func (c *CoCoach) system(ctx context.Context, q room.Question, budget int) strin
 		system += "\nThis session: " + clip(q.Appointment.Title, 200) + "."
 	}
 	system += c.earlier(ctx, q.Appointment)
+	system += c.notes(ctx, q.Appointment)
 	system += c.heard(ctx, q, budget/4*4)
 	return system
 }
@@ -136,6 +150,24 @@ func (c *CoCoach) earlier(ctx context.Context, appt *coaching.Appointment) strin
 	b.WriteString("\n\nYour summaries of their earlier sessions, newest first:")
 	for _, s := range list {
 		b.WriteString("\n- (" + s.WrittenAt.Format("2 Jan 2006") + ") " + clip(strings.ReplaceAll(s.Body, "\n", " "), 900))
+	}
+	return b.String()
+}
+
+// notes is what the coach lets the AI read of their private notes about
+// the client, newest first. A note the coach did not mark is never read.
+func (c *CoCoach) notes(ctx context.Context, appt *coaching.Appointment) string {
+	if c.Memory == nil || appt == nil {
+		return ""
+	}
+	list, err := c.Memory.AINotes(ctx, appt.CoachID, appt.ClientID, sharedNotes)
+	if err != nil || len(list) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\nThe coach's notes about the client that you may read, newest first:")
+	for _, n := range list {
+		b.WriteString("\n- (" + n.CreatedAt.Format("2 Jan 2006") + ") " + clip(strings.Join(strings.Fields(n.Body), " "), sharedNoteSize))
 	}
 	return b.String()
 }

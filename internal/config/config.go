@@ -46,6 +46,8 @@ type Config struct {
 	SignIn SignIn
 	// Limits are whose forwarded addresses are believed and who reads metrics.
 	Limits Limits
+	// Privacy is who may read what the coaches keep private.
+	Privacy Privacy
 }
 
 // serverSettings are where the server listens, keeps its data and logs.
@@ -93,6 +95,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.Mail = r.mail(c.Alerts)
 	c.SignIn = r.signIn(c.OIDCIssuer)
 	c.Limits = r.limits()
+	c.Privacy = r.privacy()
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -66,6 +66,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"TTSEngine", map[string]string{"TTS_ENGINE": "mouth"}, "TTS_ENGINE:"},
 		{"OpenAITTSWithoutURL", map[string]string{"TTS_ENGINE": "openai"}, "TTS_URL:"},
 		{"TTSURL", map[string]string{"TTS_ENGINE": "openai", "TTS_URL": "ftp://x"}, "TTS_URL:"},
+		{"PrivateNotesAdmins", map[string]string{"PRIVATE_NOTES_ADMINS": "maybe"}, "PRIVATE_NOTES_ADMINS:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))
@@ -73,6 +74,21 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Fatalf("error %v, want one line starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPrivateNotesAdmins: the admins read the coaches' private notes only
+// when the practice says so.
+func TestPrivateNotesAdmins(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "false": false, "true": true, "yes": true} {
+		vars := map[string]string{}
+		if v != "" {
+			vars["PRIVATE_NOTES_ADMINS"] = v
+		}
+		c, err := Load(env(vars))
+		if err != nil || c.Privacy.NotesAdmins != want {
+			t.Errorf("PRIVATE_NOTES_ADMINS=%q: %v %v, want %v", v, c, err, want)
+		}
 	}
 }
 

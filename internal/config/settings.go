@@ -31,6 +31,7 @@ var Groups = []Group{
 	{"Skool sync", "The nightly sync that turns the members of two Skool communities into coaches and clients.", skoolSettings},
 	{"Alerts", "Where the operators are told when something needs them (the Skool sync failed, or its safety stop held).", alertSettings},
 	{"Proxies and metrics", "Whose forwarded addresses are believed, and who reads the metrics.", limitsSettings},
+	{"Privacy", "Who may read what the coaches keep private.", privacySettings},
 }
 
 // Settings lists every environment variable Rapport reads, group by group.

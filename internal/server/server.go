@@ -17,12 +17,14 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/app"
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/conversation"
 	"rapport/internal/mail/outbox"
+	"rapport/internal/notes"
 	"rapport/internal/notify"
 	"rapport/internal/protocol"
 	"rapport/internal/room"
@@ -52,6 +54,8 @@ type Options struct {
 	// DevToken is the developer sign-in's token; empty reads (or makes)
 	// the data directory's, when the developer sign-in is on.
 	DevToken string
+	// Audit keeps the audit log's entries; nil: the server's log does.
+	Audit audit.Recorder
 }
 
 // App is the running application, less its listener and database.
@@ -59,6 +63,7 @@ type App struct {
 	Config    *config.Config
 	DB        *store.DB
 	Service   *coaching.Service
+	Notes     *notes.Service // the coaches' private notes
 	Sessions  *auth.Sessions
 	Hub       *notify.Hub
 	Chat      *chat.Writer
@@ -121,6 +126,7 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
+	a.Notes = a.privateNotes(o.Audit)
 	a.mail()
 	a.buildConversations()
 	a.Service.Signup = signup(o.Config)
@@ -154,7 +160,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
+	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations}
 	if skoolSync != nil {

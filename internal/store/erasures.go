@@ -89,6 +89,7 @@ var erasureSteps = []struct {
 	{"messages blanked", `UPDATE conversation_messages SET body = 'deleted', file_id = NULL WHERE sender_id = ?`, false},
 	{"files", `DELETE FROM conversation_files WHERE uploader_id = ?`, false},
 	{"read marks", `DELETE FROM conversation_reads WHERE user_id = ?`, false},
+	{"private notes about them", `DELETE FROM private_notes WHERE client_id = ?`, false},
 }
 
 // EraseClient erases a client in one transaction (see erasureSteps) and

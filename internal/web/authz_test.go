@@ -28,6 +28,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		sent := 0
 		message := func() any { sent++; return map[string]any{"client_id": fmt.Sprint("authz-", sent), "body": "hello"} }
 		hours := 100
+		noteID, tplID := w.mustNote(t, "private", w.apptID), w.mustTemplate(t, "Mine")
 		for _, tc := range []struct {
 			name, method, path string
 			body               func() any
@@ -71,6 +72,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"MessagesPage", "GET", "/messages", nil, [6]int{200, 200, 200, 200, 200, 303}},
 			{"ConversationPage", "GET", fmt.Sprintf("/messages/%d", convID), nil, [6]int{200, 404, 200, 404, 404, 303}},
 			{"ConversationWith", "GET", fmt.Sprintf("/messages/with/%d", w.clientID), nil, [6]int{303, 404, 404, 404, 404, 303}},
+			// The coach's private notes: theirs alone; an admin reads them
+			// only when PRIVATE_NOTES_ADMINS allows (TestPrivateNotesWhenAdminsRead).
+			{"ClientNotes", "GET", fmt.Sprintf("/api/v1/clients/%d/notes", w.clientID), nil, [6]int{200, 404, 404, 404, 404, 401}},
+			{"WriteNote", "POST", fmt.Sprintf("/api/v1/clients/%d/notes", w.clientID), func() any { return map[string]any{"body": "x"} },
+				[6]int{201, 404, 404, 404, 404, 401}},
+			{"SessionNotes", "GET", appt + "/notes", nil, [6]int{200, 404, 404, 404, 404, 401}},
+			{"GetNote", "GET", fmt.Sprintf("/api/v1/notes/%d", noteID), nil, [6]int{200, 404, 404, 404, 404, 401}},
+			{"PatchNote", "PATCH", fmt.Sprintf("/api/v1/notes/%d", noteID), func() any { return map[string]any{"ai_may_read": true} },
+				[6]int{200, 404, 404, 404, 404, 401}},
+			{"PatchNoteBadBody", "PATCH", fmt.Sprintf("/api/v1/notes/%d", noteID), func() any { return map[string]any{"nope": 1} },
+				[6]int{400, 404, 404, 404, 404, 401}},
+			{"ListTemplates", "GET", "/api/v1/note-templates", nil, [6]int{200, 200, 403, 403, 403, 401}},
+			{"CreateTemplate", "POST", "/api/v1/note-templates", func() any {
+				hours++
+				return map[string]any{"name": fmt.Sprintf("T%d", hours), "body": "b"}
+			}, [6]int{201, 201, 403, 403, 403, 401}},
+			{"PatchTemplate", "PATCH", fmt.Sprintf("/api/v1/note-templates/%d", tplID), func() any { return map[string]any{"body": "c"} },
+				[6]int{200, 404, 403, 403, 403, 401}},
+			{"NoteEditPage", "GET", fmt.Sprintf("/notes/%d/edit", noteID), nil, [6]int{200, 404, 404, 404, 404, 303}},
+			{"NoteTemplatesPage", "GET", "/note-templates", nil, [6]int{200, 200, 403, 403, 403, 303}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, a := range actors {
@@ -158,6 +179,7 @@ func TestFormRoutesAuthorization(t *testing.T) {
 		actors := []*client{w.coach, w.otherCoach, w.client, w.otherClient, w.admin, w.anon}
 		names := []string{"coach", "otherCoach", "client", "otherClient", "admin", "anon"}
 		day := 30
+		noteID, tplID := w.mustNote(t, "private", 0), w.mustTemplate(t, "Mine")
 		for _, tc := range []struct {
 			name, path string
 			form       func() map[string][]string
@@ -186,6 +208,17 @@ func TestFormRoutesAuthorization(t *testing.T) {
 			}, [6]int{403, 403, 403, 403, 303, 401}},
 			{"UpdateUser", fmt.Sprintf("/users/%d", w.clientID), func() map[string][]string { return map[string][]string{"role": {"client"}} },
 				[6]int{403, 403, 403, 403, 303, 401}},
+			{"WriteNote", fmt.Sprintf("/clients/%d/notes", w.clientID), func() map[string][]string {
+				return map[string][]string{"body": {"b"}, "appointment_id": {itoa(w.apptID)}, "back": {fmt.Sprintf("/appointments/%d", w.apptID)}}
+			}, [6]int{303, 404, 404, 404, 404, 401}},
+			{"UpdateNote", fmt.Sprintf("/notes/%d", noteID), func() map[string][]string { return map[string][]string{"body": {"c"}} },
+				[6]int{303, 404, 404, 404, 404, 401}},
+			{"CreateTemplate", "/note-templates", func() map[string][]string {
+				day++
+				return map[string][]string{"name": {fmt.Sprintf("F%d", day)}, "body": {"b"}}
+			}, [6]int{303, 303, 403, 403, 403, 401}},
+			{"UpdateTemplate", fmt.Sprintf("/note-templates/%d", tplID), func() map[string][]string { return map[string][]string{"name": {"Mine"}, "body": {"d"}} },
+				[6]int{303, 404, 403, 403, 403, 401}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, c := range actors {

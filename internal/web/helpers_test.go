@@ -11,10 +11,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
@@ -34,6 +36,30 @@ type env struct {
 	svc     *coaching.Service
 	sess    *auth.Sessions
 	cfg     *config.Config
+	audit   *auditLog // what the server recorded in the audit log
+}
+
+// auditLog is the audit log in memory, for the tests to read.
+type auditLog struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+// Record implements audit.Recorder.
+func (l *auditLog) Record(_ context.Context, e *audit.Entry) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, *e)
+	return nil
+}
+
+// taken returns the entries recorded since the last call.
+func (l *auditLog) taken() []audit.Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.entries
+	l.entries = nil
+	return out
 }
 
 func mustConfig(t testing.TB, vars map[string]string) *config.Config {
@@ -77,8 +103,9 @@ func newEnvAt(t *testing.T, dialect string, clock app.Clock) *env {
 
 func buildAt(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC, clock app.Clock) *env {
 	t.Helper()
-	a := servertest.Build(t, servertest.Options{Dialect: dialect, Config: cfg, OIDC: oidc, Clock: clock})
-	return &env{db: a.DB, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a.App}
+	log := &auditLog{}
+	a := servertest.Build(t, servertest.Options{Dialect: dialect, Config: cfg, OIDC: oidc, Clock: clock, Audit: log})
+	return &env{db: a.DB, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a.App, audit: log}
 }
 
 // client is a browser-like HTTP client with its own cookies that does not

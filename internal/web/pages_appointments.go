@@ -60,6 +60,7 @@ type appointmentData struct {
 	Sessions    []*coaching.CallSession
 	Transcripts []transcript      // the chat and what was said in each call, newest call first
 	Summary     *coaching.Summary // the AI's, when the caller may read it
+	Notes       *notesPanel       // the coach's private notes of the session, when the caller may read them
 	IsCoach     bool              // the caller is the appointment's coach (shares the summary)
 	CallMode    string            // how the call travels, in words
 	CanJoin     bool
@@ -77,6 +78,12 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 	if !ok {
 		return
 	}
+	s.showAppointment(w, r, u, a, http.StatusOK, noteDraft{Template: r.URL.Query().Get("template")})
+}
+
+// showAppointment renders an appointment's page, with the private notes
+// for a viewer who may read them and d in their editor.
+func (s *Server) showAppointment(w http.ResponseWriter, r *http.Request, u *coaching.User, a *coaching.Appointment, status int, d noteDraft) {
 	sessions, err := s.svc.CallSessions(r.Context(), a.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -92,12 +99,17 @@ func (s *Server) appointmentPage(w http.ResponseWriter, r *http.Request, u *coac
 		s.Error(w, r, err)
 		return
 	}
+	panel, err := s.loadNotesPanel(r, a.ClientID, a.ID, d)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	open := a.Status == coaching.ApptScheduled
 	now := s.svc.Clock.Now()
 	waiting := a.Status == coaching.ApptRequested && !a.Lapsed(now)
-	s.render(w, r, http.StatusOK, "appointment", appointmentData{
+	s.render(w, r, status, "appointment", appointmentData{
 		Appointment: a, Sessions: sessions, Transcripts: transcripts, CallMode: s.callModeFact(a),
-		Summary: summary, IsCoach: u.ID == a.CoachID,
+		Summary: summary, IsCoach: u.ID == a.CoachID, Notes: panel,
 		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open || waiting,
 		CanMove:   open && u.ID == a.ClientID && a.StartsAt.After(now),

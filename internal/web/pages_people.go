@@ -93,16 +93,26 @@ type clientData struct {
 	Client       *coaching.User
 	Profile      *coaching.Profile
 	Appointments []apptRow
+	Notes        *notesPanel // the coach's private notes, when the caller may read them
 }
 
 func (d clientData) PageTitle() string { return d.Client.DisplayName() }
 
 func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	id, err := pathID(r, "id")
-	var d clientData
-	if err == nil {
-		d.Client, err = s.svc.Client(r.Context(), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
+	s.showClient(w, r, u, id, http.StatusOK, noteDraft{Template: r.URL.Query().Get("template")})
+}
+
+// showClient renders a client's page, with the private notes for a
+// viewer who may read them and d in their editor.
+func (s *Server) showClient(w http.ResponseWriter, r *http.Request, u *coaching.User, id int64, status int, nd noteDraft) {
+	var d clientData
+	var err error
+	d.Client, err = s.svc.Client(r.Context(), id)
 	if err == nil {
 		d.Profile, err = s.svc.Profile(r.Context(), id)
 	}
@@ -111,11 +121,14 @@ func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.
 		list, err = s.svc.ListAppointments(r.Context(), coaching.AppointmentFilter{ClientID: id, Desc: true, Page: coaching.Page{Limit: 50}})
 		d.Appointments = rows(list, u, s.svc.Clock.Now())
 	}
+	if err == nil && d.Client.Role == app.RoleClient {
+		d.Notes, err = s.loadNotesPanel(r, id, 0, nd)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "client", d)
+	s.render(w, r, status, "client", d)
 }
 
 type profileData struct {

@@ -159,6 +159,10 @@ var flashes = map[string]string{
 	"erasurerequested": "Your data will be erased in two weeks. Until then you can keep it, below.",
 	"erasurecancelled": "Your data stays: the erasure is cancelled.",
 	"erased":           "The client's data is erased.",
+	"notesaved":        "Private note saved.",
+	"notedeleted":      "Private note deleted.",
+	"templatesaved":    "Template saved.",
+	"templatedeleted":  "Template deleted.",
 }
 
 var funcs = template.FuncMap{

@@ -17,6 +17,7 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
+	"rapport/internal/notes"
 	"rapport/internal/notify"
 	"rapport/internal/privacy"
 	"rapport/internal/room"
@@ -31,6 +32,7 @@ type Pinger interface {
 type Server struct {
 	cfg      Settings
 	svc      *coaching.Service
+	notes    *notes.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
 	devToken string     // opens the developer sign-in, when it is on
@@ -60,6 +62,8 @@ type Server struct {
 type Options struct {
 	Settings Settings
 	Service  *coaching.Service
+	// Notes are the coaches' private notes.
+	Notes    *notes.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
 	DevToken string // the developer sign-in's token, when it is on
@@ -101,7 +105,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Settings, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
+		cfg: o.Settings, svc: o.Service, notes: o.Notes, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
@@ -160,6 +164,7 @@ func (s *Server) routes() {
 	s.conversationRoutes()
 	s.exportRoutes()
 	s.erasureRoutes()
+	s.notesRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }

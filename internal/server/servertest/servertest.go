@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/config"
 	"rapport/internal/server"
@@ -31,6 +32,9 @@ type Options struct {
 	Config  *config.Config // nil: every setting at its default
 	OIDC    *auth.OIDC     // a sign-in provider, or nil
 	Clock   app.Clock      // nil: the real clock
+	// Audit keeps the audit log's entries (a test's own, to read them
+	// back); nil: the server's log does.
+	Audit audit.Recorder
 }
 
 // App is the application a test built, and its database.
@@ -84,7 +88,7 @@ func build(tb testing.TB, o Options) *App {
 	}
 	db := storetest.MustOpen(tb, o.Dialect)
 	a, err := server.New(server.Options{Config: o.Config, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SessionSecret: []byte(strings.Repeat("s", 32)), OIDC: o.OIDC, DevToken: DevToken, Clock: o.Clock})
+		SessionSecret: []byte(strings.Repeat("s", 32)), OIDC: o.OIDC, DevToken: DevToken, Clock: o.Clock, Audit: o.Audit})
 	if err != nil {
 		tb.Fatal(err)
 	}

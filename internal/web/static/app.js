@@ -98,11 +98,38 @@ function copyButtons() {
   }
 }
 
+// noteTemplates: choosing a template fills the private note's editor at
+// once (without JavaScript, its Use button reloads the page with it). The
+// template's text takes the place of an empty editor or of an untouched
+// template; after anything typed it is added below, so nothing is lost.
+function noteTemplates() {
+  for (const sel of document.querySelectorAll("select[data-note-template]")) {
+    const editor = document.getElementById(sel.dataset.noteTemplate);
+    if (!editor) continue;
+    const use = sel.form.querySelector("[data-template-use]");
+    if (use) use.hidden = true;
+    const chosen = editor.form && editor.form.querySelector("[data-template-chosen]");
+    let filled = editor.value;
+    editor.addEventListener("input", () => { editor.dataset.dirty = "1"; });
+    sel.addEventListener("change", () => {
+      const src = [...document.querySelectorAll("textarea[data-template-body]")].find((t) => t.dataset.templateBody === sel.value);
+      const text = src ? src.value : "";
+      const now = editor.value;
+      editor.value = now.trim() === "" || now === filled ? text : `${now.replace(/\s*$/, "")}\n\n${text}`;
+      filled = editor.value;
+      if (chosen) chosen.value = sel.value;
+      editor.dataset.dirty = "1";
+      editor.focus();
+    });
+  }
+}
+
 rememberZone();
 localizeTimes();
 fillZoneFields();
 confirmRoles();
 copyButtons();
+noteTemplates();
 
 // Notices while signed in: someone waiting in one of your rooms gets a
 // toast with a Join link, and a short chime. Not on the room page itself.
@@ -135,12 +162,13 @@ function listenForNotices() {
 // refreshOnChange brings a page that lists appointments, or shows the one
 // that changed, up to date where it stands: its <main> is fetched again and
 // swapped in, so that a booking, a move or a cancellation shows without a
-// reload. A page where someone is typing in a form is left alone.
+// reload. A page where someone is typing in a form, or has typed in one
+// (a private note's editor), is left alone.
 async function refreshOnChange(d) {
   const path = location.pathname;
   const id = Number(d.id);
   const shows = path === "/dashboard" || path === "/appointments" || path === `/appointments/${id}`;
-  if (!shows || document.querySelector("main form:focus-within")) return;
+  if (!shows || document.querySelector("main form:focus-within, main [data-dirty]")) return;
   await refreshMain();
 }
 
@@ -171,6 +199,7 @@ async function refreshMain() {
   if (!fresh || !main) return;
   main.replaceWith(fresh);
   localizeTimes(fresh);
+  noteTemplates();
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
 

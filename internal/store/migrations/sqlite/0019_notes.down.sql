@@ -1,0 +1,2 @@
+DROP TABLE note_templates;
+DROP TABLE private_notes;
