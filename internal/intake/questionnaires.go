@@ -241,3 +241,11 @@ func notFoundAs(err error, what string) error {
 	}
 	return err
 }
+
+// MayBuild returns nil when the caller may build questionnaires (a
+// coach), EFORBIDDEN for another role and EUNAUTHORIZED for nobody, so
+// that a handler answers who may not before it judges their input.
+func MayBuild(ctx context.Context) error {
+	_, err := coachActor(ctx)
+	return err
+}

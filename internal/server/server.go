@@ -21,6 +21,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
+	"rapport/internal/intake"
 	"rapport/internal/mail/outbox"
 	"rapport/internal/notify"
 	"rapport/internal/protocol"
@@ -58,6 +59,7 @@ type App struct {
 	Config    *config.Config
 	DB        *store.DB
 	Service   *coaching.Service
+	Intake    *intake.Service // the questionnaires
 	Sessions  *auth.Sessions
 	Hub       *notify.Hub
 	Chat      *chat.Writer
@@ -117,6 +119,8 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
+	a.Intake = intake.NewService(o.DB, o.Clock)
+	a.Service.OnBooking = a.Intake.Booked // a session type may ask its client to fill in a questionnaire
 	a.mail()
 	a.Service.Signup = signup(o.Config)
 	if err := a.sessions(o); err != nil {
@@ -149,7 +153,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
+	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Intake: a.Intake, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB}
 	if skoolSync != nil {

@@ -92,15 +92,28 @@ type clientData struct {
 	Client       *coaching.User
 	Profile      *coaching.Profile
 	Appointments []apptRow
+	Intake       clientIntake // the questionnaires sent to the client, and sending one
 }
 
 func (d clientData) PageTitle() string { return d.Client.DisplayName() }
 
 func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.User) {
 	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.renderClient(w, r, http.StatusOK, u, id, "")
+}
+
+// renderClient shows the page of client id, with sendMessage saying why
+// a questionnaire was not sent.
+func (s *Server) renderClient(w http.ResponseWriter, r *http.Request, status int, u *coaching.User, id int64, sendMessage string) {
 	var d clientData
+	var err error
+	d.Client, err = s.svc.Client(r.Context(), id)
 	if err == nil {
-		d.Client, err = s.svc.Client(r.Context(), id)
+		d.Intake, err = s.clientIntake(r, u, id, sendMessage)
 	}
 	if err == nil {
 		d.Profile, err = s.svc.Profile(r.Context(), id)
@@ -114,7 +127,7 @@ func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "client", d)
+	s.render(w, r, status, "client", d)
 }
 
 type profileData struct {

@@ -151,6 +151,13 @@ var flashes = map[string]string{
 	"seriesbooked":     "Series booked: every session is confirmed, and both of you have it in one calendar invitation.",
 	"seriesmoved":      "Moved: this session and every later one of the series.",
 	"seriescancelled":  "Cancelled: this session and every later one of the series.",
+
+	"questionnairesaved":   "Questionnaire saved. Clients who were sent it already keep the questions they were asked.",
+	"questionnaireremoved": "Questionnaire removed: it is no longer sent or asked when booking. What clients answered stays.",
+	"questionnaireasked":   "Saved: clients who book these session types are asked to fill it in.",
+	"questionnairesent":    "Questionnaire sent: your client has an email with a link, and sees it on their dashboard.",
+	"answerssaved":         "Your answers are saved. Come back to finish and submit them.",
+	"answerssubmitted":     "Thank you: your answers are submitted.",
 }
 
 var funcs = template.FuncMap{

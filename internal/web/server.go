@@ -16,6 +16,7 @@ import (
 
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
+	"rapport/internal/intake"
 	"rapport/internal/notify"
 	"rapport/internal/room"
 )
@@ -29,6 +30,7 @@ type Pinger interface {
 type Server struct {
 	cfg      Settings
 	svc      *coaching.Service
+	intake   *intake.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
 	devToken string     // opens the developer sign-in, when it is on
@@ -56,6 +58,8 @@ type Server struct {
 type Options struct {
 	Settings Settings
 	Service  *coaching.Service
+	// Intake is the questionnaires' service.
+	Intake   *intake.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
 	DevToken string // the developer sign-in's token, when it is on
@@ -93,7 +97,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Settings, svc: o.Service, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
+		cfg: o.Settings, svc: o.Service, intake: o.Intake, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
@@ -145,6 +149,7 @@ func (s *Server) routes() {
 	s.bookingPageRoutes()
 	s.publicBookingRoutes()
 	s.seriesRoutes()
+	s.intakeRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()
