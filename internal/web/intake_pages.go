@@ -156,9 +156,14 @@ func (f builderForm) draft() (d intake.Draft, rows []int, fields map[string]stri
 	return d, rows, fields
 }
 
-// onRows names the domain's fields of questions by their rows on the
+// onRows is err with the fields of questions named by their rows on the
 // form: "questions.2.text" of the draft is "questions.<rows[2]>.text".
-func onRows(fields map[string]string, rows []int) map[string]string {
+// Other errors pass as they are.
+func onRows(err error, rows []int) error {
+	fields := app.ErrorFields(err)
+	if app.ErrorCode(err) != app.EINVALID || len(fields) == 0 {
+		return err
+	}
 	out := make(map[string]string, len(fields))
 	for k, v := range fields {
 		if rest, ok := strings.CutPrefix(k, "questions."); ok {
@@ -169,7 +174,7 @@ func onRows(fields map[string]string, rows []int) map[string]string {
 		}
 		out[k] = v
 	}
-	return out
+	return &app.Error{Code: app.EINVALID, Message: app.ErrorMessage(err), Fields: out}
 }
 
 // typeChoice is a session type on the questionnaire page: whether it
@@ -225,11 +230,12 @@ func (s *Server) createQuestionnaireForm(w http.ResponseWriter, r *http.Request,
 	var qn *intake.Questionnaire
 	if err = app.Invalid(fields); err == nil {
 		qn, err = s.intake.Create(r.Context(), d)
+		err = onRows(err, rows)
 	}
 	if err != nil {
 		s.formError(w, r, err, func(status int) {
 			s.render(w, r, status, "questionnaire", questionnaireData{Form: f, Kinds: intake.Kinds,
-				Fields: onRows(app.ErrorFields(err), rows), Message: formMessage(err)})
+				Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}
@@ -302,10 +308,11 @@ func (s *Server) updateQuestionnaireForm(w http.ResponseWriter, r *http.Request,
 	d, rows, fields := f.draft()
 	if err = app.Invalid(fields); err == nil {
 		_, err = s.intake.Update(r.Context(), id, d)
+		err = onRows(err, rows)
 	}
 	if err != nil {
 		s.formError(w, r, err, func(status int) {
-			s.renderQuestionnaire(w, r, status, u, qn, questionnaireData{Form: f, Fields: onRows(app.ErrorFields(err), rows), Message: formMessage(err)})
+			s.renderQuestionnaire(w, r, status, u, qn, questionnaireData{Form: f, Fields: app.ErrorFields(err), Message: formMessage(err)})
 		})
 		return
 	}

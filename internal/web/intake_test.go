@@ -290,6 +290,22 @@ func TestQuestionnairePages(t *testing.T) {
 			}
 		}
 		edit.Set("questions.1.delete", "1")
+		edit.Set("questions.2.order", "first")
+		edit.Set("questions.0.text", "")
+		res = w.coach.form("POST", "/questionnaires/"+id, edit)
+		if body := string(res.body); res.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(body, `id="questions.2.order" name="questions.2.order" inputmode="numeric" value="first" aria-invalid="true"`) ||
+			!strings.Contains(body, `name="questions.1.delete" value="1" checked`) {
+			t.Fatalf("an order that is no number: %d\n%s", res.StatusCode, body)
+		}
+		edit.Set("questions.2.order", "1")
+		res = w.coach.form("POST", "/questionnaires/"+id, edit)
+		if body := string(res.body); res.StatusCode != http.StatusBadRequest ||
+			!regexp.MustCompile(`id="questions.0.text" name="questions.0.text" maxlength="500" value="" aria-invalid="true"`).MatchString(body) ||
+			!strings.Contains(body, "is required (question 2)") {
+			t.Fatalf("a question emptied, second in the new order: %d\n%s", res.StatusCode, body)
+		}
+		edit.Set("questions.0.text", qn.Questions[0].Text)
 		if res := w.coach.form("POST", "/questionnaires/"+id, edit); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("edit through the form: %d %s", res.StatusCode, res.body)
 		}
