@@ -70,6 +70,7 @@ type apptMail struct {
 	kind    string    // MailBooked, MailChanged, MailCancelled, or a request's
 	actorID int64     // who made the change
 	was     time.Time // a change's former start
+	todos   []ToDo    // what the booking asks of the client before the session
 }
 
 // queueAppointmentEmails queues, in q's transaction, the email of a
@@ -181,6 +182,9 @@ func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, 
 	p := s.Practice
 	d := apptMailData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(appt.Title),
 		Practice: oneLine(p.name()), When: span(appt, zone), Reason: appt.CancelReason}
+	if to.ID == client.ID {
+		d.ToDos = m.todos
+	}
 	if p.URL != "" {
 		d.Room = p.URL + "/rooms/" + appt.RoomID
 		d.Link = p.URL + "/appointments/" + strconv.FormatInt(appt.ID, 10)
@@ -254,6 +258,8 @@ type apptMailData struct {
 	NoInvite bool
 	// Answer is the link where the coach accepts or declines a request.
 	Answer string
+	// ToDos are what the booking asks of the client before the session.
+	ToDos []ToDo
 }
 
 // The appointment emails, as text and as HTML (html/template escapes the
@@ -270,6 +276,9 @@ Join:   {{.Room}}{{end}}{{if .Cancelled}}
 Reason: {{if .Reason}}{{.Reason}}{{else}}none given{{end}}{{end}}
 {{if .Answer}}
 Accept or decline: {{.Answer}}
+{{end}}{{range .ToDos}}
+Before the session: {{.Text}}{{if .URL}}
+{{.URL}}{{end}}
 {{end}}{{if .Link}}
 See it on {{.Practice}}: {{.Link}}
 {{end}}
@@ -287,6 +296,8 @@ See it on {{.Practice}}: {{.Link}}
 {{end}}{{if .Cancelled}}<tr><th style="text-align: left; padding-right: 1em">Reason</th><td>{{if .Reason}}{{.Reason}}{{else}}none given{{end}}</td></tr>
 {{end}}</table>
 {{if .Answer}}<p><a href="{{.Answer}}">Accept or decline</a></p>
+{{end}}{{if .ToDos}}<p><strong>Before the session</strong></p>
+<ul>{{range .ToDos}}<li>{{if .URL}}<a href="{{.URL}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</li>{{end}}</ul>
 {{end}}{{if .Link}}<p><a href="{{.Link}}">See it on {{.Practice}}</a></p>
 {{end}}{{if not .NoInvite}}<p style="color: #666">{{if .Cancelled}}The invitation attached takes it out of your calendar.{{else}}The invitation attached puts it in your calendar.{{end}}</p>
 {{end}}

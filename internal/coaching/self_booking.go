@@ -157,5 +157,9 @@ func (s *Service) bookSlotTx(ctx context.Context, q Records, a *app.Actor, coach
 	if err := q.CreateAppointment(ctx, appt); err != nil {
 		return nil, err
 	}
-	return appt, s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: kind, actorID: a.UserID})
+	todos, err := s.booked(ctx, q, appt, st)
+	if err != nil {
+		return nil, err
+	}
+	return appt, s.queueAppointmentEmails(ctx, q, appt, apptMail{kind: kind, actorID: a.UserID, todos: todos})
 }

@@ -29,6 +29,9 @@ type Service struct {
 	// CalendarKey makes the calendar feeds' link tokens from their seeds
 	// (the server's secret); a new key gives everyone new links.
 	CalendarKey []byte
+	// OnBooking is told of a client's booking from a session type in its
+	// transaction (a questionnaire the type asks for); nil: nothing.
+	OnBooking BookingHook
 }
 
 // Hooks are told, after the change is stored, of what live connections

@@ -14,6 +14,7 @@ import (
 func (a *App) mail() {
 	c := a.Config.Mail
 	a.Service.Practice = coaching.Practice{Name: c.PracticeName, URL: a.publicURL()}
+	a.Intake.Practice = a.Service.Practice
 	a.Service.Invites = calendar.Inviter{UIDDomain: coaching.UIDDomain(a.Config.PublicURL)}.Write
 	if !c.Sends() {
 		hint := ""

@@ -23,6 +23,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/conversation"
+	"rapport/internal/intake"
 	"rapport/internal/mail/outbox"
 	"rapport/internal/notes"
 	"rapport/internal/notify"
@@ -63,7 +64,8 @@ type App struct {
 	Config    *config.Config
 	DB        *store.DB
 	Service   *coaching.Service
-	Notes     *notes.Service // the coaches' private notes
+	Notes     *notes.Service  // the coaches' private notes
+	Intake    *intake.Service // the questionnaires
 	Sessions  *auth.Sessions
 	Hub       *notify.Hub
 	Chat      *chat.Writer
@@ -127,6 +129,8 @@ func New(o Options) (*App, error) {
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
 	a.Notes = a.privateNotes(o.Audit)
+	a.Intake = intake.NewService(o.DB, o.Clock)
+	a.Service.OnBooking = a.Intake.Booked // a session type may ask its client to fill in a questionnaire
 	a.mail()
 	a.buildConversations()
 	a.Service.Signup = signup(o.Config)
@@ -160,7 +164,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
+	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Intake: a.Intake, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations}
 	if skoolSync != nil {

@@ -27,6 +27,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		conv := fmt.Sprintf("/api/v1/conversations/%d", convID)
 		sent := 0
 		message := func() any { sent++; return map[string]any{"client_id": fmt.Sprint("authz-", sent), "body": "hello"} }
+		iq := w.intakeFixture(t)
+		qn, req := fmt.Sprintf("/api/v1/questionnaires/%d", iq.qn), fmt.Sprintf("/api/v1/questionnaire-requests/%d", iq.request)
 		hours := 100
 		noteID, tplID := w.mustNote(t, "private", w.apptID), w.mustTemplate(t, "Mine")
 		for _, tc := range []struct {
@@ -92,6 +94,28 @@ func TestAuthorizationMatrix(t *testing.T) {
 				[6]int{200, 404, 403, 403, 403, 401}},
 			{"NoteEditPage", "GET", fmt.Sprintf("/notes/%d/edit", noteID), nil, [6]int{200, 404, 404, 404, 404, 303}},
 			{"NoteTemplatesPage", "GET", "/note-templates", nil, [6]int{200, 200, 403, 403, 403, 303}},
+			{"ListQuestionnaires", "GET", "/api/v1/questionnaires", nil, [6]int{200, 200, 403, 403, 403, 401}},
+			{"CreateQuestionnaire", "POST", "/api/v1/questionnaires", func() any { return everyKind("New") }, [6]int{201, 201, 403, 403, 403, 401}},
+			{"GetQuestionnaire", "GET", qn, nil, [6]int{200, 404, 404, 404, 404, 401}},
+			{"PutQuestionnaire", "PUT", qn, func() any { return everyKind("Edited") }, [6]int{200, 404, 404, 404, 404, 401}},
+			{"AskAtBooking", "PUT", qn + "/session-types", func() any { return map[string]any{"session_type_ids": []int64{}} },
+				[6]int{200, 404, 404, 404, 404, 401}},
+			{"RemoveQuestionnaire", "DELETE", fmt.Sprintf("/api/v1/questionnaires/%d", iq.toRemove), nil, [6]int{204, 404, 404, 404, 404, 401}},
+			{"SendQuestionnaire", "POST", "/api/v1/questionnaire-requests", func() any {
+				return map[string]any{"questionnaire_id": iq.toSend, "client_id": w.clientID}
+			}, [6]int{201, 404, 404, 404, 404, 401}},
+			{"ListQuestionnaireRequests", "GET", "/api/v1/questionnaire-requests", nil, [6]int{200, 200, 200, 200, 403, 401}},
+			{"GetQuestionnaireRequest", "GET", req, nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"SaveAnswers", "PUT", req + "/answers", func() any { return map[string]any{"answers": map[string]any{"2": "Hi"}} },
+				[6]int{403, 404, 200, 404, 404, 401}},
+			{"SubmitAnswers", "POST", fmt.Sprintf("/api/v1/questionnaire-requests/%d/submit", iq.toSubmit), func() any {
+				return map[string]any{"answers": map[string]any{"1": "Stress", "5": 3}}
+			}, [6]int{403, 404, 200, 404, 404, 401}},
+			{"ClientAnswers", "GET", fmt.Sprintf("/api/v1/clients/%d/answers", w.clientID), nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"QuestionnairesPage", "GET", "/questionnaires", nil, [6]int{200, 200, 403, 403, 403, 303}},
+			{"NewQuestionnairePage", "GET", "/questionnaires/new", nil, [6]int{200, 200, 403, 403, 403, 303}},
+			{"QuestionnairePage", "GET", fmt.Sprintf("/questionnaires/%d", iq.qn), nil, [6]int{200, 404, 404, 404, 404, 303}},
+			{"QuestionnaireRequestPage", "GET", fmt.Sprintf("/questionnaire-requests/%d", iq.request), nil, [6]int{200, 404, 200, 404, 404, 303}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, a := range actors {
@@ -180,6 +204,10 @@ func TestFormRoutesAuthorization(t *testing.T) {
 		names := []string{"coach", "otherCoach", "client", "otherClient", "admin", "anon"}
 		day := 30
 		noteID, tplID := w.mustNote(t, "private", 0), w.mustTemplate(t, "Mine")
+		iq := w.intakeFixture(t)
+		question := func() map[string][]string {
+			return map[string][]string{"title": {"T"}, "questions.0.kind": {"short_text"}, "questions.0.text": {"Q"}, "questions.0.order": {"1"}}
+		}
 		for _, tc := range []struct {
 			name, path string
 			form       func() map[string][]string
@@ -219,6 +247,18 @@ func TestFormRoutesAuthorization(t *testing.T) {
 			}, [6]int{303, 303, 403, 403, 403, 401}},
 			{"UpdateTemplate", fmt.Sprintf("/note-templates/%d", tplID), func() map[string][]string { return map[string][]string{"name": {"Mine"}, "body": {"d"}} },
 				[6]int{303, 404, 403, 403, 403, 401}},
+			{"CreateQuestionnaire", "/questionnaires", question, [6]int{303, 303, 403, 403, 403, 401}},
+			{"SaveQuestionnaire", fmt.Sprintf("/questionnaires/%d", iq.qn), question, [6]int{303, 404, 404, 404, 404, 401}},
+			{"AskAtBooking", fmt.Sprintf("/questionnaires/%d/session-types", iq.qn), func() map[string][]string { return nil },
+				[6]int{303, 404, 404, 404, 404, 401}},
+			{"RemoveQuestionnaire", fmt.Sprintf("/questionnaires/%d/archive", iq.toRemove), func() map[string][]string { return nil },
+				[6]int{303, 404, 404, 404, 404, 401}},
+			{"SendQuestionnaire", "/questionnaire-requests", func() map[string][]string {
+				return map[string][]string{"questionnaire_id": {itoa(iq.toSend)}, "client_id": {itoa(w.clientID)}}
+			}, [6]int{303, 404, 404, 404, 404, 401}},
+			{"Answer", fmt.Sprintf("/questionnaire-requests/%d", iq.request), func() map[string][]string {
+				return map[string][]string{"action": {"save"}, "answers.2": {"Hi"}}
+			}, [6]int{403, 404, 303, 404, 404, 401}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, c := range actors {

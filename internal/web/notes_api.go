@@ -66,8 +66,8 @@ func toNotesJSON(list []*notes.Note) []*noteJSON {
 	return out
 }
 
-// draftJSON is the body of POST /api/v1/clients/{id}/notes.
-type draftJSON struct {
+// noteDraftJSON is the body of POST /api/v1/clients/{id}/notes.
+type noteDraftJSON struct {
 	AppointmentID int64  `json:"appointment_id"`
 	Body          string `json:"body"`
 	AIMayRead     bool   `json:"ai_may_read"`
@@ -116,7 +116,7 @@ func (s *Server) apiWriteNote(w http.ResponseWriter, r *http.Request, _ *coachin
 	if err == nil {
 		err = s.notes.CheckWrite(r.Context(), id)
 	}
-	var in draftJSON
+	var in noteDraftJSON
 	if err == nil {
 		err = decodeJSON(w, r, &in)
 	}

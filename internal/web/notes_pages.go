@@ -152,7 +152,7 @@ func (s *Server) showNoteFormAgain(w http.ResponseWriter, r *http.Request, u *co
 			return
 		}
 	}
-	s.showClient(w, r, u, clientID, status, d)
+	s.showClient(w, r, u, clientID, status, clientForms{Note: d})
 }
 
 // optionalID reads an ID a form may leave empty (0), naming the field when

@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/intake"
 )
 
 // tzCookie is where app.js keeps the browser's time zone for the server.
@@ -85,6 +86,7 @@ type dashboardData struct {
 	Next                  *apptRow
 	People                []*coaching.User       // a coach's clients, a client's coaches, an admin's newest users
 	Invitations           []*coaching.Invitation // a client's, from coaches
+	Questionnaires        []*intake.Request      // a client's to fill in, a coach's answered lately
 }
 
 func (dashboardData) PageTitle() string { return "Dashboard" }
@@ -118,6 +120,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *coaching.U
 	}
 	if err == nil && u.Role == app.RoleClient {
 		data.Invitations, err = s.svc.ReceivedInvitations(ctx, coaching.Page{Limit: 20})
+	}
+	if err == nil {
+		data.Questionnaires, err = s.dashboardIntake(r, u)
 	}
 	if err != nil {
 		s.Error(w, r, err)

@@ -10,6 +10,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/intake"
 	"rapport/internal/protocol"
 	"rapport/internal/room"
 )
@@ -69,6 +70,8 @@ type appointmentData struct {
 	CanMove     bool // the client may move it to another free time (within the coach's notice)
 	CanAnswer   bool // a request the caller (its coach) may accept or decline
 	Request     string
+	// Questionnaires are those the booking asked its client to fill in.
+	Questionnaires []*intake.Request
 }
 
 func (d appointmentData) PageTitle() string { return d.Appointment.Title }
@@ -100,6 +103,10 @@ func (s *Server) showAppointment(w http.ResponseWriter, r *http.Request, u *coac
 		return
 	}
 	panel, err := s.loadNotesPanel(r, a.ClientID, a.ID, d)
+	var asked []*intake.Request
+	if err == nil {
+		asked, err = s.appointmentIntake(r, u, a.ID)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -113,7 +120,7 @@ func (s *Server) showAppointment(w http.ResponseWriter, r *http.Request, u *coac
 		CanJoin: canJoin(a, s.svc.Clock.Now()) && coaching.CanEnterRoom(u.Actor(), a),
 		CanEdit: open && coaching.CanEdit(u.Actor(), a), CanCancel: open || waiting,
 		CanMove:   open && u.ID == a.ClientID && a.StartsAt.After(now),
-		CanAnswer: waiting && coaching.CanAnswer(u.Actor(), a), Request: requestLabel(a, u, now),
+		CanAnswer: waiting && coaching.CanAnswer(u.Actor(), a), Request: requestLabel(a, u, now), Questionnaires: asked,
 	})
 }
 

@@ -93,7 +93,8 @@ type clientData struct {
 	Client       *coaching.User
 	Profile      *coaching.Profile
 	Appointments []apptRow
-	Notes        *notesPanel // the coach's private notes, when the caller may read them
+	Notes        *notesPanel  // the coach's private notes, when the caller may read them
+	Intake       clientIntake // the questionnaires sent to the client, and sending one
 }
 
 func (d clientData) PageTitle() string { return d.Client.DisplayName() }
@@ -104,15 +105,31 @@ func (s *Server) clientPage(w http.ResponseWriter, r *http.Request, u *coaching.
 		s.Error(w, r, err)
 		return
 	}
-	s.showClient(w, r, u, id, http.StatusOK, noteDraft{Template: r.URL.Query().Get("template")})
+	s.showClient(w, r, u, id, http.StatusOK, clientForms{Note: noteDraft{Template: r.URL.Query().Get("template")}})
+}
+
+// renderClient shows the page of client id, with sendMessage saying why
+// a questionnaire was not sent.
+func (s *Server) renderClient(w http.ResponseWriter, r *http.Request, status int, u *coaching.User, id int64, sendMessage string) {
+	s.showClient(w, r, u, id, status, clientForms{SendMessage: sendMessage})
+}
+
+// clientForms are what the client page's forms show again: the private
+// note's editor, and why a questionnaire was not sent.
+type clientForms struct {
+	Note        noteDraft
+	SendMessage string
 }
 
 // showClient renders a client's page, with the private notes for a
-// viewer who may read them and d in their editor.
-func (s *Server) showClient(w http.ResponseWriter, r *http.Request, u *coaching.User, id int64, status int, nd noteDraft) {
+// viewer who may read them, the questionnaires, and the forms as f says.
+func (s *Server) showClient(w http.ResponseWriter, r *http.Request, u *coaching.User, id int64, status int, f clientForms) {
 	var d clientData
 	var err error
 	d.Client, err = s.svc.Client(r.Context(), id)
+	if err == nil {
+		d.Intake, err = s.clientIntake(r, u, id, f.SendMessage)
+	}
 	if err == nil {
 		d.Profile, err = s.svc.Profile(r.Context(), id)
 	}
@@ -122,7 +139,7 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request, u *coaching.
 		d.Appointments = rows(list, u, s.svc.Clock.Now())
 	}
 	if err == nil && d.Client.Role == app.RoleClient {
-		d.Notes, err = s.loadNotesPanel(r, id, 0, nd)
+		d.Notes, err = s.loadNotesPanel(r, id, 0, f.Note)
 	}
 	if err != nil {
 		s.Error(w, r, err)

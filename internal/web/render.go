@@ -163,6 +163,13 @@ var flashes = map[string]string{
 	"notedeleted":      "Private note deleted.",
 	"templatesaved":    "Template saved.",
 	"templatedeleted":  "Template deleted.",
+
+	"questionnairesaved":   "Questionnaire saved. Clients who were sent it already keep the questions they were asked.",
+	"questionnaireremoved": "Questionnaire removed: it is no longer sent or asked when booking. What clients answered stays.",
+	"questionnaireasked":   "Saved: clients who book these session types are asked to fill it in.",
+	"questionnairesent":    "Questionnaire sent: your client has an email with a link, and sees it on their dashboard.",
+	"answerssaved":         "Your answers are saved. Come back to finish and submit them.",
+	"answerssubmitted":     "Thank you: your answers are submitted.",
 }
 
 var funcs = template.FuncMap{

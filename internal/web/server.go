@@ -17,6 +17,7 @@ import (
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
+	"rapport/internal/intake"
 	"rapport/internal/notes"
 	"rapport/internal/notify"
 	"rapport/internal/privacy"
@@ -33,6 +34,7 @@ type Server struct {
 	cfg      Settings
 	svc      *coaching.Service
 	notes    *notes.Service
+	intake   *intake.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
 	devToken string     // opens the developer sign-in, when it is on
@@ -63,7 +65,9 @@ type Options struct {
 	Settings Settings
 	Service  *coaching.Service
 	// Notes are the coaches' private notes.
-	Notes    *notes.Service
+	Notes *notes.Service
+	// Intake is the questionnaires' service.
+	Intake   *intake.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
 	DevToken string // the developer sign-in's token, when it is on
@@ -105,7 +109,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Settings, svc: o.Service, notes: o.Notes, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
+		cfg: o.Settings, svc: o.Service, notes: o.Notes, intake: o.Intake, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
@@ -157,6 +161,7 @@ func (s *Server) routes() {
 	s.bookingPageRoutes()
 	s.publicBookingRoutes()
 	s.seriesRoutes()
+	s.intakeRoutes()
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()
