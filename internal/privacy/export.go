@@ -12,6 +12,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
+	"rapport/internal/intake"
 	"rapport/internal/membership"
 )
 
@@ -28,7 +29,24 @@ type Export struct {
 	Coaches    []Person         `json:"coaches"`
 	Sessions   []Session        `json:"sessions"`
 	Messages   []Conversation   `json:"conversations"`
+	Answers    []Questionnaire  `json:"questionnaires"`
 	Membership []MembershipLine `json:"membership_history"`
+}
+
+// Questionnaire is one questionnaire sent to the client, with their
+// answers as they stand (a draft, or submitted).
+type Questionnaire struct {
+	Title       string     `json:"title"`
+	From        string     `json:"from"`
+	SentAt      time.Time  `json:"sent_at"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+	Items       []Answer   `json:"items"`
+}
+
+// Answer is a question and what the client answered.
+type Answer struct {
+	Question string   `json:"question"`
+	Answer   []string `json:"answer"`
 }
 
 // Person is someone the client worked with.
@@ -151,6 +169,9 @@ func (s *Service) gather(ctx context.Context, u *coaching.User) (*Export, []expo
 	if e.Messages, files, err = s.conversations(ctx, u.ID, names); err != nil {
 		return nil, nil, err
 	}
+	if e.Answers, err = s.questionnaires(ctx, u.ID); err != nil {
+		return nil, nil, err
+	}
 	history, err := s.Store.MembershipHistory(ctx, u.Email, 10000)
 	if err != nil {
 		return nil, nil, err
@@ -270,6 +291,28 @@ func (s *Service) conversations(ctx context.Context, clientID int64, names map[i
 		out = append(out, conv)
 	}
 	return out, files, nil
+}
+
+// questionnaires reads every questionnaire sent to the client, with their
+// answers.
+func (s *Service) questionnaires(ctx context.Context, clientID int64) ([]Questionnaire, error) {
+	var out []Questionnaire
+	for offset := 0; ; offset += 200 {
+		list, err := s.Store.Requests(ctx, intake.RequestFilter{ClientID: clientID, Page: coaching.Page{Limit: 200, Offset: offset}})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range list {
+			q := Questionnaire{Title: r.Version.Title, From: r.Coach.DisplayName(), SentAt: r.SentAt, SubmittedAt: r.SubmittedAt}
+			for _, it := range r.Items() {
+				q.Items = append(q.Items, Answer{Question: it.Text, Answer: it.Answer})
+			}
+			out = append(out, q)
+		}
+		if len(list) < 200 {
+			return out, nil
+		}
+	}
 }
 
 func membershipLines(history []membership.HistoryEvent) []MembershipLine {

@@ -17,6 +17,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
+	"rapport/internal/intake"
 	"rapport/internal/privacy"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
@@ -132,11 +133,30 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 	p.db.AddMessage(ctx, &conversation.Message{ConversationID: c.ID, SenderID: p.coach.ID, ClientID: "f", Body: "the plan",
 		File: &conversation.File{Name: "../../plan.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: "x"}, CreatedAt: now}, pdf)
 
+	questions := intake.NewService(p.db, app.NewFixedClock(now))
+	qn, err := questions.Create(as(p.coach), intake.Draft{Content: intake.Content{Title: "Intake",
+		Questions: []intake.Question{{Kind: intake.ShortText, Text: "What brings you here?", Required: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := questions.Send(as(p.coach), qn.ID, p.client.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qid := fmt.Sprint(req.Version.Questions[0].ID)
+	if _, err := questions.Submit(as(p.client), req.ID, map[string][]string{qid: {"Better sleep"}}); err != nil {
+		t.Fatal(err)
+	}
+
 	var buf bytes.Buffer
 	if err := p.svc.ExportTo(as(p.client), p.client.ID, &buf); err != nil {
 		t.Fatal(err)
 	}
 	e, files := open(t, buf.Bytes())
+	if len(e.Answers) != 1 || e.Answers[0].Title != "Intake" || e.Answers[0].SubmittedAt == nil ||
+		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" {
+		t.Fatalf("the questionnaires: %+v", e.Answers)
+	}
 	if e.Person.Email != "cleo@example.com" || len(e.Coaches) != 1 || len(e.Sessions) != 2 {
 		t.Fatalf("the export: %+v", e)
 	}

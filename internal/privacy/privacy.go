@@ -14,6 +14,7 @@ import (
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
+	"rapport/internal/intake"
 	"rapport/internal/membership"
 )
 
@@ -32,6 +33,7 @@ type Store interface {
 	Messages(ctx context.Context, conversationID int64, p conversation.Page) ([]*conversation.Message, error)
 	FileData(ctx context.Context, id int64) ([]byte, error)
 	MembershipHistory(ctx context.Context, email string, limit int) ([]membership.HistoryEvent, error)
+	Requests(ctx context.Context, f intake.RequestFilter) ([]*intake.Request, error)
 }
 
 // Service carries out the rights: who may ask, and what is done.

@@ -117,6 +117,11 @@ dt { font-weight: 600; } dd { margin: 0 0 .5rem; }
 {{with .Body}}<div class="pre">{{.}}</div>{{end}}{{with .File}}<div><a href="{{.}}">{{.}}</a></div>{{end}}</li>{{end}}</ol>
 {{else}}<p>No messages.</p>{{end}}
 </section>
+<section><h2>Questionnaires</h2>
+{{range .Answers}}<h3>{{.Title}}</h3><p class="muted">From {{.From}}, sent {{when .SentAt}}{{with .SubmittedAt}}, answered {{whenp .}}{{else}}, not submitted{{end}}</p>
+<dl>{{range .Items}}<dt>{{.Question}}</dt><dd class="pre">{{range $i, $a := .Answer}}{{if $i}}, {{end}}{{$a}}{{else}}—{{end}}</dd>{{end}}</dl>
+{{else}}<p>None.</p>{{end}}
+</section>
 <section><h2>Membership history</h2>
 {{if .Membership}}<ol class="lines">{{range .Membership}}<li>{{when .At}}: {{.What}} {{.From}} → {{.To}} <span class="muted">{{.Why}}</span></li>{{end}}</ol>{{else}}<p>None.</p>{{end}}
 </section>
