@@ -27,6 +27,7 @@ import (
 	"rapport/internal/mail/outbox"
 	"rapport/internal/notes"
 	"rapport/internal/notify"
+	"rapport/internal/privacy"
 	"rapport/internal/protocol"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
@@ -90,6 +91,8 @@ type App struct {
 
 	// Conversations are the messages between coaches and clients.
 	Conversations *conversation.Service
+	// Privacy is the clients' export and erasure.
+	Privacy *privacy.Service
 }
 
 // assistant gives the rooms the AI co-coach when a model is configured,
@@ -129,6 +132,7 @@ func New(o Options) (*App, error) {
 	a := &App{Config: o.Config, DB: o.DB, log: o.Logger, Hub: notify.NewHub(), clock: o.Clock}
 	a.Service = coaching.NewService(o.DB, o.Clock)
 	a.Notes = a.privateNotes(o.Audit)
+	a.buildPrivacy(o.Audit)
 	a.Intake = intake.NewService(o.DB, o.Clock)
 	a.Service.OnBooking = a.Intake.Booked // a session type may ask its client to fill in a questionnaire
 	a.mail()
@@ -166,7 +170,7 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Intake: a.Intake, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations}
+		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -434,6 +438,8 @@ func (a *App) background(ctx context.Context) {
 	wg.Add(2)
 	go func() { defer wg.Done(); a.reminders().Run(ctx) }()
 	go func() { defer wg.Done(); a.unreadNotices().Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.erasures().Run(ctx) }()
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()

@@ -9,6 +9,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/web"
 )
 
 // TestAuthorizationMatrix asks every endpoint as the coach, another coach,
@@ -18,6 +19,9 @@ import (
 func TestAuthorizationMatrix(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		w := e.world()
+		// This is about who may, not how often: every endpoint's change
+		// as each person would pass the limit on changes.
+		web.SetWriteLimit(e.app.Web, time.Millisecond, 1_000_000)
 		actors := []struct {
 			name string
 			c    *client
@@ -74,6 +78,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"MessagesPage", "GET", "/messages", nil, [6]int{200, 200, 200, 200, 200, 303}},
 			{"ConversationPage", "GET", fmt.Sprintf("/messages/%d", convID), nil, [6]int{200, 404, 200, 404, 404, 303}},
 			{"ConversationWith", "GET", fmt.Sprintf("/messages/with/%d", w.clientID), nil, [6]int{303, 404, 404, 404, 404, 303}},
+			{"Export", "GET", "/api/v1/export", nil, [6]int{409, 409, 200, 200, 409, 401}},
+			{"ExportUser", "GET", fmt.Sprintf("/api/v1/users/%d/export", w.clientID), nil, [6]int{404, 404, 200, 404, 200, 401}},
+			{"PendingErasure", "GET", "/api/v1/erasure", nil, [6]int{409, 409, 404, 404, 409, 401}},
+			{"CancelErasure", "DELETE", "/api/v1/erasure", nil, [6]int{409, 409, 404, 404, 409, 401}},
+			{"EraseUserBadConfirm", "POST", fmt.Sprintf("/api/v1/users/%d/erasure", w.clientID), func() any { return map[string]any{"confirm": "x"} },
+				[6]int{404, 404, 400, 404, 400, 401}},
+			{"ErasePage", "GET", fmt.Sprintf("/users/%d/erase", w.clientID), nil, [6]int{403, 403, 403, 403, 200, 303}},
 			// The coach's private notes: theirs alone; an admin reads them
 			// only when PRIVATE_NOTES_ADMINS allows (TestPrivateNotesWhenAdminsRead).
 			{"ClientNotes", "GET", fmt.Sprintf("/api/v1/clients/%d/notes", w.clientID), nil, [6]int{200, 404, 404, 404, 404, 401}},
