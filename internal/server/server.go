@@ -17,6 +17,7 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/app"
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
@@ -151,7 +152,7 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB}
+		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Audit: &audit.Log{Store: o.DB}}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"rapport/internal/audit"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+// Record keeps an audit entry and sets its ID; in a transaction (InTx) it
+// is written with the change it records, or not at all.
+func (q *queries) Record(ctx context.Context, e *audit.Entry) error {
+	return mapErr(q.writeRow(ctx, `INSERT INTO audit_entries (at, actor_id, action, subject_id, detail)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, q.d.Time(e.At), e.ActorID, string(e.Action), e.SubjectID, e.Detail).Scan(&e.ID))
+}
+
+// AuditEntries lists the entries f keeps, newest first, with the names and
+// emails of the people they name (empty for the system and for someone
+// since deleted).
+func (q *queries) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Row, error) {
+	where, args := auditWhere(q.d, f)
+	query := `SELECT e.id, e.at, e.actor_id, e.action, e.subject_id, e.detail,
+		COALESCE(a.name, ''), COALESCE(a.email, ''), COALESCE(s.name, ''), COALESCE(s.email, '')
+		FROM audit_entries e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users s ON s.id = e.subject_id`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY e.at DESC, e.id DESC LIMIT ? OFFSET ?`
+	rows, err := q.query(ctx, query, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Row
+	for rows.Next() {
+		var r audit.Row
+		if err := rows.Scan(&r.ID, timeScan{&r.At}, &r.ActorID, &r.Action, &r.SubjectID, &r.Detail,
+			&r.Actor.Name, &r.Actor.Email, &r.Subject.Name, &r.Subject.Email); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Actor.ID, r.Subject.ID = r.ActorID, r.SubjectID
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// auditWhere is the filter's conditions and their arguments.
+func auditWhere(d Dialect, f audit.Filter) ([]string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	switch {
+	case f.System:
+		add("e.actor_id = ?", 0)
+	case f.ActorID != 0:
+		add("e.actor_id = ?", f.ActorID)
+	}
+	if f.SubjectID != 0 {
+		add("e.subject_id = ?", f.SubjectID)
+	}
+	if f.Action != "" {
+		add("e.action = ?", string(f.Action))
+	}
+	if !f.From.IsZero() {
+		add("e.at >= ?", d.Time(f.From))
+	}
+	if !f.To.IsZero() {
+		add("e.at < ?", d.Time(f.To))
+	}
+	return where, args
+}
