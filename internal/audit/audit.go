@@ -6,7 +6,9 @@
 //
 // A change that is a database write records its entry in the same
 // transaction (the store's transaction implements Recorder), so that no
-// change is ever without its entry. Admins read the log through Log.
+// change is ever without its entry. Admins read the log through Log; the
+// nightly Retention keeps it, and the room chat and transcripts, no longer
+// than the practice's settings say.
 package audit
 
 import (

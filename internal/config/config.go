@@ -46,6 +46,8 @@ type Config struct {
 	SignIn SignIn
 	// Limits are whose forwarded addresses are believed and who reads metrics.
 	Limits Limits
+	// Retention is how long chats, transcripts and the audit log are kept.
+	Retention Retention
 }
 
 // serverSettings are where the server listens, keeps its data and logs.
@@ -93,6 +95,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.Mail = r.mail(c.Alerts)
 	c.SignIn = r.signIn(c.OIDCIssuer)
 	c.Limits = r.limits()
+	c.Retention = r.retention()
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -74,6 +74,9 @@ type App struct {
 	// unreached is the sign-in provider while it has not answered: tried
 	// again in the background.
 	unreached *auth.OIDC
+	// Retention deletes, every night, what the practice keeps no longer
+	// (RETENTION_CHAT, RETENTION_TRANSCRIPTS, AUDIT_RETENTION).
+	Retention *audit.Nightly
 	Web       *web.Server
 	// DevToken opens the developer sign-in (/auth/dev?token=...), when on.
 	DevToken string
@@ -163,6 +166,7 @@ func New(o Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.Web = w
+	a.Retention = a.retention()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop, a.stopped = cancel, make(chan struct{})
 	go a.background(ctx)
@@ -417,8 +421,9 @@ func (a *App) background(ctx context.Context) {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.mailer.Run(ctx) }()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.reminders().Run(ctx) }()
+	go func() { defer wg.Done(); a.Retention.Loop(ctx) }()
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()
@@ -437,6 +442,20 @@ func (a *App) background(ctx context.Context) {
 	}()
 	a.Rooms.RunSweeper(ctx, time.Minute)
 	wg.Wait()
+}
+
+// retention is the nightly deletion of what the practice keeps no longer,
+// at RETENTION_TIME, on one server at a time (the night's lease).
+func (a *App) retention() *audit.Nightly {
+	c := a.Config.Retention
+	var clock app.Clock = app.SystemClock{}
+	if a.clock != nil {
+		clock = a.clock
+	}
+	r := &audit.Retention{Store: a.DB, Clock: clock, Chat: c.Chat, Transcripts: c.Transcripts, Audit: c.Audit}
+	a.log.Info("every night, what is kept no longer is deleted", "at", c.Time, "zone", c.Zone,
+		"chat", audit.KeptFor(c.Chat), "transcripts", audit.KeptFor(c.Transcripts), "audit_log", audit.KeptFor(c.Audit))
+	return &audit.Nightly{Retention: r, Lease: a.DB, Holder: leaseHolder("retention"), Next: c.NextRun, Log: a.log}
 }
 
 // sweepSessions deletes the sign-in sessions unused for two weeks, every

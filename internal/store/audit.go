@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"rapport/internal/audit"
 )
 
-var _ audit.Store = (*DB)(nil)
+var (
+	_ audit.Store  = (*DB)(nil)
+	_ audit.Keeper = (*DB)(nil)
+)
 
 // Record keeps an audit entry and sets its ID; in a transaction (InTx) it
 // is written with the change it records, or not at all.
@@ -70,4 +74,39 @@ func auditWhere(d Dialect, f audit.Filter) ([]string, []any) {
 		add("e.at < ?", d.Time(f.To))
 	}
 	return where, args
+}
+
+// DeleteChatMessagesBefore deletes at most limit of the oldest room chat
+// messages sent before before, in calls that have ended: an open call's
+// sequence numbers go on from its last stored message. Old messages have
+// the lowest IDs, so each batch finds its rows at the start of the table.
+func (db *DB) DeleteChatMessagesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	return db.deleteSome(ctx, `DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m
+		WHERE m.created_at < ? AND EXISTS (SELECT 1 FROM call_sessions s WHERE s.id = m.session_id AND s.ended_at IS NOT NULL)
+		ORDER BY m.id LIMIT ?)`, before, limit)
+}
+
+// DeleteTranscriptLinesBefore deletes at most limit of the oldest lines
+// the AI heard before before.
+func (db *DB) DeleteTranscriptLinesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	return db.deleteSome(ctx, `DELETE FROM transcript_lines WHERE id IN (SELECT id FROM transcript_lines
+		WHERE created_at < ? ORDER BY id LIMIT ?)`, before, limit)
+}
+
+// DeleteAuditEntriesBefore deletes at most limit of the oldest audit
+// entries made before before.
+func (db *DB) DeleteAuditEntriesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	return db.deleteSome(ctx, `DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries
+		WHERE at < ? ORDER BY at, id LIMIT ?)`, before, limit)
+}
+
+// deleteSome runs a bounded DELETE, a transaction of its own, and reports
+// how many rows went.
+func (db *DB) deleteSome(ctx context.Context, query string, before time.Time, limit int) (int, error) {
+	res, err := db.queries.exec(ctx, query, db.Dialect.Time(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapErr(err)
 }

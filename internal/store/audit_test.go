@@ -3,12 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
+	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/store"
 )
@@ -105,6 +107,73 @@ func TestAuditEntryGoesWithItsChange(t *testing.T) {
 		}
 		if got, _ := db.UserByID(ctx, u.ID); got.RolePinned {
 			t.Fatal("a rolled back pin was kept")
+		}
+	})
+}
+
+// TestRetentionDeletes: each delete takes at most its batch of the oldest
+// rows made before the time; chat messages of an open call stay whatever
+// their age; nothing newer goes.
+func TestRetentionDeletes(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		coach, sessions := manySessions(t, db, 2)
+		ended, open := sessions[0], sessions[1]
+		cutoff := t0.Add(10 * time.Second)
+		var msgs []*chat.Message
+		for seq := int64(1); seq <= 15; seq++ { // 1-9 before the cutoff
+			for _, s := range []*coaching.CallSession{ended, open} {
+				msgs = append(msgs, msg(s, coach.ID, seq, fmt.Sprintf("c-%d-%d", s.ID, seq)))
+			}
+		}
+		if err := db.AppendMessages(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+		if kept, err := db.EndCallSession(ctx, ended.ID, t0.Add(time.Minute)); err != nil || !kept {
+			t.Fatalf("end the call: %v %v", kept, err)
+		}
+		for i := range 7 { // 0-4 before the cutoff
+			l := &coaching.TranscriptLine{SessionID: ended.ID, SpeakerID: coach.ID, Body: "words", CreatedAt: t0.Add(time.Duration(i*2) * time.Second)}
+			if err := db.AddTranscriptLine(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 4 { // 0-2 before the cutoff
+			mustRecord(t, db, audit.Entry{At: t0.Add(time.Duration(i*4) * time.Second), Action: audit.SignedIn})
+		}
+		deletes := func(del func(context.Context, time.Time, int) (int, error), batch int) []int {
+			var out []int
+			for {
+				n, err := del(ctx, cutoff, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, n)
+				if n < batch {
+					return out
+				}
+			}
+		}
+		if got := deletes(db.DeleteChatMessagesBefore, 4); !slices.Equal(got, []int{4, 4, 1}) {
+			t.Errorf("chat batches %v, want 4, 4, 1: the ended call's nine old messages", got)
+		}
+		if got := deletes(db.DeleteTranscriptLinesBefore, 2); !slices.Equal(got, []int{2, 2, 1}) {
+			t.Errorf("transcript batches %v, want 2, 2, 1", got)
+		}
+		if got := deletes(db.DeleteAuditEntriesBefore, 5); !slices.Equal(got, []int{3}) {
+			t.Errorf("audit batches %v, want 3", got)
+		}
+		if left, _ := db.MessagesAfter(ctx, ended.ID, 0, 100); len(left) != 6 || left[0].Seq != 10 {
+			t.Errorf("the ended call keeps %d messages from seq %d, want 6 from 10", len(left), left[0].Seq)
+		}
+		if left, _ := db.MessagesAfter(ctx, open.ID, 0, 100); len(left) != 15 {
+			t.Errorf("the open call keeps %d messages, want all 15", len(left))
+		}
+		if left, _ := db.TranscriptLines(ctx, ended.ID, 0, 100); len(left) != 2 || !left[0].CreatedAt.Equal(cutoff) {
+			t.Errorf("transcript left %+v", left)
+		}
+		if left, _ := db.AuditEntries(ctx, audit.Filter{Limit: 10}); len(left) != 1 {
+			t.Errorf("audit entries left %d, want 1", len(left))
 		}
 	})
 }

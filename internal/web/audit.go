@@ -112,6 +112,7 @@ type auditData struct {
 	Rows       []audit.Row
 	Actions    []audit.Action
 	Zone       string // the time zone days are read in
+	Kept       string // how long an entry is kept
 	Prev, Next string // the pages' links; "" when there is none
 }
 
@@ -124,7 +125,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *coaching.U
 		return
 	}
 	zone := s.viewerZone(r)
-	d := auditData{Form: auditFormOf(r), Actions: audit.Actions, Zone: zone.String()}
+	d := auditData{Form: auditFormOf(r), Actions: audit.Actions, Zone: zone.String(), Kept: audit.KeptFor(s.cfg.AuditRetention)}
 	f, fields := s.auditFilter(r.Context(), d.Form, zone)
 	if len(fields) > 0 {
 		d.Fields, d.Message = fields, "Please correct the highlighted fields."

@@ -103,7 +103,7 @@ func TestTheAuditPage(t *testing.T) {
 	}
 	page := admin.get("/admin/audit")
 	if body := string(page.body); page.StatusCode != http.StatusOK || !strings.Contains(body, "Name coach@example.com") ||
-		!strings.Contains(body, `data-action="signed_in"`) {
+		!strings.Contains(body, `data-action="signed_in"`) || !strings.Contains(body, "Entries are kept for 730 days") {
 		t.Fatalf("the page: %d %s", page.StatusCode, page.body)
 	}
 	bad := admin.get("/admin/audit?actor=who%3F&to=31.12.2030")
