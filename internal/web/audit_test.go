@@ -10,6 +10,8 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
+	"rapport/internal/auth/oidctest"
+	"rapport/internal/coaching"
 )
 
 // auditList is GET /api/v1/audit's answer.
@@ -125,5 +127,30 @@ func TestTheAuditPage(t *testing.T) {
 	second := string(admin.get("/admin/audit?actor=system&offset=100").body)
 	if !strings.Contains(second, "run 104") || strings.Contains(second, `data-action="signed_in"`) || !strings.Contains(second, ">Newer<") {
 		t.Fatalf("the second page:\n%s", second)
+	}
+}
+
+// TestAProvidersSignInIsAudited: a sign-in through the provider records
+// its entry like the developer sign-in's; a refused one records nothing.
+func TestAProvidersSignInIsAudited(t *testing.T) {
+	e, p := oidcEnvWith(t, "sqlite", oidctest.New("rapport-client", "s3cret"), nil) // SIGNUP closed: strangers are refused
+	p.SignInAs(oidctest.User{Subject: "g-9", Email: "stranger@example.com", EmailVerified: true})
+	if res := signInWith(t, e.anon(), "/dashboard"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a stranger's sign-in: %d", res.StatusCode)
+	}
+	if got, _ := e.db.AuditEntries(t.Context(), audit.Filter{Limit: 10}); len(got) != 0 {
+		t.Fatalf("a refused sign-in recorded %+v", got)
+	}
+	if _, err := e.svc.CreateUser(app.WithActor(t.Context(), app.Operator), coaching.NewUser{Email: "ada@example.com", Role: app.RoleCoach}); err != nil {
+		t.Fatal(err)
+	}
+	p.SignInAs(oidctest.User{Subject: "g-1", Email: "ada@example.com", EmailVerified: true})
+	if res := signInWith(t, e.anon(), "/dashboard"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	got, err := e.db.AuditEntries(t.Context(), audit.Filter{Action: audit.SignedIn, Limit: 10})
+	if err != nil || len(got) != 1 || got[0].Actor.Email != "ada@example.com" || got[0].SubjectID != got[0].ActorID ||
+		!strings.HasSuffix(got[0].Detail, "from 127.0.0.0/24") {
+		t.Fatalf("the sign-in's entry %+v %v", got, err)
 	}
 }
