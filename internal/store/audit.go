@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -78,35 +80,80 @@ func auditWhere(d Dialect, f audit.Filter) ([]string, []any) {
 
 // DeleteChatMessagesBefore deletes at most limit of the oldest room chat
 // messages sent before before, in calls that have ended: an open call's
-// sequence numbers go on from its last stored message. Old messages have
-// the lowest IDs, so each batch finds its rows at the start of the table.
+// sequence numbers go on from its last stored message.
 func (db *DB) DeleteChatMessagesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	bound, err := db.lastIDBefore(ctx, "messages", before)
+	if err != nil || bound == 0 {
+		return 0, err
+	}
 	return db.deleteSome(ctx, `DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m
-		WHERE m.created_at < ? AND EXISTS (SELECT 1 FROM call_sessions s WHERE s.id = m.session_id AND s.ended_at IS NOT NULL)
-		ORDER BY m.id LIMIT ?)`, before, limit)
+		WHERE m.id <= ? AND m.created_at < ?
+		AND EXISTS (SELECT 1 FROM call_sessions s WHERE s.id = m.session_id AND s.ended_at IS NOT NULL)
+		ORDER BY m.id LIMIT ?)`, bound, before, limit)
 }
 
 // DeleteTranscriptLinesBefore deletes at most limit of the oldest lines
 // the AI heard before before.
 func (db *DB) DeleteTranscriptLinesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	bound, err := db.lastIDBefore(ctx, "transcript_lines", before)
+	if err != nil || bound == 0 {
+		return 0, err
+	}
 	return db.deleteSome(ctx, `DELETE FROM transcript_lines WHERE id IN (SELECT id FROM transcript_lines
-		WHERE created_at < ? ORDER BY id LIMIT ?)`, before, limit)
+		WHERE id <= ? AND created_at < ? ORDER BY id LIMIT ?)`, bound, before, limit)
 }
 
 // DeleteAuditEntriesBefore deletes at most limit of the oldest audit
-// entries made before before.
+// entries made before before (their time has an index).
 func (db *DB) DeleteAuditEntriesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	return db.deleteSome(ctx, `DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries
-		WHERE at < ? ORDER BY at, id LIMIT ?)`, before, limit)
+		WHERE at < ? ORDER BY at, id LIMIT ?)`, nil, before, limit)
 }
 
 // deleteSome runs a bounded DELETE, a transaction of its own, and reports
-// how many rows went.
-func (db *DB) deleteSome(ctx context.Context, query string, before time.Time, limit int) (int, error) {
-	res, err := db.queries.exec(ctx, query, db.Dialect.Time(before), limit)
+// how many rows went. A non-nil bound is the query's first argument.
+func (db *DB) deleteSome(ctx context.Context, query string, bound any, before time.Time, limit int) (int, error) {
+	args := []any{db.Dialect.Time(before), limit}
+	if bound != nil {
+		args = append([]any{bound}, args...)
+	}
+	res, err := db.queries.exec(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()
 	return int(n), mapErr(err)
+}
+
+// lastIDBefore finds, by a binary search over the primary key on a reading
+// connection, the highest ID of table (messages or transcript_lines) whose
+// created_at is before before; 0 for none. A deletion's scan stops there
+// instead of reading the whole table while it holds SQLite's only writer,
+// and its chat. IDs grow with time; a row stored out of order at the edge
+// waits for the next night.
+func (db *DB) lastIDBefore(ctx context.Context, table string, before time.Time) (int64, error) {
+	var lo, hi sql.NullInt64
+	// Each of min and max alone reads one end of the key; together in one
+	// SELECT, SQLite would scan the table.
+	if err := db.queries.row(ctx, `SELECT (SELECT min(id) FROM `+table+`), (SELECT max(id) FROM `+table+`)`).Scan(&lo, &hi); err != nil || !lo.Valid {
+		return 0, mapErr(err)
+	}
+	var found int64
+	for l, h := lo.Int64, hi.Int64; l <= h; {
+		mid := l + (h-l)/2
+		var id int64
+		var at time.Time
+		err := db.queries.row(ctx, `SELECT id, created_at FROM `+table+` WHERE id >= ? ORDER BY id LIMIT 1`, mid).Scan(&id, timeScan{&at})
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // deleted meanwhile: nothing from mid on
+			h = mid - 1
+		case err != nil:
+			return 0, mapErr(err)
+		case at.Before(before):
+			found, l = id, id+1
+		default:
+			h = mid - 1
+		}
+	}
+	return found, nil
 }

@@ -117,6 +117,9 @@ func TestAuditEntryGoesWithItsChange(t *testing.T) {
 func TestRetentionDeletes(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		if n, err := db.DeleteTranscriptLinesBefore(ctx, t0, 10); n != 0 || err != nil {
+			t.Fatalf("an empty table: %d %v", n, err)
+		}
 		coach, sessions := manySessions(t, db, 2)
 		ended, open := sessions[0], sessions[1]
 		cutoff := t0.Add(10 * time.Second)
