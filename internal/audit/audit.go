@@ -6,9 +6,20 @@
 //
 // A change that is a database write records its entry in the same
 // transaction (the store's transaction implements Recorder), so that no
-// change is ever without its entry. Admins read the log through Log; the
-// nightly Retention keeps it, and the room chat and transcripts, no longer
-// than the practice's settings say.
+// change is ever without its entry:
+//
+//	err := store.InTx(ctx, func(q Records) error {
+//		if err := q.EraseClient(ctx, id); err != nil {
+//			return err
+//		}
+//		return audit.Record(ctx, q, clock, audit.Erased, id, "")
+//	})
+//
+// A read that changes nothing (a record opened, private notes read)
+// records through the store itself before it answers, and does not answer
+// when it cannot record. Admins read the log through Log; the nightly
+// Retention keeps it, and the room chat and transcripts, no longer than
+// the practice's settings say.
 package audit
 
 import (
