@@ -3,6 +3,23 @@
 // time someone other than a client opens that client's record or private
 // notes. An entry names the actor, the action, the person it concerns and
 // a detail without content (never a note's or a message's text).
+//
+// A change that is a database write records its entry in the same
+// transaction (the store's transaction implements Recorder), so that no
+// change is ever without its entry:
+//
+//	err := store.InTx(ctx, func(q Records) error {
+//		if err := q.EraseClient(ctx, id); err != nil {
+//			return err
+//		}
+//		return audit.Record(ctx, q, clock, audit.Erased, id, "")
+//	})
+//
+// A read that changes nothing (a record opened, private notes read)
+// records through the store itself before it answers, and does not answer
+// when it cannot record. Admins read the log through Log; the nightly
+// Retention keeps it, and the room chat and transcripts, no longer than
+// the practice's settings say.
 package audit
 
 import (
@@ -30,6 +47,30 @@ const (
 	RetentionApplied Action = "retention_applied"
 )
 
+// Actions are every action the log records, in the order the admin page's
+// filter offers them.
+var Actions = []Action{SignedIn, RoleChanged, StatusChanged, RolePinned, Exported, ErasureRequested,
+	ErasureCancelled, Erased, RecordOpened, PrivateNotesRead, RetentionApplied}
+
+// labels are the actions in words.
+var labels = map[Action]string{
+	SignedIn: "signed in", RoleChanged: "role changed", StatusChanged: "status changed",
+	RolePinned: "role pinned or unpinned", Exported: "data exported", ErasureRequested: "erasure requested",
+	ErasureCancelled: "erasure cancelled", Erased: "erased", RecordOpened: "record opened",
+	PrivateNotesRead: "private notes read", RetentionApplied: "retention applied",
+}
+
+// Valid reports whether a is an action the log records.
+func (a Action) Valid() bool { _, ok := labels[a]; return ok }
+
+// Label is the action in words, for people.
+func (a Action) Label() string {
+	if l, ok := labels[a]; ok {
+		return l
+	}
+	return string(a)
+}
+
 // Entry is one line of the log.
 type Entry struct {
 	ID int64
@@ -52,10 +93,12 @@ type Recorder interface {
 }
 
 // Record records action on subject by the actor in ctx (the system when
-// there is none), now.
+// there is none, or when it is the operator at the command line), now.
+// Pass the transaction of the change as r, so that both or neither are
+// written.
 func Record(ctx context.Context, r Recorder, clock app.Clock, action Action, subjectID int64, detail string) error {
 	e := &Entry{At: clock.Now().UTC(), Action: action, SubjectID: subjectID, Detail: detail}
-	if a := app.ActorFrom(ctx); a != nil {
+	if a := app.ActorFrom(ctx); a != nil && a.UserID > 0 {
 		e.ActorID = a.UserID
 	}
 	return r.Record(ctx, e)

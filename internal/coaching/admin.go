@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 )
 
 // NewUser is what an admin or operator gives to create a user ahead of their
@@ -30,7 +31,13 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err := s.validateNewUser(u, in.Email); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateUser(ctx, u); err != nil {
+	err := s.Store.InTx(ctx, func(q Records) error {
+		if err := q.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, s.Clock, audit.RoleChanged, u.ID, "new user: "+string(u.Role))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return u, nil
@@ -53,25 +60,42 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (*Use
 		return nil, err
 	}
 	var u *User
-	var who string // the role and status before the change
+	var was User // the user before the change
 	err = s.Store.InTx(ctx, func(q Records) error {
 		if u, err = lockedUser(ctx, q, id); err != nil {
 			return err
 		}
-		who = string(u.Role) + "/" + string(u.Status)
+		was = *u
 		if err := applyUserChange(u, ch, a.UserID == id); err != nil {
 			return err
 		}
 		u.UpdatedAt = s.Clock.Now()
-		return q.UpdateUser(ctx, u)
+		if err := q.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.auditUserChange(ctx, q, &was, u)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update user %d: %w", id, err)
 	}
-	if who != string(u.Role)+"/"+string(u.Status) { // a new name changes nothing a room checks
+	if was.Role != u.Role || was.Status != u.Status { // a new name changes nothing a room checks
 		s.Hooks.userChanged(u.ID)
 	}
 	return u, nil
+}
+
+// auditUserChange records a change of role and one of status, in the
+// transaction that makes them.
+func (s *Service) auditUserChange(ctx context.Context, q Records, was, now *User) error {
+	if was.Role != now.Role {
+		if err := audit.Record(ctx, q, s.Clock, audit.RoleChanged, now.ID, string(was.Role)+" -> "+string(now.Role)); err != nil {
+			return err
+		}
+	}
+	if was.Status != now.Status {
+		return audit.Record(ctx, q, s.Clock, audit.StatusChanged, now.ID, string(was.Status)+" -> "+string(now.Status))
+	}
+	return nil
 }
 
 func applyUserChange(u *User, ch UserChange, self bool) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 	"rapport/internal/mail"
 )
 
@@ -325,4 +326,8 @@ type Records interface {
 	ShareSummary(ctx context.Context, appointmentID int64, shared bool) error
 	// PinRole keeps the Skool sync from changing a user's role, or lets it.
 	PinRole(ctx context.Context, userID int64, pinned bool) error
+
+	// Record keeps an audit entry: in a transaction, with the change it
+	// records (audit.Record).
+	audit.Recorder
 }

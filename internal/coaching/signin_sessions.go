@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 )
 
 // Session is a signed-in browser, kept on the server so that signing out
@@ -64,7 +65,8 @@ func HashToken(token string) string {
 }
 
 // StartSession begins a session for a user who has just signed in and
-// returns the token for the browser's cookie.
+// returns the token for the browser's cookie. The sign-in goes into the
+// audit log, with the network it came from, in the same transaction.
 func (s *Service) StartSession(ctx context.Context, u *User, userAgent, ipPrefix string) (string, *Session, error) {
 	raw := make([]byte, 32)
 	rand.Read(raw)
@@ -72,10 +74,26 @@ func (s *Service) StartSession(ctx context.Context, u *User, userAgent, ipPrefix
 	now := s.Clock.Now()
 	ss := &Session{UserID: u.ID, TokenHash: HashToken(token), Version: u.SessionVersion, CreatedAt: now,
 		LastSeenAt: now, UserAgent: clip(userAgent, 300), IPPrefix: clip(ipPrefix, 64)}
-	if err := s.Store.CreateSession(ctx, ss); err != nil {
+	err := s.Store.InTx(ctx, func(q Records) error {
+		if err := q.CreateSession(ctx, ss); err != nil {
+			return err
+		}
+		who := app.WithActor(ctx, &app.Actor{UserID: u.ID, Role: u.Role, Email: u.Email})
+		return audit.Record(who, q, s.Clock, audit.SignedIn, u.ID, signInDetail(ss))
+	})
+	if err != nil {
 		return "", nil, fmt.Errorf("start session: %w", err)
 	}
 	return token, ss, nil
+}
+
+// signInDetail is a sign-in's audit detail: its session and network.
+func signInDetail(ss *Session) string {
+	d := fmt.Sprintf("session %d", ss.ID)
+	if ss.IPPrefix != "" {
+		d += " from " + ss.IPPrefix
+	}
+	return d
 }
 
 var errSignInAgain = app.Errorf(app.EUNAUTHORIZED, "your session has ended; please sign in again")

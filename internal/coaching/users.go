@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"rapport/internal/app"
+	"rapport/internal/audit"
 )
 
 // Identity is what a sign-in provider vouches for.
@@ -252,5 +253,14 @@ func (s *Service) PinRole(ctx context.Context, userID int64, pinned bool) error 
 	if _, err := requireRole(ctx, app.RoleAdmin); err != nil {
 		return err
 	}
-	return s.Store.PinRole(ctx, userID, pinned)
+	detail := "unpinned: the Skool sync may change it"
+	if pinned {
+		detail = "pinned: the Skool sync leaves it"
+	}
+	return s.Store.InTx(ctx, func(q Records) error {
+		if err := q.PinRole(ctx, userID, pinned); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, s.Clock, audit.RolePinned, userID, detail)
+	})
 }

@@ -48,6 +48,8 @@ type Config struct {
 	Limits Limits
 	// Privacy is who may read what the coaches keep private.
 	Privacy Privacy
+	// Retention is how long chats, transcripts and the audit log are kept.
+	Retention Retention
 }
 
 // serverSettings are where the server listens, keeps its data and logs.
@@ -96,6 +98,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SignIn = r.signIn(c.OIDCIssuer)
 	c.Limits = r.limits()
 	c.Privacy = r.privacy()
+	c.Retention = r.retention()
 	if r.err != nil {
 		return nil, r.err
 	}

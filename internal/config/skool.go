@@ -47,18 +47,7 @@ func (s Skool) Configured() bool { return s.Email != "" }
 
 // NextSync is the first sync time strictly after t.
 func (s Skool) NextSync(t time.Time) time.Time {
-	hour, minute, _ := parseClock(s.SyncTime)
-	zone := s.SyncZone
-	if zone == nil {
-		zone = time.UTC
-	}
-	local := t.In(zone)
-	next := time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, zone)
-	for !next.After(t) {
-		local = local.AddDate(0, 0, 1)
-		next = time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, zone)
-	}
-	return next
+	return nextDaily(s.SyncTime, s.SyncZone, t)
 }
 
 // DefaultSkoolURL is where Skool lives.

@@ -43,5 +43,5 @@ func DiagnoseOptions(cfg *config.Config) diagnose.Options {
 func WebSettings(cfg *config.Config) web.Settings {
 	return web.Settings{PublicURL: cfg.PublicURL, ProviderName: cfg.SignIn.ProviderName, SecureCookies: cfg.SecureCookies(),
 		DevSignIn: cfg.DevSignIn(), MailSends: cfg.Mail.Sends(), MetricsToken: cfg.Limits.MetricsToken, LoadTest: cfg.LoadTest,
-		CallMode: coaching.CallMode(cfg.CallMode), TrustedProxies: cfg.Limits.TrustedProxies}
+		CallMode: coaching.CallMode(cfg.CallMode), TrustedProxies: cfg.Limits.TrustedProxies, AuditRetention: cfg.Retention.Audit}
 }

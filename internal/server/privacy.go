@@ -9,10 +9,10 @@ import (
 )
 
 // buildPrivacy builds the clients' export and erasure over the database,
-// recording each in rec (the server's log when rec is nil).
+// recording each in rec (the database's audit log when rec is nil).
 func (a *App) buildPrivacy(rec audit.Recorder) {
 	if rec == nil {
-		rec = logRecorder{log: a.log}
+		rec = a.DB
 	}
 	a.Privacy = &privacy.Service{Store: a.DB, Erasures: a.DB, Clock: a.Service.Clock, Audit: rec, Holder: leaseHolder("export")}
 }

@@ -56,7 +56,7 @@ type Options struct {
 	// DevToken is the developer sign-in's token; empty reads (or makes)
 	// the data directory's, when the developer sign-in is on.
 	DevToken string
-	// Audit keeps the audit log's entries; nil: the server's log does.
+	// Audit keeps the audit log's entries; nil: the database does.
 	Audit audit.Recorder
 }
 
@@ -82,6 +82,9 @@ type App struct {
 	// unreached is the sign-in provider while it has not answered: tried
 	// again in the background.
 	unreached *auth.OIDC
+	// Retention deletes, every night, what the practice keeps no longer
+	// (RETENTION_CHAT, RETENTION_TRANSCRIPTS, AUDIT_RETENTION).
+	Retention *audit.Nightly
 	Web       *web.Server
 	// DevToken opens the developer sign-in (/auth/dev?token=...), when on.
 	DevToken string
@@ -170,7 +173,8 @@ func New(o Options) (*App, error) {
 	}
 	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Intake: a.Intake, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
-		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy}
+		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy,
+		Audit: &audit.Log{Store: o.DB}}
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -181,6 +185,7 @@ func New(o Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.Web = w
+	a.Retention = a.retention()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop, a.stopped = cancel, make(chan struct{})
 	go a.background(ctx)
@@ -440,6 +445,8 @@ func (a *App) background(ctx context.Context) {
 	go func() { defer wg.Done(); a.unreadNotices().Run(ctx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.erasures().Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.Retention.Loop(ctx) }()
 	if a.twilio != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.twilio.Run(ctx) }()
@@ -458,6 +465,20 @@ func (a *App) background(ctx context.Context) {
 	}()
 	a.Rooms.RunSweeper(ctx, time.Minute)
 	wg.Wait()
+}
+
+// retention is the nightly deletion of what the practice keeps no longer,
+// at RETENTION_TIME, on one server at a time (the night's lease).
+func (a *App) retention() *audit.Nightly {
+	c := a.Config.Retention
+	var clock app.Clock = app.SystemClock{}
+	if a.clock != nil {
+		clock = a.clock
+	}
+	r := &audit.Retention{Store: a.DB, Clock: clock, Chat: c.Chat, Transcripts: c.Transcripts, Audit: c.Audit}
+	a.log.Info("every night, what is kept no longer is deleted", "at", c.Time, "zone", c.Zone,
+		"chat", audit.KeptFor(c.Chat), "transcripts", audit.KeptFor(c.Transcripts), "audit_log", audit.KeptFor(c.Audit))
+	return &audit.Nightly{Retention: r, Lease: a.DB, Holder: leaseHolder("retention"), Next: c.NextRun, Log: a.log}
 }
 
 // sweepSessions deletes the sign-in sessions unused for two weeks, every

@@ -96,8 +96,9 @@ func (q *queries) finishRun(ctx context.Context, r *membership.Run) error {
 }
 
 // ApplyMembershipPlan applies a run's plan in one transaction: users
-// prepared or changed (a disabled user's sessions end), records, a history
-// row for every change, and the run finished. Nothing is half-written.
+// prepared or changed (a disabled user's sessions end) with their audit
+// entries, records, a history row for every change, and the run finished.
+// Nothing is half-written.
 func (db *DB) ApplyMembershipPlan(ctx context.Context, p membership.Plan, run *membership.Run) error {
 	return db.inTx(ctx, func(q *queries) error {
 		at := *run.Finished
@@ -108,6 +109,11 @@ func (db *DB) ApplyMembershipPlan(ctx context.Context, p membership.Plan, run *m
 				return err
 			}
 			ids[strings.ToLower(c.Email)] = id
+			for _, e := range c.Audit(id, at) {
+				if err := q.Record(ctx, &e); err != nil {
+					return err
+				}
+			}
 		}
 		for _, r := range p.Records {
 			if err := q.putRecord(ctx, r); err != nil {

@@ -68,6 +68,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"RoomPage", "GET", "/rooms/" + w.roomID, nil, [6]int{200, 404, 200, 404, 404, 303}},
 			{"ClientPage", "GET", fmt.Sprintf("/clients/%d", w.clientID), nil, [6]int{200, 404, 200, 404, 200, 303}},
 			{"UsersPage", "GET", "/users", nil, [6]int{403, 403, 403, 403, 200, 303}},
+			{"AuditAPI", "GET", "/api/v1/audit", nil, [6]int{403, 403, 403, 403, 200, 401}},
+			{"AuditPage", "GET", "/admin/audit", nil, [6]int{403, 403, 403, 403, 200, 303}},
 			{"Dashboard", "GET", "/dashboard", nil, [6]int{200, 200, 200, 200, 200, 303}},
 			{"ListConversations", "GET", "/api/v1/conversations", nil, [6]int{200, 200, 200, 200, 200, 401}},
 			{"OpenConversation", "POST", "/api/v1/conversations", func() any { return map[string]any{"with": w.clientID} }, [6]int{200, 404, 404, 404, 404, 401}},

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
@@ -57,6 +58,7 @@ type Server struct {
 	history        room.History
 	skool          Skool   // nil: the Skool sync is not set up
 	outbox         DevMail // nil: no /dev/mail
+	audit          *audit.Log
 	originPatterns []string
 }
 
@@ -91,6 +93,8 @@ type Options struct {
 	// Outbox is the practice's queued emails, shown at /dev/mail where the
 	// developer sign-in is on; nil: not shown.
 	Outbox DevMail
+	// Audit is the audit log, for its admin page and API.
+	Audit *audit.Log
 }
 
 // New parses and checks every template and registers the routes; a broken
@@ -113,7 +117,7 @@ func New(o Options) (*Server, error) {
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
-		conversations: o.Conversations, privacy: o.Privacy, rooms: o.Rooms, hub: o.Hub, history: o.History, originPatterns: originPatterns(o.Settings),
+		conversations: o.Conversations, privacy: o.Privacy, rooms: o.Rooms, hub: o.Hub, history: o.History, audit: o.Audit, originPatterns: originPatterns(o.Settings),
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(nil)
@@ -165,6 +169,7 @@ func (s *Server) routes() {
 	s.pageRoutes()
 	s.settingsRoutes()
 	s.apiRoutes()
+	s.auditRoutes()
 	s.invitationRoutes()
 	s.conversationRoutes()
 	s.exportRoutes()

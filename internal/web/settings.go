@@ -3,6 +3,7 @@ package web
 import (
 	"net/netip"
 	"net/url"
+	"time"
 
 	"rapport/internal/coaching"
 )
@@ -32,6 +33,9 @@ type Settings struct {
 	CallMode coaching.CallMode
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// AuditRetention is how long the audit log keeps an entry (0:
+	// forever), for its page to say.
+	AuditRetention time.Duration
 }
 
 // originPatterns are the hosts besides the request's own from which a
