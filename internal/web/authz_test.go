@@ -213,6 +213,7 @@ func TestListingsShowOnlyWhatIsVisible(t *testing.T) {
 func TestFormRoutesAuthorization(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		w := e.world()
+		web.SetWriteLimit(e.app.Web, time.Millisecond, 1_000_000) // who may, not how often
 		actors := []*client{w.coach, w.otherCoach, w.client, w.otherClient, w.admin, w.anon}
 		names := []string{"coach", "otherCoach", "client", "otherClient", "admin", "anon"}
 		day := 30
