@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -246,36 +247,66 @@ func mustDo(t *testing.T, c *http.Client, method, u, body string, status int, in
 }
 
 // TestGracefulShutdown: a request in flight when Close is called finishes,
-// and the server then refuses new connections.
+// answered as the server shuts down, and the server then refuses new
+// connections.
 func TestGracefulShutdown(t *testing.T) {
 	m := startMain(t, "sqlite")
-	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", strings.TrimPrefix(m.URL(), "http://"))
+	addr := strings.TrimPrefix(m.URL(), "http://")
+	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	// Send a sign-in whose body has not all arrived: its handler is now
-	// running, reading the form, when the server is told to stop.
+	// A sign-in that waits to be told to go on (Expect: 100-continue): the
+	// server says so when the handler starts reading the form. Part of the
+	// form follows; the handler is then waiting for the rest when the
+	// server is told to stop.
 	form := "email=late%40example.com&role=coach&token=" + devToken
-	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:10])
-	time.Sleep(100 * time.Millisecond)
+	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(form))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	in := bufio.NewReader(conn)
+	if line, err := in.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("the handler did not ask for the form: %q %v", line, err)
+	}
+	if blank, err := in.ReadString('\n'); err != nil || blank != "\r\n" {
+		t.Fatalf("after 100 Continue: %q %v", blank, err)
+	}
+	conn.SetReadDeadline(time.Time{})
+	fmt.Fprint(conn, form[:10])
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
-	time.Sleep(100 * time.Millisecond)
+	waitRefused(t, addr) // Close is shutting the server down
 	select {
 	case <-closed:
 		t.Fatal("Close returned while a request was in flight")
 	default:
 	}
 	fmt.Fprint(conn, form[10:])
-	reply, _ := io.ReadAll(conn)
-	if !strings.HasPrefix(string(reply), "HTTP/1.1 303") || !strings.Contains(string(reply), "rapport_session=") {
-		t.Fatalf("in-flight request got %q", reply)
+	reply, _ := io.ReadAll(in)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 303") || !strings.Contains(string(reply), "rapport_session=") ||
+		!strings.Contains(string(reply), "Connection: close") {
+		t.Fatalf("in-flight request got %q, want a sign-in answered as the server shuts down", reply)
 	}
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
 	if _, err := http.Get(m.URL() + "/healthz"); err == nil {
 		t.Fatal("server still answers after Close")
+	}
+}
+
+// waitRefused waits until nothing accepts connections at addr (a test
+// connection that gets through is closed at once).
+func waitRefused(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still takes connections after 10 s", addr)
+		}
 	}
 }

@@ -69,11 +69,12 @@ func TestProfilerOnItsOwnListener(t *testing.T) {
 	}
 	defer m.Close()
 	var res *http.Response
-	for range 50 { // the profiler's listener starts beside the server
-		if res, err = http.Get("http://" + addr + "/debug/pprof/"); err == nil {
+	// The profiler's listener starts beside the server: wait for it (ten
+	// seconds only bound a hang).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if res, err = http.Get("http://" + addr + "/debug/pprof/"); err == nil || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("profiler: %v %v", err, res)

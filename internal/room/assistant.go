@@ -176,7 +176,7 @@ func (r *Room) storeAI(id, answer string) {
 }
 
 func (r *Room) storedAI(id string, m *chat.Message, err error) {
-	r.pending--
+	r.landed()
 	if err != nil {
 		r.m.Log.Error("store the AI's reply", "room", r.id, "err", err)
 		r.broadcast(protocol.NewFrame(protocol.TypeAIStream, protocol.AIStream{ID: id, Done: true}), nobody)

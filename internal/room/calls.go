@@ -1,9 +1,10 @@
 package room
 
 import (
+	"time"
+
 	"rapport/internal/protocol"
 )
-import "time"
 
 // startIfTwo starts the call when the second person is here: the session's
 // start is stored. It reports whether it started, so that the caller sends
@@ -39,7 +40,7 @@ func (r *Room) scheduleWarnings() {
 			continue
 		}
 		kind := kind
-		r.warnings = append(r.warnings, time.AfterFunc(wait, func() {
+		r.warnings = append(r.warnings, r.m.Clock.AfterFunc(wait, func() {
 			r.post(func() {
 				r.broadcast(protocol.NewFrame(protocol.TypeTimerWarning, protocol.Warning{Kind: kind, ScheduledEnd: end}), nobody)
 			})
@@ -62,7 +63,7 @@ func (r *Room) emptied() {
 	}
 	r.graceGen++
 	gen := r.graceGen
-	r.grace = time.AfterFunc(r.m.Grace, func() { r.post(func() { r.graceOver(gen) }) })
+	r.grace = r.m.Clock.AfterFunc(r.m.Grace, func() { r.post(func() { r.graceOver(gen) }) })
 }
 
 func (r *Room) stopGrace() {
@@ -81,7 +82,7 @@ func (r *Room) graceOver(gen int) {
 		return
 	}
 	if r.pending > 0 { // let the last messages land first
-		r.grace = time.AfterFunc(100*time.Millisecond, func() { r.post(func() { r.graceOver(gen) }) })
+		r.afterStored(func() { r.graceOver(gen) })
 		return
 	}
 	r.grace = nil

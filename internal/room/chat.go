@@ -87,7 +87,7 @@ func (r *Room) ackAgain(mb *member, reqID string, key sending, seq int64) bool {
 // any retries) get the acknowledgement, everyone else the message, encoded
 // once for all.
 func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, received time.Time, err error) {
-	r.pending--
+	r.landed()
 	key := sending{m.SenderID, m.ClientID}
 	waiting := append(r.retries[key], retry{mb, conn, reqID})
 	delete(r.retries, key) // a later retry finds it stored, or tries again
@@ -119,6 +119,29 @@ func (r *Room) stored(mb *member, conn Conn, reqID string, m *chat.Message, rece
 	}
 	r.fannedSeq = max(r.fannedSeq, m.Seq)
 	r.askAI(m)
+}
+
+// afterStored runs fn once the messages being stored have been answered:
+// now when none is, else as the room's work after the last one's.
+func (r *Room) afterStored(fn func()) {
+	if r.pending == 0 {
+		fn()
+		return
+	}
+	r.onStored = append(r.onStored, fn)
+}
+
+// landed counts a message as answered by the store; after the last, what
+// waited for them is posted, to run once this message is delivered.
+func (r *Room) landed() {
+	r.pending--
+	if r.pending > 0 {
+		return
+	}
+	for _, fn := range r.onStored {
+		r.post(fn)
+	}
+	r.onStored = nil
 }
 
 // answer sends f to a member if the connection that asked is still theirs.

@@ -1,8 +1,6 @@
 package room
 
 import (
-	"time"
-
 	"rapport/internal/app"
 	"rapport/internal/protocol"
 )
@@ -52,7 +50,7 @@ func (r *Room) endByCoach(userID int64, conn Conn, reqID string) {
 // room, once the messages being stored have been delivered.
 func (r *Room) closeEnded() {
 	if r.pending > 0 {
-		time.AfterFunc(20*time.Millisecond, func() { r.post(r.closeEnded) })
+		r.afterStored(r.closeEnded)
 		return
 	}
 	if r.m.Summarizer != nil && r.session.StartedAt != nil {

@@ -2,6 +2,7 @@ package room_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,13 +15,17 @@ import (
 // waitGone waits until the manager holds no live room.
 func (f *fixture) waitGone(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.m.Count() > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the empty room did not end")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitUntil(t, "the room to end", func() bool { return f.m.Count() == 0 })
+}
+
+// passGrace moves the clock past an emptied room's grace period, once the
+// room has set its timer (the last person's leave may be run by another
+// goroutine).
+func (f *fixture) passGrace(t *testing.T) {
+	t.Helper()
+	end := f.clock.Now().Add(f.m.Grace)
+	waitUntil(t, "the grace timer", func() bool { return slices.ContainsFunc(f.clock.Timers(), end.Equal) })
+	f.clock.Advance(f.m.Grace)
 }
 
 func (f *fixture) status(t *testing.T) coaching.AppointmentStatus {
@@ -32,12 +37,13 @@ func (f *fixture) status(t *testing.T) coaching.AppointmentStatus {
 	return a.Status
 }
 
-// bothLeave takes the coach and then the client out and waits for the
-// room to end its call.
+// bothLeave takes the client and then the coach out, lets the grace
+// period pass and waits for the room to end its call.
 func bothLeave(t *testing.T, f *fixture, coach, client *room.Seat) {
 	t.Helper()
 	client.Leave(room.ReasonGone)
 	coach.Leave(room.ReasonGone)
+	f.passGrace(t)
 	f.waitGone(t)
 }
 
@@ -150,5 +156,67 @@ func TestOnlyTheCoachEndsTheSession(t *testing.T) {
 	}
 	if coachConn.count("room.ended") != 0 || coachConn.closedWith() != "" || f.m.Count() != 1 {
 		t.Fatal("a refused End session closed the room")
+	}
+}
+
+// TestTheCallEndsAfterItsLastMessageIsStored: when the grace period of an
+// emptied room passes while a message is still being stored, the call ends
+// (and its summary is asked for) only once the message is.
+func TestTheCallEndsAfterItsLastMessageIsStored(t *testing.T) {
+	f := newFixture(t)
+	slow := &slowWriter{release: make(chan struct{}), next: f.w}
+	f.m.Chat = slow
+	after := &fakeSummarizer{ended: make(chan int64, 1)}
+	f.m.Summarizer = after
+	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	_, client, joined := f.join(t, f.client, protocol.JoinRequest{})
+	coach.Chat("r1", "c1", "the last word")
+	waitUntil(t, "the message to reach the writer", func() bool { return slow.waiting() > 0 })
+	client.Leave(room.ReasonLeft)
+	coach.Leave(room.ReasonLeft)
+	f.passGrace(t)
+	if !f.m.Settle(f.appt.RoomID) {
+		t.Fatal("the room ended with its last message still being stored")
+	}
+	select {
+	case <-after.ended:
+		t.Fatal("the call ended before its last message was stored")
+	default:
+	}
+	close(slow.release)
+	select {
+	case <-after.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call did not end once its last message was stored")
+	}
+	f.waitGone(t)
+	stored, err := f.db.MessagesAfter(context.Background(), sessionOf(t, joined), 0, 10)
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("stored %v %v, want the last word", stored, err)
+	}
+}
+
+// TestEndSessionDeliversTheMessageInFlight: a message being stored when the
+// coach ends the session reaches the client before the room closes.
+func TestEndSessionDeliversTheMessageInFlight(t *testing.T) {
+	f := newFixture(t)
+	slow := &slowWriter{release: make(chan struct{}), next: f.w}
+	f.m.Chat = slow
+	coachConn, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
+	clientConn, _, _ := f.join(t, f.client, protocol.JoinRequest{})
+	coach.Chat("r1", "c1", "see you next week")
+	waitUntil(t, "the message to reach the writer", func() bool { return slow.waiting() > 0 })
+	coach.End("e1")
+	coachConn.wait(t, "ok")
+	if !f.m.Settle(f.appt.RoomID) || clientConn.closedWith() != "" {
+		t.Fatalf("the room closed (the client's connection: %q) with a message still being stored", clientConn.closedWith())
+	}
+	close(slow.release)
+	if m := clientConn.wait(t, "chat.message")["data"].(map[string]any); m["body"] != "see you next week" {
+		t.Fatalf("the client got %v", m)
+	}
+	f.waitGone(t)
+	if got := clientConn.closedWith(); got != room.ReasonRoomEnded {
+		t.Fatalf("the client's connection closed with %q, want %q", got, room.ReasonRoomEnded)
 	}
 }

@@ -74,8 +74,10 @@ type Manager struct {
 	History History
 	Chat    ChatWriter
 	Notify  Notifier
-	Clock   app.Clock
-	Log     *slog.Logger
+	// Clock tells the rooms the time and runs their timers (an empty
+	// room's grace period, the call's warnings): tests move it past them.
+	Clock app.Clock
+	Log   *slog.Logger
 	// Grace is how long an empty room waits for a rejoin before its call
 	// session ends (its appointment stays open until the room closes).
 	Grace time.Duration
@@ -200,20 +202,17 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	}
 }
 
-// drain waits for the room's pending messages, then closes it for a restart.
+// drain waits for the room's pending messages (until ctx ends), then
+// closes it for a restart.
 func (r *Room) drain(ctx context.Context) {
-	for {
-		var pending int
-		if !r.do(func() { pending = r.pending }) {
-			return
-		}
-		if pending == 0 || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(5 * time.Millisecond):
-		}
+	stored := make(chan struct{})
+	if !r.do(func() { r.afterStored(func() { close(stored) }) }) {
+		return
+	}
+	select {
+	case <-stored:
+	case <-ctx.Done():
+	case <-r.done:
 	}
 	r.do(func() {
 		now := r.now()

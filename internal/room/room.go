@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"rapport/internal/app"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/protocol"
@@ -59,12 +60,13 @@ type Room struct {
 	nextSeq   int64               // the sequence number of the next chat message
 	fannedSeq int64               // the highest sequence number sent to everyone
 	pending   int                 // messages submitted and not yet stored
+	onStored  []func()            // what waits for the pending messages (afterStored)
 	sent      *sentIDs            // the client IDs of the session's stored messages
 	retries   map[sending][]retry // messages being stored, with their second sendings
 	emptiedAt time.Time
-	grace     *time.Timer
+	grace     app.Timer
 	graceGen  int // which grace timer is current
-	warnings  []*time.Timer
+	warnings  []app.Timer
 	closing   bool // the server is shutting down (or the room ending): no more chat
 	ended     bool // the coach ended the session: the room closes for good
 	ai        aiState

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,6 +81,17 @@ func (c *fakeConn) wait(t *testing.T, typ string) map[string]any {
 	}
 }
 
+// waitUntil polls cond until it holds, failing the test after ten seconds
+// (a bound against a hang, not a guess at how long it takes).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: gave up after 10 s", what)
+		}
+	}
+}
+
 // barrier waits until the room has done all it was asked before now, as
 // to conn: by, another member, starts typing, which the room tells conn
 // after whatever it sent conn before (one loop per room, frames in order).
@@ -148,8 +160,7 @@ func newFixture(t *testing.T) *fixture {
 	w := chat.NewWriter(db, log)
 	t.Cleanup(w.Close)
 	hub := notify.NewHub()
-	m := room.NewManager(svc, db, w, hub, clock, log)
-	m.Grace = 50 * time.Millisecond
+	m := room.NewManager(svc, db, w, hub, clock, log) // its timers run on clock: a test moves it past them
 	return &fixture{db: db, svc: svc, m: m, clock: clock, hub: hub, w: w, coach: coach, client: client, appt: appt}
 }
 
@@ -276,10 +287,11 @@ func TestEmptyRoomEndsTheSessionWithItsDuration(t *testing.T) {
 	coachConn.wait(t, "participant.left")
 	f.clock.Advance(2 * time.Minute)
 	coach.Leave(room.ReasonLeft)
-	deadline := time.Now().Add(10 * time.Second)
-	for f.m.Count() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if f.m.Count() != 1 {
+		t.Fatal("the room ended as soon as it was empty, without a grace period")
 	}
+	f.passGrace(t)
+	f.waitGone(t)
 	cs, err := f.db.CallSessionByID(context.Background(), session)
 	if err != nil || cs.EndedAt == nil || cs.Duration != 27*time.Minute {
 		t.Fatalf("session %+v %v, want 27 minutes", cs, err)
@@ -346,21 +358,31 @@ func TestChatRateLimit(t *testing.T) {
 	}
 }
 
+// TestTimerWarnings: the warnings come at their time on the room's clock,
+// not a second before, and the call goes on.
 func TestTimerWarnings(t *testing.T) {
 	for _, tc := range []struct {
-		kind    string
-		advance func(f *fixture) time.Duration // how far to move the clock before the call starts
+		kind string
+		at   func(f *fixture) time.Time
 	}{
-		{"five_minutes", func(f *fixture) time.Duration {
-			return f.appt.EndsAt().Add(-5*time.Minute).Sub(f.clock.Now()) - 100*time.Millisecond
-		}},
-		{"ended", func(f *fixture) time.Duration { return f.appt.EndsAt().Sub(f.clock.Now()) - 100*time.Millisecond }},
+		{"five_minutes", func(f *fixture) time.Time { return f.appt.EndsAt().Add(-5 * time.Minute) }},
+		{"ended", func(f *fixture) time.Time { return f.appt.EndsAt() }},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
 			f := newFixture(t)
-			f.clock.Advance(tc.advance(f))
+			at := tc.at(f)
+			f.clock.Advance(at.Add(-time.Minute).Sub(f.clock.Now())) // the call starts a minute before
 			coachConn, _, _ := f.join(t, f.coach, protocol.JoinRequest{})
-			f.join(t, f.client, protocol.JoinRequest{})
+			_, client, _ := f.join(t, f.client, protocol.JoinRequest{})
+			if !slices.ContainsFunc(f.clock.Timers(), at.Equal) {
+				t.Fatalf("no timer at %v: %v", at, f.clock.Timers())
+			}
+			f.clock.Advance(time.Minute - time.Second)
+			barrier(t, client, coachConn) // whatever the room was asked before is sent first
+			if n := coachConn.count("timer.warning"); n != 0 {
+				t.Fatalf("%d warnings a second before %s", n, tc.kind)
+			}
+			f.clock.Advance(time.Second)
 			w := coachConn.wait(t, "timer.warning")["data"].(map[string]any)
 			if w["kind"] != tc.kind {
 				t.Fatalf("warning %v, want %s", w, tc.kind)
@@ -395,9 +417,7 @@ func TestNewTabGetsTheMessageInFlight(t *testing.T) {
 	_, coach, _ := f.join(t, f.coach, protocol.JoinRequest{})
 	clientConn, _, _ := f.join(t, f.client, protocol.JoinRequest{})
 	coach.Chat("r1", "c1", "sent from the old tab")
-	for slow.waiting() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the message to reach the writer", func() bool { return slow.waiting() > 0 })
 	newTab, _, _ := f.join(t, f.coach, protocol.JoinRequest{})
 	close(slow.release)
 	if m := newTab.wait(t, "chat.message")["data"].(map[string]any); m["body"] != "sent from the old tab" {
@@ -449,13 +469,7 @@ func TestPathsCountEachPersonOnce(t *testing.T) {
 	clientConn, client, _ := f.join(t, f.client, protocol.JoinRequest{Presence: protocol.Presence{Path: "tunnel"}})
 	want := func(w map[string]int) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !maps.Equal(f.m.Paths(), w) {
-			if time.Now().After(deadline) {
-				t.Fatalf("paths %v, want %v", f.m.Paths(), w)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitUntil(t, fmt.Sprintf("paths %v (have %v)", w, f.m.Paths()), func() bool { return maps.Equal(f.m.Paths(), w) })
 	}
 	want(map[string]int{"none": 1, "tunnel": 1})
 	coach.Presence(protocol.Presence{Path: "sfu-udp"})

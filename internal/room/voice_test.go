@@ -123,6 +123,7 @@ func TestTheTranscriptIsKeptUnlessTheCoachSaysNo(t *testing.T) {
 	}
 	coach.Leave(room.ReasonLeft)
 	client.Leave(room.ReasonLeft)
+	f.passGrace(t)
 	select {
 	case id := <-after.ended:
 		if id != session {

@@ -159,6 +159,26 @@ func (c *client) nextTrack(within time.Duration) *webrtc.TrackRemote {
 	}
 }
 
+// measuredIn is how many of a room's tracks the room's tick has measured
+// (a bitrate known for their first layer).
+func (s *SFU) measuredIn(roomID string) int {
+	s.mu.Lock()
+	r := s.rooms[roomID]
+	s.mu.Unlock()
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.tracks {
+		if l := f.layers[0].Load(); l != nil && l.bps.Load() > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // waitFor polls cond until it holds.
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -79,10 +79,12 @@ func TestSubscriberJoiningAsksThePublisherForAKeyframe(t *testing.T) {
 	coach := newClient(t)
 	coach.publishVideo(stop)
 	coach.join(s, "room-pli", 1)
-	waitFor(t, 5*time.Second, "the coach's track at the server", func() bool { return s.tracksIn("room-pli") == 1 })
-	time.Sleep(300 * time.Millisecond)
-	if n := coach.plis.Load(); n != 0 {
-		t.Fatalf("%d keyframe requests before anyone subscribed; want 0", n)
+	// The server has taken the track, read its packets and measured it in
+	// a tick of the room (which chooses subscribers' layers): nothing so
+	// far asked for a keyframe, by the server's own count, sent or not.
+	waitFor(t, 5*time.Second, "the server to measure the coach's track", func() bool { return s.measuredIn("room-pli") == 1 })
+	if n, got := s.Stats().KeyframeRequests, coach.plis.Load(); n != 0 || got != 0 {
+		t.Fatalf("%d keyframe requests sent (%d received) before anyone subscribed; want 0", n, got)
 	}
 
 	client := newClient(t)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"rapport/internal/app"
 	"rapport/internal/server"
 	"rapport/internal/server/servertest"
 )
@@ -36,7 +37,25 @@ func newEnv(t *testing.T, dialect string) *env {
 // newEnvWith starts the application with settings.
 func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 	t.Helper()
-	a := servertest.Start(t, servertest.Options{Dialect: dialect, Config: servertest.Config(t, settings)})
+	return newEnvOf(t, servertest.Options{Dialect: dialect, Config: servertest.Config(t, settings)})
+}
+
+// newEnvAt starts the application on SQLite with its time, and its rooms'
+// timers, kept by clock.
+func newEnvAt(t *testing.T, clock *app.FixedClock) *env {
+	t.Helper()
+	return newEnvOf(t, servertest.Options{Clock: clock})
+}
+
+// newEnvOf starts the application as o says, with a coach, a client and
+// an appointment of theirs that starts in ten minutes.
+func newEnvOf(t *testing.T, o servertest.Options) *env {
+	t.Helper()
+	now := time.Now()
+	if o.Clock != nil {
+		now = o.Clock.Now()
+	}
+	a := servertest.Start(t, o)
 	e := &env{t: t, app: a.App, url: a.URL}
 	e.coach = e.signIn("coach@example.com", "coach")
 	e.client = e.signIn("client@example.com", "client")
@@ -45,7 +64,7 @@ func newEnvWith(t *testing.T, dialect string, settings map[string]string) *env {
 		RoomID string `json:"room_id"`
 	}
 	e.api(e.coach, "POST", "/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60}`,
-		clientID, time.Now().Add(10*time.Minute).UTC().Format(time.RFC3339)), &appt)
+		clientID, now.Add(10*time.Minute).UTC().Format(time.RFC3339)), &appt)
 	e.roomID = appt.RoomID
 	return e
 }

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"rapport/internal/app"
 )
 
 // transports runs a test over a WebSocket and over long polling.
@@ -221,23 +224,29 @@ func stopReading(t *testing.T, p *wsPeer) {
 	t.Cleanup(func() { close(p.resume); p.close() })
 }
 
+// TestEmptiedRoomEndsTheSession: once both have left and the grace period
+// has passed (on the server's clock), the call session ends with the time
+// they were in it.
 func TestEmptiedRoomEndsTheSession(t *testing.T) {
-	e := newEnv(t, "sqlite")
-	e.app.Rooms.Grace = 100 * time.Millisecond
+	clock := app.NewFixedClock(time.Now())
+	e := newEnvAt(t, clock)
 	coach, client := e.mustWS(t, e.coach), e.mustWS(t, e.client)
 	join(t, coach, nil)
 	j := join(t, client, nil)
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(90 * time.Second)
 	client.send(t, "leave", "l", nil)
 	wait(t, client, "ok")
 	coach.close()
-	deadline := time.Now().Add(10 * time.Second)
-	for e.app.Rooms.Count() > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	end := clock.Now().Add(e.app.Rooms.Grace)
+	waitUntil(t, 10*time.Second, "the emptied room's grace timer", func() bool { return slices.ContainsFunc(clock.Timers(), end.Equal) })
+	if e.app.Rooms.Count() != 1 {
+		t.Fatal("the room ended as soon as it was empty, without a grace period")
 	}
+	clock.Advance(e.app.Rooms.Grace)
+	waitUntil(t, 10*time.Second, "the room to end", func() bool { return e.app.Rooms.Count() == 0 })
 	cs, err := e.app.DB.CallSessionByID(context.Background(), j.Session.ID)
-	if err != nil || cs.EndedAt == nil || cs.Duration < time.Second || cs.Duration > 10*time.Second {
-		t.Fatalf("session %+v %v", cs, err)
+	if err != nil || cs.EndedAt == nil || cs.Duration != 90*time.Second {
+		t.Fatalf("session %+v %v, want ended after 90 s", cs, err)
 	}
 }
 

@@ -97,7 +97,8 @@ func BenchmarkAnswerLatency(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		send(speechFrames)
-		go send(silence)
+		quiet := make(chan struct{})
+		go func() { send(silence); close(quiet) }()
 		select {
 		case t := <-timings:
 			overhead = append(overhead, t.FirstAudio.Sub(t.TurnEnded))
@@ -105,7 +106,7 @@ func BenchmarkAnswerLatency(b *testing.B) {
 			b.Fatal("the AI did not answer")
 		}
 		coach.wait(b, "ai.floor", 5*time.Second, func(f *protocol.Frame) bool { return !f.Data.(protocol.FloorState).Speaking })
-		time.Sleep(300 * time.Millisecond) // the silence is sent
+		<-quiet // the silence is sent: the next speech follows it
 	}
 	b.StopTimer()
 	slices.Sort(overhead)

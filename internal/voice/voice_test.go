@@ -2,6 +2,7 @@ package voice_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -168,15 +170,18 @@ type peer struct {
 	pc      *webrtc.PeerConnection
 	mic     *webrtc.TrackLocalStaticSample
 	mu      sync.Mutex
-	heard   []int16   // the AI's voice, decoded, 48 kHz
-	packets []arrival // the AI's packets as they came
+	heard   []int16              // the AI's voice, decoded, 48 kHz
+	packets []arrival            // the AI's packets as they came
+	reports []*rtcp.SenderReport // the SFU's reports of what it sent of the AI's voice
 	ai      chan struct{}
 }
 
-// arrival is one packet of the AI's voice: when it came, and its RTP time.
+// arrival is one packet of the AI's voice: when it came, its RTP time and
+// its number.
 type arrival struct {
-	at time.Time
-	ts uint32
+	at  time.Time
+	ts  uint32
+	seq uint16
 }
 
 func (c *call) join(user int64) *peer {
@@ -203,10 +208,11 @@ func (c *call) join(user int64) *peer {
 		t.Fatal(err)
 	}
 	p := &peer{pc: pc, mic: mic, ai: make(chan struct{}, 1)}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		if tr.StreamID() == "0-mic" {
 			p.ai <- struct{}{}
 			go p.listen(tr)
+			go p.readReports(r, uint32(tr.SSRC()))
 		}
 	})
 	l, err := c.sfu.Dial(c.appt.RoomID, user, pc, nil)
@@ -269,14 +275,104 @@ func (p *peer) listen(tr *webrtc.TrackRemote) {
 }
 
 func (p *peer) hear(dec *speech.Decoder, pkt *rtp.Packet) {
-	samples, err := dec.Decode(pkt.Payload)
-	if err != nil {
-		return
-	}
+	at := time.Now()
+	samples, _ := dec.Decode(pkt.Payload)
 	p.mu.Lock()
 	p.heard = append(p.heard, samples...)
-	p.packets = append(p.packets, arrival{at: time.Now(), ts: pkt.Timestamp})
+	p.packets = append(p.packets, arrival{at: at, ts: pkt.Timestamp, seq: pkt.SequenceNumber})
 	p.mu.Unlock()
+}
+
+// readReports keeps the SFU's sender reports of the AI's voice (ssrc).
+func (p *peer) readReports(r *webrtc.RTPReceiver, ssrc uint32) {
+	for {
+		pkts, _, err := r.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == ssrc {
+				p.mu.Lock()
+				p.reports = append(p.reports, sr)
+				p.mu.Unlock()
+			}
+		}
+	}
+}
+
+// sentSince returns the packet count of the first sender report of the
+// AI's voice made after t.
+func (p *peer) sentSince(t time.Time) (uint32, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, sr := range p.reports {
+		if ntpTime(sr.NTPTime).After(t) {
+			return sr.PacketCount, true
+		}
+	}
+	return 0, false
+}
+
+// ntpTime converts an RTCP NTP timestamp (seconds since 1900, 32.32 fixed
+// point) to a time.
+func ntpTime(ntp uint64) time.Time {
+	const from1900 = 2208988800
+	return time.Unix(int64(ntp>>32)-from1900, int64((ntp&0xffffffff)*uint64(time.Second)>>32))
+}
+
+// received reports how far the AI's voice has arrived: one more than the
+// highest packet number since the first (lost packets before it count).
+func (p *peer) received() uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.packets) == 0 {
+		return 0
+	}
+	var far uint16
+	for _, a := range p.packets {
+		far = max(far, a.seq-p.packets[0].seq)
+	}
+	return uint32(far) + 1
+}
+
+// waitAllArrived waits until the AI can send no more of its voice and all
+// it sent has arrived: the SFU's first sender report made after that counts
+// every packet it sent, and the last of them is numbered that far from the
+// first.
+func (p *peer) waitAllArrived(t *testing.T, agent *voice.Agent) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "the AI's answer to stop", func() bool { return !agent.Speaking() })
+	stopped := time.Now()
+	var sent uint32
+	waitFor(t, 10*time.Second, "a sender report of the AI's voice after it stopped", func() bool {
+		var ok bool
+		sent, ok = p.sentSince(stopped)
+		return ok
+	})
+	waitFor(t, 10*time.Second, fmt.Sprintf("the last of the %d packets of the AI's voice", sent), func() bool { return p.received() >= sent })
+}
+
+// inSFU waits until the AI has joined the SFU, so that it hears what a
+// person says from its first frame.
+func (c *call) inSFU(t *testing.T) *voice.Agent {
+	t.Helper()
+	var a *voice.Agent
+	waitFor(t, 10*time.Second, "the AI in the SFU", func() bool {
+		a = c.host.Agent(c.appt.RoomID)
+		return a != nil && a.InSFU()
+	})
+	return a
+}
+
+// waitFor polls cond until it holds, failing the test after within (a
+// bound against a hang, not a guess at how long it takes).
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: gave up after %v", what, within)
+		}
+	}
 }
 
 func (p *peer) voice() speech.PCM {
@@ -297,8 +393,8 @@ func TestTheAIHearsAQuestionAndAnswersAloud(t *testing.T) {
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
 	coach.wait(t, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
+	c.inSFU(t)
 	p := c.join(c.appt.CoachID)
-	time.Sleep(500 * time.Millisecond) // the AI subscribes to the coach's microphone
 	p.say(t, asked)
 
 	caption := coach.wait(t, "caption", 10*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Caption).UserID == c.appt.CoachID })
@@ -341,20 +437,18 @@ func TestAPersonTalkingOverTheAIStopsItWithin300ms(t *testing.T) {
 	c.client.FloorEvent("c", room.FloorEvent{Kind: room.Agree})
 	coach := c.conns["coach"]
 	coach.wait(t, "participant.joined", 5*time.Second, func(f *protocol.Frame) bool { return f.Data.(protocol.Participant).UserID == 0 })
+	agent := c.inSFU(t)
 	p := c.join(c.appt.CoachID)
-	time.Sleep(500 * time.Millisecond)
 	p.say(t, asked)
 	select {
 	case <-p.ai:
 	case <-time.After(15 * time.Second):
 		t.Fatal("the AI never spoke")
 	}
-	for p.voice().Duration() < 800*time.Millisecond { // well into its first sentence
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 15*time.Second, "the AI well into its first sentence", func() bool { return p.voice().Duration() >= 800*time.Millisecond })
 	onset := p.say(t, "thank you that was helpful")
 	coach.wait(t, "ai.floor", 5*time.Second, func(f *protocol.Frame) bool { return !f.Data.(protocol.FloorState).Speaking })
-	time.Sleep(300 * time.Millisecond) // anything still on its way
+	p.waitAllArrived(t, agent)
 	p.mu.Lock()
 	packets := append([]arrival(nil), p.packets...)
 	p.mu.Unlock()
