@@ -146,9 +146,9 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request, _ *coach
 
 // messageInput is a message as a request carries it.
 type messageInput struct {
-	ClientID string `json:"client_id"`
-	Body     string `json:"body"`
-	Upload   *conversation.Upload
+	ClientID string               `json:"client_id"`
+	Body     string               `json:"body"`
+	Upload   *conversation.Upload `json:"-"` // a file comes in a multipart form only
 }
 
 // readMessage reads a message from JSON or from a multipart form; a file
