@@ -56,11 +56,11 @@ func TestE2E(t *testing.T) {
 func runE2E(t *testing.T, chromium, dialect string) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
-	// The practice's emails go to Mailpit, where this run's people have
-	// their addresses to themselves.
+	// The practice's emails go to Mailpit, which every test run on the
+	// machine shares: the coach and the client have addresses of this
+	// run's own.
 	mp := mailtest.MustMailpit(t)
-	mp.Delete(t, "to:coach@example.com")
-	mp.Delete(t, "to:cleo@example.com")
+	coachEmail, clientEmail := mailtest.Recipient("coach"), mailtest.Recipient("cleo")
 	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTP)
 	base := startServer(t, dialect, "SMTP_HOST", smtpHost, "SMTP_PORT", smtpPort, "MAIL_FROM", "hello@rapport.test",
 		"PRACTICE_NAME", "Bright Path")
@@ -69,25 +69,25 @@ func runE2E(t *testing.T, chromium, dialect string) {
 
 	// The coach: sign in through the start page, invite a client, book.
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", true)
+	coach.signIn(coachEmail, "Carla Coach", "coach", true)
 	coach.shot("dashboard-coach")
 	coach.wantText("h1", "Hello, Carla Coach")
 
 	coach.open("/clients", 200)
-	coach.do(chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #email"), "cleo@example.com"),
+	coach.do(chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #email"), clientEmail),
 		chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #name"), "Cleo Client"))
 	coach.click("form[action='/clients'] button[type=submit]", 200)
 	coach.wantPath("/clients")
 	coach.wantText(".flash", "Invitation sent.")
 	coach.wantText("table.invitations tbody", "Cleo Client")
-	coach.wantText("table.invitations tbody", "cleo@example.com")
+	coach.wantText("table.invitations tbody", clientEmail)
 	coach.shot("clients")
 
 	// The client, in a browser context of their own, accepts the invitation
 	// on their dashboard: only then is she the coach's to book.
 	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "", "client", false)
-	client.wantText(".invitation", "Carla Coach (coach@example.com) invites you to work with them")
+	client.signIn(clientEmail, "", "client", false)
+	client.wantText(".invitation", "Carla Coach ("+coachEmail+") invites you to work with them")
 	client.shot("invitation")
 	client.click(".invitation form[action$='/accept'] button[type=submit]", 200)
 	client.wantPath("/dashboard")
@@ -96,7 +96,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 
 	coach.open("/appointments/new", 200)
 	coach.shot("appointment-new")
-	clientID := eval[string](coach, `[...document.querySelectorAll("#client_id option")].find(o => o.textContent.includes("cleo@example.com"))?.value ?? ""`)
+	clientID := eval[string](coach, `[...document.querySelectorAll("#client_id option")].find(o => o.textContent.includes(`+jsString(clientEmail)+`))?.value ?? ""`)
 	if clientID == "" {
 		t.Fatal("the booking form does not offer the invited client")
 	}
@@ -202,7 +202,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	admin := newPerson(t, browser, base, "admin", "", shots)
 	admin.signIn("ada@example.com", "Ada Admin", "admin", false)
 	admin.open("/users", 200)
-	for _, email := range []string{"ada@example.com", "coach@example.com", "cleo@example.com", "olga@example.com"} {
+	for _, email := range []string{"ada@example.com", coachEmail, clientEmail, "olga@example.com"} {
 		admin.wantText("table.table tbody", email)
 	}
 	admin.shot("users")
@@ -356,6 +356,7 @@ type person struct {
 	ctx   context.Context
 	base  string
 	zone  string // the browser's time zone; "" for the machine's
+	email string // whom signIn signed in
 	shots *shooter
 
 	mu       sync.Mutex
@@ -665,4 +666,5 @@ func (p *person) signIn(email, name, role string, first bool) {
 	if got := eval[string](p, `document.querySelector(".me .badge")?.textContent ?? ""`); got != role {
 		p.fatalf("signed in with the role %q, want %q", got, role)
 	}
+	p.email = email
 }

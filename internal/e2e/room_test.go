@@ -195,12 +195,13 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	// tries the WebSocket, fails twice, and falls back to long polling by
 	// itself. The coach's page is sent to long polling with ?transport=longpoll.
 	proxy := newWSBlockingProxy(t)
+	email := client.email
 	client = newPerson(t, browser, client.base, "client-behind-proxy", "America/New_York", client.shots,
 		func(p *target.CreateBrowserContextParams) {
 			p.ProxyServer = proxy.URL()
 			p.ProxyBypassList = "<-loopback>" // Chromium skips proxies for loopback unless told
 		})
-	client.signIn("cleo@example.com", "", "client", false)
+	client.signIn(email, "", "client", false)
 	client.expectConsole("WebSocket connection to 'ws://")
 	if _, err := chromedp.Call(client.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
 		t.Fatalf("%s: emulate focus: %v", client.name, err)
@@ -500,7 +501,7 @@ func (p *person) eval(js string) {
 // newTab opens another tab in p's browser context (the same person).
 func (p *person) newTab(name string) *person {
 	p.t.Helper()
-	tab := &person{t: p.t, name: name, base: p.base, zone: p.zone, shots: p.shots, expected: map[string]bool{}}
+	tab := &person{t: p.t, name: name, base: p.base, zone: p.zone, email: p.email, shots: p.shots, expected: map[string]bool{}}
 	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithListener(tab.listen))
 	tab.ctx = ctx
 	p.t.Cleanup(cancel)
