@@ -19,6 +19,7 @@ import (
 // the media back, then with the client forced through the embedded TURN
 // server (relay-only ICE). The database plays no part in media: SQLite only.
 func TestE2ECall(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()

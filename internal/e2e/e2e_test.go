@@ -35,8 +35,8 @@ import (
 const devToken = servertest.DevToken
 
 // e2eLimit bounds one browser test's run, only to stop one that hangs:
-// alone each takes 4-60 s, and CI runs them beside the other packages'
-// browsers on two cores, where one took 150 s.
+// alone each takes 4-60 s; they run two at a time on two cores, beside the
+// other packages' tests under CI, where one took 150 s.
 const e2eLimit = 5 * time.Minute
 
 // TestE2E drives the real server with headless Chromium, on SQLite (the
@@ -49,6 +49,7 @@ const e2eLimit = 5 * time.Minute
 // that app.js localized, and is saved as a screenshot under
 // test-artifacts/<dialect>/.
 func TestE2E(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	t.Run("sqlite", func(t *testing.T) { runE2E(t, chromium, "sqlite") })
 }
@@ -332,14 +333,24 @@ func startBrowser(t *testing.T, ctx context.Context, chromium string, extra ...s
 	return browser
 }
 
-// shooter saves numbered full-page screenshots into test-artifacts/<dialect>.
+// shooter saves numbered full-page screenshots into test-artifacts/<name>.
 type shooter struct {
 	dir string
 	n   int
 }
 
-func newShooter(t *testing.T, dialect string) *shooter {
-	dir := filepath.Join("..", "..", "test-artifacts", dialect)
+// shotDirs maps each screenshot directory to the test that writes it: the
+// tests run in parallel, and one would empty and renumber another's.
+var shotDirs sync.Map
+
+// newShooter empties test-artifacts/<name> for t's screenshots; name is
+// t's alone.
+func newShooter(t *testing.T, name string) *shooter {
+	t.Helper()
+	dir := filepath.Join("..", "..", "test-artifacts", name)
+	if owner, taken := shotDirs.LoadOrStore(dir, t.Name()); taken && owner != t.Name() {
+		t.Fatalf("the screenshots of %s go to %s too", owner, dir)
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}

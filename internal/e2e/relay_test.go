@@ -36,6 +36,7 @@ func (p *person) blockWebRTC() {
 // own, down the same chain, with the chat and the timer as they were.
 // Last, the coach moves to the relay too.
 func TestE2ERelay(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
