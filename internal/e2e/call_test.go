@@ -71,7 +71,7 @@ func TestE2ECall(t *testing.T) {
 		(await room.call.pc.getStats()).forEach(s => { if (s.type === "outbound-rtp" && s.kind === "video" && s.rid && s.bytesSent > 0) rids.add(s.rid); });
 		return rids.size;
 	})()`
-	for deadline := time.Now().Add(30 * time.Second); eval[int](coach, layersJS, chromedp.EvalAwaitPromise) < 2; time.Sleep(500 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); eval[int](coach, layersJS, chromedp.EvalAwaitPromise) < 2; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the coach's camera does not go out in two simulcast layers or more")
 		}

@@ -33,7 +33,7 @@ func TestFrameTracerNamesAFrameLeftUnclosed(t *testing.T) {
 			t.Fatal("the tracer said nothing of five frames left unclosed")
 		}
 		eval[bool](p, `(gc(), true)`)
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -108,7 +108,7 @@ func TestE2ERelay(t *testing.T) {
 // (chromedp's Poll takes no promises).
 func (p *person) waitAsync(d time.Duration, js string) {
 	p.t.Helper()
-	for deadline := time.Now().Add(d); !eval[bool](p, js, chromedp.EvalAwaitPromise); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(d); !eval[bool](p, js, chromedp.EvalAwaitPromise); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			p.fatalf("waiting %v for %s", d, js)
 		}
