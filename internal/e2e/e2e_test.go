@@ -39,6 +39,11 @@ const devToken = servertest.DevToken
 // other packages' tests under CI, where one took 150 s.
 const e2eLimit = 5 * time.Minute
 
+// stepLimit bounds one step in a browser (a click, a page load, a script),
+// only to stop one that hangs: the test then fails at that step, with the
+// page's state, rather than at e2eLimit without either.
+const stepLimit = time.Minute
+
 // TestE2E drives the real server with headless Chromium, on SQLite (the
 // store, domain and web tests run every query on PostgreSQL too; the
 // browser's journey does not depend on the database): a coach signs in, invites a client and books a session; the
@@ -478,16 +483,25 @@ func (p *person) fatalf(format string, args ...any) {
 	p.t.Fatalf("%s at %s: %s", p.name, p.path(), fmt.Sprintf(format, args...))
 }
 
+// step is the context of one step in p's tab, bounded by stepLimit.
+func (p *person) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, stepLimit)
+}
+
 func (p *person) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, steps...); err != nil {
-		p.fatalf("%v", err)
+	ctx, cancel := p.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.fatalf("%v\nthe page: %s", err, p.state())
 	}
 }
 
 func eval[T any](p *person, js string, opts ...chromedp.EvaluateOption) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, opts...))
+	ctx, cancel := p.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		p.fatalf("evaluate %.60q: %v", js, err)
 	}
@@ -497,14 +511,18 @@ func eval[T any](p *person, js string, opts ...chromedp.EvaluateOption) T {
 // open loads path and checks the status of the page and the page itself.
 func (p *person) open(path string, status int64) {
 	p.t.Helper()
-	resp, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.base+path))
+	ctx, cancel := p.step()
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.base+path))
 	p.loaded(resp, err, "open "+path, status)
 }
 
 // click clicks sel, waits for the page it leads to, and checks it.
 func (p *person) click(sel string, status int64) {
 	p.t.Helper()
-	resp, err := chromedp.RunResponse(p.ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	ctx, cancel := p.step()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 	p.loaded(resp, err, "click "+sel, status)
 }
 
@@ -570,7 +588,9 @@ func sameInstant(a, b string) bool {
 }
 
 func (p *person) path() string {
-	loc, err := chromedp.Run(p.ctx, chromedp.Location())
+	ctx, cancel := p.step()
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		return "?"
 	}
@@ -629,7 +649,9 @@ func (p *person) desktop() {
 
 func (p *person) value(sel string) string {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Value(chromedp.CSS(sel)))
+	ctx, cancel := p.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
 	if err != nil {
 		p.fatalf("read the value of %s: %v", sel, err)
 	}
@@ -638,7 +660,9 @@ func (p *person) value(sel string) string {
 
 func (p *person) shot(name string) {
 	p.t.Helper()
-	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	ctx, cancel := p.step()
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.fatalf("screenshot %s: %v", name, err)
 	}

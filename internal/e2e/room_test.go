@@ -468,12 +468,24 @@ func (p *person) waitUpTo(d time.Duration, js string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js,
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
-		state := eval[string](p, `JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
-			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
-			captions: [...document.querySelectorAll(".caption")].map(c => c.textContent),
-			paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`)
-		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, state)
+		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, p.state())
 	}
+}
+
+// state describes a room page for a failure: its state and transport,
+// the stage, the chat, the captions and each person's path ("?" from a
+// tab that does not answer).
+func (p *person) state() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
+		stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
+		captions: [...document.querySelectorAll(".caption")].map(c => c.textContent),
+		paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`))
+	if err != nil {
+		return "?"
+	}
+	return s
 }
 
 // say types a message into the chat and sends it with Enter; it waits until
