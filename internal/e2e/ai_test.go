@@ -19,6 +19,7 @@ import (
 // message. With the model down, both are told the AI is unavailable, and
 // the chat goes on.
 func TestE2EChatAI(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()

@@ -65,7 +65,7 @@ func selfBookingE2E(coach, client *person, mp *mailtest.Mailpit) {
 	coach.waitFor(`Number(document.body.dataset.refreshed || 0) >= 3`)
 	coach.shot("dashboard-cancelled-live")
 
-	for _, to := range []string{"cleo@example.com", "coach@example.com"} {
+	for _, to := range []string{client.email, coach.email} {
 		wantBookingEmails(client, mp, to, first, second)
 	}
 }

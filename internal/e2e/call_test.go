@@ -19,6 +19,7 @@ import (
 // the media back, then with the client forced through the embedded TURN
 // server (relay-only ICE). The database plays no part in media: SQLite only.
 func TestE2ECall(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
@@ -70,7 +71,7 @@ func TestE2ECall(t *testing.T) {
 		(await room.call.pc.getStats()).forEach(s => { if (s.type === "outbound-rtp" && s.kind === "video" && s.rid && s.bytesSent > 0) rids.add(s.rid); });
 		return rids.size;
 	})()`
-	for deadline := time.Now().Add(30 * time.Second); eval[int](coach, layersJS, chromedp.EvalAwaitPromise) < 2; time.Sleep(500 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); eval[int](coach, layersJS, chromedp.EvalAwaitPromise) < 2; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the coach's camera does not go out in two simulcast layers or more")
 		}

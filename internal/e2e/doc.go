@@ -3,4 +3,9 @@
 // server, started as `rapport serve` starts it (server.Main) on port 0
 // with a fresh database. Each page is checked for console errors and saved
 // as a screenshot under test-artifacts/ at the repository's root.
+//
+// The tests run in parallel (as many at once as go test's -parallel, the
+// number of CPUs by default): each starts its own server, Chromium, helper
+// servers and Mailpit addresses, and writes its screenshots to a directory
+// of its own, so that they share nothing but the machine.
 package e2e

@@ -35,9 +35,14 @@ import (
 const devToken = servertest.DevToken
 
 // e2eLimit bounds one browser test's run, only to stop one that hangs:
-// alone each takes 4-60 s, and CI runs them beside the other packages'
-// browsers on two cores, where one took 150 s.
+// alone each takes 4-60 s; they run two at a time on two cores, beside the
+// other packages' tests under CI, where one took 150 s.
 const e2eLimit = 5 * time.Minute
+
+// stepLimit bounds one step in a browser (a click, a page load, a script),
+// only to stop one that hangs: the test then fails at that step, with the
+// page's state, rather than at e2eLimit without either.
+const stepLimit = time.Minute
 
 // TestE2E drives the real server with headless Chromium, on SQLite (the
 // store, domain and web tests run every query on PostgreSQL too; the
@@ -49,6 +54,7 @@ const e2eLimit = 5 * time.Minute
 // that app.js localized, and is saved as a screenshot under
 // test-artifacts/<dialect>/.
 func TestE2E(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	t.Run("sqlite", func(t *testing.T) { runE2E(t, chromium, "sqlite") })
 }
@@ -56,11 +62,11 @@ func TestE2E(t *testing.T) {
 func runE2E(t *testing.T, chromium, dialect string) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
-	// The practice's emails go to Mailpit, where this run's people have
-	// their addresses to themselves.
+	// The practice's emails go to Mailpit, which every test run on the
+	// machine shares: the coach and the client have addresses of this
+	// run's own.
 	mp := mailtest.MustMailpit(t)
-	mp.Delete(t, "to:coach@example.com")
-	mp.Delete(t, "to:cleo@example.com")
+	coachEmail, clientEmail := mailtest.Recipient("coach"), mailtest.Recipient("cleo")
 	smtpHost, smtpPort, _ := net.SplitHostPort(mp.SMTP)
 	base := startServer(t, dialect, "SMTP_HOST", smtpHost, "SMTP_PORT", smtpPort, "MAIL_FROM", "hello@rapport.test",
 		"PRACTICE_NAME", "Bright Path")
@@ -69,25 +75,25 @@ func runE2E(t *testing.T, chromium, dialect string) {
 
 	// The coach: sign in through the start page, invite a client, book.
 	coach := newPerson(t, browser, base, "coach", "Europe/Berlin", shots)
-	coach.signIn("coach@example.com", "Carla Coach", "coach", true)
+	coach.signIn(coachEmail, "Carla Coach", "coach", true)
 	coach.shot("dashboard-coach")
 	coach.wantText("h1", "Hello, Carla Coach")
 
 	coach.open("/clients", 200)
-	coach.do(chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #email"), "cleo@example.com"),
+	coach.do(chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #email"), clientEmail),
 		chromedp.SendKeys(chromedp.CSS("form[action='/clients'] #name"), "Cleo Client"))
 	coach.click("form[action='/clients'] button[type=submit]", 200)
 	coach.wantPath("/clients")
 	coach.wantText(".flash", "Invitation sent.")
 	coach.wantText("table.invitations tbody", "Cleo Client")
-	coach.wantText("table.invitations tbody", "cleo@example.com")
+	coach.wantText("table.invitations tbody", clientEmail)
 	coach.shot("clients")
 
 	// The client, in a browser context of their own, accepts the invitation
 	// on their dashboard: only then is she the coach's to book.
 	client := newPerson(t, browser, base, "client", "America/New_York", shots)
-	client.signIn("cleo@example.com", "", "client", false)
-	client.wantText(".invitation", "Carla Coach (coach@example.com) invites you to work with them")
+	client.signIn(clientEmail, "", "client", false)
+	client.wantText(".invitation", "Carla Coach ("+coachEmail+") invites you to work with them")
 	client.shot("invitation")
 	client.click(".invitation form[action$='/accept'] button[type=submit]", 200)
 	client.wantPath("/dashboard")
@@ -96,7 +102,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 
 	coach.open("/appointments/new", 200)
 	coach.shot("appointment-new")
-	clientID := eval[string](coach, `[...document.querySelectorAll("#client_id option")].find(o => o.textContent.includes("cleo@example.com"))?.value ?? ""`)
+	clientID := eval[string](coach, `[...document.querySelectorAll("#client_id option")].find(o => o.textContent.includes(`+jsString(clientEmail)+`))?.value ?? ""`)
 	if clientID == "" {
 		t.Fatal("the booking form does not offer the invited client")
 	}
@@ -202,7 +208,7 @@ func runE2E(t *testing.T, chromium, dialect string) {
 	admin := newPerson(t, browser, base, "admin", "", shots)
 	admin.signIn("ada@example.com", "Ada Admin", "admin", false)
 	admin.open("/users", 200)
-	for _, email := range []string{"ada@example.com", "coach@example.com", "cleo@example.com", "olga@example.com"} {
+	for _, email := range []string{"ada@example.com", coachEmail, clientEmail, "olga@example.com"} {
 		admin.wantText("table.table tbody", email)
 	}
 	admin.shot("users")
@@ -332,14 +338,24 @@ func startBrowser(t *testing.T, ctx context.Context, chromium string, extra ...s
 	return browser
 }
 
-// shooter saves numbered full-page screenshots into test-artifacts/<dialect>.
+// shooter saves numbered full-page screenshots into test-artifacts/<name>.
 type shooter struct {
 	dir string
 	n   int
 }
 
-func newShooter(t *testing.T, dialect string) *shooter {
-	dir := filepath.Join("..", "..", "test-artifacts", dialect)
+// shotDirs maps each screenshot directory to the test that writes it: the
+// tests run in parallel, and one would empty and renumber another's.
+var shotDirs sync.Map
+
+// newShooter empties test-artifacts/<name> for t's screenshots; name is
+// t's alone.
+func newShooter(t *testing.T, name string) *shooter {
+	t.Helper()
+	dir := filepath.Join("..", "..", "test-artifacts", name)
+	if owner, taken := shotDirs.LoadOrStore(dir, t.Name()); taken && owner != t.Name() {
+		t.Fatalf("the screenshots of %s go to %s too", owner, dir)
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -356,6 +372,7 @@ type person struct {
 	ctx   context.Context
 	base  string
 	zone  string // the browser's time zone; "" for the machine's
+	email string // whom signIn signed in
 	shots *shooter
 
 	mu       sync.Mutex
@@ -466,16 +483,25 @@ func (p *person) fatalf(format string, args ...any) {
 	p.t.Fatalf("%s at %s: %s", p.name, p.path(), fmt.Sprintf(format, args...))
 }
 
+// step is the context of one step in p's tab, bounded by stepLimit.
+func (p *person) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, stepLimit)
+}
+
 func (p *person) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, steps...); err != nil {
-		p.fatalf("%v", err)
+	ctx, cancel := p.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.fatalf("%v\nthe page: %s", err, p.state())
 	}
 }
 
 func eval[T any](p *person, js string, opts ...chromedp.EvaluateOption) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, opts...))
+	ctx, cancel := p.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		p.fatalf("evaluate %.60q: %v", js, err)
 	}
@@ -485,14 +511,18 @@ func eval[T any](p *person, js string, opts ...chromedp.EvaluateOption) T {
 // open loads path and checks the status of the page and the page itself.
 func (p *person) open(path string, status int64) {
 	p.t.Helper()
-	resp, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.base+path))
+	ctx, cancel := p.step()
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.base+path))
 	p.loaded(resp, err, "open "+path, status)
 }
 
 // click clicks sel, waits for the page it leads to, and checks it.
 func (p *person) click(sel string, status int64) {
 	p.t.Helper()
-	resp, err := chromedp.RunResponse(p.ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	ctx, cancel := p.step()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 	p.loaded(resp, err, "click "+sel, status)
 }
 
@@ -558,7 +588,9 @@ func sameInstant(a, b string) bool {
 }
 
 func (p *person) path() string {
-	loc, err := chromedp.Run(p.ctx, chromedp.Location())
+	ctx, cancel := p.step()
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		return "?"
 	}
@@ -617,7 +649,9 @@ func (p *person) desktop() {
 
 func (p *person) value(sel string) string {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Value(chromedp.CSS(sel)))
+	ctx, cancel := p.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
 	if err != nil {
 		p.fatalf("read the value of %s: %v", sel, err)
 	}
@@ -626,7 +660,9 @@ func (p *person) value(sel string) string {
 
 func (p *person) shot(name string) {
 	p.t.Helper()
-	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	ctx, cancel := p.step()
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.fatalf("screenshot %s: %v", name, err)
 	}
@@ -665,4 +701,5 @@ func (p *person) signIn(email, name, role string, first bool) {
 	if got := eval[string](p, `document.querySelector(".me .badge")?.textContent ?? ""`); got != role {
 		p.fatalf("signed in with the role %q, want %q", got, role)
 	}
+	p.email = email
 }

@@ -17,6 +17,7 @@ import (
 // closes only half of them; after a garbage collection the tracer has
 // named the decoder's output as where the unclosed ones came from.
 func TestFrameTracerNamesAFrameLeftUnclosed(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
@@ -32,7 +33,7 @@ func TestFrameTracerNamesAFrameLeftUnclosed(t *testing.T) {
 			t.Fatal("the tracer said nothing of five frames left unclosed")
 		}
 		eval[bool](p, `(gc(), true)`)
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

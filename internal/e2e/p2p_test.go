@@ -26,6 +26,7 @@ import (
 // get out: after the direct attempt times out, both move to the SFU by
 // themselves.
 func TestE2EPeerToPeer(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()

@@ -195,12 +195,13 @@ func roomE2E(browser context.Context, coach, client *person, clientID string) *p
 	// tries the WebSocket, fails twice, and falls back to long polling by
 	// itself. The coach's page is sent to long polling with ?transport=longpoll.
 	proxy := newWSBlockingProxy(t)
+	email := client.email
 	client = newPerson(t, browser, client.base, "client-behind-proxy", "America/New_York", client.shots,
 		func(p *target.CreateBrowserContextParams) {
 			p.ProxyServer = proxy.URL()
 			p.ProxyBypassList = "<-loopback>" // Chromium skips proxies for loopback unless told
 		})
-	client.signIn("cleo@example.com", "", "client", false)
+	client.signIn(email, "", "client", false)
 	client.expectConsole("WebSocket connection to 'ws://")
 	if _, err := chromedp.Call(client.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
 		t.Fatalf("%s: emulate focus: %v", client.name, err)
@@ -467,12 +468,24 @@ func (p *person) waitUpTo(d time.Duration, js string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js,
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
-		state := eval[string](p, `JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
-			stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
-			captions: [...document.querySelectorAll(".caption")].map(c => c.textContent),
-			paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`)
-		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, state)
+		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, p.state())
 	}
+}
+
+// state describes a room page for a failure: its state and transport,
+// the stage, the chat, the captions and each person's path ("?" from a
+// tab that does not answer).
+func (p *person) state() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({room: document.body.dataset.roomState, transport: document.body.dataset.transport,
+		stage: document.querySelector("[data-stage]")?.innerText, chat: document.querySelector("[data-chat-log]")?.innerText,
+		captions: [...document.querySelectorAll(".caption")].map(c => c.textContent),
+		paths: [...document.querySelectorAll(".person [data-kind=path]")].map(e => e.closest(".person")?.dataset.userId + ": " + e.textContent)})`))
+	if err != nil {
+		return "?"
+	}
+	return s
 }
 
 // say types a message into the chat and sends it with Enter; it waits until
@@ -500,7 +513,7 @@ func (p *person) eval(js string) {
 // newTab opens another tab in p's browser context (the same person).
 func (p *person) newTab(name string) *person {
 	p.t.Helper()
-	tab := &person{t: p.t, name: name, base: p.base, zone: p.zone, shots: p.shots, expected: map[string]bool{}}
+	tab := &person{t: p.t, name: name, base: p.base, zone: p.zone, email: p.email, shots: p.shots, expected: map[string]bool{}}
 	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithListener(tab.listen))
 	tab.ctx = ctx
 	p.t.Cleanup(cancel)

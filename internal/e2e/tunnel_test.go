@@ -36,6 +36,7 @@ func (p *person) blockWebRTC() {
 // own, down the same chain, with the chat and the timer as they were.
 // Last, the coach moves to the tunnel too.
 func TestE2ETunnel(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()
@@ -107,7 +108,7 @@ func TestE2ETunnel(t *testing.T) {
 // (chromedp's Poll takes no promises).
 func (p *person) waitAsync(d time.Duration, js string) {
 	p.t.Helper()
-	for deadline := time.Now().Add(d); !eval[bool](p, js, chromedp.EvalAwaitPromise); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(d); !eval[bool](p, js, chromedp.EvalAwaitPromise); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			p.fatalf("waiting %v for %s", d, js)
 		}

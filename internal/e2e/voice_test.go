@@ -23,6 +23,7 @@ import (
 // and the client's page shows what the AI says and plays its voice. The
 // model is a stand-in over HTTP; the speech engines are the local ones.
 func TestE2EAIInTheCall(t *testing.T) {
+	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	needSpeech(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
