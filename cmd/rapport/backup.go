@@ -129,20 +129,31 @@ func oneFileArg(name, synopsis string, args []string, stderr io.Writer) (string,
 	return fs.Arg(0), nil
 }
 
-// progress is a bar of bytes on the terminal.
-type progress struct{ bar *progressbar.ProgressBar }
-
-func byteBar(w io.Writer, what string) *progress {
-	return &progress{bar: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish())}
+// progress is a bar of bytes on the terminal, made at the first report,
+// when the total is known (a bar without one would spin on a goroutine of
+// its own).
+type progress struct {
+	w    io.Writer
+	what string
+	bar  *progressbar.ProgressBar
 }
 
+func byteBar(w io.Writer, what string) *progress { return &progress{w: w, what: what} }
+
 func (p *progress) set(done, total int64) {
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(p.what),
+			progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
 	if p.bar.GetMax64() != total {
 		p.bar.ChangeMax64(total)
 	}
 	p.bar.Set64(done)
 }
 
-func (p *progress) finish() { p.bar.Finish() }
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

@@ -81,9 +81,9 @@ func TestE2EConversation(t *testing.T) {
 	if status != 201 {
 		t.Fatalf("a message through the API: HTTP %d", status)
 	}
-	coach.waitUpTo(10*time.Second, `!document.querySelector("[data-unread]").hidden && document.querySelector("[data-unread]").textContent.startsWith("1")`)
+	coach.waitUpTo(10*time.Second, `!document.querySelector("[data-nav-unread]").hidden && document.querySelector("[data-nav-unread]").textContent.startsWith("1")`)
 	coach.open(page, 200)
 	coach.wantText(".bubbles", "One more thing")
 	coach.open("/dashboard", 200)
-	coach.waitFor(`document.querySelector("[data-unread]").hidden`)
+	coach.waitFor(`document.querySelector("[data-nav-unread]").hidden`)
 }

@@ -164,14 +164,14 @@ func TestConversationPages(t *testing.T) {
 		if res := w.client.upload(page, "f-1", "Hello from the form", "", nil); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("the form: %d %s", res.StatusCode, res.body)
 		}
-		if res := w.coach.get("/dashboard"); !strings.Contains(string(res.body), `data-unread>1<span class="sr"> unread`) {
+		if res := w.coach.get("/dashboard"); !strings.Contains(string(res.body), `data-nav-unread>1<span class="sr"> unread`) {
 			t.Fatalf("the coach's navigation does not count the unread message")
 		}
 		res = w.coach.get(page)
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "Hello from the form") {
 			t.Fatalf("the coach's conversation page: %d", res.StatusCode)
 		}
-		if res := w.coach.get("/dashboard"); !strings.Contains(string(res.body), `data-unread hidden>0`) {
+		if res := w.coach.get("/dashboard"); !strings.Contains(string(res.body), `data-nav-unread hidden>0`) {
 			t.Fatalf("the message is still counted unread once shown")
 		}
 		res = w.client.upload(page, "f-2", "   ", "", nil)

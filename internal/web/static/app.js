@@ -181,7 +181,7 @@ function newMessage(d) {
   const open = document.querySelector(`#conversation[data-conversation="${id}"]`);
   document.dispatchEvent(new CustomEvent("rapport:message", { detail: d }));
   if (open || String(d.sender_id) === me) return;
-  const badge = document.querySelector("[data-unread]");
+  const badge = document.querySelector("[data-nav-unread]");
   if (badge) {
     const n = (parseInt(badge.textContent || "0", 10) || 0) + 1;
     badge.firstChild.textContent = String(n);
