@@ -18,8 +18,12 @@ import (
 // other side, the camera goes off and on, and leaving and rejoining brings
 // the media back, then with the client forced through the embedded TURN
 // server (relay-only ICE). The database plays no part in media: SQLite only.
+//
+// It runs alone, before the parallel tests: it checks what a browser short
+// of CPU gives up first (a second simulcast layer, video after a rejoin),
+// and beside another test's call on two cores it lost one or the other
+// in two of thirteen runs.
 func TestE2ECall(t *testing.T) {
-	t.Parallel()
 	chromium := skooltest.Chromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLimit)
 	defer cancel()

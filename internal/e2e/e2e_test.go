@@ -35,8 +35,8 @@ import (
 const devToken = servertest.DevToken
 
 // e2eLimit bounds one browser test's run, only to stop one that hangs:
-// alone each takes 4-60 s; they run two at a time on two cores, beside the
-// other packages' tests under CI, where one took 150 s.
+// alone each takes 4-60 s; they run two at a time on two cores, where one
+// took 200 s beside other builds and tests.
 const e2eLimit = 5 * time.Minute
 
 // stepLimit bounds one step in a browser (a click, a page load, a script),
