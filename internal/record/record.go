@@ -107,8 +107,8 @@ type Entry struct {
 // Session is an appointment with what came of it.
 type Session struct {
 	Appointment *coaching.Appointment
-	// Calls is how many calls took place in its room; Length the time
-	// spent in those that ended.
+	// Calls is how many calls took place in its room (a call under way
+	// counts once it ends); Length the time spent in them.
 	Calls  int
 	Length time.Duration
 	// Summary is the AI's summary, when there is one the viewer may read.
@@ -123,11 +123,20 @@ type Session struct {
 type Line struct {
 	AppointmentID int64
 	coaching.TranscriptLine
-	// Speaker is who said it; "" for the AI co-coach.
+	// Speaker is who said it, as the record names them; "" for the AI
+	// co-coach.
 	Speaker string
 }
 
-// Messages is a run of messages of one conversation, newest first.
+// Excerpt is part of a session's transcript: some of its lines, and
+// whether it has more.
+type Excerpt struct {
+	Lines []*Line
+	More  bool
+}
+
+// Messages is a run of messages of one conversation, in the order they
+// were written (the entry's At is the newest's).
 type Messages struct {
 	ConversationID int64
 	Items          []*Message
@@ -159,15 +168,17 @@ type Store interface {
 	GoalStore
 
 	// RecordSessions lists the scope's appointments, newest first, at
-	// most limit, each with its coach, its calls and their length, and
-	// its summary whoever may read it (the caller decides).
+	// most limit, each with what the record shows of it (its title,
+	// times, status, notes, cancellation and coach: not its room or
+	// series), its calls and their length, and its summary whoever may
+	// read it (the caller decides).
 	RecordSessions(ctx context.Context, s Scope, limit int) ([]*Session, error)
-	// RecordTranscripts returns, by appointment, the first perSession+1
-	// lines of each transcript of the scope's sessions; or, when search
-	// is not "", the lines that contain it (in any case), at most limit
-	// in all, the newest sessions' first. Each appointment's lines are in
-	// the order said.
-	RecordTranscripts(ctx context.Context, s Scope, search string, perSession, limit int) (map[int64][]*Line, error)
+	// RecordTranscripts returns, by appointment, the first perCall lines
+	// of each of its calls, or, when search is not "", of those that
+	// contain it (in any case), with More when a call has more. Each
+	// appointment's lines are in the order said; Speaker is left for the
+	// caller to name.
+	RecordTranscripts(ctx context.Context, s Scope, search string, perCall int) (map[int64]*Excerpt, error)
 	// RecordMessages returns the newest limit messages of the scope's
 	// conversations, or of those that contain search (in their text or
 	// their file's name, in any case), newest first.

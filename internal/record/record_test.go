@@ -70,8 +70,8 @@ func TestCoachView(t *testing.T) {
 		t.Fatalf("the check-in: %+v", check)
 	}
 	later, earlier := r.Entries[1].Messages, r.Entries[2].Messages
-	if len(later.Items) != 1 || later.Items[0].Body != "And again" || len(earlier.Items) != 2 || earlier.Items[0].Body != "Well done!" ||
-		earlier.Items[0].Sender != w.coach.Name {
+	if len(later.Items) != 1 || later.Items[0].Body != "And again" || len(earlier.Items) != 2 || earlier.Items[1].Body != "Well done!" ||
+		earlier.Items[1].Sender != w.coach.Name {
 		t.Fatalf("message runs: %+v / %+v", later.Items, earlier.Items)
 	}
 	if a := r.Entries[3].Answers; a.Items()[0].Answer[0] != "Sleep trouble" || r.Entries[3].CoachName != w.coach.Name {
@@ -246,7 +246,7 @@ func TestMessageRuns(t *testing.T) {
 		}
 		runs = append(runs, strings.Join(bodies, ","))
 	}
-	want := []string{"five", "|session|", "four", "to the other", "three", "two,one"}
+	want := []string{"five", "|session|", "four", "to the other", "three", "one,two"}
 	if !slices.Equal(runs, want) {
 		t.Fatalf("runs %q, want %q", runs, want)
 	}

@@ -13,11 +13,6 @@ import (
 	"rapport/internal/notes"
 )
 
-// transcriptMatches is the most lines that match a search the record
-// reads of all the transcripts, the newest sessions' first: a few for
-// each session is all it shows.
-const transcriptMatches = 2000
-
 // Record returns a client's record as the caller may see it: a coach of
 // theirs sees what passed between the two of them, private notes and
 // every summary included; the client sees their own view (as Own). A
@@ -138,7 +133,7 @@ func (s *Service) readSessions(ctx context.Context, t *timeline, r *Record, sc S
 	if len(list) == MaxSessions {
 		r.Cut = append(r.Cut, "sessions")
 	}
-	lines, err := s.Store.RecordTranscripts(ctx, sc, t.q, TranscriptLines, transcriptMatches)
+	excerpts, err := s.Store.RecordTranscripts(ctx, sc, t.q, TranscriptLines)
 	if err != nil {
 		return fmt.Errorf("read the transcripts: %w", err)
 	}
@@ -146,15 +141,36 @@ func (s *Service) readSessions(ctx context.Context, t *timeline, r *Record, sc S
 		if ss.Summary != nil && r.View == ClientView && !ss.Summary.Shared {
 			ss.Summary = nil
 		}
-		ss.Transcript = lines[ss.Appointment.ID]
-		if len(ss.Transcript) > TranscriptLines {
-			ss.Transcript, ss.MoreTranscript = ss.Transcript[:TranscriptLines], true
+		if x := excerpts[ss.Appointment.ID]; x != nil {
+			ss.Transcript, ss.MoreTranscript = x.Lines, x.More
+			if len(ss.Transcript) > TranscriptLines {
+				ss.Transcript, ss.MoreTranscript = ss.Transcript[:TranscriptLines], true
+			}
+			nameSpeakers(ss, r.Client)
 		}
 		if t.q == "" || len(ss.Transcript) > 0 || sessionMatches(ss, t.q) {
 			t.add(&Entry{Kind: KindSession, At: ss.Appointment.StartsAt, CoachID: ss.Appointment.CoachID, Session: ss})
 		}
 	}
 	return nil
+}
+
+// nameSpeakers names who said each line of a session's transcript: its
+// client or its coach ("" is the AI).
+func nameSpeakers(ss *Session, client *coaching.User) {
+	a := ss.Appointment
+	for _, l := range ss.Transcript {
+		switch {
+		case l.SpeakerID == 0:
+			l.Speaker = ""
+		case l.SpeakerID == client.ID:
+			l.Speaker = client.DisplayName()
+		case l.SpeakerID == a.CoachID && a.Coach != nil:
+			l.Speaker = a.Coach.DisplayName()
+		default:
+			l.Speaker = "Someone in the call"
+		}
+	}
 }
 
 // sessionMatches reports whether a session's own text (less its
@@ -292,7 +308,8 @@ func (t *timeline) add(e *Entry) { t.items = append(t.items, e) }
 // entries puts the entries and the messages in one list, newest first,
 // with the messages in runs: one entry for messages of one conversation
 // that nothing else came between and no silence longer than MessageGap
-// split. Entries without a coach's name get it from names.
+// split, its messages in the order written. Entries without a coach's
+// name get it from names.
 func (t *timeline) entries(names map[int64]string) []*Entry {
 	all := make([]*Entry, 0, len(t.items)+len(t.messages))
 	all = append(all, t.items...)
@@ -311,6 +328,11 @@ func (t *timeline) entries(names map[int64]string) []*Entry {
 			e.CoachName = names[e.CoachID]
 		}
 		out = append(out, e)
+	}
+	for _, e := range out {
+		if e.Messages != nil {
+			slices.Reverse(e.Messages.Items) // a run reads in the order it was written
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,21 +109,26 @@ func scopeWhere(t string, s record.Scope) (string, []any) {
 	return t + ".client_id = ? AND " + t + ".coach_id = ?", []any{s.ClientID, s.CoachID}
 }
 
-// recordSessionSelect reads appointments as apptSelect does, then how many
-// calls each had and how long those that ended took, then its summary.
-var recordSessionSelect = `SELECT ` + prefixed("a.", apptColumns) + `, ` + prefixed("co.", personColumns) +
-	`, ` + prefixed("cl.", personColumns) + `,
-	(SELECT count(*) FROM call_sessions s WHERE s.appointment_id = a.id),
-	(SELECT CAST(COALESCE(SUM(s.duration_seconds), 0) AS BIGINT) FROM call_sessions s WHERE s.appointment_id = a.id AND s.ended_at IS NOT NULL),
+// recordSessionSelect reads what the record shows of appointments, with
+// their coach's name, how many calls each had that ended and how long
+// they took (coaching.CallTime's sum), and its summary. The calls are
+// summed in one pass over the scope's (%s: its condition on sa).
+const recordSessionSelect = `SELECT a.id, a.coach_id, a.client_id, a.title, a.starts_at, a.duration_minutes, a.status,
+	a.notes, a.cancel_reason, a.cancelled_late, co.name, co.email, COALESCE(c.n, 0), COALESCE(c.secs, 0),
 	sm.body, sm.shared, sm.written_at
-	FROM appointments a JOIN users co ON co.id = a.coach_id JOIN users cl ON cl.id = a.client_id
+	FROM appointments a JOIN users co ON co.id = a.coach_id
+	LEFT JOIN (SELECT s.appointment_id, count(*) AS n, SUM(s.duration_seconds) AS secs FROM call_sessions s
+		JOIN appointments sa ON sa.id = s.appointment_id WHERE %s AND s.ended_at IS NOT NULL
+		GROUP BY s.appointment_id) c ON c.appointment_id = a.id
 	LEFT JOIN appointment_summaries sm ON sm.appointment_id = a.id`
 
 // RecordSessions lists the scope's appointments, newest first, with their
 // calls and summaries, in one query.
 func (q *queries) RecordSessions(ctx context.Context, s record.Scope, limit int) ([]*record.Session, error) {
+	inner, innerArgs := scopeWhere("sa", s)
 	where, args := scopeWhere("a", s)
-	rows, err := q.query(ctx, recordSessionSelect+` WHERE `+where+` ORDER BY a.starts_at DESC, a.id DESC LIMIT ?`, append(args, limit)...)
+	query := fmt.Sprintf(recordSessionSelect, inner) + ` WHERE ` + where + ` ORDER BY a.starts_at DESC, a.id DESC LIMIT ?`
+	rows, err := q.query(ctx, query, append(append(innerArgs, args...), limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +137,7 @@ func (q *queries) RecordSessions(ctx context.Context, s record.Scope, limit int)
 	for rows.Next() {
 		ss, err := scanRecordSession(rows)
 		if err != nil {
+			// One bad row must not take the whole record down.
 			q.logger().ErrorContext(ctx, "skip an unreadable appointment", "err", err)
 			continue
 		}
@@ -141,76 +148,70 @@ func (q *queries) RecordSessions(ctx context.Context, s record.Scope, limit int)
 
 // scanRecordSession reads a row of recordSessionSelect.
 func scanRecordSession(rows *sql.Rows) (*record.Session, error) {
-	var ss record.Session
-	var seconds int64
+	a := &coaching.Appointment{Coach: &coaching.User{}}
+	ss := &record.Session{Appointment: a}
+	var minutes, late, seconds int64
 	var body sql.NullString
 	var shared sql.NullInt64
 	var written *time.Time
-	a, err := scanAppointment(scanAlso{rows, []any{&ss.Calls, &seconds, &body, &shared, nullTimeScan{&written}}})
-	if err != nil {
-		return nil, err
+	err := rows.Scan(&a.ID, &a.CoachID, &a.ClientID, &a.Title, timeScan{&a.StartsAt}, &minutes, &a.Status,
+		&a.Notes, &a.CancelReason, &late, &a.Coach.Name, &a.Coach.Email, &ss.Calls, &seconds, &body, &shared, nullTimeScan{&written})
+	if err == nil {
+		err = checkReadable(a, minutes)
 	}
-	ss.Appointment, ss.Length = a, time.Duration(seconds)*time.Second
+	if err != nil {
+		return nil, fmt.Errorf("read appointment %d: %w", a.ID, mapErr(err))
+	}
+	a.Coach.ID, a.Duration, a.CancelledLate = a.CoachID, time.Duration(minutes)*time.Minute, late != 0
+	ss.Length = time.Duration(seconds) * time.Second
 	if body.Valid && written != nil {
 		ss.Summary = &coaching.Summary{AppointmentID: a.ID, Body: body.String, Shared: shared.Int64 != 0, WrittenAt: *written}
 	}
-	return &ss, nil
+	return ss, nil
 }
 
-// scanAlso scans a row into a scanner's destinations and then more, so
-// that a row with columns after a known list reuses that list's scanner.
-type scanAlso struct {
-	r    interface{ Scan(...any) error }
-	more []any
-}
-
-// Scan implements the scanners' interface.
-func (s scanAlso) Scan(dest ...any) error { return s.r.Scan(append(dest, s.more...)...) }
-
-// lineColumns read a transcript line with its appointment and speaker.
-const lineColumns = `s.appointment_id, l.id, l.session_id, l.speaker_id, u.name, u.email, l.body, l.created_at`
-
-// RecordTranscripts returns the first perSession+1 lines of each of the
-// scope's transcripts, or the lines that contain search, by appointment.
-// The first lines of each call are those up to the (perSession+1)th line's
-// ID, which one index lookup per call finds.
-func (q *queries) RecordTranscripts(ctx context.Context, s record.Scope, search string, perSession, limit int) (map[int64][]*record.Line, error) {
+// RecordTranscripts returns the first perCall lines of each of the scope's
+// calls (that contain search, when it is not ""), by appointment. A call's
+// first lines are those before its (perCall+1)th, whose ID one walk along
+// the call's lines finds, and which says the call has more.
+func (q *queries) RecordTranscripts(ctx context.Context, s record.Scope, search string, perCall int) (map[int64]*record.Excerpt, error) {
 	where, args := scopeWhere("a", s)
+	match, matchArgs := "", []any{}
 	if search != "" {
-		return q.recordLines(ctx, `SELECT `+lineColumns+` FROM transcript_lines l
-			JOIN call_sessions s ON s.id = l.session_id JOIN appointments a ON a.id = s.appointment_id
-			LEFT JOIN users u ON u.id = l.speaker_id
-			WHERE `+where+` AND lower(l.body) LIKE ? ESCAPE '\'
-			ORDER BY a.starts_at DESC, a.id DESC, l.id LIMIT ?`, append(args, likePattern(search), limit)...)
+		match, matchArgs = ` AND lower(t.body) LIKE ? ESCAPE '\'`, []any{likePattern(search)}
 	}
-	return q.recordLines(ctx, `WITH firsts AS (SELECT s.id, s.appointment_id, COALESCE((SELECT t.id FROM transcript_lines t
-			WHERE t.session_id = s.id ORDER BY t.id LIMIT 1 OFFSET ?), 9223372036854775807) AS upto
+	all := append(append(append(matchArgs, perCall), args...), matchArgs...)
+	return q.recordLines(ctx, `WITH firsts AS (SELECT s.id, s.appointment_id, (SELECT t.id FROM transcript_lines t
+			WHERE t.session_id = s.id`+match+` ORDER BY t.id LIMIT 1 OFFSET ?) AS next
 			FROM call_sessions s JOIN appointments a ON a.id = s.appointment_id WHERE `+where+`)
-		SELECT `+lineColumns+` FROM firsts s JOIN transcript_lines l ON l.session_id = s.id AND l.id <= s.upto
-		LEFT JOIN users u ON u.id = l.speaker_id
-		ORDER BY s.appointment_id, l.id`, append([]any{perSession}, args...)...)
+		SELECT s.appointment_id, t.id, t.session_id, t.speaker_id, t.body, t.created_at, s.next IS NOT NULL FROM firsts s
+		JOIN transcript_lines t ON t.session_id = s.id AND t.id < COALESCE(s.next, 9223372036854775807)`+match+`
+		ORDER BY s.appointment_id, t.id`, all...)
 }
 
-// recordLines reads transcript lines by appointment.
-func (q *queries) recordLines(ctx context.Context, query string, args ...any) (map[int64][]*record.Line, error) {
+// recordLines reads transcript lines by appointment; the last column says
+// the line's call has more.
+func (q *queries) recordLines(ctx context.Context, query string, args ...any) (map[int64]*record.Excerpt, error) {
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64][]*record.Line{}
+	out := map[int64]*record.Excerpt{}
 	for rows.Next() {
 		var l record.Line
 		var speaker sql.NullInt64
-		var name, email sql.NullString
-		if err := rows.Scan(&l.AppointmentID, &l.ID, &l.SessionID, &speaker, &name, &email, &l.Body, timeScan{&l.CreatedAt}); err != nil {
+		var more bool
+		if err := rows.Scan(&l.AppointmentID, &l.ID, &l.SessionID, &speaker, &l.Body, timeScan{&l.CreatedAt}, &more); err != nil {
 			return nil, mapErr(err)
 		}
 		l.SpeakerID = speaker.Int64
-		if email.Valid {
-			l.Speaker = displayName(name.String, email.String)
+		x := out[l.AppointmentID]
+		if x == nil {
+			x = &record.Excerpt{}
+			out[l.AppointmentID] = x
 		}
-		out[l.AppointmentID] = append(out[l.AppointmentID], &l)
+		x.Lines, x.More = append(x.Lines, &l), x.More || more
 	}
 	return out, mapErr(rows.Err())
 }

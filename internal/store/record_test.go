@@ -129,7 +129,7 @@ func mustLine(t *testing.T, db *store.DB, sessionID, speakerID int64, body strin
 }
 
 // TestRecordSessions: the sessions of a scope, newest first, each with its
-// calls, the time in those that ended, its summary and its coach.
+// calls that ended and the time in them, its summary and its coach.
 func TestRecordSessions(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -142,8 +142,9 @@ func TestRecordSessions(t *testing.T) {
 			t.Fatalf("not newest first: %d %d", mine[0].Appointment.ID, mine[2].Appointment.ID)
 		}
 		first := mine[2]
-		if first.Calls != 3 || first.Length != 30*time.Minute || first.Summary == nil || first.Summary.Body != "They set a GOAL" ||
-			first.Summary.Shared || first.Appointment.Coach.Email != "coach@example.com" {
+		if first.Calls != 2 || first.Length != 30*time.Minute || first.Summary == nil || first.Summary.Body != "They set a GOAL" ||
+			first.Summary.Shared || first.Appointment.Coach.Email != "coach@example.com" || first.Appointment.Coach.ID != w.coach.ID ||
+			first.Appointment.Title != "Session" || first.Appointment.Duration != time.Hour || first.Appointment.Status != coaching.ApptScheduled {
 			t.Fatalf("the first session: %+v %+v", first, first.Summary)
 		}
 		if mine[0].Calls != 0 || mine[0].Length != 0 || mine[0].Summary != nil {
@@ -159,47 +160,50 @@ func TestRecordSessions(t *testing.T) {
 	})
 }
 
-// TestRecordTranscripts: the first lines of each session over its calls,
-// with their speakers; or, searched, the lines that contain the search in
+// TestRecordTranscripts: the first lines of each call of a session, and
+// whether there are more; searched, the first that contain the search in
 // any case, with LIKE's own characters taken as they are.
 func TestRecordTranscripts(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := mustRecordWorld(t, db)
 		mine := record.Scope{ClientID: w.client.ID, CoachID: w.coach.ID}
-		lines, err := db.RecordTranscripts(ctx, mine, "", 2, 100)
+		got, err := db.RecordTranscripts(ctx, mine, "", 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := lines[w.appts[0].ID]
-		// Up to 3 lines of each call: the record shows 2 and knows of more.
-		if len(lines) != 1 || len(first) != 6 || first[0].Body != "call 0 line 0" || first[3].Body != "call 1 line 0" {
-			t.Fatalf("first lines: %d sessions, %d lines %+v", len(lines), len(first), first)
+		first := got[w.appts[0].ID]
+		// Two lines of each call, of three: there is more.
+		if len(got) != 1 || first == nil || len(first.Lines) != 4 || !first.More || first.Lines[0].Body != "call 0 line 0" || first.Lines[2].Body != "call 1 line 0" {
+			t.Fatalf("first lines: %d sessions, %+v", len(got), first)
 		}
-		if first[0].Speaker != "N client@example.com" || first[1].Speaker != "" || first[1].SpeakerID != 0 || first[0].AppointmentID != w.appts[0].ID {
-			t.Fatalf("speakers: %+v %+v", first[0], first[1])
+		if l := first.Lines[0]; l.SpeakerID != w.client.ID || l.AppointmentID != w.appts[0].ID || first.Lines[1].SpeakerID != 0 || !l.CreatedAt.Equal(t0) {
+			t.Fatalf("a line: %+v %+v", l, first.Lines[1])
 		}
-		if one, _ := db.RecordTranscripts(ctx, mine, "", 0, 100); len(one[w.appts[0].ID]) != 2 {
-			t.Fatalf("one line a call: %+v", one[w.appts[0].ID])
+		if all, _ := db.RecordTranscripts(ctx, mine, "", 3); len(all[w.appts[0].ID].Lines) != 6 || all[w.appts[0].ID].More {
+			t.Fatalf("all three lines of each call: %+v", all[w.appts[0].ID])
 		}
-		found, err := db.RecordTranscripts(ctx, mine, "LINE 2", 2, 100)
-		if err != nil || len(found[w.appts[0].ID]) != 2 || found[w.appts[0].ID][1].Body != "call 1 line 2" {
+		found, err := db.RecordTranscripts(ctx, mine, "LINE 2", 2)
+		if x := found[w.appts[0].ID]; err != nil || x == nil || len(x.Lines) != 2 || x.Lines[1].Body != "call 1 line 2" {
 			t.Fatalf("search: %+v %v", found, err)
 		}
 		all := record.Scope{ClientID: w.client.ID}
 		for _, q := range []string{"50%", "c_d"} {
-			if got, _ := db.RecordTranscripts(ctx, all, q, 2, 100); len(got) != 1 || len(got[w.otherAppt.ID]) != 1 {
+			if got, _ := db.RecordTranscripts(ctx, all, q, 2); len(got) != 1 || got[w.otherAppt.ID] == nil || len(got[w.otherAppt.ID].Lines) != 1 {
 				t.Errorf("search %q: %+v", q, got)
 			}
 		}
-		if got, _ := db.RecordTranscripts(ctx, all, "5_%", 2, 100); len(got) != 0 {
+		if got, _ := db.RecordTranscripts(ctx, all, "5_%", 2); len(got) != 0 {
 			t.Errorf("search 5_%%: %+v, want none (no wildcards)", got)
 		}
-		if got, _ := db.RecordTranscripts(ctx, mine, "the other coach", 2, 100); len(got) != 0 {
+		if got, _ := db.RecordTranscripts(ctx, mine, "the other coach", 2); len(got) != 0 {
 			t.Errorf("the other coach's transcript reached this coach's scope: %+v", got)
 		}
-		if got, _ := db.RecordTranscripts(ctx, all, "line", 2, 3); len(got[w.appts[0].ID]) != 3 {
-			t.Errorf("limit 3: %+v", got)
+		if got, _ := db.RecordTranscripts(ctx, all, "line", 1); len(got[w.appts[0].ID].Lines) != 2 || got[w.appts[0].ID].Lines[1].Body != "call 1 line 0" || !got[w.appts[0].ID].More {
+			t.Errorf("one match a call: %+v", got[w.appts[0].ID])
+		}
+		if got, _ := db.RecordTranscripts(ctx, all, "line 1", 1); len(got[w.appts[0].ID].Lines) != 2 || got[w.appts[0].ID].More {
+			t.Errorf("the one match of each call: %+v", got[w.appts[0].ID])
 		}
 	})
 }
