@@ -101,9 +101,10 @@ type View struct {
 // gives a clean error page instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	t, err := s.pages.get(name)
-	var buf bytes.Buffer
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
 	if err == nil {
-		err = t.ExecuteTemplate(&buf, "layout", s.view(r, data))
+		err = t.ExecuteTemplate(buf, "layout", s.view(r, data))
 	}
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
@@ -114,6 +115,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	buf.WriteTo(w)
+}
+
+// pageBuffers keep the buffers pages are rendered into, so that a long
+// page (a client's record runs to hundreds of kilobytes) does not grow a
+// new one from nothing each time.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for the next page: a rare
+// huge page's is let go.
+const maxPooledBuffer = 4 << 20
+
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 func (s *Server) view(r *http.Request, data any) *View {
@@ -163,6 +181,8 @@ var flashes = map[string]string{
 	"notedeleted":      "Private note deleted.",
 	"templatesaved":    "Template saved.",
 	"templatedeleted":  "Template deleted.",
+	"goalsaved":        "Goal saved.",
+	"goaldeleted":      "Goal deleted.",
 
 	"questionnairesaved":   "Questionnaire saved. Clients who were sent it already keep the questions they were asked.",
 	"questionnaireremoved": "Questionnaire removed: it is no longer sent or asked when booking. What clients answered stays.",
@@ -191,6 +211,11 @@ var funcs = template.FuncMap{
 	"list":      func(v ...string) []string { return v },
 	"linkify":   linkify,
 	"fileSize":  fileSize,
+	"mark":      markText,
+	"clip":      func() template.HTML { return clipIcon },
+	"callsText": callsText,
+	"lines":     transcriptItems,
+	"messages":  messageItems,
 }
 
 // fileSize shows a size in bytes as people read it.
