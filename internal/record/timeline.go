@@ -347,8 +347,9 @@ func joins(prev, e *Entry) bool {
 	return last.CreatedAt.Sub(e.At) <= MessageGap
 }
 
-// Text is an entry's text as the search reads it, for tests and exports:
-// every part of it the viewer sees, one per line.
+// Text is the text of every part of the entry that the record holds for
+// its viewer, a part a line: what a search of the record looks through
+// (of a transcript and a conversation, the lines and messages held).
 func (e *Entry) Text() string {
 	var parts []string
 	switch {
@@ -362,14 +363,20 @@ func (e *Entry) Text() string {
 			parts = append(parts, l.Body)
 		}
 	case e.Note != nil:
-		parts = append(parts, e.Note.Body)
+		parts = append(parts, e.Note.Body, e.Note.SessionTitle)
 	case e.Answers != nil:
+		if v := e.Answers.Version; v != nil {
+			parts = append(parts, v.Title, v.Intro)
+		}
 		for _, it := range e.Answers.Items() {
 			parts = append(parts, it.Text, strings.Join(it.Answer, ", "))
 		}
 	case e.Messages != nil:
 		for _, m := range e.Messages.Items {
 			parts = append(parts, m.Body)
+			if m.File != nil {
+				parts = append(parts, m.File.Name)
+			}
 		}
 	}
 	return strings.Join(parts, "\n")

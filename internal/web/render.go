@@ -193,29 +193,40 @@ var flashes = map[string]string{
 }
 
 var funcs = template.FuncMap{
-	"when":      when,
-	"whenDate":  func(t time.Time) template.HTML { return timeTag(t, "date", "Mon 2 Jan 2006") },
-	"whenTime":  func(t time.Time) template.HTML { return timeTag(t, "time", "15:04") },
-	"whenShort": func(t time.Time) template.HTML { return timeTag(t, "moment", "2 Jan, 15:04") },
-	"minutes":   func(d time.Duration) int { return int(d / time.Minute) },
-	"flash":     func(key string) string { return flashes[key] },
-	"isCoach":   func(u *coaching.User) bool { return u != nil && u.Role == app.RoleCoach },
-	"isClient":  func(u *coaching.User) bool { return u != nil && u.Role == app.RoleClient },
-	"isAdmin":   func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
-	"initials":  initials,
-	"duration":  func(d time.Duration) string { return d.Round(time.Second).String() },
-	"callTime":  coaching.CallTime,
-	"field":     func(f map[string]string, k string) string { return f[k] },
-	"eq":        func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-	"ne":        func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
-	"list":      func(v ...string) []string { return v },
-	"linkify":   linkify,
-	"fileSize":  fileSize,
-	"mark":      markText,
-	"clip":      func() template.HTML { return clipIcon },
-	"callsText": callsText,
-	"lines":     transcriptItems,
-	"messages":  messageItems,
+	"when":        when,
+	"whenDate":    func(t time.Time) template.HTML { return timeTag(t, "date", "Mon 2 Jan 2006") },
+	"whenTime":    func(t time.Time) template.HTML { return timeTag(t, "time", "15:04") },
+	"whenShort":   func(t time.Time) template.HTML { return timeTag(t, "moment", "2 Jan, 15:04") },
+	"minutes":     func(d time.Duration) int { return int(d / time.Minute) },
+	"flash":       func(key string) string { return flashes[key] },
+	"isCoach":     func(u *coaching.User) bool { return u != nil && u.Role == app.RoleCoach },
+	"isClient":    func(u *coaching.User) bool { return u != nil && u.Role == app.RoleClient },
+	"isAdmin":     func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
+	"initials":    initials,
+	"duration":    func(d time.Duration) string { return d.Round(time.Second).String() },
+	"callTime":    coaching.CallTime,
+	"field":       func(f map[string]string, k string) string { return f[k] },
+	"eq":          func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	"ne":          func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
+	"list":        func(v ...string) []string { return v },
+	"linkify":     linkify,
+	"fileSize":    fileSize,
+	"mark":        markText,
+	"clip":        func() template.HTML { return clipIcon },
+	"callsText":   callsText,
+	"statusBadge": statusBadge,
+	"lines":       transcriptItems,
+	"messages":    messageItems,
+}
+
+// statusBadge is an appointment's status as a badge ("no_show" reads
+// "no-show"); every page's "status" draws it.
+func statusBadge(st coaching.AppointmentStatus) template.HTML {
+	word := string(st)
+	if st == coaching.ApptNoShow {
+		word = "no-show"
+	}
+	return template.HTML(`<span class="status status-` + template.HTMLEscapeString(string(st)) + `">` + template.HTMLEscapeString(word) + `</span>`)
 }
 
 // fileSize shows a size in bytes as people read it.
