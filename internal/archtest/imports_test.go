@@ -8,7 +8,7 @@ import (
 )
 
 // domain are the packages at the centre: arrows point at them, never out.
-var domain = []string{"app", "coaching", "chat", "room", "notify", "membership", "mail", "protocol", "audit", "conversation", "privacy", "notes", "intake"}
+var domain = []string{"app", "coaching", "chat", "room", "notify", "membership", "mail", "protocol", "audit", "conversation", "privacy", "notes", "intake", "record"}
 
 // allowedLibraries are the modules outside the standard library a domain
 // package may use: small, with no I/O of their own.

@@ -14,6 +14,7 @@ import (
 	"rapport/internal/conversation"
 	"rapport/internal/intake"
 	"rapport/internal/membership"
+	"rapport/internal/record"
 )
 
 // ExportFormat is the version of the export's JSON.
@@ -30,7 +31,20 @@ type Export struct {
 	Sessions   []Session        `json:"sessions"`
 	Messages   []Conversation   `json:"conversations"`
 	Answers    []Questionnaire  `json:"questionnaires"`
+	Goals      []Goal           `json:"goals"`
 	Membership []MembershipLine `json:"membership_history"`
+}
+
+// Goal is one of the client's goals with a coach.
+type Goal struct {
+	Title      string     `json:"title"`
+	With       string     `json:"with"`
+	Progress   int        `json:"progress"`
+	Note       string     `json:"note,omitempty"`
+	Achieved   bool       `json:"achieved"`
+	AchievedAt *time.Time `json:"achieved_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Questionnaire is one questionnaire sent to the client, with their
@@ -170,6 +184,9 @@ func (s *Service) gather(ctx context.Context, u *coaching.User) (*Export, []expo
 		return nil, nil, err
 	}
 	if e.Answers, err = s.questionnaires(ctx, u.ID); err != nil {
+		return nil, nil, err
+	}
+	if e.Goals, err = s.goals(ctx, u.ID); err != nil {
 		return nil, nil, err
 	}
 	history, err := s.Store.MembershipHistory(ctx, u.Email, 10000)
@@ -313,6 +330,20 @@ func (s *Service) questionnaires(ctx context.Context, clientID int64) ([]Questio
 			return out, nil
 		}
 	}
+}
+
+// goals reads the client's goals with every coach.
+func (s *Service) goals(ctx context.Context, clientID int64) ([]Goal, error) {
+	list, err := s.Store.ListGoals(ctx, record.Scope{ClientID: clientID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Goal, len(list))
+	for i, g := range list {
+		out[i] = Goal{Title: g.Title, With: g.CoachName, Progress: g.Progress, Note: g.Note, Achieved: g.Achieved(),
+			AchievedAt: g.AchievedAt, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+	}
+	return out, nil
 }
 
 func membershipLines(history []membership.HistoryEvent) []MembershipLine {

@@ -19,6 +19,7 @@ import (
 	"rapport/internal/conversation"
 	"rapport/internal/intake"
 	"rapport/internal/privacy"
+	"rapport/internal/record"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
@@ -148,11 +149,20 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := p.db.CreateGoal(ctx, &record.Goal{CoachID: p.coach.ID, ClientID: p.client.ID, Title: "Sleep <by> eleven", Progress: 40,
+		Note: "weeknights", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+
 	var buf bytes.Buffer
 	if err := p.svc.ExportTo(as(p.client), p.client.ID, &buf); err != nil {
 		t.Fatal(err)
 	}
 	e, files := open(t, buf.Bytes())
+	if len(e.Goals) != 1 || e.Goals[0].Title != "Sleep <by> eleven" || e.Goals[0].Progress != 40 || e.Goals[0].With != p.coach.DisplayName() ||
+		!strings.Contains(string(files["index.html"]), "Sleep &lt;by&gt; eleven") {
+		t.Fatalf("the goals: %+v", e.Goals)
+	}
 	if len(e.Answers) != 1 || e.Answers[0].Title != "Intake" || e.Answers[0].SubmittedAt == nil ||
 		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" {
 		t.Fatalf("the questionnaires: %+v", e.Answers)

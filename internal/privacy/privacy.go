@@ -16,6 +16,7 @@ import (
 	"rapport/internal/conversation"
 	"rapport/internal/intake"
 	"rapport/internal/membership"
+	"rapport/internal/record"
 )
 
 // Store is what the export reads (store.DB).
@@ -34,6 +35,7 @@ type Store interface {
 	FileData(ctx context.Context, id int64) ([]byte, error)
 	MembershipHistory(ctx context.Context, email string, limit int) ([]membership.HistoryEvent, error)
 	Requests(ctx context.Context, f intake.RequestFilter) ([]*intake.Request, error)
+	ListGoals(ctx context.Context, s record.Scope) ([]*record.Goal, error)
 }
 
 // Service carries out the rights: who may ask, and what is done.

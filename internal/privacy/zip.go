@@ -122,6 +122,9 @@ dt { font-weight: 600; } dd { margin: 0 0 .5rem; }
 <dl>{{range .Items}}<dt>{{.Question}}</dt><dd class="pre">{{range $i, $a := .Answer}}{{if $i}}, {{end}}{{$a}}{{else}}—{{end}}</dd>{{end}}</dl>
 {{else}}<p>None.</p>{{end}}
 </section>
+<section><h2>Goals</h2>
+{{if .Goals}}<ul>{{range .Goals}}<li><strong>{{.Title}}</strong> with {{.With}}: {{.Progress}}%{{if .Achieved}}, achieved{{with .AchievedAt}} {{whenp .}}{{end}}{{end}}{{with .Note}}<div class="pre">{{.}}</div>{{end}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
+</section>
 <section><h2>Membership history</h2>
 {{if .Membership}}<ol class="lines">{{range .Membership}}<li>{{when .At}}: {{.What}} {{.From}} → {{.To}} <span class="muted">{{.Why}}</span></li>{{end}}</ol>{{else}}<p>None.</p>{{end}}
 </section>

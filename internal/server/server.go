@@ -29,6 +29,7 @@ import (
 	"rapport/internal/notify"
 	"rapport/internal/privacy"
 	"rapport/internal/protocol"
+	"rapport/internal/record"
 	"rapport/internal/room"
 	"rapport/internal/sfu"
 	"rapport/internal/signaling"
@@ -67,6 +68,7 @@ type App struct {
 	Service   *coaching.Service
 	Notes     *notes.Service  // the coaches' private notes
 	Intake    *intake.Service // the questionnaires
+	Record    *record.Service // the clients' records and goals
 	Sessions  *auth.Sessions
 	Hub       *notify.Hub
 	Chat      *chat.Writer
@@ -138,6 +140,7 @@ func New(o Options) (*App, error) {
 	a.buildPrivacy(o.Audit)
 	a.Intake = intake.NewService(o.DB, o.Clock)
 	a.Service.OnBooking = a.Intake.Booked // a session type may ask its client to fill in a questionnaire
+	a.Record = a.clientRecords(o.Audit)
 	a.mail()
 	a.buildConversations()
 	a.Service.Signup = signup(o.Config)
@@ -171,7 +174,7 @@ func New(o Options) (*App, error) {
 		a.closeMedia()
 		return nil, fmt.Errorf("set up the Skool sync: %w", err)
 	}
-	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Intake: a.Intake, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
+	opts := web.Options{Settings: WebSettings(o.Config), Service: a.Service, Notes: a.Notes, Intake: a.Intake, Record: a.Record, Sessions: a.Sessions, OIDC: oidc, DevToken: a.DevToken, DB: o.DB,
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy,
 		Audit: &audit.Log{Store: o.DB}}

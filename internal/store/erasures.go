@@ -91,6 +91,7 @@ var erasureSteps = []struct {
 	{"read marks", `DELETE FROM conversation_reads WHERE user_id = ?`, false},
 	{"private notes about them", `DELETE FROM private_notes WHERE client_id = ?`, false},
 	{"questionnaires and answers", `DELETE FROM questionnaire_requests WHERE client_id = ?`, false},
+	{"goals", `DELETE FROM goals WHERE client_id = ?`, false},
 }
 
 // EraseClient erases a client in one transaction (see erasureSteps) and

@@ -12,6 +12,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/mail"
 	"rapport/internal/privacy"
+	"rapport/internal/record"
 	"rapport/internal/store"
 )
 
@@ -36,6 +37,9 @@ func TestEraseClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.EnqueueMail(ctx, &mail.Message{Key: "k:1:1", To: "Cleo@example.com", Subject: "s", Text: "t", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateGoal(ctx, &record.Goal{CoachID: coach.ID, ClientID: client.ID, Title: "Sleep well", CreatedAt: t0, UpdatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 		e := &privacy.Erasure{UserID: client.ID, RequestedBy: client.ID, RequestedAt: t0, DueAt: t0}
@@ -67,6 +71,9 @@ func TestEraseClient(t *testing.T) {
 		}
 		if a, _ := db.AppointmentByID(ctx, past.ID); a.Status != coaching.ApptScheduled {
 			t.Fatalf("the past session is %s", a.Status)
+		}
+		if goals, _ := db.ListGoals(ctx, record.Scope{ClientID: client.ID}); len(goals) != 0 {
+			t.Fatalf("their goals survived: %+v", goals)
 		}
 		if mails, _ := db.RecentMail(ctx, 10); len(mails) != 0 {
 			t.Fatalf("their emails survived: %+v", mails)

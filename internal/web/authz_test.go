@@ -9,19 +9,17 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
-	"rapport/internal/web"
 )
 
 // TestAuthorizationMatrix asks every endpoint as the coach, another coach,
 // the client, another client, an admin and nobody, and checks the status:
 // 404 for what the caller may not see, 403 for what they see but may not
-// change, 401 for nobody (a redirect to sign-in for pages).
+// change, 401 for nobody (a redirect to sign-in for pages). The write
+// limit is lifted: the matrix makes more changes as the coach than it lets
+// through, and limits_test.go tests it.
 func TestAuthorizationMatrix(t *testing.T) {
-	each(t, func(t *testing.T, e *env) {
+	eachUnlimited(t, func(t *testing.T, e *env) {
 		w := e.world()
-		// This is about who may, not how often: every endpoint's change
-		// as each person would pass the limit on changes.
-		web.SetWriteLimit(e.app.Web, time.Millisecond, 1_000_000)
 		actors := []struct {
 			name string
 			c    *client
@@ -35,6 +33,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		qn, req := fmt.Sprintf("/api/v1/questionnaires/%d", iq.qn), fmt.Sprintf("/api/v1/questionnaire-requests/%d", iq.request)
 		hours := 100
 		noteID, tplID := w.mustNote(t, "private", w.apptID), w.mustTemplate(t, "Mine")
+		clientGoals, goal := fmt.Sprintf("/api/v1/clients/%d/goals", w.clientID), fmt.Sprintf("/api/v1/goals/%d", w.mustGoal(t, "Sleep"))
 		for _, tc := range []struct {
 			name, method, path string
 			body               func() any
@@ -129,6 +128,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"NewQuestionnairePage", "GET", "/questionnaires/new", nil, [6]int{200, 200, 403, 403, 403, 303}},
 			{"QuestionnairePage", "GET", fmt.Sprintf("/questionnaires/%d", iq.qn), nil, [6]int{200, 404, 404, 404, 404, 303}},
 			{"QuestionnaireRequestPage", "GET", fmt.Sprintf("/questionnaire-requests/%d", iq.request), nil, [6]int{200, 404, 200, 404, 404, 303}},
+			// The client's record: their coach's, and their own; nobody
+			// else's, an admin's neither (TestGoalDeleteMatrix deletes).
+			{"ClientRecord", "GET", fmt.Sprintf("/api/v1/clients/%d/record?q=x", w.clientID), nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"OwnRecord", "GET", "/api/v1/record", nil, [6]int{404, 404, 200, 200, 404, 401}},
+			{"ClientGoals", "GET", clientGoals, nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"CreateGoal", "POST", clientGoals, func() any { return map[string]any{"title": "Walk", "progress": 10} }, [6]int{201, 404, 201, 404, 404, 401}},
+			{"CreateGoalBadBody", "POST", clientGoals, func() any { return map[string]any{"title": "", "progress": 101} }, [6]int{400, 404, 400, 404, 404, 401}},
+			{"GetGoal", "GET", goal, nil, [6]int{200, 404, 200, 404, 404, 401}},
+			{"PatchGoal", "PATCH", goal, func() any { return map[string]any{"progress": 50} }, [6]int{200, 404, 200, 404, 404, 401}},
+			{"ClientRecordPage", "GET", fmt.Sprintf("/clients/%d/record", w.clientID), nil, [6]int{200, 404, 303, 404, 404, 303}},
+			{"OwnRecordPage", "GET", "/record", nil, [6]int{404, 404, 200, 200, 404, 303}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, a := range actors {
@@ -211,14 +221,14 @@ func TestListingsShowOnlyWhatIsVisible(t *testing.T) {
 // TestFormRoutesAuthorization asks the state-changing form routes as each
 // actor: the same answers as the API, with a redirect on success.
 func TestFormRoutesAuthorization(t *testing.T) {
-	each(t, func(t *testing.T, e *env) {
+	eachUnlimited(t, func(t *testing.T, e *env) {
 		w := e.world()
-		web.SetWriteLimit(e.app.Web, time.Millisecond, 1_000_000) // who may, not how often
 		actors := []*client{w.coach, w.otherCoach, w.client, w.otherClient, w.admin, w.anon}
 		names := []string{"coach", "otherCoach", "client", "otherClient", "admin", "anon"}
 		day := 30
 		noteID, tplID := w.mustNote(t, "private", 0), w.mustTemplate(t, "Mine")
 		iq := w.intakeFixture(t)
+		goalID := w.mustGoal(t, "Sleep")
 		question := func() map[string][]string {
 			return map[string][]string{"title": {"T"}, "questions.0.kind": {"short_text"}, "questions.0.text": {"Q"}, "questions.0.order": {"1"}}
 		}
@@ -273,6 +283,12 @@ func TestFormRoutesAuthorization(t *testing.T) {
 			{"Answer", fmt.Sprintf("/questionnaire-requests/%d", iq.request), func() map[string][]string {
 				return map[string][]string{"action": {"save"}, "answers.2": {"Hi"}}
 			}, [6]int{403, 404, 303, 404, 404, 401}},
+			{"CreateGoal", fmt.Sprintf("/clients/%d/goals", w.clientID), func() map[string][]string {
+				return map[string][]string{"title": {"Walk"}, "progress": {"20"}}
+			}, [6]int{303, 404, 303, 404, 404, 401}},
+			{"UpdateGoal", fmt.Sprintf("/goals/%d", goalID), func() map[string][]string {
+				return map[string][]string{"title": {"Sleep"}, "progress": {"40"}}
+			}, [6]int{303, 404, 303, 404, 404, 401}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for i, c := range actors {

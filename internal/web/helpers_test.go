@@ -24,6 +24,7 @@ import (
 	"rapport/internal/server/servertest"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
+	"rapport/internal/web"
 )
 
 // env is a running server over a real database, and its parts.
@@ -243,6 +244,23 @@ func (e *env) inviteAndAccept(coach, invitee *client, email string) int64 {
 		e.t.Fatalf("accept as %s: %d %s", email, res.StatusCode, res.body)
 	}
 	return invitee.id()
+}
+
+// eachUnlimited is each with the write limit lifted (web.LiftWriteLimit),
+// for tests that make more changes as one person than the limit lets
+// through, and test something else: who may make them.
+func eachUnlimited(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			e := build(t, d, mustConfig(t, nil), nil)
+			e.t = t
+			web.LiftWriteLimit(e.app.Web)
+			e.srv = httptest.NewServer(e.handler)
+			t.Cleanup(e.srv.Close)
+			fn(t, e)
+		})
+	}
 }
 
 // each runs fn on both databases.

@@ -101,9 +101,10 @@ type View struct {
 // gives a clean error page instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	t, err := s.pages.get(name)
-	var buf bytes.Buffer
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
 	if err == nil {
-		err = t.ExecuteTemplate(&buf, "layout", s.view(r, data))
+		err = t.ExecuteTemplate(buf, "layout", s.view(r, data))
 	}
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
@@ -114,6 +115,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	buf.WriteTo(w)
+}
+
+// pageBuffers keep the buffers pages are rendered into, so that a long
+// page (a client's record runs to hundreds of kilobytes) does not grow a
+// new one from nothing each time.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for the next page: a rare
+// huge page's is let go.
+const maxPooledBuffer = 4 << 20
+
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 func (s *Server) view(r *http.Request, data any) *View {
@@ -163,6 +181,8 @@ var flashes = map[string]string{
 	"notedeleted":      "Private note deleted.",
 	"templatesaved":    "Template saved.",
 	"templatedeleted":  "Template deleted.",
+	"goalsaved":        "Goal saved.",
+	"goaldeleted":      "Goal deleted.",
 
 	"questionnairesaved":   "Questionnaire saved. Clients who were sent it already keep the questions they were asked.",
 	"questionnaireremoved": "Questionnaire removed: it is no longer sent or asked when booking. What clients answered stays.",
@@ -173,24 +193,40 @@ var flashes = map[string]string{
 }
 
 var funcs = template.FuncMap{
-	"when":      when,
-	"whenDate":  func(t time.Time) template.HTML { return timeTag(t, "date", "Mon 2 Jan 2006") },
-	"whenTime":  func(t time.Time) template.HTML { return timeTag(t, "time", "15:04") },
-	"whenShort": func(t time.Time) template.HTML { return timeTag(t, "moment", "2 Jan, 15:04") },
-	"minutes":   func(d time.Duration) int { return int(d / time.Minute) },
-	"flash":     func(key string) string { return flashes[key] },
-	"isCoach":   func(u *coaching.User) bool { return u != nil && u.Role == app.RoleCoach },
-	"isClient":  func(u *coaching.User) bool { return u != nil && u.Role == app.RoleClient },
-	"isAdmin":   func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
-	"initials":  initials,
-	"duration":  func(d time.Duration) string { return d.Round(time.Second).String() },
-	"callTime":  coaching.CallTime,
-	"field":     func(f map[string]string, k string) string { return f[k] },
-	"eq":        func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-	"ne":        func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
-	"list":      func(v ...string) []string { return v },
-	"linkify":   linkify,
-	"fileSize":  fileSize,
+	"when":        when,
+	"whenDate":    func(t time.Time) template.HTML { return timeTag(t, "date", "Mon 2 Jan 2006") },
+	"whenTime":    func(t time.Time) template.HTML { return timeTag(t, "time", "15:04") },
+	"whenShort":   func(t time.Time) template.HTML { return timeTag(t, "moment", "2 Jan, 15:04") },
+	"minutes":     func(d time.Duration) int { return int(d / time.Minute) },
+	"flash":       func(key string) string { return flashes[key] },
+	"isCoach":     func(u *coaching.User) bool { return u != nil && u.Role == app.RoleCoach },
+	"isClient":    func(u *coaching.User) bool { return u != nil && u.Role == app.RoleClient },
+	"isAdmin":     func(u *coaching.User) bool { return u != nil && u.Role == app.RoleAdmin },
+	"initials":    initials,
+	"duration":    func(d time.Duration) string { return d.Round(time.Second).String() },
+	"callTime":    coaching.CallTime,
+	"field":       func(f map[string]string, k string) string { return f[k] },
+	"eq":          func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	"ne":          func(a, b any) bool { return fmt.Sprint(a) != fmt.Sprint(b) },
+	"list":        func(v ...string) []string { return v },
+	"linkify":     linkify,
+	"fileSize":    fileSize,
+	"mark":        markText,
+	"clip":        func() template.HTML { return clipIcon },
+	"callsText":   callsText,
+	"statusBadge": statusBadge,
+	"lines":       transcriptItems,
+	"messages":    messageItems,
+}
+
+// statusBadge is an appointment's status as a badge ("no_show" reads
+// "no-show"); every page's "status" draws it.
+func statusBadge(st coaching.AppointmentStatus) template.HTML {
+	word := string(st)
+	if st == coaching.ApptNoShow {
+		word = "no-show"
+	}
+	return template.HTML(`<span class="status status-` + template.HTMLEscapeString(string(st)) + `">` + template.HTMLEscapeString(word) + `</span>`)
 }
 
 // fileSize shows a size in bytes as people read it.

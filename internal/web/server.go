@@ -22,6 +22,7 @@ import (
 	"rapport/internal/notes"
 	"rapport/internal/notify"
 	"rapport/internal/privacy"
+	"rapport/internal/record"
 	"rapport/internal/room"
 )
 
@@ -36,6 +37,7 @@ type Server struct {
 	svc      *coaching.Service
 	notes    *notes.Service
 	intake   *intake.Service
+	record   *record.Service
 	sessions *auth.Sessions
 	oidc     *auth.OIDC // nil when no provider is configured
 	devToken string     // opens the developer sign-in, when it is on
@@ -69,7 +71,9 @@ type Options struct {
 	// Notes are the coaches' private notes.
 	Notes *notes.Service
 	// Intake is the questionnaires' service.
-	Intake   *intake.Service
+	Intake *intake.Service
+	// Record is the clients' records and goals.
+	Record   *record.Service
 	Sessions *auth.Sessions
 	OIDC     *auth.OIDC
 	DevToken string // the developer sign-in's token, when it is on
@@ -113,7 +117,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: o.Settings, svc: o.Service, notes: o.Notes, intake: o.Intake, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
+		cfg: o.Settings, svc: o.Service, notes: o.Notes, intake: o.Intake, record: o.Record, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
 		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
@@ -175,6 +179,7 @@ func (s *Server) routes() {
 	s.exportRoutes()
 	s.erasureRoutes()
 	s.notesRoutes()
+	s.recordRoutes()
 	s.roomRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, errNoRoute) })
 }
