@@ -226,7 +226,13 @@ func TestBridgeTurnsAWebRTCCameraIntoWholeFramesForTheTunnel(t *testing.T) {
 	if len(got) < 120 {
 		t.Fatalf("%d frames in 10 s at 100 a second reached the tunnel participant", len(got))
 	}
-	last := -1
+	// Every loss is repaired by NACK, so frames arrive whole and in order.
+	// A repair later than the bridge waits for a hole (200 ms: on a
+	// machine starved of CPU, a retransmission can take longer) costs the
+	// frames up to the keyframe the bridge then asks for: at most twice in
+	// the run, and always followed by a keyframe. Without repair, every one
+	// of the twenty and more losses would cost frames.
+	last, gaps := -1, 0
 	for _, f := range got {
 		i := checkFrame(f)
 		if i < 0 {
@@ -236,13 +242,20 @@ func TestBridgeTurnsAWebRTCCameraIntoWholeFramesForTheTunnel(t *testing.T) {
 			t.Fatalf("frame %d after %d: out of order", i, last)
 		}
 		if i != last+1 && last >= 0 {
-			t.Errorf("frames %d to %d missing although every loss was repaired", last+1, i-1)
+			gaps++
+			if f.Data[0]&1 != 0 {
+				t.Errorf("frames %d to %d missing, and the next is not a keyframe: it cannot be decoded", last+1, i-1)
+			}
+			t.Logf("frames %d to %d given up (a repair came later than the bridge waits)", last+1, i-1)
 		}
 		last = i
 	}
 	m.mu.Lock()
 	lostN, swapped := m.lost, m.swapped
 	m.mu.Unlock()
+	if gaps > 2 {
+		t.Errorf("%d runs of frames missing of %d losses: the losses are not repaired", gaps, lostN)
+	}
 	if lostN < 20 || swapped < 20 {
 		t.Fatalf("the network lost %d packets and swapped %d: the test must do both", lostN, swapped)
 	}
