@@ -1,11 +1,9 @@
 package coaching
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html/template"
-	"io"
 	"strconv"
 	texttemplate "text/template"
 	"time"
@@ -180,8 +178,8 @@ func zoneOf(ctx context.Context, q Records, userID int64, coachAv *Availability)
 // appointmentEmail is the email to one of appt's people.
 func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, to, other, coach, client *User, zone *time.Location, now time.Time) (*mail.Message, error) {
 	p := s.Practice
-	d := apptMailData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(appt.Title),
-		Practice: oneLine(p.name()), When: span(appt, zone), Reason: appt.CancelReason}
+	d := apptMailData{Name: to.DisplayName(), Other: mail.OneLine(other.DisplayName()), Title: mail.OneLine(appt.Title),
+		Practice: mail.OneLine(p.name()), When: span(appt, zone), Reason: appt.CancelReason}
 	if to.ID == client.ID {
 		d.ToDos = m.todos
 	}
@@ -212,8 +210,8 @@ func (s *Service) appointmentEmail(appt *Appointment, rule *Series, m apptMail, 
 			return nil, fmt.Errorf("no appointment email of kind %q", m.kind)
 		}
 	}
-	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), Subject: d.Subject,
-		Text: run(apptText, d), HTML: run(apptHTML, d), CreatedAt: now}
+	msg := &mail.Message{To: to.Email, ToName: mail.OneLine(to.DisplayName()), Subject: d.Subject,
+		Text: mail.Render(apptText, d), HTML: mail.Render(apptHTML, d), CreatedAt: now}
 	if s.Invites != nil && method != "" {
 		cal, err := s.Invites(&CalendarInvite{Method: method, Appointment: appt, Series: rule, Coach: coach, Client: client,
 			Practice: d.Practice, RoomURL: d.Room, Zone: zone, Now: now})
@@ -304,14 +302,3 @@ See it on {{.Practice}}: {{.Link}}
 </body></html>
 `))
 )
-
-// run runs an email's template; they cannot fail on their data.
-func run(t interface {
-	Execute(w io.Writer, data any) error
-}, d any) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
-		panic(err)
-	}
-	return b.String()
-}

@@ -1,10 +1,8 @@
 package coaching
 
 import (
-	"bytes"
 	"context"
 	"html/template"
-	"io"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -56,14 +54,14 @@ func InvitationMailKey(coachID int64, email string) string {
 
 // invitationEmail is the email of coach's invitation inv.
 func (p Practice) invitationEmail(coach *User, inv *Invitation) *mail.Message {
-	d := inviteMailData{Coach: oneLine(coach.DisplayName()), Practice: oneLine(p.name()), Name: inv.Name, URL: p.signInURL()}
+	d := inviteMailData{Coach: mail.OneLine(coach.DisplayName()), Practice: mail.OneLine(p.name()), Name: inv.Name, URL: p.signInURL()}
 	return &mail.Message{
 		Key:       InvitationMailKey(inv.CoachID, inv.Email),
 		To:        inv.Email,
 		ToName:    inv.Name,
 		Subject:   d.Coach + " invites you to work with them on " + d.Practice,
-		Text:      execute(inviteText, d),
-		HTML:      execute(inviteHTML, d),
+		Text:      mail.Render(inviteText, d),
+		HTML:      mail.Render(inviteHTML, d),
 		CreatedAt: inv.CreatedAt,
 	}
 }
@@ -95,17 +93,3 @@ If you did not expect this email, you can ignore it: nothing happens until you a
 </body></html>
 `))
 )
-
-// execute runs a template of this file; they cannot fail on their data.
-func execute(t interface {
-	Execute(w io.Writer, data any) error
-}, d inviteMailData) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
-		panic(err)
-	}
-	return b.String()
-}
-
-// oneLine keeps a name on one line in a subject.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -74,9 +74,9 @@ func (s *Service) reminderEmail(ctx context.Context, q Records, appt *Appointmen
 	if err != nil {
 		return nil, err
 	}
-	d := reminderData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(appt.Title),
-		Practice: oneLine(p.name()), When: span(appt, zone), In: startsIn(appt.StartsAt.Sub(now))}
-	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), CreatedAt: now,
+	d := reminderData{Name: to.DisplayName(), Other: mail.OneLine(other.DisplayName()), Title: mail.OneLine(appt.Title),
+		Practice: mail.OneLine(p.name()), When: span(appt, zone), In: startsIn(appt.StartsAt.Sub(now))}
+	msg := &mail.Message{To: to.Email, ToName: mail.OneLine(to.DisplayName()), CreatedAt: now,
 		Subject: "Reminder: " + d.Title + " with " + d.Other + ", " + appt.StartsAt.In(zone).Format("Mon 2 Jan 2006, 15:04 MST")}
 	if p.URL != "" {
 		d.Room = p.URL + "/rooms/" + appt.RoomID
@@ -85,7 +85,7 @@ func (s *Service) reminderEmail(ctx context.Context, q Records, appt *Appointmen
 		d.Unsubscribe = p.URL + UnsubscribePath + token
 		msg.Unsubscribe = d.Unsubscribe
 	}
-	msg.Text, msg.HTML = run(reminderText, d), run(reminderHTML, d)
+	msg.Text, msg.HTML = mail.Render(reminderText, d), mail.Render(reminderHTML, d)
 	return msg, nil
 }
 

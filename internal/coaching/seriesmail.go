@@ -129,8 +129,8 @@ func (s *Service) queueSeriesEmails(ctx context.Context, q Records, rule *Series
 // seriesEmail is the email of a series to one of its people.
 func (s *Service) seriesEmail(rule *Series, all []*Appointment, m seriesMail, to, other, coach, client *User, zone *time.Location, now time.Time) (*mail.Message, error) {
 	p := s.Practice
-	d := seriesMailData{Name: to.DisplayName(), Other: oneLine(other.DisplayName()), Title: oneLine(rule.Title),
-		Practice: oneLine(p.name()), Every: everyWords(rule.EveryWeeks), Reason: m.reason, Cancelled: m.kind == MailSeriesCancelled}
+	d := seriesMailData{Name: to.DisplayName(), Other: mail.OneLine(other.DisplayName()), Title: mail.OneLine(rule.Title),
+		Practice: mail.OneLine(p.name()), Every: everyWords(rule.EveryWeeks), Reason: m.reason, Cancelled: m.kind == MailSeriesCancelled}
 	for _, a := range m.changed {
 		d.Dates = append(d.Dates, span(a, zone))
 	}
@@ -156,8 +156,8 @@ func (s *Service) seriesEmail(rule *Series, all []*Appointment, m seriesMail, to
 	default:
 		return nil, fmt.Errorf("no series email of kind %q", m.kind)
 	}
-	msg := &mail.Message{To: to.Email, ToName: oneLine(to.DisplayName()), Subject: d.Subject,
-		Text: run(seriesText, d), HTML: run(seriesHTML, d), CreatedAt: now}
+	msg := &mail.Message{To: to.Email, ToName: mail.OneLine(to.DisplayName()), Subject: d.Subject,
+		Text: mail.Render(seriesText, d), HTML: mail.Render(seriesHTML, d), CreatedAt: now}
 	if s.Invites != nil {
 		inv := &CalendarInvite{Method: InviteRequest, Series: rule, Occurrences: all, Coach: coach, Client: client,
 			Practice: d.Practice, Zone: zone, Now: now}

@@ -1,11 +1,9 @@
 package conversation
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"strconv"
 	"strings"
 	"text/template"
@@ -56,8 +54,8 @@ func (s *Service) SendUnreadNotices(ctx context.Context) (int, error) {
 
 // unreadEmail is the notice of n.
 func (s *Service) unreadEmail(n *UnreadNotice, at time.Time) *mail.Message {
-	d := unreadData{From: oneLine(n.From.DisplayName()), Name: oneLine(n.To.DisplayName()), Unread: n.Unread,
-		Practice: oneLine(s.Practice.Name), URL: s.conversationURL(n.Conversation.ID), Choices: s.choicesURL()}
+	d := unreadData{From: mail.OneLine(n.From.DisplayName()), Name: mail.OneLine(n.To.DisplayName()), Unread: n.Unread,
+		Practice: mail.OneLine(s.Practice.Name), URL: s.conversationURL(n.Conversation.ID), Choices: s.choicesURL()}
 	if d.Practice == "" {
 		d.Practice = "Rapport"
 	}
@@ -71,8 +69,8 @@ func (s *Service) unreadEmail(n *UnreadNotice, at time.Time) *mail.Message {
 		To:        n.To.Email,
 		ToName:    n.To.Name,
 		Subject:   subject + " on " + d.Practice,
-		Text:      run(unreadText, d),
-		HTML:      run(unreadHTML, d),
+		Text:      mail.Render(unreadText, d),
+		HTML:      mail.Render(unreadHTML, d),
 		CreatedAt: at,
 	}
 }
@@ -119,15 +117,3 @@ You get this email because a message waited 15 minutes. Choose your emails: {{.C
 <p style="color:#666">{{.Practice}}</p>
 `))
 )
-
-// run executes a text or HTML template the package parsed at start-up;
-// its data never fails it.
-func run(t interface {
-	Execute(w io.Writer, data any) error
-}, d any) string {
-	var b bytes.Buffer
-	_ = t.Execute(&b, d)
-	return b.String()
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

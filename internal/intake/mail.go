@@ -1,12 +1,9 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"html/template"
-	"io"
 	"strconv"
-	"strings"
 	texttemplate "text/template"
 
 	"rapport/internal/mail"
@@ -34,10 +31,10 @@ func (s *Service) queueRequestEmail(ctx context.Context, rec Records, r *Request
 	if err != nil {
 		return err
 	}
-	d := requestMailData{Name: client.DisplayName(), Coach: oneLine(coach.DisplayName()), Title: oneLine(r.Version.Title),
-		Intro: r.Version.Intro, Practice: oneLine(s.practiceName()), URL: s.requestURL(r.ID), Questions: len(r.Version.Questions)}
-	return rec.EnqueueMail(ctx, &mail.Message{Key: RequestMailKey(r.ID), To: client.Email, ToName: oneLine(client.DisplayName()),
-		Subject: d.Coach + " asks you to fill in “" + d.Title + "”", Text: runMail(requestText, d), HTML: runMail(requestHTML, d),
+	d := requestMailData{Name: client.DisplayName(), Coach: mail.OneLine(coach.DisplayName()), Title: mail.OneLine(r.Version.Title),
+		Intro: r.Version.Intro, Practice: mail.OneLine(s.practiceName()), URL: s.requestURL(r.ID), Questions: len(r.Version.Questions)}
+	return rec.EnqueueMail(ctx, &mail.Message{Key: RequestMailKey(r.ID), To: client.Email, ToName: mail.OneLine(client.DisplayName()),
+		Subject: d.Coach + " asks you to fill in “" + d.Title + "”", Text: mail.Render(requestText, d), HTML: mail.Render(requestHTML, d),
 		CreatedAt: r.SentAt})
 }
 
@@ -82,17 +79,3 @@ You can save your answers and come back before you submit them. Once submitted, 
 </body></html>
 `))
 )
-
-// runMail runs an email template; they cannot fail on their data.
-func runMail(t interface {
-	Execute(w io.Writer, data any) error
-}, d requestMailData) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
-		panic(err)
-	}
-	return b.String()
-}
-
-// oneLine keeps a name or a title on one line in a subject.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -7,6 +7,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/coaching"
+	"rapport/internal/mail"
 )
 
 // ErrSubmitted answers a change to a request submitted already.
@@ -311,7 +312,7 @@ func orNotFound(err error, what string) error {
 
 // toDo is what a booking email says of a request to fill in.
 func (s *Service) toDo(r *Request, title string) coaching.ToDo {
-	return coaching.ToDo{Text: "fill in the questionnaire “" + oneLine(title) + "”", URL: s.requestURL(r.ID)}
+	return coaching.ToDo{Text: "fill in the questionnaire “" + mail.OneLine(title) + "”", URL: s.requestURL(r.ID)}
 }
 
 // requestURL is the link to a request's page, or "" when the server's

@@ -62,36 +62,37 @@ func (db *DB) DueErasures(ctx context.Context, now time.Time) ([]*privacy.Erasur
 }
 
 // erasureSteps are what erasing a client does, in order, each with the
-// person's ID (and email where a statement takes it) as its arguments:
+// person's ID (or their email, where email says so) as its argument, and
+// the time of the erasure after it where now says so:
 // what is theirs alone is deleted; what they wrote in conversations and
 // call chats, which the coach shares, reads "deleted"; their user row
 // keeps no name, address or sign-in, so that the coach's appointments stay
 // whole without them.
 var erasureSteps = []struct {
-	what, sql string
-	email     bool
+	what, sql  string
+	email, now bool
 }{
-	{"profile", `DELETE FROM profiles WHERE user_id = ?`, false},
-	{"sign-in sessions", `DELETE FROM sessions WHERE user_id = ?`, false},
-	{"calendar feed", `DELETE FROM calendar_feeds WHERE user_id = ?`, false},
-	{"email choices", `DELETE FROM email_preferences WHERE user_id = ?`, false},
-	{"invitations", `DELETE FROM invitations WHERE lower(email) = lower(?)`, true},
-	{"emails", `DELETE FROM outbox WHERE lower(to_address) = lower(?)`, true},
-	{"coaching links", `DELETE FROM coach_clients WHERE client_id = ?`, false},
-	{"membership history", `DELETE FROM membership_events WHERE user_id = ?`, false},
-	{"memberships", `DELETE FROM memberships WHERE email = lower(?)`, true},
-	{"call chat messages blanked", `UPDATE messages SET body = 'deleted' WHERE sender_id = ?`, false},
-	{"transcript lines", `DELETE FROM transcript_lines WHERE speaker_id = ?`, false},
-	{"summaries", `DELETE FROM appointment_summaries WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = ?)`, false},
-	{"appointment notes cleared", `UPDATE appointments SET notes = '', cancel_reason = '' WHERE client_id = ? AND (notes <> '' OR cancel_reason <> '')`, false},
-	{"future appointments cancelled", `UPDATE appointments SET status = 'cancelled' WHERE client_id = ? AND status IN ('scheduled', 'requested') AND starts_at > ?`, false},
-	{"file contents", `DELETE FROM conversation_file_data WHERE file_id IN (SELECT id FROM conversation_files WHERE uploader_id = ?)`, false},
-	{"messages blanked", `UPDATE conversation_messages SET body = 'deleted', file_id = NULL WHERE sender_id = ?`, false},
-	{"files", `DELETE FROM conversation_files WHERE uploader_id = ?`, false},
-	{"read marks", `DELETE FROM conversation_reads WHERE user_id = ?`, false},
-	{"private notes about them", `DELETE FROM private_notes WHERE client_id = ?`, false},
-	{"questionnaires and answers", `DELETE FROM questionnaire_requests WHERE client_id = ?`, false},
-	{"goals", `DELETE FROM goals WHERE client_id = ?`, false},
+	{"profile", `DELETE FROM profiles WHERE user_id = ?`, false, false},
+	{"sign-in sessions", `DELETE FROM sessions WHERE user_id = ?`, false, false},
+	{"calendar feed", `DELETE FROM calendar_feeds WHERE user_id = ?`, false, false},
+	{"email choices", `DELETE FROM email_preferences WHERE user_id = ?`, false, false},
+	{"invitations", `DELETE FROM invitations WHERE lower(email) = lower(?)`, true, false},
+	{"emails", `DELETE FROM outbox WHERE lower(to_address) = lower(?)`, true, false},
+	{"coaching links", `DELETE FROM coach_clients WHERE client_id = ?`, false, false},
+	{"membership history", `DELETE FROM membership_events WHERE user_id = ?`, false, false},
+	{"memberships", `DELETE FROM memberships WHERE email = lower(?)`, true, false},
+	{"call chat messages blanked", `UPDATE messages SET body = 'deleted' WHERE sender_id = ?`, false, false},
+	{"transcript lines", `DELETE FROM transcript_lines WHERE speaker_id = ?`, false, false},
+	{"summaries", `DELETE FROM appointment_summaries WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = ?)`, false, false},
+	{"appointment notes cleared", `UPDATE appointments SET notes = '', cancel_reason = '' WHERE client_id = ? AND (notes <> '' OR cancel_reason <> '')`, false, false},
+	{"future appointments cancelled", `UPDATE appointments SET status = 'cancelled' WHERE client_id = ? AND status IN ('scheduled', 'requested') AND starts_at > ?`, false, true},
+	{"file contents", `DELETE FROM conversation_file_data WHERE file_id IN (SELECT id FROM conversation_files WHERE uploader_id = ?)`, false, false},
+	{"messages blanked", `UPDATE conversation_messages SET body = 'deleted', file_id = NULL WHERE sender_id = ?`, false, false},
+	{"files", `DELETE FROM conversation_files WHERE uploader_id = ?`, false, false},
+	{"read marks", `DELETE FROM conversation_reads WHERE user_id = ?`, false, false},
+	{"private notes about them", `DELETE FROM private_notes WHERE client_id = ?`, false, false},
+	{"questionnaires and answers", `DELETE FROM questionnaire_requests WHERE client_id = ?`, false, false},
+	{"goals", `DELETE FROM goals WHERE client_id = ?`, false, false},
 }
 
 // EraseClient erases a client in one transaction (see erasureSteps) and
@@ -108,7 +109,7 @@ func (db *DB) EraseClient(ctx context.Context, e *privacy.Erasure, at time.Time)
 			if step.email {
 				args = []any{email}
 			}
-			if strings.Contains(step.sql, "starts_at > ?") {
+			if step.now {
 				args = append(args, q.d.Time(at))
 			}
 			res, err := q.exec(ctx, step.sql, args...)
