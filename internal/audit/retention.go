@@ -20,6 +20,9 @@ type Keeper interface {
 	// DeleteChatMessagesBefore deletes room chat messages of calls that
 	// have ended.
 	DeleteChatMessagesBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteConversationMessagesBefore deletes messages between coaches
+	// and clients, with their files.
+	DeleteConversationMessagesBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	// DeleteTranscriptLinesBefore deletes lines the AI heard in calls.
 	DeleteTranscriptLinesBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	// DeleteAuditEntriesBefore deletes the log's own entries.
@@ -37,9 +40,9 @@ const DefaultBatch = 500
 type Retention struct {
 	Store Keeper
 	Clock app.Clock
-	// Chat, Transcripts and Audit are how long room chat messages, the
-	// AI's transcript lines and the log's entries are kept; 0 keeps them
-	// forever.
+	// Chat, Transcripts and Audit are how long chat messages (a room's
+	// and a conversation's, with its files), the AI's transcript lines and
+	// the log's entries are kept; 0 keeps them forever.
 	Chat, Transcripts, Audit time.Duration
 	// Batch is the most rows one transaction deletes; 0 is DefaultBatch.
 	Batch int
@@ -47,7 +50,7 @@ type Retention struct {
 
 // Deleted counts what a run deleted.
 type Deleted struct {
-	ChatMessages, TranscriptLines, AuditEntries int
+	ChatMessages, ConversationMessages, TranscriptLines, AuditEntries int
 }
 
 // kind is one sort of data that Retention keeps for a time.
@@ -82,10 +85,11 @@ func (r *Retention) Apply(ctx context.Context) (Deleted, error) {
 	return d, errors.Join(err, rerr)
 }
 
-// kinds are the three sorts of data, counted into d.
+// kinds are the sorts of data, counted into d.
 func (r *Retention) kinds(d *Deleted) []kind {
 	return []kind{
 		{"chat messages", r.Chat, r.Store.DeleteChatMessagesBefore, &d.ChatMessages},
+		{"conversation messages", r.Chat, r.Store.DeleteConversationMessagesBefore, &d.ConversationMessages},
 		{"transcript lines", r.Transcripts, r.Store.DeleteTranscriptLinesBefore, &d.TranscriptLines},
 		{"audit entries", r.Audit, r.Store.DeleteAuditEntriesBefore, &d.AuditEntries},
 	}
@@ -212,7 +216,8 @@ func (n *Nightly) Tick(ctx context.Context, now time.Time) bool {
 	if err != nil && ctx.Err() == nil {
 		n.log().Error("retention stopped early", "err", err)
 	}
-	n.log().Info("retention applied", "chat_messages", d.ChatMessages, "transcript_lines", d.TranscriptLines,
+	n.log().Info("retention applied", "chat_messages", d.ChatMessages,
+		"conversation_messages", d.ConversationMessages, "transcript_lines", d.TranscriptLines,
 		"audit_entries", d.AuditEntries, "next", n.next)
 	return true
 }

@@ -12,6 +12,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
+	"rapport/internal/conversation"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
@@ -19,10 +20,14 @@ import (
 const day = 24 * time.Hour
 
 // practice is a database with one ended call that holds chat messages and
-// transcript lines of two ages, and audit entries of two ages.
+// transcript lines of two ages, a conversation with messages of two ages
+// (an old one and a recent one with a file each), and audit entries of
+// two ages.
 type practice struct {
-	db      *store.DB
-	session int64
+	db           *store.DB
+	session      int64
+	conversation int64
+	files        [2]int64 // the old message's file, the recent one's
 }
 
 // mustPractice fills a fresh database of dialect: old things were said
@@ -52,6 +57,7 @@ func mustPractice(t *testing.T, dialect string) *practice {
 	p := &practice{db: db, session: cs.ID}
 	p.say(t, 5, old, 1)
 	p.say(t, 3, now.Add(-10*day), 6)
+	p.write(t, users[0].ID, users[1].ID, old, now.Add(-10*day))
 	if _, err := db.EndCallSession(ctx, cs.ID, now.Add(-10*day)); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +84,49 @@ func (p *practice) say(t *testing.T, n int, at time.Time, seq int64) {
 	if err := p.db.AppendMessages(ctx, msgs); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// write starts the coach's conversation with the client: four messages
+// at old, the last with a file, then two at recent, the first with a file.
+func (p *practice) write(t *testing.T, coachID, clientID int64, old, recent time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := p.db.ConversationOf(ctx, coachID, clientID, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.conversation = c.ID
+	for i, at := range []time.Time{old, old, old, old, recent, recent} {
+		m := &conversation.Message{ConversationID: c.ID, SenderID: coachID, ClientID: fmt.Sprint("m", i), Body: "words", CreatedAt: at}
+		if i == 3 || i == 4 {
+			m.File = &conversation.File{Name: "plan.pdf", Type: "application/pdf", Size: 3, SHA256: "x"}
+		}
+		if _, err := p.db.AddMessage(ctx, m, []byte("pdf")); err != nil {
+			t.Fatal(err)
+		}
+		if m.File != nil {
+			p.files[i-3] = m.File.ID
+		}
+	}
+}
+
+// conversationLeft counts the conversation's messages that remain and
+// reports which of its two files do.
+func (p *practice) conversationLeft(t *testing.T) (msgs int, files [2]bool) {
+	t.Helper()
+	ctx := context.Background()
+	left, err := p.db.Messages(ctx, p.conversation, conversation.Page{Forward: true, Limit: conversation.MaxPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range p.files {
+		_, _, err := p.db.FileByID(ctx, id)
+		files[i] = err == nil
+		if _, derr := p.db.FileData(ctx, id); (derr == nil) != files[i] {
+			t.Errorf("file %d: its description and its bytes disagree (%v, %v)", id, err, derr)
+		}
+	}
+	return len(left), files
 }
 
 // left counts the chat messages and transcript lines that remain.
@@ -113,14 +162,18 @@ func TestRetentionDeletesWhatIsOlder(t *testing.T) {
 			p := mustPractice(t, d)
 			r := &audit.Retention{Store: p.db, Clock: app.NewFixedClock(now), Chat: 365 * day, Audit: 730 * day, Batch: 2}
 			got, err := r.Apply(context.Background())
-			if err != nil || got != (audit.Deleted{ChatMessages: 5, AuditEntries: 2}) {
+			if err != nil || got != (audit.Deleted{ChatMessages: 5, ConversationMessages: 4, AuditEntries: 2}) {
 				t.Fatalf("deleted %+v, %v", got, err)
 			}
 			if msgs, lines := p.left(t); msgs != 3 || lines != 8 {
 				t.Errorf("left %d messages and %d lines, want 3 and all 8", msgs, lines)
 			}
+			if msgs, files := p.conversationLeft(t); msgs != 2 || files != [2]bool{false, true} {
+				t.Errorf("the conversation keeps %d messages and files %v, want 2 and only the recent file", msgs, files)
+			}
 			e := lastRun(t, p.db)
-			want := "5 chat messages older than 365 days deleted; transcript lines kept forever; 2 audit entries older than 730 days deleted"
+			want := "5 chat messages older than 365 days deleted; 4 conversation messages older than 365 days deleted; " +
+				"transcript lines kept forever; 2 audit entries older than 730 days deleted"
 			if e.Detail != want || e.ActorID != 0 || e.SubjectID != 0 || !e.At.Equal(now) {
 				t.Errorf("the run's entry %+v, want the detail %q", e, want)
 			}

@@ -10,7 +10,7 @@ import (
 // audit log recorded, and when the nightly deletion runs. A zero duration
 // keeps that data forever.
 type Retention struct {
-	Chat        time.Duration // room chat messages (RETENTION_CHAT)
+	Chat        time.Duration // room and conversation messages (RETENTION_CHAT)
 	Transcripts time.Duration // the AI's transcript lines (RETENTION_TRANSCRIPTS)
 	Audit       time.Duration // the audit log's entries (AUDIT_RETENTION)
 	Time        string        // the time of day of the nightly run, HH:MM
@@ -25,7 +25,7 @@ func (r Retention) NextRun(t time.Time) time.Time {
 // retentionSettings are the environment variables of Retention.
 var retentionSettings = []Setting{
 	{Name: "AUDIT_RETENTION", Default: "730d", Help: "how long the audit log keeps an entry, in days like 730d (or a Go duration of a day or more); 0 or off keeps them forever"},
-	{Name: "RETENTION_CHAT", Default: "off", Help: "delete room chat messages older than this, like 365d, every night (messages of calls still open stay); off keeps them forever"},
+	{Name: "RETENTION_CHAT", Default: "off", Help: "delete chat messages older than this, like 365d, every night: a room's (those of calls still open stay) and a conversation's, with their files; off keeps them forever"},
 	{Name: "RETENTION_TRANSCRIPTS", Default: "off", Help: "delete the AI's transcript lines older than this, like 365d, every night; off keeps them forever"},
 	{Name: "RETENTION_TIME", Default: "04:00", Help: "when the nightly deletion runs, HH:MM"},
 	{Name: "RETENTION_TZ", Default: "UTC", Help: "the time zone of RETENTION_TIME, like Europe/Berlin"},

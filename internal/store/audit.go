@@ -92,6 +92,39 @@ func (db *DB) DeleteChatMessagesBefore(ctx context.Context, before time.Time, li
 		ORDER BY m.id LIMIT ?)`, bound, before, limit)
 }
 
+// DeleteConversationMessagesBefore deletes at most limit of the oldest
+// messages between coaches and clients sent before before, and the files
+// attached to them, in one transaction. A conversation's numbering goes on
+// from its last_seq, which stays.
+func (db *DB) DeleteConversationMessagesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	bound, err := db.lastIDBefore(ctx, "conversation_messages", before)
+	if err != nil || bound == 0 {
+		return 0, err
+	}
+	var n int
+	err = db.inTx(ctx, func(q *queries) error {
+		// The batch is the rows up to the limit-th oldest, so that both
+		// statements name the same messages.
+		var last sql.NullInt64
+		if err := q.row(ctx, `SELECT max(id) FROM (SELECT id FROM conversation_messages
+			WHERE id <= ? AND created_at < ? ORDER BY id LIMIT ?) AS batch`, bound, q.d.Time(before), limit).Scan(&last); err != nil || !last.Valid {
+			return mapErr(err)
+		}
+		if _, err := q.exec(ctx, `DELETE FROM conversation_files WHERE id IN (SELECT file_id FROM conversation_messages
+			WHERE id <= ? AND created_at < ? AND file_id IS NOT NULL)`, last.Int64, q.d.Time(before)); err != nil {
+			return err
+		}
+		res, err := q.exec(ctx, `DELETE FROM conversation_messages WHERE id <= ? AND created_at < ?`, last.Int64, q.d.Time(before))
+		if err != nil {
+			return err
+		}
+		rows, err := res.RowsAffected()
+		n = int(rows)
+		return mapErr(err)
+	})
+	return n, err
+}
+
 // DeleteTranscriptLinesBefore deletes at most limit of the oldest lines
 // the AI heard before before.
 func (db *DB) DeleteTranscriptLinesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
