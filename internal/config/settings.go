@@ -29,7 +29,7 @@ var Groups = []Group{
 	{"Calls", "How call media travels: the SFU's ports and addresses, and the TURN servers browsers are given.", webrtcSettings},
 	{"AI co-coach", "The language model and the speech engines of the AI co-coach.", aiSettings},
 	{"Skool sync", "The nightly sync that turns the members of two Skool communities into coaches and clients.", skoolSettings},
-	{"Data keeping", "How long the practice keeps room chats, transcripts and the audit log; the nightly deletion runs on one server at a time.", retentionSettings},
+	{"Data keeping", "How long the practice keeps chats, transcripts and the audit log; the nightly deletion runs on one server at a time.", retentionSettings},
 	{"Alerts", "Where the operators are told when something needs them (the Skool sync failed, or its safety stop held).", alertSettings},
 	{"Proxies and metrics", "Whose forwarded addresses are believed, and who reads the metrics.", limitsSettings},
 	{"Privacy", "Who may read what the coaches keep private.", privacySettings},
