@@ -139,3 +139,23 @@ fi
 say "mailpit: SMTP $mailpit_smtp, API $mailpit_api"
 echo "RAPPORT_TEST_MAILPIT_SMTP=$mailpit_smtp"
 echo "RAPPORT_TEST_MAILPIT_API=$mailpit_api"
+
+# --- Redis, for the cluster's tests ------------------------------------------
+redis_ok() { redis-cli -u "$1" ping 2>/dev/null | grep -q PONG; }
+redis_url=${RAPPORT_TEST_REDIS:-}
+if [ -n "$redis_url" ]; then
+	redis_ok "$redis_url" || die "RAPPORT_TEST_REDIS=$redis_url does not answer"
+else
+	if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+		apt_install redis-server redis-tools || die "Redis is missing and could not be installed (apt-get install redis-server)"
+	fi
+	redis_url=redis://127.0.0.1:6379/0
+	if ! redis_ok "$redis_url"; then
+		say "starting Redis on 127.0.0.1:6379 (keeps nothing on disk)"
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+		for _ in $(seq 50); do redis_ok "$redis_url" && break; sleep 0.1; done
+		redis_ok "$redis_url" || die "could not start Redis on 127.0.0.1:6379"
+	fi
+fi
+say "redis: $redis_url"
+echo "RAPPORT_TEST_REDIS=$redis_url"

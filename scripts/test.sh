@@ -23,7 +23,11 @@ mkdir -p test-artifacts
 # run after the rest, so that the tests that keep real-time limits (the
 # AI's 300 ms barge-in, the tunnel's repair window, a slow reader's drop)
 # never share the machine with them.
-go test -race -count=1 -timeout 15m "$@" $(go list ./... | grep -v '/internal/e2e$')
+# The cluster's tests run three nodes each, and time a call's move between
+# them: they too run after the rest, before the browsers.
+go test -race -count=1 -timeout 15m "$@" $(go list ./... | grep -v '/internal/e2e$' | grep -v '/internal/multinode$')
+echo "== go test -race ./internal/multinode (three rapport serve processes)"
+go test -race -count=1 -timeout 15m "$@" ./internal/multinode
 echo "== go test -race ./internal/e2e (the browser tests)"
 go test -race -count=1 -timeout 15m "$@" ./internal/e2e
 echo "== fuzz the protocol decoders (the server's, and the Go client's scanner)"

@@ -14,6 +14,7 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/porttest"
+	"rapport/internal/practicetest"
 	"rapport/internal/roomclient"
 	"rapport/internal/server"
 )
@@ -26,7 +27,8 @@ func TestBackupUnderChatLoad(t *testing.T) {
 	dataDir := t.TempDir()
 	m := startOn(t, dataDir)
 	base := m.URL()
-	roomID, headers := threeSeats(t, base)
+	room := practicetest.BookRoom(t, base, "coach@example.com", "client@example.com")
+	roomID, headers := room.RoomID, room.Seats()
 
 	var mu sync.Mutex
 	var acked []string
@@ -125,7 +127,7 @@ func startOn(t *testing.T, dataDir string) *server.Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: practicetest.DevToken,
 		Tune: func(a *server.App) {
 			a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
 			a.Signaling.FrameRate, a.Signaling.FrameBurst = 1e6, 1e6

@@ -4,14 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"rapport/internal/config"
+	"rapport/internal/practicetest"
 	"rapport/internal/server"
 	"rapport/internal/store/storetest"
 )
@@ -154,7 +152,7 @@ func startMain(t *testing.T, dialect string) *server.Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: practicetest.DevToken}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -169,15 +167,15 @@ func TestScriptedCheck(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			m := startMain(t, d)
-			coach := devSignIn(t, m.URL(), "coach@example.com", "coach")
-			cl := devSignIn(t, m.URL(), "client@example.com", "client")
-			clientID := inviteAndAccept(t, m.URL(), coach, cl, "client@example.com")
+			coach := practicetest.SignIn(t, m.URL(), "coach@example.com", "coach")
+			cl := practicetest.SignIn(t, m.URL(), "client@example.com", "client")
+			clientID := practicetest.InviteAndAccept(t, m.URL(), coach, cl, "client@example.com")
 			var appt struct {
 				ID     int64
 				RoomID string `json:"room_id"`
 			}
 			start := time.Now().Add(30 * time.Hour).UTC().Format(time.RFC3339)
-			mustDo(t, coach, "POST", m.URL()+"/api/v1/appointments",
+			practicetest.Do(t, coach, "POST", m.URL()+"/api/v1/appointments",
 				fmt.Sprintf(`{"client_id":%d,"title":"First session","starts_at":%q,"duration_minutes":50}`, clientID, start), 201, &appt)
 
 			var list struct {
@@ -186,63 +184,13 @@ func TestScriptedCheck(t *testing.T) {
 					Title string
 				}
 			}
-			mustDo(t, cl, "GET", m.URL()+"/api/v1/appointments", "", 200, &list)
+			practicetest.Do(t, cl, "GET", m.URL()+"/api/v1/appointments", "", 200, &list)
 			if len(list.Items) != 1 || list.Items[0].ID != appt.ID || list.Items[0].Title != "First session" {
 				t.Fatalf("client sees %+v", list.Items)
 			}
-			other := devSignIn(t, m.URL(), "other@example.com", "client")
-			mustDo(t, other, "GET", fmt.Sprintf("%s/api/v1/appointments/%d", m.URL(), appt.ID), "", 404, nil)
+			other := practicetest.SignIn(t, m.URL(), "other@example.com", "client")
+			practicetest.Do(t, other, "GET", fmt.Sprintf("%s/api/v1/appointments/%d", m.URL(), appt.ID), "", 404, nil)
 		})
-	}
-}
-
-// devToken opens the developer sign-in of the tests' servers.
-const devToken = "a-developer-sign-in-token-for-the-tests"
-
-func devSignIn(t *testing.T, base, email, role string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(base+"/auth/dev", url.Values{"email": {email}, "role": {role}, "token": {devToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("dev sign-in: %d", res.StatusCode)
-	}
-	return c
-}
-
-// inviteAndAccept has coach invite email and client, signed in with it,
-// accept through the API; it returns the client's ID.
-func inviteAndAccept(t *testing.T, base string, coach, client *http.Client, email string) int64 {
-	t.Helper()
-	var c, me struct{ ID int64 }
-	mustDo(t, coach, "GET", base+"/api/v1/me", "", 200, &c)
-	mustDo(t, coach, "POST", base+"/api/v1/clients", fmt.Sprintf(`{"email":%q}`, email), 202, nil)
-	mustDo(t, client, "POST", fmt.Sprintf("%s/api/v1/invitations/%d/accept", base, c.ID), "", 200, nil)
-	mustDo(t, client, "GET", base+"/api/v1/me", "", 200, &me)
-	return me.ID
-}
-
-func mustDo(t *testing.T, c *http.Client, method, u, body string, status int, into any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, u, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != status {
-		t.Fatalf("%s %s: %d, want %d: %s", method, u, res.StatusCode, status, b)
-	}
-	if into != nil {
-		if err := json.Unmarshal(b, into); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -261,7 +209,7 @@ func TestGracefulShutdown(t *testing.T) {
 	// server says so when the handler starts reading the form. Part of the
 	// form follows; the handler is then waiting for the rest when the
 	// server is told to stop.
-	form := "email=late%40example.com&role=coach&token=" + devToken
+	form := "email=late%40example.com&role=coach&token=" + practicetest.DevToken
 	fmt.Fprintf(conn, "POST /auth/dev HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(form))
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	in := bufio.NewReader(conn)

@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/config"
 	"rapport/internal/porttest"
+	"rapport/internal/practicetest"
 	"rapport/internal/server"
 )
 
@@ -24,7 +25,7 @@ func startWith(t *testing.T, vars map[string]string, tune func(*server.Main)) *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken}
+	m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: practicetest.DevToken}
 	if tune != nil {
 		tune(m)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/porttest"
+	"rapport/internal/practicetest"
 	"rapport/internal/roomclient"
 	"rapport/internal/server"
 	"rapport/internal/store/storetest"
@@ -38,7 +38,7 @@ func nothingLost(t *testing.T, dialect string) {
 		t.Fatal(err)
 	}
 	start := func() *server.Main {
-		m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: devToken,
+		m := &server.Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DevToken: practicetest.DevToken,
 			Tune: func(a *server.App) { // this test is about loss, not limits
 				a.Rooms.ChatRate, a.Rooms.ChatBurst = 1e6, 1e6
 				a.Signaling.FrameRate, a.Signaling.FrameBurst = 1e6, 1e6
@@ -52,7 +52,8 @@ func nothingLost(t *testing.T, dialect string) {
 	current.Store(start())
 	defer func() { current.Load().Close() }()
 	base := current.Load().URL()
-	roomID, headers := threeSeats(t, base)
+	room := practicetest.BookRoom(t, base, "coach@example.com", "client@example.com")
+	roomID, headers := room.RoomID, room.Seats()
 
 	type seat struct {
 		c    *roomclient.Client
@@ -171,34 +172,6 @@ func assertStoredOnce(t *testing.T, m *server.Main, total int) {
 	if len(msgs) != total {
 		t.Fatalf("stored %d messages, want %d", len(msgs), total)
 	}
-}
-
-// threeSeats signs in a coach and a client, books them a session, and asks
-// for the AI seat's token: the headers of the three participants.
-func threeSeats(t *testing.T, base string) (string, []http.Header) {
-	t.Helper()
-	coach := devSignIn(t, base, "coach@example.com", "coach")
-	client := devSignIn(t, base, "client@example.com", "client")
-	clientID := inviteAndAccept(t, base, coach, client, "client@example.com")
-	var appt struct {
-		ID     int64
-		RoomID string `json:"room_id"`
-	}
-	mustDo(t, coach, "POST", base+"/api/v1/appointments", fmt.Sprintf(`{"client_id":%d,"starts_at":%q,"duration_minutes":60}`,
-		clientID, time.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)), 201, &appt)
-	var tok struct{ Token string }
-	mustDo(t, coach, "POST", fmt.Sprintf("%s/api/v1/appointments/%d/agent-token", base, appt.ID), "", 201, &tok)
-	return appt.RoomID, []http.Header{cookieHeader(t, coach, base), cookieHeader(t, client, base),
-		{"Authorization": {"Bearer " + tok.Token}}}
-}
-
-func cookieHeader(t *testing.T, hc *http.Client, base string) http.Header {
-	req, _ := http.NewRequest("GET", base, nil)
-	h := http.Header{}
-	for _, c := range hc.Jar.Cookies(req.URL) {
-		h.Add("Cookie", c.Name+"="+c.Value)
-	}
-	return h
 }
 
 func appointmentsOfAll() coaching.AppointmentFilter {

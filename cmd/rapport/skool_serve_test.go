@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rapport/internal/membership/skool/skooltest"
+	"rapport/internal/practicetest"
 )
 
 // TestSyncNowFromTheAdminPage: on a server set up for Skool (the stand-in),
@@ -33,7 +34,7 @@ func TestSyncNowFromTheAdminPage(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	if res := post("/auth/dev", url.Values{"email": {"boss@example.com"}, "name": {"Boss"}, "role": {"admin"}, "token": {devToken}}); res.StatusCode != http.StatusOK {
+	if res := post("/auth/dev", url.Values{"email": {"boss@example.com"}, "name": {"Boss"}, "role": {"admin"}, "token": {practicetest.DevToken}}); res.StatusCode != http.StatusOK {
 		t.Fatalf("dev sign-in: %d", res.StatusCode)
 	}
 	if res := post("/admin/skool/sync", nil); res.StatusCode != http.StatusOK {

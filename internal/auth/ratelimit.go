@@ -11,8 +11,20 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// Limiter allows each key (a client's address, a person) a burst of
+// requests and then a steady rate: RateLimiter in one process,
+// cluster.Limiter across the nodes of a cluster.
+type Limiter interface {
+	// Allow reports whether one more request of key may go ahead.
+	Allow(key string) bool
+	// Reserve is Allow, and when it says no, how long until a request
+	// would be allowed (for Retry-After).
+	Reserve(key string) (bool, time.Duration)
+}
+
 // RateLimiter allows each client address a burst of requests and then a
-// steady rate; it guards the sign-in routes against guessing and floods.
+// steady rate, in this process; it guards the sign-in routes against
+// guessing and floods.
 type RateLimiter struct {
 	mu      sync.Mutex
 	every   rate.Limit

@@ -50,6 +50,8 @@ type Config struct {
 	Privacy Privacy
 	// Retention is how long chats, transcripts and the audit log are kept.
 	Retention Retention
+	// Cluster is how this node finds the others (REDIS_URL).
+	Cluster Cluster
 }
 
 // serverSettings are where the server listens, keeps its data and logs.
@@ -99,6 +101,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.Limits = r.limits()
 	c.Privacy = r.privacy()
 	c.Retention = r.retention()
+	c.Cluster = r.cluster()
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -131,6 +134,12 @@ func (c *Config) Validate() error {
 	}
 	if !c.Loopback() && len(c.SessionSecret) < 32 {
 		return fmt.Errorf("SESSION_SECRET: must be at least 32 bytes when HOST (%s) is not a loopback address", c.Host)
+	}
+	if c.Cluster.Enabled() && !hasAnyPrefix(c.DatabaseURL, "postgres://", "postgresql://") {
+		return errors.New("REDIS_URL: several nodes share one PostgreSQL database: set DATABASE_URL to postgres://... (SQLite is for one node)")
+	}
+	if c.Cluster.Enabled() && c.SessionSecret == "" {
+		return errors.New("SESSION_SECRET: every node of a cluster must sign with the same secret (a sign-in that starts on one node ends on another); set the same SESSION_SECRET on each")
 	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
 		return errors.New("SESSION_SECRET: must be at least 32 bytes; try `openssl rand -base64 48`")

@@ -67,6 +67,10 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"OpenAITTSWithoutURL", map[string]string{"TTS_ENGINE": "openai"}, "TTS_URL:"},
 		{"TTSURL", map[string]string{"TTS_ENGINE": "openai", "TTS_URL": "ftp://x"}, "TTS_URL:"},
 		{"PrivateNotesAdmins", map[string]string{"PRIVATE_NOTES_ADMINS": "maybe"}, "PRIVATE_NOTES_ADMINS:"},
+		{"RedisURL", map[string]string{"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL:"},
+		{"ClusterOnSQLite", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0", "SESSION_SECRET": long}, "REDIS_URL:"},
+		{"ClusterWithoutSecret", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgres://db/rapport"}, "SESSION_SECRET:"},
+		{"NodeURL", map[string]string{"NODE_URL": "10.0.0.5:8080"}, "NODE_URL:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(env(tc.env))

@@ -33,6 +33,7 @@ var Groups = []Group{
 	{"Alerts", "Where the operators are told when something needs them (the Skool sync failed, or its safety stop held).", alertSettings},
 	{"Proxies and metrics", "Whose forwarded addresses are believed, and who reads the metrics.", limitsSettings},
 	{"Privacy", "Who may read what the coaches keep private.", privacySettings},
+	{"Cluster", "Several nodes on one PostgreSQL and one Redis: rooms are owned by one node at a time, and any node carries a connection to its room's node.", clusterSettings},
 }
 
 // Settings lists every environment variable Rapport reads, group by group.

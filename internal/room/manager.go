@@ -68,6 +68,24 @@ func (noObserver) ChatStored(time.Duration)  {}
 func (noObserver) ChatWritten(time.Duration) {}
 func (noObserver) RoomsChanged(int)          {}
 
+// Ownership keeps each live room to one node of a cluster
+// (cluster.Cluster does): a room claims its appointment before it runs and
+// releases it when it ends.
+type Ownership interface {
+	// Claim makes this node the room's owner, or says why not (another
+	// node owns it, or this one is draining).
+	Claim(ctx context.Context, appointmentID int64) error
+	// Release gives the room back.
+	Release(appointmentID int64)
+	// Owned reports whether any node runs the room (true when it cannot
+	// tell: a call is never ended on doubt).
+	Owned(ctx context.Context, appointmentID int64) bool
+}
+
+// errElsewhere is a join's answer when the room runs on another node: the
+// client reconnects and is carried there.
+var errElsewhere = app.Errorf(app.EUNAVAILABLE, "this room is moving to another server; please reconnect in a moment")
+
 // Manager holds the live rooms of this server.
 type Manager struct {
 	Calls   Calls
@@ -100,6 +118,9 @@ type Manager struct {
 	Summarizer Summarizer
 	// CallMode gives an appointment's call mode, "sfu" or "p2p"; nil: "sfu".
 	CallMode func(appt *coaching.Appointment) string
+	// Owners keeps each room to one node of a cluster; nil: this node is
+	// alone.
+	Owners Ownership
 
 	mu      sync.Mutex
 	rooms   map[string]*Room
@@ -137,34 +158,93 @@ func (m *Manager) Join(appt *coaching.Appointment, user *coaching.User, conn Con
 	}
 }
 
-// room returns the live room of appt, making it if needed.
+// room returns the live room of appt, making it if needed; in a cluster a
+// new room first claims its appointment.
 func (m *Manager) room(appt *coaching.Appointment) (*Room, error) {
+	if r, err := m.liveRoom(appt.RoomID); r != nil || err != nil {
+		return r, err
+	}
+	if err := m.claim(appt.ID); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	r, err := m.rooms[appt.RoomID], error(nil)
+	switch {
+	case m.closing:
+		err = errClosing
+	case r == nil:
+		r = newRoom(m, appt)
+		m.rooms[appt.RoomID] = r
+		m.Observe.RoomsChanged(len(m.rooms))
+		m.mu.Unlock()
+		return r, nil
+	}
+	m.mu.Unlock()
+	m.release(appt.ID) // another join made the room meanwhile, with its own claim
+	return r, err
+}
+
+// liveRoom is the room already live here, if any.
+func (m *Manager) liveRoom(id string) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closing {
 		return nil, errClosing
 	}
-	r := m.rooms[appt.RoomID]
-	if r == nil {
-		r = newRoom(m, appt)
-		m.rooms[appt.RoomID] = r
-		m.Observe.RoomsChanged(len(m.rooms))
-	}
-	return r, nil
+	return m.rooms[id], nil
 }
 
-// forget drops an ended room.
+// claim takes the room's lease in a cluster.
+func (m *Manager) claim(appointmentID int64) error {
+	if m.Owners == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := m.Owners.Claim(ctx, appointmentID); err != nil {
+		m.Log.Info("a room runs elsewhere", "appointment", appointmentID, "err", err)
+		return errElsewhere
+	}
+	return nil
+}
+
+// release gives the room's lease back in a cluster.
+func (m *Manager) release(appointmentID int64) {
+	if m.Owners != nil {
+		m.Owners.Release(appointmentID)
+	}
+}
+
+// forget drops an ended room and gives its lease back.
 func (m *Manager) forget(r *Room) {
 	m.mu.Lock()
-	if m.rooms[r.id] == r {
+	mine := m.rooms[r.id] == r
+	if mine {
 		delete(m.rooms, r.id)
 		m.Observe.RoomsChanged(len(m.rooms))
 	}
 	m.mu.Unlock()
+	if mine {
+		m.release(r.appt.ID)
+	}
 }
 
-// Live reports whether the appointment's room is live here.
+// Live reports whether the appointment's room is live here or, in a
+// cluster, on any node.
 func (m *Manager) Live(appointmentID int64) bool {
+	if m.liveHere(appointmentID) {
+		return true
+	}
+	if m.Owners == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return m.Owners.Owned(ctx, appointmentID)
+}
+
+// liveHere reports whether the appointment's room is live on this node.
+func (m *Manager) liveHere(appointmentID int64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range m.rooms {
@@ -202,6 +282,27 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	}
 }
 
+// Evict stops the appointment's room here at once, as for a restart: it
+// runs on another node now (this node lost its lease). Its clients
+// reconnect and are carried there; the call session stays open for it.
+func (m *Manager) Evict(appointmentID int64) {
+	m.mu.Lock()
+	var r *Room
+	for _, live := range m.rooms {
+		if live.appt.ID == appointmentID {
+			r = live
+		}
+	}
+	m.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.post(func() { r.closing = true })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.drain(ctx)
+}
+
 // drain waits for the room's pending messages (until ctx ends), then
 // closes it for a restart.
 func (r *Room) drain(ctx context.Context) {
@@ -234,8 +335,8 @@ func (r *Room) drain(ctx context.Context) {
 }
 
 // Sweep ends the calls that nobody has been in for the grace period and
-// whose rooms are not live here (those left open by a server that stopped
-// and that nobody came back to), then completes the appointments whose
+// whose rooms are not live here or, in a cluster, anywhere (those left open
+// by a server that stopped and that nobody came back to), then completes the appointments whose
 // room has closed with nobody in it. It returns how many of each.
 func (m *Manager) Sweep(ctx context.Context) (ended, completed int, err error) {
 	if ended, err = m.Calls.EndStaleCalls(ctx, m.Clock.Now().Add(-m.Grace), m.Live); err != nil {

@@ -130,7 +130,7 @@ func (c *Client) connect(ctx context.Context) error {
 	defer cancel()
 	ws, res, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: c.opt.Header})
 	if err != nil {
-		if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
+		if res != nil && res.StatusCode >= 400 && res.StatusCode < 500 { // refused; a 5xx (a room moving between nodes) is tried again
 			return fmt.Errorf("join room: HTTP %d: %w", res.StatusCode, errPermanent)
 		}
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/cluster"
 	"rapport/internal/config"
 	"rapport/internal/store"
 )
@@ -41,6 +42,9 @@ type Main struct {
 
 	DB       *store.DB
 	App      *App
+	guard    *nodeGuard         // this node's hold on the database
+	endGuard context.CancelFunc // stops renewing it
+	guarded  chan struct{}      // closed when it is given back
 	server   *http.Server
 	pprof    *http.Server
 	metrics  *http.Server
@@ -77,12 +81,21 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("applied migration", "version", mg.Version, "name", mg.Name)
 	}
 	log.Info("database ready", "dialect", db.Dialect.Name(), "where", db.Where)
+	if err := m.listen(); err != nil {
+		return err
+	}
 	opts := Options{Config: cfg, DB: db, Logger: log, Clock: m.Clock, DevToken: m.DevToken}
+	if opts.Cluster, err = m.join(ctx); err != nil {
+		return err
+	}
 	if m.AssetsDir != "" {
 		opts.Assets = os.DirFS(m.AssetsDir)
 		log.Info("dev mode: templates and static files are read from disk on every request", "dir", m.AssetsDir)
 	}
 	if m.App, err = New(opts); err != nil {
+		if opts.Cluster != nil {
+			opts.Cluster.Close()
+		}
 		return err
 	}
 	if m.Tune != nil {
@@ -94,26 +107,49 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.server = &http.Server{Handler: m.App.Handler(), ReadHeaderTimeout: cmp.Or(m.HeaderTimeout, DefaultHeaderTimeout),
 		MaxHeaderBytes: 64 << 10, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	return m.listen()
+	m.serve()
+	return nil
 }
 
+// join takes the database for this node (alone, or as a node of the
+// cluster REDIS_URL names) and keeps it in the background; in a cluster it
+// also connects to Redis.
+func (m *Main) join(ctx context.Context) (*cluster.Cluster, error) {
+	c := m.Config.Cluster
+	id, nodeURL := nodeIdentity(c, m.listener.Addr())
+	m.guard = &nodeGuard{Lease: m.DB, Holder: guardHolder(c, id), Alone: !c.Enabled(), Clock: app.SystemClock{}, Log: m.Logger}
+	if err := m.guard.take(ctx); err != nil {
+		return nil, err
+	}
+	gctx, cancel := context.WithCancel(context.Background())
+	m.endGuard, m.guarded = cancel, make(chan struct{})
+	go func() { defer close(m.guarded); m.guard.keep(gctx) }()
+	return joinCluster(ctx, c, id, nodeURL, m.Logger)
+}
+
+// listen opens the site's listener: before the application is built, so
+// that a node knows its address (NODE_URL's default) when it joins.
 func (m *Main) listen() error {
 	ln, err := net.Listen("tcp", m.Config.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set HOST and PORT to choose another address)", m.Config.Addr(), err)
 	}
 	m.listener, m.done = ln, make(chan error, 1)
+	return nil
+}
+
+// serve takes requests in the background.
+func (m *Main) serve() {
 	m.Logger.Info("listening", "url", m.URL())
 	if m.App != nil && m.App.DevToken != "" {
 		m.Logger.Warn("developer sign-in, for this machine only: open " + m.DevSignInURL())
 	}
 	go func() {
-		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.done <- err
 		}
 		close(m.done)
 	}()
-	return nil
 }
 
 // Wait blocks until ctx ends or the server fails.
@@ -147,6 +183,13 @@ func (m *Main) Close() error {
 	}
 	if m.metrics != nil {
 		m.metrics.Close()
+	}
+	if m.endGuard != nil {
+		m.endGuard()
+		<-m.guarded
+	}
+	if m.server == nil && m.listener != nil { // it failed to start
+		m.listener.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

@@ -20,6 +20,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/auth"
 	"rapport/internal/chat"
+	"rapport/internal/cluster"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
 	"rapport/internal/conversation"
@@ -59,6 +60,9 @@ type Options struct {
 	DevToken string
 	// Audit keeps the audit log's entries; nil: the database does.
 	Audit audit.Recorder
+	// Cluster is this node's part in a cluster (REDIS_URL); nil: alone.
+	// New starts it; Close stops it.
+	Cluster *cluster.Cluster
 }
 
 // App is the running application, less its listener and database.
@@ -75,7 +79,8 @@ type App struct {
 	Rooms     *room.Manager
 	Signaling *signaling.Server
 	Media     *sfu.SFU
-	TURN      *turn.Server // the embedded TURN server, if on
+	TURN      *turn.Server     // the embedded TURN server, if on
+	cluster   *cluster.Cluster // the other nodes; nil: alone
 	twilio    *turn.Twilio
 	voice     *voice.Host    // the AI in calls, when it can join them
 	skool     *skoolSync     // the Skool sync, when configured
@@ -160,6 +165,9 @@ func New(o Options) (*App, error) {
 	a.Rooms.CallMode = func(appt *coaching.Appointment) string { return string(appt.CallModeOr(defaultMode)) }
 	a.Signaling = signaling.NewServer(a.Rooms, o.Logger, o.Clock)
 	a.follow()
+	if o.Cluster != nil {
+		a.clusterize(o.Cluster)
+	}
 	if err := a.media(); err != nil {
 		a.Chat.Close()
 		return nil, err
@@ -178,6 +186,7 @@ func New(o Options) (*App, error) {
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy,
 		Audit: &audit.Log{Store: o.DB}}
+	clusterWeb(&opts, o.Cluster)
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
 	}
@@ -190,6 +199,14 @@ func New(o Options) (*App, error) {
 	a.Web = w
 	a.Retention = a.retention()
 	ctx, cancel := context.WithCancel(context.Background())
+	if a.cluster != nil {
+		if err := a.cluster.Start(ctx); err != nil {
+			cancel()
+			a.Chat.Close()
+			a.closeMedia()
+			return nil, err
+		}
+	}
 	a.stop, a.stopped = cancel, make(chan struct{})
 	go a.background(ctx)
 	return a, nil
@@ -503,6 +520,7 @@ func (a *App) Handler() http.Handler { return a.Web.Handler() }
 // messages in flight, then tell their clients to reconnect; pages' notice
 // streams end. Call it before the HTTP server's Shutdown.
 func (a *App) Drain(ctx context.Context) {
+	a.drainNode(ctx)
 	a.Rooms.Shutdown(ctx)
 	a.Signaling.Shutdown(ctx)
 	a.Hub.Close()
@@ -513,6 +531,7 @@ func (a *App) Drain(ctx context.Context) {
 func (a *App) Close() {
 	a.stop()
 	<-a.stopped
+	a.leaveCluster()
 	a.closeMedia()
 	a.Chat.Close()
 	if a.skool != nil {

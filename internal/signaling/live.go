@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,22 +80,85 @@ func (l *liveConns) bySession() map[int64][]*tracked {
 	return out
 }
 
+// Peers carries orders to the other nodes of a cluster (cluster.Cluster
+// does); a server without them is alone.
+type Peers interface {
+	// Tell sends an order of a kind to every other node.
+	Tell(kind, data string)
+	// On sets what carries out the other nodes' orders of a kind.
+	On(kind string, fn func(data string))
+}
+
+// The orders the servers of a cluster give each other: close the
+// connections of a session, a person or a room on every node.
+const (
+	orderCloseSession = "close-session"
+	orderCloseUser    = "close-user"
+	orderCloseRoom    = "close-room"
+)
+
+// JoinPeers makes the Close methods reach the connections on every node of
+// a cluster, and carries out the other nodes' closes here. Call it before
+// use.
+func (s *Server) JoinPeers(p Peers) {
+	s.peers = p
+	p.On(orderCloseSession, func(d string) {
+		if id, reason, ok := decodeClose(d); ok {
+			s.closeHere(func(t *tracked) bool { return t.session == id }, reason)
+		}
+	})
+	p.On(orderCloseUser, func(d string) {
+		if id, reason, ok := decodeClose(d); ok {
+			s.closeHere(func(t *tracked) bool { return t.user == id }, reason)
+		}
+	})
+	p.On(orderCloseRoom, func(d string) {
+		if roomID, reason, ok := strings.Cut(d, " "); ok {
+			s.closeHere(func(t *tracked) bool { return t.roomID == roomID }, reason)
+		}
+	})
+}
+
 // CloseSession closes every connection a sign-in session opened (signed out
-// on that device) and returns how many.
+// on that device), on every node, and returns how many were here.
 func (s *Server) CloseSession(sessionID int64, reason string) int {
-	return s.live.closeWhere(func(t *tracked) bool { return t.session == sessionID }, reason)
+	s.tell(orderCloseSession, strconv.FormatInt(sessionID, 10)+" "+reason)
+	return s.closeHere(func(t *tracked) bool { return t.session == sessionID }, reason)
 }
 
 // CloseUser closes every connection of a person (signed out everywhere,
-// disabled, their role changed) and returns how many.
+// disabled, their role changed), on every node, and returns how many were
+// here.
 func (s *Server) CloseUser(userID int64, reason string) int {
-	return s.live.closeWhere(func(t *tracked) bool { return t.user == userID }, reason)
+	s.tell(orderCloseUser, strconv.FormatInt(userID, 10)+" "+reason)
+	return s.closeHere(func(t *tracked) bool { return t.user == userID }, reason)
 }
 
 // CloseRoom closes every connection to a room, the AI's too (its
-// appointment was cancelled), and returns how many.
+// appointment was cancelled), on every node, and returns how many were
+// here.
 func (s *Server) CloseRoom(roomID, reason string) int {
-	return s.live.closeWhere(func(t *tracked) bool { return t.roomID == roomID }, reason)
+	s.tell(orderCloseRoom, roomID+" "+reason)
+	return s.closeHere(func(t *tracked) bool { return t.roomID == roomID }, reason)
+}
+
+// closeHere closes the connections on this node that match.
+func (s *Server) closeHere(match func(*tracked) bool, reason string) int {
+	return s.live.closeWhere(match, reason)
+}
+
+// tell gives an order to the other nodes, in a cluster.
+func (s *Server) tell(kind, data string) {
+	if s.peers != nil {
+		s.peers.Tell(kind, data)
+	}
+}
+
+// decodeClose reads "<id> <reason>".
+func decodeClose(d string) (int64, string, bool) {
+	idText, reason, ok := strings.Cut(d, " ")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	return id, reason, ok && err == nil
 }
 
 // RunSessionCheck asks, every interval until ctx ends, whether the session

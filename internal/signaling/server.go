@@ -50,6 +50,7 @@ type Server struct {
 	tickets tickets        // for the media tunnel's WebSockets
 	ws      sync.WaitGroup // the WebSocket handlers running
 	live    liveConns      // every connection, for CloseSession, CloseUser and CloseRoom
+	peers   Peers          // the other nodes of a cluster; nil: alone
 }
 
 // NewServer returns a server for rooms.

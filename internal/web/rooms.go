@@ -14,12 +14,12 @@ import (
 
 func (s *Server) roomRoutes() {
 	m := s.mux
-	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.whileOpen(s.roomSignal)))
-	m.HandleFunc("GET /rooms/{room_id}/media", s.inRoom(s.whileOpen(s.roomTunnel)))
-	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.whileOpen(s.roomPollOpen)))
-	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollSend))
-	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPoll))
-	m.HandleFunc("DELETE /rooms/{room_id}/poll/{conn}", s.inRoom(s.roomPollClose))
+	m.HandleFunc("GET /rooms/{room_id}/signal", s.inRoom(s.routed(s.whileOpen(s.roomSignal))))
+	m.HandleFunc("GET /rooms/{room_id}/media", s.inRoom(s.routed(s.whileOpen(s.roomTunnel))))
+	m.HandleFunc("POST /rooms/{room_id}/poll", s.inRoom(s.routed(s.whileOpen(s.roomPollOpen))))
+	m.HandleFunc("POST /rooms/{room_id}/poll/{conn}", s.inRoom(s.routed(s.roomPollSend)))
+	m.HandleFunc("GET /rooms/{room_id}/poll/{conn}", s.inRoom(s.routed(s.roomPoll)))
+	m.HandleFunc("DELETE /rooms/{room_id}/poll/{conn}", s.inRoom(s.routed(s.roomPollClose)))
 	m.HandleFunc("POST /api/v1/appointments/{id}/agent-token", s.signedIn(s.apiAgentToken))
 	m.HandleFunc("GET /events", s.signedIn(s.events))
 	m.HandleFunc("GET /api/v1/sessions/{id}/messages", s.signedIn(s.apiSessionMessages))
@@ -59,6 +59,20 @@ func (s *Server) roomCaller(r *http.Request) (*coaching.User, *coaching.Appointm
 	}
 	appt, err := s.svc.Room(r.Context(), roomID)
 	return u, appt, err
+}
+
+// roomHandler serves a request for a room the caller may enter.
+type roomHandler = func(http.ResponseWriter, *http.Request, *coaching.User, *coaching.Appointment)
+
+// routed serves a room's connection here when this node runs the room, and
+// otherwise carries it to the node that does (in a cluster).
+func (s *Server) routed(h roomHandler) roomHandler {
+	if s.routeRoom == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request, u *coaching.User, appt *coaching.Appointment) {
+		s.routeRoom(w, r, appt.ID, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(w, r, u, appt) }))
+	}
 }
 
 // whileOpen lets a connection in only while the room is open: the

@@ -46,9 +46,12 @@ type Server struct {
 	metrics  *Metrics
 	pages    *Pages
 	static   http.Handler
-	limiter  *auth.RateLimiter // sign-in attempts, per address
-	writes   *auth.RateLimiter // state changes, per person
-	proxies  auth.Proxies
+	limiter  auth.Limiter // sign-in attempts, per address
+	writes   auth.Limiter // state changes, per person
+	// routeRoom carries a room's connections to the node that runs it; nil:
+	// this node alone.
+	routeRoom RoomRouter
+	proxies   auth.Proxies
 	// BodyTimeout bounds how long a request's body may take to arrive.
 	BodyTimeout time.Duration
 	mux         *http.ServeMux
@@ -99,6 +102,25 @@ type Options struct {
 	Outbox DevMail
 	// Audit is the audit log, for its admin page and API.
 	Audit *audit.Log
+	// Limits makes the rate limits; nil makes them in this process, a
+	// cluster shares them between its nodes.
+	Limits func(name string, every time.Duration, burst int) auth.Limiter
+	// RouteRoom carries a room's connections to the node that runs it (a
+	// cluster); nil: this node runs every room.
+	RouteRoom RoomRouter
+}
+
+// RoomRouter serves a request for an appointment's room on this node
+// (here) or carries it to the node that runs the room (cluster.Cluster's
+// Route).
+type RoomRouter func(w http.ResponseWriter, r *http.Request, appointmentID int64, here http.Handler)
+
+// limits is o.Limits, or limits in this process.
+func (o Options) limits(name string, every time.Duration, burst int) auth.Limiter {
+	if o.Limits != nil {
+		return o.Limits(name, every, burst)
+	}
+	return auth.NewRateLimiter(every, burst)
 }
 
 // New parses and checks every template and registers the routes; a broken
@@ -118,8 +140,8 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: o.Settings, svc: o.Service, notes: o.Notes, intake: o.Intake, record: o.Record, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
-		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: auth.NewRateLimiter(6*time.Second, 20),
-		writes: auth.NewRateLimiter(WriteEvery, WriteBurst), proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
+		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: o.limits("sign-in", 6*time.Second, 20),
+		writes: o.limits("writes", WriteEvery, WriteBurst), routeRoom: o.RouteRoom, proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		conversations: o.Conversations, privacy: o.Privacy, rooms: o.Rooms, hub: o.Hub, history: o.History, audit: o.Audit, originPatterns: originPatterns(o.Settings),
 	}

@@ -1,0 +1,99 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// HopHeader counts how many nodes have carried a request: a node carries a
+// request on at most once more, so that two nodes that disagree for a
+// moment never pass it back and forth.
+const HopHeader = "X-Rapport-Hops"
+
+// maxHops is how many times a request may be carried.
+const maxHops = 2
+
+// Route serves a request for the appointment's room here when this node
+// owns it (or should: no node does and this one is the least loaded), and
+// otherwise carries it, WebSocket upgrades included, to the node that owns
+// it or should. When no node can take it, the client is told to try again
+// in a second (503 with Retry-After), as it would after a restart.
+func (c *Cluster) Route(w http.ResponseWriter, r *http.Request, appointmentID int64, here http.Handler) {
+	target, err := c.target(r.Context(), appointmentID, hops(r))
+	switch {
+	case err != nil:
+		c.opt.Log.Warn("cluster: route a room's request", "appointment", appointmentID, "err", err)
+		unavailable(w)
+	case target.ID == c.opt.NodeID:
+		here.ServeHTTP(w, r)
+	case hops(r) >= maxHops:
+		unavailable(w)
+	default:
+		c.proxy(w, r, target)
+	}
+}
+
+// target is the node that should serve the room now.
+func (c *Cluster) target(ctx context.Context, appointmentID int64, hops int) (Node, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	owner, ok, err := c.Owner(ctx, appointmentID)
+	if err != nil {
+		return Node{}, err
+	}
+	if ok {
+		return owner, nil
+	}
+	if taken, err := c.rdb.Exists(ctx, c.roomKey(appointmentID)).Result(); err != nil {
+		return Node{}, err
+	} else if taken > 0 {
+		return Node{}, errOwnerDead // its owner died; the lease lapses within LeaseTTL
+	}
+	if hops > 0 && !c.self().Draining {
+		return c.self(), nil // sent here to take it
+	}
+	return c.Pick(ctx)
+}
+
+var errOwnerDead = errors.New("the room's owner stopped answering; its lease has not lapsed yet")
+
+// proxy carries the request to node n.
+func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
+	u, err := url.Parse(n.URL)
+	if err != nil {
+		c.opt.Log.Error("cluster: a node's URL", "node", n.ID, "url", n.URL, "err", err)
+		unavailable(w)
+		return
+	}
+	p := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host // the owner checks the origin against the address the browser used
+			pr.SetXForwarded()
+			pr.Out.Header.Set(HopHeader, strconv.Itoa(hops(pr.In)+1))
+		},
+		FlushInterval: -1, // long polls and streams go through at once
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			c.opt.Log.Warn("cluster: carry a room's request to its node", "node", n.ID, "err", err)
+			unavailable(w)
+		},
+	}
+	p.ServeHTTP(w, r)
+}
+
+// hops is how many nodes carried r.
+func hops(r *http.Request) int {
+	n, _ := strconv.Atoi(r.Header.Get(HopHeader))
+	return max(n, 0)
+}
+
+// unavailable tells the client to come back in a second.
+func unavailable(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "this room is moving between servers; try again in a second", http.StatusServiceUnavailable)
+}
