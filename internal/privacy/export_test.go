@@ -148,7 +148,8 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 		t.Fatalf("the goals: %+v", e.Goals)
 	}
 	if len(e.Answers) != 1 || e.Answers[0].Title != "Intake" || e.Answers[0].SubmittedAt == nil ||
-		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" {
+		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" ||
+		!strings.Contains(string(files["index.html"]), "answered Mon 4 Mar 2030, 09:00 UTC") {
 		t.Fatalf("the questionnaires: %+v", e.Answers)
 	}
 	if e.Person.Email != "cleo@example.com" || len(e.Coaches) != 1 || len(e.Sessions) != 2 {
