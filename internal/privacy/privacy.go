@@ -46,7 +46,9 @@ type Service struct {
 	Store    Store
 	Erasures ErasureStore
 	Clock    app.Clock
-	Audit    audit.Recorder
+	// Audit records the exports; an erasure records in the transaction
+	// of its change (ErasureStore.InErasureTx).
+	Audit audit.Recorder
 	// Holder names this server in the export lease (host/pid); each
 	// export adds a nonce of its own to it, so that two exports of a
 	// person at once are refused on one server as on two.
