@@ -14,12 +14,12 @@ import (
 // SessionMemory reads what the AI wrote and heard before, and what it was
 // let read: the summaries of earlier sessions, this call's transcript, and
 // the coach's private notes about the client that the coach lets the AI
-// read (store.DB does).
+// read when the coach asks it (store.DB does).
 type SessionMemory interface {
 	RecentSummaries(ctx context.Context, coachID, clientID int64, before time.Time, limit int) ([]*coaching.Summary, error)
 	TranscriptLines(ctx context.Context, sessionID, after int64, limit int) ([]*coaching.TranscriptLine, error)
 	// AINotes returns, newest first, the coach's notes about the client
-	// whose coach turned on "the AI may read this"; never another note.
+	// whose coach turned on "the AI may use this note"; never another note.
 	AINotes(ctx context.Context, coachID, clientID int64, limit int) ([]*notes.Note, error)
 }
 
@@ -132,7 +132,7 @@ func (c *CoCoach) system(ctx context.Context, q room.Question, budget int) strin
 		system += "\nThis session: " + clip(q.Appointment.Title, 200) + "."
 	}
 	system += c.earlier(ctx, q.Appointment)
-	system += c.notes(ctx, q.Appointment)
+	system += c.notes(ctx, q)
 	system += c.heard(ctx, q, budget/4*4)
 	return system
 }
@@ -154,10 +154,18 @@ func (c *CoCoach) earlier(ctx context.Context, appt *coaching.Appointment) strin
 	return b.String()
 }
 
+// notesRule keeps the coach's private notes out of what the AI says: the
+// client hears or reads every answer in the call.
+const notesRule = "These notes are the coach's private notes: use them to understand the client, never quote them or repeat their words, " +
+	"and never say what they hold: everyone in the call reads or hears your answer."
+
 // notes is what the coach lets the AI read of their private notes about
-// the client, newest first. A note the coach did not mark is never read.
-func (c *CoCoach) notes(ctx context.Context, appt *coaching.Appointment) string {
-	if c.Memory == nil || appt == nil {
+// the client, newest first, with the rule not to quote them: only for a
+// question the appointment's coach asks, never for one from the client
+// or anyone else in the room. A note the coach did not mark is never read.
+func (c *CoCoach) notes(ctx context.Context, q room.Question) string {
+	appt := q.Appointment
+	if c.Memory == nil || appt == nil || q.From != appt.CoachID {
 		return ""
 	}
 	list, err := c.Memory.AINotes(ctx, appt.CoachID, appt.ClientID, sharedNotes)
@@ -169,6 +177,7 @@ func (c *CoCoach) notes(ctx context.Context, appt *coaching.Appointment) string 
 	for _, n := range list {
 		b.WriteString("\n- (" + n.CreatedAt.Format("2 Jan 2006") + ") " + clip(strings.Join(strings.Fields(n.Body), " "), sharedNoteSize))
 	}
+	b.WriteString("\n" + notesRule)
 	return b.String()
 }
 

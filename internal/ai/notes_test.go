@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rapport/internal/ai"
+	"rapport/internal/ai/aitest"
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 	"rapport/internal/notes"
@@ -37,6 +38,7 @@ func TestOnlyTheNotesTheCoachSharesReachTheAI(t *testing.T) {
 	put(other.ID, "OTHER COACH: private", false)
 
 	c := &ai.CoCoach{Memory: db}
+	// The coach asks: the notes they let the AI read may reach it.
 	ask := func() string {
 		var all strings.Builder
 		for _, m := range c.Prompt(ctx, room.Question{Appointment: appt, From: coach.ID, Text: "@ai what next?"}) {
@@ -60,5 +62,41 @@ func TestOnlyTheNotesTheCoachSharesReachTheAI(t *testing.T) {
 		if strings.Contains(prompt, never) {
 			t.Fatalf("the prompt holds %q beside the shared note:\n%s", never, prompt)
 		}
+	}
+}
+
+// TestTheClientsQuestionCarriesNoNotes: a note the coach lets the AI read
+// reaches the model only with a question the coach asks, with the rule
+// not to quote it; the client's question, in the same call, carries
+// none of it.
+func TestTheClientsQuestionCarriesNoNotes(t *testing.T) {
+	ctx := context.Background()
+	db, book := aPair(t)
+	appt := book("Check-in", time.Hour)
+	at := time.Now()
+	if err := db.CreateNote(ctx, &notes.Note{CoachID: appt.CoachID, ClientID: appt.ClientID, Body: "SHARED: fears the new job",
+		AIMayRead: true, CreatedAt: at, UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	model := aitest.New(t)
+	c := &ai.CoCoach{Client: ai.NewClient(model.URL, "stand-in", ""), Memory: db}
+	asked := func(from int64) string {
+		t.Helper()
+		if _, err := c.Answer(ctx, room.Question{Appointment: appt, From: from, Text: "@ai what do you know of me?"}, func(string) {}); err != nil {
+			t.Fatal(err)
+		}
+		reqs := model.Requests()
+		var all strings.Builder
+		for _, m := range reqs[len(reqs)-1].Messages {
+			all.WriteString(m.Content + "\n")
+		}
+		return all.String()
+	}
+	if got := asked(appt.ClientID); strings.Contains(got, "new job") || strings.Contains(got, "notes about the client") {
+		t.Fatalf("the client's question carries the coach's note:\n%s", got)
+	}
+	got := asked(appt.CoachID)
+	if !strings.Contains(got, "SHARED: fears the new job") || !strings.Contains(got, "never quote them") {
+		t.Fatalf("the coach's question lacks the note or the rule not to quote it:\n%s", got)
 	}
 }

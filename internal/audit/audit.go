@@ -6,20 +6,21 @@
 //
 // A change that is a database write records its entry in the same
 // transaction (the store's transaction implements Recorder), so that no
-// change is ever without its entry:
+// change is ever without its entry, nor an entry without its change. The
+// privacy service erases a client so:
 //
-//	err := store.InTx(ctx, func(q Records) error {
-//		if err := q.EraseClient(ctx, id); err != nil {
+//	err := s.Erasures.InErasureTx(ctx, func(q privacy.ErasureTx) error {
+//		if err := q.EraseClient(ctx, e, s.Clock.Now().UTC()); err != nil {
 //			return err
 //		}
-//		return audit.Record(ctx, q, clock, audit.Erased, id, "")
+//		return audit.Record(ctx, q, s.Clock, audit.Erased, e.UserID, e.Detail)
 //	})
 //
-// A read that changes nothing (a record opened, private notes read)
-// records through the store itself before it answers, and does not answer
-// when it cannot record. Admins read the log through Log; the nightly
-// Retention keeps it, and the room chat and transcripts, no longer than
-// the practice's settings say.
+// A read that changes nothing (a record opened, private notes read) and
+// an export record through the Recorder they are given (the store) before
+// they answer, and do not answer when they cannot record. Admins read the
+// log through Log; the nightly Retention keeps it, and the room chat and
+// transcripts, no longer than the practice's settings say.
 package audit
 
 import (

@@ -22,7 +22,9 @@ type Filter struct {
 }
 
 // Person is someone an entry names, as the log shows them. Name and Email
-// are empty for the system (ID 0) and for someone since erased.
+// are empty for the system (ID 0) and for someone whose user row no longer
+// exists. An erased client is not such a one: their row stays, named
+// "Erased client" with an erased-<id>@erased.invalid address.
 type Person struct {
 	ID          int64
 	Name, Email string
@@ -31,8 +33,9 @@ type Person struct {
 // System reports whether the person is the system, not anyone.
 func (p Person) System() bool { return p.ID == 0 }
 
-// Gone reports whether the person no longer exists (an erasure deleted
-// them): the log keeps their number only.
+// Gone reports whether the person's user row no longer exists (Rapport
+// never deletes one: only a hand-made change to the database does), so
+// that the log knows them by their number only.
 func (p Person) Gone() bool { return p.ID != 0 && p.Email == "" }
 
 // Row is an entry with the people it names, newest first in a listing.

@@ -164,6 +164,56 @@ func TestRestoreRefusesANonEmptyDirectory(t *testing.T) {
 	}
 }
 
+// TestARestoreThatFailsMidwayLeavesTheDirectoryEmpty: restoring into an
+// existing empty directory stages inside it and leaves nothing beside
+// it; when an entry cannot be moved in, those moved already are removed,
+// and only what was in the way remains.
+func TestARestoreThatFailsMidwayLeavesTheDirectoryEmpty(t *testing.T) {
+	dir, db := practice(t)
+	file := filepath.Join(t.TempDir(), "practice.tar.gz")
+	if _, err := backup.Write(context.Background(), file, dir, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	to := filepath.Join(parent, "data")
+	if err := os.Mkdir(to, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// In the way: session.key, the last entry moved, is a directory with a
+	// file in it by the time the checked stage moves in.
+	inTheWay := func(ctx context.Context, stage string) error {
+		write(t, filepath.Join(to, "session.key", "in-the-way"), "x")
+		return integrity(ctx, stage)
+	}
+	if _, err := backup.Restore(context.Background(), file, to, inTheWay, nil); err == nil || !strings.Contains(err.Error(), "session.key") {
+		t.Fatalf("a restore that cannot move session.key answered %v", err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(to)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if got := strings.Join(left, " "); got != "session.key" {
+		t.Fatalf("the data directory holds %q after the failed restore, want only what was in the way", got)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Fatalf("the restore left %d entries beside the data directory, want only it", len(entries))
+	}
+
+	if err := os.RemoveAll(filepath.Join(to, "session.key")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Restore(context.Background(), file, to, integrity, nil); err != nil {
+		t.Fatalf("a restore into the empty directory: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(to, "session.key")); err != nil || string(got) != "secret" {
+		t.Fatalf("restored session.key: %q %v", got, err)
+	}
+	if entries, _ := os.ReadDir(to); len(entries) != 3 {
+		t.Fatalf("the restored directory holds %v, want rapport.db, files and session.key", entries)
+	}
+}
+
 // TestRestoreRefusesABadArchive: a damaged file, a file the manifest does
 // not list, a path out of the directory, no manifest, and not an archive
 // at all: each is named, and the data directory is never created.

@@ -23,10 +23,12 @@ var ErrNotEmpty = errors.New("is not empty: restore only into a new or empty dat
 type Checker func(ctx context.Context, dir string) error
 
 // Restore puts the archive src back into dataDir, which must not exist or
-// be empty. Everything is unpacked beside dataDir first, checked against
-// the manifest (every file, its size and its sum, nothing more) and by
-// check; only then does it move into dataDir. A failed restore leaves
-// dataDir as it was.
+// be empty. Everything is unpacked into a staging directory first (inside
+// dataDir when it exists, else beside it: on dataDir's own file system
+// either way, so that moving it in is a rename, even when dataDir is a
+// mount point), checked against the manifest (every file, its size and its
+// sum, nothing more) and by check; only then does it move into dataDir. A
+// failed restore leaves dataDir as it was: missing, or empty.
 func Restore(ctx context.Context, src, dataDir string, check Checker, progress Progress) (*Manifest, error) {
 	if err := mustBeEmpty(dataDir); err != nil {
 		return nil, err
@@ -40,11 +42,7 @@ func Restore(ctx context.Context, src, dataDir string, check Checker, progress P
 	if err != nil {
 		return nil, err
 	}
-	parent := filepath.Dir(filepath.Clean(dataDir))
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return nil, err
-	}
-	stage, err := os.MkdirTemp(parent, ".rapport-restore-*")
+	stage, err := stageFor(dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +62,21 @@ func Restore(ctx context.Context, src, dataDir string, check Checker, progress P
 		}
 	}
 	return m, moveInto(stage, dataDir)
+}
+
+// stageFor makes the directory a restore into dataDir unpacks into: a
+// hidden one inside dataDir when it exists, else beside it in its parent
+// (made if need be). Either is on the file system dataDir is, or will be,
+// on.
+func stageFor(dataDir string) (string, error) {
+	if info, err := os.Stat(dataDir); err == nil && info.IsDir() {
+		return os.MkdirTemp(dataDir, ".rapport-restore-*")
+	}
+	parent := filepath.Dir(filepath.Clean(dataDir))
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(parent, ".rapport-restore-*")
 }
 
 // mustBeEmpty answers ErrNotEmpty when dir holds anything.
@@ -196,7 +209,9 @@ func (m *Manifest) verify(got map[string]Entry) error {
 
 // moveInto moves the unpacked stage into dataDir: a rename of the whole
 // directory when dataDir does not exist, else of each entry into the empty
-// dataDir.
+// dataDir (the stage is inside it, see stageFor). When an entry cannot be
+// moved, those moved already are removed again: dataDir is left empty, as
+// it was.
 func moveInto(stage, dataDir string) error {
 	if _, err := os.Stat(dataDir); errors.Is(err, os.ErrNotExist) {
 		return os.Rename(stage, dataDir)
@@ -205,10 +220,24 @@ func moveInto(stage, dataDir string) error {
 	if err != nil {
 		return err
 	}
+	var moved []string
 	for _, e := range entries {
-		if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(dataDir, e.Name())); err != nil {
-			return err
+		to := filepath.Join(dataDir, e.Name())
+		if err := os.Rename(filepath.Join(stage, e.Name()), to); err != nil {
+			return errors.Join(fmt.Errorf("move the restored %s into %s: %w", e.Name(), dataDir, err), removeAll(moved))
 		}
+		moved = append(moved, to)
 	}
 	return nil
+}
+
+// removeAll removes each of paths, and says which it could not.
+func removeAll(paths []string) error {
+	var errs []error
+	for _, p := range paths {
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("remove the half-restored %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
 }

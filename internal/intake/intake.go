@@ -210,7 +210,10 @@ type RequestFilter struct {
 	QuestionnaireID int64
 	AppointmentID   int64
 	State           string // AnyState, OpenState or SubmittedState
-	Page            coaching.Page
+	// Linked keeps only the requests whose client is still a client of
+	// the coach who sent them.
+	Linked bool
+	Page   coaching.Page
 }
 
 // Records are the rows the questionnaires need, inside a transaction or

@@ -131,7 +131,7 @@ func ownTypes(ctx context.Context, rec Records, coachID int64, typeIDs []int64) 
 	return nil
 }
 
-// edit puts d into qn, or says why not: Validate's reasons, and a
+// edit puts d into qn, or says why not: the content's problems, and a
 // question ID that is not qn's or comes twice ("questions.<i>.id"). New
 // questions get their IDs from NextQuestion.
 func (qn *Questionnaire) edit(d Draft) error {

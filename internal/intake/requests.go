@@ -131,9 +131,10 @@ func (s *Service) freeze(ctx context.Context, rec Records, qn *Questionnaire) (*
 	return v, rec.UpdateQuestionnaire(ctx, qn)
 }
 
-// Request returns a request to its client, or to the coach who sent it,
-// who reads the answers once they are submitted (a draft is the
-// client's); anyone else is told it is not found.
+// Request returns a request to its client, or to the coach who sent it
+// while the client is still theirs, who reads the answers once they are
+// submitted (a draft is the client's); anyone else, a former coach
+// included, is told it is not found.
 func (s *Service) Request(ctx context.Context, id int64) (*Request, error) {
 	a, err := signedIn(ctx)
 	if err != nil {
@@ -146,12 +147,17 @@ func (s *Service) Request(ctx context.Context, id int64) (*Request, error) {
 	if !mayRead(a, r) {
 		return nil, notFound("questionnaire")
 	}
+	if a.Role == app.RoleCoach {
+		if ok, err := s.Store.IsCoachOf(ctx, a.UserID, r.ClientID); err != nil || !ok {
+			return nil, notFoundUnless(err, "questionnaire")
+		}
+	}
 	return forViewer(a, r), nil
 }
 
 // Requests lists the caller's requests, newest first: a client's, or
-// those a coach sent; f narrows them. An admin has none to see
-// (EFORBIDDEN).
+// those a coach sent to the clients still theirs; f narrows them. An
+// admin has none to see (EFORBIDDEN).
 func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, error) {
 	a, err := signedIn(ctx)
 	if err != nil {
@@ -161,7 +167,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, er
 	case app.RoleClient:
 		f.ClientID = a.UserID
 	case app.RoleCoach:
-		f.CoachID = a.UserID
+		f.CoachID, f.Linked = a.UserID, true
 	default:
 		return nil, app.Errorf(app.EFORBIDDEN, "questionnaires are their coach's and their client's")
 	}
@@ -187,7 +193,7 @@ func (s *Service) ClientRequests(ctx context.Context, clientID int64, state stri
 	case a.Role == app.RoleClient && a.UserID == clientID:
 	case a.Role == app.RoleCoach:
 		if ok, err := s.Store.IsCoachOf(ctx, a.UserID, clientID); err != nil || !ok {
-			return nil, orNotFound(err, "client")
+			return nil, notFoundUnless(err, "client")
 		}
 		f.CoachID = a.UserID
 	default:
@@ -302,8 +308,9 @@ func forViewer(a *app.Actor, r *Request) *Request {
 	return &c
 }
 
-// orNotFound is err, or, when there is none, what was not found.
-func orNotFound(err error, what string) error {
+// notFoundUnless answers after a check that said no: what was not found,
+// unless err says the check itself failed, which it passes on.
+func notFoundUnless(err error, what string) error {
 	if err != nil {
 		return err
 	}

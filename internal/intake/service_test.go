@@ -302,6 +302,33 @@ func TestWhoSeesWhat(t *testing.T) {
 	}
 }
 
+// TestAFormerCoachReadsNoAnswers: once the client is no longer theirs,
+// the coach who sent a questionnaire reads it neither alone nor in their
+// list; the client still reads it.
+func TestAFormerCoachReadsNoAnswers(t *testing.T) {
+	t.Parallel()
+	w := mustWorld(t)
+	r := w.mustSend(t, w.mustCreate(t))
+	if _, err := w.svc.Submit(as(w.client), r.ID, map[string][]string{"1": {"Stress"}, "5": {"7"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := w.svc.Request(as(w.coach), r.ID); err != nil || len(got.Answers) == 0 {
+		t.Fatalf("the coach reads the answers: %+v %v", got, err)
+	}
+	if err := w.db.UnlinkCoachClient(context.Background(), w.coach.ID, w.client.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Request(as(w.coach), r.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("a former coach reads the answers: %v", err)
+	}
+	if list, err := w.svc.Requests(as(w.coach), intake.RequestFilter{}); err != nil || len(list) != 0 {
+		t.Errorf("a former coach lists %d requests (%v), want none", len(list), err)
+	}
+	if got, err := w.svc.Request(as(w.client), r.ID); err != nil || len(got.Answers) == 0 {
+		t.Errorf("the client reads their answers: %+v %v", got, err)
+	}
+}
+
 // TestSend: sending queues the client an email that links to the request,
 // in the same transaction; a client who has it waiting is not sent it
 // again, and someone who is not the coach's client is refused by name.

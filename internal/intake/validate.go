@@ -47,17 +47,14 @@ func (c *Content) tidy() {
 	}
 }
 
-// Validate checks a questionnaire's content: a title, at least one
-// question and at most MaxQuestions, each of a known kind with a text,
-// and the choice questions with options (two at least for OneChoice, one
-// for Choices), each once. A field is named "title", "intro",
-// "questions", or "questions.<index from 0>.<text, kind or options>", its
-// reason naming the question by its number and text.
-func (c *Content) Validate() error {
-	return app.Invalid(c.problems())
-}
-
-// problems are Validate's reasons by field.
+// problems checks a questionnaire's content and says what is wrong, by
+// field: it needs a title, at least one question and at most
+// MaxQuestions, each of a known kind with a text, and the choice
+// questions with options (two at least for OneChoice, one for Choices),
+// each once. A field is named "title", "intro", "questions", or
+// "questions.<index from 0>.<text, kind or options>", its reason naming
+// the question by its number and text. Questionnaire.edit adds the
+// question IDs' problems and refuses them all at once.
 func (c *Content) problems() map[string]string {
 	fields := map[string]string{}
 	if c.Title == "" {

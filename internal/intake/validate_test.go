@@ -74,7 +74,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := content()
 			tc.change(c)
-			mustFields(t, c.Validate(), tc.fields)
+			mustFields(t, intake.Validate(c), tc.fields)
 		})
 	}
 }

@@ -9,8 +9,10 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
+	"rapport/internal/audit/audittest"
 	"rapport/internal/coaching"
 	"rapport/internal/notes"
+	"rapport/internal/store/storetest"
 )
 
 // TestTheCoachWritesAndReadsTheirNotes: a note of a session and one of
@@ -18,7 +20,7 @@ import (
 // session's only its own; every read is recorded, without the text.
 func TestTheCoachWritesAndReadsTheirNotes(t *testing.T) {
 	w := mustWorld(t)
-	ctx := as(w.coach)
+	ctx := storetest.As(w.coach)
 	session := w.mustWrite(t, w.coach, w.client, notes.Draft{AppointmentID: w.appt.ID, Body: "## Goal\nSleep *better*"})
 	w.clock.Advance(time.Minute)
 	general := w.mustWrite(t, w.coach, w.client, notes.Draft{Body: "Prefers mornings.", AIMayRead: true})
@@ -29,7 +31,7 @@ func TestTheCoachWritesAndReadsTheirNotes(t *testing.T) {
 	if general.AppointmentID != 0 || !general.AIMayRead || !general.CreatedAt.Equal(now.Add(time.Minute)) {
 		t.Errorf("the general note came back as %+v", general)
 	}
-	if got := w.rec.taken(); len(got) != 0 {
+	if got := w.rec.Taken(); len(got) != 0 {
 		t.Errorf("writing recorded reads: %+v", got)
 	}
 
@@ -45,7 +47,7 @@ func TestTheCoachWritesAndReadsTheirNotes(t *testing.T) {
 	if err != nil || one.Body != "Prefers mornings." {
 		t.Fatalf("one note: %+v %v", one, err)
 	}
-	got := w.rec.taken()
+	got := w.rec.Taken()
 	want := []string{fmt.Sprintf("notes of client %d: 2", w.client.ID), fmt.Sprintf("notes of appointment %d: 1", w.appt.ID), fmt.Sprintf("note %d", general.ID)}
 	if len(got) != len(want) {
 		t.Fatalf("recorded %+v, want three reads", got)
@@ -85,7 +87,7 @@ func TestNotesAreTheCoachsAlone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w.svc.AdminsRead = tc.adminsRead
 			defer func() { w.svc.AdminsRead = false }()
-			ctx := as(tc.who)
+			ctx := storetest.As(tc.who)
 			list, err := w.svc.ClientNotes(ctx, w.client.ID, coaching.Page{})
 			mustAnswer(t, "client notes", err, tc.read, len(list))
 			list, err = w.svc.SessionNotes(ctx, w.appt.ID)
@@ -93,10 +95,10 @@ func TestNotesAreTheCoachsAlone(t *testing.T) {
 			one, err := w.svc.Note(ctx, n.ID)
 			mustAnswer(t, "note", err, tc.read, map[bool]int{true: 1}[one != nil])
 			if tc.read == "" {
-				if got := w.rec.taken(); len(got) != 3 || got[0].ActorID != tc.who.ID {
+				if got := w.rec.Taken(); len(got) != 3 || got[0].ActorID != tc.who.ID {
 					t.Errorf("the admin's reads were recorded as %+v", got)
 				}
-			} else if got := w.rec.taken(); len(got) != 0 {
+			} else if got := w.rec.Taken(); len(got) != 0 {
 				t.Errorf("refused reads were recorded: %+v", got)
 			}
 			_, err = w.svc.Write(ctx, w.client.ID, notes.Draft{Body: "mine"})
@@ -108,7 +110,7 @@ func TestNotesAreTheCoachsAlone(t *testing.T) {
 			mustAnswer(t, "check change", w.svc.CheckChange(ctx, n.ID), tc.write, 0)
 		})
 	}
-	if got, _ := w.svc.Note(as(w.coach), n.ID); got == nil || got.Body != "private" || w.stored(t) != 1 {
+	if got, _ := w.svc.Note(storetest.As(w.coach), n.ID); got == nil || got.Body != "private" || w.stored(t) != 1 {
 		t.Fatalf("the note changed: %+v", got)
 	}
 }
@@ -123,19 +125,19 @@ func TestAnotherCoachOfTheSameClientSeesOnlyTheirOwn(t *testing.T) {
 		who       *coaching.User
 		own, not_ *notes.Note
 	}{{w.coach, mine, theirs}, {w.sharingCoach, theirs, mine}} {
-		list, err := w.svc.ClientNotes(as(tc.who), w.client.ID, coaching.Page{})
+		list, err := w.svc.ClientNotes(storetest.As(tc.who), w.client.ID, coaching.Page{})
 		if err != nil || len(list) != 1 || list[0].ID != tc.own.ID {
 			t.Errorf("%s reads %+v %v, want only their own", tc.who.Email, list, err)
 		}
-		if _, err := w.svc.Note(as(tc.who), tc.not_.ID); code(err) != app.ENOTFOUND {
+		if _, err := w.svc.Note(storetest.As(tc.who), tc.not_.ID); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s read the other coach's note: %v", tc.who.Email, err)
 		}
-		if _, err := w.svc.SessionNotes(as(tc.who), w.appt.ID); tc.who == w.sharingCoach && code(err) != app.ENOTFOUND {
+		if _, err := w.svc.SessionNotes(storetest.As(tc.who), w.appt.ID); tc.who == w.sharingCoach && app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s read the notes of the other coach's session: %v", tc.who.Email, err)
 		}
 	}
 	w.svc.AdminsRead = true
-	if list, err := w.svc.ClientNotes(as(w.admin), w.client.ID, coaching.Page{}); err != nil || len(list) != 2 || list[0].CoachName != w.sharingCoach.Name {
+	if list, err := w.svc.ClientNotes(storetest.As(w.admin), w.client.ID, coaching.Page{}); err != nil || len(list) != 2 || list[0].CoachName != w.sharingCoach.Name {
 		t.Errorf("the admin reads %+v %v, want both coaches' notes with their names", list, err)
 	}
 }
@@ -144,7 +146,7 @@ func TestAnotherCoachOfTheSameClientSeesOnlyTheirOwn(t *testing.T) {
 // notes when want is "".
 func mustAnswer(t *testing.T, what string, err error, want string, n int) {
 	t.Helper()
-	if code(err) != want {
+	if app.ErrorCode(err) != want {
 		t.Errorf("%s: %v, want %q", what, err, want)
 	}
 	if want != "" && n != 0 {
@@ -180,13 +182,13 @@ func TestBadNotesAreRefusedWhole(t *testing.T) {
 		{"NoSuchSession", notes.Draft{Body: "ok", AppointmentID: 9999}, "appointment_id", "is not one of your sessions with this client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.svc.Write(as(w.coach), w.client.ID, tc.d)
-			if code(err) != app.EINVALID || !strings.Contains(app.ErrorFields(err)[tc.field], tc.says) {
+			_, err := w.svc.Write(storetest.As(w.coach), w.client.ID, tc.d)
+			if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorFields(err)[tc.field], tc.says) {
 				t.Fatalf("got %v (fields %v), want %s %q", err, app.ErrorFields(err), tc.field, tc.says)
 			}
 		})
 	}
-	both, err := w.svc.Write(as(w.coach), w.client.ID, notes.Draft{Body: "", AppointmentID: w.otherAppt.ID})
+	both, err := w.svc.Write(storetest.As(w.coach), w.client.ID, notes.Draft{Body: "", AppointmentID: w.otherAppt.ID})
 	if f := app.ErrorFields(err); both != nil || len(f) != 2 || f["body"] == "" || f["appointment_id"] == "" {
 		t.Errorf("two wrong fields: %v, want both named", err)
 	}
@@ -195,7 +197,7 @@ func TestBadNotesAreRefusedWhole(t *testing.T) {
 	}
 	n := w.mustWrite(t, w.coach, w.client, notes.Draft{Body: "kept"})
 	bad := "<script>x</script>"
-	if _, err := w.svc.Update(as(w.coach), n.ID, notes.Change{Body: &bad}); app.ErrorFields(err)["body"] == "" {
+	if _, err := w.svc.Update(storetest.As(w.coach), n.ID, notes.Change{Body: &bad}); app.ErrorFields(err)["body"] == "" {
 		t.Errorf("an edit with a script: %v", err)
 	}
 	if got, _ := w.db.NoteByID(context.Background(), n.ID); got.Body != "kept" {
@@ -215,7 +217,7 @@ func TestProseAboutScriptsIsNoScript(t *testing.T) {
 		"<b>bold</b> and <em class=x>em</em>",
 		strings.Repeat("é", notes.MaxBody/2), // exactly 100 KB in bytes
 	} {
-		if _, err := w.svc.Write(as(w.coach), w.client.ID, notes.Draft{Body: body}); err != nil {
+		if _, err := w.svc.Write(storetest.As(w.coach), w.client.ID, notes.Draft{Body: body}); err != nil {
 			t.Errorf("%.40q refused: %v", body, err)
 		}
 	}
@@ -228,21 +230,21 @@ func TestTheCoachEditsAndDeletes(t *testing.T) {
 	n := w.mustWrite(t, w.coach, w.client, notes.Draft{AppointmentID: w.appt.ID, Body: "first"})
 	w.clock.Advance(time.Hour)
 	body, yes := "second", true
-	got, err := w.svc.Update(as(w.coach), n.ID, notes.Change{Body: &body, AIMayRead: &yes})
+	got, err := w.svc.Update(storetest.As(w.coach), n.ID, notes.Change{Body: &body, AIMayRead: &yes})
 	if err != nil || got.Body != "second" || !got.AIMayRead || !got.UpdatedAt.Equal(now.Add(time.Hour)) || !got.CreatedAt.Equal(now) || got.AppointmentID != w.appt.ID {
 		t.Fatalf("edited: %+v %v", got, err)
 	}
 	no := false
-	if got, err = w.svc.Update(as(w.coach), n.ID, notes.Change{AIMayRead: &no}); err != nil || got.AIMayRead || got.Body != "second" {
+	if got, err = w.svc.Update(storetest.As(w.coach), n.ID, notes.Change{AIMayRead: &no}); err != nil || got.AIMayRead || got.Body != "second" {
 		t.Fatalf("the flag alone: %+v %v", got, err)
 	}
-	if err := w.svc.Delete(as(w.coach), n.ID); err != nil {
+	if err := w.svc.Delete(storetest.As(w.coach), n.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Note(as(w.coach), n.ID); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.Note(storetest.As(w.coach), n.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("a deleted note reads %v", err)
 	}
-	if err := w.svc.Delete(as(w.coach), n.ID); code(err) != app.ENOTFOUND {
+	if err := w.svc.Delete(storetest.As(w.coach), n.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("deleted twice: %v", err)
 	}
 }
@@ -252,15 +254,15 @@ func TestTheCoachEditsAndDeletes(t *testing.T) {
 func TestAReadThatCannotBeRecordedIsRefused(t *testing.T) {
 	w := mustWorld(t)
 	n := w.mustWrite(t, w.coach, w.client, notes.Draft{Body: "private"})
-	w.rec.fail = errAuditDown
-	if list, err := w.svc.ClientNotes(as(w.coach), w.client.ID, coaching.Page{}); err == nil || list != nil {
+	w.rec.Fail(audittest.ErrDown)
+	if list, err := w.svc.ClientNotes(storetest.As(w.coach), w.client.ID, coaching.Page{}); err == nil || list != nil {
 		t.Errorf("read without a record: %+v %v", list, err)
 	}
-	if got, err := w.svc.Note(as(w.coach), n.ID); err == nil || got != nil {
+	if got, err := w.svc.Note(storetest.As(w.coach), n.ID); err == nil || got != nil {
 		t.Errorf("read one without a record: %+v", got)
 	}
 	none := notes.NewService(w.db, nil, w.clock)
-	if _, err := none.ClientNotes(as(w.coach), w.client.ID, coaching.Page{}); code(err) != app.EINTERNAL {
+	if _, err := none.ClientNotes(storetest.As(w.coach), w.client.ID, coaching.Page{}); app.ErrorCode(err) != app.EINTERNAL {
 		t.Errorf("a service without an audit log read: %v", err)
 	}
 }
@@ -274,10 +276,10 @@ func TestAnEndedLinkEndsTheCoachsAccess(t *testing.T) {
 	if err := w.db.UnlinkCoachClient(context.Background(), w.coach.ID, w.client.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Note(as(w.coach), n.ID); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.Note(storetest.As(w.coach), n.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("a former coach read the note: %v", err)
 	}
-	if _, err := w.svc.ClientNotes(as(w.coach), w.client.ID, coaching.Page{}); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.ClientNotes(storetest.As(w.coach), w.client.ID, coaching.Page{}); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("a former coach listed the notes: %v", err)
 	}
 	if w.stored(t) != 1 {

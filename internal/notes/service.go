@@ -3,7 +3,6 @@ package notes
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
@@ -309,6 +308,3 @@ func actor(ctx context.Context) (*app.Actor, error) {
 func notFound(what string) error {
 	return app.Errorf(app.ENOTFOUND, "%s not found", what)
 }
-
-// trimmed is s without surrounding space, for names.
-func trimmed(s string) string { return strings.TrimSpace(s) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"rapport/internal/app"
@@ -122,7 +123,7 @@ func (s *Service) CreateTemplate(ctx context.Context, d TemplateDraft) (*Templat
 		return nil, err
 	}
 	now := s.Clock.Now()
-	t := &Template{CoachID: a.UserID, Name: trimmed(d.Name), Body: d.Body, CreatedAt: now, UpdatedAt: now}
+	t := &Template{CoachID: a.UserID, Name: strings.TrimSpace(d.Name), Body: d.Body, CreatedAt: now, UpdatedAt: now}
 	if err := validTemplate(t); err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, id int64, ch TemplateChang
 		return nil, err
 	}
 	if ch.Name != nil {
-		t.Name = trimmed(*ch.Name)
+		t.Name = strings.TrimSpace(*ch.Name)
 	}
 	if ch.Body != nil {
 		t.Body = *ch.Body

@@ -8,6 +8,7 @@ import (
 	"rapport/internal/app"
 	"rapport/internal/coaching"
 	"rapport/internal/notes"
+	"rapport/internal/store/storetest"
 )
 
 // TestEveryCoachHasTheBuiltInTemplates: a free note and GROW, first,
@@ -15,11 +16,11 @@ import (
 func TestEveryCoachHasTheBuiltInTemplates(t *testing.T) {
 	w := mustWorld(t)
 	for _, name := range []string{"Weekly", "Check-in"} {
-		if _, err := w.svc.CreateTemplate(as(w.coach), notes.TemplateDraft{Name: name, Body: "## " + name}); err != nil {
+		if _, err := w.svc.CreateTemplate(storetest.As(w.coach), notes.TemplateDraft{Name: name, Body: "## " + name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list, err := w.svc.Templates(as(w.coach))
+	list, err := w.svc.Templates(storetest.As(w.coach))
 	if err != nil || len(list) != 4 {
 		t.Fatalf("templates: %+v %v", list, err)
 	}
@@ -31,21 +32,21 @@ func TestEveryCoachHasTheBuiltInTemplates(t *testing.T) {
 			t.Errorf("GROW lacks %q", heading)
 		}
 	}
-	grow, err := w.svc.TemplateByKey(as(w.coach), "grow")
+	grow, err := w.svc.TemplateByKey(storetest.As(w.coach), "grow")
 	if err != nil || grow.Body != list[1].Body {
 		t.Errorf("GROW by its key: %+v %v", grow, err)
 	}
-	own, err := w.svc.TemplateByKey(as(w.coach), list[2].Key())
+	own, err := w.svc.TemplateByKey(storetest.As(w.coach), list[2].Key())
 	if err != nil || own.Name != "Check-in" {
 		t.Errorf("the coach's own by its key: %+v %v", own, err)
 	}
-	if _, err := w.svc.TemplateByKey(as(w.otherCoach), list[2].Key()); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.TemplateByKey(storetest.As(w.otherCoach), list[2].Key()); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("another coach's template by its key: %v", err)
 	}
-	if _, err := w.svc.TemplateByKey(as(w.coach), "nope"); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.TemplateByKey(storetest.As(w.coach), "nope"); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("an unknown key: %v", err)
 	}
-	if others, _ := w.svc.Templates(as(w.otherCoach)); len(others) != 2 {
+	if others, _ := w.svc.Templates(storetest.As(w.otherCoach)); len(others) != 2 {
 		t.Errorf("another coach sees %d templates, want the two built in", len(others))
 	}
 }
@@ -54,7 +55,7 @@ func TestEveryCoachHasTheBuiltInTemplates(t *testing.T) {
 // keeps its text), delete; a name twice is the name's fault.
 func TestTheCoachKeepsTheirTemplates(t *testing.T) {
 	w := mustWorld(t)
-	ctx := as(w.coach)
+	ctx := storetest.As(w.coach)
 	tpl, err := w.svc.CreateTemplate(ctx, notes.TemplateDraft{Name: "  Intake  ", Body: "- history"})
 	if err != nil || tpl.Name != "Intake" || tpl.ID == 0 || tpl.CoachID != w.coach.ID {
 		t.Fatalf("created %+v %v", tpl, err)
@@ -63,7 +64,7 @@ func TestTheCoachKeepsTheirTemplates(t *testing.T) {
 	if _, err := w.svc.CreateTemplate(ctx, notes.TemplateDraft{Name: "Intake", Body: "again"}); app.ErrorFields(err)["name"] != "is the name of another of your templates" {
 		t.Errorf("a name twice: %v", err)
 	}
-	if _, err := w.svc.CreateTemplate(as(w.otherCoach), notes.TemplateDraft{Name: "Intake", Body: "theirs"}); err != nil {
+	if _, err := w.svc.CreateTemplate(storetest.As(w.otherCoach), notes.TemplateDraft{Name: "Intake", Body: "theirs"}); err != nil {
 		t.Errorf("another coach may use the same name: %v", err)
 	}
 	w.clock.Advance(time.Minute)
@@ -87,22 +88,22 @@ func TestTheCoachKeepsTheirTemplates(t *testing.T) {
 // clients and admins have none.
 func TestTemplatesAreTheCoachsOwn(t *testing.T) {
 	w := mustWorld(t)
-	tpl, err := w.svc.CreateTemplate(as(w.coach), notes.TemplateDraft{Name: "Mine", Body: "x"})
+	tpl, err := w.svc.CreateTemplate(storetest.As(w.coach), notes.TemplateDraft{Name: "Mine", Body: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "Stolen"
-	if _, err := w.svc.UpdateTemplate(as(w.otherCoach), tpl.ID, notes.TemplateChange{Name: &name}); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.UpdateTemplate(storetest.As(w.otherCoach), tpl.ID, notes.TemplateChange{Name: &name}); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("another coach's edit: %v", err)
 	}
-	if err := w.svc.DeleteTemplate(as(w.otherCoach), tpl.ID); code(err) != app.ENOTFOUND {
+	if err := w.svc.DeleteTemplate(storetest.As(w.otherCoach), tpl.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("another coach's delete: %v", err)
 	}
 	for _, u := range []*coaching.User{w.client, w.admin} {
-		if _, err := w.svc.Templates(as(u)); code(err) != app.EFORBIDDEN {
+		if _, err := w.svc.Templates(storetest.As(u)); app.ErrorCode(err) != app.EFORBIDDEN {
 			t.Errorf("%s lists templates: %v", u.Email, err)
 		}
-		if _, err := w.svc.CreateTemplate(as(u), notes.TemplateDraft{Name: "x", Body: "y"}); code(err) != app.EFORBIDDEN {
+		if _, err := w.svc.CreateTemplate(storetest.As(u), notes.TemplateDraft{Name: "x", Body: "y"}); app.ErrorCode(err) != app.EFORBIDDEN {
 			t.Errorf("%s creates a template: %v", u.Email, err)
 		}
 	}
@@ -112,11 +113,11 @@ func TestTemplatesAreTheCoachsOwn(t *testing.T) {
 		want string
 	}{{w.coach, 0, ""}, {w.coach, tpl.ID, ""}, {w.otherCoach, 0, ""}, {w.otherCoach, tpl.ID, app.ENOTFOUND},
 		{w.client, 0, app.EFORBIDDEN}, {w.admin, tpl.ID, app.EFORBIDDEN}, {nil, 0, app.EUNAUTHORIZED}} {
-		if err := w.svc.CheckTemplate(as(tc.who), tc.id); code(err) != tc.want {
+		if err := w.svc.CheckTemplate(storetest.As(tc.who), tc.id); app.ErrorCode(err) != tc.want {
 			t.Errorf("check template %d as %v: %v, want %q", tc.id, tc.who, err, tc.want)
 		}
 	}
-	if _, err := w.svc.Templates(as(nil)); code(err) != app.EUNAUTHORIZED {
+	if _, err := w.svc.Templates(storetest.As(nil)); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Errorf("nobody lists templates: %v", err)
 	}
 }
@@ -137,12 +138,12 @@ func TestBadTemplatesAreRefused(t *testing.T) {
 		{"TooLong", notes.TemplateDraft{Name: "x", Body: strings.Repeat("b", notes.MaxBody+1)}, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := w.svc.CreateTemplate(as(w.coach), tc.d); app.ErrorFields(err)[tc.field] == "" {
+			if _, err := w.svc.CreateTemplate(storetest.As(w.coach), tc.d); app.ErrorFields(err)[tc.field] == "" {
 				t.Errorf("got %v, want %s named", err, tc.field)
 			}
 		})
 	}
-	if list, _ := w.svc.Templates(as(w.coach)); len(list) != 2 {
+	if list, _ := w.svc.Templates(storetest.As(w.coach)); len(list) != 2 {
 		t.Errorf("refused templates were stored: %d", len(list))
 	}
 }

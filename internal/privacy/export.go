@@ -136,15 +136,19 @@ func (s *Service) ExportTo(ctx context.Context, clientID int64, w io.Writer) err
 	if err != nil {
 		return err
 	}
+	holder, err := s.exportHolder()
+	if err != nil {
+		return err
+	}
 	now := s.Clock.Now()
-	held, err := s.Store.AcquireLease(ctx, exportLease(clientID), s.Holder, now.Add(exportHold), now)
+	held, err := s.Store.AcquireLease(ctx, exportLease(clientID), holder, now.Add(exportHold), now)
 	if err != nil {
 		return err
 	}
 	if !held {
 		return app.Errorf(app.ECONFLICT, "an export of %s is being made already; try again when it is done", u.DisplayName())
 	}
-	defer s.Store.ReleaseLease(context.WithoutCancel(ctx), exportLease(clientID), s.Holder)
+	defer s.Store.ReleaseLease(context.WithoutCancel(ctx), exportLease(clientID), holder)
 	e, files, err := s.gather(ctx, u)
 	if err != nil {
 		return err

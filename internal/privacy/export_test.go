@@ -14,6 +14,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
+	"rapport/internal/audit/audittest"
 	"rapport/internal/chat"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
@@ -26,25 +27,12 @@ import (
 
 var now = time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)
 
-// recorder keeps audit entries in memory.
-type recorder struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-}
-
-func (r *recorder) Record(_ context.Context, e *audit.Entry) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.entries = append(r.entries, *e)
-	return nil
-}
-
 // practice is a database with a coach, their client, another client and
 // an admin, and the privacy service over it.
 type practice struct {
 	db                                *store.DB
 	svc                               *privacy.Service
-	audit                             *recorder
+	audit                             *audittest.Recorder
 	coach, client, otherClient, admin *coaching.User
 }
 
@@ -59,17 +47,13 @@ func newPractice(t testing.TB) *practice {
 		}
 		return u
 	}
-	p := &practice{db: db, audit: &recorder{}}
+	p := &practice{db: db, audit: &audittest.Recorder{}}
 	p.coach, p.client = user("cora@example.com", "Cora Coach", app.RoleCoach), user("cleo@example.com", "Cleo Client", app.RoleClient)
 	p.otherClient, p.admin = user("olga@example.com", "Olga", app.RoleClient), user("ada@example.com", "Ada", app.RoleAdmin)
-	if err := db.LinkCoachClient(ctx, p.coach.ID, p.client.ID, now); err != nil {
-		t.Fatal(err)
-	}
+	storetest.MustLink(t, db, p.coach, p.client, now)
 	p.svc = &privacy.Service{Store: db, Clock: app.NewFixedClock(now), Audit: p.audit, Holder: "test"}
 	return p
 }
-
-func as(u *coaching.User) context.Context { return app.WithActor(context.Background(), u.Actor()) }
 
 // session books an appointment of the pair with a call of chat messages.
 func (p *practice) session(t testing.TB, title string, at time.Time, chatLines int) *coaching.Appointment {
@@ -135,17 +119,17 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 		File: &conversation.File{Name: "../../plan.pdf", Type: "application/pdf", Size: int64(len(pdf)), SHA256: "x"}, CreatedAt: now}, pdf)
 
 	questions := intake.NewService(p.db, app.NewFixedClock(now))
-	qn, err := questions.Create(as(p.coach), intake.Draft{Content: intake.Content{Title: "Intake",
+	qn, err := questions.Create(storetest.As(p.coach), intake.Draft{Content: intake.Content{Title: "Intake",
 		Questions: []intake.Question{{Kind: intake.ShortText, Text: "What brings you here?", Required: true}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := questions.Send(as(p.coach), qn.ID, p.client.ID)
+	req, err := questions.Send(storetest.As(p.coach), qn.ID, p.client.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	qid := fmt.Sprint(req.Version.Questions[0].ID)
-	if _, err := questions.Submit(as(p.client), req.ID, map[string][]string{qid: {"Better sleep"}}); err != nil {
+	if _, err := questions.Submit(storetest.As(p.client), req.ID, map[string][]string{qid: {"Better sleep"}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -155,7 +139,7 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := p.svc.ExportTo(as(p.client), p.client.ID, &buf); err != nil {
+	if err := p.svc.ExportTo(storetest.As(p.client), p.client.ID, &buf); err != nil {
 		t.Fatal(err)
 	}
 	e, files := open(t, buf.Bytes())
@@ -164,7 +148,8 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 		t.Fatalf("the goals: %+v", e.Goals)
 	}
 	if len(e.Answers) != 1 || e.Answers[0].Title != "Intake" || e.Answers[0].SubmittedAt == nil ||
-		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" {
+		len(e.Answers[0].Items) != 1 || e.Answers[0].Items[0].Answer[0] != "Better sleep" ||
+		!strings.Contains(string(files["index.html"]), "answered Mon 4 Mar 2030, 09:00 UTC") {
 		t.Fatalf("the questionnaires: %+v", e.Answers)
 	}
 	if e.Person.Email != "cleo@example.com" || len(e.Coaches) != 1 || len(e.Sessions) != 2 {
@@ -188,8 +173,8 @@ func TestExportHoldsEverythingOfTheClients(t *testing.T) {
 	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(page, "<script>alert") {
 		t.Fatal("the HTML export does not escape what was typed")
 	}
-	if len(p.audit.entries) != 1 || p.audit.entries[0].Action != audit.Exported || p.audit.entries[0].SubjectID != p.client.ID {
-		t.Fatalf("the audit log: %+v", p.audit.entries)
+	if got := p.audit.Entries(); len(got) != 1 || got[0].Action != audit.Exported || got[0].SubjectID != p.client.ID {
+		t.Fatalf("the audit log: %+v", got)
 	}
 }
 
@@ -206,7 +191,7 @@ func TestWhoMayExport(t *testing.T) {
 		"the coach": {p.coach, p.client.ID, app.ENOTFOUND}, "another client": {p.otherClient, p.client.ID, app.ENOTFOUND},
 		"a coach's own": {p.admin, p.coach.ID, app.ECONFLICT},
 	} {
-		err := p.svc.ExportTo(as(tc.who), tc.of, io.Discard)
+		err := p.svc.ExportTo(storetest.As(tc.who), tc.of, io.Discard)
 		if app.ErrorCode(err) != tc.want && !(tc.want == "" && err == nil) {
 			t.Errorf("%s: %v, want %q", name, err, tc.want)
 		}
@@ -214,8 +199,48 @@ func TestWhoMayExport(t *testing.T) {
 	if ok, err := p.db.AcquireLease(context.Background(), "export:"+fmt.Sprint(p.client.ID), "another server", now.Add(time.Minute), now); !ok || err != nil {
 		t.Fatalf("hold the lease: %v %v", ok, err)
 	}
-	if err := p.svc.ExportTo(as(p.client), p.client.ID, io.Discard); app.ErrorCode(err) != app.ECONFLICT {
+	if err := p.svc.ExportTo(storetest.As(p.client), p.client.ID, io.Discard); app.ErrorCode(err) != app.ECONFLICT {
 		t.Fatalf("an export while another is made: %v, want ECONFLICT", err)
+	}
+}
+
+// stalled is a writer that holds its first write until released: an
+// export being made.
+type stalled struct {
+	writing chan struct{} // closed at the first write
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *stalled) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.writing) })
+	<-w.release
+	return len(b), nil
+}
+
+// TestTwoExportsAtOnceOnOneServer: while one export of a client is made,
+// a second on the same server is refused; once the first is done, the
+// next goes ahead.
+func TestTwoExportsAtOnceOnOneServer(t *testing.T) {
+	p := newPractice(t)
+	p.session(t, "Kickoff", now.Add(-24*time.Hour), 2)
+	first := &stalled{writing: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- p.svc.ExportTo(storetest.As(p.client), p.client.ID, first) }()
+	select {
+	case <-first.writing:
+	case err := <-done:
+		t.Fatalf("the first export ended before it wrote: %v", err)
+	}
+	if err := p.svc.ExportTo(storetest.As(p.admin), p.client.ID, io.Discard); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("a second export at once on the same server: %v, want ECONFLICT", err)
+	}
+	close(first.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first export: %v", err)
+	}
+	if err := p.svc.ExportTo(storetest.As(p.client), p.client.ID, io.Discard); err != nil {
+		t.Fatalf("an export after the first is done: %v", err)
 	}
 }
 
@@ -226,7 +251,7 @@ func BenchmarkExport(b *testing.B) {
 	for i := range 200 {
 		p.session(b, fmt.Sprint("Session ", i), now.Add(-time.Duration(200-i)*24*time.Hour), 50)
 	}
-	ctx := as(p.client)
+	ctx := storetest.As(p.client)
 	b.ResetTimer()
 	for b.Loop() {
 		if err := p.svc.ExportTo(ctx, p.client.ID, io.Discard); err != nil {

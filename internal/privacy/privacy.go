@@ -7,6 +7,9 @@ package privacy
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"rapport/internal/app"
@@ -43,8 +46,12 @@ type Service struct {
 	Store    Store
 	Erasures ErasureStore
 	Clock    app.Clock
-	Audit    audit.Recorder
-	// Holder names this server in the export lease (host/pid).
+	// Audit records the exports; an erasure records in the transaction
+	// of its change (ErasureStore.InErasureTx).
+	Audit audit.Recorder
+	// Holder names this server in the export lease (host/pid); each
+	// export adds a nonce of its own to it, so that two exports of a
+	// person at once are refused on one server as on two.
 	Holder string
 }
 
@@ -82,6 +89,21 @@ func (s *Service) subject(ctx context.Context, clientID int64) (*app.Actor, *coa
 	return a, u, nil
 }
 
+// self checks that the caller may see and cancel a person's waiting
+// erasure: the person themself, whatever their role now (a client who
+// became a coach still sees theirs), or an admin. Anyone else is told
+// there is no such person.
+func self(ctx context.Context, userID int64) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if a.UserID != userID && a.Role != app.RoleAdmin {
+		return app.Errorf(app.ENOTFOUND, "person not found")
+	}
+	return nil
+}
+
 // exportLease is held while a person's export is made: a second at once
 // is refused.
 func exportLease(clientID int64) string { return "export:" + itoa(clientID) }
@@ -89,3 +111,14 @@ func exportLease(clientID int64) string { return "export:" + itoa(clientID) }
 // exportHold is how long an export may hold its lease: it frees itself
 // should the server die half-way.
 const exportHold = 10 * time.Minute
+
+// exportHolder names one export in its lease: the server's holder and a
+// random nonce, so that a second export is refused even on the same
+// server and one export's release never frees another's lease.
+func (s *Service) exportHolder() (string, error) {
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return "", fmt.Errorf("a nonce for the export's lease: %w", err)
+	}
+	return s.Holder + " " + hex.EncodeToString(nonce[:]), nil
+}

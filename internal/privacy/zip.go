@@ -73,15 +73,19 @@ func safeName(name string) string {
 	return name
 }
 
+// when is a moment as the export's page shows it: the day and the time,
+// in UTC.
+func when(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC") }
+
 // exportPage is the export for people to read: html/template escapes
 // everything that was typed.
 var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
-	"when": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC") },
+	"when": when,
 	"whenp": func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
-		return t.UTC().Format("15:04 UTC")
+		return when(*t)
 	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -8,6 +8,7 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/record"
+	"rapport/internal/store/storetest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -17,7 +18,7 @@ func ptr[T any](v T) *T { return &v }
 // it done achieves it whatever the progress; each change says who made it.
 func TestGoalsBothWrite(t *testing.T) {
 	w := mustWorld(t)
-	g, err := w.svc.CreateGoal(as(w.coach), w.client.ID, record.GoalDraft{Title: "  Run 5 km  ", Progress: 10, Note: "Twice a week"})
+	g, err := w.svc.CreateGoal(storetest.As(w.coach), w.client.ID, record.GoalDraft{Title: "  Run 5 km  ", Progress: 10, Note: "Twice a week"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestGoalsBothWrite(t *testing.T) {
 		t.Fatalf("created: %+v", g)
 	}
 	w.clock.Advance(time.Hour)
-	g, err = w.svc.UpdateGoal(as(w.client), g.ID, record.GoalChange{Progress: ptr(100)})
+	g, err = w.svc.UpdateGoal(storetest.As(w.client), g.ID, record.GoalChange{Progress: ptr(100)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,22 +35,22 @@ func TestGoalsBothWrite(t *testing.T) {
 		t.Fatalf("at 100: %+v", g)
 	}
 	w.clock.Advance(time.Hour)
-	if g, _ = w.svc.UpdateGoal(as(w.coach), g.ID, record.GoalChange{Title: ptr("Run 5 km fast")}); !g.AchievedAt.Equal(now.Add(time.Hour)) {
+	if g, _ = w.svc.UpdateGoal(storetest.As(w.coach), g.ID, record.GoalChange{Title: ptr("Run 5 km fast")}); !g.AchievedAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("an achieved goal's date moved on an edit: %+v", g)
 	}
-	if g, _ = w.svc.UpdateGoal(as(w.coach), g.ID, record.GoalChange{Progress: ptr(60)}); g.Achieved() || g.AchievedAt != nil || g.UpdatedBy != w.coach.ID {
+	if g, _ = w.svc.UpdateGoal(storetest.As(w.coach), g.ID, record.GoalChange{Progress: ptr(60)}); g.Achieved() || g.AchievedAt != nil || g.UpdatedBy != w.coach.ID {
 		t.Fatalf("back at 60: %+v", g)
 	}
-	if g, _ = w.svc.UpdateGoal(as(w.client), g.ID, record.GoalChange{Done: ptr(true)}); !g.Achieved() || g.AchievedAt == nil || g.Progress != 60 {
+	if g, _ = w.svc.UpdateGoal(storetest.As(w.client), g.ID, record.GoalChange{Done: ptr(true)}); !g.Achieved() || g.AchievedAt == nil || g.Progress != 60 {
 		t.Fatalf("marked done: %+v", g)
 	}
-	if list, err := w.svc.Goals(as(w.client), w.client.ID); err != nil || len(list) != 1 || list[0].Title != "Run 5 km fast" {
+	if list, err := w.svc.Goals(storetest.As(w.client), w.client.ID); err != nil || len(list) != 1 || list[0].Title != "Run 5 km fast" {
 		t.Fatalf("the client's list: %+v %v", list, err)
 	}
-	if err := w.svc.DeleteGoal(as(w.client), g.ID); err != nil {
+	if err := w.svc.DeleteGoal(storetest.As(w.client), g.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Goal(as(w.coach), g.ID); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.Goal(storetest.As(w.coach), g.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("a deleted goal: %v", err)
 	}
 }
@@ -74,9 +75,9 @@ func TestGoalsBadInput(t *testing.T) {
 		{"CoachOfAnother", record.GoalDraft{Title: "T", CoachID: w.otherCoach.ID}, []string{"coach_id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.svc.CreateGoal(as(w.coach), w.client.ID, tc.d)
+			_, err := w.svc.CreateGoal(storetest.As(w.coach), w.client.ID, tc.d)
 			fields := app.ErrorFields(err)
-			if code(err) != app.EINVALID || len(fields) != len(tc.fields) {
+			if app.ErrorCode(err) != app.EINVALID || len(fields) != len(tc.fields) {
 				t.Fatalf("%v, want the fields %v", err, tc.fields)
 			}
 			for _, f := range tc.fields {
@@ -86,15 +87,15 @@ func TestGoalsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if list, _ := w.svc.Goals(as(w.coach), w.client.ID); len(list) != 0 {
+	if list, _ := w.svc.Goals(storetest.As(w.coach), w.client.ID); len(list) != 0 {
 		t.Fatalf("refused goals were stored: %+v", list)
 	}
-	g, _ := w.svc.CreateGoal(as(w.coach), w.client.ID, record.GoalDraft{Title: "Fine", Progress: 30})
-	_, err := w.svc.UpdateGoal(as(w.client), g.ID, record.GoalChange{Title: ptr(""), Progress: ptr(101)})
-	if fields := app.ErrorFields(err); code(err) != app.EINVALID || fields["title"] == "" || fields["progress"] == "" {
+	g, _ := w.svc.CreateGoal(storetest.As(w.coach), w.client.ID, record.GoalDraft{Title: "Fine", Progress: 30})
+	_, err := w.svc.UpdateGoal(storetest.As(w.client), g.ID, record.GoalChange{Title: ptr(""), Progress: ptr(101)})
+	if fields := app.ErrorFields(err); app.ErrorCode(err) != app.EINVALID || fields["title"] == "" || fields["progress"] == "" {
 		t.Fatalf("a bad change: %v", err)
 	}
-	if kept, _ := w.svc.Goal(as(w.client), g.ID); kept.Title != "Fine" || kept.Progress != 30 {
+	if kept, _ := w.svc.Goal(storetest.As(w.client), g.ID); kept.Title != "Fine" || kept.Progress != 30 {
 		t.Fatalf("a refused change was stored: %+v", kept)
 	}
 }
@@ -103,29 +104,29 @@ func TestGoalsBadInput(t *testing.T) {
 // them; with two, they must say which, and only one of theirs will do.
 func TestGoalsCoachOfTheClient(t *testing.T) {
 	w := mustWorld(t)
-	g, err := w.svc.CreateGoal(as(w.client), w.client.ID, record.GoalDraft{Title: "Sleep"})
+	g, err := w.svc.CreateGoal(storetest.As(w.client), w.client.ID, record.GoalDraft{Title: "Sleep"})
 	if err != nil || g.CoachID != w.coach.ID || g.CreatedBy != w.client.ID {
 		t.Fatalf("with the one coach: %+v %v", g, err)
 	}
-	mustLink(t, w.db, w.secondCoach, w.client)
-	if _, err := w.svc.CreateGoal(as(w.client), w.client.ID, record.GoalDraft{Title: "Sleep"}); app.ErrorFields(err)["coach_id"] == "" {
+	storetest.MustLink(t, w.db, w.secondCoach, w.client, now)
+	if _, err := w.svc.CreateGoal(storetest.As(w.client), w.client.ID, record.GoalDraft{Title: "Sleep"}); app.ErrorFields(err)["coach_id"] == "" {
 		t.Fatalf("two coaches, none chosen: %v", err)
 	}
-	if _, err := w.svc.CreateGoal(as(w.client), w.client.ID, record.GoalDraft{Title: "Sleep", CoachID: w.otherCoach.ID}); app.ErrorFields(err)["coach_id"] == "" {
+	if _, err := w.svc.CreateGoal(storetest.As(w.client), w.client.ID, record.GoalDraft{Title: "Sleep", CoachID: w.otherCoach.ID}); app.ErrorFields(err)["coach_id"] == "" {
 		t.Fatalf("a coach not theirs: %v", err)
 	}
-	g, err = w.svc.CreateGoal(as(w.client), w.client.ID, record.GoalDraft{Title: "Read", CoachID: w.secondCoach.ID})
+	g, err = w.svc.CreateGoal(storetest.As(w.client), w.client.ID, record.GoalDraft{Title: "Read", CoachID: w.secondCoach.ID})
 	if err != nil || g.CoachID != w.secondCoach.ID {
 		t.Fatalf("with the second coach: %+v %v", g, err)
 	}
 	// Each coach sees the goals with them; the client sees all.
-	if mine, _ := w.svc.Goals(as(w.coach), w.client.ID); len(mine) != 1 || mine[0].Title != "Sleep" {
+	if mine, _ := w.svc.Goals(storetest.As(w.coach), w.client.ID); len(mine) != 1 || mine[0].Title != "Sleep" {
 		t.Fatalf("the coach's: %+v", mine)
 	}
-	if theirs, _ := w.svc.Goals(as(w.secondCoach), w.client.ID); len(theirs) != 1 || theirs[0].Title != "Read" {
+	if theirs, _ := w.svc.Goals(storetest.As(w.secondCoach), w.client.ID); len(theirs) != 1 || theirs[0].Title != "Read" {
 		t.Fatalf("the second coach's: %+v", theirs)
 	}
-	if _, err := w.svc.Goal(as(w.coach), g.ID); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.Goal(storetest.As(w.coach), g.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("the coach read the second coach's goal: %v", err)
 	}
 }
@@ -134,31 +135,31 @@ func TestGoalsCoachOfTheClient(t *testing.T) {
 // a goal; an admin neither; a coach no longer, once the coaching ended.
 func TestGoalsWhoMay(t *testing.T) {
 	w := mustWorld(t)
-	g, _ := w.svc.CreateGoal(as(w.coach), w.client.ID, record.GoalDraft{Title: "Sleep"})
-	for name, ctx := range map[string]context.Context{"otherCoach": as(w.otherCoach), "otherClient": as(w.otherClient), "admin": as(w.admin)} {
-		if _, err := w.svc.Goals(ctx, w.client.ID); code(err) != app.ENOTFOUND {
+	g, _ := w.svc.CreateGoal(storetest.As(w.coach), w.client.ID, record.GoalDraft{Title: "Sleep"})
+	for name, ctx := range map[string]context.Context{"otherCoach": storetest.As(w.otherCoach), "otherClient": storetest.As(w.otherClient), "admin": storetest.As(w.admin)} {
+		if _, err := w.svc.Goals(ctx, w.client.ID); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s lists: %v", name, err)
 		}
-		if _, err := w.svc.CreateGoal(ctx, w.client.ID, record.GoalDraft{Title: "Mine"}); code(err) != app.ENOTFOUND {
+		if _, err := w.svc.CreateGoal(ctx, w.client.ID, record.GoalDraft{Title: "Mine"}); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s creates: %v", name, err)
 		}
-		if _, err := w.svc.UpdateGoal(ctx, g.ID, record.GoalChange{Progress: ptr(50)}); code(err) != app.ENOTFOUND {
+		if _, err := w.svc.UpdateGoal(ctx, g.ID, record.GoalChange{Progress: ptr(50)}); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s updates: %v", name, err)
 		}
-		if err := w.svc.DeleteGoal(ctx, g.ID); code(err) != app.ENOTFOUND {
+		if err := w.svc.DeleteGoal(ctx, g.ID); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s deletes: %v", name, err)
 		}
 	}
-	if _, err := w.svc.Goals(as(nil), w.client.ID); code(err) != app.EUNAUTHORIZED {
+	if _, err := w.svc.Goals(storetest.As(nil), w.client.ID); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Errorf("anonymous: %v", err)
 	}
 	if err := w.db.UnlinkCoachClient(context.Background(), w.coach.ID, w.client.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.UpdateGoal(as(w.coach), g.ID, record.GoalChange{Progress: ptr(50)}); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.UpdateGoal(storetest.As(w.coach), g.ID, record.GoalChange{Progress: ptr(50)}); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("the former coach updates: %v", err)
 	}
-	if g, err := w.svc.UpdateGoal(as(w.client), g.ID, record.GoalChange{Progress: ptr(50)}); err != nil || g.Progress != 50 {
+	if g, err := w.svc.UpdateGoal(storetest.As(w.client), g.ID, record.GoalChange{Progress: ptr(50)}); err != nil || g.Progress != 50 {
 		t.Errorf("the client updates a goal with a former coach: %+v %v", g, err)
 	}
 }
@@ -167,11 +168,11 @@ func TestGoalsWhoMay(t *testing.T) {
 func TestGoalsAtMost(t *testing.T) {
 	w := mustWorld(t)
 	for range record.MaxGoals {
-		if _, err := w.svc.CreateGoal(as(w.coach), w.client.ID, record.GoalDraft{Title: "G"}); err != nil {
+		if _, err := w.svc.CreateGoal(storetest.As(w.coach), w.client.ID, record.GoalDraft{Title: "G"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.svc.CreateGoal(as(w.client), w.client.ID, record.GoalDraft{Title: "One more"}); code(err) != app.ECONFLICT {
+	if _, err := w.svc.CreateGoal(storetest.As(w.client), w.client.ID, record.GoalDraft{Title: "One more"}); app.ErrorCode(err) != app.ECONFLICT {
 		t.Fatalf("goal %d: %v", record.MaxGoals+1, err)
 	}
 }

@@ -2,14 +2,12 @@ package record_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"rapport/internal/app"
-	"rapport/internal/audit"
+	"rapport/internal/audit/audittest"
 	"rapport/internal/coaching"
 	"rapport/internal/conversation"
 	"rapport/internal/intake"
@@ -22,43 +20,13 @@ import (
 // now is the fixed "now" of every test.
 var now = time.Date(2030, 3, 4, 9, 0, 0, 0, time.UTC)
 
-// recorder is an audit log in memory; fail, when set, is what recording
-// answers.
-type recorder struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-	fail    error
-}
-
-// Record implements audit.Recorder.
-func (r *recorder) Record(_ context.Context, e *audit.Entry) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.entries = append(r.entries, *e)
-	return nil
-}
-
-// taken returns the entries recorded since the last call.
-func (r *recorder) taken() []audit.Entry {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.entries
-	r.entries = nil
-	return out
-}
-
-var errAuditDown = errors.New("the audit log is down")
-
 // world is a database with the services over it, and the cast: a coach
 // and a second coach who both work with the client; another coach with
 // another client; an admin.
 type world struct {
 	db     *store.DB
 	clock  *app.FixedClock
-	rec    *recorder
+	rec    *audittest.Recorder
 	notes  *notes.Service
 	intake *intake.Service
 	svc    *record.Service
@@ -69,35 +37,19 @@ type world struct {
 func mustWorld(t *testing.T) *world {
 	t.Helper()
 	db := storetest.MustOpen(t, "sqlite")
-	w := &world{db: db, clock: app.NewFixedClock(now), rec: &recorder{}}
+	w := &world{db: db, clock: app.NewFixedClock(now), rec: &audittest.Recorder{}}
 	w.notes = notes.NewService(db, w.rec, w.clock)
 	w.intake = intake.NewService(db, w.clock)
 	w.svc = record.NewService(db, w.notes, w.intake, w.rec, w.clock)
-	w.admin = mustUser(t, db, "admin@example.com", app.RoleAdmin)
-	w.coach = mustUser(t, db, "coach@example.com", app.RoleCoach)
-	w.secondCoach = mustUser(t, db, "second.coach@example.com", app.RoleCoach)
-	w.otherCoach = mustUser(t, db, "other.coach@example.com", app.RoleCoach)
-	w.client = mustUser(t, db, "client@example.com", app.RoleClient)
-	w.otherClient = mustUser(t, db, "other.client@example.com", app.RoleClient)
-	mustLink(t, db, w.coach, w.client)
-	mustLink(t, db, w.otherCoach, w.otherClient)
+	w.admin = storetest.MustUser(t, db, "admin@example.com", app.RoleAdmin, now)
+	w.coach = storetest.MustUser(t, db, "coach@example.com", app.RoleCoach, now)
+	w.secondCoach = storetest.MustUser(t, db, "second.coach@example.com", app.RoleCoach, now)
+	w.otherCoach = storetest.MustUser(t, db, "other.coach@example.com", app.RoleCoach, now)
+	w.client = storetest.MustUser(t, db, "client@example.com", app.RoleClient, now)
+	w.otherClient = storetest.MustUser(t, db, "other.client@example.com", app.RoleClient, now)
+	storetest.MustLink(t, db, w.coach, w.client, now)
+	storetest.MustLink(t, db, w.otherCoach, w.otherClient, now)
 	return w
-}
-
-func mustUser(t *testing.T, db *store.DB, email string, role app.Role) *coaching.User {
-	t.Helper()
-	u := &coaching.User{Email: email, Name: "Name of " + email, Role: role, Status: coaching.StatusActive, CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateUser(context.Background(), u); err != nil {
-		t.Fatalf("create user %s: %v", email, err)
-	}
-	return u
-}
-
-func mustLink(t *testing.T, db *store.DB, coach, client *coaching.User) {
-	t.Helper()
-	if err := db.LinkCoachClient(context.Background(), coach.ID, client.ID, now); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // mustAppt books a session of an hour; notes are its shared notes.
@@ -150,7 +102,7 @@ func (w *world) mustNote(t *testing.T, coach *coaching.User, at time.Time, body 
 	t.Helper()
 	w.at(at)
 	defer w.at(now)
-	n, err := w.notes.Write(as(coach), w.client.ID, notes.Draft{Body: body, AppointmentID: apptID})
+	n, err := w.notes.Write(storetest.As(coach), w.client.ID, notes.Draft{Body: body, AppointmentID: apptID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,17 +115,17 @@ func (w *world) mustAnswers(t *testing.T, coach *coaching.User, at time.Time, ti
 	t.Helper()
 	w.at(at)
 	defer w.at(now)
-	qn, err := w.intake.Create(as(coach), intake.Draft{Content: intake.Content{Title: title,
+	qn, err := w.intake.Create(storetest.As(coach), intake.Draft{Content: intake.Content{Title: title,
 		Questions: []intake.Question{{Kind: intake.ShortText, Text: question, Required: true}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := w.intake.Send(as(coach), qn.ID, w.client.ID)
+	req, err := w.intake.Send(storetest.As(coach), qn.ID, w.client.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := fmt.Sprint(qn.Questions[0].ID)
-	if req, err = w.intake.Submit(as(w.client), req.ID, map[string][]string{id: {answer}}); err != nil {
+	if req, err = w.intake.Submit(storetest.As(w.client), req.ID, map[string][]string{id: {answer}}); err != nil {
 		t.Fatal(err)
 	}
 	return req
@@ -195,16 +147,6 @@ func (w *world) mustMessage(t *testing.T, coach, from *coaching.User, at time.Ti
 
 // at sets the clock to t.
 func (w *world) at(t time.Time) { w.clock.Advance(t.Sub(w.clock.Now())) }
-
-// as returns a context in which u is the caller; nil means anonymous.
-func as(u *coaching.User) context.Context {
-	if u == nil {
-		return context.Background()
-	}
-	return app.WithActor(context.Background(), u.Actor())
-}
-
-func code(err error) string { return app.ErrorCode(err) }
 
 // kinds lists the kinds of a record's entries, in order.
 func kinds(r *record.Record) []record.Kind {

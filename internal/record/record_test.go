@@ -8,8 +8,10 @@ import (
 
 	"rapport/internal/app"
 	"rapport/internal/audit"
+	"rapport/internal/audit/audittest"
 	"rapport/internal/coaching"
 	"rapport/internal/record"
+	"rapport/internal/store/storetest"
 )
 
 // The texts of the cast's record that only the coach may read.
@@ -42,9 +44,9 @@ func (w *world) mustStory(t *testing.T) *story {
 	s.second = w.mustAppt(t, w.coach, day(4), "Check-in", "")
 	w.mustCall(t, s.second, 30*time.Minute, "Sleep is better")
 	w.mustSummary(t, s.second, unsharedText, false)
-	mustLink(t, w.db, w.secondCoach, w.client)
+	storetest.MustLink(t, w.db, w.secondCoach, w.client, now)
 	s.secondCoachs = w.mustAppt(t, w.secondCoach, day(5), "Nutrition", "")
-	w.rec.taken()
+	w.rec.Taken()
 	return s
 }
 
@@ -56,7 +58,7 @@ func (w *world) mustStory(t *testing.T) *story {
 func TestCoachView(t *testing.T) {
 	w := mustWorld(t)
 	s := w.mustStory(t)
-	r, err := w.svc.Record(as(w.coach), w.client.ID, "")
+	r, err := w.svc.Record(storetest.As(w.coach), w.client.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestCoachView(t *testing.T) {
 		kick.Transcript[0].Body != "I want to sleep better" || kick.Transcript[0].Speaker != w.client.Name || kick.Appointment.Notes != "Shared plan: walk daily" {
 		t.Fatalf("the kick-off: %+v", kick)
 	}
-	entries := w.rec.taken()
+	entries := w.rec.Taken()
 	var actions []audit.Action
 	for _, e := range entries {
 		actions = append(actions, e.Action)
@@ -99,7 +101,7 @@ func TestCoachView(t *testing.T) {
 	if !slices.Contains(actions, audit.RecordOpened) || !slices.Contains(actions, audit.PrivateNotesRead) {
 		t.Fatalf("audit actions %v", actions)
 	}
-	if second, _ := w.svc.Record(as(w.secondCoach), w.client.ID, ""); len(second.Entries) != 1 || second.Entries[0].Session.Appointment.ID != s.secondCoachs.ID {
+	if second, _ := w.svc.Record(storetest.As(w.secondCoach), w.client.ID, ""); len(second.Entries) != 1 || second.Entries[0].Session.Appointment.ID != s.secondCoachs.ID {
 		t.Fatalf("the second coach's view: %v", kinds(second))
 	}
 }
@@ -110,7 +112,7 @@ func TestCoachView(t *testing.T) {
 func TestClientView(t *testing.T) {
 	w := mustWorld(t)
 	s := w.mustStory(t)
-	r, err := w.svc.Own(as(w.client), "")
+	r, err := w.svc.Own(storetest.As(w.client), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,14 +133,14 @@ func TestClientView(t *testing.T) {
 		t.Fatalf("the shared summary did not: %+v", sum)
 	}
 	for _, q := range []string{"divorce", "anxious"} {
-		if found, _ := w.svc.Own(as(w.client), q); len(found.Entries) != 0 {
+		if found, _ := w.svc.Own(storetest.As(w.client), q); len(found.Entries) != 0 {
 			t.Errorf("a search for %q found %v in the client's view", q, kinds(found))
 		}
 	}
-	if same, err := w.svc.Record(as(w.client), w.client.ID, ""); err != nil || same.View != record.ClientView || len(same.Entries) != len(r.Entries) {
+	if same, err := w.svc.Record(storetest.As(w.client), w.client.ID, ""); err != nil || same.View != record.ClientView || len(same.Entries) != len(r.Entries) {
 		t.Fatalf("Record of themself: %v", err)
 	}
-	if entries := w.rec.taken(); len(entries) != 0 {
+	if entries := w.rec.Taken(); len(entries) != 0 {
 		t.Fatalf("the client's own opening was recorded: %+v", entries)
 	}
 }
@@ -150,24 +152,24 @@ func TestRecordWhoMay(t *testing.T) {
 	w := mustWorld(t)
 	w.mustStory(t)
 	for _, u := range []*coaching.User{w.otherCoach, w.otherClient, w.admin} {
-		if _, err := w.svc.Record(as(u), w.client.ID, ""); code(err) != app.ENOTFOUND {
+		if _, err := w.svc.Record(storetest.As(u), w.client.ID, ""); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("%s: %v", u.Email, err)
 		}
 	}
-	if _, err := w.svc.Record(as(nil), w.client.ID, ""); code(err) != app.EUNAUTHORIZED {
+	if _, err := w.svc.Record(storetest.As(nil), w.client.ID, ""); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Errorf("anonymous: %v", err)
 	}
-	if _, err := w.svc.Own(as(w.coach), ""); code(err) != app.ENOTFOUND {
+	if _, err := w.svc.Own(storetest.As(w.coach), ""); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("a coach's own record: %v", err)
 	}
-	if entries := w.rec.taken(); len(entries) != 0 {
+	if entries := w.rec.Taken(); len(entries) != 0 {
 		t.Fatalf("refused openings were recorded: %+v", entries)
 	}
-	w.rec.fail = errAuditDown
-	if _, err := w.svc.Record(as(w.coach), w.client.ID, ""); err == nil {
+	w.rec.Fail(audittest.ErrDown)
+	if _, err := w.svc.Record(storetest.As(w.coach), w.client.ID, ""); err == nil {
 		t.Fatal("the coach opened the record with the audit log down")
 	}
-	if _, err := w.svc.Own(as(w.client), ""); err != nil {
+	if _, err := w.svc.Own(storetest.As(w.client), ""); err != nil {
 		t.Fatalf("the client's own view needs no audit log: %v", err)
 	}
 }
@@ -190,7 +192,7 @@ func TestRecordSearch(t *testing.T) {
 		{"well done", []record.Kind{record.KindMessages}},
 		{"nothing like it", nil},
 	} {
-		r, err := w.svc.Record(as(w.coach), w.client.ID, "  "+tc.q+" ")
+		r, err := w.svc.Record(storetest.As(w.coach), w.client.ID, "  "+tc.q+" ")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,15 +200,15 @@ func TestRecordSearch(t *testing.T) {
 			t.Errorf("search %q: %v, want %v", tc.q, got, tc.want)
 		}
 	}
-	r, _ := w.svc.Record(as(w.coach), w.client.ID, "monday")
+	r, _ := w.svc.Record(storetest.As(w.coach), w.client.ID, "monday")
 	if l := r.Entries[0].Session.Transcript; r.Entries[0].Session.Appointment.ID != s.first.ID || len(l) != 1 || l[0].Body != "starting Monday" {
 		t.Fatalf("the line that matched: %+v", l)
 	}
-	if _, err := w.svc.Record(as(w.coach), w.client.ID, strings.Repeat("q", record.MaxQuery+1)); app.ErrorFields(err)["q"] == "" {
+	if _, err := w.svc.Record(storetest.As(w.coach), w.client.ID, strings.Repeat("q", record.MaxQuery+1)); app.ErrorFields(err)["q"] == "" {
 		t.Fatalf("a long search: %v", err)
 	}
 	searched := 0
-	for _, e := range w.rec.taken() {
+	for _, e := range w.rec.Taken() {
 		if e.Action == audit.RecordOpened && strings.HasSuffix(e.Detail, ", searched") && !strings.Contains(e.Detail, "monday") {
 			searched++
 		}
@@ -221,7 +223,7 @@ func TestRecordSearch(t *testing.T) {
 // or a message of another conversation.
 func TestMessageRuns(t *testing.T) {
 	w := mustWorld(t)
-	mustLink(t, w.db, w.secondCoach, w.client)
+	storetest.MustLink(t, w.db, w.secondCoach, w.client, now)
 	base := now.Add(-48 * time.Hour)
 	w.mustMessage(t, w.coach, w.client, base, "one")
 	w.mustMessage(t, w.coach, w.coach, base.Add(record.MessageGap), "two")
@@ -230,7 +232,7 @@ func TestMessageRuns(t *testing.T) {
 	w.mustMessage(t, w.coach, w.client, base.Add(2*record.MessageGap+3*time.Minute), "four")
 	w.mustAppt(t, w.coach, base.Add(2*record.MessageGap+4*time.Minute), "Between", "")
 	w.mustMessage(t, w.coach, w.client, base.Add(2*record.MessageGap+5*time.Minute), "five")
-	r, err := w.svc.Own(as(w.client), "")
+	r, err := w.svc.Own(storetest.As(w.client), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 )
 
 // buildPrivacy builds the clients' export and erasure over the database,
-// recording each in rec (the database's audit log when rec is nil).
+// recording each export in rec (the database's audit log when rec is nil);
+// an erasure records in the database, in its own transaction.
 func (a *App) buildPrivacy(rec audit.Recorder) {
 	if rec == nil {
 		rec = a.DB

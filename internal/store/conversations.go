@@ -233,7 +233,8 @@ func (db *DB) FileData(ctx context.Context, id int64) ([]byte, error) {
 }
 
 // UnreadNotices lists who is due an email about an unread message at now:
-// someone who did not turn these emails off, with a message from the other
+// someone active (never a person disabled or erased) who did not turn
+// these emails off, with a message from the other
 // person unread since before now-after and newer than their last notice,
 // whose last notice of that conversation is older than now-every.
 func (db *DB) UnreadNotices(ctx context.Context, now time.Time, after, every time.Duration) ([]*conversation.UnreadNotice, error) {
@@ -241,6 +242,7 @@ func (db *DB) UnreadNotices(ctx context.Context, now time.Time, after, every tim
 		FROM conversations c
 		JOIN (SELECT id AS conversation_id, coach_id AS user_id FROM conversations
 			UNION ALL SELECT id, client_id FROM conversations) p ON p.conversation_id = c.id
+		JOIN users u ON u.id = p.user_id AND u.status = 'active'
 		JOIN conversation_messages m ON m.conversation_id = c.id AND m.sender_id <> p.user_id
 		LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = p.user_id
 		LEFT JOIN email_preferences ep ON ep.user_id = p.user_id

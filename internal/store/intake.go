@@ -275,6 +275,9 @@ func (q *queries) Requests(ctx context.Context, f intake.RequestFilter) ([]*inta
 			where, args = append(where, c.column+" = ?"), append(args, c.id)
 		}
 	}
+	if f.Linked {
+		where = append(where, "EXISTS (SELECT 1 FROM coach_clients cc WHERE cc.coach_id = r.coach_id AND cc.client_id = r.client_id)")
+	}
 	switch f.State {
 	case intake.OpenState:
 		where = append(where, "r.submitted_at IS NULL")

@@ -169,6 +169,9 @@ func TestQuestionnaireRequests(t *testing.T) {
 		ctx := context.Background()
 		coach := mustUser(t, db, "coach@example.com", app.RoleCoach)
 		ann, bob := mustUser(t, db, "ann@example.com", app.RoleClient), mustUser(t, db, "bob@example.com", app.RoleClient)
+		if err := db.LinkCoachClient(ctx, coach.ID, ann.ID, t0); err != nil { // bob is no longer the coach's
+			t.Fatal(err)
+		}
 		appt := mustAppt(t, db, coach, ann, t0.Add(24*time.Hour), "room-of-the-intake-appointment")
 		qn := mustQuestionnaire(t, db, coach, "Intake")
 		v := &intake.Version{QuestionnaireID: qn.ID, Content: qn.Content, CreatedAt: t0}
@@ -226,6 +229,7 @@ func TestQuestionnaireRequests(t *testing.T) {
 			{"ann's", intake.RequestFilter{ClientID: ann.ID}, []int64{made[2].ID, made[0].ID}},
 			{"the coach's", intake.RequestFilter{CoachID: coach.ID}, []int64{made[2].ID, made[1].ID, made[0].ID}},
 			{"another coach's", intake.RequestFilter{CoachID: bob.ID}, nil},
+			{"to the coach's clients still theirs", intake.RequestFilter{CoachID: coach.ID, Linked: true}, []int64{made[2].ID, made[0].ID}},
 			{"open", intake.RequestFilter{State: intake.OpenState}, []int64{made[2].ID, made[1].ID}},
 			{"submitted", intake.RequestFilter{State: intake.SubmittedState}, []int64{made[0].ID}},
 			{"ann's open", intake.RequestFilter{ClientID: ann.ID, State: intake.OpenState}, []int64{made[2].ID}},

@@ -11,12 +11,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"rapport/internal/app"
-	"rapport/internal/audit"
+	"rapport/internal/audit/audittest"
 	"rapport/internal/auth"
 	"rapport/internal/coaching"
 	"rapport/internal/config"
@@ -37,30 +36,7 @@ type env struct {
 	svc     *coaching.Service
 	sess    *auth.Sessions
 	cfg     *config.Config
-	audit   *auditLog // what the server recorded in the audit log
-}
-
-// auditLog is the audit log in memory, for the tests to read.
-type auditLog struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-}
-
-// Record implements audit.Recorder.
-func (l *auditLog) Record(_ context.Context, e *audit.Entry) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entries = append(l.entries, *e)
-	return nil
-}
-
-// taken returns the entries recorded since the last call.
-func (l *auditLog) taken() []audit.Entry {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.entries
-	l.entries = nil
-	return out
+	audit   *audittest.Recorder // what the server recorded in the audit log
 }
 
 func mustConfig(t testing.TB, vars map[string]string) *config.Config {
@@ -104,7 +80,7 @@ func newEnvAt(t *testing.T, dialect string, clock app.Clock) *env {
 
 func buildAt(t testing.TB, dialect string, cfg *config.Config, oidc *auth.OIDC, clock app.Clock) *env {
 	t.Helper()
-	log := &auditLog{}
+	log := &audittest.Recorder{}
 	a := servertest.Build(t, servertest.Options{Dialect: dialect, Config: cfg, OIDC: oidc, Clock: clock, Audit: log})
 	return &env{db: a.DB, svc: a.Service, sess: a.Sessions, cfg: cfg, handler: a.Handler(), app: a.App, audit: log}
 }

@@ -88,7 +88,7 @@ func TestEveryReadOfPrivateNotesIsRecorded(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	w := e.world()
 	noteID := w.mustNote(t, secret, w.apptID)
-	e.audit.taken()
+	e.audit.Taken()
 	for _, tc := range []struct {
 		path   string
 		detail string
@@ -103,7 +103,7 @@ func TestEveryReadOfPrivateNotesIsRecorded(t *testing.T) {
 		if res := w.coach.get(tc.path); res.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", tc.path, res.StatusCode)
 		}
-		got := e.audit.taken()
+		got := e.audit.Taken()
 		if len(got) != 1 || got[0].Action != audit.PrivateNotesRead || got[0].ActorID != w.coachID || got[0].SubjectID != w.clientID || got[0].Detail != tc.detail {
 			t.Errorf("%s recorded %+v, want the coach reading %q", tc.path, got, tc.detail)
 		}
@@ -112,7 +112,7 @@ func TestEveryReadOfPrivateNotesIsRecorded(t *testing.T) {
 		c.get(fmt.Sprintf("/appointments/%d", w.apptID))
 		c.get(fmt.Sprintf("/api/v1/notes/%d", noteID))
 	}
-	if got := e.audit.taken(); len(got) != 0 {
+	if got := e.audit.Taken(); len(got) != 0 {
 		t.Errorf("refused reads were recorded: %+v", got)
 	}
 }
@@ -161,9 +161,9 @@ func TestPrivateNotesWhenAdminsRead(t *testing.T) {
 	if page := string(w.client.get(fmt.Sprintf("/clients/%d", w.clientID)).body); strings.Contains(page, "data-private-notes") {
 		t.Error("the client sees the notes panel when admins may read notes")
 	}
-	e.audit.taken()
+	e.audit.Taken()
 	w.admin.get(fmt.Sprintf("/appointments/%d", w.apptID))
-	if got := e.audit.taken(); len(got) != 1 || got[0].ActorID != w.admin.id() || got[0].Action != audit.PrivateNotesRead {
+	if got := e.audit.Taken(); len(got) != 1 || got[0].ActorID != w.admin.id() || got[0].Action != audit.PrivateNotesRead {
 		t.Errorf("the admin's read was recorded as %+v", got)
 	}
 }

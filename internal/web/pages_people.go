@@ -154,8 +154,9 @@ type profileData struct {
 	Message                     string
 	Calendar                    calendarLinks // the person's feed
 	Emails                      coaching.EmailChoices
-	// Erasure is the client's own erasure while it waits; ErasureProblem
-	// why their request was refused ("invalid", "conflict").
+	// Erasure is the person's own erasure while it waits, whatever their
+	// role now; ErasureProblem why their request was refused ("invalid",
+	// "conflict").
 	Erasure        *privacy.Erasure
 	ErasureProblem string
 }
@@ -179,7 +180,7 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, u *coaching
 	d := profileData{Bio: p.Text(coaching.ProfileBio), Goals: p.Text(coaching.ProfileGoals),
 		Timezone: p.Text(coaching.ProfileTimezone), Phone: p.Text(coaching.ProfilePhone), Calendar: cal, Emails: emails,
 		ErasureProblem: r.URL.Query().Get("erasure")}
-	if u.Role == app.RoleClient && s.privacy != nil && s.privacy.Erasures != nil {
+	if s.privacy != nil && s.privacy.Erasures != nil { // anyone's own, whatever their role now
 		d.Erasure, _ = s.privacy.PendingErasure(r.Context(), u.ID) // none waiting is the usual case
 	}
 	s.render(w, r, http.StatusOK, "profile", d)

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"rapport/internal/app"
 )
 
 // TestExportDownloads: the client downloads their own export, an admin a
@@ -86,6 +88,36 @@ func TestErasureFromTheProfile(t *testing.T) {
 		if res := w.admin.form("POST", fmt.Sprintf("/users/%d/erase", w.coachID), url.Values{"confirm": {"coach@example.com"}}); res.StatusCode != http.StatusBadRequest ||
 			!strings.Contains(string(res.body), "moved to another coach or released") {
 			t.Fatalf("erasing a coach: %d", res.StatusCode)
+		}
+	})
+}
+
+// TestAWaitingErasureStaysItsPersons: a client who asked to be erased and
+// then became a coach still sees the erasure on their profile, and
+// cancels it.
+func TestAWaitingErasureStaysItsPersons(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		w := e.world()
+		id := w.otherClient.id()
+		if res := w.otherClient.form("POST", "/account/erasure", url.Values{"confirm": {"client2@example.com"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the request: %d", res.StatusCode)
+		}
+		if res := w.admin.api("PATCH", fmt.Sprintf("/api/v1/users/%d", id), map[string]any{"role": "coach"}); res.StatusCode != http.StatusOK {
+			t.Fatalf("role change: %d %s", res.StatusCode, res.body)
+		}
+		coach := e.signIn("client2@example.com", app.RoleCoach)
+		page := string(coach.get("/profile").body)
+		if !strings.Contains(page, "data-erasure-due") || !strings.Contains(page, "no longer a client") || strings.Contains(page, "/account/export") {
+			t.Fatalf("the coach's profile does not show their waiting erasure alone:\n%s", page)
+		}
+		if res := coach.get("/api/v1/erasure"); res.StatusCode != http.StatusOK {
+			t.Fatalf("the coach's own waiting erasure: %d %s", res.StatusCode, res.body)
+		}
+		if res := coach.api("DELETE", "/api/v1/erasure", nil); res.StatusCode != http.StatusNoContent {
+			t.Fatalf("the coach cancels it: %d %s", res.StatusCode, res.body)
+		}
+		if page := string(coach.get("/profile").body); strings.Contains(page, "your-data") {
+			t.Fatal("a coach with no erasure waiting is shown the data section")
 		}
 	})
 }

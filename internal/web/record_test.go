@@ -128,10 +128,10 @@ func TestRecordOpeningsAreAudited(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	w := e.world()
 	w.mustRecordStory(t, e)
-	e.audit.taken()
+	e.audit.Taken()
 	w.client.get("/record")
 	w.client.get("/api/v1/record")
-	if got := e.audit.taken(); len(got) != 0 {
+	if got := e.audit.Taken(); len(got) != 0 {
 		t.Fatalf("the client's own openings were recorded: %+v", got)
 	}
 	for _, path := range []string{fmt.Sprintf("/clients/%d/record?q=sleep", w.clientID), fmt.Sprintf("/api/v1/clients/%d/record", w.clientID)} {
@@ -139,7 +139,7 @@ func TestRecordOpeningsAreAudited(t *testing.T) {
 			t.Fatalf("%s: %d", path, res.StatusCode)
 		}
 		opened, notesRead := 0, 0
-		for _, en := range e.audit.taken() {
+		for _, en := range e.audit.Taken() {
 			if en.SubjectID != w.clientID || en.ActorID != w.coachID || strings.Contains(en.Detail, "SECRET") || strings.Contains(en.Detail, "sleep") {
 				t.Errorf("%s recorded %+v", path, en)
 			}
