@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"rapport/internal/loadtest"
@@ -24,6 +26,11 @@ func chatFlags(args []string, stderr io.Writer) (o loadtest.ChatOptions, timelin
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send and measure")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
 	fs.StringVar(&timeline, "timeline", "", "write the fan-out latency a tenth of a second at a time to this CSV file")
+	fs.Func("nodes", "a cluster's nodes, comma-separated base URLs: each room's people join through them in turn (the rooms are set up through --server)",
+		func(v string) error { o.Nodes = strings.Split(v, ","); return nil })
+	fs.Func("node-pids", "the nodes' process IDs, comma-separated in the order of --nodes, to read their CPU from /proc (default: their /metrics)",
+		func(v string) (err error) { o.NodePIDs, err = pids(v); return err })
+	fs.IntVar(&o.RedisPID, "redis-pid", 0, "the cluster's Redis process ID, to report its CPU per message")
 	procsFlag(fs, &procs, "rooms")
 	if err := parseWithDevToken(fs, args, &o.DevToken); err != nil {
 		return o, "", 0, err
@@ -85,6 +92,12 @@ func printChatResult(w io.Writer, r *loadtest.ChatResult) {
 		fmt.Fprintf(w, "p99 by s   %s (highest %.0f ms)\n", loadtest.Sparkline(p99s), top)
 	}
 	fmt.Fprintf(w, "server CPU %.2f s, %.0f%% of a core, %.0f deliveries per CPU-second\n", r.ServerCPUS, 100*r.ServerCores, r.DeliveriesPerCPUS)
+	if len(r.NodeCPUS) > 0 {
+		fmt.Fprintf(w, "nodes      %s CPU-seconds each\n", joinFloats(r.NodeCPUS))
+	}
+	if r.RedisCPUS > 0 {
+		fmt.Fprintf(w, "redis      %.3f CPU-seconds, %.2f us a message stored\n", r.RedisCPUS, r.RedisUsPerMessage)
+	}
 	if r.ServerDiskMB > 0 {
 		fmt.Fprintf(w, "disk       %.0f MB written by the server, %.1f KB a message stored\n", r.ServerDiskMB, r.DiskBytesPerMessage/1024)
 	}
@@ -130,4 +143,26 @@ func collected(gcs int64) string {
 		return fmt.Sprintf("%d collection(s) of its own while it measured, their pauses in these latencies", gcs)
 	}
 	return "no collection of its own while it measured"
+}
+
+// pids reads comma-separated process IDs.
+func pids(v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a process ID", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// joinFloats writes numbers as "1.20, 0.85".
+func joinFloats(fs []float64) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = strconv.FormatFloat(f, 'f', 2, 64)
+	}
+	return strings.Join(parts, ", ")
 }

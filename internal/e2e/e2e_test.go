@@ -253,6 +253,17 @@ func startServer(t *testing.T, dialect string, extra ...string) string {
 	if dialect == "postgres" {
 		env["DATABASE_URL"] = storetest.URL(t, "postgres")
 	}
+	m := runMain(t, env)
+	if got := m.DB.Dialect.Name(); got != dialect {
+		t.Fatalf("the server opened %s, want %s", got, dialect)
+	}
+	return m.URL()
+}
+
+// runMain runs server.Main with the settings env, stopped (and its logged
+// errors failing the test) when the test ends.
+func runMain(t *testing.T, env map[string]string) *server.Main {
+	t.Helper()
 	cfg, err := config.Load(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -271,10 +282,7 @@ func startServer(t *testing.T, dialect string, extra ...string) string {
 			t.Errorf("the server logged errors:\n%s", strings.Join(errs, "\n"))
 		}
 	})
-	if got := m.DB.Dialect.Name(); got != dialect {
-		t.Fatalf("the server opened %s, want %s", got, dialect)
-	}
-	return m.URL()
+	return m
 }
 
 // serverLog passes the server's warnings to the test log and keeps its

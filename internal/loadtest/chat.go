@@ -35,6 +35,17 @@ type ChatOptions struct {
 	Warmup    time.Duration
 	ServerPID int           // read the server's CPU from /proc; 0: from its /metrics
 	Drain     time.Duration // how long to wait for the last deliveries
+	// Nodes are the nodes of a cluster: the people of a room join through
+	// them in turn (person j of room i through Nodes[(i*Participants+j) %
+	// len(Nodes)]), so that most reach their room through another node than
+	// its owner; the rooms are set up through Server. Empty: everyone
+	// through Server.
+	Nodes []string
+	// NodePIDs are the nodes' processes, to read each one's CPU from /proc
+	// (default: their /metrics); the server's CPU is then theirs summed.
+	NodePIDs []int
+	// RedisPID is the cluster's Redis, whose CPU is reported too; 0: not.
+	RedisPID int
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
 	// Part is this process's share of the rooms; zero: all of them.
@@ -77,6 +88,11 @@ type ChatResult struct {
 	ServerDiskMB        float64 `json:"server_disk_mb,omitempty"`
 	DiskBytesPerMessage float64 `json:"disk_bytes_per_message,omitempty"`
 	DeliveriesPerCPUS   float64 `json:"deliveries_per_cpu_s"`
+	// NodeCPUS is each node's CPU seconds, on a cluster (Nodes), and
+	// RedisCPUS Redis's (RedisPID), also per message stored.
+	NodeCPUS          []float64 `json:"node_cpu_s,omitempty"`
+	RedisCPUS         float64   `json:"redis_cpu_s,omitempty"`
+	RedisUsPerMessage float64   `json:"redis_us_per_message,omitempty"`
 	// Processes are the generator's processes, each with its share of the
 	// rooms and its CPU, when it ran in several (--procs).
 	Processes []Process `json:"processes,omitempty"`
@@ -193,6 +209,8 @@ func (o ChatOptions) Check() error {
 		return errors.New("--rooms, --rate and --duration must be positive")
 	case o.Warmup < 0:
 		return errors.New("--warmup must not be negative")
+	case len(o.NodePIDs) > 0 && len(o.NodePIDs) != len(o.Nodes):
+		return errors.New("--node-pids must name one process for each of --nodes, in their order")
 	}
 	return nil
 }
@@ -229,7 +247,7 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				c, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: o.Server, RoomID: rs.roomID, Header: h, OnMessage: s.onMessage})
+				c, err := roomclient.Dial(ctx, roomclient.Options{BaseURL: o.through(rs.index, j), RoomID: rs.roomID, Header: h, OnMessage: s.onMessage})
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("join room %d: %w", rs.index, err)
@@ -242,6 +260,14 @@ func connect(ctx context.Context, o ChatOptions, setups []roomSetup, progress fu
 	}
 	wg.Wait()
 	return seats, firstErr
+}
+
+// through is the base URL person j of room i joins through.
+func (o ChatOptions) through(room, j int) string {
+	if len(o.Nodes) == 0 {
+		return o.Server
+	}
+	return o.Nodes[(room*o.Participants+j)%len(o.Nodes)]
 }
 
 // measure sends for the warm-up and the duration, waits for the last
@@ -283,10 +309,10 @@ func measure(ctx context.Context, o ChatOptions, rooms []int, seats [][]*seat, p
 	if o.Warmup > 0 {
 		reportProgress(ctx, "warm-up", start, &c.sent, progress)
 	}
-	cpu0, err := serverCPU(ctx, o.Server, o.ServerPID)
+	cpu0, err := o.cpu(ctx)
 	if err != nil {
 		finish()
-		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+		return nil, err
 	}
 	meter := startProcessMeter()
 	written0, _ := proc.Written(o.ServerPID)
@@ -297,12 +323,13 @@ func measure(ctx context.Context, o ChatOptions, rooms []int, seats [][]*seat, p
 	reporting.Wait() // the sending has ended, and with it the reports: none comes after Chat returns
 	finish()
 	time.Sleep(o.Drain)
-	cpu1, err := serverCPU(ctx, o.Server, o.ServerPID)
+	cpu1, err := o.cpu(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the server's CPU time: %w", err)
+		return nil, err
 	}
 	t := tally(seats, start, &c)
-	t.Elapsed, t.Drain, t.ServerCPUS = elapsed, o.Drain, cpu1-cpu0
+	t.Elapsed, t.Drain = elapsed, o.Drain
+	t.ServerCPUS, t.NodeCPUS, t.RedisCPUS = cpu1.since(cpu0)
 	t.Process = meter.stop(elapsed + o.Drain)
 	t.Process.Rooms = len(rooms)
 	t.ServerWritten = -1

@@ -31,6 +31,10 @@ type ChatTally struct {
 	// ServerWritten what it wrote to storage then (-1: unknown).
 	ServerCPUS    float64 `json:"server_cpu_s"`
 	ServerWritten int64   `json:"server_written"`
+	// NodeCPUS is each node's part of ServerCPUS (a cluster's), and
+	// RedisCPUS what Redis used meanwhile.
+	NodeCPUS  []float64 `json:"node_cpu_s,omitempty"`
+	RedisCPUS float64   `json:"redis_cpu_s,omitempty"`
 }
 
 // tally collects the seats' deliveries and the run's counts.
@@ -64,7 +68,8 @@ func ChatResultOf(o ChatOptions, tallies ...*ChatTally) *ChatResult {
 	}
 	var sum ChatTally
 	var lat, in, out, arrived []int32
-	var elapsed, drain, cpu, written []float64
+	var elapsed, drain, cpu, written, redis []float64
+	nodes := make([][]float64, len(tallies[0].NodeCPUS))
 	var procs []Process
 	diskKnown := true
 	for _, t := range tallies {
@@ -77,6 +82,10 @@ func ChatResultOf(o ChatOptions, tallies ...*ChatTally) *ChatResult {
 		}
 		elapsed, drain = append(elapsed, t.Elapsed.Seconds()), append(drain, t.Drain.Seconds())
 		cpu, written = append(cpu, t.ServerCPUS), append(written, float64(t.ServerWritten))
+		redis = append(redis, t.RedisCPUS)
+		for i := range min(len(nodes), len(t.NodeCPUS)) {
+			nodes[i] = append(nodes[i], t.NodeCPUS[i])
+		}
 		diskKnown = diskKnown && t.ServerWritten >= 0
 		procs = append(procs, t.Process)
 	}
@@ -85,6 +94,7 @@ func ChatResultOf(o ChatOptions, tallies ...*ChatTally) *ChatResult {
 	r.ServerCores = round(mean(cpu)/(mean(elapsed)+mean(drain)), 3) // the CPU was read over both
 	r.GeneratorCores, r.GeneratorGCs = generatorTotals(procs)
 	r.Processes = moreThanOne(procs)
+	r.clusterFigures(nodes, mean(redis))
 	if diskKnown && r.Acked > 0 {
 		r.ServerDiskMB = round(mean(written)/(1<<20), 1)
 		r.DiskBytesPerMessage = round(mean(written)/float64(r.Acked), 0)
@@ -111,4 +121,19 @@ func chatResult(o ChatOptions, sum *ChatTally, lat, in, out []int32, secs, cpu f
 		r.DeliveriesPerCPUS = round(float64(acked+delivered)/cpu, 0)
 	}
 	return r
+}
+
+// clusterFigures sets what a load on several nodes measured: each node's
+// CPU (the mean over the shares, which read it over the same window) and
+// Redis's, per message stored.
+func (r *ChatResult) clusterFigures(nodes [][]float64, redis float64) {
+	for _, n := range nodes {
+		r.NodeCPUS = append(r.NodeCPUS, round(mean(n), 2))
+	}
+	if redis > 0 {
+		r.RedisCPUS = round(redis, 3)
+		if r.Acked > 0 {
+			r.RedisUsPerMessage = round(redis*1e6/float64(r.Acked), 2)
+		}
+	}
 }

@@ -76,6 +76,8 @@ func Do(t testing.TB, c *http.Client, method, u, body string, status int, into a
 type Room struct {
 	AppointmentID int64
 	RoomID        string
+	// CoachID and ClientID are the two people's user IDs.
+	CoachID, ClientID int64
 	// Coach, Client and AI are the headers of the three seats: the coach's
 	// and the client's session cookies, and the AI seat's room token.
 	Coach, Client, AI http.Header
@@ -91,6 +93,8 @@ func BookRoom(t testing.TB, base, coachEmail, clientEmail string) *Room {
 	coach := SignIn(t, base, coachEmail, "coach")
 	client := SignIn(t, base, clientEmail, "client")
 	clientID := InviteAndAccept(t, base, coach, client, clientEmail)
+	var me struct{ ID int64 }
+	Do(t, coach, "GET", base+"/api/v1/me", "", 200, &me)
 	var appt struct {
 		ID     int64
 		RoomID string `json:"room_id"`
@@ -99,7 +103,7 @@ func BookRoom(t testing.TB, base, coachEmail, clientEmail string) *Room {
 		clientID, time.Now().Add(5*time.Minute).UTC().Format(time.RFC3339)), 201, &appt)
 	var tok struct{ Token string }
 	Do(t, coach, "POST", fmt.Sprintf("%s/api/v1/appointments/%d/agent-token", base, appt.ID), "", 201, &tok)
-	return &Room{AppointmentID: appt.ID, RoomID: appt.RoomID, Coach: CookieHeader(coach, base), Client: CookieHeader(client, base),
+	return &Room{AppointmentID: appt.ID, RoomID: appt.RoomID, CoachID: me.ID, ClientID: clientID, Coach: CookieHeader(coach, base), Client: CookieHeader(client, base),
 		AI: http.Header{"Authorization": {"Bearer " + tok.Token}}}
 }
 
