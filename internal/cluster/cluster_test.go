@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"rapport/internal/cluster"
 	"rapport/internal/cluster/clustertest"
@@ -308,5 +311,39 @@ func TestRouteCarriesARoomsRequestToItsNode(t *testing.T) {
 	}
 	if got := get(urls[1]); got != "b" {
 		t.Fatalf("served by %q, want b", got)
+	}
+}
+
+// TestAMovingRoomTellsAWebSocketToComeBack: while a dead node's lease has
+// not lapsed, a WebSocket for its room is accepted and closed as a
+// restarting server's (1012), which a browser can read, and another
+// request gets 503 with Retry-After.
+func TestAMovingRoomTellsAWebSocketToComeBack(t *testing.T) {
+	p := clustertest.Prefix(t)
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	a := node(t, p, "a", srv.URL, time.Second, true)
+	mux.HandleFunc("/rooms/{appt}", func(w http.ResponseWriter, r *http.Request) {
+		a.Route(w, r, 8, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("served a room whose owner is another node") }))
+	})
+	if err := clustertest.Client(t).Set(context.Background(), p+":room:8", "dead", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(srv.URL, "http")+"/rooms/8", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = ws.Read(t.Context())
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("the WebSocket ended with %v (status %d), want 1012", err, got)
+	}
+	res, err := http.Get(srv.URL + "/rooms/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != "1" {
+		t.Fatalf("HTTP %d, Retry-After %q; want 503 and 1", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }

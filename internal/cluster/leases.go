@@ -105,20 +105,6 @@ func (c *Cluster) Release(appointmentID int64) {
 	}
 }
 
-// Owner is the live node that owns the appointment's room; false when
-// none does, or when its owner's heartbeat has lapsed (it died, and its
-// lease lapses soon).
-func (c *Cluster) Owner(ctx context.Context, appointmentID int64) (Node, bool, error) {
-	id, err := c.rdb.Get(ctx, c.roomKey(appointmentID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return Node{}, false, nil
-	}
-	if err != nil {
-		return Node{}, false, err
-	}
-	return c.node(ctx, id)
-}
-
 // Owned reports whether any node holds the appointment's room; when Redis
 // cannot say, it answers true, so that a sweep never ends a call on doubt.
 func (c *Cluster) Owned(ctx context.Context, appointmentID int64) bool {

@@ -7,7 +7,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
 )
 
 // HopHeader counts how many nodes have carried a request: a node carries a
@@ -28,11 +32,11 @@ func (c *Cluster) Route(w http.ResponseWriter, r *http.Request, appointmentID in
 	switch {
 	case err != nil:
 		c.opt.Log.Warn("cluster: route a room's request", "appointment", appointmentID, "err", err)
-		unavailable(w)
+		unavailable(w, r)
 	case target.ID == c.opt.NodeID:
 		here.ServeHTTP(w, r)
 	case hops(r) >= maxHops:
-		unavailable(w)
+		unavailable(w, r)
 	default:
 		c.proxy(w, r, target)
 	}
@@ -42,17 +46,17 @@ func (c *Cluster) Route(w http.ResponseWriter, r *http.Request, appointmentID in
 func (c *Cluster) target(ctx context.Context, appointmentID int64, hops int) (Node, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	owner, ok, err := c.Owner(ctx, appointmentID)
-	if err != nil {
+	id, err := c.rdb.Get(ctx, c.roomKey(appointmentID)).Result()
+	switch {
+	case errors.Is(err, redis.Nil): // nobody runs it
+	case err != nil:
 		return Node{}, err
-	}
-	if ok {
-		return owner, nil
-	}
-	if taken, err := c.rdb.Exists(ctx, c.roomKey(appointmentID)).Result(); err != nil {
-		return Node{}, err
-	} else if taken > 0 {
-		return Node{}, errOwnerDead // its owner died; the lease lapses within LeaseTTL
+	default:
+		owner, alive, err := c.node(ctx, id)
+		if err == nil && !alive {
+			err = errOwnerDead // it died; its lease lapses within LeaseTTL
+		}
+		return owner, err
 	}
 	if hops > 0 && !c.self().Draining {
 		return c.self(), nil // sent here to take it
@@ -67,7 +71,7 @@ func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
 	u, err := url.Parse(n.URL)
 	if err != nil {
 		c.opt.Log.Error("cluster: a node's URL", "node", n.ID, "url", n.URL, "err", err)
-		unavailable(w)
+		unavailable(w, r)
 		return
 	}
 	p := &httputil.ReverseProxy{
@@ -80,7 +84,7 @@ func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
 		FlushInterval: -1, // long polls and streams go through at once
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			c.opt.Log.Warn("cluster: carry a room's request to its node", "node", n.ID, "err", err)
-			unavailable(w)
+			unavailable(w, r)
 		},
 	}
 	p.ServeHTTP(w, r)
@@ -92,8 +96,20 @@ func hops(r *http.Request) int {
 	return max(n, 0)
 }
 
-// unavailable tells the client to come back in a second.
-func unavailable(w http.ResponseWriter) {
+// movingText is what a client that must come back is told.
+const movingText = "this room is moving between servers; try again in a second"
+
+// unavailable tells the client to come back in a second: a WebSocket is
+// accepted and closed as a restarting server's (1012), which a browser can
+// read (it never sees a failed upgrade's status, and would count it as a
+// network that blocks WebSockets); other requests get 503 and Retry-After.
+func unavailable(w http.ResponseWriter, r *http.Request) {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if ws, err := websocket.Accept(w, r, nil); err == nil {
+			ws.Close(websocket.StatusServiceRestart, movingText)
+		}
+		return
+	}
 	w.Header().Set("Retry-After", "1")
-	http.Error(w, "this room is moving between servers; try again in a second", http.StatusServiceUnavailable)
+	http.Error(w, movingText, http.StatusServiceUnavailable)
 }

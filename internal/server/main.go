@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"rapport/internal/app"
@@ -50,6 +51,9 @@ type Main struct {
 	metrics  *http.Server
 	listener net.Listener
 	done     chan error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // DefaultHeaderTimeout is how long a request's headers may take to arrive
@@ -164,8 +168,14 @@ func (m *Main) Wait(ctx context.Context) error {
 
 // Close stops gracefully: rooms store and deliver the chat in flight and
 // tell their clients to reconnect, requests in flight finish (all within 20
-// seconds), then the chat writer and the database close.
+// seconds), then the chat writer and the database close. Later calls
+// return the first's answer.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -54,6 +54,13 @@ test("TransportPolicy: a WebSocket that lived, or that the server closed for a r
   }
 });
 
+test("TransportPolicy: a server that says it is restarting, before a join or after, says WebSockets get through", () => {
+  const p = new TransportPolicy(false);
+  for (let i = 0; i < 5; i++) assert.equal(p.wsFailed(false, 0, "restarting"), false);
+  assert.equal(p.wsFailures, 0);
+  assert.equal(p.usePoll, false);
+});
+
 test("TransportPolicy: an unreachable server sends the next try to the WebSocket; forced long polling stays", () => {
   const p = new TransportPolicy(false);
   p.wsFailed(false, 0, "gone");

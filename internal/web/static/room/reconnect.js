@@ -93,7 +93,7 @@ export class TransportPolicy {
 
   /**
    * wsFailed counts a closed WebSocket that did not get as far as joining,
-   * or died soon after without the server saying why. A few in a row mean
+   * or died soon after, without the server saying why. A few in a row mean
    * that the network blocks them (two where none has worked yet, three
    * where one had): it reports whether long polling takes over now.
    * @param {boolean} wasJoined
@@ -102,7 +102,10 @@ export class TransportPolicy {
    * @returns {boolean}
    */
   wsFailed(wasJoined, lived, reason) {
-    if (wasJoined && (lived >= WS_SHORT_LIVED || reason === "restarting" || reason === "too_slow")) {
+    // "restarting" came from the server over the WebSocket (close code
+    // 1012, or a join refused as unavailable while a room moves between
+    // servers): WebSockets get through, joined or not.
+    if (reason === "restarting" || (wasJoined && (lived >= WS_SHORT_LIVED || reason === "too_slow"))) {
       this.wsFailures = 0;
       return false;
     }

@@ -184,8 +184,12 @@ export class Signal extends EventTarget {
         this.schedulePing();
       },
       (err) => {
-        // The server refused the join (restarting, say): try again later.
-        if ((this.t === t || this.probe.t === t) && err.code !== "disconnected") t.close("join failed");
+        // The server refused the join: try again later. Unavailable is a
+        // server restarting or a room moving between servers, which says
+        // nothing against WebSockets.
+        if ((this.t === t || this.probe.t === t) && err.code !== "disconnected") {
+          t.close(err.code === "unavailable" ? "restarting" : "join failed");
+        }
       },
     );
   }
