@@ -144,7 +144,8 @@ func TestALiveOwnerKeepsItsRoomsAndHearsOfALoss(t *testing.T) {
 }
 
 // TestNewRoomsGoToTheLeastLoadedUndrainedNode: Pick prefers fewer rooms,
-// skips draining nodes and forgets dead ones.
+// but keeps a room where it arrived within a slack of one room, and skips
+// draining nodes.
 func TestNewRoomsGoToTheLeastLoadedUndrainedNode(t *testing.T) {
 	ctx := context.Background()
 	p := clustertest.Prefix(t)
@@ -158,6 +159,10 @@ func TestNewRoomsGoToTheLeastLoadedUndrainedNode(t *testing.T) {
 	if n, err := a.Pick(ctx); err != nil || n.ID != "b" {
 		t.Fatalf("a picks %+v, %v; want b, which has no rooms", n, err)
 	}
+	a.Release(2)
+	if n, err := a.Pick(ctx); err != nil || n.ID != "a" {
+		t.Fatalf("a picks %+v, %v; want a itself, one room more than b being within the slack", n, err)
+	}
 	if err := b.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +174,7 @@ func TestNewRoomsGoToTheLeastLoadedUndrainedNode(t *testing.T) {
 	}
 	eventually(t, 2*time.Second, "the nodes' heartbeats do not say a's rooms and b's draining", func() bool {
 		nodes, err := a.Nodes(ctx)
-		return err == nil && len(nodes) == 2 && nodes[0].Rooms == 2 && !nodes[0].Draining && nodes[1].Rooms == 0 && nodes[1].Draining
+		return err == nil && len(nodes) == 2 && nodes[0].Rooms == 1 && !nodes[0].Draining && nodes[1].Rooms == 0 && nodes[1].Draining
 	})
 }
 
@@ -300,8 +305,10 @@ func TestRouteCarriesARoomsRequestToItsNode(t *testing.T) {
 		}
 		return string(b)
 	}
-	if err := nodes[0].Claim(ctx, 99); err != nil { // a is busier
-		t.Fatal(err)
+	for _, id := range []int64{98, 99} { // a is busier by more than the slack of one
+		if err := nodes[0].Claim(ctx, id); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got := get(urls[0]); got != "b" {
 		t.Fatalf("a new room asked of a was served by %q, want b, the least loaded", got)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -95,7 +94,10 @@ func (c *Cluster) node(ctx context.Context, id string) (Node, bool, error) {
 }
 
 // Pick is the node a new room goes to: the live, undrained node with the
-// fewest rooms; this node among equals, then the first by ID.
+// fewest rooms, the first by ID among equals; but this node (where the
+// room's first connection arrived) when it has at most a few more rooms
+// than that (Slack): a connection served where it lands costs half what
+// one carried to another node does.
 func (c *Cluster) Pick(ctx context.Context) (Node, error) {
 	nodes, err := c.Nodes(ctx)
 	if err != nil {
@@ -103,25 +105,24 @@ func (c *Cluster) Pick(ctx context.Context) (Node, error) {
 	}
 	me := c.self()
 	var best *Node
-	better := func(n Node) bool {
-		if best == nil || n.Rooms != best.Rooms {
-			return best == nil || n.Rooms < best.Rooms
-		}
-		if (n.ID == me.ID) != (best.ID == me.ID) {
-			return n.ID == me.ID
-		}
-		return strings.Compare(n.ID, best.ID) < 0
-	}
-	for _, n := range append(nodes, me) {
+	for _, n := range nodes {
 		if n.ID == me.ID {
 			n = me // our own count is exact
 		}
-		if !n.Draining && better(n) {
+		if !n.Draining && (best == nil || n.Rooms < best.Rooms || (n.Rooms == best.Rooms && n.ID < best.ID)) {
 			best = &n
 		}
 	}
-	if best == nil {
+	switch {
+	case !me.Draining && (best == nil || me.Rooms <= best.Rooms+slack(best.Rooms)):
+		return me, nil
+	case best == nil:
 		return Node{}, ErrNoNode
 	}
 	return *best, nil
 }
+
+// slack is how many more rooms than the least loaded node's (rooms) this
+// node may have and still take a room that arrived here: one, and a tenth
+// more.
+func slack(rooms int) int { return 1 + rooms/10 }

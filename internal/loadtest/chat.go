@@ -36,10 +36,10 @@ type ChatOptions struct {
 	ServerPID int           // read the server's CPU from /proc; 0: from its /metrics
 	Drain     time.Duration // how long to wait for the last deliveries
 	// Nodes are the nodes of a cluster: the people of a room join through
-	// them in turn (person j of room i through Nodes[(i*Participants+j) %
-	// len(Nodes)]), so that most reach their room through another node than
-	// its owner; the rooms are set up through Server. Empty: everyone
-	// through Server.
+	// them in turn (person j of room i through Nodes[(i+j) % len(Nodes)]),
+	// each through another node while there are nodes enough, as behind a
+	// load balancer that spreads them; the rooms are set up through Server.
+	// Empty: everyone through Server.
 	Nodes []string
 	// NodePIDs are the nodes' processes, to read each one's CPU from /proc
 	// (default: their /metrics); the server's CPU is then theirs summed.
@@ -267,7 +267,7 @@ func (o ChatOptions) through(room, j int) string {
 	if len(o.Nodes) == 0 {
 		return o.Server
 	}
-	return o.Nodes[(room*o.Participants+j)%len(o.Nodes)]
+	return o.Nodes[(room+j)%len(o.Nodes)]
 }
 
 // measure sends for the warm-up and the duration, waits for the last
