@@ -66,7 +66,7 @@ func (c *Cluster) On(kind string, fn func(data string)) {
 
 // Notices returns the cluster's side of notify.Hub: Publish sends a notice
 // to the other nodes, Here and Online keep track of open pages. Deliveries
-// from other nodes go to local, from Run on.
+// from other nodes go to local once the node has started.
 func (c *Cluster) Notices(local Local) *Notices {
 	c.bus.mu.Lock()
 	c.bus.local = local

@@ -58,7 +58,7 @@ type Node struct {
 	Draining bool `json:"draining"`
 }
 
-// Cluster is this node's part in the cluster. Run keeps its heartbeat and
+// Cluster is this node's part in the cluster. Start keeps its heartbeat and
 // leases alive.
 type Cluster struct {
 	rdb *redis.Client
