@@ -466,7 +466,11 @@ func (p *person) waitFor(js string) {
 // page when the machine is busy with the rest of the tests.
 func (p *person) waitUpTo(d time.Duration, js string) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js,
+	// The poll's own timeout runs in the page; a deadline here also ends a
+	// poll whose page-side timer never fires.
+	ctx, cancel := context.WithTimeout(p.ctx, d+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, p.state())
 	}
