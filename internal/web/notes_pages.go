@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -112,19 +113,30 @@ func draftOf(r *http.Request) noteDraft {
 	return noteDraft{Body: r.PostFormValue("body"), AIMayRead: r.PostFormValue("ai_may_read") != "", Template: r.PostFormValue("template")}
 }
 
-// writeNoteForm saves a new private note from a client's or a session's
-// page. Who may not write it is told so (404 or 403) before the form is
-// read; a refused note comes back on its page with what was typed.
-func (s *Server) writeNoteForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
-	clientID, err := pathID(r, "id")
+// checkedForm reads the path's id and lets check refuse the caller (404
+// or 403) before the posted form is read, then reads it; on an error it
+// answers and reports false.
+func (s *Server) checkedForm(w http.ResponseWriter, r *http.Request, check func(context.Context, int64) error) (int64, bool) {
+	id, err := pathID(r, "id")
 	if err == nil {
-		err = s.notes.CheckWrite(r.Context(), clientID)
+		err = check(r.Context(), id)
 	}
 	if err == nil {
 		err = parseForm(w, r)
 	}
 	if err != nil {
 		s.Error(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// writeNoteForm saves a new private note from a client's or a session's
+// page. Who may not write it is told so (404 or 403) before the form is
+// read; a refused note comes back on its page with what was typed.
+func (s *Server) writeNoteForm(w http.ResponseWriter, r *http.Request, u *coaching.User) {
+	clientID, ok := s.checkedForm(w, r, s.notes.CheckWrite)
+	if !ok {
 		return
 	}
 	d := draftOf(r)
@@ -220,15 +232,8 @@ func (s *Server) editNotePage(w http.ResponseWriter, r *http.Request, _ *coachin
 // updateNoteForm saves an edited note. Who may not change it is told so
 // before the form is read.
 func (s *Server) updateNoteForm(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = s.notes.CheckChange(r.Context(), id)
-	}
-	if err == nil {
-		err = parseForm(w, r)
-	}
-	if err != nil {
-		s.Error(w, r, err)
+	id, ok := s.checkedForm(w, r, s.notes.CheckChange)
+	if !ok {
 		return
 	}
 	d := draftOf(r)
@@ -250,17 +255,11 @@ func (s *Server) updateNoteForm(w http.ResponseWriter, r *http.Request, _ *coach
 
 // deleteNoteForm deletes a note and returns to the page the form names.
 func (s *Server) deleteNoteForm(w http.ResponseWriter, r *http.Request, _ *coaching.User) {
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = s.notes.CheckChange(r.Context(), id)
+	id, ok := s.checkedForm(w, r, s.notes.CheckChange)
+	if !ok {
+		return
 	}
-	if err == nil {
-		err = parseForm(w, r)
-	}
-	if err == nil {
-		err = s.notes.Delete(r.Context(), id)
-	}
-	if err != nil {
+	if err := s.notes.Delete(r.Context(), id); err != nil {
 		s.Error(w, r, err)
 		return
 	}
