@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -72,6 +73,7 @@ type Cluster struct {
 	presence presence
 	bus      *bus
 	stopped  chan struct{}
+	carrying atomic.Int64 // WebSockets this node carries to others now
 }
 
 // Open connects to the Redis at url (redis://host:port/db) and checks that

@@ -354,3 +354,60 @@ func TestAMovingRoomTellsAWebSocketToComeBack(t *testing.T) {
 		t.Fatalf("HTTP %d, Retry-After %q; want 503 and 1", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }
+
+// TestADrainingNodeTurnsRoomsAway: a node that drains carries nothing more
+// (what it carried would be cut when it stops): a room's WebSocket is
+// closed as a restarting server's and another request gets 503, while
+// the node that runs the room learns, from each request another node
+// carried, which node carried it.
+func TestADrainingNodeTurnsRoomsAway(t *testing.T) {
+	p := clustertest.Prefix(t)
+	var via []string
+	owner := httptest.NewServer(nil)
+	t.Cleanup(owner.Close)
+	b := node(t, p, "b", owner.URL, time.Second, true)
+	owner.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.Route(w, r, 9, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			via = b.CarriedBy(r)
+			io.WriteString(w, "b")
+		}))
+	})
+	if err := b.Claim(context.Background(), 9); err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(nil)
+	t.Cleanup(front.Close)
+	a := node(t, p, "a", front.URL, time.Second, true)
+	front.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.Route(w, r, 9, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a served b's room") }))
+	})
+	res, err := http.Get(front.URL + "/rooms/9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(via) != 1 || via[0] != "a" {
+		t.Fatalf("through a: HTTP %d, carried by %q; want 200 and [a]", res.StatusCode, via)
+	}
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Draining() {
+		t.Fatal("a does not say it drains")
+	}
+	ws, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(front.URL, "http")+"/rooms/9", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = ws.Read(t.Context())
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("a WebSocket through the draining node ended with %v (status %d), want 1012", err, got)
+	}
+	if res, err = http.Get(front.URL + "/rooms/9"); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a request through the draining node: HTTP %d, want 503", res.StatusCode)
+	}
+}

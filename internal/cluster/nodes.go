@@ -45,6 +45,13 @@ func (c *Cluster) Drain(ctx context.Context) error {
 	return c.beat(ctx)
 }
 
+// Draining tells whether this node drains: it takes no new rooms.
+func (c *Cluster) Draining() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.draining
+}
+
 // Nodes lists the live nodes (those whose heartbeat lasts), by ID. The IDs
 // of dead ones are dropped from the set on the way.
 func (c *Cluster) Nodes(ctx context.Context) ([]Node, error) {

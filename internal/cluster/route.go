@@ -22,12 +22,24 @@ const HopHeader = "X-Rapport-Hops"
 // maxHops is how many times a request may be carried.
 const maxHops = 2
 
+// ViaHeader names each node that carried a request, so that the node
+// serving it knows which connections a stopping node would cut.
+const ViaHeader = "X-Rapport-Via"
+
+// CarriedBy names the nodes that carried r here.
+func (c *Cluster) CarriedBy(r *http.Request) []string { return r.Header.Values(ViaHeader) }
+
 // Route serves a request for the appointment's room here when this node
 // owns it (or should: no node does and this one is the least loaded), and
 // otherwise carries it, WebSocket upgrades included, to the node that owns
-// it or should. When no node can take it, the client is told to try again
-// in a second (503 with Retry-After), as it would after a restart.
+// it or should. When no node can take it, or this node drains (what it
+// carried would be cut when it stops), the client is told to try again in
+// a second, as it would after a restart.
 func (c *Cluster) Route(w http.ResponseWriter, r *http.Request, appointmentID int64, here http.Handler) {
+	if c.Draining() {
+		unavailable(w, r)
+		return
+	}
 	target, err := c.target(r.Context(), appointmentID, hops(r))
 	switch {
 	case err != nil:
@@ -58,8 +70,8 @@ func (c *Cluster) target(ctx context.Context, appointmentID int64, hops int) (No
 		}
 		return owner, err
 	}
-	if hops > 0 && !c.self().Draining {
-		return c.self(), nil // sent here to take it
+	if hops > 0 {
+		return c.self(), nil // sent here to take it (Route turned it away if this node drains)
 	}
 	return c.Pick(ctx)
 }
@@ -80,6 +92,7 @@ func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
 			pr.Out.Host = pr.In.Host // the owner checks the origin against the address the browser used
 			pr.SetXForwarded()
 			pr.Out.Header.Set(HopHeader, strconv.Itoa(hops(pr.In)+1))
+			pr.Out.Header.Add(ViaHeader, c.opt.NodeID)
 		},
 		FlushInterval: -1, // long polls and streams go through at once
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -87,7 +100,33 @@ func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
 			unavailable(w, r)
 		},
 	}
+	if isWebSocket(r) { // it lasts until either side closes it
+		c.carrying.Add(1)
+		defer c.carrying.Add(-1)
+	}
 	p.ServeHTTP(w, r)
+}
+
+// Carrying counts the WebSockets this node carries to other nodes now.
+func (c *Cluster) Carrying() int { return int(c.carrying.Load()) }
+
+// WaitCarried waits until this node carries no WebSocket (their nodes
+// close them when told this one stops), or until ctx ends.
+func (c *Cluster) WaitCarried(ctx context.Context) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for c.Carrying() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// isWebSocket tells whether r asks for a WebSocket.
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // hops is how many nodes carried r.
@@ -104,7 +143,7 @@ const movingText = "this room is moving between servers; try again in a second"
 // read (it never sees a failed upgrade's status, and would count it as a
 // network that blocks WebSockets); other requests get 503 and Retry-After.
 func unavailable(w http.ResponseWriter, r *http.Request) {
-	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+	if isWebSocket(r) {
 		if ws, err := websocket.Accept(w, r, nil); err == nil {
 			ws.Close(websocket.StatusServiceRestart, movingText)
 		}

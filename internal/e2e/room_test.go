@@ -470,7 +470,11 @@ func (p *person) waitUpTo(d time.Duration, js string) {
 	// poll whose page-side timer never fires.
 	ctx, cancel := context.WithTimeout(p.ctx, d+5*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
+	// chromedp's poll stops for good, neither true nor timed out, when an
+	// expression throws after its first try (a tile gone for a moment):
+	// one that throws is false here.
+	safe := "try { return !!(" + js + "); } catch { return false; }"
+	if _, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void]("() => { "+safe+" }",
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		p.fatalf("waiting for %s: %v\nthe page: %s", js, err, p.state())
 	}

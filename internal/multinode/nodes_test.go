@@ -2,18 +2,13 @@ package multinode
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -187,43 +182,4 @@ func (n *node) stop(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("node %s did not stop within a minute of SIGTERM:\n%s", n.ID, n.out.String())
 	}
-}
-
-// roundRobin is the test's load balancer: each request goes to the next
-// node in turn (a node that is down answers 502, and the client tries
-// again, landing on the next).
-type roundRobin struct {
-	nodes []*node
-	next  atomic.Uint64
-}
-
-// serveRoundRobin starts a round-robin proxy in front of the nodes.
-func serveRoundRobin(t *testing.T, nodes ...*node) string {
-	t.Helper()
-	rr := &roundRobin{nodes: nodes}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			n := rr.nodes[rr.next.Add(1)%uint64(len(rr.nodes))]
-			u, _ := url.Parse(n.URL)
-			pr.SetURL(u)
-			pr.Out.Host = pr.In.Host
-		},
-		FlushInterval: -1,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, "the node is down", http.StatusBadGateway)
-		},
-	}
-	srv := &http.Server{Handler: proxy}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		srv.Close()
-	})
-	return "http://" + ln.Addr().String()
 }

@@ -274,7 +274,7 @@ func TestTheCallOutlivesItsNode(t *testing.T) {
 			for _, id := range []string{"a", "b", "c"} {
 				nodes[id] = p.startReady(id)
 			}
-			front := serveRoundRobin(t, nodes["a"], nodes["b"], nodes["c"])
+			front := clustertest.Balance(t, nodes["a"].URL, nodes["b"].URL, nodes["c"].URL)
 			room := practicetest.BookRoom(t, front, "coach@example.com", "client@example.com")
 			coach := sit(t, "coach", front, room.RoomID, room.Coach)
 			client := sit(t, "client", front, room.RoomID, room.Client)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rapport/internal/ai"
@@ -98,6 +99,7 @@ type App struct {
 	log      *slog.Logger
 	stop     context.CancelFunc
 	stopped  chan struct{}
+	draining atomic.Bool // Drain began: /readyz answers 503
 
 	// Conversations are the messages between coaches and clients.
 	Conversations *conversation.Service
@@ -186,6 +188,7 @@ func New(o Options) (*App, error) {
 		Logger: o.Logger, Metrics: metrics, Assets: o.Assets,
 		Rooms: a.Signaling, Hub: a.Hub, History: o.DB, Outbox: o.DB, Conversations: a.Conversations, Privacy: a.Privacy,
 		Audit: &audit.Log{Store: o.DB}}
+	opts.Draining = a.draining.Load
 	clusterWeb(&opts, o.Cluster)
 	if skoolSync != nil {
 		a.skool, opts.Skool = skoolSync, skoolSync
@@ -516,13 +519,17 @@ func (a *App) sweepSessions(ctx context.Context, every time.Duration) {
 // Handler is the whole web application.
 func (a *App) Handler() http.Handler { return a.Web.Handler() }
 
-// Drain is the first step of a graceful stop: rooms store and deliver the
-// messages in flight, then tell their clients to reconnect; pages' notice
-// streams end. Call it before the HTTP server's Shutdown.
+// Drain is the first step of a graceful stop: /readyz says so, rooms store
+// and deliver the messages in flight, then tell their clients to
+// reconnect (in a cluster, so do the rooms of other nodes whose WebSockets
+// this node carries); pages' notice streams end. Call it before the HTTP
+// server's Shutdown.
 func (a *App) Drain(ctx context.Context) {
+	a.draining.Store(true)
 	a.drainNode(ctx)
 	a.Rooms.Shutdown(ctx)
 	a.Signaling.Shutdown(ctx)
+	a.waitCarried(ctx)
 	a.Hub.Close()
 }
 

@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ type SessionChecker func(ctx context.Context, ids []int64) (map[int64]bool, erro
 type tracked struct {
 	user, session int64
 	roomID        string
+	via           []string // the nodes of a cluster that carry a WebSocket here
 	close         func(reason string)
 }
 
@@ -87,14 +90,18 @@ type Peers interface {
 	Tell(kind, data string)
 	// On sets what carries out the other nodes' orders of a kind.
 	On(kind string, fn func(data string))
+	// CarriedBy names the nodes that carried a request here.
+	CarriedBy(r *http.Request) []string
 }
 
 // The orders the servers of a cluster give each other: close the
-// connections of a session, a person or a room on every node.
+// connections of a session, a person or a room on every node, or those
+// that a node carries.
 const (
 	orderCloseSession = "close-session"
 	orderCloseUser    = "close-user"
 	orderCloseRoom    = "close-room"
+	orderCloseVia     = "close-via"
 )
 
 // JoinPeers makes the Close methods reach the connections on every node of
@@ -117,6 +124,27 @@ func (s *Server) JoinPeers(p Peers) {
 			s.closeHere(func(t *tracked) bool { return t.roomID == roomID }, reason)
 		}
 	})
+	p.On(orderCloseVia, func(d string) {
+		if node, reason, ok := strings.Cut(d, " "); ok {
+			s.closeHere(func(t *tracked) bool { return slices.Contains(t.via, node) }, reason)
+		}
+	})
+}
+
+// CloseCarriedBy closes, on every node, the WebSockets that a node of the
+// cluster carries (it is stopping: they would be cut with it), and returns
+// how many were here.
+func (s *Server) CloseCarriedBy(node, reason string) int {
+	s.tell(orderCloseVia, node+" "+reason)
+	return s.closeHere(func(t *tracked) bool { return slices.Contains(t.via, node) }, reason)
+}
+
+// carriers names the nodes that carried r here (none when alone).
+func (s *Server) carriers(r *http.Request) []string {
+	if s.peers == nil {
+		return nil
+	}
+	return s.peers.CarriedBy(r)
 }
 
 // CloseSession closes every connection a sign-in session opened (signed out

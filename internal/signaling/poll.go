@@ -137,7 +137,7 @@ func (s *Server) OpenPoll(w http.ResponseWriter, r *http.Request, appt *coaching
 	rand.Read(b)
 	p := &pollConn{id: base64.RawURLEncoding.EncodeToString(b), userID: user.ID, roomID: appt.RoomID,
 		wake: make(chan struct{}), lastPoll: time.Now()}
-	p.client = s.newClient(appt, user, session, p)
+	p.client = s.newClient(appt, user, session, nil, p) // each poll may come another way
 	s.mu.Lock()
 	old := s.oldestPollOver(user.ID, appt.RoomID, maxPollsPerRoom-1)
 	s.polls[p.id] = p

@@ -62,11 +62,12 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 }
 
 // newClient makes the client of a connection that session (0: none, the
-// AI's seat or a load generator's peer) opened, tracked until it ends.
-func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, session int64, conn room.Conn) *client {
+// AI's seat or a load generator's peer) opened, through the nodes via,
+// tracked until it ends.
+func (s *Server) newClient(appt *coaching.Appointment, user *coaching.User, session int64, via []string, conn room.Conn) *client {
 	c := &client{rooms: s.Rooms, appt: appt, user: user, session: session, conn: conn, clock: s.Clock.Now,
 		frames: rate.NewLimiter(rate.Limit(s.FrameRate), s.FrameBurst), opened: time.Now(), media: s.Media, tunnels: &s.tickets}
-	c.untrack = s.live.track(&tracked{user: user.ID, session: session, roomID: appt.RoomID, close: conn.Close})
+	c.untrack = s.live.track(&tracked{user: user.ID, session: session, roomID: appt.RoomID, via: via, close: conn.Close})
 	return c
 }
 

@@ -65,7 +65,7 @@ func (c *wsConn) Close(reason string) {
 // originPatterns): a page of another site cannot open it with our cookie.
 // session is the sign-in session of the request (0: the AI's seat).
 func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.Appointment, user *coaching.User, session int64, originPatterns []string) {
-	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, session, c) })
+	s.serveWS(w, r, originPatterns, func(c *wsConn) *client { return s.newClient(appt, user, session, s.carriers(r), c) })
 }
 
 // ServeLoadMedia serves one peer of `rapport-load sfu`: a WebSocket that
@@ -74,7 +74,7 @@ func (s *Server) ServeWS(w http.ResponseWriter, r *http.Request, appt *coaching.
 // registers it only on a loopback server started for load tests.
 func (s *Server) ServeLoadMedia(w http.ResponseWriter, r *http.Request, room string, peer int64, originPatterns []string) {
 	s.serveWS(w, r, originPatterns, func(c *wsConn) *client {
-		cl := s.newClient(&coaching.Appointment{RoomID: "load-" + room}, &coaching.User{ID: peer}, 0, c)
+		cl := s.newClient(&coaching.Appointment{RoomID: "load-" + room}, &coaching.User{ID: peer}, 0, nil, c)
 		cl.mediaOnly = true
 		return cl
 	})

@@ -192,6 +192,23 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 }
 
+// TestReadyzSaysDraining: once a server begins to stop, /readyz answers
+// 503 "draining", so that a load balancer sends nothing new to it.
+func TestReadyzSaysDraining(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.anon()
+	if res := c.get("/readyz"); res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz before the drain: %d %s", res.StatusCode, res.body)
+	}
+	e.app.Drain(t.Context())
+	if res := c.get("/readyz"); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(res.body), `"draining"`) {
+		t.Fatalf("readyz while draining: %d %s, want 503 draining", res.StatusCode, res.body)
+	}
+	if res := c.get("/healthz"); res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz while draining: %d, want 200 (the process is alive)", res.StatusCode)
+	}
+}
+
 func TestLocalPathRefusesOtherSites(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	for _, next := range []string{"//evil.example", "/\t/evil.example", "/%09/evil.example", "/\\evil.example",

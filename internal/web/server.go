@@ -51,6 +51,7 @@ type Server struct {
 	// routeRoom carries a room's connections to the node that runs it; nil:
 	// this node alone.
 	routeRoom RoomRouter
+	draining  func() bool // stopping: /readyz says so
 	proxies   auth.Proxies
 	// BodyTimeout bounds how long a request's body may take to arrive.
 	BodyTimeout time.Duration
@@ -108,6 +109,9 @@ type Options struct {
 	// RouteRoom carries a room's connections to the node that runs it (a
 	// cluster); nil: this node runs every room.
 	RouteRoom RoomRouter
+	// Draining tells whether the server is stopping, for /readyz; nil:
+	// never.
+	Draining func() bool
 }
 
 // RoomRouter serves a request for an appointment's room on this node
@@ -141,7 +145,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		cfg: o.Settings, svc: o.Service, notes: o.Notes, intake: o.Intake, record: o.Record, sessions: o.Sessions, oidc: o.OIDC, devToken: o.DevToken, db: o.DB, skool: o.Skool,
 		log: o.Logger, metrics: o.Metrics, pages: pages, limiter: o.limits("sign-in", 6*time.Second, 20),
-		writes: o.limits("writes", WriteEvery, WriteBurst), routeRoom: o.RouteRoom, proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
+		writes: o.limits("writes", WriteEvery, WriteBurst), routeRoom: o.RouteRoom, draining: o.Draining, proxies: o.Settings.TrustedProxies, BodyTimeout: DefaultBodyTimeout,
 		static: staticHandler(static, dev), mux: http.NewServeMux(),
 		conversations: o.Conversations, privacy: o.Privacy, rooms: o.Rooms, hub: o.Hub, history: o.History, audit: o.Audit, originPatterns: originPatterns(o.Settings),
 	}
@@ -235,6 +239,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining != nil && s.draining() { // a load balancer sends nothing new here
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
