@@ -23,7 +23,7 @@ import (
 )
 
 const synopsis = `chat --server URL [--dev-token T] [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID] [--timeline FILE] [--procs N]
-       rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
+       rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID] [--floor D] [--procs N]
        rapport-load tunnel --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
        rapport-load udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
 
@@ -35,7 +35,10 @@ deliveries_per_s, p50_ms, p99_ms, lost, server_cpu_s, generator_cores (the
 generator's own share of a core) and more. sfu: pion peers publishing
 synthetic VP8 and Opus to rooms of subscribers (the server must run with
 serve --loadtest); its JSON has forwarded_pps, server_cpu_s,
-pps_per_cpu_s, loss_pct, p50_ms, p99_ms, generator_cores and more. tunnel:
+pps_per_cpu_s, us_per_packet, loss_pct, p50_ms, p99_ms, generator_cores
+and more, and with --server-pid the UDP floor measured after the load on
+the server's core (floor, floor_ratio: the server's CPU a packet over the
+kernel's own cost of sending one). tunnel:
 rooms of a pion peer and a WebSocket tunnel participant sending each other
 synthetic VP8 and Opus through the bridge (serve --loadtest); its JSON has
 bridged_fps, to_tunnel_fps, from_tunnel_fps, their p50 and p99 latencies,

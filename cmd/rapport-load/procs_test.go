@@ -47,7 +47,7 @@ func TestSFUSpreadOverTwoProcesses(t *testing.T) {
 	url := servertest.MustStart(t, servertest.LoadRooms)
 	args := []string{"--server", url, "--dev-token", servertest.DevToken, "--rooms", "1", "--publishers", "2", "--subscribers", "3",
 		"--duration", "2s", "--kbps", "200", "--procs", "2"}
-	o, procs, err := sfuFlags(args, io.Discard)
+	o, procs, _, err := sfuFlags(args, io.Discard)
 	if err != nil || procs != 2 {
 		t.Fatalf("flags: %v, --procs %d", err, procs)
 	}

@@ -60,7 +60,7 @@ var workerShares = map[string]func(ctx context.Context, args []string, part load
 		return loadtest.ChatShare(ctx, o)
 	},
 	"sfu": func(ctx context.Context, args []string, part loadtest.Part, progress func(string, int, int, int64), stderr io.Writer) (any, error) {
-		o, _, err := sfuFlags(args, stderr)
+		o, _, _, err := sfuFlags(args, stderr)
 		if err != nil {
 			return nil, err
 		}

@@ -60,6 +60,15 @@ type SFUResult struct {
 	// measured: each one's pause is in the latencies.
 	GeneratorGCs int64   `json:"generator_gcs"`
 	PPSPerCPUS   float64 `json:"pps_per_cpu_s"`
+	// USPerPacket is the server's CPU per forwarded packet, in
+	// microseconds; PacketBytes the packets' mean size.
+	USPerPacket float64 `json:"us_per_packet"`
+	PacketBytes int     `json:"packet_bytes"`
+	// Floor is the kernel's own cost of a packet's send on the server's
+	// core, measured after the load (AddFloor); FloorRatio is USPerPacket
+	// over it.
+	Floor      *FloorResult `json:"floor,omitempty"`
+	FloorRatio float64      `json:"floor_ratio,omitempty"`
 	// Processes are the generator's processes, each with its share of the
 	// peers and its CPU, when it ran in several (--procs).
 	Processes []Process `json:"processes,omitempty"`
@@ -239,8 +248,12 @@ func SFUResultOf(o SFUOptions, tallies ...*SFUTally) *SFUResult {
 	if len(lat) > 0 {
 		r.MaxMs = round(float64(lat[len(lat)-1])/1000, 2)
 	}
-	if cpu > 0 {
+	if cpu > 0 && got > 0 {
 		r.PPSPerCPUS = round(float64(got)/cpu, 0)
+		r.USPerPacket = round(cpu*1e6/float64(got), 2)
+	}
+	if got > 0 {
+		r.PacketBytes = int(bytes / got)
 	}
 	r.GeneratorCores, r.GeneratorGCs = generatorTotals(procs)
 	r.Processes = moreThanOne(procs)
