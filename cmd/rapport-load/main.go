@@ -26,6 +26,7 @@ const synopsis = `chat --server URL [--dev-token T] [--rooms N] [--participants 
        rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID] [--floor D] [--procs N]
        rapport-load tunnel --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
        rapport-load udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
+       rapport-load join --server URL [--dev-token T] [--runs N] [--fresh] [--camera-delay D] [--p2p [--block-direct]] [--chromium PATH]
 
 Runs a load against a Rapport server on loopback (its dev sign-in must be
 on; --dev-token is its token, read from $RAPPORT_DATA_DIR or ./data's
@@ -47,7 +48,12 @@ any SFU here, a sender process that does nothing but send packets of an
 SFU's shape (each one to every receiver) to N receiving sockets in this
 process; its JSON has us_per_packet and pps_per_cpu_s, the most packets
 an SFU could forward per CPU-second on this machine if it did no work of
-its own.
+its own. join opens a coach's room page in Chromium (fake camera and
+microphone) and has a client join N times, from an open dashboard or
+(--fresh) a fresh browser context, printing the median and 90th
+percentile of each step from the room page's navigation (page, camera,
+socket, joined, pc, track, connected, frame: the other's first picture);
+its JSON has steps, frame_p50_ms and frame_p90_ms.
 
 --procs N spreads chat's and tunnel's rooms, and sfu's peers, over N
 processes of the generator that measure the same window; the result is
@@ -107,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // loads are the commands, by name; udp-send and worker are run by the
 // generator itself, in processes of their own.
 var loads = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
-	"chat": runChat, "sfu": runSFU, "tunnel": runTunnel, "udp": runUDP,
+	"chat": runChat, "sfu": runSFU, "tunnel": runTunnel, "udp": runUDP, "join": runJoin,
 	"udp-send": runUDPSend, "worker": runWorker,
 }
 
@@ -119,7 +125,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			return flag.ErrHelp
 		}
-		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, tunnel or udp", args[0])}
+		return usageError{fmt.Sprintf("unknown load %q: use chat, sfu, tunnel, udp or join", args[0])}
 	}
 	// The generator collects its garbage seldom, so that its own pauses
 	// stay out of most latencies (GOGC, when set, wins); it can be profiled

@@ -43,7 +43,7 @@ func setupRooms(ctx context.Context, server, token, run string, rooms []int, par
 		go func() {
 			defer wg.Done()
 			for k := range next {
-				rs, err := setupRoom(ctx, server, token, run, rooms[k], participants)
+				rs, err := setupRoom(ctx, server, token, run, rooms[k], participants, "")
 				if err != nil {
 					errs <- fmt.Errorf("room %d: %w", rooms[k], err)
 					continue
@@ -72,7 +72,9 @@ func setupRooms(ctx context.Context, server, token, run string, rooms []int, par
 	return out, nil
 }
 
-func setupRoom(ctx context.Context, server, token, run string, i, participants int) (roomSetup, error) {
+// setupRoom signs in room i's coach and client, links them and books
+// their session, with the call mode given (empty: the practice's).
+func setupRoom(ctx context.Context, server, token, run string, i, participants int, callMode string) (roomSetup, error) {
 	coach, err := devSignIn(ctx, server, token, fmt.Sprintf("lt-%s-coach-%d@example.com", run, i), "coach")
 	if err != nil {
 		return roomSetup{}, err
@@ -90,7 +92,7 @@ func setupRoom(ctx context.Context, server, token, run string, i, participants i
 		RoomID string `json:"room_id"`
 	}
 	start := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
-	body := fmt.Sprintf(`{"client_id":%d,"title":"Load test","starts_at":%q,"duration_minutes":240}`, clientID, start)
+	body := fmt.Sprintf(`{"client_id":%d,"title":"Load test","starts_at":%q,"duration_minutes":240,"call_mode":%q}`, clientID, start, callMode)
 	if err := call(ctx, coach, "POST", server+"/api/v1/appointments", body, &appt); err != nil {
 		return roomSetup{}, err
 	}

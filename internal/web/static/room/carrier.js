@@ -17,6 +17,7 @@
 
 import { pathOf, rateTunnel, rateWebRTC, readPeerStats } from "./stats.js";
 import { RemoteStreams } from "./remote.js";
+import { mark } from "./marks.js";
 
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 
@@ -102,6 +103,7 @@ export class Carrier extends EventTarget {
   setState(s) {
     if (this.state === s) return;
     this.state = s;
+    if (s === "connected") mark("connected");
     this.changed();
   }
 
@@ -146,7 +148,9 @@ export class Carrier extends EventTarget {
     rateWebRTC(stats, this.prevStats, rtt);
     this.prevStats = stats;
     this.stats = stats;
-    this.setPathName(this.direct ? "p2p" : pathOf(local));
+    // A path is named once it carries the call: not while a direct
+    // attempt has yet to connect (it may fall back to the server).
+    if (this.state === "connected") this.setPathName(this.direct ? "p2p" : pathOf(local));
     this.dispatchEvent(new CustomEvent("stats", { detail: stats }));
   }
 }

@@ -23,7 +23,7 @@
 import { DirectLink } from "./p2p.js";
 import { SFULink } from "./sfu.js";
 import { TunnelLink, tunnelSupported, tunnelURL } from "./tunnel.js";
-import { LocalTracks } from "./tracks.js";
+import { LocalTracks, PURPOSES } from "./tracks.js";
 import { chainSteps, nextStep, STEP_TIMEOUT } from "./chain.js";
 import { Carrier } from "./carrier.js";
 import { CallPeers } from "./peers.js";
@@ -32,7 +32,7 @@ import { errorCode } from "./requests.js";
 /** @typedef {ReturnType<typeof setTimeout>} Timer */
 
 const TUNNEL_RETRY = 1000; // ms before a closed tunnel WebSocket is opened again
-const DIRECT_TIMEOUT = 8000; // ms a peer-to-peer connection gets before the call goes to the SFU
+const DIRECT_TIMEOUT = 2500; // ms a peer-to-peer connection gets before the call goes to the SFU (a direct path that exists connects in about a second)
 const RESTART_GRACE = 10000; // ms an ICE restart gets before the peer connection is made anew
 
 // Call is the call of one room page, from the join to hanging up.
@@ -78,10 +78,29 @@ export class Call extends Carrier {
   async joined(j) {
     this.iceServers = j.ice_servers || [];
     this.peers.joined(j);
+    if (!this.devicesReady && !this.peers.wantsDirect(this.media)) {
+      // The server's link is made while the devices open: what the others
+      // send comes at once, and ours goes as soon as they are granted.
+      this.step = 0;
+      if (this.peers.callMode === "p2p") for (const id of this.peers.others) this.declineDirect(id);
+      this.tryStep();
+      await this.local.ready();
+      this.devicesReady = true;
+      for (const purpose of PURPOSES) this.sendTrack(purpose, this.local.tracks[purpose]);
+      return;
+    }
     await this.local.ready();
     this.devicesReady = true;
     this.step = 0;
     if (this.peers.wantsDirect(this.media)) {
+      const early = this.direct;
+      if (early?.early && early.other === this.peers.other) {
+        // The other's offer came while our devices opened, and was
+        // answered: that connection stands, now with our tracks.
+        early.early = false;
+        for (const purpose of PURPOSES) early.setTrack(purpose, this.local.tracks[purpose]);
+        return;
+      }
       this.startDirect();
       return;
     }
@@ -118,6 +137,7 @@ export class Call extends Carrier {
       },
       onState: (s) => this.directState(link, s),
     });
+    link.early = !this.devicesReady; // made for the other's offer before our devices opened
     this.direct = link;
     if (offer && !link.polite) link.offer();
     this.readStatsEvery();

@@ -10,6 +10,7 @@
 
 import { PURPOSES, kindOf } from "./tracks.js";
 import { rtcConfig } from "./chain.js";
+import { mark } from "./marks.js";
 
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 
@@ -49,7 +50,10 @@ export class DirectLink {
     this.pending = [];
     /** @type {Promise<unknown>} */
     this.chain = Promise.resolve();
+    /** made before our devices opened (media.js gives it our tracks once they do) */
+    this.early = false;
     const pc = new RTCPeerConnection(rtcConfig(iceServers, turnOnly));
+    mark("pc");
     /** @type {any} */ (pc).rapportPath = "p2p"; // what this connection is, for the page and for tests
     this.pc = pc;
     pc.onicecandidate = (e) => {

@@ -4,6 +4,8 @@
 // long as they play. The SFU names each stream "<user id>-<purpose>";
 // streamName and streamOwner write and read that name.
 
+import { mark } from "./marks.js";
+
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 /** @typedef {Partial<Record<Purpose, MediaStream>>} Streams a person's received streams */
 
@@ -64,6 +66,7 @@ export class RemoteStreams extends Map {
    * @param {MediaStreamTrack} track the track that came
    */
   follow(user, purpose, stream, track) {
+    mark("track");
     const gone = () => {
       if (stream.getTracks().some((t) => t.readyState === "live")) return;
       this.forget(user, purpose, stream);

@@ -31,6 +31,7 @@ import { PeopleList, LEFT_TEXT } from "./people.js";
 import { ConnectionIndicator } from "./connection.js";
 import { CallBar } from "./callbar.js";
 import { need, sentence } from "./dom.js";
+import { mark } from "./marks.js";
 
 /** @typedef {import("./protocol.js").Participant} Participant */
 /** @typedef {import("./protocol.js").Presence} Presence */
@@ -315,6 +316,7 @@ function open() {
     reloadWhenOpen(root);
     return null;
   }
+  mark("page");
   const r = new Room(root);
   r.start();
   return r;

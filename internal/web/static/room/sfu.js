@@ -18,6 +18,7 @@ import { PURPOSES, kindOf } from "./tracks.js";
 import { rtcConfig, tcpTurn } from "./chain.js";
 import { streamOwner } from "./remote.js";
 import { errorCode } from "./requests.js";
+import { mark } from "./marks.js";
 
 /** @typedef {import("./tracks.js").Purpose} Purpose */
 
@@ -59,6 +60,7 @@ export class SFULink {
     this.chain = Promise.resolve();
     const servers = tcpOnly ? tcpTurn(iceServers) : iceServers;
     const pc = new RTCPeerConnection(rtcConfig(servers, turnOnly || tcpOnly));
+    mark("pc");
     this.pc = pc;
     /** @type {Partial<Record<Purpose, RTCRtpTransceiver>>} */
     this.transceivers = {};

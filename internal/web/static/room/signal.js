@@ -21,6 +21,7 @@ import { ServerClock } from "./clock.js";
 import { TransportPolicy, finalState, isFinal } from "./reconnect.js";
 import { WSProbe } from "./probe.js";
 import { buildFrame } from "./protocol.js";
+import { mark } from "./marks.js";
 
 const REQUEST_TIMEOUT = 15000;
 const PING_EVERY = 25000;
@@ -163,6 +164,7 @@ export class Signal extends EventTarget {
     if (this.t !== t && !upgrade) return;
     if (upgrade) t.joining = true;
     else this.transportName = t.name;
+    mark("socket");
     const data = { ...this.joinData() };
     const sent = performance.now();
     this.request("join", data, { via: t }).then(
@@ -177,6 +179,7 @@ export class Signal extends EventTarget {
         if (t.name !== "websocket") this.probe.schedule();
         this.clock.sample(f.data?.timer?.server_time, sent, performance.now());
         this.setState("open");
+        mark("joined");
         this.dispatchEvent(new CustomEvent("joined", { detail: f.data }));
         // What is not yet sent on this connection goes now; the server
         // stores each client_id once, whatever went before.

@@ -10,6 +10,7 @@
 import { el, finder, initials } from "./dom.js";
 import { LEFT_TEXT } from "./people.js";
 import { streamName } from "./remote.js";
+import { mark } from "./marks.js";
 
 /** @typedef {import("./protocol.js").Participant} Participant */
 /** @typedef {import("./media.js").Call} Call */
@@ -336,7 +337,10 @@ function showVideo(tile, stream, mirror) {
       v.muted = true; // sound comes through the tile's audio element
       box.append(v);
     }
-    if (v.srcObject !== stream) v.srcObject = stream;
+    if (v.srcObject !== stream) {
+      v.srcObject = stream;
+      if (!mirror) v.requestVideoFrameCallback?.(() => mark("frame")); // the other person's first picture
+    }
     v.classList.toggle("mirror", mirror);
   } else if (v) {
     v.remove();

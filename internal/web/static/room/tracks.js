@@ -6,6 +6,7 @@
 // new track on whatever link carries it.
 
 import { errorText } from "./dom.js";
+import { mark } from "./marks.js";
 
 /** @typedef {"mic"|"camera"|"screen"} Purpose */
 
@@ -64,6 +65,7 @@ export class LocalTracks {
         this.tracks.mic = s.getAudioTracks()[0] || null;
         this.tracks.camera = s.getVideoTracks()[0] || null;
         if (this.tracks.mic) this.tracks.mic.enabled = this.micOn;
+        mark("camera");
         this.deviceError = want.video && want.audio ? "" : want.video ? "No microphone was found." : "No camera was found.";
         this.onChange();
         return;
