@@ -108,7 +108,8 @@ func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error
 	for _, f := range extra {
 		ir.Add(f)
 	}
-	// What a browser does (NACK, reports, TWCC feedback, simulcast header
+	// What a browser does (NACK, reports, transport-wide sequence numbers
+	// on what it sends and feedback on what it receives, simulcast header
 	// extensions) without pion's stats recorder: a load generator runs a
 	// hundred of these on one core.
 	if err := webrtc.ConfigureNack(m, ir); err != nil {
@@ -121,6 +122,9 @@ func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error
 		return nil, err
 	}
 	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
 		return nil, err
 	}
 	se := webrtc.SettingEngine{}

@@ -38,6 +38,7 @@ type client struct {
 	peer     *Peer // the server's side
 	tracks   chan *webrtc.TrackRemote
 	plis     atomic.Int64 // keyframe requests the server sent about what we publish
+	twccs    atomic.Int64 // transport-wide feedback the server sent about what we publish
 	speakers chan int64   // the speaker frames the server sent
 }
 
@@ -121,8 +122,11 @@ func (c *client) publishVideo(stop chan struct{}) *webrtc.TrackLocalStaticRTP {
 				return
 			}
 			for _, p := range pkts {
-				if _, ok := p.(*rtcp.PictureLossIndication); ok {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication:
 					c.plis.Add(1)
+				case *rtcp.TransportLayerCC:
+					c.twccs.Add(1)
 				}
 			}
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -43,28 +42,32 @@ func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
 	if err := registerCodecs(m); err != nil {
 		return nil, nil, err
 	}
-	ir, err := interceptors(m)
+	feedback := newTWCCFeedback(twccInterval)
+	ir, err := interceptors(m, feedback)
 	if err != nil {
+		feedback.Close()
 		return nil, nil, err
 	}
 	se, closers, err := settingEngine(s, log)
 	if err != nil {
+		feedback.Close()
 		return nil, nil, err
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(*se))
-	return api, closers, nil
+	return api, append(closers, feedback.Close), nil
 }
 
 // interceptors are what every packet passes through: NACKs asked of
 // publishers (the SFU answers subscribers' own from its cache), RTCP sender
-// and receiver reports,
-// and transport-wide congestion control feedback to publishers (their
-// browsers' send-side bandwidth estimation). The transport-cc header
-// extension is negotiated for what the SFU receives only: what it sends
-// carries none, so subscribers' browsers estimate their own downlink and
-// report it with REMB. pion's stats interceptor is left out: it costs a lock
-// and a record per packet, and the SFU keeps its own counters.
-func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+// and receiver reports, and transport-wide congestion control feedback to
+// publishers (their browsers' send-side bandwidth estimation), recorded as
+// packets are read and sent on one tick for every peer (feedback). The
+// transport-cc header extension is negotiated for what the SFU receives
+// only: what it sends carries none, so subscribers' browsers estimate their
+// own downlink and report it with REMB. pion's stats interceptor is left
+// out: it costs a lock and a record per packet, and the SFU keeps its own
+// counters.
+func interceptors(m *webrtc.MediaEngine, feedback interceptor.Factory) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
 	// NACKs: asked of publishers by pion's generator; subscribers' NACKs
 	// are answered by the SFU from one cache per layer (packetCache).
@@ -87,10 +90,6 @@ func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 			webrtc.RTPTransceiverDirectionRecvonly); err != nil {
 			return nil, err
 		}
-	}
-	feedback, err := twcc.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
 	}
 	ir.Add(feedback)
 	return ir, nil

@@ -1,0 +1,186 @@
+package sfu
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+)
+
+// twccInterval is how often each publisher gets its transport-wide
+// congestion control feedback, as pion's and browsers' own do.
+const twccInterval = 100 * time.Millisecond
+
+// twccFeedback sends publishers the transport-wide congestion control
+// feedback their browsers' bandwidth estimation runs on
+// (draft-holmer-rmcat-transport-wide-cc-extensions). Each packet is
+// recorded where it is read, under its peer's lock, without a copy or an
+// allocation; one goroutine for the whole SFU sends every peer its
+// feedback on a shared tick. (pion's interceptor parses every packet's
+// header into a new map, hands it to a goroutine of its peer's over a
+// channel, and runs a ticker per peer: a cost per packet and per peer.)
+// Make it with newTWCCFeedback; Close stops its goroutine.
+type twccFeedback struct {
+	interval time.Duration
+	mu       sync.Mutex
+	peers    map[*twccPeer]struct{}
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func newTWCCFeedback(interval time.Duration) *twccFeedback {
+	f := &twccFeedback{interval: interval, peers: map[*twccPeer]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+// NewInterceptor makes the feedback of one peer connection (an
+// interceptor.Factory).
+func (f *twccFeedback) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &twccPeer{feedback: f, recorder: twcc.NewRecorder(rand.Uint32()), start: time.Now()}, nil
+}
+
+// Close stops sending feedback.
+func (f *twccFeedback) Close() error {
+	select {
+	case <-f.stop:
+	default:
+		close(f.stop)
+	}
+	<-f.done
+	return nil
+}
+
+func (f *twccFeedback) run() {
+	defer close(f.done)
+	t := time.NewTicker(f.interval)
+	defer t.Stop()
+	var peers []*twccPeer
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-t.C:
+		}
+		f.mu.Lock()
+		peers = peers[:0]
+		for p := range f.peers {
+			peers = append(peers, p)
+		}
+		f.mu.Unlock()
+		for _, p := range peers {
+			p.send()
+		}
+	}
+}
+
+func (f *twccFeedback) add(p *twccPeer) {
+	f.mu.Lock()
+	f.peers[p] = struct{}{}
+	f.mu.Unlock()
+}
+
+func (f *twccFeedback) remove(p *twccPeer) {
+	f.mu.Lock()
+	delete(f.peers, p)
+	f.mu.Unlock()
+}
+
+// twccPeer is one peer connection's feedback: what arrived since the last
+// was sent.
+type twccPeer struct {
+	interceptor.NoOp
+	feedback *twccFeedback
+	start    time.Time
+
+	mu       sync.Mutex
+	recorder *twcc.Recorder
+	writer   interceptor.RTCPWriter
+	pending  bool // packets recorded since the last feedback
+}
+
+// BindRTCPWriter takes the peer's RTCP writer: from now on its feedback is
+// sent.
+func (p *twccPeer) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	p.mu.Lock()
+	p.writer = w
+	p.mu.Unlock()
+	p.feedback.add(p)
+	return w
+}
+
+// BindRemoteStream records the arrival of each packet of a stream that
+// carries transport-wide sequence numbers. A stream is read by one
+// goroutine at a time, which the header it parses into is kept for.
+func (p *twccPeer) BindRemoteStream(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
+	id := transportCCExtension(info)
+	if id == 0 {
+		return reader
+	}
+	ssrc := info.SSRC
+	var h rtp.Header
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, a, err := reader.Read(b, a)
+		if err != nil {
+			return n, a, err
+		}
+		if seq, ok := transportSequence(&h, b[:n], id); ok {
+			at := time.Since(p.start).Microseconds()
+			p.mu.Lock()
+			p.recorder.Record(ssrc, seq, at)
+			p.pending = true
+			p.mu.Unlock()
+		}
+		return n, a, nil
+	})
+}
+
+// Close stops the peer's feedback.
+func (p *twccPeer) Close() error {
+	p.feedback.remove(p)
+	return nil
+}
+
+// send writes the feedback for what arrived since the last.
+func (p *twccPeer) send() {
+	p.mu.Lock()
+	if !p.pending || p.writer == nil {
+		p.mu.Unlock()
+		return
+	}
+	pkts := p.recorder.BuildFeedbackPacket()
+	p.pending = false
+	w := p.writer
+	p.mu.Unlock()
+	if len(pkts) > 0 {
+		_, _ = w.Write(pkts, nil) // a peer that is going: its next feedback, if any, says it again
+	}
+}
+
+// transportCCExtension is the ID the stream's transport-wide sequence
+// numbers have, or 0.
+func transportCCExtension(info *interceptor.StreamInfo) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI {
+			return uint8(e.ID) //nolint:gosec // IDs are 1-255
+		}
+	}
+	return 0
+}
+
+// transportSequence reads a packet's transport-wide sequence number, into
+// h (reused: no allocation once its extensions have room).
+func transportSequence(h *rtp.Header, b []byte, id uint8) (uint16, bool) {
+	if _, err := h.Unmarshal(b); err != nil {
+		return 0, false
+	}
+	var cc rtp.TransportCCExtension
+	if err := cc.Unmarshal(h.GetExtension(id)); err != nil {
+		return 0, false
+	}
+	return cc.TransportSequence, true
+}
