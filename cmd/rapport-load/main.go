@@ -23,7 +23,7 @@ import (
 )
 
 const synopsis = `chat --server URL [--dev-token T] [--rooms N] [--participants 2|3] [--rate R] [--warmup W] [--duration D] [--server-pid PID] [--timeline FILE] [--procs N]
-       rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--server-pid PID] [--floor D] [--procs N]
+       rapport-load sfu --server URL [--dev-token T] [--rooms R] [--publishers P] [--subscribers S] [--duration D] [--kbps K] [--no-transport-cc] [--server-pid PID] [--floor D] [--procs N]
        rapport-load tunnel --server URL [--dev-token T] [--rooms R] [--duration D] [--kbps K] [--server-pid PID] [--procs N]
        rapport-load udp [--receivers N] [--pps P] [--size B] [--duration D] [--sender-cpu C] [--batch]
        rapport-load join --server URL [--dev-token T] [--runs N] [--fresh] [--camera-delay D] [--p2p [--block-direct]] [--chromium PATH]

@@ -21,6 +21,7 @@ func sfuFlags(args []string, stderr io.Writer) (o loadtest.SFUOptions, procs int
 	fs.IntVar(&o.Subscribers, "subscribers", 100, "peers per room that only receive")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to measure, after every peer receives every track")
 	fs.IntVar(&o.VideoKbps, "kbps", 500, "each publisher's video bitrate")
+	fs.BoolVar(&o.NoTransportCC, "no-transport-cc", false, "send without transport-wide sequence numbers, as lkload's peers (LiveKit's Go SDK) do; browsers number theirs")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "the server's process ID, to read its CPU time from /proc (default: its /metrics)")
 	fs.DurationVar(&floor, "floor", 5*time.Second, "with --server-pid: how long to measure the UDP floor on the server's core after the load (0: not)")
 	procsFlag(fs, &procs, "peers")

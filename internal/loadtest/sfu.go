@@ -31,7 +31,10 @@ type SFUOptions struct {
 	Subscribers int
 	Duration    time.Duration
 	VideoKbps   int
-	ServerPID   int // read the server's CPU from /proc; 0: from its /metrics
+	// NoTransportCC: the peers send without transport-wide sequence
+	// numbers, as LiveKit's Go SDK (lkload's) does; browsers number theirs.
+	NoTransportCC bool
+	ServerPID     int // read the server's CPU from /proc; 0: from its /metrics
 	// Progress, when set, is told how the run goes (one call at a time).
 	Progress func(phase string, done, total int, sent int64)
 	// Part is this process's share of the peers; zero: all of them.
@@ -108,7 +111,7 @@ func SFUShare(ctx context.Context, o SFUOptions) (*SFUTally, error) {
 	for _, j := range mine {
 		r, i := j/(o.Publishers+o.Subscribers), j%(o.Publishers+o.Subscribers)
 		p, err := dialPeer(ctx, peerOptions{server: o.Server, kbps: o.VideoKbps, header: cookies(hc, o.Server),
-			room: fmt.Sprintf("%s-%d", run, r), n: i + 1, publisher: i < o.Publishers}, sendCtx)
+			room: fmt.Sprintf("%s-%d", run, r), n: i + 1, publisher: i < o.Publishers, noTransportCC: o.NoTransportCC}, sendCtx)
 		if err != nil {
 			return nil, fmt.Errorf("room %d, peer %d: %w", r, i+1, err)
 		}
@@ -283,10 +286,12 @@ type peerOptions struct {
 	n         int
 	publisher bool
 	read      func(*mediaPeer, *webrtc.TrackRemote)
+	// noTransportCC sends without transport-wide sequence numbers.
+	noTransportCC bool
 }
 
 func dialPeer(ctx context.Context, o peerOptions, sendCtx context.Context) (*mediaPeer, error) {
-	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, Room: roomclient.Options{BaseURL: o.server,
+	c, err := mediaclient.Dial(ctx, mediaclient.Options{Loopback: true, NoTransportCC: o.noTransportCC, Room: roomclient.Options{BaseURL: o.server,
 		Path: fmt.Sprintf("/loadtest/sfu/%s/%d", o.room, o.n), Header: o.header, MediaOnly: true, NoReconnect: true}})
 	if err != nil {
 		if strings.Contains(err.Error(), "HTTP 404") {

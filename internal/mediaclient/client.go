@@ -30,6 +30,9 @@ type Options struct {
 	Loopback bool
 	// TURNOnly forces ICE through TURN relays only (iceTransportPolicy "relay").
 	TURNOnly bool
+	// NoTransportCC sends packets without transport-wide sequence numbers,
+	// as LiveKit's Go SDK does; browsers number theirs (the default).
+	NoTransportCC bool
 }
 
 // Client is one participant's call.
@@ -75,7 +78,7 @@ func Dial(ctx context.Context, opt Options) (*Client, error) {
 	c.iceServers = j.ICEServers
 	api := opt.API
 	if api == nil {
-		if api, err = DefaultAPI(opt.Loopback); err != nil {
+		if api, err = defaultAPI(opt.Loopback, !opt.NoTransportCC); err != nil {
 			rc.Close()
 			return nil, err
 		}
@@ -100,6 +103,12 @@ func (c *Client) ICEServers() []webrtc.ICEServer { return c.iceServers }
 
 // DefaultAPI is pion with its default codecs and a browser's interceptors.
 func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error) {
+	return defaultAPI(loopback, true, extra...)
+}
+
+// defaultAPI is DefaultAPI, with transport-wide sequence numbers on what
+// the peer sends or not.
+func defaultAPI(loopback, transportCC bool, extra ...interceptor.Factory) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -124,8 +133,10 @@ func DefaultAPI(loopback bool, extra ...interceptor.Factory) (*webrtc.API, error
 	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
-		return nil, err
+	if transportCC {
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
+			return nil, err
+		}
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
