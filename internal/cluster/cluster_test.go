@@ -359,7 +359,7 @@ func TestAMovingRoomTellsAWebSocketToComeBack(t *testing.T) {
 // (what it carried would be cut when it stops): a room's WebSocket is
 // closed as a restarting server's and another request gets 503, while
 // the node that runs the room learns, from each request another node
-// carried, which node carried it.
+// carried, which node carried it (and not what a client claims).
 func TestADrainingNodeTurnsRoomsAway(t *testing.T) {
 	p := clustertest.Prefix(t)
 	var via []string
@@ -381,7 +381,9 @@ func TestADrainingNodeTurnsRoomsAway(t *testing.T) {
 	front.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.Route(w, r, 9, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a served b's room") }))
 	})
-	res, err := http.Get(front.URL + "/rooms/9")
+	req, _ := http.NewRequest("GET", front.URL+"/rooms/9", nil)
+	req.Header.Set(cluster.ViaHeader, "a-node-the-client-made-up") // only nodes say who carried a request
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,9 @@ func (c *Cluster) proxy(w http.ResponseWriter, r *http.Request, n Node) {
 			pr.SetURL(u)
 			pr.Out.Host = pr.In.Host // the owner checks the origin against the address the browser used
 			pr.SetXForwarded()
+			if hops(pr.In) == 0 { // from a client: only nodes say who carried it
+				pr.Out.Header.Del(ViaHeader)
+			}
 			pr.Out.Header.Set(HopHeader, strconv.Itoa(hops(pr.In)+1))
 			pr.Out.Header.Add(ViaHeader, c.opt.NodeID)
 		},

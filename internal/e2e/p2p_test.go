@@ -13,6 +13,7 @@ import (
 
 	"rapport/internal/ai"
 	"rapport/internal/ai/aitest"
+	"rapport/internal/loadtest"
 	"rapport/internal/membership/skool/skooltest"
 	"rapport/internal/speech"
 )
@@ -93,16 +94,7 @@ func TestE2EPeerToPeer(t *testing.T) {
 // relays only, and none), so direct ICE never connects.
 func (p *person) blockDirect() {
 	p.t.Helper()
-	_, err := chromedp.Call(p.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
-		const sld = RTCPeerConnection.prototype.setLocalDescription;
-		RTCPeerConnection.prototype.setLocalDescription = function (...args) {
-			if (this.rapportPath === "p2p" && !this.blocked) {
-				this.blocked = true;
-				this.setConfiguration({ ...this.getConfiguration(), iceServers: [], iceTransportPolicy: "relay" });
-			}
-			return sld.apply(this, args);
-		};
-	})()`})
+	_, err := chromedp.Call(p.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: loadtest.BlockDirectJS})
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func (j *joiner) join(fresh bool) (map[string]float64, error) {
 		}
 		var scripts []string
 		if j.blockDirect {
-			scripts = append(scripts, blockDirectJS)
+			scripts = append(scripts, BlockDirectJS)
 		}
 		if j.cameraDelay > 0 {
 			scripts = append(scripts, fmt.Sprintf(slowCameraJS, j.cameraDelay.Milliseconds()))
@@ -215,11 +215,12 @@ const readPathJS = `import("/static/room/room.js").then(m => {
 	window.rapportPath = m.room.call.state === "connected" ? m.room.call.path : "none";
 })`
 
-// blockDirectJS puts a page on a network where connections to other
+// BlockDirectJS puts a page on a network where connections to other
 // browsers cannot be made, while the server can be reached: a peer
 // connection that the page marks as peer-to-peer gathers no candidates
-// (TURN relays only, and none), so direct ICE never connects.
-const blockDirectJS = `(() => {
+// (TURN relays only, and none), so direct ICE never connects. Run it
+// before the page's own scripts (Page.addScriptToEvaluateOnNewDocument).
+const BlockDirectJS = `(() => {
 	const sld = RTCPeerConnection.prototype.setLocalDescription;
 	RTCPeerConnection.prototype.setLocalDescription = function (...args) {
 		if (this.rapportPath === "p2p" && !this.blocked) {
