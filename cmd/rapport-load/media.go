@@ -52,7 +52,7 @@ func runSFU(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	res := loadtest.SFUResultOf(o, tallies...)
 	if floor > 0 && o.ServerPID > 0 {
-		if err := res.AddFloor(ctx, o.ServerPID, o.Rooms*(o.Publishers+o.Subscribers), floor, ""); err != nil {
+		if err := res.AddFloor(ctx, o.ServerPID, o.Rooms*(o.Publishers+o.Subscribers), floor); err != nil {
 			return err
 		}
 	}

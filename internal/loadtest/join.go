@@ -1,13 +1,13 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"rapport/internal/chromium"
 )
 
 // JoinOptions describe a measurement of joins in Chromium: a coach waits
@@ -83,7 +85,7 @@ func Join(ctx context.Context, o JoinOptions) (*JoinResult, error) {
 	if progress == nil {
 		progress = func(string, int, int, int64) {}
 	}
-	chromium, err := findChromium(o.Chromium)
+	browserPath, err := chromium.Find(cmp.Or(o.Chromium, os.Getenv("RAPPORT_CHROMIUM")))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +97,7 @@ func Join(ctx context.Context, o JoinOptions) (*JoinResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("book the room: %w", err)
 	}
-	browser, stop, err := startChromium(ctx, chromium)
+	browser, stop, err := startChromium(ctx, browserPath)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +116,11 @@ func Join(ctx context.Context, o JoinOptions) (*JoinResult, error) {
 	var paths []string
 	for i := range o.Runs {
 		progress("join", i, o.Runs, 0)
-		marks, err := j.join(o.Fresh)
+		marks, path, err := j.join(o.Fresh)
 		if err != nil {
 			return nil, fmt.Errorf("join %d: %w", i+1, err)
 		}
-		runs, paths = append(runs, marks), append(paths, j.path)
+		runs, paths = append(runs, marks), append(paths, path)
 	}
 	progress("join", o.Runs, o.Runs, 0)
 	j.close()
@@ -137,7 +139,6 @@ type joiner struct {
 	// blockDirect keeps the client's direct connections from getting out.
 	blockDirect bool
 	cameraDelay time.Duration
-	path        string // the last join's network path
 	// open is the client's tab on its dashboard, between the joins from
 	// one; nil before the first and for fresh joins.
 	open      context.Context
@@ -145,61 +146,72 @@ type joiner struct {
 }
 
 // join has the client join once, from its dashboard (or a fresh browser
-// context), and returns the page's marks; then it leaves and waits until
-// the coach's page has seen it go.
-func (j *joiner) join(fresh bool) (map[string]float64, error) {
+// context), and returns the page's marks and the call's network path;
+// then it leaves and waits until the coach's page has seen it go.
+func (j *joiner) join(fresh bool) (map[string]float64, string, error) {
 	if fresh || j.open == nil {
-		j.close()
-		t, closeTab, err := tab(j.browser, j.server, j.seat)
-		if err != nil {
-			return nil, err
-		}
-		var scripts []string
-		if j.blockDirect {
-			scripts = append(scripts, BlockDirectJS)
-		}
-		if j.cameraDelay > 0 {
-			scripts = append(scripts, fmt.Sprintf(slowCameraJS, j.cameraDelay.Milliseconds()))
-		}
-		for _, js := range scripts {
-			if _, err := chromedp.Call(t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-				closeTab()
-				return nil, err
-			}
-		}
-		j.open, j.closeOpen = t, closeTab
-		if !fresh {
-			if err := visit(t, j.server+"/dashboard", `document.readyState === "complete"`); err != nil {
-				return nil, fmt.Errorf("the dashboard: %w", err)
-			}
+		if err := j.openTab(fresh); err != nil {
+			return nil, "", err
 		}
 	}
 	if err := visit(j.open, j.room, `performance.getEntriesByName("join:frame").length > 0`); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// The camera may open after the other's picture came; its time is
 	// part of the join all the same.
 	if err := waitFor(j.open, `performance.getEntriesByName("join:camera").length > 0`); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	marks, err := chromedp.Run(j.open, chromedp.Evaluate[map[string]float64](`Object.fromEntries(performance.getEntriesByType("mark")
 		.filter(m => m.name.startsWith("join:")).map(m => [m.name.slice(5), m.startTime]))`))
 	if err != nil {
-		return nil, fmt.Errorf("read the marks: %w", err)
+		return nil, "", fmt.Errorf("read the marks: %w", err)
 	}
 	if err := waitFor(j.open, `window.rapportPath && window.rapportPath !== "none"`, readPathJS); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if j.path, err = chromedp.Run(j.open, chromedp.Evaluate[string](`window.rapportPath`)); err != nil {
-		return nil, fmt.Errorf("read the path: %w", err)
+	path, err := chromedp.Run(j.open, chromedp.Evaluate[string](`window.rapportPath`))
+	if err != nil {
+		return nil, "", fmt.Errorf("read the path: %w", err)
 	}
 	if err := visit(j.open, j.server+"/dashboard", `document.readyState === "complete"`); err != nil {
-		return nil, fmt.Errorf("leave: %w", err)
+		return nil, "", fmt.Errorf("leave: %w", err)
 	}
 	if err := waitFor(j.coach, `document.querySelector("[data-stage]").dataset.call !== "together"`); err != nil {
-		return nil, fmt.Errorf("the coach's page did not see the client leave: %w", err)
+		return nil, "", fmt.Errorf("the coach's page did not see the client leave: %w", err)
 	}
-	return marks, nil
+	return marks, path, nil
+}
+
+// openTab opens the client's tab anew, with the scripts that shape its
+// network and camera, on its dashboard unless fresh.
+func (j *joiner) openTab(fresh bool) error {
+	j.close()
+	t, closeTab, err := tab(j.browser, j.server, j.seat)
+	if err != nil {
+		return err
+	}
+	var scripts []string
+	if j.blockDirect {
+		scripts = append(scripts, BlockDirectJS)
+	}
+	if j.cameraDelay > 0 {
+		scripts = append(scripts, fmt.Sprintf(slowCameraJS, j.cameraDelay.Milliseconds()))
+	}
+	for _, js := range scripts {
+		if _, err := chromedp.Call(t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+			closeTab()
+			return err
+		}
+	}
+	j.open, j.closeOpen = t, closeTab
+	if fresh {
+		return nil
+	}
+	if err := visit(t, j.server+"/dashboard", `document.readyState === "complete"`); err != nil {
+		return fmt.Errorf("the dashboard: %w", err)
+	}
+	return nil
 }
 
 func (j *joiner) close() {
@@ -276,25 +288,6 @@ func quantile(sorted []float64, q float64) float64 {
 	lo := int(math.Floor(pos))
 	hi := min(lo+1, len(sorted)-1)
 	return math.Round(sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo)))
-}
-
-// findChromium is path, $RAPPORT_CHROMIUM, or a Chromium on PATH.
-func findChromium(path string) (string, error) {
-	if path == "" {
-		path = os.Getenv("RAPPORT_CHROMIUM")
-	}
-	if path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("no browser at %s: %w", path, err)
-		}
-		return path, nil
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("no Chromium on PATH: apt-get install chromium, or give --chromium")
 }
 
 // startChromium starts a headless Chromium with a fake camera and

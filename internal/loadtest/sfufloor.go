@@ -14,7 +14,7 @@ import (
 // its rate, to as many sockets as the load had peers, for d. The result
 // gains Floor and FloorRatio, so that a figure always comes with its ratio
 // to the machine's floor of that moment.
-func (r *SFUResult) AddFloor(ctx context.Context, serverPID int, peers int, d time.Duration, exe string) error {
+func (r *SFUResult) AddFloor(ctx context.Context, serverPID int, peers int, d time.Duration) error {
 	if r.ForwardedPPS < 1 || r.PacketBytes < 12 {
 		return fmt.Errorf("the load forwarded nothing to measure the floor against")
 	}
@@ -23,7 +23,7 @@ func (r *SFUResult) AddFloor(ctx context.Context, serverPID int, peers int, d ti
 		return err
 	}
 	f, err := Floor(ctx, FloorOptions{Receivers: max(peers, 1), PPS: max(int(r.ForwardedPPS), peers), Size: min(r.PacketBytes, 1400),
-		Duration: d, SenderCPU: cpu, Executable: exe})
+		Duration: d, SenderCPU: cpu})
 	if err != nil {
 		return fmt.Errorf("the UDP floor: %w", err)
 	}

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"context"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+
+	"rapport/internal/app"
 )
 
 // twccInterval is how often each publisher gets its transport-wide
@@ -25,16 +28,20 @@ const twccInterval = 100 * time.Millisecond
 // channel, and runs a ticker per peer: a cost per packet and per peer.)
 // Make it with newTWCCFeedback; Close stops its goroutine.
 type twccFeedback struct {
-	interval time.Duration
-	mu       sync.Mutex
-	peers    map[*twccPeer]struct{}
-	stop     chan struct{}
-	done     chan struct{}
+	mu     sync.Mutex
+	peers  map[*twccPeer]struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+	list   []*twccPeer // the peers of a tick, reused
 }
 
 func newTWCCFeedback(interval time.Duration) *twccFeedback {
-	f := &twccFeedback{interval: interval, peers: map[*twccPeer]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
-	go f.run()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &twccFeedback{peers: map[*twccPeer]struct{}{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		app.Every(ctx, interval, f.sendAll)
+	}()
 	return f
 }
 
@@ -46,35 +53,21 @@ func (f *twccFeedback) NewInterceptor(string) (interceptor.Interceptor, error) {
 
 // Close stops sending feedback.
 func (f *twccFeedback) Close() error {
-	select {
-	case <-f.stop:
-	default:
-		close(f.stop)
-	}
+	f.cancel()
 	<-f.done
 	return nil
 }
 
-func (f *twccFeedback) run() {
-	defer close(f.done)
-	t := time.NewTicker(f.interval)
-	defer t.Stop()
-	var peers []*twccPeer
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-		}
-		f.mu.Lock()
-		peers = peers[:0]
-		for p := range f.peers {
-			peers = append(peers, p)
-		}
-		f.mu.Unlock()
-		for _, p := range peers {
-			p.send()
-		}
+// sendAll sends every peer its feedback (one tick).
+func (f *twccFeedback) sendAll(context.Context) {
+	f.mu.Lock()
+	f.list = f.list[:0]
+	for p := range f.peers {
+		f.list = append(f.list, p)
+	}
+	f.mu.Unlock()
+	for _, p := range f.list {
+		p.send()
 	}
 }
 

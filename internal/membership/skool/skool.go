@@ -18,12 +18,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"rapport/internal/chromium"
 	"rapport/internal/membership"
 )
 
@@ -131,25 +130,12 @@ func withDefaults(o Options) (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	path, err := findChromium(o.Chromium)
+	path, err := chromium.Find(o.Chromium)
+	if err != nil {
+		return o, fmt.Errorf("skool: %w", err)
+	}
 	o.Chromium = path
-	return o, err
-}
-
-// findChromium checks the browser's path, or looks for one on PATH.
-func findChromium(path string) (string, error) {
-	if path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("skool: no browser at %s: %w", path, err)
-		}
-		return path, nil
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("skool: no Chromium on PATH: apt-get install chromium")
+	return o, nil
 }
 
 // Members signs in (once per browser), opens the community's member

@@ -78,12 +78,12 @@ export class Call extends Carrier {
   async joined(j) {
     this.iceServers = j.ice_servers || [];
     this.peers.joined(j);
-    if (!this.devicesReady && !this.peers.wantsDirect(this.media)) {
-      // The server's link is made while the devices open: what the others
-      // send comes at once, and ours goes as soon as they are granted.
-      this.step = 0;
-      if (this.peers.callMode === "p2p") for (const id of this.peers.others) this.declineDirect(id);
-      this.tryStep();
+    this.step = 0;
+    if (!this.peers.wantsDirect(this.media)) {
+      // The server's link is made at once, the first time while the
+      // devices open: what the others send comes now, ours once granted.
+      this.toServer();
+      if (this.devicesReady) return;
       await this.local.ready();
       this.devicesReady = true;
       for (const purpose of PURPOSES) this.sendTrack(purpose, this.local.tracks[purpose]);
@@ -91,19 +91,24 @@ export class Call extends Carrier {
     }
     await this.local.ready();
     this.devicesReady = true;
-    this.step = 0;
-    if (this.peers.wantsDirect(this.media)) {
-      const early = this.direct;
-      if (early?.early && early.other === this.peers.other) {
-        // The other's offer came while our devices opened, and was
-        // answered: that connection stands, now with our tracks.
-        early.early = false;
-        for (const purpose of PURPOSES) early.setTrack(purpose, this.local.tracks[purpose]);
-        return;
-      }
-      this.startDirect();
+    if (!this.peers.wantsDirect(this.media)) {
+      this.toServer(); // the other fell back, or someone came, while the devices opened
       return;
     }
+    const early = this.direct;
+    if (early?.early && early.other === this.peers.other) {
+      // The other's offer came while our devices opened, and was
+      // answered: that connection stands, now with our tracks.
+      early.early = false;
+      for (const purpose of PURPOSES) early.setTrack(purpose, this.local.tracks[purpose]);
+      return;
+    }
+    this.startDirect();
+  }
+
+  // toServer connects through the server, from the chain's current step,
+  // telling the other browser not to wait for a direct connection.
+  toServer() {
     if (this.peers.callMode === "p2p") for (const id of this.peers.others) this.declineDirect(id);
     this.tryStep();
   }
