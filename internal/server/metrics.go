@@ -55,13 +55,14 @@ var (
 	sfuTracks    = prometheus.NewDesc("rapport_sfu_tracks", "Tracks published to the SFU.", nil, nil)
 	sfuForwarded = prometheus.NewDesc("rapport_sfu_forwarded_packets_total", "RTP packets the SFU forwarded to subscribers.", nil, nil)
 	sfuKeyframes = prometheus.NewDesc("rapport_sfu_keyframe_requests_total", "Keyframe requests (PLI) the SFU sent to publishers.", nil, nil)
+	sfuFastPath  = prometheus.NewDesc("rapport_sfu_fast_path_packets_total", "RTP packets the SFU took from publishers on its fast path (decrypted and forwarded on the socket's goroutine).", nil, nil)
 	turnAllocs   = prometheus.NewDesc("rapport_turn_allocations", "Relays open on the embedded TURN server.", nil, nil)
 	callPaths    = prometheus.NewDesc("rapport_call_participants", "People in live rooms, by the network path their media takes (as their browsers report it).", []string{"path"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (m mediaMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sfuRooms, sfuPeers, sfuTracks, sfuForwarded, sfuKeyframes, turnAllocs, callPaths} {
+	for _, d := range []*prometheus.Desc{sfuRooms, sfuPeers, sfuTracks, sfuForwarded, sfuKeyframes, sfuFastPath, turnAllocs, callPaths} {
 		ch <- d
 	}
 }
@@ -74,6 +75,7 @@ func (m mediaMetrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(sfuTracks, prometheus.GaugeValue, float64(st.Tracks))
 	ch <- prometheus.MustNewConstMetric(sfuForwarded, prometheus.CounterValue, float64(st.Forwarded))
 	ch <- prometheus.MustNewConstMetric(sfuKeyframes, prometheus.CounterValue, float64(st.KeyframeRequests))
+	ch <- prometheus.MustNewConstMetric(sfuFastPath, prometheus.CounterValue, float64(st.FastPath))
 	for path, n := range m.a.Rooms.Paths() {
 		ch <- prometheus.MustNewConstMetric(callPaths, prometheus.GaugeValue, float64(n), path)
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,14 +33,18 @@ func testSFU(t testing.TB) *SFU {
 // client is a pion peer that talks to the SFU as a browser would, through
 // Local (the signaling done in process).
 type client struct {
-	t        testing.TB
-	pc       *webrtc.PeerConnection
-	local    *Local
-	peer     *Peer // the server's side
-	tracks   chan *webrtc.TrackRemote
-	plis     atomic.Int64 // keyframe requests the server sent about what we publish
-	twccs    atomic.Int64 // transport-wide feedback the server sent about what we publish
-	speakers chan int64   // the speaker frames the server sent
+	t       testing.TB
+	pc      *webrtc.PeerConnection
+	local   *Local
+	peer    *Peer // the server's side
+	tracks  chan *webrtc.TrackRemote
+	plis    atomic.Int64 // keyframe requests the server sent about what we publish
+	twccs   atomic.Int64 // transport-wide feedback the server sent about what we publish
+	reports atomic.Int64 // receiver reports the server sent about our video
+
+	mu       sync.Mutex
+	nacked   map[uint16]bool // the video packets the server asked for again
+	speakers chan int64      // the speaker frames the server sent
 }
 
 // newClient makes a client; extra interceptors sit nearest the network.
@@ -122,17 +127,46 @@ func (c *client) publishVideo(stop chan struct{}) *webrtc.TrackLocalStaticRTP {
 				return
 			}
 			for _, p := range pkts {
-				switch p.(type) {
+				switch p := p.(type) {
 				case *rtcp.PictureLossIndication:
 					c.plis.Add(1)
 				case *rtcp.TransportLayerCC:
 					c.twccs.Add(1)
+				case *rtcp.TransportLayerNack:
+					c.noteNACK(p)
+				case *rtcp.ReceiverReport:
+					for _, r := range p.Reports {
+						if r.SSRC == uint32(sender.GetParameters().Encodings[0].SSRC) && r.LastSequenceNumber > 0 {
+							c.reports.Add(1)
+						}
+					}
 				}
 			}
 		}
 	}()
 	go sendVP8(tr, stop)
 	return tr
+}
+
+// noteNACK notes the packets a NACK asks for.
+func (c *client) noteNACK(n *rtcp.TransportLayerNack) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nacked == nil {
+		c.nacked = map[uint16]bool{}
+	}
+	for _, pair := range n.Nacks {
+		for _, seq := range pair.PacketList() {
+			c.nacked[seq] = true
+		}
+	}
+}
+
+// wasNACKed reports whether the server asked for a packet again.
+func (c *client) wasNACKed(seq uint16) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nacked[seq]
 }
 
 // sendVP8 writes a packet every 5 ms: a VP8 payload descriptor and bytes.

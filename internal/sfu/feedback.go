@@ -48,7 +48,12 @@ func newTWCCFeedback(interval time.Duration) *twccFeedback {
 // NewInterceptor makes the feedback of one peer connection (an
 // interceptor.Factory).
 func (f *twccFeedback) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &twccPeer{feedback: f, recorder: twcc.NewRecorder(rand.Uint32()), start: time.Now()}, nil
+	return f.newPeer(), nil
+}
+
+// newPeer makes the feedback of one peer connection.
+func (f *twccFeedback) newPeer() *twccPeer {
+	return &twccPeer{feedback: f, recorder: twcc.NewRecorder(rand.Uint32()), start: time.Now()}
 }
 
 // Close stops sending feedback.
@@ -96,6 +101,10 @@ type twccPeer struct {
 	pending  bool // packets recorded since the last feedback
 }
 
+// NewInterceptor hands the peer's feedback to its peer connection: a
+// factory of one interceptor, for that connection's API.
+func (p *twccPeer) NewInterceptor(string) (interceptor.Interceptor, error) { return p, nil }
+
 // BindRTCPWriter takes the peer's RTCP writer: from now on its feedback is
 // sent.
 func (p *twccPeer) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
@@ -121,15 +130,28 @@ func (p *twccPeer) BindRemoteStream(info *interceptor.StreamInfo, reader interce
 		if err != nil {
 			return n, a, err
 		}
-		if seq, ok := transportSequence(&h, b[:n], id); ok {
-			at := time.Since(p.start).Microseconds()
-			p.mu.Lock()
-			p.recorder.Record(ssrc, seq, at)
-			p.pending = true
-			p.mu.Unlock()
+		if _, err := h.Unmarshal(b[:n]); err == nil {
+			p.recordHeader(ssrc, &h, id)
 		}
 		return n, a, nil
 	})
+}
+
+// recordHeader records the arrival of a packet, whose header is parsed,
+// if it carries a transport-wide sequence number under the extension ID.
+func (p *twccPeer) recordHeader(ssrc uint32, h *rtp.Header, id uint8) {
+	if id == 0 {
+		return
+	}
+	var cc rtp.TransportCCExtension
+	if err := cc.Unmarshal(h.GetExtension(id)); err != nil {
+		return
+	}
+	at := time.Since(p.start).Microseconds()
+	p.mu.Lock()
+	p.recorder.Record(ssrc, cc.TransportSequence, at)
+	p.pending = true
+	p.mu.Unlock()
 }
 
 // Close stops the peer's feedback.
@@ -163,17 +185,4 @@ func transportCCExtension(info *interceptor.StreamInfo) uint8 {
 		}
 	}
 	return 0
-}
-
-// transportSequence reads a packet's transport-wide sequence number, into
-// h (reused: no allocation once its extensions have room).
-func transportSequence(h *rtp.Header, b []byte, id uint8) (uint16, bool) {
-	if _, err := h.Unmarshal(b); err != nil {
-		return 0, false
-	}
-	var cc rtp.TransportCCExtension
-	if err := cc.Unmarshal(h.GetExtension(id)); err != nil {
-		return 0, false
-	}
-	return cc.TransportSequence, true
 }

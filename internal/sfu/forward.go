@@ -41,7 +41,12 @@ const maxLayers = 3
 // layer is one encoding of a published track, as it arrives.
 type layer struct {
 	index  int
+	fwd    *forwarder
 	remote *webrtc.TrackRemote // nil for a tunnel participant's track
+	ssrc   uint32              // 0 for a tunnel participant's track
+	// twccExt is the ID of the transport-wide sequence number extension
+	// with the publisher, for the fast path; 0: none.
+	twccExt uint8
 	// keyframe asks the publisher for a keyframe of this layer: a picture
 	// loss indication, or a tunnel client's keyframe message.
 	keyframe func()
@@ -54,6 +59,12 @@ type layer struct {
 	lastKeyframeAsk atomic.Int64 // unix nanoseconds
 
 	cache packetCache // a video layer's latest packets, for NACKs
+
+	// mu serialises the layer's packets: pion's reader and the fast path
+	// can both have one (the first packets of a stream come through pion).
+	mu  sync.Mutex
+	pkt rtp.Packet // the packet being forwarded, parsed; under mu
+	rx  receiveLog // what arrived, for NACKs and receiver reports; under mu
 }
 
 // keyframeEvery is the least time between two keyframe requests to a
@@ -86,11 +97,12 @@ func ridLayer(rid string) int {
 
 // addLayer takes a received encoding; it returns false if the layer is
 // already taken.
-func (f *forwarder) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
+func (f *forwarder) addLayer(remote *webrtc.TrackRemote, twccExt uint8) (*layer, bool) {
 	pc, ssrc := f.pub.pc, uint32(remote.SSRC())
-	l := &layer{index: ridLayer(remote.RID()), remote: remote, keyframe: func() {
+	l := &layer{index: ridLayer(remote.RID()), fwd: f, remote: remote, ssrc: ssrc, twccExt: twccExt, keyframe: func() {
 		_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 	}}
+	l.rx.clock = uint32(f.clock)
 	if !f.layers[l.index].CompareAndSwap(nil, l) {
 		return nil, false
 	}
@@ -124,17 +136,23 @@ func (f *forwarder) remove(d *downTrack) {
 	f.downs.Store(&list)
 }
 
-// run forwards a layer's packets until it ends.
+// run forwards the layer's packets that come through pion until it ends.
 func (f *forwarder) run(l *layer) {
 	buf := make([]byte, 1500)
-	var pkt rtp.Packet
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			return
 		}
-		f.forward(l, buf[:n], &pkt)
+		f.forwardLocked(l, buf[:n])
 	}
+}
+
+// forwardLocked forwards one packet of the layer under the layer's lock.
+func (f *forwarder) forwardLocked(l *layer, b []byte) {
+	l.mu.Lock()
+	f.forward(l, b, &l.pkt)
+	l.mu.Unlock()
 }
 
 // forward writes one packet to every subscriber. Header extensions are the
@@ -149,6 +167,7 @@ func (f *forwarder) forward(l *layer, b []byte, pkt *rtp.Packet) {
 		l.cache.put(pkt.SequenceNumber, b)
 	}
 	now := time.Now().UnixNano()
+	l.rx.record(pkt.SequenceNumber, pkt.Timestamp, now)
 	l.bytes.Add(int64(len(b)))
 	if pkt.Marker {
 		l.frames.Add(1)

@@ -1,12 +1,14 @@
 package sfu
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"rapport/internal/app"
@@ -71,6 +73,11 @@ type Peer struct {
 	tracksMu sync.Mutex
 	tracks   map[*webrtc.RTPReceiver]*forwarder
 
+	keys     *dtlsKeys                // the DTLS handshake's keys, for the fast path
+	twcc     *twccPeer                // transport-wide feedback to the publisher
+	fast     atomic.Pointer[fastLink] // the connection on the fast path; nil: not (yet)
+	rtcpSSRC uint32                   // the SSRC the SFU's NACKs and reports come from
+
 	candMu    sync.Mutex // the server's candidates wait for its first description
 	described bool
 	held      []webrtc.ICECandidateInit
@@ -99,13 +106,20 @@ type subscription struct {
 }
 
 func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	keys, twcc := &dtlsKeys{}, s.media.feedback.newPeer()
+	pc, err := s.media.api(keys, twcc).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, app.Errorf(app.EINTERNAL, "make a peer connection: %v", err)
 	}
 	p := &Peer{sfu: s, user: userID, pc: pc, signal: signal, ready: make(chan struct{}), done: make(chan struct{}),
-		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}, tracks: map[*webrtc.RTPReceiver]*forwarder{}}
+		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}, tracks: map[*webrtc.RTPReceiver]*forwarder{},
+		keys: keys, twcc: twcc, rtcpSSRC: rand.Uint32()}
 	pc.OnICECandidate(p.onCandidate)
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(*webrtc.ICECandidatePair) {
+		if pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
+			s.media.fast.link(p)
+		}
+	})
 	pc.OnTrack(p.onTrack)
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateChecking {
@@ -114,6 +128,8 @@ func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			s.media.fast.link(p)
 		case webrtc.PeerConnectionStateClosed:
 			p.Close()
 		case webrtc.PeerConnectionStateFailed:
@@ -373,18 +389,34 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		p.tracks[receiver] = f
 	}
 	p.tracksMu.Unlock()
-	l, ok := f.addLayer(remote)
+	l, ok := f.addLayer(remote, transportCCOf(receiver))
 	if !ok {
 		return
 	}
-	go drainRTCP(receiver, remote.RID())
+	p.tracksMu.Lock()
+	p.addStream(l)
+	p.tracksMu.Unlock()
+	p.sfu.media.receivers.add(l)
+	go drainRTCP(receiver, l)
 	if !layered {
 		p.room.publish(f)
 	}
 	f.run(l)
+	p.sfu.media.receivers.remove(l)
 	if !layered {
 		p.room.unpublish(f)
 	}
+}
+
+// transportCCOf finds the transport-wide sequence number extension
+// negotiated with the publisher; 0: none.
+func transportCCOf(receiver *webrtc.RTPReceiver) uint8 {
+	for _, e := range receiver.GetParameters().HeaderExtensions {
+		if e.URI == sdp.TransportCCURI {
+			return uint8(e.ID) //nolint:gosec // IDs are 1-255
+		}
+	}
+	return 0
 }
 
 // purposeOf says what a received track is, from the mid the client named
@@ -406,17 +438,25 @@ func (p *Peer) purposeOf(receiver *webrtc.RTPReceiver, kind webrtc.RTPCodecType)
 	return PurposeCamera
 }
 
-// drainRTCP reads a received track's RTCP (sender reports) so that the
-// interceptors see it; a simulcast layer's by its RID (ReadRTCP would race
-// with pion adding a layer).
-func drainRTCP(r *webrtc.RTPReceiver, rid string) {
+// drainRTCP reads a received layer's RTCP: its sender reports are noted
+// for the receiver reports. A simulcast layer's is read by its RID
+// (ReadRTCP would race with pion adding a layer).
+func drainRTCP(r *webrtc.RTPReceiver, l *layer) {
 	read := r.ReadRTCP
-	if rid != "" {
+	if rid := l.remote.RID(); rid != "" {
 		read = func() ([]rtcp.Packet, interceptor.Attributes, error) { return r.ReadSimulcastRTCP(rid) }
 	}
 	for {
-		if _, _, err := read(); err != nil {
+		pkts, _, err := read()
+		if err != nil {
 			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == l.ssrc {
+				l.mu.Lock()
+				l.rx.senderReport(sr.NTPTime, time.Now().UnixNano())
+				l.mu.Unlock()
+			}
 		}
 	}
 }
@@ -425,6 +465,7 @@ func drainRTCP(r *webrtc.RTPReceiver, rid string) {
 func (p *Peer) Close() {
 	p.closeOnce.Do(func() {
 		close(p.done)
+		p.sfu.media.fast.unlink(p)
 		if p.pc != nil {
 			_ = p.pc.Close()
 		}

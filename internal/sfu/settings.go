@@ -13,7 +13,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -33,66 +33,84 @@ type Settings struct {
 	LoopbackOnly bool     // gather loopback candidates only (test machines without a network)
 }
 
-// newAPI builds the one webrtc.API every peer connection is made with: the
-// codecs an SFU can forward to anyone (VP8, Opus), the RTCP interceptors
-// (NACK, reports, TWCC), and the network settings. It returns what must be
-// closed with the SFU (shared sockets).
-func newAPI(s Settings, log *slog.Logger) (*webrtc.API, []func() error, error) {
-	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m); err != nil {
-		return nil, nil, err
-	}
-	feedback := newTWCCFeedback(twccInterval)
-	ir, err := interceptors(m, feedback)
-	if err != nil {
-		feedback.Close()
-		return nil, nil, err
-	}
-	se, closers, err := settingEngine(s, log)
-	if err != nil {
-		feedback.Close()
-		return nil, nil, err
-	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(*se))
-	return api, append(closers, feedback.Close), nil
+// media is what every peer connection is made with: the codecs an SFU can
+// forward to anyone (VP8, Opus), the RTCP interceptors and feedback, the
+// network settings with the fast path's sockets. Each peer connection gets
+// an API of its own from it (api), with its DTLS key log and its
+// transport-wide feedback.
+type media struct {
+	engine    *webrtc.MediaEngine
+	settings  webrtc.SettingEngine
+	reports   interceptor.Factory // sender reports
+	feedback  *twccFeedback
+	receivers *receiverReports
+	fast      *fastPath
 }
 
-// interceptors are what every packet passes through: NACKs asked of
-// publishers (the SFU answers subscribers' own from its cache), RTCP sender
-// and receiver reports, and transport-wide congestion control feedback to
-// publishers (their browsers' send-side bandwidth estimation), recorded as
-// packets are read and sent on one tick for every peer (feedback). The
-// transport-cc header extension is negotiated for what the SFU receives
-// only: what it sends carries none, so subscribers' browsers estimate their
-// own downlink and report it with REMB. pion's stats interceptor is left
-// out: it costs a lock and a record per packet, and the SFU keeps its own
-// counters.
-func interceptors(m *webrtc.MediaEngine, feedback interceptor.Factory) (*interceptor.Registry, error) {
-	ir := &interceptor.Registry{}
-	// NACKs: asked of publishers by pion's generator; subscribers' NACKs
-	// are answered by the SFU from one cache per layer (packetCache).
-	generator, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
+// newMedia sets up what peer connections are made with. It returns what
+// must be closed with the SFU (shared sockets, feedback goroutines).
+func newMedia(s Settings, log *slog.Logger) (*media, []func() error, error) {
+	m := &media{engine: &webrtc.MediaEngine{}, fast: &fastPath{}}
+	if err := registerCodecs(m.engine); err != nil {
+		return nil, nil, err
 	}
-	ir.Add(generator)
+	if err := registerFeedback(m.engine); err != nil {
+		return nil, nil, err
+	}
+	reports, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, nil, err
+	}
+	m.reports = reports
+	se, closers, err := settingEngine(s, log, m.fast)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.settings = *se
+	m.feedback = newTWCCFeedback(twccInterval)
+	m.receivers = newReceiverReports(nackInterval)
+	return m, append(closers, m.feedback.Close, m.receivers.Close), nil
+}
+
+// api is the webrtc.API of one peer connection: its DTLS handshake, in
+// which the SFU is the server, tells keys its SRTP keys, and twcc sends its
+// transport-wide feedback.
+func (m *media) api(keys *dtlsKeys, twcc *twccPeer) *webrtc.API {
+	se := m.settings
+	se.SetDTLSKeyLogWriter(keys)
+	se.SetDTLSServerHelloMessageHook(keys.serverHello)
+	_ = se.SetAnsweringDTLSRole(webrtc.DTLSRoleServer) // a valid role: no error
+	ir := &interceptor.Registry{}
+	ir.Add(m.reports)
+	ir.Add(twcc)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m.engine), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+}
+
+// registerFeedback negotiates the RTCP feedback the SFU takes and gives.
+// Publishers are asked for lost packets (NACK) and sent receiver reports by
+// receiverReports; subscribers' NACKs are answered from one cache per layer
+// (packetCache), and their sender reports come from pion's interceptor.
+// Transport-wide congestion control feedback goes to publishers (their
+// browsers' send-side bandwidth estimation), recorded as packets are read
+// and sent on one tick for every peer (twccFeedback). The transport-cc
+// header extension is negotiated for what the SFU receives only: what it
+// sends carries none, so subscribers' browsers estimate their own downlink
+// and report it with REMB. pion's stats interceptor is left out: it costs a
+// lock and a record per packet, and the SFU keeps its own counters.
+func registerFeedback(m *webrtc.MediaEngine) error {
 	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
 	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, err
-	}
 	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
-		return nil, err
+		return err
 	}
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, kind)
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind,
 			webrtc.RTPTransceiverDirectionRecvonly); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	ir.Add(feedback)
-	return ir, nil
+	return nil
 }
 
 // Codecs the SFU negotiates. One video and one audio codec, so that what a
@@ -124,15 +142,17 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 	return m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio)
 }
 
-// settingEngine turns Settings into pion's SettingEngine.
-func settingEngine(s Settings, log *slog.Logger) (*webrtc.SettingEngine, []func() error, error) {
+// settingEngine turns Settings into pion's SettingEngine, whose sockets
+// pass through the fast path.
+func settingEngine(s Settings, log *slog.Logger, fast *fastPath) (*webrtc.SettingEngine, []func() error, error) {
 	se := &webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.LoggerFactory = pionlog.Factory(log)
-	network, err := udpbuf.NewNet()
+	enlarged, err := udpbuf.NewNet()
 	if err != nil {
 		return nil, nil, fmt.Errorf("the network: %w", err)
 	}
+	network := &fastNet{Net: enlarged, path: fast}
 	se.SetNet(network)
 	var closers []func() error
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}

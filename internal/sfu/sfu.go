@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-
-	"github.com/pion/webrtc/v4"
 )
 
 // Signal sends a signaling frame to a peer's client: "media.offer" or
@@ -17,7 +15,7 @@ type Signal func(typ string, data any)
 
 // SFU forwards every participant's tracks to the others in the same room.
 type SFU struct {
-	api     *webrtc.API
+	media   *media
 	closers []func() error
 	log     *slog.Logger
 
@@ -35,13 +33,15 @@ type Stats struct {
 	Forwarded            uint64 // packets forwarded to subscribers, since start
 	KeyframeRequests     uint64 // PLIs sent to publishers, since start
 	Resent               uint64 // packets sent again from the cache for subscribers' NACKs, since start
+	FastPath             uint64 // packets received on the fast path, since start
 }
 
 // Stats counts the rooms, peers and published tracks now, and the packets
 // forwarded and keyframes asked for so far.
 func (s *SFU) Stats() Stats {
 	rooms := s.roomList()
-	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load(), Resent: s.resent.Load()}
+	st := Stats{Rooms: len(rooms), Forwarded: s.forwarded.Load(), KeyframeRequests: s.keyframes.Load(), Resent: s.resent.Load(),
+		FastPath: s.media.fast.packets.Load()}
 	for _, r := range rooms {
 		r.mu.Lock()
 		st.Peers += len(r.peers)
@@ -56,11 +56,11 @@ func New(s Settings, log *slog.Logger) (*SFU, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	api, closers, err := newAPI(s, log)
+	m, closers, err := newMedia(s, log)
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{api: api, closers: closers, log: log, rooms: map[string]*Room{}}, nil
+	return &SFU{media: m, closers: closers, log: log, rooms: map[string]*Room{}}, nil
 }
 
 // Connect answers a participant's first offer (reply gets the answer): it

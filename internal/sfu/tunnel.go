@@ -251,7 +251,7 @@ func (p *Peer) startTunnelTrack(purpose string, kind tunnel.Kind) *tunnelPub {
 	}
 	f := makeForwarder(p, typ, codec, purpose, v)
 	conn := p.tunnel.conn
-	l := &layer{keyframe: func() { conn.Keyframe(purpose) }}
+	l := &layer{fwd: f, keyframe: func() { conn.Keyframe(purpose) }}
 	f.layers[0].Store(l)
 	p.room.publish(f)
 	return &tunnelPub{fwd: f, layer: l, pk: tunnel.NewPacketizer(kind, randomSSRC(), pt), buf: make([]byte, 1500)}

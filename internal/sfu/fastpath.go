@@ -1,0 +1,220 @@
+package sfu
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
+
+	"rapport/internal/udpbuf"
+)
+
+// fastPath takes a publisher's media from the socket it arrives on and
+// forwards it on that goroutine: it decrypts the packet with the
+// connection's SRTP keys (dtlsKeys) and hands it to the track's forwarder.
+// On pion's own path a packet passes from the socket's goroutine to ICE's,
+// to the DTLS/SRTP demultiplexer's, to the SRTP session's, to the track's
+// reader: four hand-offs, each a wake-up of a goroutine. What the fast path
+// does not know (STUN, DTLS, RTCP, a stream not yet published, an address
+// that is not the connection's selected one) goes on to pion as before.
+type fastPath struct {
+	links   sync.Map // linkKey -> *fastLink
+	conns   sync.Map // netip.AddrPort (local) -> *fastConn
+	packets atomic.Uint64
+}
+
+// linkKey is a connection's 5-tuple as the fast path sees it: the socket
+// and the remote address.
+type linkKey struct {
+	conn *fastConn
+	from netip.AddrPort
+}
+
+// fastNet is the SFU's network: pion's, with enlarged sockets that pass
+// through the fast path.
+type fastNet struct {
+	*udpbuf.Net
+	path *fastPath
+}
+
+// ListenUDP opens a UDP socket whose reads go through the fast path.
+func (n *fastNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := n.Net.ListenUDP(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	udp, ok := c.(*net.UDPConn)
+	if !ok {
+		return c, nil
+	}
+	fc := &fastConn{UDPConn: udp, path: n.path}
+	n.path.conns.Store(udp.LocalAddr().(*net.UDPAddr).AddrPort(), fc)
+	return fc, nil
+}
+
+// fastConn is a socket of the SFU's: what it reads goes to the fast path
+// first. It reads and writes with netip addresses, as pion's ICE prefers.
+type fastConn struct {
+	*net.UDPConn
+	path *fastPath
+}
+
+// ReadFromAddrPort reads the next packet that the fast path does not take.
+func (c *fastConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(b)
+		if err != nil || !c.path.take(c, b[:n], from) {
+			return n, from, err
+		}
+	}
+}
+
+// WriteToAddrPort writes a packet to addr.
+func (c *fastConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	return c.WriteToUDPAddrPort(b, addr)
+}
+
+// ReadFrom reads the next packet that the fast path does not take.
+func (c *fastConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, from, err := c.ReadFromAddrPort(b)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(from), nil
+}
+
+// Close closes the socket and forgets it.
+func (c *fastConn) Close() error {
+	if ap, ok := c.LocalAddr().(*net.UDPAddr); ok {
+		c.path.conns.CompareAndDelete(ap.AddrPort(), c)
+	}
+	return c.UDPConn.Close()
+}
+
+// fastLink is one peer connection on the fast path: where its packets come
+// from, and its SRTP context for them.
+type fastLink struct {
+	key  linkKey
+	peer *Peer
+
+	mu      sync.Mutex // the SRTP context and the header it parses into
+	rx      *srtp.Context
+	hdr     rtp.Header
+	streams map[uint32]*layer // by SSRC; written under peer.tracksMu and mu
+}
+
+// take handles a packet if it is SRTP of a stream the fast path knows, and
+// reports whether it did.
+func (fp *fastPath) take(c *fastConn, b []byte, from netip.AddrPort) bool {
+	if len(b) < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
+		return false // not RTP: STUN, DTLS, RTCP
+	}
+	v, ok := fp.links.Load(linkKey{c, from})
+	if !ok {
+		return false
+	}
+	link := v.(*fastLink)
+	ssrc := binary.BigEndian.Uint32(b[8:12])
+	link.mu.Lock()
+	l := link.streams[ssrc]
+	if l == nil {
+		link.mu.Unlock()
+		return false
+	}
+	plain, err := link.rx.DecryptRTP(b[:0], b, &link.hdr)
+	if err == nil {
+		link.peer.twcc.recordHeader(ssrc, &link.hdr, l.twccExt)
+	}
+	link.mu.Unlock()
+	if err == nil { // a replayed or forged packet is dropped, as pion would
+		l.fwd.forwardLocked(l, plain)
+		fp.packets.Add(1)
+	}
+	return true
+}
+
+// link puts a peer connection on the fast path once its DTLS handshake has
+// ended, on its selected candidate pair; it is called again when that pair
+// changes. A connection whose keys or socket are not known stays on pion's
+// path.
+func (fp *fastPath) link(p *Peer) {
+	key, ok := fp.keyOf(p.pc)
+	if !ok {
+		return
+	}
+	local, remote, err := p.keys.contexts()
+	if err != nil {
+		return
+	}
+	_ = local // what the SFU sends still goes through pion
+	link := &fastLink{key: key, peer: p, rx: remote, streams: map[uint32]*layer{}}
+	p.tracksMu.Lock()
+	defer p.tracksMu.Unlock()
+	if p.Closed() {
+		return
+	}
+	for _, f := range p.tracks {
+		for i := range f.layers {
+			if l := f.layers[i].Load(); l != nil && l.ssrc != 0 {
+				link.streams[l.ssrc] = l
+			}
+		}
+	}
+	if old := p.fast.Swap(link); old != nil {
+		fp.links.CompareAndDelete(old.key, old)
+	}
+	fp.links.Store(key, link)
+}
+
+// unlink takes a peer connection off the fast path.
+func (fp *fastPath) unlink(p *Peer) {
+	p.tracksMu.Lock()
+	defer p.tracksMu.Unlock()
+	if old := p.fast.Swap(nil); old != nil {
+		fp.links.CompareAndDelete(old.key, old)
+	}
+}
+
+// addStream lets the fast path take a published layer's packets. p.tracksMu
+// is held.
+func (p *Peer) addStream(l *layer) {
+	link := p.fast.Load()
+	if link == nil || l.ssrc == 0 {
+		return
+	}
+	link.mu.Lock()
+	link.streams[l.ssrc] = l
+	link.mu.Unlock()
+}
+
+// keyOf finds the socket and remote address of a connection's selected
+// candidate pair.
+func (fp *fastPath) keyOf(pc *webrtc.PeerConnection) (linkKey, bool) {
+	sctp := pc.SCTP()
+	if sctp == nil {
+		return linkKey{}, false
+	}
+	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Local.Protocol != webrtc.ICEProtocolUDP {
+		return linkKey{}, false
+	}
+	localAddr, err1 := netip.ParseAddr(pair.Local.Address)
+	remoteAddr, err2 := netip.ParseAddr(pair.Remote.Address)
+	if err1 != nil || err2 != nil {
+		return linkKey{}, false
+	}
+	c, ok := fp.conns.Load(netip.AddrPortFrom(localAddr, pair.Local.Port))
+	if !ok {
+		c, ok = fp.conns.Load(netip.AddrPortFrom(netip.IPv4Unspecified(), pair.Local.Port))
+	}
+	if !ok {
+		return linkKey{}, false
+	}
+	return linkKey{c.(*fastConn), netip.AddrPortFrom(remoteAddr, pair.Remote.Port)}, true
+}
