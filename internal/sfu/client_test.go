@@ -38,9 +38,10 @@ type client struct {
 	local   *Local
 	peer    *Peer // the server's side
 	tracks  chan *webrtc.TrackRemote
-	plis    atomic.Int64 // keyframe requests the server sent about what we publish
-	twccs   atomic.Int64 // transport-wide feedback the server sent about what we publish
-	reports atomic.Int64 // receiver reports the server sent about our video
+	plis    atomic.Int64            // keyframe requests the server sent about what we publish
+	twccs   atomic.Int64            // transport-wide feedback the server sent about what we publish
+	reports atomic.Int64            // receiver reports the server sent about our video
+	srs     chan *rtcp.SenderReport // sender reports of the tracks we receive
 
 	mu       sync.Mutex
 	nacked   map[uint16]bool // the video packets the server asked for again
@@ -78,8 +79,12 @@ func newClient(t testing.TB, extra ...interceptor.Factory) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, pc: pc, speakers: make(chan int64, 64), tracks: make(chan *webrtc.TrackRemote, 16)}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.tracks <- tr })
+	c := &client{t: t, pc: pc, speakers: make(chan int64, 64), tracks: make(chan *webrtc.TrackRemote, 16),
+		srs: make(chan *rtcp.SenderReport, 16)}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		c.tracks <- tr
+		go c.readReports(r)
+	})
 	t.Cleanup(func() {
 		if c.local != nil {
 			c.local.Close()
@@ -146,6 +151,25 @@ func (c *client) publishVideo(stop chan struct{}) *webrtc.TrackLocalStaticRTP {
 	}()
 	go sendVP8(tr, stop)
 	return tr
+}
+
+// readReports passes on the sender reports of a track the client
+// receives, while there is room for them.
+func (c *client) readReports(r *webrtc.RTPReceiver) {
+	for {
+		pkts, _, err := r.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok {
+				select {
+				case c.srs <- sr:
+				default:
+				}
+			}
+		}
+	}
 }
 
 // noteNACK notes the packets a NACK asks for.

@@ -34,6 +34,8 @@ type downTrack struct {
 	lastTS  uint32
 	lastAt  int64  // unix nanoseconds of the last packet sent
 	epoch   uint16 // the subscriber's number of the current layer's first packet
+	packets uint32 // sent, for the sender reports
+	octets  uint32 // of payload sent
 }
 
 // binding is what the subscriber's peer connection negotiated for a track.
@@ -124,7 +126,47 @@ func (d *downTrack) write(in *inbound, pkt *rtp.Packet) {
 	pkt.Header.PayloadType = b.pt
 	pkt.Header.SequenceNumber = seq
 	pkt.Header.Timestamp = ts
-	_, _ = b.w.WriteRTP(&pkt.Header, pkt.Payload)
+	_ = d.send(b, &pkt.Header, pkt.Payload) // a lost write is a lost packet: the subscriber NACKs it
+}
+
+// send writes a packet to the subscriber: on the fast path once its
+// connection is on it, else through pion. d.mu is held.
+func (d *downTrack) send(b *binding, h *rtp.Header, payload []byte) error {
+	d.packets++
+	d.octets += uint32(len(payload))
+	if d.sub != nil {
+		if link := d.sub.fast.Load(); link != nil {
+			return link.send(h, payload)
+		}
+	}
+	_, err := b.w.WriteRTP(h, payload)
+	return err
+}
+
+// senderReport is the sender report of the track at now: the RTP time
+// that now is, counted on from the last packet sent, and the counts.
+func (d *downTrack) senderReport(now int64) (*rtcp.SenderReport, bool) {
+	b := d.bound.Load()
+	if b == nil {
+		return nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started {
+		return nil, false
+	}
+	elapsed := uint32((now - d.lastAt) * d.fwd.clock / 1e9)
+	return &rtcp.SenderReport{SSRC: b.ssrc, NTPTime: ntpTime(now), RTPTime: d.lastTS + elapsed,
+		PacketCount: d.packets, OctetCount: d.octets}, true
+}
+
+// ntpTime is a unix time in nanoseconds as RTCP's 64-bit NTP timestamp:
+// seconds since 1900, and the fraction in 1/2^32 s.
+func ntpTime(unixNanos int64) uint64 {
+	const unixToNTP = 2_208_988_800
+	secs := uint64(unixNanos/1e9) + unixToNTP
+	frac := uint64(unixNanos%1e9) << 32 / 1e9
+	return secs<<32 | frac
 }
 
 // rewrite gives a packet its number and time in the subscriber's stream,
@@ -236,7 +278,7 @@ func (d *downTrack) resend(seq uint16, buf []byte, pkt *rtp.Packet) []byte {
 	pkt.Header.PayloadType = b.pt
 	pkt.Header.SequenceNumber = seq
 	pkt.Header.Timestamp += d.tsOff
-	if _, err := b.w.WriteRTP(&pkt.Header, pkt.Payload); err == nil && d.fwd.sfu != nil {
+	if err := d.send(b, &pkt.Header, pkt.Payload); err == nil && d.fwd.sfu != nil {
 		d.fwd.sfu.resent.Add(1)
 	}
 	return raw

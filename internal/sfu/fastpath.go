@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -17,7 +18,9 @@ import (
 
 // fastPath takes a publisher's media from the socket it arrives on and
 // forwards it on that goroutine: it decrypts the packet with the
-// connection's SRTP keys (dtlsKeys) and hands it to the track's forwarder.
+// connection's SRTP keys (dtlsKeys) and hands it to the track's forwarder,
+// which encrypts each subscriber's copy with that subscriber's keys and
+// writes it to its socket (fastLink.send).
 // On pion's own path a packet passes from the socket's goroutine to ICE's,
 // to the DTLS/SRTP demultiplexer's, to the SRTP session's, to the track's
 // reader: four hand-offs, each a wake-up of a goroutine. What the fast path
@@ -107,7 +110,38 @@ type fastLink struct {
 	rx      *srtp.Context
 	hdr     rtp.Header
 	streams map[uint32]*layer // by SSRC; written under peer.tracksMu and mu
+
+	txMu   sync.Mutex // what the SFU sends the peer: its SRTP context and buffers
+	tx     *srtp.Context
+	txHdr  rtp.Header
+	plain  []byte
+	sealed []byte
 }
+
+// send encrypts a packet for the peer and writes it to the peer's address
+// from the connection's socket: none of pion's goroutines or locks.
+func (link *fastLink) send(h *rtp.Header, payload []byte) error {
+	link.txMu.Lock()
+	defer link.txMu.Unlock()
+	n, err := h.MarshalTo(link.plain)
+	if err != nil {
+		return err
+	}
+	if n+len(payload) > len(link.plain) {
+		return errTooLarge
+	}
+	n += copy(link.plain[n:], payload)
+	out, err := link.tx.EncryptRTP(link.sealed[:0], link.plain[:n], &link.txHdr)
+	if err != nil {
+		return err
+	}
+	link.sealed = out[:0]
+	_, err = link.key.conn.WriteToUDPAddrPort(out, link.key.from)
+	return err
+}
+
+// errTooLarge refuses a packet larger than a UDP datagram the SFU sends.
+var errTooLarge = errors.New("sfu: an RTP packet larger than 1500 bytes")
 
 // take handles a packet if it is SRTP of a stream the fast path knows, and
 // reports whether it did.
@@ -152,8 +186,8 @@ func (fp *fastPath) link(p *Peer) {
 	if err != nil {
 		return
 	}
-	_ = local // what the SFU sends still goes through pion
-	link := &fastLink{key: key, peer: p, rx: remote, streams: map[uint32]*layer{}}
+	link := &fastLink{key: key, peer: p, rx: remote, streams: map[uint32]*layer{},
+		tx: local, plain: make([]byte, 1500), sealed: make([]byte, 0, 1600)}
 	p.tracksMu.Lock()
 	defer p.tracksMu.Unlock()
 	if p.Closed() {

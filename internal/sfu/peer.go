@@ -337,6 +337,7 @@ func (p *Peer) subscribe(f *forwarder) bool {
 	}
 	p.downs[f] = &subscription{sender: tr.Sender(), down: d}
 	f.add(d)
+	p.sfu.media.reports.addDown(d)
 	go d.readRTCP(tr.Sender())
 	return true
 }
@@ -352,6 +353,7 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 	}
 	delete(p.downs, f)
 	f.remove(s.down)
+	p.sfu.media.reports.removeDown(s.down)
 	return p.pc.RemoveTrack(s.sender) == nil
 }
 
@@ -359,6 +361,7 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 func (p *Peer) dropAll() {
 	for f, s := range p.downs {
 		f.remove(s.down)
+		p.sfu.media.reports.removeDown(s.down)
 	}
 	clear(p.downs)
 	if p.tunnel != nil {
@@ -396,13 +399,13 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	p.tracksMu.Lock()
 	p.addStream(l)
 	p.tracksMu.Unlock()
-	p.sfu.media.receivers.add(l)
+	p.sfu.media.reports.add(l)
 	go drainRTCP(receiver, l)
 	if !layered {
 		p.room.publish(f)
 	}
 	f.run(l)
-	p.sfu.media.receivers.remove(l)
+	p.sfu.media.reports.remove(l)
 	if !layered {
 		p.room.unpublish(f)
 	}

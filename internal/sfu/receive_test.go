@@ -154,3 +154,39 @@ func (d *sendDropper) lost() []uint16 {
 	defer d.mu.Unlock()
 	return slices.Clone(d.dropped)
 }
+
+// TestSubscribersGetSenderReports: a subscriber hears, about once a
+// second, a sender report of the track it receives: its SSRC, the packets
+// sent, and a wall-clock time that is now.
+func TestSubscribersGetSenderReports(t *testing.T) {
+	s := testSFU(t)
+	_, sub := videoCall(t, s, "reports")
+	tr := sub.nextTrack(10 * time.Second)
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case sr := <-sub.srs:
+		at := time.Unix(int64(sr.NTPTime>>32)-2_208_988_800, 0)
+		if sr.SSRC != uint32(tr.SSRC()) || sr.PacketCount == 0 || sr.OctetCount == 0 || time.Since(at).Abs() > 2*time.Second {
+			t.Fatalf("sender report %+v (at %v) for SSRC %d", sr, at, tr.SSRC())
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no sender report within 3 s")
+	}
+	if s.Stats().FastPath == 0 {
+		t.Error("no packet took the fast path")
+	}
+}
+
+// TestNTPTime: RTCP's clock counts from 1900, with a 32-bit fraction.
+func TestNTPTime(t *testing.T) {
+	if got, want := ntpTime(1_500_000_000), uint64(2_208_988_801)<<32|1<<31; got != want {
+		t.Fatalf("ntpTime(1.5 s) = %x, want %x", got, want)
+	}
+}

@@ -17,26 +17,31 @@ const (
 	reportEvery  = 10
 )
 
-// receiverReports tells publishers what the SFU received of their tracks:
-// NACKs for lost video packets on every tick, receiver reports (loss,
-// jitter, and the delay since the last sender report, from which the
-// publisher's browser measures its round trip) every second. What arrived
-// is kept by each layer's receiveLog; one goroutine for the whole SFU sends
-// it, so that the cost does not grow with the number of peers' timers.
-// Make it with newReceiverReports; Close stops it.
-type receiverReports struct {
+// reporter sends the SFU's RTCP reports. Publishers hear what the SFU
+// received of their tracks: NACKs for lost video packets on every tick,
+// receiver reports (loss, jitter, and the delay since the last sender
+// report, from which the publisher's browser measures its round trip)
+// every second. Subscribers get a sender report a second for each track
+// they receive (the RTP time of the wall clock's now, which their browser
+// synchronises audio and video with, and the counts). What arrived is kept
+// by each layer's receiveLog, what was sent by each downTrack; one
+// goroutine for the whole SFU sends it, so that the cost does not grow with
+// the number of peers' timers. Make it with newReporter; Close stops it.
+type reporter struct {
 	mu     sync.Mutex
 	layers map[*layer]struct{}
-	list   []*layer // the layers of a tick, reused
+	downs  map[*downTrack]struct{}
+	list   []*layer     // the layers of a tick, reused
+	dlist  []*downTrack // the downTracks of a report, reused
 	seqs   []uint16 // a layer's missing packets, reused
 	ticks  int
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func newReceiverReports(interval time.Duration) *receiverReports {
+func newReporter(interval time.Duration) *reporter {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &receiverReports{layers: map[*layer]struct{}{}, cancel: cancel, done: make(chan struct{})}
+	r := &reporter{layers: map[*layer]struct{}{}, downs: map[*downTrack]struct{}{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		app.Every(ctx, interval, r.tick)
@@ -45,21 +50,35 @@ func newReceiverReports(interval time.Duration) *receiverReports {
 }
 
 // add starts reporting on a layer received over WebRTC.
-func (r *receiverReports) add(l *layer) {
+func (r *reporter) add(l *layer) {
 	r.mu.Lock()
 	r.layers[l] = struct{}{}
 	r.mu.Unlock()
 }
 
 // remove stops reporting on a layer.
-func (r *receiverReports) remove(l *layer) {
+func (r *reporter) remove(l *layer) {
 	r.mu.Lock()
 	delete(r.layers, l)
 	r.mu.Unlock()
 }
 
+// addDown starts sender reports on a track a WebRTC subscriber receives.
+func (r *reporter) addDown(d *downTrack) {
+	r.mu.Lock()
+	r.downs[d] = struct{}{}
+	r.mu.Unlock()
+}
+
+// removeDown stops them.
+func (r *reporter) removeDown(d *downTrack) {
+	r.mu.Lock()
+	delete(r.downs, d)
+	r.mu.Unlock()
+}
+
 // Close stops the reports.
-func (r *receiverReports) Close() error {
+func (r *reporter) Close() error {
 	r.cancel()
 	<-r.done
 	return nil
@@ -67,7 +86,7 @@ func (r *receiverReports) Close() error {
 
 // tick sends the NACKs due, and on every reportEvery-th tick the receiver
 // reports, one per publisher.
-func (r *receiverReports) tick(context.Context) {
+func (r *reporter) tick(context.Context) {
 	r.mu.Lock()
 	r.list = r.list[:0]
 	for l := range r.layers {
@@ -103,5 +122,28 @@ func (r *receiverReports) tick(context.Context) {
 	}
 	for pub, reps := range reports {
 		_ = pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: pub.rtcpSSRC, Reports: reps}})
+	}
+	if reports != nil {
+		r.sendSenderReports(now)
+	}
+}
+
+// sendSenderReports sends each subscriber the sender reports of the tracks
+// it receives, in one compound packet.
+func (r *reporter) sendSenderReports(now int64) {
+	r.mu.Lock()
+	r.dlist = r.dlist[:0]
+	for d := range r.downs {
+		r.dlist = append(r.dlist, d)
+	}
+	r.mu.Unlock()
+	bySub := map[*Peer][]rtcp.Packet{}
+	for _, d := range r.dlist {
+		if sr, ok := d.senderReport(now); ok {
+			bySub[d.sub] = append(bySub[d.sub], sr)
+		}
+	}
+	for sub, pkts := range bySub {
+		_ = sub.pc.WriteRTCP(pkts)
 	}
 }

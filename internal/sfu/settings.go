@@ -13,7 +13,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -41,9 +40,8 @@ type Settings struct {
 type media struct {
 	engine    *webrtc.MediaEngine
 	settings  webrtc.SettingEngine
-	reports   interceptor.Factory // sender reports
 	feedback  *twccFeedback
-	receivers *receiverReports
+	reports   *reporter
 	fast      *fastPath
 }
 
@@ -57,19 +55,14 @@ func newMedia(s Settings, log *slog.Logger) (*media, []func() error, error) {
 	if err := registerFeedback(m.engine); err != nil {
 		return nil, nil, err
 	}
-	reports, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, nil, err
-	}
-	m.reports = reports
 	se, closers, err := settingEngine(s, log, m.fast)
 	if err != nil {
 		return nil, nil, err
 	}
 	m.settings = *se
 	m.feedback = newTWCCFeedback(twccInterval)
-	m.receivers = newReceiverReports(nackInterval)
-	return m, append(closers, m.feedback.Close, m.receivers.Close), nil
+	m.reports = newReporter(nackInterval)
+	return m, append(closers, m.feedback.Close, m.reports.Close), nil
 }
 
 // api is the webrtc.API of one peer connection: its DTLS handshake, in
@@ -81,15 +74,14 @@ func (m *media) api(keys *dtlsKeys, twcc *twccPeer) *webrtc.API {
 	se.SetDTLSServerHelloMessageHook(keys.serverHello)
 	_ = se.SetAnsweringDTLSRole(webrtc.DTLSRoleServer) // a valid role: no error
 	ir := &interceptor.Registry{}
-	ir.Add(m.reports)
 	ir.Add(twcc)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m.engine), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 }
 
 // registerFeedback negotiates the RTCP feedback the SFU takes and gives.
-// Publishers are asked for lost packets (NACK) and sent receiver reports by
-// receiverReports; subscribers' NACKs are answered from one cache per layer
-// (packetCache), and their sender reports come from pion's interceptor.
+// Publishers are asked for lost packets (NACK) and sent receiver reports,
+// and subscribers sent sender reports, by the reporter; subscribers' NACKs
+// are answered from one cache per layer (packetCache).
 // Transport-wide congestion control feedback goes to publishers (their
 // browsers' send-side bandwidth estimation), recorded as packets are read
 // and sent on one tick for every peer (twccFeedback). The transport-cc
