@@ -101,10 +101,10 @@ func (c *fastConn) Close() error {
 }
 
 // fastLink is one peer connection on the fast path: where its packets come
-// from, and its SRTP context for them.
+// from and go to, and its SRTP contexts.
 type fastLink struct {
-	key  linkKey
 	peer *Peer
+	key  linkKey // under mu and txMu: either is enough to read it
 
 	mu      sync.Mutex // the SRTP context and the header it parses into
 	rx      *srtp.Context
@@ -123,6 +123,9 @@ type fastLink struct {
 func (link *fastLink) send(h *rtp.Header, payload []byte) error {
 	link.txMu.Lock()
 	defer link.txMu.Unlock()
+	if link.key.conn == nil {
+		return errUnlinked
+	}
 	n, err := h.MarshalTo(link.plain)
 	if err != nil {
 		return err
@@ -139,6 +142,10 @@ func (link *fastLink) send(h *rtp.Header, payload []byte) error {
 	_, err = link.key.conn.WriteToUDPAddrPort(out, link.key.from)
 	return err
 }
+
+// errUnlinked is a packet for a connection that has just left the fast
+// path: lost, as on a network that changes.
+var errUnlinked = errors.New("sfu: the connection has left the fast path")
 
 // errTooLarge refuses a packet larger than a UDP datagram the SFU sends.
 var errTooLarge = errors.New("sfu: an RTP packet larger than 1500 bytes")
@@ -175,43 +182,65 @@ func (fp *fastPath) take(c *fastConn, b []byte, from netip.AddrPort) bool {
 
 // link puts a peer connection on the fast path once its DTLS handshake has
 // ended, on its selected candidate pair; it is called again when that pair
-// changes. A connection whose keys or socket are not known stays on pion's
-// path.
+// changes (an ICE restart, a network change), and moves the link, whose
+// SRTP contexts (their rollover counts) live as long as the connection. A
+// connection whose keys are not known, or whose pair is not on one of the
+// SFU's UDP sockets (ICE over TCP), is on pion's path.
 func (fp *fastPath) link(p *Peer) {
 	key, ok := fp.keyOf(p.pc)
 	if !ok {
+		fp.unlink(p)
 		return
 	}
-	local, remote, err := p.keys.contexts()
-	if err != nil {
-		return
-	}
-	link := &fastLink{key: key, peer: p, rx: remote, streams: map[uint32]*layer{},
-		tx: local, plain: make([]byte, 1500), sealed: make([]byte, 0, 1600)}
 	p.tracksMu.Lock()
 	defer p.tracksMu.Unlock()
 	if p.Closed() {
 		return
 	}
+	link := p.linked
+	if link == nil {
+		local, remote, err := p.keys.contexts()
+		if err != nil {
+			return
+		}
+		link = &fastLink{peer: p, rx: remote, streams: map[uint32]*layer{},
+			tx: local, plain: make([]byte, 1500), sealed: make([]byte, 0, 1600)}
+		p.linked = link
+	}
 	for _, f := range p.tracks {
 		for i := range f.layers {
 			if l := f.layers[i].Load(); l != nil && l.ssrc != 0 {
+				link.mu.Lock()
 				link.streams[l.ssrc] = l
+				link.mu.Unlock()
 			}
 		}
 	}
-	if old := p.fast.Swap(link); old != nil {
-		fp.links.CompareAndDelete(old.key, old)
+	if old := link.moveTo(key); old != (linkKey{}) {
+		fp.links.CompareAndDelete(old, link)
 	}
 	fp.links.Store(key, link)
+	p.fast.Store(link)
+}
+
+// moveTo changes where the link's packets come from and go to; it returns
+// where they did.
+func (link *fastLink) moveTo(key linkKey) linkKey {
+	link.mu.Lock()
+	defer link.mu.Unlock()
+	link.txMu.Lock()
+	defer link.txMu.Unlock()
+	old := link.key
+	link.key = key
+	return old
 }
 
 // unlink takes a peer connection off the fast path.
 func (fp *fastPath) unlink(p *Peer) {
 	p.tracksMu.Lock()
 	defer p.tracksMu.Unlock()
-	if old := p.fast.Swap(nil); old != nil {
-		fp.links.CompareAndDelete(old.key, old)
+	if link := p.fast.Swap(nil); link != nil {
+		fp.links.CompareAndDelete(link.moveTo(linkKey{}), link)
 	}
 }
 

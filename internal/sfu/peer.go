@@ -75,7 +75,8 @@ type Peer struct {
 
 	keys     *dtlsKeys                // the DTLS handshake's keys, for the fast path
 	twcc     *twccPeer                // transport-wide feedback to the publisher
-	fast     atomic.Pointer[fastLink] // the connection on the fast path; nil: not (yet)
+	fast     atomic.Pointer[fastLink] // the connection on the fast path; nil: not (yet), or not now
+	linked   *fastLink                // the link, once made; under tracksMu
 	rtcpSSRC uint32                   // the SSRC the SFU's NACKs and reports come from
 
 	candMu    sync.Mutex // the server's candidates wait for its first description

@@ -33,7 +33,7 @@ type reporter struct {
 	downs  map[*downTrack]struct{}
 	list   []*layer     // the layers of a tick, reused
 	dlist  []*downTrack // the downTracks of a report, reused
-	seqs   []uint16 // a layer's missing packets, reused
+	seqs   []uint16     // a layer's missing packets, reused
 	ticks  int
 	cancel context.CancelFunc
 	done   chan struct{}

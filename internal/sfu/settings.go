@@ -38,11 +38,11 @@ type Settings struct {
 // an API of its own from it (api), with its DTLS key log and its
 // transport-wide feedback.
 type media struct {
-	engine    *webrtc.MediaEngine
-	settings  webrtc.SettingEngine
-	feedback  *twccFeedback
-	reports   *reporter
-	fast      *fastPath
+	engine   *webrtc.MediaEngine
+	settings webrtc.SettingEngine
+	feedback *twccFeedback
+	reports  *reporter
+	fast     *fastPath
 }
 
 // newMedia sets up what peer connections are made with. It returns what

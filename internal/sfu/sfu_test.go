@@ -361,7 +361,8 @@ func waitLayer(t *testing.T, layers <-chan int, errs <-chan string, layer int, w
 }
 
 func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
-	_, client := videoCall(t, testSFU(t), "room-restart")
+	s := testSFU(t)
+	_, client := videoCall(t, s, "room-restart")
 	_, count := readSeqs(client.nextTrack(10 * time.Second))
 	waitFor(t, 5*time.Second, "packets before the restart", func() bool { return count() >= 50 })
 
@@ -380,10 +381,17 @@ func TestICERestartKeepsTheMediaFlowing(t *testing.T) {
 	if after := ufrag(); after == before || after == "" {
 		t.Fatalf("ICE credentials %q before and %q after the restart", before, after)
 	}
-	n := count()
+	n, fast := count(), s.Stats().FastPath
 	waitFor(t, 10*time.Second, "packets after the restart", func() bool {
 		return count() >= n+100 && client.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected
 	})
+	// The subscriber's link moved with its pair; the publisher's carries on.
+	if link := client.peer.fast.Load(); link == nil {
+		t.Error("the subscriber is off the fast path after the restart")
+	}
+	if s.Stats().FastPath <= fast {
+		t.Error("no packet took the fast path after the restart")
+	}
 }
 
 func TestALeavingSubscriberIsTakenOutOfEveryForwarder(t *testing.T) {
