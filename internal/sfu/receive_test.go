@@ -3,6 +3,7 @@ package sfu
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,6 +100,10 @@ func TestPublishersAreAskedForLostPackets(t *testing.T) {
 	defer close(stop)
 	pub.publishVideo(stop)
 	pub.join(s, "nack", 1)
+	// Losses start once the SFU receives: what a publisher writes before
+	// its connection is up never leaves it.
+	waitFor(t, 5*time.Second, "the SFU receiving", func() bool { return s.Stats().FastPath > 0 })
+	loss.on.Store(true)
 	waitFor(t, 5*time.Second, "ten packets lost on the way", func() bool { return len(loss.lost()) >= 10 })
 	lost := loss.lost()
 	waitFor(t, 3*time.Second, "NACKs for each", func() bool {
@@ -115,6 +120,7 @@ func TestPublishersAreAskedForLostPackets(t *testing.T) {
 type sendDropper struct {
 	interceptor.NoOp
 	every uint16
+	on    atomic.Bool
 
 	mu      sync.Mutex
 	dropped []uint16
@@ -128,7 +134,7 @@ func (d *sendDropper) BindLocalStream(info *interceptor.StreamInfo, w intercepto
 		return w
 	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if d.drop(h.SequenceNumber) {
+		if d.on.Load() && d.drop(h.SequenceNumber) {
 			return len(payload), nil
 		}
 		return w.Write(h, payload, a)
