@@ -33,7 +33,7 @@ type fastPath struct {
 }
 
 // linkKey is a connection's 5-tuple as the fast path sees it: the socket
-// and the remote address.
+// and the remote address (an IPv4 one as such, not mapped into IPv6).
 type linkKey struct {
 	conn *fastConn
 	from netip.AddrPort
@@ -156,7 +156,7 @@ func (fp *fastPath) take(c *fastConn, b []byte, from netip.AddrPort) bool {
 	if len(b) < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
 		return false // not RTP: STUN, DTLS, RTCP
 	}
-	v, ok := fp.links.Load(linkKey{c, from})
+	v, ok := fp.links.Load(linkKey{c, netip.AddrPortFrom(from.Addr().Unmap(), from.Port())})
 	if !ok {
 		return false
 	}
@@ -279,5 +279,5 @@ func (fp *fastPath) keyOf(pc *webrtc.PeerConnection) (linkKey, bool) {
 	if !ok {
 		return linkKey{}, false
 	}
-	return linkKey{c.(*fastConn), netip.AddrPortFrom(remoteAddr, pair.Remote.Port)}, true
+	return linkKey{c.(*fastConn), netip.AddrPortFrom(remoteAddr.Unmap(), pair.Remote.Port)}, true
 }
