@@ -28,16 +28,14 @@ const twccInterval = 100 * time.Millisecond
 // channel, and runs a ticker per peer: a cost per packet and per peer.)
 // Make it with newTWCCFeedback; Close stops its goroutine.
 type twccFeedback struct {
-	mu     sync.Mutex
-	peers  map[*twccPeer]struct{}
+	peers  tickSet[*twccPeer]
 	cancel context.CancelFunc
 	done   chan struct{}
-	list   []*twccPeer // the peers of a tick, reused
 }
 
 func newTWCCFeedback(interval time.Duration) *twccFeedback {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &twccFeedback{peers: map[*twccPeer]struct{}{}, cancel: cancel, done: make(chan struct{})}
+	f := &twccFeedback{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		app.Every(ctx, interval, f.sendAll)
@@ -65,27 +63,9 @@ func (f *twccFeedback) Close() error {
 
 // sendAll sends every peer its feedback (one tick).
 func (f *twccFeedback) sendAll(context.Context) {
-	f.mu.Lock()
-	f.list = f.list[:0]
-	for p := range f.peers {
-		f.list = append(f.list, p)
-	}
-	f.mu.Unlock()
-	for _, p := range f.list {
+	for _, p := range f.peers.snapshot() {
 		p.send()
 	}
-}
-
-func (f *twccFeedback) add(p *twccPeer) {
-	f.mu.Lock()
-	f.peers[p] = struct{}{}
-	f.mu.Unlock()
-}
-
-func (f *twccFeedback) remove(p *twccPeer) {
-	f.mu.Lock()
-	delete(f.peers, p)
-	f.mu.Unlock()
 }
 
 // twccPeer is one peer connection's feedback: what arrived since the last
@@ -111,7 +91,7 @@ func (p *twccPeer) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWrit
 	p.mu.Lock()
 	p.writer = w
 	p.mu.Unlock()
-	p.feedback.add(p)
+	p.feedback.peers.add(p)
 	return w
 }
 
@@ -156,7 +136,7 @@ func (p *twccPeer) recordHeader(ssrc uint32, h *rtp.Header, id uint8) {
 
 // Close stops the peer's feedback.
 func (p *twccPeer) Close() error {
-	p.feedback.remove(p)
+	p.feedback.peers.remove(p)
 	return nil
 }
 

@@ -338,7 +338,7 @@ func (p *Peer) subscribe(f *forwarder) bool {
 	}
 	p.downs[f] = &subscription{sender: tr.Sender(), down: d}
 	f.add(d)
-	p.sfu.media.reports.addDown(d)
+	p.sfu.media.reports.downs.add(d)
 	go d.readRTCP(tr.Sender())
 	return true
 }
@@ -354,7 +354,7 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 	}
 	delete(p.downs, f)
 	f.remove(s.down)
-	p.sfu.media.reports.removeDown(s.down)
+	p.sfu.media.reports.downs.remove(s.down)
 	return p.pc.RemoveTrack(s.sender) == nil
 }
 
@@ -362,7 +362,7 @@ func (p *Peer) unsubscribe(f *forwarder) bool {
 func (p *Peer) dropAll() {
 	for f, s := range p.downs {
 		f.remove(s.down)
-		p.sfu.media.reports.removeDown(s.down)
+		p.sfu.media.reports.downs.remove(s.down)
 	}
 	clear(p.downs)
 	if p.tunnel != nil {
@@ -400,13 +400,13 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	p.tracksMu.Lock()
 	p.addStream(l)
 	p.tracksMu.Unlock()
-	p.sfu.media.reports.add(l)
+	p.sfu.media.reports.layers.add(l)
 	go drainRTCP(receiver, l)
 	if !layered {
 		p.room.publish(f)
 	}
 	f.run(l)
-	p.sfu.media.reports.remove(l)
+	p.sfu.media.reports.layers.remove(l)
 	if !layered {
 		p.room.unpublish(f)
 	}

@@ -2,7 +2,6 @@ package sfu
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -28,12 +27,9 @@ const (
 // goroutine for the whole SFU sends it, so that the cost does not grow with
 // the number of peers' timers. Make it with newReporter; Close stops it.
 type reporter struct {
-	mu     sync.Mutex
-	layers map[*layer]struct{}
-	downs  map[*downTrack]struct{}
-	list   []*layer     // the layers of a tick, reused
-	dlist  []*downTrack // the downTracks of a report, reused
-	seqs   []uint16     // a layer's missing packets, reused
+	layers tickSet[*layer]     // received over WebRTC
+	downs  tickSet[*downTrack] // sent to WebRTC subscribers
+	seqs   []uint16            // a layer's missing packets, reused
 	ticks  int
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -41,40 +37,12 @@ type reporter struct {
 
 func newReporter(interval time.Duration) *reporter {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporter{layers: map[*layer]struct{}{}, downs: map[*downTrack]struct{}{}, cancel: cancel, done: make(chan struct{})}
+	r := &reporter{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		app.Every(ctx, interval, r.tick)
 	}()
 	return r
-}
-
-// add starts reporting on a layer received over WebRTC.
-func (r *reporter) add(l *layer) {
-	r.mu.Lock()
-	r.layers[l] = struct{}{}
-	r.mu.Unlock()
-}
-
-// remove stops reporting on a layer.
-func (r *reporter) remove(l *layer) {
-	r.mu.Lock()
-	delete(r.layers, l)
-	r.mu.Unlock()
-}
-
-// addDown starts sender reports on a track a WebRTC subscriber receives.
-func (r *reporter) addDown(d *downTrack) {
-	r.mu.Lock()
-	r.downs[d] = struct{}{}
-	r.mu.Unlock()
-}
-
-// removeDown stops them.
-func (r *reporter) removeDown(d *downTrack) {
-	r.mu.Lock()
-	delete(r.downs, d)
-	r.mu.Unlock()
 }
 
 // Close stops the reports.
@@ -87,19 +55,13 @@ func (r *reporter) Close() error {
 // tick sends the NACKs due, and on every reportEvery-th tick the receiver
 // reports, one per publisher.
 func (r *reporter) tick(context.Context) {
-	r.mu.Lock()
-	r.list = r.list[:0]
-	for l := range r.layers {
-		r.list = append(r.list, l)
-	}
-	r.mu.Unlock()
 	r.ticks++
 	var reports map[*Peer][]rtcp.ReceptionReport
 	if r.ticks%reportEvery == 0 {
 		reports = map[*Peer][]rtcp.ReceptionReport{}
 	}
 	now := time.Now().UnixNano()
-	for _, l := range r.list {
+	for _, l := range r.layers.snapshot() {
 		pub := l.fwd.pub
 		l.mu.Lock()
 		r.seqs = r.seqs[:0]
@@ -131,14 +93,8 @@ func (r *reporter) tick(context.Context) {
 // sendSenderReports sends each subscriber the sender reports of the tracks
 // it receives, in one compound packet.
 func (r *reporter) sendSenderReports(now int64) {
-	r.mu.Lock()
-	r.dlist = r.dlist[:0]
-	for d := range r.downs {
-		r.dlist = append(r.dlist, d)
-	}
-	r.mu.Unlock()
 	bySub := map[*Peer][]rtcp.Packet{}
-	for _, d := range r.dlist {
+	for _, d := range r.downs.snapshot() {
 		if sr, ok := d.senderReport(now); ok {
 			bySub[d.sub] = append(bySub[d.sub], sr)
 		}
