@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/transport/v5"
@@ -135,6 +136,28 @@ func (link *fastLink) send(h *rtp.Header, payload []byte) error {
 	}
 	n += copy(link.plain[n:], payload)
 	out, err := link.tx.EncryptRTP(link.sealed[:0], link.plain[:n], &link.txHdr)
+	if err != nil {
+		return err
+	}
+	link.sealed = out[:0]
+	_, err = link.key.conn.WriteToUDPAddrPort(out, link.key.from)
+	return err
+}
+
+// sendRTCP encrypts RTCP packets for the peer and writes them from the
+// connection's socket. Only the transport-wide feedback goes this way (see
+// twccPeer.send for why no other RTCP may).
+func (link *fastLink) sendRTCP(pkts []rtcp.Packet) error {
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		return err
+	}
+	link.txMu.Lock()
+	defer link.txMu.Unlock()
+	if link.key.conn == nil {
+		return errUnlinked
+	}
+	out, err := link.tx.EncryptRTCP(link.sealed[:0], raw, nil)
 	if err != nil {
 		return err
 	}

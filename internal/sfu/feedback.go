@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -79,6 +80,13 @@ type twccPeer struct {
 	recorder *twcc.Recorder
 	writer   interceptor.RTCPWriter
 	pending  bool // packets recorded since the last feedback
+	// fast is the peer's link to the fast path, on which the feedback goes
+	// when there is one; nil before the peer is made.
+	fast *atomic.Pointer[fastLink]
+	// sent and sentFast: whether feedback was sent with the recorder's
+	// sender SSRC, and by which way (see send).
+	sent, sentFast bool
+	fastSent       atomic.Uint64 // feedback packets sent on the fast path
 }
 
 // NewInterceptor hands the peer's feedback to its peer connection: a
@@ -140,18 +148,47 @@ func (p *twccPeer) Close() error {
 	return nil
 }
 
-// send writes the feedback for what arrived since the last.
+// useLink sends the feedback on the fast path whenever fast holds a link.
+func (p *twccPeer) useLink(fast *atomic.Pointer[fastLink]) {
+	p.mu.Lock()
+	p.fast = fast
+	p.mu.Unlock()
+}
+
+// send writes the feedback for what arrived since the last: from the
+// connection's socket when it is on the fast path, else through pion.
+//
+// The fast path's SRTCP context and pion's number their packets each on
+// their own, under the same key, so the two must never send RTCP of one
+// sender SSRC: GCM's nonce is made of the SSRC and that number. No other
+// RTCP the SFU sends has the feedback's sender SSRC, and when the feedback
+// changes way (the connection moves to TCP, or comes back) it takes a new
+// one, losing what was recorded since the last feedback.
 func (p *twccPeer) send() {
 	p.mu.Lock()
 	if !p.pending || p.writer == nil {
 		p.mu.Unlock()
 		return
 	}
+	var link *fastLink
+	if p.fast != nil {
+		link = p.fast.Load()
+	}
+	if p.sent && p.sentFast != (link != nil) {
+		p.recorder = twcc.NewRecorder(rand.Uint32())
+	}
+	p.sent, p.sentFast = true, link != nil
 	pkts := p.recorder.BuildFeedbackPacket()
 	p.pending = false
 	w := p.writer
 	p.mu.Unlock()
-	if len(pkts) > 0 {
+	switch {
+	case len(pkts) == 0:
+	case link != nil:
+		if link.sendRTCP(pkts) == nil { // else lost, as on the network
+			p.fastSent.Add(1)
+		}
+	default:
 		_, _ = w.Write(pkts, nil) // a peer that is going: its next feedback, if any, says it again
 	}
 }

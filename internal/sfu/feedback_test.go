@@ -138,4 +138,12 @@ func TestPublishersGetTransportWideFeedback(t *testing.T) {
 	if n, d := pub.twccs.Load(), time.Since(start); float64(n) > 2*d.Seconds()/twccInterval.Seconds()+2 {
 		t.Errorf("%d feedbacks in %s, at most one each %s", n, d, twccInterval)
 	}
+	// The feedback goes from the connection's socket, encrypted with the
+	// fast path's own SRTCP context, and the publisher decrypts it.
+	// While the connection is on the fast path, no feedback goes through
+	// pion, so what the publisher reads meanwhile came that way.
+	waitFor(t, 5*time.Second, "feedback on the fast path", func() bool { return pub.peer.twcc.fastSent.Load() > 0 })
+	read, fast := pub.twccs.Load(), pub.peer.twcc.fastSent.Load()
+	waitFor(t, 5*time.Second, "five more on the fast path", func() bool { return pub.peer.twcc.fastSent.Load() >= fast+5 })
+	waitFor(t, 5*time.Second, "the publisher reading them", func() bool { return pub.twccs.Load() >= read+4 })
 }

@@ -115,6 +115,7 @@ func (s *SFU) newPeer(userID int64, signal Signal) (*Peer, error) {
 	p := &Peer{sfu: s, user: userID, pc: pc, signal: signal, ready: make(chan struct{}), done: make(chan struct{}),
 		purposes: map[string]string{}, downs: map[*forwarder]*subscription{}, tracks: map[*webrtc.RTPReceiver]*forwarder{},
 		keys: keys, twcc: twcc, rtcpSSRC: rand.Uint32()}
+	twcc.useLink(&p.fast)
 	pc.OnICECandidate(p.onCandidate)
 	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(*webrtc.ICECandidatePair) {
 		if pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
