@@ -138,10 +138,10 @@ func TestPublishersGetTransportWideFeedback(t *testing.T) {
 	if n, d := pub.twccs.Load(), time.Since(start); float64(n) > 2*d.Seconds()/twccInterval.Seconds()+2 {
 		t.Errorf("%d feedbacks in %s, at most one each %s", n, d, twccInterval)
 	}
-	// The feedback goes from the connection's socket, encrypted with the
-	// fast path's own SRTCP context, and the publisher decrypts it.
-	// While the connection is on the fast path, no feedback goes through
-	// pion, so what the publisher reads meanwhile came that way.
+	// Once the connection is on the fast path, the feedback goes from its
+	// socket, encrypted with the fast path's own SRTCP context, and none
+	// through pion: what the publisher reads meanwhile came that way, and
+	// it could decrypt it.
 	waitFor(t, 5*time.Second, "feedback on the fast path", func() bool { return pub.peer.twcc.fastSent.Load() > 0 })
 	read, fast := pub.twccs.Load(), pub.peer.twcc.fastSent.Load()
 	waitFor(t, 5*time.Second, "five more on the fast path", func() bool { return pub.peer.twcc.fastSent.Load() >= fast+5 })
