@@ -227,8 +227,7 @@ func BenchmarkFastPathTake(b *testing.B) {
 	fp := &fastPath{}
 	conn := &fastConn{path: fp}
 	from := netip.MustParseAddrPort("127.0.0.1:5000")
-	feedback := newTWCCFeedback(time.Hour)
-	defer feedback.Close()
+	feedback := &twccFeedback{}
 	pub := &Peer{twcc: feedback.newPeer()}
 	f := &forwarder{pub: pub, video: true, mime: webrtc.MimeTypeVP8, clock: 90000}
 	f.downs.Store(&[]*downTrack{})

@@ -11,37 +11,18 @@ import (
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
-
-	"rapport/internal/app"
 )
-
-// twccInterval is how often each publisher gets its transport-wide
-// congestion control feedback, as pion's and browsers' own do.
-const twccInterval = 100 * time.Millisecond
 
 // twccFeedback sends publishers the transport-wide congestion control
 // feedback their browsers' bandwidth estimation runs on
 // (draft-holmer-rmcat-transport-wide-cc-extensions). Each packet is
 // recorded where it is read, under its peer's lock, without a copy or an
-// allocation; one goroutine for the whole SFU sends every peer its
-// feedback on a shared tick. (pion's interceptor parses every packet's
-// header into a new map, hands it to a goroutine of its peer's over a
-// channel, and runs a ticker per peer: a cost per packet and per peer.)
-// Make it with newTWCCFeedback; Close stops its goroutine.
+// allocation; the SFU's one RTCP tick (rtcpTicks) sends every peer its
+// feedback. (pion's interceptor parses every packet's header into a new
+// map, hands it to a goroutine of its peer's over a channel, and runs a
+// ticker per peer: a cost per packet and per peer.)
 type twccFeedback struct {
-	peers  tickSet[*twccPeer]
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func newTWCCFeedback(interval time.Duration) *twccFeedback {
-	ctx, cancel := context.WithCancel(context.Background())
-	f := &twccFeedback{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		app.Every(ctx, interval, f.sendAll)
-	}()
-	return f
+	peers tickSet[*twccPeer]
 }
 
 // NewInterceptor makes the feedback of one peer connection (an
@@ -53,13 +34,6 @@ func (f *twccFeedback) NewInterceptor(string) (interceptor.Interceptor, error) {
 // newPeer makes the feedback of one peer connection.
 func (f *twccFeedback) newPeer() *twccPeer {
 	return &twccPeer{feedback: f, recorder: twcc.NewRecorder(rand.Uint32()), start: time.Now()}
-}
-
-// Close stops sending feedback.
-func (f *twccFeedback) Close() error {
-	f.cancel()
-	<-f.done
-	return nil
 }
 
 // sendAll sends every peer its feedback (one tick).

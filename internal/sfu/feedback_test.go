@@ -53,8 +53,8 @@ func twccStream(ssrc uint32) *interceptor.StreamInfo {
 // are reported on the next tick, in one transport-wide feedback, and a
 // peer that closed gets none after.
 func TestTWCCFeedbackSaysWhatArrived(t *testing.T) {
-	f := newTWCCFeedback(20 * time.Millisecond)
-	defer f.Close()
+	f := &twccFeedback{}
+	defer rtcpTicks(20*time.Millisecond, f.sendAll)()
 	i, err := f.NewInterceptor("")
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +94,7 @@ func TestTWCCFeedbackSaysWhatArrived(t *testing.T) {
 // TestTWCCFeedbackLeavesOtherStreams: a stream without transport-wide
 // sequence numbers is read as it is.
 func TestTWCCFeedbackLeavesOtherStreams(t *testing.T) {
-	f := newTWCCFeedback(time.Hour)
-	defer f.Close()
+	f := &twccFeedback{}
 	i, _ := f.NewInterceptor("")
 	r := twccPackets(t, 1, 1)
 	if got := i.BindRemoteStream(&interceptor.StreamInfo{SSRC: 1}, r); got == nil {
@@ -106,8 +105,7 @@ func TestTWCCFeedbackLeavesOtherStreams(t *testing.T) {
 // BenchmarkTWCCRecord is a publisher's packet read through the feedback's
 // recorder: no allocation a packet.
 func BenchmarkTWCCRecord(b *testing.B) {
-	f := newTWCCFeedback(time.Hour)
-	defer f.Close()
+	f := &twccFeedback{}
 	i, _ := f.NewInterceptor("")
 	r := i.BindRemoteStream(twccStream(9), twccPackets(b, 9, 0))
 	buf := make([]byte, 1500)
@@ -135,8 +133,8 @@ func TestPublishersGetTransportWideFeedback(t *testing.T) {
 	pub.join(s, "feedback", 1)
 	start := time.Now()
 	waitFor(t, 10*time.Second, "five transport-wide feedbacks", func() bool { return pub.twccs.Load() >= 5 })
-	if n, d := pub.twccs.Load(), time.Since(start); float64(n) > 2*d.Seconds()/twccInterval.Seconds()+2 {
-		t.Errorf("%d feedbacks in %s, at most one each %s", n, d, twccInterval)
+	if n, d := pub.twccs.Load(), time.Since(start); float64(n) > 2*d.Seconds()/rtcpInterval.Seconds()+2 {
+		t.Errorf("%d feedbacks in %s, at most one each %s", n, d, rtcpInterval)
 	}
 	// Once the connection is on the fast path, the feedback goes from its
 	// socket, encrypted with the fast path's own SRTCP context, and none

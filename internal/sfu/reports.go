@@ -5,16 +5,11 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
-
-	"rapport/internal/app"
 )
 
-// nackInterval is how often publishers are asked for the video packets that
-// did not arrive; receiver reports go every reportEvery of these ticks.
-const (
-	nackInterval = 100 * time.Millisecond
-	reportEvery  = 10
-)
+// reportEvery is how many of the SFU's RTCP ticks (rtcpInterval) go by
+// between two receiver reports to a publisher: a second.
+const reportEvery = 10
 
 // reporter sends the SFU's RTCP reports. Publishers hear what the SFU
 // received of their tracks: NACKs for lost video packets on every tick,
@@ -23,33 +18,14 @@ const (
 // every second. Subscribers get a sender report a second for each track
 // they receive (the RTP time of the wall clock's now, which their browser
 // synchronises audio and video with, and the counts). What arrived is kept
-// by each layer's receiveLog, what was sent by each downTrack; one
-// goroutine for the whole SFU sends it, so that the cost does not grow with
-// the number of peers' timers. Make it with newReporter; Close stops it.
+// by each layer's receiveLog, what was sent by each downTrack; the SFU's
+// one RTCP tick (rtcpTicks) sends it, so that the cost does not grow with
+// the number of peers' timers.
 type reporter struct {
 	layers tickSet[*layer]     // received over WebRTC
 	downs  tickSet[*downTrack] // sent to WebRTC subscribers
 	seqs   []uint16            // a layer's missing packets, reused
 	ticks  int
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func newReporter(interval time.Duration) *reporter {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporter{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		app.Every(ctx, interval, r.tick)
-	}()
-	return r
-}
-
-// Close stops the reports.
-func (r *reporter) Close() error {
-	r.cancel()
-	<-r.done
-	return nil
 }
 
 // tick sends the NACKs due, and on every reportEvery-th tick the receiver

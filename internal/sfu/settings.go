@@ -46,7 +46,7 @@ type media struct {
 }
 
 // newMedia sets up what peer connections are made with. It returns what
-// must be closed with the SFU (shared sockets, feedback goroutines).
+// must be closed with the SFU (shared sockets, the RTCP tick's goroutine).
 func newMedia(s Settings, log *slog.Logger) (*media, []func() error, error) {
 	m := &media{engine: &webrtc.MediaEngine{}, fast: &fastPath{}}
 	if err := registerCodecs(m.engine); err != nil {
@@ -60,9 +60,9 @@ func newMedia(s Settings, log *slog.Logger) (*media, []func() error, error) {
 		return nil, nil, err
 	}
 	m.settings = *se
-	m.feedback = newTWCCFeedback(twccInterval)
-	m.reports = newReporter(nackInterval)
-	return m, append(closers, m.feedback.Close, m.reports.Close), nil
+	m.feedback, m.reports = &twccFeedback{}, &reporter{}
+	stop := rtcpTicks(rtcpInterval, m.feedback.sendAll, m.reports.tick)
+	return m, append(closers, stop), nil
 }
 
 // api is the webrtc.API of one peer connection: its DTLS handshake, in

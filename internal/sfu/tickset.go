@@ -1,6 +1,38 @@
 package sfu
 
-import "sync"
+import (
+	"context"
+	"sync"
+	"time"
+
+	"rapport/internal/app"
+)
+
+// rtcpInterval is the SFU's RTCP tick. On every one, each publisher gets
+// its transport-wide feedback and the NACKs due, every 100 ms as pion's
+// and browsers' own do; receiver and sender reports go every reportEvery
+// ticks.
+const rtcpInterval = 100 * time.Millisecond
+
+// rtcpTicks runs fns, one after the other, every interval on one goroutine
+// for the whole SFU, until stop, which waits for it to end.
+func rtcpTicks(interval time.Duration, fns ...func(context.Context)) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		app.Every(ctx, interval, func(ctx context.Context) {
+			for _, fn := range fns {
+				fn(ctx)
+			}
+		})
+	}()
+	return func() error {
+		cancel()
+		<-done
+		return nil
+	}
+}
 
 // tickSet is the members a periodic sender visits on each tick (peers for
 // their feedback, layers and downTracks for their reports): added and
