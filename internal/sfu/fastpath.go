@@ -40,6 +40,12 @@ type linkKey struct {
 	from netip.AddrPort
 }
 
+// keyFor is the linkKey of a packet from addr on c: an IPv4 address that a
+// dual-stack socket reports mapped into IPv6 is taken as itself.
+func keyFor(c *fastConn, addr netip.Addr, port uint16) linkKey {
+	return linkKey{c, netip.AddrPortFrom(addr.Unmap(), port)}
+}
+
 // fastNet is the SFU's network: pion's, with enlarged sockets that pass
 // through the fast path.
 type fastNet struct {
@@ -179,7 +185,7 @@ func (fp *fastPath) take(c *fastConn, b []byte, from netip.AddrPort) bool {
 	if len(b) < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
 		return false // not RTP: STUN, DTLS, RTCP
 	}
-	v, ok := fp.links.Load(linkKey{c, netip.AddrPortFrom(from.Addr().Unmap(), from.Port())})
+	v, ok := fp.links.Load(keyFor(c, from.Addr(), from.Port()))
 	if !ok {
 		return false
 	}
@@ -302,5 +308,5 @@ func (fp *fastPath) keyOf(pc *webrtc.PeerConnection) (linkKey, bool) {
 	if !ok {
 		return linkKey{}, false
 	}
-	return linkKey{c.(*fastConn), netip.AddrPortFrom(remoteAddr.Unmap(), pair.Remote.Port)}, true
+	return keyFor(c.(*fastConn), remoteAddr, pair.Remote.Port), true
 }
