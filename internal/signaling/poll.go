@@ -188,11 +188,11 @@ func (s *Server) pollFor(r *http.Request, userID int64) *pollConn {
 func (s *Server) PollSend(w http.ResponseWriter, r *http.Request, user *coaching.User) error {
 	p := s.pollFor(r, user.ID)
 	if p == nil {
-		// Ended and forgotten: nothing sent was taken; said as a close, so
-		// that the page opens a new connection (and sends again) without an
-		// error in its console.
+		// Ended and forgotten: nothing sent was taken; said as a close (why
+		// it closed, when that is still known), so that the page opens a
+		// new connection (and sends again) without an error in its console.
 		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 16*protocol.MaxFrame))
-		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: reasonConnEnded})
+		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: s.endedReason(r, user.ID)})
 		return nil
 	}
 	if p.isClosed() { // it closed a moment ago: its next poll says why
@@ -248,7 +248,7 @@ func (s *Server) Poll(w http.ResponseWriter, r *http.Request, user *coaching.Use
 	if p == nil {
 		// Ended and forgotten (its last poll was cut, say): said as a close,
 		// like any other, so that the page opens a new one without an error.
-		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: reasonConnEnded})
+		writeJSON(w, http.StatusOK, pollAnswer{Frames: []json.RawMessage{}, Closed: s.endedReason(r, user.ID)})
 		return nil
 	}
 	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
@@ -277,21 +277,68 @@ func (s *Server) ClosePoll(w http.ResponseWriter, r *http.Request, user *coachin
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	s.forget(p) // before it closes: the page that left needs no reason kept
 	p.Close(room.ReasonLeft)
 	p.recvMu.Lock()
 	p.client.left()
 	p.recvMu.Unlock()
-	s.forget(p)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 func (s *Server) forget(p *pollConn) {
 	s.mu.Lock()
-	if s.polls[p.id] == p {
-		delete(s.polls, p.id)
-	}
+	s.forgetLocked(p)
 	s.mu.Unlock()
+}
+
+// forgetLocked drops p, and remembers why it closed, if it did, for
+// endedFor: a send that crosses the poll that said why (or a poll after
+// one that was cut) is told the same. s.mu is held.
+func (s *Server) forgetLocked(p *pollConn) {
+	if s.polls[p.id] != p {
+		return
+	}
+	delete(s.polls, p.id)
+	p.mu.Lock()
+	reason := p.closed
+	p.mu.Unlock()
+	if reason != "" {
+		s.ended[p.id] = pollEnd{userID: p.userID, roomID: p.roomID, reason: reason, at: time.Now()}
+	}
+}
+
+// pollEnd is why a forgotten long-poll connection closed.
+type pollEnd struct {
+	userID int64
+	roomID string
+	reason string
+	at     time.Time
+}
+
+// endedFor is how long a forgotten connection's reason is kept: long
+// enough for the requests it crossed to come in.
+const endedFor = time.Minute
+
+// endedReason says why the caller's forgotten long-poll connection of r
+// closed, or reasonConnEnded when that is no longer known.
+func (s *Server) endedReason(r *http.Request, userID int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.ended[r.PathValue("conn")]
+	if !ok || e.userID != userID || e.roomID != r.PathValue("room_id") {
+		return reasonConnEnded
+	}
+	return e.reason
+}
+
+// pruneEnded drops the reasons older than endedFor; s.mu is held.
+func (s *Server) pruneEnded(now time.Time) {
+	for id, e := range s.ended {
+		if now.Sub(e.at) > endedFor {
+			delete(s.ended, id)
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

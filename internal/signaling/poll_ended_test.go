@@ -1,8 +1,10 @@
 package signaling_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // TestAForgottenLongPollSaysItEnded: a poll or a send on a long-poll
@@ -32,5 +34,49 @@ func TestAForgottenLongPollSaysItEnded(t *testing.T) {
 	}
 	if code := e.api(e.signIn("x@example.com", "client"), "GET", base, "", nil); code != http.StatusNotFound {
 		t.Fatalf("an outsider: %d", code)
+	}
+}
+
+// TestALongPollEndedByTheCoachSaysSoToEveryRequest: once the coach ends the
+// session, the client's long poll is told "room_ended"; a poll after the
+// server forgot the connection, and a send that crossed that answer, are
+// told the same (not "conn_ended",
+// which would have the page open a new connection and be refused as if the
+// room had never been open).
+func TestALongPollEndedByTheCoachSaysSoToEveryRequest(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	coach, client := e.mustWS(t, e.coach), e.openPoll(t, e.client)
+	join(t, coach, nil)
+	join(t, client, nil)
+	coach.send(t, "room.end", "e1", nil)
+	wait(t, client, "room.ended")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		client.mu.Lock()
+		closed := client.closed
+		client.mu.Unlock()
+		if closed == "room_ended" {
+			break
+		}
+		if closed != "" || time.Now().After(deadline) {
+			t.Fatalf("the client's poll closed with %q, want room_ended", closed)
+		}
+	}
+	// The poll that said why came with the last frames: the server keeps
+	// the connection until a poll takes the close alone, and forgets it then.
+	var ans struct{ Closed string }
+	after := fmt.Sprintf("?after=%d", client.after)
+	for i := 0; i < 2; i++ {
+		ans.Closed = ""
+		if code := e.api(e.client, "GET", client.base+after, "", &ans); code != http.StatusOK || ans.Closed != "room_ended" {
+			t.Fatalf("poll %d after the end: %d %+v, want 200 room_ended", i+1, code, ans)
+		}
+	}
+	ans.Closed = ""
+	if code := e.api(e.client, "POST", client.base, `{"v":1,"type":"ping"}`, &ans); code != http.StatusOK || ans.Closed != "room_ended" {
+		t.Fatalf("a send after the end: %d %+v, want 200 room_ended", code, ans)
+	}
+	ans.Closed = ""
+	if code := e.api(e.coach, "GET", client.base+"?after=0", "", &ans); code != http.StatusOK || ans.Closed != "conn_ended" {
+		t.Fatalf("the coach polling the client's connection: %d %+v, want 200 conn_ended", code, ans)
 	}
 }

@@ -47,10 +47,11 @@ type Server struct {
 
 	mu      sync.Mutex
 	polls   map[string]*pollConn
-	tickets tickets        // for the media tunnel's WebSockets
-	ws      sync.WaitGroup // the WebSocket handlers running
-	live    liveConns      // every connection, for CloseSession, CloseUser and CloseRoom
-	peers   Peers          // the other nodes of a cluster; nil: alone
+	ended   map[string]pollEnd // why forgotten long polls closed, for a while
+	tickets tickets            // for the media tunnel's WebSockets
+	ws      sync.WaitGroup     // the WebSocket handlers running
+	live    liveConns          // every connection, for CloseSession, CloseUser and CloseRoom
+	peers   Peers              // the other nodes of a cluster; nil: alone
 }
 
 // NewServer returns a server for rooms.
@@ -58,7 +59,8 @@ func NewServer(rooms *room.Manager, log *slog.Logger, clock app.Clock) *Server {
 	if clock == nil {
 		clock = app.SystemClock{}
 	}
-	return &Server{Rooms: rooms, Log: log, Clock: clock, FrameRate: 50, FrameBurst: 100, polls: map[string]*pollConn{}}
+	return &Server{Rooms: rooms, Log: log, Clock: clock, FrameRate: 50, FrameBurst: 100,
+		polls: map[string]*pollConn{}, ended: map[string]pollEnd{}}
 }
 
 // newClient makes the client of a connection that session (0: none, the
@@ -104,12 +106,13 @@ func (s *Server) Shutdown(ctx context.Context) {
 func (s *Server) reap(now time.Time) {
 	s.mu.Lock()
 	var dead []*pollConn
-	for id, pc := range s.polls {
+	for _, pc := range s.polls {
 		if pc.idleSince(now) > deadAfter || pc.isClosed() || pc.unjoinedSince(now) > joinWithin {
 			dead = append(dead, pc)
-			delete(s.polls, id)
+			s.forgetLocked(pc)
 		}
 	}
+	s.pruneEnded(now)
 	s.mu.Unlock()
 	for _, pc := range dead {
 		pc.Close(room.ReasonGone)
