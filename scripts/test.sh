@@ -17,19 +17,32 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 scripts/test-js.sh
-echo "== go test -race"
 mkdir -p test-artifacts
-# The browser tests run two browsers at a time, which takes both cores: they
-# run after the rest, so that the tests that keep real-time limits (the
-# AI's 300 ms barge-in, the tunnel's repair window, a slow reader's drop)
-# never share the machine with them.
-# The cluster's tests run three nodes each, and time a call's move between
-# them: they too run after the rest, before the browsers.
-go test -race -count=1 -timeout 15m "$@" $(go list ./... | grep -v '/internal/e2e$' | grep -v '/internal/multinode$')
-echo "== go test -race ./internal/multinode (three rapport serve processes)"
-go test -race -count=1 -timeout 15m "$@" ./internal/multinode
-echo "== go test -race ./internal/e2e (the browser tests)"
-go test -race -count=1 -timeout 15m "$@" ./internal/e2e
+# The tests run in three rounds, so that the ones that keep real-time
+# limits (the AI's 300 ms barge-in, the tunnel's repair window, a slow
+# reader's drop, the loads' rates) never share the machine with more than
+# one other package, nor with the browsers:
+# - most packages, four at a time: their tests mostly wait (for Chromium
+#   reading a stand-in Skool, for PostgreSQL, for timeouts to pass), and
+#   four at a time keep both cores busy;
+# - the real-time packages and the cluster's (three rapport serve processes
+#   each, timing a call's move between them), two at a time;
+# - the browser tests, two browsers at a time, which takes both cores.
+realtime='/internal/(voice|sfu|room|signaling|loadtest|multinode)$|/cmd/rapport-load$'
+# round TITLE CMD...: runs one round under its title and says how long it took.
+round() {
+	local title=$1 start=$SECONDS
+	shift
+	echo "== $title"
+	"$@"
+	echo "== $title: $((SECONDS - start)) s"
+}
+round "go test -race, four packages at a time" \
+	go test -race -count=1 -p 4 -timeout 15m "$@" $(go list ./... | grep -v '/internal/e2e$' | grep -Ev "$realtime")
+round "go test -race, the real-time packages and the cluster's, two at a time" \
+	go test -race -count=1 -p 2 -timeout 15m "$@" $(go list ./... | grep -E "$realtime")
+round "go test -race ./internal/e2e, the browser tests" \
+	go test -race -count=1 -timeout 15m "$@" ./internal/e2e
 echo "== fuzz the protocol decoders (the server's, and the Go client's scanner)"
 go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 100000x ./internal/protocol
 go test -run '^$' -fuzz '^FuzzUnmarshalAgreesWithEncodingJSON$' -fuzztime 100000x ./internal/protocol
