@@ -14,6 +14,7 @@ import (
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
+	"rapport/internal/udpbatch"
 	"rapport/internal/udpbuf"
 )
 
@@ -63,24 +64,43 @@ func (n *fastNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPCon
 	if !ok {
 		return c, nil
 	}
-	fc := &fastConn{UDPConn: udp, path: n.path}
+	reader, err := udpbatch.NewReader(udp, readBatch)
+	if err != nil {
+		udp.Close()
+		return nil, err
+	}
+	fc := &fastConn{UDPConn: udp, path: n.path, reader: reader}
 	n.path.conns.Store(udp.LocalAddr().(*net.UDPAddr).AddrPort(), fc)
 	return fc, nil
 }
 
+// readBatch is how many waiting packets one read of a socket takes: a
+// camera's frame arrives as a burst of packets, and one shared socket
+// (Settings.UDPPort) carries every peer's.
+const readBatch = 16
+
 // fastConn is a socket of the SFU's: what it reads goes to the fast path
-// first. It reads and writes with netip addresses, as pion's ICE prefers.
+// first. It reads in batches (one recvmmsg for every packet waiting), and
+// reads and writes with netip addresses, as pion's ICE prefers.
 type fastConn struct {
 	*net.UDPConn
 	path *fastPath
+
+	readMu sync.Mutex // pion reads a socket from one goroutine; this makes sure
+	reader *udpbatch.Reader
 }
 
 // ReadFromAddrPort reads the next packet that the fast path does not take.
 func (c *fastConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
 	for {
-		n, from, err := c.ReadFromUDPAddrPort(b)
-		if err != nil || !c.path.take(c, b[:n], from) {
-			return n, from, err
+		d, from, err := c.reader.Next()
+		if err != nil {
+			return 0, from, err
+		}
+		if !c.path.take(c, d, from) {
+			return copy(b, d), from, nil
 		}
 	}
 }

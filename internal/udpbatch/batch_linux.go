@@ -1,0 +1,97 @@
+package udpbatch
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// sysBatch is recvmmsg's arguments: a header, a buffer and room for a
+// source address for each datagram of a batch.
+type sysBatch struct {
+	raw   syscall.RawConn
+	hdrs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet6 // large enough for either family
+}
+
+func (s *sysBatch) init(conn *net.UDPConn, bufs [][]byte) error {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	s.raw = raw
+	s.hdrs = make([]unix.Mmsghdr, len(bufs))
+	s.iovs = make([]unix.Iovec, len(bufs))
+	s.names = make([]unix.RawSockaddrInet6, len(bufs))
+	for i := range bufs {
+		s.iovs[i].Base = &bufs[i][0]
+		s.iovs[i].SetLen(len(bufs[i]))
+		s.hdrs[i].Hdr.Iov = &s.iovs[i]
+		s.hdrs[i].Hdr.SetIovlen(1)
+		s.hdrs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.names[i]))
+	}
+	return nil
+}
+
+// read waits for at least one datagram and takes every one waiting, up to
+// the batch, with one recvmmsg; it returns how many.
+func (s *sysBatch) read(r *Reader) (int, error) {
+	for i := range s.hdrs {
+		s.hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
+		s.hdrs[i].Hdr.Flags = 0
+	}
+	var n int
+	var errno syscall.Errno
+	err := s.raw.Read(func(fd uintptr) bool {
+		got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), 0, 0, 0)
+		if e == unix.EAGAIN || e == unix.EINTR {
+			return false // the runtime's poller waits for the socket to be readable, then calls again
+		}
+		n, errno = int(got), e
+		return true
+	})
+	if err != nil {
+		return 0, &net.OpError{Op: "read", Net: "udp", Source: r.conn.LocalAddr(), Err: err}
+	}
+	if errno != 0 {
+		return 0, &net.OpError{Op: "recvmmsg", Net: "udp", Source: r.conn.LocalAddr(), Err: errno}
+	}
+	for i := range n {
+		r.lens[i] = min(int(s.hdrs[i].Len), len(r.bufs[i]))
+		r.froms[i] = addrOf(&s.names[i])
+	}
+	return n, nil
+}
+
+// addrOf reads a source address the kernel wrote: an IPv4 one as itself,
+// an IPv6 one with its scope as its interface's name, as the net package
+// gives it (a link-local address; the name is looked up only then).
+func addrOf(name *unix.RawSockaddrInet6) netip.AddrPort {
+	port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&name.Port))[:])
+	switch name.Family {
+	case unix.AF_INET:
+		v4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(name))
+		return netip.AddrPortFrom(netip.AddrFrom4(v4.Addr), port)
+	case unix.AF_INET6:
+		addr := netip.AddrFrom16(name.Addr)
+		if name.Scope_id != 0 {
+			addr = addr.WithZone(zoneOf(int(name.Scope_id)))
+		}
+		return netip.AddrPortFrom(addr, port)
+	}
+	return netip.AddrPort{}
+}
+
+// zoneOf is the name of the interface with the index, or the index.
+func zoneOf(index int) string {
+	if ifi, err := net.InterfaceByIndex(index); err == nil {
+		return ifi.Name
+	}
+	return strconv.Itoa(index)
+}

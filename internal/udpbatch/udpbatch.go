@@ -1,0 +1,63 @@
+// Package udpbatch reads a UDP socket's waiting datagrams in batches: on
+// Linux one recvmmsg system call takes as many as are waiting, up to the
+// batch's size, where a read per datagram (recvfrom) would take one each and
+// then make another call that finds nothing before the goroutine parks.
+// Nothing is allocated per datagram: the buffers and the kernel's headers
+// are the reader's own, reused from batch to batch.
+//
+// golang.org/x/net/ipv4's ReadBatch makes the same call, but allocates each
+// datagram's source address; the SFU reads every media packet this way, so
+// the reader here keeps the addresses as netip values.
+package udpbatch
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Size is the largest datagram a Reader returns whole: a longer one is cut
+// to it, as a read into a buffer of this size would cut it.
+const Size = 1500
+
+// Reader reads one socket in batches. Only one goroutine may call Next.
+type Reader struct {
+	conn  *net.UDPConn
+	bufs  [][]byte
+	lens  []int
+	froms []netip.AddrPort
+	n     int // datagrams in the batch
+	next  int // the next to return
+	sys   sysBatch
+}
+
+// NewReader reads conn in batches of up to batch datagrams.
+func NewReader(conn *net.UDPConn, batch int) (*Reader, error) {
+	r := &Reader{conn: conn, bufs: make([][]byte, batch), lens: make([]int, batch), froms: make([]netip.AddrPort, batch)}
+	for i := range r.bufs {
+		r.bufs[i] = make([]byte, Size)
+	}
+	if err := r.sys.init(conn, r.bufs); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Next returns the next datagram and where it came from, reading a batch
+// when the last one is used up. The bytes are the reader's and are valid
+// until the batch after this one is read; the caller may change them.
+func (r *Reader) Next() ([]byte, netip.AddrPort, error) {
+	if r.next == r.n {
+		n, err := r.sys.read(r)
+		if err != nil {
+			return nil, netip.AddrPort{}, err
+		}
+		r.n, r.next = n, 0
+	}
+	i := r.next
+	r.next++
+	return r.bufs[i][:r.lens[i]], r.froms[i], nil
+}
+
+// Pending reports how many datagrams of the batch read last are still to
+// be returned.
+func (r *Reader) Pending() int { return r.n - r.next }
