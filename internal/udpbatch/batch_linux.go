@@ -15,6 +15,9 @@ import (
 // source address for each datagram of a batch.
 type sysBatch struct {
 	raw   syscall.RawConn
+	recv  func(fd uintptr) bool // s.recvmmsg, made once: a method value passed each time would be allocated each time
+	got   int                   // what the last call returned
+	errno syscall.Errno
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for either family
@@ -25,7 +28,7 @@ func (s *sysBatch) init(conn *net.UDPConn, bufs [][]byte) error {
 	if err != nil {
 		return err
 	}
-	s.raw = raw
+	s.raw, s.recv = raw, s.recvmmsg
 	s.hdrs = make([]unix.Mmsghdr, len(bufs))
 	s.iovs = make([]unix.Iovec, len(bufs))
 	s.names = make([]unix.RawSockaddrInet6, len(bufs))
@@ -46,27 +49,29 @@ func (s *sysBatch) read(r *Reader) (int, error) {
 		s.hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
 		s.hdrs[i].Hdr.Flags = 0
 	}
-	var n int
-	var errno syscall.Errno
-	err := s.raw.Read(func(fd uintptr) bool {
-		got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), 0, 0, 0)
-		if e == unix.EAGAIN || e == unix.EINTR {
-			return false // the runtime's poller waits for the socket to be readable, then calls again
-		}
-		n, errno = int(got), e
-		return true
-	})
-	if err != nil {
+	if err := s.raw.Read(s.recv); err != nil {
 		return 0, &net.OpError{Op: "read", Net: "udp", Source: r.conn.LocalAddr(), Err: err}
 	}
-	if errno != 0 {
-		return 0, &net.OpError{Op: "recvmmsg", Net: "udp", Source: r.conn.LocalAddr(), Err: errno}
+	if s.errno != 0 {
+		return 0, &net.OpError{Op: "recvmmsg", Net: "udp", Source: r.conn.LocalAddr(), Err: s.errno}
 	}
-	for i := range n {
+	for i := range s.got {
 		r.lens[i] = min(int(s.hdrs[i].Len), len(r.bufs[i]))
 		r.froms[i] = addrOf(&s.names[i])
 	}
-	return n, nil
+	return s.got, nil
+}
+
+// recvmmsg makes the call on the socket's descriptor, for RawConn.Read:
+// false when nothing is waiting, for the runtime's poller to wait until
+// something is and call again.
+func (s *sysBatch) recvmmsg(fd uintptr) bool {
+	got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), 0, 0, 0)
+	if e == unix.EAGAIN || e == unix.EINTR {
+		return false
+	}
+	s.got, s.errno = int(got), e
+	return true
 }
 
 // addrOf reads a source address the kernel wrote: an IPv4 one as itself,
