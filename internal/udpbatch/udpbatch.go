@@ -43,8 +43,8 @@ func NewReader(conn *net.UDPConn, batch int) (*Reader, error) {
 }
 
 // Next returns the next datagram and where it came from, reading a batch
-// when the last one is used up. The bytes are the reader's and are valid
-// until the batch after this one is read; the caller may change them.
+// when the last one is used up. The bytes are the reader's: the caller may
+// change them, and they hold until a later call reads the next batch.
 func (r *Reader) Next() ([]byte, netip.AddrPort, error) {
 	if r.next == r.n {
 		n, err := r.sys.read(r)
