@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +22,7 @@ type sysBatch struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for either family
+	zones zoneCache
 }
 
 func (s *sysBatch) init(conn *net.UDPConn, bufs [][]byte) error {
@@ -50,14 +52,18 @@ func (s *sysBatch) read(r *Reader) (int, error) {
 		s.hdrs[i].Hdr.Flags = 0
 	}
 	if err := s.raw.Read(s.recv); err != nil {
-		return 0, &net.OpError{Op: "read", Net: "udp", Source: r.conn.LocalAddr(), Err: err}
+		return 0, err // the net package's own error: closed, or past the deadline
 	}
 	if s.errno != 0 {
 		return 0, &net.OpError{Op: "recvmmsg", Net: "udp", Source: r.conn.LocalAddr(), Err: s.errno}
 	}
 	for i := range s.got {
-		r.lens[i] = min(int(s.hdrs[i].Len), len(r.bufs[i]))
-		r.froms[i] = addrOf(&s.names[i])
+		r.lens[i] = int(s.hdrs[i].Len)
+		if s.hdrs[i].Hdr.Flags&unix.MSG_TRUNC != 0 {
+			r.lens[i] = cut
+			continue
+		}
+		r.froms[i] = s.zones.addrOf(&s.names[i])
 	}
 	return s.got, nil
 }
@@ -66,18 +72,48 @@ func (s *sysBatch) read(r *Reader) (int, error) {
 // false when nothing is waiting, for the runtime's poller to wait until
 // something is and call again.
 func (s *sysBatch) recvmmsg(fd uintptr) bool {
-	got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), 0, 0, 0)
-	if e == unix.EAGAIN || e == unix.EINTR {
-		return false
+	for {
+		got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(s.hdrs)), 0, 0, 0)
+		switch e {
+		case unix.EINTR:
+			continue // what is waiting is still waiting: the poller would not say so again
+		case unix.EAGAIN:
+			return false
+		}
+		s.got, s.errno = int(got), e
+		return true
 	}
-	s.got, s.errno = int(got), e
-	return true
+}
+
+// zoneCache names interfaces by index, for the scope of link-local
+// sources, looking the names up again at most once a minute, as the net
+// package does: a lookup lists every interface.
+type zoneCache struct {
+	names   map[int]string
+	fetched time.Time
+}
+
+// name is the name of the interface with the index, or the index.
+func (z *zoneCache) name(index int) string {
+	if name, ok := z.names[index]; ok && time.Since(z.fetched) < time.Minute {
+		return name
+	}
+	z.names, z.fetched = map[int]string{}, time.Now()
+	if ifs, err := net.Interfaces(); err == nil {
+		for _, ifi := range ifs {
+			z.names[ifi.Index] = ifi.Name
+		}
+	}
+	if _, ok := z.names[index]; !ok {
+		z.names[index] = strconv.Itoa(index)
+	}
+	return z.names[index]
 }
 
 // addrOf reads a source address the kernel wrote: an IPv4 one as itself,
-// an IPv6 one with its scope as its interface's name, as the net package
-// gives it (a link-local address; the name is looked up only then).
-func addrOf(name *unix.RawSockaddrInet6) netip.AddrPort {
+// an IPv6 one with its scope (a link-local address) as its interface's
+// name, as the net package gives it.
+func (z *zoneCache) addrOf(name *unix.RawSockaddrInet6) netip.AddrPort {
 	port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&name.Port))[:])
 	switch name.Family {
 	case unix.AF_INET:
@@ -86,17 +122,9 @@ func addrOf(name *unix.RawSockaddrInet6) netip.AddrPort {
 	case unix.AF_INET6:
 		addr := netip.AddrFrom16(name.Addr)
 		if name.Scope_id != 0 {
-			addr = addr.WithZone(zoneOf(int(name.Scope_id)))
+			addr = addr.WithZone(z.name(int(name.Scope_id)))
 		}
 		return netip.AddrPortFrom(addr, port)
 	}
 	return netip.AddrPort{}
-}
-
-// zoneOf is the name of the interface with the index, or the index.
-func zoneOf(index int) string {
-	if ifi, err := net.InterfaceByIndex(index); err == nil {
-		return ifi.Name
-	}
-	return strconv.Itoa(index)
 }

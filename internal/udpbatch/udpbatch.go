@@ -11,13 +11,19 @@
 package udpbatch
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 )
 
-// Size is the largest datagram a Reader returns whole: a longer one is cut
-// to it, as a read into a buffer of this size would cut it.
+// Size is the largest datagram a Reader returns: on Linux a longer one is
+// dropped and counted (Cut), rather than returned cut short as if whole;
+// elsewhere it is cut as the system cuts it. WebRTC's packets, media and
+// handshakes alike, are kept under 1,300 bytes to cross any network whole.
 const Size = 1500
+
+// cut marks a slot of a batch that held a datagram longer than Size.
+const cut = -1
 
 // Reader reads one socket in batches. Only one goroutine may call Next.
 type Reader struct {
@@ -27,11 +33,15 @@ type Reader struct {
 	froms []netip.AddrPort
 	n     int // datagrams in the batch
 	next  int // the next to return
+	cuts  uint64
 	sys   sysBatch
 }
 
 // NewReader reads conn in batches of up to batch datagrams.
 func NewReader(conn *net.UDPConn, batch int) (*Reader, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("udpbatch: a batch of %d datagrams", batch)
+	}
 	r := &Reader{conn: conn, bufs: make([][]byte, batch), lens: make([]int, batch), froms: make([]netip.AddrPort, batch)}
 	for i := range r.bufs {
 		r.bufs[i] = make([]byte, Size)
@@ -44,19 +54,30 @@ func NewReader(conn *net.UDPConn, batch int) (*Reader, error) {
 
 // Next returns the next datagram and where it came from, reading a batch
 // when the last one is used up. The bytes are the reader's: the caller may
-// change them, and they hold until a later call reads the next batch.
+// change them, and they hold until a later call reads the next batch. The
+// datagrams of a batch already read are returned even after the socket
+// is closed or its deadline passes; the read after them says so.
 func (r *Reader) Next() ([]byte, netip.AddrPort, error) {
-	if r.next == r.n {
-		n, err := r.sys.read(r)
-		if err != nil {
-			return nil, netip.AddrPort{}, err
+	for {
+		if r.next == r.n {
+			n, err := r.sys.read(r)
+			if err != nil {
+				return nil, netip.AddrPort{}, err
+			}
+			r.n, r.next = n, 0
 		}
-		r.n, r.next = n, 0
+		i := r.next
+		r.next++
+		if r.lens[i] == cut {
+			r.cuts++
+			continue
+		}
+		return r.bufs[i][:r.lens[i]], r.froms[i], nil
 	}
-	i := r.next
-	r.next++
-	return r.bufs[i][:r.lens[i]], r.froms[i], nil
 }
+
+// Cut reports how many datagrams longer than Size were dropped.
+func (r *Reader) Cut() uint64 { return r.cuts }
 
 // Pending reports how many datagrams of the batch read last are still to
 // be returned.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -28,88 +29,160 @@ func pair(t testing.TB, network, ip string) (*net.UDPConn, *net.UDPConn) {
 }
 
 // TestBatchesHoldEveryDatagramInOrder: datagrams sent before the first read
-// come back in one or more batches, whole, in order, each with its sender's
-// address, on IPv4 and IPv6; a datagram longer than Size is cut to it.
+// come back in batches, whole, in order, each with its sender's address, on
+// IPv4 and IPv6; one longer than Size, sent among them, is dropped and
+// counted (on Linux; elsewhere it is cut, as the system cuts it).
 func TestBatchesHoldEveryDatagramInOrder(t *testing.T) {
 	for _, tc := range []struct{ network, ip string }{{"udp4", "127.0.0.1"}, {"udp6", "::1"}} {
 		t.Run(tc.network, func(t *testing.T) {
 			r, s := pair(t, tc.network, tc.ip)
+			r.SetReadBuffer(1 << 20)
 			reader, err := udpbatch.NewReader(r, 8)
 			if err != nil {
 				t.Fatal(err)
 			}
-			const count = 20
+			const count, long = 20, 10
+			var want []string
 			for i := range count {
-				if _, err := s.Write([]byte(fmt.Sprintf("datagram %02d", i))); err != nil {
+				if i == long {
+					if _, err := s.Write(bytes.Repeat([]byte{7}, udpbatch.Size+100)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want = append(want, fmt.Sprintf("datagram %02d", i))
+				if _, err := s.Write([]byte(want[i])); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Write(bytes.Repeat([]byte{7}, udpbatch.Size+100)); err != nil {
-				t.Fatal(err)
+			if runtime.GOOS != "linux" {
+				want = append(want[:long], append([]string{string(bytes.Repeat([]byte{7}, udpbatch.Size))}, want[long:]...)...)
 			}
-			want := s.LocalAddr().(*net.UDPAddr).AddrPort()
+			from := s.LocalAddr().(*net.UDPAddr).AddrPort()
 			batches := 0
-			for i := range count + 1 {
+			for i, w := range want {
 				if reader.Pending() == 0 {
 					batches++
 				}
-				b, from, err := reader.Next()
+				b, src, err := reader.Next()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if from.Port() != want.Port() || from.Addr().Unmap() != want.Addr().Unmap() {
-					t.Fatalf("datagram %d from %v, want %v", i, from, want)
+				if src.Port() != from.Port() || src.Addr().Unmap() != from.Addr().Unmap() {
+					t.Fatalf("datagram %d from %v, want %v", i, src, from)
 				}
-				if i == count {
-					if len(b) != udpbatch.Size {
-						t.Fatalf("a datagram of %d bytes read as %d, want it cut to %d", udpbatch.Size+100, len(b), udpbatch.Size)
-					}
-					continue
-				}
-				if got := string(b); got != fmt.Sprintf("datagram %02d", i) {
-					t.Fatalf("datagram %d read as %q", i, got)
+				if string(b) != w {
+					t.Fatalf("datagram %d read as %.40q (%d bytes), want %.40q", i, b, len(b), w)
 				}
 			}
-			if batches > count/2 {
+			if runtime.GOOS != "linux" {
+				return
+			}
+			if reader.Cut() != 1 {
+				t.Errorf("%d datagrams counted as too long, want 1", reader.Cut())
+			}
+			if batches > 4 {
 				t.Errorf("%d datagrams waiting took %d reads, want batches of up to 8", count+1, batches)
 			}
 		})
 	}
 }
 
+// TestADualStackSocketReportsSourcesAsNetDoes: on a socket of both
+// families, an IPv4 sender's address comes back as ReadFromUDPAddrPort
+// gives it (mapped into IPv6).
+func TestADualStackSocketReportsSourcesAsNetDoes(t *testing.T) {
+	plain, err := net.ListenUDP("udp", &net.UDPAddr{})
+	if err != nil {
+		t.Skip(err)
+	}
+	defer plain.Close()
+	batched, err := net.ListenUDP("udp", &net.UDPAddr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer batched.Close()
+	reader, err := udpbatch.NewReader(batched, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []*net.UDPConn{plain, batched} {
+		to := net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.LocalAddr().(*net.UDPAddr).Port}
+		if _, err := s.WriteToUDP([]byte("hello"), &to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, want, err := plain.ReadFromUDPAddrPort(make([]byte, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, got, err := reader.Next()
+	if err != nil || string(b) != "hello" || got != want {
+		t.Fatalf("the batch read %q from %v (%v); net reads it from %v", b, got, err, want)
+	}
+}
+
 // TestNextWaitsForADatagramAndEndsWithTheSocket: a read with nothing
 // waiting waits for the next datagram, honours the read deadline, and
-// returns net.ErrClosed once the socket is closed.
+// returns net.ErrClosed when the socket is closed while it waits.
 func TestNextWaitsForADatagramAndEndsWithTheSocket(t *testing.T) {
 	r, s := pair(t, "udp4", "127.0.0.1")
 	reader, err := udpbatch.NewReader(r, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		b, _, err := reader.Next()
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		got <- string(b)
-	}()
+	next := func() <-chan error {
+		got := make(chan error, 1)
+		go func() {
+			b, _, err := reader.Next()
+			if err == nil && string(b) != "late" {
+				err = fmt.Errorf("read %q, want %q", b, "late")
+			}
+			got <- err
+		}()
+		return got
+	}
+	got := next()
+	select {
+	case err := <-got:
+		t.Fatalf("Next returned before anything was sent: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	if _, err := s.Write([]byte("late")); err != nil {
 		t.Fatal(err)
 	}
-	if g := <-got; g != "late" {
-		t.Fatalf("a datagram sent while Next waited read as %q", g)
+	if err := <-got; err != nil {
+		t.Fatal(err)
 	}
+
 	r.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 	var ne net.Error
 	if _, _, err := reader.Next(); !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("Next past the deadline: %v, want a timeout", err)
 	}
 	r.SetReadDeadline(time.Time{})
+
+	got = next()
+	select {
+	case err := <-got:
+		t.Fatalf("Next returned before anything was sent: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	r.Close()
-	if _, _, err := reader.Next(); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("Next on a closed socket: %v, want net.ErrClosed", err)
+	if err := <-got; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Next while the socket was closed: %v, want net.ErrClosed", err)
+	}
+}
+
+// TestABatchOfNoneIsRefused: a reader needs room for a datagram.
+func TestABatchOfNoneIsRefused(t *testing.T) {
+	r, _ := pair(t, "udp4", "127.0.0.1")
+	if _, err := udpbatch.NewReader(r, 0); err == nil {
+		t.Fatal("a batch of 0 accepted")
 	}
 }
 
