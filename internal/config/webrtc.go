@@ -78,7 +78,7 @@ const (
 // webrtcSettings are the call media's environment variables.
 var webrtcSettings = []Setting{
 	{Name: "CALL_MODE", Default: CallModeSFU, Help: "how a call's video travels when its appointment does not say: sfu (through the server) or p2p (directly between the two browsers)"},
-	{Name: "WEBRTC_UDP_PORT", Help: "one UDP port for all call media (easiest to open in a firewall); empty: a port per peer"},
+	{Name: "WEBRTC_UDP_PORT", Help: "one UDP port for all call media (easiest to open in a firewall, and cheaper per packet than a port per peer); empty: a port per peer"},
 	{Name: "WEBRTC_UDP_PORTS", Help: "the range of per-peer UDP ports when WEBRTC_UDP_PORT is empty, like 50000-60000; empty: any"},
 	{Name: "WEBRTC_TCP_PORT", Help: "a TCP port for call media on networks that block UDP; off when empty"},
 	{Name: "WEBRTC_PUBLIC_IP", Help: "the public IP address(es) of a server behind 1:1 NAT (a cloud VM's elastic IP), comma-separated"},
