@@ -73,10 +73,13 @@ func (p *pollConn) wakeLocked() {
 	p.wake = make(chan struct{})
 }
 
-func (p *pollConn) isClosed() bool {
+func (p *pollConn) isClosed() bool { return p.closedWhy() != "" }
+
+// closedWhy is the reason the connection closed with, or "" while open.
+func (p *pollConn) closedWhy() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.closed != ""
+	return p.closed
 }
 
 // unjoinedSince is how long the connection has been open without joining.
@@ -300,10 +303,7 @@ func (s *Server) forgetLocked(p *pollConn) {
 		return
 	}
 	delete(s.polls, p.id)
-	p.mu.Lock()
-	reason := p.closed
-	p.mu.Unlock()
-	if reason != "" {
+	if reason := p.closedWhy(); reason != "" {
 		s.ended[p.id] = pollEnd{userID: p.userID, roomID: p.roomID, reason: reason, at: time.Now()}
 	}
 }

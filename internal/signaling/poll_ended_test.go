@@ -50,16 +50,15 @@ func TestALongPollEndedByTheCoachSaysSoToEveryRequest(t *testing.T) {
 	join(t, client, nil)
 	coach.send(t, "room.end", "e1", nil)
 	wait(t, client, "room.ended")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	var closed string
+	waitUntil(t, 10*time.Second, "the client's poll to close", func() bool {
 		client.mu.Lock()
-		closed := client.closed
-		client.mu.Unlock()
-		if closed == "room_ended" {
-			break
-		}
-		if closed != "" || time.Now().After(deadline) {
-			t.Fatalf("the client's poll closed with %q, want room_ended", closed)
-		}
+		defer client.mu.Unlock()
+		closed = client.closed
+		return closed != ""
+	})
+	if closed != "room_ended" {
+		t.Fatalf("the client's poll closed with %q, want room_ended", closed)
 	}
 	// The poll that said why came with the last frames: the server keeps
 	// the connection until a poll takes the close alone, and forgets it then.
