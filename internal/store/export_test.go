@@ -31,3 +31,20 @@ func (db *DB) Plan(ctx context.Context, query string, args ...any) (string, erro
 	}
 	return strings.Join(out, "\n"), rows.Err()
 }
+
+// KeptStatements is how many statements the SQLite pools keep prepared:
+// the writer's and the readers'.
+func (db *DB) KeptStatements() (write, read int) {
+	return int(db.writeStmts.kept.Load()), int(db.readStmts.kept.Load())
+}
+
+// MaxKeptStatements is how many statements a pool keeps at most.
+const MaxKeptStatements = maxKeptStatements
+
+// ExecInTx runs raw SQL in a transaction of the store's own.
+func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
+	return db.inTx(ctx, func(q *queries) error {
+		_, err := q.exec(ctx, query, args...)
+		return err
+	})
+}

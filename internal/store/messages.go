@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 
 	"rapport/internal/chat"
 )
@@ -25,12 +24,6 @@ const maxInsertRows = 64
 // PostgreSQL, where every statement is a round trip and pgx keeps the
 // prepared statements itself.
 const postgresInsertRows = 100
-
-// insertStmts holds the prepared multi-row INSERT for each chunk size.
-type insertStmts struct {
-	mu     sync.Mutex
-	byRows map[int]*sql.Stmt
-}
 
 // insertChunk is how many of n messages the next INSERT takes on SQLite:
 // the largest power of two not above n or maxInsertRows.
@@ -55,40 +48,16 @@ func insertMessagesSQL(rows int) string {
 	return b.String()
 }
 
-// insertStmt returns the INSERT for rows messages, preparing it the first
-// time on the writing pool.
-func (db *DB) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
-	db.inserts.mu.Lock()
-	defer db.inserts.mu.Unlock()
-	if s := db.inserts.byRows[rows]; s != nil {
-		return s, nil
-	}
-	s, err := db.write.PrepareContext(ctx, db.Dialect.Rebind(insertMessagesSQL(rows)))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	if db.inserts.byRows == nil {
-		db.inserts.byRows = make(map[int]*sql.Stmt)
-	}
-	db.inserts.byRows[rows] = s
-	return s, nil
-}
-
 // AppendMessages stores a batch of messages in one transaction, many rows to
 // a statement, and sets their IDs.
 func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	if db.Dialect.Name() == "sqlite" {
-		return db.appendPrepared(ctx, msgs)
-	}
 	return db.inTx(ctx, func(q *queries) error {
 		for rest := msgs; len(rest) > 0; {
-			n := min(len(rest), postgresInsertRows)
-			query := func(args ...any) (*sql.Rows, error) {
-				return q.w.QueryContext(ctx, q.d.Rebind(insertMessagesSQL(n)), args...)
-			}
+			n := db.insertRows(len(rest))
+			query := func(args ...any) (*sql.Rows, error) { return q.w.QueryContext(ctx, db.insertSQLOf(n), args...) }
 			if err := insertMessages(query, q.d, rest[:n]); err != nil {
 				return err
 			}
@@ -98,37 +67,23 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	})
 }
 
-// appendPrepared is AppendMessages on SQLite: chunks of powers of two, each
-// through its prepared statement.
-func (db *DB) appendPrepared(ctx context.Context, msgs []*chat.Message) error {
-	// Prepared before the transaction, which holds SQLite's only writing
-	// connection: a statement's first preparation would wait for it.
-	var stmts []*sql.Stmt
-	for rest := len(msgs); rest > 0; {
-		n := insertChunk(rest)
-		s, err := db.insertStmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		stmts = append(stmts, s)
-		rest -= n
+// insertRows is how many of n messages the next INSERT takes.
+func (db *DB) insertRows(n int) int {
+	if db.Dialect.Name() == "sqlite" {
+		return insertChunk(n)
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
+	return min(n, postgresInsertRows)
+}
+
+// insertSQLOf is the INSERT of rows messages in the database's dialect,
+// made once for each number of rows.
+func (db *DB) insertSQLOf(rows int) string {
+	if s, ok := db.insertSQL.Load(rows); ok {
+		return s.(string)
 	}
-	for _, s := range stmts {
-		n := insertChunk(len(msgs))
-		stmt := tx.StmtContext(ctx, s) // the statement as prepared on the transaction's connection
-		err := insertMessages(func(args ...any) (*sql.Rows, error) { return stmt.QueryContext(ctx, args...) }, db.Dialect, msgs[:n])
-		stmt.Close()
-		if err != nil {
-			tx.Rollback()
-			return err
-		}
-		msgs = msgs[n:]
-	}
-	return mapErr(tx.Commit())
+	s := db.Dialect.Rebind(insertMessagesSQL(rows))
+	db.insertSQL.Store(rows, s)
+	return s
 }
 
 type sessionSeq struct{ session, seq int64 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -33,7 +34,11 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	inserts insertStmts
+	// writeStmts and readStmts keep the SQLite pools' statements prepared
+	// (nil on PostgreSQL).
+	writeStmts, readStmts *stmtCache
+	// insertSQL is the INSERT of n messages, by n, made once.
+	insertSQL sync.Map
 	// Where is the database, for logs: a file path or a URL without password.
 	Where string
 }
@@ -102,7 +107,9 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	d := sqliteDialect{}
-	return &DB{queries: queries{w: w, r: w, d: d}, Dialect: d, write: w, read: r, Where: path}, nil
+	ws, rs := newStmtCache(w), newStmtCache(r)
+	return &DB{queries: queries{w: cachedPool{ws}, r: cachedPool{ws}, d: d}, Dialect: d, write: w, read: r,
+		writeStmts: ws, readStmts: rs, Where: path}, nil
 }
 
 // sqliteDSN is how every connection to the SQLite file at path is opened.
@@ -169,7 +176,13 @@ func checkpoint(ctx context.Context, pool *sql.DB, mode string) error {
 
 // useReaders sends reads outside transactions to the reading pool. It is
 // turned on once migrations have made the schema, which readers then see.
-func (db *DB) useReaders() { db.queries.r = db.read }
+func (db *DB) useReaders() {
+	if db.readStmts != nil {
+		db.queries.r = cachedPool{db.readStmts}
+		return
+	}
+	db.queries.r = db.read
+}
 
 // redact returns u without its password, for logs.
 func redact(u string) string {
@@ -182,6 +195,10 @@ func redact(u string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.writeStmts != nil {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -214,7 +231,14 @@ func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(&queries{w: tx, r: tx, d: db.Dialect, log: db.log}); err != nil {
+	q := &queries{w: tx, r: tx, d: db.Dialect, log: db.log}
+	var missed []string
+	if db.writeStmts != nil {
+		ts := txStmts{tx: tx, c: db.writeStmts, missed: &missed}
+		q.w, q.r = ts, ts
+	}
+	defer func() { db.writeStmts.prepareMissed(ctx, missed) }()
+	if err := fn(q); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -1,0 +1,78 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"rapport/internal/app"
+	"rapport/internal/store"
+	"rapport/internal/store/storetest"
+)
+
+// TestSQLiteKeepsItsStatementsPrepared: a query is prepared the first time
+// it runs and reused after; one first run in a transaction runs as plain
+// SQL and is kept once the transaction ends; a statement SQLite refuses is
+// not kept and says why; past the bound, statements run unprepared.
+func TestSQLiteKeepsItsStatementsPrepared(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	u := storetest.MustUser(t, db, "kept@example.com", app.RoleCoach, time.Now())
+	_, r0 := db.KeptStatements()
+	for range 3 {
+		if got, err := db.UserByID(ctx, u.ID); err != nil || got.Email != u.Email {
+			t.Fatalf("user %d: %+v, %v", u.ID, got, err)
+		}
+	}
+	if _, r := db.KeptStatements(); r != r0+1 {
+		t.Fatalf("readers keep %d statements after one query three times, want %d", r, r0+1)
+	}
+
+	w0, _ := db.KeptStatements()
+	update := `UPDATE users SET name = ? WHERE id = ?`
+	if err := db.ExecInTx(ctx, update, "First", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := db.KeptStatements(); w != w0+1 {
+		t.Fatalf("the writer keeps %d statements after a transaction's first, want %d", w, w0+1)
+	}
+	if err := db.ExecInTx(ctx, update, "Second", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.UserByID(ctx, u.ID); got.Name != "Second" {
+		t.Fatalf("name %q after the kept statement ran in a transaction, want Second", got.Name)
+	}
+	if w, _ := db.KeptStatements(); w != w0+1 {
+		t.Fatalf("the writer keeps %d statements after the same again, want %d", w, w0+1)
+	}
+
+	if _, err := db.Exec(ctx, `UPDATE nowhere SET x = 1`); err == nil {
+		t.Fatal("an UPDATE of a missing table worked")
+	}
+	if w, _ := db.KeptStatements(); w != w0+1 {
+		t.Fatalf("the writer kept a statement SQLite refused (%d, want %d)", w, w0+1)
+	}
+
+	for i := 0; ; i++ {
+		w, _ := db.KeptStatements()
+		if w == store.MaxKeptStatements {
+			break
+		}
+		if i > store.MaxKeptStatements {
+			t.Fatalf("kept %d statements after %d distinct ones", w, i)
+		}
+		if _, err := db.Exec(ctx, fmt.Sprintf(`UPDATE users SET name = name WHERE id = ? + %d`, i), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(ctx, `UPDATE users SET name = ? WHERE id = ?`+" -- past the bound", "Third", u.ID); err != nil {
+		t.Fatalf("a statement past the bound: %v", err)
+	}
+	if got, _ := db.UserByID(ctx, u.ID); got.Name != "Third" {
+		t.Fatalf("name %q after a statement past the bound, want Third", got.Name)
+	}
+	if w, _ := db.KeptStatements(); w != store.MaxKeptStatements {
+		t.Fatalf("kept %d statements, bound %d", w, store.MaxKeptStatements)
+	}
+}
