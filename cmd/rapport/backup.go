@@ -32,12 +32,12 @@ archive is unpacked beside it, every file checked against the manifest and
 the database's integrity checked before anything is put in place. Start the
 server on that directory afterwards.`
 
-func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBackup(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	file, err := oneFileArg("backup", backupSynopsis, args, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := set.load()
 	if err != nil {
 		return err
 	}
@@ -65,12 +65,12 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runRestore(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	file, err := oneFileArg("restore", restoreSynopsis, args, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := set.load()
 	if err != nil {
 		return err
 	}

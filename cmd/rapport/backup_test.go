@@ -24,6 +24,7 @@ import (
 // on it, and finds there every message acknowledged before the backup
 // began. A second restore into the now full directory is refused.
 func TestBackupUnderChatLoad(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	m := startOn(t, dataDir)
 	base := m.URL()
@@ -98,6 +99,7 @@ func TestBackupUnderChatLoad(t *testing.T) {
 // TestBackupSaysWhatItCannotDo: PostgreSQL, no database yet, a restore
 // with DATABASE_URL elsewhere, no file name: each a clear answer.
 func TestBackupSaysWhatItCannotDo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(t.TempDir(), "b.tar.gz")
 	cases := []struct {

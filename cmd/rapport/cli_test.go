@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,19 +22,29 @@ import (
 	"rapport/internal/store/storetest"
 )
 
-// runCLI runs the binary's entry point with args and the settings in env.
+// runCLI runs the binary's entry point with args and the settings in env
+// over the process's environment, a .env file that is not there, and a
+// data directory of the test's own unless env names one: tests that use it
+// can run side by side.
 func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-	t.Chdir(t.TempDir()) // no stray .env
+	dir := t.TempDir()
+	set := settings{env: func(name string) (string, bool) {
+		if v, ok := env[name]; ok {
+			return v, true
+		}
+		if name == "RAPPORT_DATA_DIR" {
+			return filepath.Join(dir, "data"), true
+		}
+		return os.LookupEnv(name)
+	}, dotenv: filepath.Join(dir, ".env")}
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(context.Background(), set, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, nil, "help")
 	for _, c := range []string{"serve", "migrate", "user", "version"} {
 		if code != 0 || !strings.Contains(out, "  "+c) {
@@ -54,6 +65,7 @@ func TestHelpAndVersion(t *testing.T) {
 // TestLoadtestSaysWhereItWent: the load generator left this binary;
 // `rapport loadtest` says which binary took it.
 func TestLoadtestSaysWhereItWent(t *testing.T) {
+	t.Parallel()
 	code, out, errs := runCLI(t, nil, "loadtest", "chat", "--rooms", "10")
 	if code != 2 || !strings.Contains(errs, "rapport-load chat|sfu|tunnel|udp") || strings.Contains(out, "loadtest") {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
@@ -64,6 +76,7 @@ func TestLoadtestSaysWhereItWent(t *testing.T) {
 }
 
 func TestBadSettingStopsStartWithOneLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -84,6 +97,7 @@ func TestBadSettingStopsStartWithOneLine(t *testing.T) {
 }
 
 func TestMigrateAndUserCommands(t *testing.T) {
+	t.Parallel()
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			env := map[string]string{"DATABASE_URL": storetest.URL(t, d), "RAPPORT_DATA_DIR": t.TempDir()}
@@ -164,6 +178,7 @@ func startMain(t *testing.T, dialect string) *server.Main {
 // a coach signs in with POST /auth/dev, invites a client and books through
 // the API; the client signs in and lists it; another client gets 404.
 func TestScriptedCheck(t *testing.T) {
+	t.Parallel()
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			m := startMain(t, d)
@@ -198,6 +213,7 @@ func TestScriptedCheck(t *testing.T) {
 // answered as the server shuts down, and the server then refuses new
 // connections.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	m := startMain(t, "sqlite")
 	addr := strings.TrimPrefix(m.URL(), "http://")
 	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", addr)

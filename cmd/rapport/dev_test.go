@@ -19,6 +19,7 @@ import (
 // TestDevModeReadsFromDisk: with serve --dev, an edited template shows on
 // the next request, without a restart.
 func TestDevModeReadsFromDisk(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("../../internal/web")); err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func TestDevModeReadsFromDisk(t *testing.T) {
 // TestProfilerOnItsOwnListener: RAPPORT_PPROF_ADDR serves Go's profiler on a
 // loopback listener of its own, and the site itself has none.
 func TestProfilerOnItsOwnListener(t *testing.T) {
+	t.Parallel()
 	addr := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t))
 	vars := map[string]string{"PORT": "0", "RAPPORT_DATA_DIR": t.TempDir(), "RAPPORT_PPROF_ADDR": addr}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })

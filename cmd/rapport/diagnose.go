@@ -19,13 +19,13 @@ ports for media, the public address (STUN), a relay from the TURN server,
 and a call through the SFU on this machine. Each check prints a verdict and
 what to do when something is wrong; the exit status is 1 when one fails.`
 
-func runDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runDiagnose(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("diagnose", diagnoseSynopsis, stderr)
 	asJSON := fs.Bool("json", false, "print the verdicts as one JSON array")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := set.load()
 	if err != nil {
 		fmt.Fprintf(stdout, "%s settings: %v\n", mark(diagnose.Fail), err)
 		return errDiagnose

@@ -2,7 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"os"
 	"runtime/debug"
 )
 
@@ -16,10 +15,10 @@ import (
 // GOMEMLIMIT, Go's own soft limit, still applies when set.
 const serveGOGC = 400
 
-// tuneGC sets the collector's target to percent unless GOGC says
-// otherwise.
-func tuneGC(percent int, log *slog.Logger) {
-	if os.Getenv("GOGC") != "" {
+// tuneGC sets the collector's target to percent unless GOGC (in set's
+// environment) says otherwise.
+func tuneGC(set settings, percent int, log *slog.Logger) {
+	if set.has("GOGC") {
 		return
 	}
 	debug.SetGCPercent(percent)

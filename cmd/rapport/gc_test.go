@@ -14,14 +14,15 @@ func TestServerCollectsSeldom(t *testing.T) {
 	defer debug.SetGCPercent(old)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	t.Setenv("GOGC", "")
-	tuneGC(serveGOGC, log)
+	gogc := func(v string) settings {
+		return settings{env: func(name string) (string, bool) { return v, name == "GOGC" }}
+	}
+	tuneGC(gogc(""), serveGOGC, log)
 	if p := debug.SetGCPercent(100); p != serveGOGC {
 		t.Fatalf("GOGC %d, want %d", p, serveGOGC)
 	}
 
-	t.Setenv("GOGC", "200")
-	tuneGC(serveGOGC, log)
+	tuneGC(gogc("200"), serveGOGC, log)
 	if p := debug.SetGCPercent(100); p != 100 {
 		t.Fatalf("GOGC set by the environment was overridden: %d", p)
 	}

@@ -39,6 +39,7 @@ func startWith(t *testing.T, vars map[string]string, tune func(*server.Main)) *s
 // TestMetricsOnTheirOwnListener: METRICS_ADDR serves /metrics apart from
 // the site, and a token it is given is asked for there.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
+	t.Parallel()
 	addr := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t))
 	token := "a-metrics-token-of-some-length"
 	startWith(t, map[string]string{"METRICS_ADDR": addr, "METRICS_TOKEN": token}, nil)
@@ -65,6 +66,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 // TestSlowHeadersAreCut: a client that sends its headers a little at a
 // time is cut off once the bound has passed.
 func TestSlowHeadersAreCut(t *testing.T) {
+	t.Parallel()
 	m := startWith(t, map[string]string{}, func(m *server.Main) { m.HeaderTimeout = 300 * time.Millisecond })
 	conn, err := net.Dial("tcp", strings.TrimPrefix(m.URL(), "http://"))
 	if err != nil {

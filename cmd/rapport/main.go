@@ -19,7 +19,7 @@ import (
 // command is one subcommand of the binary.
 type command struct {
 	name, summary string
-	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run           func(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
@@ -42,14 +42,14 @@ func main() {
 		<-ctx.Done()
 		stop() // a second Ctrl-C ends the process at once, not after the drain
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, processSettings(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// run dispatches to a subcommand and returns the exit code: 0 for success,
-// 1 for a failure, 2 for a usage error.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run dispatches to a subcommand, with its settings from set, and returns
+// the exit code: 0 for success, 1 for a failure, 2 for a usage error.
+func run(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) int {
 	name := "serve"
 	if len(args) > 0 {
 		name, args = args[0], args[1:]
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			err := c.run(ctx, args, stdout, stderr)
+			err := c.run(ctx, set, args, stdout, stderr)
 			switch {
 			case err == nil:
 				return 0

@@ -9,7 +9,7 @@ import (
 	"rapport/internal/store"
 )
 
-func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runMigrate(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("migrate", "migrate [up|status|down]", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: rapport migrate [up|status|down]\n\n"+
@@ -26,7 +26,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if fs.NArg() == 1 {
 		action = fs.Arg(0)
 	}
-	cfg, err := loadConfig()
+	cfg, err := set.load()
 	if err != nil {
 		return err
 	}

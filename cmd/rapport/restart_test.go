@@ -25,6 +25,7 @@ import (
 // the server in the middle, and checks that every acknowledged message is
 // stored exactly once and reached both other participants.
 func TestNothingLostAcrossARestart(t *testing.T) {
+	t.Parallel()
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) { nothingLost(t, dialect) })
 	}

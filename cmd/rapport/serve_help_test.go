@@ -11,6 +11,7 @@ import (
 // the settings tables, each on its line with its default, the secrets
 // marked, group by group as docs/configuration.md does.
 func TestServeHelpListsEverySetting(t *testing.T) {
+	t.Parallel()
 	code, _, errs := runCLI(t, nil, "serve", "-h")
 	if code != 0 {
 		t.Fatalf("serve -h: exit %d: %s", code, errs)

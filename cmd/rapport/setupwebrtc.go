@@ -21,7 +21,7 @@ settings file, keeping what is there, and prints the ports a firewall must
 open for calls. An existing secret is kept unless --rotate is given (then
 browsers' current TURN credentials stop working).`
 
-func runSetupWebRTC(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runSetupWebRTC(_ context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("setup-webrtc", setupWebRTCSynopsis, stderr)
 	file := fs.String("env-file", ".env", "the settings file to write")
 	port := fs.Int("turn-port", 3478, "the embedded TURN server's port, if TURN_PORT is not set yet")
@@ -33,24 +33,24 @@ func runSetupWebRTC(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	set := map[string]string{}
-	if os.Getenv("TURN_SECRET") != "" && !*rotate {
+	writes := map[string]string{}
+	if set.has("TURN_SECRET") && !*rotate {
 		fmt.Fprintln(stdout, "TURN_SECRET is set in the environment: kept")
 	} else if env["TURN_SECRET"] == "" || *rotate {
-		set["TURN_SECRET"] = newSecret()
+		writes["TURN_SECRET"] = newSecret()
 	}
-	if env["TURN_PORT"] == "" && env["TURN_URLS"] == "" && os.Getenv("TURN_PORT") == "" && os.Getenv("TURN_URLS") == "" {
-		set["TURN_PORT"] = strconv.Itoa(*port)
+	if env["TURN_PORT"] == "" && env["TURN_URLS"] == "" && !set.has("TURN_PORT") && !set.has("TURN_URLS") {
+		writes["TURN_PORT"] = strconv.Itoa(*port)
 	}
-	if err := writeEnv(*file, set); err != nil {
+	if err := writeEnv(*file, writes); err != nil {
 		return err
 	}
 	for _, k := range []string{"TURN_PORT", "TURN_SECRET"} {
-		if _, ok := set[k]; ok {
+		if _, ok := writes[k]; ok {
 			fmt.Fprintf(stdout, "wrote %s to %s\n", k, *file)
 		}
 	}
-	cfg, err := loadConfigFrom(*file)
+	cfg, err := set.loadFrom(*file)
 	if err != nil {
 		return fmt.Errorf("the settings do not load now: %w", err)
 	}

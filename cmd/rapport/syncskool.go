@@ -25,7 +25,7 @@ and writes nothing; --community reads only one community (the other stays
 as the last run read it). A run that reads far fewer members than the last
 good one (SKOOL_SAFETY_THRESHOLD, 80%) changes nothing and exits 1.`
 
-func runSyncSkool(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSyncSkool(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sync-skool", syncSkoolSynopsis, stderr)
 	dry := fs.Bool("dry-run", false, "show the plan and write nothing")
 	only := fs.String("community", "", "read only this community: coaches or clients")
@@ -35,7 +35,7 @@ func runSyncSkool(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *only != "" && *only != string(membership.Coaches) && *only != string(membership.Clients) {
 		return usageError{fmt.Sprintf("--community must be coaches or clients, not %q", *only)}
 	}
-	cfg, err := loadConfig()
+	cfg, err := set.load()
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ func skoolEnv(t *testing.T, url string) map[string]string {
 // plan and writes nothing; the sync itself then applies it, and a second
 // sync finds nothing to change.
 func TestSyncSkoolDryRunPrintsThePlan(t *testing.T) {
+	t.Parallel()
 	site := skooltest.Start(t, skooltest.Options{})
 	env := skoolEnv(t, site.URL)
 	code, out, errs := runCLI(t, env, "sync-skool", "--dry-run")
@@ -49,6 +50,7 @@ func TestSyncSkoolDryRunPrintsThePlan(t *testing.T) {
 // how long it took. Under the race detector, which slows SQLite's Go code
 // about thirty times, it syncs 500 (five pages) per community.
 func TestSyncSkoolOfFiveThousandMembers(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("5,000 members per community: not with -short")
 	}
@@ -73,6 +75,7 @@ func TestSyncSkoolOfFiveThousandMembers(t *testing.T) {
 // the sync fails with a message naming the step, leaves the screenshot and
 // the page for the operator, and changes nobody.
 func TestSyncSkoolAgainstAChangedSkool(t *testing.T) {
+	t.Parallel()
 	env := skoolEnv(t, skooltest.Start(t, skooltest.Options{}).URL)
 	if code, _, errs := runCLI(t, env, "sync-skool"); code != 0 {
 		t.Fatalf("the first sync: %d %s", code, errs)

@@ -22,7 +22,7 @@ const userSynopsis = `user <action> [flags]
 This is how an operator makes the first admin or coach:
   rapport user create --email you@example.com --role admin`
 
-func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runUser(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(stderr, "Usage: rapport "+userSynopsis)
 		if len(args) == 0 {
@@ -43,7 +43,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	svc, closeDB, err := operatorService(ctx)
+	svc, closeDB, err := operatorService(ctx, set)
 	if err != nil {
 		return err
 	}
@@ -68,9 +68,9 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return usageError{fmt.Sprintf("unknown action %q: use list, create, set-role, disable or enable", action)}
 }
 
-// operatorService opens and migrates the configured database.
-func operatorService(ctx context.Context) (*coaching.Service, func(), error) {
-	cfg, err := loadConfig()
+// operatorService opens and migrates the database set configures.
+func operatorService(ctx context.Context, set settings) (*coaching.Service, func(), error) {
+	cfg, err := set.load()
 	if err != nil {
 		return nil, nil, err
 	}

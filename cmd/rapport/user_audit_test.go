@@ -13,6 +13,7 @@ import (
 // TestUserCommandsAreAudited: what `rapport user` changes is in the audit
 // log, done by the system (the operator has no user of their own).
 func TestUserCommandsAreAudited(t *testing.T) {
+	t.Parallel()
 	dbURL := storetest.URL(t, "sqlite")
 	env := map[string]string{"DATABASE_URL": dbURL, "RAPPORT_DATA_DIR": t.TempDir()}
 	for _, args := range [][]string{

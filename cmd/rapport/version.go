@@ -27,7 +27,7 @@ func Version() string {
 	return "dev"
 }
 
-func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runVersion(ctx context.Context, set settings, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("version", "version", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err

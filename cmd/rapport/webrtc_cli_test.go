@@ -46,30 +46,26 @@ func TestSetupWebRTCWritesASecretAndKeepsTheRest(t *testing.T) {
 }
 
 func TestDiagnoseSaysWhatIsWrong(t *testing.T) {
-	t.Chdir(t.TempDir())
+	t.Parallel()
 	// On loopback with the embedded TURN server: every check passes, the
 	// call goes through.
 	port := strconv.Itoa(porttest.Free(t))
-	t.Setenv("TURN_PORT", port)
-	t.Setenv("TURN_SECRET", strings.Repeat("x", 24))
-	code, out, _ := runCLIHere(t, "diagnose")
+	env := map[string]string{"TURN_PORT": port, "TURN_SECRET": strings.Repeat("x", 24)}
+	code, out, _ := runCLI(t, env, "diagnose")
 	if code != 0 || !strings.Contains(out, "✔ TURN relay: 127.0.0.1:"+port+" gave a relay") || !strings.Contains(out, "✔ a call through the SFU: connected") ||
 		!strings.Contains(out, " UDP socket buffers: ") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	// Served to others over plain http: cameras are refused; no TURN.
-	t.Setenv("TURN_PORT", "")
-	t.Setenv("TURN_SECRET", "")
-	t.Setenv("HOST", "0.0.0.0")
-	t.Setenv("SESSION_SECRET", strings.Repeat("s", 32))
-	t.Setenv("PUBLIC_URL", "http://coach.example.com")
-	code, out, _ = runCLIHere(t, "diagnose", "--json")
+	env = map[string]string{"TURN_PORT": "", "TURN_SECRET": "", "HOST": "0.0.0.0", "SESSION_SECRET": strings.Repeat("s", 32),
+		"PUBLIC_URL": "http://coach.example.com"}
+	code, out, _ = runCLI(t, env, "diagnose", "--json")
 	if code != 1 || !strings.Contains(out, `"status": "fail"`) || !strings.Contains(out, "https") || !strings.Contains(out, "rapport setup-webrtc") {
 		t.Fatalf("exit %d, want 1 with the reasons:\n%s", code, out)
 	}
 	// Settings that do not load.
-	t.Setenv("WEBRTC_UDP_PORT", "udp")
-	code, out, _ = runCLIHere(t, "diagnose")
+	env["WEBRTC_UDP_PORT"] = "udp"
+	code, out, _ = runCLI(t, env, "diagnose")
 	if code != 1 || !strings.Contains(out, "✖ settings: WEBRTC_UDP_PORT") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -79,7 +75,7 @@ func TestDiagnoseSaysWhatIsWrong(t *testing.T) {
 func runCLIHere(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut strings.Builder
-	code := run(t.Context(), args, &out, &errOut)
+	code := run(t.Context(), processSettings(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -227,9 +227,13 @@ func unquote(v string) string {
 
 // Environ returns a Getenv that prefers the process environment and falls
 // back to the values of a .env file.
-func Environ(dotenv map[string]string) Getenv {
+func Environ(dotenv map[string]string) Getenv { return Layered(os.LookupEnv, dotenv) }
+
+// Layered returns a Getenv that prefers env and falls back to the values
+// of a .env file.
+func Layered(env Getenv, dotenv map[string]string) Getenv {
 	return func(name string) (string, bool) {
-		if v, ok := os.LookupEnv(name); ok {
+		if v, ok := env(name); ok {
 			return v, true
 		}
 		v, ok := dotenv[name]
