@@ -48,3 +48,12 @@ func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
 		return err
 	})
 }
+
+// CacheSizes is SQLite's cache_size on the writer and on a reader.
+func (db *DB) CacheSizes(ctx context.Context) (write, read int, err error) {
+	if err := db.writeRow(ctx, `PRAGMA cache_size`).Scan(&write); err != nil {
+		return 0, 0, err
+	}
+	err = db.row(ctx, `PRAGMA cache_size`).Scan(&read)
+	return write, read, err
+}

@@ -26,7 +26,7 @@ func (db *DB) Snapshot(ctx context.Context, path string) error {
 	}
 	// A connection of its own: the writer's is not held up, and the
 	// readers' refuse writes (query_only), VACUUM INTO's new file too.
-	conn, err := sql.Open("sqlite", sqliteDSN(db.Where))
+	conn, err := sql.Open("sqlite", sqliteDSN(db.Where, readerCacheKiB))
 	if err != nil {
 		return err
 	}

@@ -76,3 +76,13 @@ func TestSQLiteKeepsItsStatementsPrepared(t *testing.T) {
 		t.Fatalf("kept %d statements, bound %d", w, store.MaxKeptStatements)
 	}
 }
+
+// TestSQLiteWriterCachesLittle: the writer's page cache is 2 MiB (its
+// commits walk it), the readers' 32 MiB.
+func TestSQLiteWriterCachesLittle(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	w, r, err := db.CacheSizes(context.Background())
+	if err != nil || w != -2000 || r != -32000 {
+		t.Fatalf("cache_size: writer %d, reader %d, %v; want -2000 and -32000", w, r, err)
+	}
+}

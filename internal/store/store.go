@@ -84,22 +84,22 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// WAL with synchronous=NORMAL: a commit writes the log without waiting
 	// for the disk (a power cut may lose the last commits, never corrupt).
-	// Statement journals and temporary tables stay in memory and the page
-	// cache is 32 MiB. Checkpoints copies the log into the database in the
+	// Statement journals and temporary tables stay in memory. Each reading
+	// connection caches 32 MiB of pages; the writer 2 MiB (writerCacheKiB).
+	// Checkpoints copies the log into the database in the
 	// background; the writer checkpoints itself only past 40,000 pages
 	// (160 MiB of log), a safety net for processes that run no Checkpoints:
 	// a busy chat writes a page of log per message, and a commit that
 	// copied them would hold every message behind it for tens of
 	// milliseconds.
-	dsn := sqliteDSN(path)
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", sqliteDSN(path, writerCacheKiB)+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", sqliteDSN(path, readerCacheKiB)+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -112,11 +112,24 @@ func openSQLite(path string) (*DB, error) {
 		writeStmts: ws, readStmts: rs, Where: path}, nil
 }
 
-// sqliteDSN is how every connection to the SQLite file at path is opened.
-func sqliteDSN(path string) string {
+// The page caches of SQLite's connections, in KiB. The writer's is small:
+// at every commit SQLite walks its cache's hash table to drop pages past the
+// end of the database, and with 32 MiB, as the readers have, that walk took
+// 3.5-3.7% of the server's CPU under a chat of 700 rooms (a CPU profile);
+// with 2 MiB it is gone, and storing the messages took a fifth less CPU.
+// The writer appends: what it reads back is the last pages of the tables
+// and indexes it writes, which the operating system's cache holds anyway.
+const (
+	writerCacheKiB = 2000
+	readerCacheKiB = 32000
+)
+
+// sqliteDSN is how every connection to the SQLite file at path is opened,
+// with a page cache of cacheKiB.
+func sqliteDSN(path string, cacheKiB int) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(40000)"
+		fmt.Sprintf("&_pragma=cache_size(-%d)", cacheKiB) + "&_pragma=wal_autocheckpoint(40000)"
 }
 
 func openPostgres(u string) (*DB, error) {
