@@ -57,3 +57,35 @@ func (db *DB) CacheSizes(ctx context.Context) (write, read int, err error) {
 	err = db.row(ctx, `PRAGMA cache_size`).Scan(&read)
 	return write, read, err
 }
+
+// QueryTwiceInTx runs query in a transaction of the store's own and, while
+// its rows are open, runs it again; it returns the first column of each
+// first row.
+func (db *DB) QueryTwiceInTx(ctx context.Context, query string, args ...any) (first, second int64, err error) {
+	err = db.inTx(ctx, func(q *queries) error {
+		outer, err := q.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer outer.Close()
+		if !outer.Next() {
+			return outer.Err()
+		}
+		if err := q.row(ctx, query, args...).Scan(&second); err != nil {
+			return err
+		}
+		inner, err := q.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer inner.Close()
+		if !inner.Next() {
+			return inner.Err()
+		}
+		if err := inner.Scan(&second); err != nil {
+			return err
+		}
+		return outer.Scan(&first)
+	})
+	return first, second, err
+}

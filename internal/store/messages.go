@@ -57,10 +57,12 @@ func (db *DB) AppendMessages(ctx context.Context, msgs []*chat.Message) error {
 	return db.inTx(ctx, func(q *queries) error {
 		for rest := msgs; len(rest) > 0; {
 			n := db.insertRows(len(rest))
-			query := func(args ...any) (*sql.Rows, error) { return q.w.QueryContext(ctx, db.insertSQLOf(n), args...) }
+			text := db.insertSQLOf(n)
+			query := func(args ...any) (*sql.Rows, error) { return q.w.QueryContext(ctx, text, args...) }
 			if err := insertMessages(query, q.d, rest[:n]); err != nil {
 				return err
 			}
+			rowsClosed(q.w, text) // a batch of 200 runs the INSERT of 64 three times
 			rest = rest[n:]
 		}
 		return nil

@@ -108,15 +108,26 @@ func (p cachedPool) QueryRowContext(ctx context.Context, query string, args ...a
 // transaction holds SQLite's one writing connection: it runs as plain SQL,
 // and is noted in missed, for prepareMissed to keep once the transaction
 // has ended.
+//
+// In a transaction every use of a kept statement is the same SQLite
+// statement on the one connection, which cannot run twice at once: SQL run
+// again while a query's rows of it are still open would fail. So once SQL
+// has run as a query (QueryContext, whose rows the caller may hold while it
+// runs more), it runs as plain SQL for the rest of the transaction.
+// (QueryRowContext's row is read at once, before anything else runs.)
 type txStmts struct {
-	tx     *sql.Tx
-	c      *stmtCache
-	missed *[]string
+	tx      *sql.Tx
+	c       *stmtCache
+	missed  *[]string
+	queried map[string]bool // SQL run by QueryContext in this transaction
 }
 
 // stmt is the kept statement of query on the transaction's connection, or
 // nil.
-func (t txStmts) stmt(ctx context.Context, query string) *sql.Stmt {
+func (t *txStmts) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.queried[query] {
+		return nil
+	}
 	s := t.c.lookup(query)
 	if s == nil {
 		*t.missed = append(*t.missed, query)
@@ -125,25 +136,39 @@ func (t txStmts) stmt(ctx context.Context, query string) *sql.Stmt {
 	return t.tx.StmtContext(ctx, s) // closed with the transaction
 }
 
-func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
-func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := t.stmt(ctx, query); s != nil {
+func (t *txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s := t.stmt(ctx, query)
+	if t.queried == nil {
+		t.queried = make(map[string]bool)
+	}
+	t.queried[query] = true
+	if s != nil {
 		return s.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
-func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (t *txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// rowsClosed tells w, when it is a transaction's, that the rows of its
+// last run of query are closed: the kept statement may run again (see
+// txStmts).
+func rowsClosed(w dbtx, query string) {
+	if t, ok := w.(*txStmts); ok {
+		delete(t.queried, query)
+	}
 }
 
 // prepareMissed keeps the statements a transaction ran as plain SQL, now

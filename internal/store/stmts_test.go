@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"rapport/internal/app"
+	"rapport/internal/chat"
+	"rapport/internal/coaching"
 	"rapport/internal/store"
 	"rapport/internal/store/storetest"
 )
@@ -84,5 +86,77 @@ func TestSQLiteWriterCachesLittle(t *testing.T) {
 	w, r, err := db.CacheSizes(context.Background())
 	if err != nil || w != -2000 || r != -32000 {
 		t.Fatalf("cache_size: writer %d, reader %d, %v; want -2000 and -32000", w, r, err)
+	}
+}
+
+// TestSQLiteKeptStatementsNestInATransaction: in a transaction, a query
+// whose rows are open runs again (kept or not) without SQLite refusing it.
+func TestSQLiteKeptStatementsNestInATransaction(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	u := storetest.MustUser(t, db, "nest@example.com", app.RoleCoach, time.Now())
+	query := `SELECT id FROM users WHERE id >= ?`
+	for range 2 { // the first transaction keeps the statement, the second uses it
+		first, second, err := db.QueryTwiceInTx(ctx, query, u.ID)
+		if err != nil || first != u.ID || second != u.ID {
+			t.Fatalf("nested query: %d, %d, %v; want %d twice", first, second, err, u.ID)
+		}
+	}
+}
+
+// TestSQLiteTransactionThatPanicsFreesTheWriter: a transaction whose
+// function panics after a statement not kept yet gives the writing
+// connection back: the next write does not wait.
+func TestSQLiteTransactionThatPanicsFreesTheWriter(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the transaction did not panic")
+			}
+		}()
+		db.InTx(ctx, func(q coaching.Records) error {
+			u := &coaching.User{Email: "panic@example.com", Name: "P", Role: app.RoleClient, Status: coaching.StatusActive,
+				CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			if err := q.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			panic("boom")
+		})
+	}()
+	if ctx.Err() != nil {
+		t.Fatal("the panic waited for the context's end: the writing connection was held")
+	}
+	storetest.MustUser(t, db, "after@example.com", app.RoleCoach, time.Now())
+	if _, err := db.UserByEmail(ctx, "panic@example.com"); err == nil {
+		t.Fatal("the panicked transaction's user was stored")
+	}
+}
+
+// TestSQLiteAppendsBigBatchesThroughKeptStatements: batches that run the
+// same multi-row INSERT several times in a transaction store every message,
+// the first time (plain SQL) and once the INSERTs are kept.
+func TestSQLiteAppendsBigBatchesThroughKeptStatements(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	ctx := context.Background()
+	coach, s := mustSession(t, db)
+	seq := int64(0)
+	for range 3 {
+		var batch []*chat.Message
+		for range 200 { // 64 + 64 + 64 + 8
+			seq++
+			batch = append(batch, msg(s, coach.ID, seq, fmt.Sprintf("k-%d", seq)))
+		}
+		if err := db.AppendMessages(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if batch[0].ID == 0 || batch[199].ID == 0 {
+			t.Fatalf("ids not set: %+v %+v", batch[0], batch[199])
+		}
+	}
+	if got, _ := db.MessagesAfter(ctx, s.ID, 0, 1000); len(got) != int(seq) {
+		t.Fatalf("%d messages stored, want %d", len(got), seq)
 	}
 }

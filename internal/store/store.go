@@ -247,10 +247,13 @@ func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 	q := &queries{w: tx, r: tx, d: db.Dialect, log: db.log}
 	var missed []string
 	if db.writeStmts != nil {
-		ts := txStmts{tx: tx, c: db.writeStmts, missed: &missed}
+		ts := &txStmts{tx: tx, c: db.writeStmts, missed: &missed}
 		q.w, q.r = ts, ts
 	}
 	defer func() { db.writeStmts.prepareMissed(ctx, missed) }()
+	// Runs first: should fn panic, the writing connection is given back
+	// before prepareMissed asks the pool for it.
+	defer tx.Rollback() //nolint:errcheck // after a commit it does nothing
 	if err := fn(q); err != nil {
 		tx.Rollback()
 		return err
