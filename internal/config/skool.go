@@ -21,6 +21,7 @@ type Skool struct {
 	ClientCommunity string // the clients' community slug, like "vagus"
 	Selectors       string // a JSON selectors file; empty: the built-in one
 	Headless        bool   // false shows the browser (it needs a display)
+	Chromium        string // the browser binary; empty: looked for on PATH
 	// ChallengeWait is how long the scraper waits for Skool's web firewall
 	// to let it through to the sign-in form.
 	ChallengeWait time.Duration
@@ -61,6 +62,7 @@ var skoolSettings = []Setting{
 	{Name: "SKOOL_COACH_COMMUNITY", Help: "the slug of the coaches' community, as in skool.com/<slug>: its members are coaches"},
 	{Name: "SKOOL_CLIENT_COMMUNITY", Help: "the slug of the clients' community: its members are clients"},
 	{Name: "SKOOL_SELECTORS", Help: "a JSON file of the pages' paths, selectors and data paths, to follow a change on Skool's side; empty: the built-in one"},
+	{Name: "RAPPORT_CHROMIUM", Help: "the Chromium or Chrome binary that reads Skool; empty: chromium, chromium-browser or google-chrome on PATH"},
 	{Name: "SKOOL_HEADLESS", Default: "true", Help: "false shows the browser while it reads Skool (needs a display); PLAYWRIGHT_HEADLESS is read too"},
 	{Name: "SKOOL_CHALLENGE_WAIT", Default: "3m", Help: "how long to wait for Skool's web firewall check before the sign-in form appears"},
 	{Name: "SKOOL_ELEMENT_WAIT", Default: "30s", Help: "how long a page element may take to appear before the step fails"},
@@ -82,6 +84,7 @@ func (r *reader) skool() Skool {
 		ClientCommunity:   r.slug("SKOOL_CLIENT_COMMUNITY"),
 		Selectors:         r.readableFile("SKOOL_SELECTORS"),
 		Headless:          r.headless(),
+		Chromium:          r.str("RAPPORT_CHROMIUM"),
 		ChallengeWait:     r.duration("SKOOL_CHALLENGE_WAIT", time.Second, 30*time.Minute),
 		GraceDays:         r.intRange("SKOOL_GRACE_DAYS", 0, 365),
 		SafetyThreshold:   r.fraction("SKOOL_SAFETY_THRESHOLD"),

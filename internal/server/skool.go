@@ -78,7 +78,7 @@ func (s *skoolSync) Run(ctx context.Context, o membership.Options) (*membership.
 // they name nowhere). The caller closes its Scraper after the run.
 func SkoolSyncer(cfg *config.Config, db *store.DB, role string, log *slog.Logger) (*membership.Syncer, error) {
 	c := cfg.Skool
-	scraper, err := skool.New(skoolAccount(c), skool.Options{Chromium: os.Getenv("RAPPORT_CHROMIUM"), ProfileDir: skool.ProfileDir(cfg.DataDir),
+	scraper, err := skool.New(skoolAccount(c), skool.Options{Chromium: c.Chromium, ProfileDir: skool.ProfileDir(cfg.DataDir),
 		LogsDir: logsDir(cfg), PauseMin: c.PauseMin, PauseMax: c.PauseMax, ElementWait: c.ElementWait, Logger: log})
 	if err != nil {
 		return nil, err
