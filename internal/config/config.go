@@ -225,10 +225,6 @@ func unquote(v string) string {
 	return v
 }
 
-// Environ returns a Getenv that prefers the process environment and falls
-// back to the values of a .env file.
-func Environ(dotenv map[string]string) Getenv { return Layered(os.LookupEnv, dotenv) }
-
 // Layered returns a Getenv that prefers env and falls back to the values
 // of a .env file.
 func Layered(env Getenv, dotenv map[string]string) Getenv {
