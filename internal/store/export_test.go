@@ -35,7 +35,7 @@ func (db *DB) Plan(ctx context.Context, query string, args ...any) (string, erro
 // KeptStatements is how many statements the SQLite pools keep prepared:
 // the writer's and the readers'.
 func (db *DB) KeptStatements() (write, read int) {
-	return int(db.writeStmts.kept.Load()), int(db.readStmts.kept.Load())
+	return db.writeStmts.size(), db.readStmts.size()
 }
 
 // MaxKeptStatements is how many statements a pool keeps at most.
@@ -88,4 +88,11 @@ func (db *DB) QueryTwiceInTx(ctx context.Context, query string, args ...any) (fi
 		return outer.Scan(&first)
 	})
 	return first, second, err
+}
+
+// size is how many statements c keeps.
+func (c *stmtCache) size() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.stmts)
 }

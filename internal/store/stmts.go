@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"sync"
-	"sync/atomic"
 )
 
 // maxKeptStatements bounds how many statements a pool keeps prepared: the
@@ -23,7 +22,6 @@ type stmtCache struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt // by SQL text
-	kept  atomic.Int32         // len(stmts)
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -42,11 +40,11 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 // the pool's transactions that could hold its last connection (the
 // preparation would wait for it): see txStmts.
 func (c *stmtCache) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s := c.lookup(query); s != nil {
+	c.mu.RLock()
+	s, full := c.stmts[query], len(c.stmts) >= maxKeptStatements
+	c.mu.RUnlock()
+	if s != nil || full {
 		return s, nil
-	}
-	if c.kept.Load() >= maxKeptStatements {
-		return nil, nil
 	}
 	s, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
@@ -59,7 +57,6 @@ func (c *stmtCache) prepared(ctx context.Context, query string) (*sql.Stmt, erro
 		return other, nil
 	}
 	c.stmts[query] = s
-	c.kept.Add(1)
 	return s, nil
 }
 

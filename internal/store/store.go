@@ -251,11 +251,10 @@ func (db *DB) inTx(ctx context.Context, fn func(q *queries) error) error {
 		q.w, q.r = ts, ts
 	}
 	defer func() { db.writeStmts.prepareMissed(ctx, missed) }()
-	// Runs first: should fn panic, the writing connection is given back
-	// before prepareMissed asks the pool for it.
+	// Rolls back when fn fails, and runs first: should fn panic, the
+	// writing connection is given back before prepareMissed asks for it.
 	defer tx.Rollback() //nolint:errcheck // after a commit it does nothing
 	if err := fn(q); err != nil {
-		tx.Rollback()
 		return err
 	}
 	return mapErr(tx.Commit())
